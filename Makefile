@@ -1,0 +1,184 @@
+# blfed - federated blocklist sharing.
+#
+#   make            build libraries, blfed and blfedd into build/
+#   make check      install missing packages, run every test (also under ASan+UBSan)
+#   make bench      run the benchmarks (figures go into BENCHMARKS.md)
+#   make fuzz       run every fuzz target for FUZZ_TIME seconds each
+#   make demo       local demo federation on loopback
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Quiet unless V=1.  Sources are found by directory: protocol/*.c,
+# keys/*.c, agent/core/*.c, agent/cli/*.c, tests/unit/test_*.c,
+# tests/fuzz/fuzz_*.c, tests/bench/bench_*.c.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+FUZZ_TIME ?= 60
+FUZZ_SMOKE_TIME ?= 5
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wno-unused-parameter
+PKGS := libsodium msgpack
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lmsgpackc)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+NNG_LIBS := -lnng -lpthread
+
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP $(WARN) \
+	$(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PROTO_SRC := $(wildcard protocol/*.c)
+KEYS_SRC := $(wildcard keys/*.c)
+CORE_SRC := $(wildcard agent/core/*.c)
+NET_SRC := $(wildcard agent/net/*.c)
+EXPORT_SRC := $(wildcard agent/export/*.c)
+CLI_SRC := $(wildcard agent/cli/*.c)
+DAEMON_SRC := $(wildcard agent/blfedd.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_COMMON := $(wildcard tests/unit/common/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBPROTO := $(BUILD)/libblfproto.a
+LIBKEYS := $(BUILD)/libblfkeys.a
+LIBCORE := $(BUILD)/libblfcore.a
+LIBS_ALL := $(if $(CORE_SRC),$(LIBCORE)) $(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
+BLFED := $(if $(CLI_SRC),$(BUILD)/blfed)
+BLFEDD := $(if $(DAEMON_SRC),$(BUILD)/blfedd)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
+	bench fuzz fuzz-build demo install clean deps unit man-lint
+
+all: $(LIBS_ALL) $(BLFED) $(BLFEDD)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBPROTO): $(call obj,$(PROTO_SRC))
+$(LIBKEYS): $(call obj,$(KEYS_SRC))
+$(LIBCORE): $(call obj,$(CORE_SRC) $(NET_SRC) $(EXPORT_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/blfed: $(call obj,$(CLI_SRC)) $(LIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(CLI_SRC)) $(LIBS_ALL) $(ALL_LDFLAGS) \
+		$(PKG_LIBS) $(NNG_LIBS)
+
+$(BUILD)/blfedd: $(call obj,$(DAEMON_SRC)) $(LIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(DAEMON_SRC)) $(LIBS_ALL) $(ALL_LDFLAGS) \
+		$(PKG_LIBS) $(NNG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(UNIT_COMMON)) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(call obj,$(UNIT_COMMON)) $(LIBS_ALL) $(ALL_LDFLAGS) \
+		$(CMOCKA_LIBS) $(PKG_LIBS) $(NNG_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS_ALL) $(ALL_LDFLAGS) $(PKG_LIBS) $(NNG_LIBS) -lm
+
+unit: $(UNIT_BIN) $(BLFED) $(BLFEDD)
+
+# ---- tests -----------------------------------------------------------------
+
+deps:
+	$(Q)sh contrib/install-deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-unit
+	$(Q)$(MAKE) --no-print-directory check-asan
+	$(Q)$(MAKE) --no-print-directory check-cli
+	$(Q)$(MAKE) --no-print-directory check-vectors
+	$(Q)$(MAKE) --no-print-directory man-lint
+	$(Q)$(MAKE) --no-print-directory check-fuzz-smoke
+	@echo "make check: all test groups passed"
+
+# Every unit test binary; tests find their data relative to the top directory.
+check-unit: unit
+	$(Q)sh tests/run-unit.sh $(BUILD)/tests
+
+# The same unit tests built with AddressSanitizer and UBSan, in build-asan/.
+check-asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" unit
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/run-unit.sh build-asan/tests
+
+check-cli: all
+	$(Q)sh tests/run-cli.sh $(BUILD)
+
+check-vectors: unit
+	$(Q)sh tests/vectors/check.sh $(BUILD)
+
+man-lint:
+	$(Q)sh tests/man-lint.sh
+
+# ---- fuzzing (clang + libFuzzer) -------------------------------------------
+
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+
+build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(EXPORT_SRC)
+	@mkdir -p build-fuzz
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) \
+		$(EXPORT_SRC) $(PKG_LIBS) $(NNG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BIN)
+
+check-fuzz-smoke: fuzz-build
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_SMOKE_TIME) $(FUZZ_BIN)
+
+# ---- benchmarks, demo, install ---------------------------------------------
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory CFLAGS="-O2 -g -DNDEBUG" BUILD=build-bench \
+		$(patsubst $(BUILD)/%,build-bench/%,$(BENCH_BIN))
+	$(Q)sh tests/bench/run.sh build-bench/bench
+
+demo: deps all
+	$(Q)if [ -x contrib/demo.sh ]; then sh contrib/demo.sh $(BUILD); \
+	else echo "demo: not yet (the demo federation arrives with the transport)"; fi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	$(if $(BLFED),install -m 0755 $(BLFED) $(DESTDIR)$(PREFIX)/bin/blfed)
+	$(if $(BLFEDD),install -m 0755 $(BLFEDD) $(DESTDIR)$(PREFIX)/sbin/blfedd)
+	for m in contrib/man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" \
+		$(DESTDIR)$(PREFIX)/share/man/man5/ || true; done
+	for m in contrib/man/*.8; do [ -f "$$m" ] && install -m 0644 "$$m" \
+		$(DESTDIR)$(PREFIX)/share/man/man8/ || true; done
+
+clean:
+	rm -rf build build-asan build-fuzz build-bench
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

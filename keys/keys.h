@@ -1,0 +1,273 @@
+/*
+ * keys.h - key files, key ids and trust anchors.
+ *
+ * Secret keys live in sodium_malloc() memory, are read from files that only
+ * their owner may read (0600) and are wiped on free.  Public keys travel as a
+ * one-line text form that is easy to paste into an email:
+ *
+ *     blfed-ed25519 <keyid-hex> <base64 public key> [comment...]
+ *
+ * The trust store is a text file of stanzas, one per origin (blfed-trust.5),
+ * written atomically (temporary file, fsync, rename, fsync of the directory).
+ * Loading never changes anything; an edit builds a new store in memory and
+ * only a successful save replaces the file.
+ *
+ * Functions return 0 or a positive BLF_E* code (protocol/blf.h); where a
+ * human needs to know what was wrong, an err buffer receives one line that
+ * names the file, the line and the reason.
+ */
+#ifndef BLF_KEYS_H
+#define BLF_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../protocol/blf.h"
+
+#define KEYS_ERRLEN 256          /* size of the err buffers below */
+#define KEYS_NAME_MAX 63         /* display name bytes */
+#define KEYS_COMMENT_MAX 200     /* public key comment bytes */
+#define KEYS_MAX_SCOPE 1024      /* prefixes in one scope or authority list */
+#define KEYS_MAX_ANCHORS 4096    /* anchors in one store */
+#define KEYS_MAX_OLD_KEYS 16     /* previous (rolled-over) keys kept per anchor */
+#define KEYS_MAX_FILE (4u << 20) /* largest trust store or key file read */
+#define KEYS_DEFAULT_MAX4 24     /* widest IPv4 listing allowed by default */
+#define KEYS_DEFAULT_MAX6 48     /* widest IPv6 listing allowed by default */
+#define KEYS_DEFAULT_WEIGHT 100
+#define KEYS_MAX_WEIGHT 1000000u   /* largest weight accepted */
+#define KEYS_NOTE_MAX 255          /* note bytes */
+#define KEYS_MAX_REVOKED 64        /* revoked keys remembered per anchor */
+#define KEYS_LINE_MAX 65536        /* longest trust store line (a full scope fits) */
+#define KEYS_MAX_SECRET_FILE 4096  /* largest secret key file read */
+#define KEYS_PUBLIC_STRLEN (14 + BLF_KEYID_HEX_LEN + 1 + 44 + 1 + KEYS_COMMENT_MAX + 1)
+#define KEYS_B64_LEN 44            /* base64 text of a 32-byte key, padding included */
+#define KEYS_TIME_STRLEN 21        /* "YYYY-MM-DDTHH:MM:SSZ" and NUL */
+
+/* ---- Secret keys --------------------------------------------------------- */
+
+/* A secret key in guarded memory (sodium_malloc).  Never copy it out. */
+typedef struct key_secret {
+	uint8_t sk[BLF_SK_LEN]; /* libsodium form: seed || pk */
+	uint8_t pk[BLF_PK_LEN];
+	uint8_t keyid[BLF_KEYID_LEN];
+	uint8_t origin[BLF_KEYID_LEN]; /* origin id: keyid, or the first key's id after rotations */
+	char comment[KEYS_COMMENT_MAX + 1];
+} key_secret;
+
+/* Generate a new key pair.  *out is freed with key_secret_free. */
+int key_secret_generate(const char *comment, key_secret **out);
+
+/* Derive a key pair from a 32-byte seed (test vectors, reproducible tests). */
+int key_secret_from_seed(const uint8_t seed[BLF_SEED_LEN], const char *comment,
+			 key_secret **out);
+
+/* Wipe and release; NULL is fine. */
+void key_secret_free(key_secret *k);
+
+/* Write the secret key file at path, created 0600 with O_EXCL (an existing
+ * file is never overwritten: BLF_EEXIST), fsynced. */
+int key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen);
+
+/* Load a secret key file.  Refuses (BLF_EPOLICY, with the reason in err) a
+ * file that group or others may read or write, or that is not a regular file. */
+int key_secret_load(const char *path, key_secret **out, char *err, size_t errlen);
+
+/* ---- Public keys --------------------------------------------------------- */
+
+/* Format the one-line public key (no newline) into buf; returns its length,
+ * or 0 if cap is too small. */
+size_t key_public_format(const uint8_t pk[BLF_PK_LEN], const char *comment, char *buf,
+			 size_t cap);
+
+/* Parse a public key line or a bare base64 key.  If the line carries a key
+ * id it must match (BLF_EKEYID).  comment may be NULL. */
+int key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
+		     size_t comment_cap, char *err, size_t errlen);
+
+/* Read a public key from a file (first non-comment line) or from a secret
+ * key file's public half. */
+int key_public_load(const char *path, uint8_t pk[BLF_PK_LEN], char *err, size_t errlen);
+
+/* The same, also returning the comment (may be NULL) and the origin id (may
+ * be NULL; a secret key file records it after a rotation, otherwise it is
+ * the key id). */
+int key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
+			 size_t comment_cap, uint8_t origin[BLF_KEYID_LEN], char *err,
+			 size_t errlen);
+
+/* ---- Trust anchors ------------------------------------------------------- */
+
+enum trust_perm {
+	TRUST_LIST = 1 << 0,
+	TRUST_DELIST = 1 << 1,
+	TRUST_EXCLUDE = 1 << 2,
+	TRUST_RELAY_ONLY = 1 << 3 /* carried and relayed, never merged */
+};
+
+/* A key that the origin has rolled away from; valid until `until`. */
+typedef struct trust_oldkey {
+	uint8_t pk[BLF_PK_LEN];
+	uint64_t until; /* unix seconds; 0 = no longer valid */
+} trust_oldkey;
+
+typedef struct trust_anchor {
+	char name[KEYS_NAME_MAX + 1];     /* display name, unique in the store */
+	uint8_t origin[BLF_KEYID_LEN];    /* origin id (key id of its first key) */
+	uint8_t pk[BLF_PK_LEN];           /* current key */
+	uint8_t keyid[BLF_KEYID_LEN];     /* key id of pk */
+	unsigned perms;                   /* enum trust_perm bits */
+	blf_prefix *scope;                /* list/delist allowed within these */
+	size_t nscope;
+	blf_prefix *authority;            /* exclude allowed within these */
+	size_t nauthority;
+	uint8_t max4;                     /* widest IPv4 listing: len >= max4 */
+	uint8_t max6;                     /* widest IPv6 listing: len >= max6 */
+	uint32_t weight;                  /* merge weight */
+	uint64_t expires;                 /* anchor expiry, unix seconds; 0 = never */
+	int accept_rollover;              /* in-band rollover statements accepted */
+	trust_oldkey old[KEYS_MAX_OLD_KEYS]; /* rolled-over keys */
+	size_t nold;
+	uint8_t (*revoked)[BLF_PK_LEN];   /* revoked keys: never accepted again */
+	size_t nrevoked;
+	char *note;                       /* free text, may be NULL */
+} trust_anchor;
+
+typedef struct trust_store {
+	trust_anchor *anchors;
+	size_t nanchors;
+} trust_store;
+
+/* Load a store; a missing file is an empty store.  err names file, line and
+ * reason.  On error *out is left empty. */
+int trust_store_load(const char *path, trust_store *out, char *err, size_t errlen);
+
+/* Parse a store from memory (fuzz target, tests); name is used in messages. */
+int trust_store_parse(const char *text, size_t len, const char *name, trust_store *out,
+		      char *err, size_t errlen);
+
+/* Write atomically: temporary file in the same directory, fsync, rename,
+ * fsync of the directory.  On error the old file is untouched. */
+int trust_store_save(const trust_store *st, const char *path, char *err, size_t errlen);
+
+/* Serialise to text (what save writes).  *out is malloc'd. */
+int trust_store_format(const trust_store *st, char **out, size_t *outlen);
+
+void trust_store_free(trust_store *st);
+
+/* Deep copy (for a reload that may fail). */
+int trust_store_copy(const trust_store *src, trust_store *dst);
+
+/* Find by display name, by origin id, or by any key (current, old or
+ * revoked) id.  NULL if absent. */
+trust_anchor *trust_store_find_name(const trust_store *st, const char *name);
+trust_anchor *trust_store_find_origin(const trust_store *st,
+				      const uint8_t origin[BLF_KEYID_LEN]);
+trust_anchor *trust_store_find_keyid(const trust_store *st,
+				     const uint8_t keyid[BLF_KEYID_LEN]);
+
+/* Add a copy of a (validated) anchor: BLF_EEXIST on a duplicate name, origin
+ * or key. */
+int trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen);
+
+/* Remove by name: BLF_ENOTFOUND if absent. */
+int trust_store_remove(trust_store *st, const char *name);
+
+/* Initialise an anchor with defaults (list+delist, empty scope, /24 and /48,
+ * weight 100, no expiry, rollover accepted) for key pk. */
+void trust_anchor_init(trust_anchor *a, const char *name, const uint8_t pk[BLF_PK_LEN]);
+void trust_anchor_clear(trust_anchor *a);
+
+/* Resolve the signer of a message at time now: fills *anchor and pk.
+ * BLF_EUNKKEY (no anchor has the key), BLF_EREVOKED, BLF_EEXPIREDKEY (old key
+ * past its overlap, or anchor expired). */
+int trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
+			uint64_t now, trust_anchor **anchor, uint8_t pk[BLF_PK_LEN]);
+
+/* blf_key_lookup_fn adapter: ctx is a struct trust_lookup_ctx. */
+struct trust_lookup_ctx {
+	const trust_store *store;
+	uint64_t now;
+};
+int trust_key_lookup(void *ctx, const uint8_t keyid[BLF_KEYID_LEN], uint8_t pk[BLF_PK_LEN]);
+
+/* The policy decision for one operation of an anchor's origin at time now. */
+enum trust_verdict {
+	TRUST_OK = 0,
+	TRUST_NO_PERMISSION,  /* the anchor lacks the permission for this op */
+	TRUST_OUT_OF_SCOPE,   /* prefix not inside scope (or authority) */
+	TRUST_TOO_WIDE,       /* listing shorter than max4/max6 */
+	TRUST_ANCHOR_EXPIRED, /* the anchor itself has expired */
+	TRUST_RELAY_ONLY_V    /* relay-only origin: carried, not merged */
+};
+int trust_anchor_allows(const trust_anchor *a, unsigned op_type, const blf_prefix *p,
+			uint64_t now);
+const char *trust_verdict_str(int verdict);
+
+/* Apply a verified rollover / revocation statement to the store according to
+ * the anchor's policy.  BLF_EPOLICY if the anchor refuses in-band rollover. */
+int trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t errlen);
+int trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err,
+			   size_t errlen);
+
+/* ---- Helpers shared by the store, the CLI and the agent ----------------- */
+
+/* Set one field of an anchor from its text form, exactly as a trust store
+ * line "FIELD VALUE" would (blfed-trust.5): key, origin, permissions, scope,
+ * authority, max-prefix, weight, expires, rollover, old-key, revoked-key,
+ * note.  Lists may be separated by blanks or commas, max-prefix also by "/"
+ * ("24/48").  old-key and revoked-key append, the others replace.  Returns
+ * BLF_OK, or an error with "FIELD VALUE: reason" in err, leaving a unchanged:
+ * BLF_EINVAL (syntax, unknown field), BLF_ERANGE (number out of range),
+ * BLF_ESIZE (key of wrong length), BLF_EKEYID, BLF_EPREFIX* / BLF_EHOSTBITS /
+ * BLF_EMAPPED (from blf_prefix_parse), BLF_EEXIST (duplicate entry),
+ * BLF_ELIMIT (too many entries), BLF_ESTRING (control characters),
+ * BLF_EREVOKED (key is revoked in this anchor), BLF_ENOMEM. */
+int trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *err,
+		     size_t errlen);
+
+/* Check the invariants between anchors: unique names and origins, no key
+ * used by two anchors, no key current or old in one anchor and revoked in
+ * another.  Returns BLF_OK or BLF_EEXIST / BLF_EREVOKED with the reason in
+ * err; *bad (may be NULL) receives the index of the offending anchor. */
+int trust_store_check(const trust_store *st, size_t *bad, char *err, size_t errlen);
+
+/* Non-zero if pk is in a's revoked list. */
+int trust_anchor_is_revoked(const trust_anchor *a, const uint8_t pk[BLF_PK_LEN]);
+
+/* State of an anchor at time now, for display: "expired", "revoked" (its
+ * current key is revoked), "overlap" (an old key is still valid) or
+ * "active".  Static string. */
+const char *trust_anchor_state(const trust_anchor *a, uint64_t now);
+
+/* Permission bits as text ("list delist exclude", "relay-only"), sep between
+ * words.  Returns the length; buf of at least 32 bytes. */
+size_t trust_perms_format(unsigned perms, const char *sep, char *buf, size_t cap);
+
+/* Name of an operation type ("list", "delist", "exclude", "unexclude") and
+ * its inverse; trust_op_parse returns BLF_EOPTYPE for anything else. */
+const char *trust_op_name(unsigned op_type);
+int trust_op_parse(const char *s, unsigned *op_type);
+
+/* RFC 3339 UTC times: "YYYY-MM-DDTHH:MM:SSZ" (or a bare "YYYY-MM-DD",
+ * midnight) to unix seconds, BLF_EINVAL otherwise; and back (buf of
+ * KEYS_TIME_STRLEN bytes). */
+int trust_time_parse(const char *s, uint64_t *out);
+void trust_time_format(uint64_t t, char *buf);
+
+/* blf_key_lookup_fn for revocation statements: any key the store knows for
+ * an anchor (current, old whatever its window, or already revoked), so that
+ * a key can always revoke itself.  ctx is a struct trust_lookup_ctx. */
+int trust_key_lookup_any(void *ctx, const uint8_t keyid[BLF_KEYID_LEN],
+			 uint8_t pk[BLF_PK_LEN]);
+
+/* Verify and apply one signed rollover or revocation envelope (raw bytes) to
+ * st at time now.  A rollover must be signed by the anchor's current, valid
+ * key (and counter-signed by the new one); a revocation must be signed by the
+ * key it revokes.  *type (may be NULL) receives the message type.  Returns
+ * BLF_OK, BLF_ESTALE (already applied: nothing changed), BLF_EWRONGTYPE
+ * (another message type), any blf_*_open code, or a trust_apply_* code;
+ * err says what happened.  On error st is unchanged. */
+int trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t now,
+			  unsigned *type, char *err, size_t errlen);
+
+#endif /* BLF_KEYS_H */

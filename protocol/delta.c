@@ -1,0 +1,415 @@
+/*
+ * delta.c - operations, deltas and snapshot chunks (SPEC 5.1, 5.2, 6.5).
+ *
+ * Both directions apply the same checks (blf_op_check and the rules of each
+ * body), so this library never writes what it would refuse to read.  A delta
+ * names each prefix at most once; that keeps "the result of a delta" free of
+ * any dependence on operation order within it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DELTA_FIELDS 6
+#define SNAPSHOT_FIELDS 8
+#define OP_MAX_FIELDS 5
+/* Objects in a delta or snapshot body: the body's fields, the ops array and
+ * up to OP_MAX_FIELDS + 1 objects per operation. */
+#define OPS_MAX_OBJECTS (16 + (size_t)BLF_MAX_OPS * (OP_MAX_FIELDS + 1))
+
+static const uint8_t zero_hash[BLF_HASH_LEN];
+
+int
+blf_op_check(const blf_op *op, uint64_t created, int allow_withdraw)
+{
+	int err;
+
+	if ((err = blf_prefix_check(&op->prefix)) != BLF_OK)
+		return err;
+	switch (op->type) {
+	case BLF_OP_LIST:
+		if (op->reason == 0)
+			return BLF_EREASON;
+		if (op->expires <= created || op->expires - created > BLF_MAX_TTL)
+			return BLF_EEXPIRY;
+		break;
+	case BLF_OP_EXCLUDE:
+		if (op->reason != 0 || op->expires != 0)
+			return BLF_EINVAL;
+		break;
+	case BLF_OP_DELIST:
+	case BLF_OP_UNEXCLUDE:
+		if (!allow_withdraw)
+			return BLF_EOPTYPE;
+		if (op->reason != 0 || op->expires != 0 || op->ref_len != 0)
+			return BLF_EINVAL;
+		break;
+	default:
+		return BLF_EOPTYPE;
+	}
+	if (op->ref_len > BLF_MAX_REF_LEN)
+		return BLF_ETOOBIG;
+	if (op->ref_len > 0 && (op->ref == NULL || blf_text_check(op->ref, op->ref_len)))
+		return BLF_ESTRING;
+	return BLF_OK;
+}
+
+static int
+prefix_qcmp(const void *a, const void *b)
+{
+	return blf_prefix_cmp(a, b);
+}
+
+/* BLF_EDUP if two operations name the same prefix. */
+static int
+ops_unique(const blf_op *ops, size_t n)
+{
+	blf_prefix *p;
+	size_t i;
+	int err = BLF_OK;
+
+	if (n < 2)
+		return BLF_OK;
+	if ((p = malloc(n * sizeof(*p))) == NULL)
+		return BLF_ENOMEM;
+	for (i = 0; i < n; i++)
+		p[i] = ops[i].prefix;
+	qsort(p, n, sizeof(*p), prefix_qcmp);
+	for (i = 1; i < n; i++) {
+		if (blf_prefix_cmp(&p[i - 1], &p[i]) == 0) {
+			err = BLF_EDUP;
+			break;
+		}
+	}
+	free(p);
+	return err;
+}
+
+static int
+decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op *op)
+{
+	const msgpack_object *f;
+	uint64_t v;
+	size_t n = 0;
+	int err;
+
+	memset(op, 0, sizeof(*op));
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return BLF_ETYPE;
+	if (o->via.array.size < 1)
+		return BLF_EFIELDS;
+	f = o->via.array.ptr;
+	if ((err = mp_uint(&f[0], UINT8_MAX, &v)) != BLF_OK)
+		return err;
+	switch (v) {
+	case BLF_OP_LIST: n = 5; break;
+	case BLF_OP_DELIST: n = 2; break;
+	case BLF_OP_EXCLUDE: n = 3; break;
+	case BLF_OP_UNEXCLUDE: n = 2; break;
+	default: return BLF_EOPTYPE;
+	}
+	if (!allow_withdraw && (v == BLF_OP_DELIST || v == BLF_OP_UNEXCLUDE))
+		return BLF_EOPTYPE;
+	if (o->via.array.size != n)
+		return BLF_EFIELDS;
+	op->type = (uint8_t)v;
+	if ((err = mp_prefix(&f[1], &op->prefix)) != BLF_OK)
+		return err;
+	if (op->type == BLF_OP_LIST) {
+		if ((err = mp_uint(&f[2], UINT16_MAX, &v)) != BLF_OK)
+			return err;
+		op->reason = (uint16_t)v;
+		if ((err = mp_uint(&f[3], UINT64_MAX, &op->expires)) != BLF_OK)
+			return err;
+	}
+	if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE) {
+		const char *ref;
+		size_t len;
+
+		if ((err = mp_str(&f[n - 1], BLF_MAX_REF_LEN, &ref, &len)) != BLF_OK)
+			return err;
+		op->ref = len > 0 ? ref : NULL;
+		op->ref_len = (uint16_t)len;
+	}
+	return blf_op_check(op, created, allow_withdraw);
+}
+
+static int
+decode_ops(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op **ops,
+	   size_t *nops)
+{
+	const msgpack_object *items;
+	blf_op *v = NULL;
+	uint32_t n, i;
+	int err;
+
+	*ops = NULL;
+	*nops = 0;
+	if ((err = mp_array_max(o, BLF_MAX_OPS, &items, &n)) != BLF_OK)
+		return err;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((err = decode_op(&items[i], created, allow_withdraw, &v[i])) != BLF_OK)
+			goto fail;
+	if ((err = ops_unique(v, n)) != BLF_OK)
+		goto fail;
+	*ops = v;
+	*nops = n;
+	return BLF_OK;
+fail:
+	free(v);
+	return err;
+}
+
+static void
+encode_ops(const blf_op *ops, size_t n, mp_out *o)
+{
+	size_t i;
+
+	mp_w_array(o, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		const blf_op *op = &ops[i];
+
+		switch (op->type) {
+		case BLF_OP_LIST:
+			mp_w_array(o, 5);
+			mp_w_uint(o, op->type);
+			mp_w_prefix(o, &op->prefix);
+			mp_w_uint(o, op->reason);
+			mp_w_uint(o, op->expires);
+			mp_w_str(o, op->ref, op->ref_len);
+			break;
+		case BLF_OP_EXCLUDE:
+			mp_w_array(o, 3);
+			mp_w_uint(o, op->type);
+			mp_w_prefix(o, &op->prefix);
+			mp_w_str(o, op->ref, op->ref_len);
+			break;
+		default: /* delist, unexclude */
+			mp_w_array(o, 2);
+			mp_w_uint(o, op->type);
+			mp_w_prefix(o, &op->prefix);
+			break;
+		}
+	}
+}
+
+static int
+check_ops(const blf_op *ops, size_t n, uint64_t created, int allow_withdraw)
+{
+	size_t i;
+	int err;
+
+	if (n > BLF_MAX_OPS)
+		return BLF_ELIMIT;
+	if (n > 0 && ops == NULL)
+		return BLF_EINVAL;
+	for (i = 0; i < n; i++)
+		if ((err = blf_op_check(&ops[i], created, allow_withdraw)) != BLF_OK)
+			return err;
+	return ops_unique(ops, n);
+}
+
+/* ---- deltas ---- */
+
+static int
+delta_check(const blf_delta *d)
+{
+	if (d->epoch == 0)
+		return BLF_ERANGE;
+	if (d->seq == 0 || d->seq == UINT64_MAX)
+		return BLF_ESEQ;
+	if ((d->seq == 1) != (memcmp(d->prev, zero_hash, BLF_HASH_LEN) == 0))
+		return BLF_EPREV;
+	return BLF_OK;
+}
+
+int
+blf_delta_decode_body(const uint8_t *body, size_t len, blf_delta *out)
+{
+	const msgpack_object *f;
+	mp_doc doc;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (body == NULL)
+		return BLF_EINVAL;
+	if (len > BLF_MAX_DELTA_SIZE)
+		return BLF_ETOOBIG;
+	if ((err = mp_doc_parse(&doc, body, len, 3, OPS_MAX_OBJECTS)) != BLF_OK)
+		goto out;
+	if ((err = mp_array(doc.root, DELTA_FIELDS, &f)) != BLF_OK ||
+	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = mp_u32(&f[1], &out->epoch)) != BLF_OK ||
+	    (err = mp_uint(&f[2], UINT64_MAX, &out->seq)) != BLF_OK ||
+	    (err = mp_bin_fixed(&f[3], out->prev, BLF_HASH_LEN)) != BLF_OK ||
+	    (err = mp_uint(&f[4], UINT64_MAX, &out->created)) != BLF_OK)
+		goto out;
+	if ((err = delta_check(out)) != BLF_OK)
+		goto out;
+	err = decode_ops(&f[5], out->created, 1, &out->ops, &out->nops);
+out:
+	mp_doc_free(&doc);
+	if (err != BLF_OK) {
+		blf_delta_free(out);
+		memset(out, 0, sizeof(*out));
+	}
+	return err;
+}
+
+static int
+delta_encode(const void *msg, mp_out *o)
+{
+	const blf_delta *d = msg;
+	int err;
+
+	if ((err = delta_check(d)) != BLF_OK ||
+	    (err = check_ops(d->ops, d->nops, d->created, 1)) != BLF_OK)
+		return err;
+	mp_w_array(o, DELTA_FIELDS);
+	mp_w_bin(o, d->origin, BLF_KEYID_LEN);
+	mp_w_uint(o, d->epoch);
+	mp_w_uint(o, d->seq);
+	mp_w_bin(o, d->prev, BLF_HASH_LEN);
+	mp_w_uint(o, d->created);
+	encode_ops(d->ops, d->nops, o);
+	return BLF_OK;
+}
+
+int
+blf_delta_seal(const blf_delta *d, const uint8_t sk[BLF_SK_LEN], blf_buf *out)
+{
+	if (d == NULL || sk == NULL || out == NULL)
+		return BLF_EINVAL;
+	return envelope_seal(BLF_MSG_DELTA, d, delta_encode, sk, out);
+}
+
+int
+blf_delta_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
+	       blf_envelope *env, blf_delta *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = envelope_open(buf, len, BLF_MAX_DELTA_SIZE, BLF_MSG_DELTA, lookup, ctx,
+				 env)) != BLF_OK)
+		return err;
+	if ((err = blf_delta_decode_body(env->body, env->body_len, out)) != BLF_OK)
+		memset(env, 0, sizeof(*env));
+	return err;
+}
+
+void
+blf_delta_free(blf_delta *d)
+{
+	if (d == NULL)
+		return;
+	free(d->ops);
+	d->ops = NULL;
+	d->nops = 0;
+}
+
+/* ---- snapshot chunks ---- */
+
+static int
+snapshot_check(const blf_snapshot *s)
+{
+	if (s->epoch == 0)
+		return BLF_ERANGE;
+	if (s->seq == 0 || s->seq == UINT64_MAX)
+		return BLF_ESEQ;
+	if (s->nchunks == 0 || s->nchunks > BLF_MAX_SNAPSHOT_CHUNKS || s->chunk >= s->nchunks)
+		return BLF_ECHUNK;
+	return BLF_OK;
+}
+
+int
+blf_snapshot_decode_body(const uint8_t *body, size_t len, blf_snapshot *out)
+{
+	const msgpack_object *f;
+	mp_doc doc;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (body == NULL)
+		return BLF_EINVAL;
+	if (len > BLF_MAX_MSG_SIZE)
+		return BLF_ETOOBIG;
+	if ((err = mp_doc_parse(&doc, body, len, 3, OPS_MAX_OBJECTS)) != BLF_OK)
+		goto out;
+	if ((err = mp_array(doc.root, SNAPSHOT_FIELDS, &f)) != BLF_OK ||
+	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = mp_u32(&f[1], &out->epoch)) != BLF_OK ||
+	    (err = mp_uint(&f[2], UINT64_MAX, &out->seq)) != BLF_OK ||
+	    (err = mp_bin_fixed(&f[3], out->head, BLF_HASH_LEN)) != BLF_OK ||
+	    (err = mp_uint(&f[4], UINT64_MAX, &out->created)) != BLF_OK ||
+	    (err = mp_u32(&f[5], &out->chunk)) != BLF_OK ||
+	    (err = mp_u32(&f[6], &out->nchunks)) != BLF_OK)
+		goto out;
+	if ((err = snapshot_check(out)) != BLF_OK)
+		goto out;
+	err = decode_ops(&f[7], out->created, 0, &out->ops, &out->nops);
+out:
+	mp_doc_free(&doc);
+	if (err != BLF_OK) {
+		blf_snapshot_free(out);
+		memset(out, 0, sizeof(*out));
+	}
+	return err;
+}
+
+static int
+snapshot_encode(const void *msg, mp_out *o)
+{
+	const blf_snapshot *s = msg;
+	int err;
+
+	if ((err = snapshot_check(s)) != BLF_OK ||
+	    (err = check_ops(s->ops, s->nops, s->created, 0)) != BLF_OK)
+		return err;
+	mp_w_array(o, SNAPSHOT_FIELDS);
+	mp_w_bin(o, s->origin, BLF_KEYID_LEN);
+	mp_w_uint(o, s->epoch);
+	mp_w_uint(o, s->seq);
+	mp_w_bin(o, s->head, BLF_HASH_LEN);
+	mp_w_uint(o, s->created);
+	mp_w_uint(o, s->chunk);
+	mp_w_uint(o, s->nchunks);
+	encode_ops(s->ops, s->nops, o);
+	return BLF_OK;
+}
+
+int
+blf_snapshot_seal(const blf_snapshot *s, const uint8_t sk[BLF_SK_LEN], blf_buf *out)
+{
+	if (s == NULL || sk == NULL || out == NULL)
+		return BLF_EINVAL;
+	return envelope_seal(BLF_MSG_SNAPSHOT, s, snapshot_encode, sk, out);
+}
+
+int
+blf_snapshot_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
+		  blf_envelope *env, blf_snapshot *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT, lookup, ctx,
+				 env)) != BLF_OK)
+		return err;
+	if ((err = blf_snapshot_decode_body(env->body, env->body_len, out)) != BLF_OK)
+		memset(env, 0, sizeof(*env));
+	return err;
+}
+
+void
+blf_snapshot_free(blf_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ops);
+	s->ops = NULL;
+	s->nops = 0;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+"""spec_blocks.py - write tests/vectors/*.hex and *.hash into SPEC.md
+section 10, between the vectors:begin and vectors:end markers.
+
+Run after `build/tests/test_vectors --write` when the format changes on
+purpose; verify.py then checks that SPEC.md and the files agree.
+"""
+import os
+import re
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPEC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "SPEC.md")
+ORDER = ["delta1", "delta2", "heads", "catchup-req", "catchup-resp",
+         "snapshot", "rollover", "revocation"]
+
+out = []
+for name in ORDER:
+    for ext in ("hex", "hash"):
+        with open(os.path.join(HERE, "%s.%s" % (name, ext))) as f:
+            body = f.read()
+        out.append("```\n# vector %s.%s\n%s```\n" % (name, ext, body))
+with open(SPEC) as f:
+    spec = f.read()
+new = re.sub(r"<!-- vectors:begin -->.*<!-- vectors:end -->",
+             lambda m: "<!-- vectors:begin -->\n" + "\n".join(out) + "<!-- vectors:end -->",
+             spec, flags=re.S)
+with open(SPEC, "w") as f:
+    f.write(new)
