@@ -139,15 +139,26 @@ man-lint:
 
 # ---- fuzzing (clang + libFuzzer) -------------------------------------------
 
-FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 $(PKG_CFLAGS)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_SRC := $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(EXPORT_SRC)
+FUZZ_LIB := build-fuzz/libfuzz.a
 
-build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(EXPORT_SRC)
-	@mkdir -p build-fuzz
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_LIB): $(patsubst %.c,build-fuzz/obj/%.o,$(FUZZ_LIB_SRC))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Each target links only the objects it uses from the archive.
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) \
-		$(EXPORT_SRC) $(PKG_LIBS) $(NNG_LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) \
+		$(PKG_LIBS) $(NNG_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -181,4 +192,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz build-bench
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj build-fuzz/obj -name '*.d' 2>/dev/null)

@@ -42,6 +42,7 @@
 #define KEYS_PUBLIC_STRLEN (14 + BLF_KEYID_HEX_LEN + 1 + 44 + 1 + KEYS_COMMENT_MAX + 1)
 #define KEYS_B64_LEN 44            /* base64 text of a 32-byte key, padding included */
 #define KEYS_TIME_STRLEN 21        /* "YYYY-MM-DDTHH:MM:SSZ" and NUL */
+#define KEYS_TIME_MAX 253402300799ull /* 9999-12-31T23:59:59Z, latest time stored */
 
 /* ---- Secret keys --------------------------------------------------------- */
 
@@ -265,7 +266,8 @@ int trust_key_lookup_any(void *ctx, const uint8_t keyid[BLF_KEYID_LEN],
  * key (and counter-signed by the new one); a revocation must be signed by the
  * key it revokes.  *type (may be NULL) receives the message type.  Returns
  * BLF_OK, BLF_ESTALE (already applied: nothing changed), BLF_EWRONGTYPE
- * (another message type), any blf_*_open code, or a trust_apply_* code;
+ * (another message type), BLF_ECLOCK (dated more than BLF_MAX_CLOCK_SKEW
+ * after now), any blf_*_open code, or a trust_apply_* code;
  * err says what happened.  On error st is unchanged. */
 int trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t now,
 			  unsigned *type, char *err, size_t errlen);

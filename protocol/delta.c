@@ -20,8 +20,10 @@
 
 static const uint8_t zero_hash[BLF_HASH_LEN];
 
-int
-blf_op_check(const blf_op *op, uint64_t created, int allow_withdraw)
+/* The checks of blf_op_check; check_text is 0 where the decoder has
+ * already validated the reference text (mp_str). */
+static int
+op_check(const blf_op *op, uint64_t created, int allow_withdraw, int check_text)
 {
 	int err;
 
@@ -50,39 +52,64 @@ blf_op_check(const blf_op *op, uint64_t created, int allow_withdraw)
 	}
 	if (op->ref_len > BLF_MAX_REF_LEN)
 		return BLF_ETOOBIG;
-	if (op->ref_len > 0 && (op->ref == NULL || blf_text_check(op->ref, op->ref_len)))
+	if (op->ref_len > 0 && (op->ref == NULL ||
+				(check_text && blf_text_check(op->ref, op->ref_len))))
 		return BLF_ESTRING;
 	return BLF_OK;
 }
 
-static int
-prefix_qcmp(const void *a, const void *b)
+int
+blf_op_check(const blf_op *op, uint64_t created, int allow_withdraw)
 {
-	return blf_prefix_cmp(a, b);
+	return op_check(op, created, allow_withdraw, 1);
 }
 
-/* BLF_EDUP if two operations name the same prefix. */
+static uint64_t
+prefix_hash(const blf_prefix *p)
+{
+	uint64_t a, b;
+
+	memcpy(&a, p->addr, 8);
+	memcpy(&b, p->addr + 8, 8);
+	a ^= (b * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)p->len << 8 | p->af);
+	a ^= a >> 31;
+	a *= 0xbf58476d1ce4e5b9ULL;
+	return a ^ (a >> 29);
+}
+
+/* BLF_EDUP if two operations name the same prefix.  A hash set of op
+ * indices (linear probing, at most half full): O(n), one allocation. */
 static int
 ops_unique(const blf_op *ops, size_t n)
 {
-	blf_prefix *p;
-	size_t i;
+	uint32_t *slot;
+	size_t cap = 16, mask, i;
 	int err = BLF_OK;
 
 	if (n < 2)
 		return BLF_OK;
-	if ((p = malloc(n * sizeof(*p))) == NULL)
+	while (cap < 2 * n)
+		cap <<= 1;
+	if ((slot = malloc(cap * sizeof(*slot))) == NULL)
 		return BLF_ENOMEM;
-	for (i = 0; i < n; i++)
-		p[i] = ops[i].prefix;
-	qsort(p, n, sizeof(*p), prefix_qcmp);
-	for (i = 1; i < n; i++) {
-		if (blf_prefix_cmp(&p[i - 1], &p[i]) == 0) {
-			err = BLF_EDUP;
-			break;
+	memset(slot, 0xff, cap * sizeof(*slot)); /* UINT32_MAX = empty */
+	mask = cap - 1;
+	for (i = 0; i < n && err == BLF_OK; i++) {
+		size_t h = (size_t)prefix_hash(&ops[i].prefix) & mask;
+
+		while (slot[h] != UINT32_MAX) {
+			const blf_prefix *q = &ops[slot[h]].prefix;
+
+			if (q->af == ops[i].prefix.af && q->len == ops[i].prefix.len &&
+			    memcmp(q->addr, ops[i].prefix.addr, sizeof(q->addr)) == 0) {
+				err = BLF_EDUP;
+				break;
+			}
+			h = (h + 1) & mask;
 		}
+		slot[h] = (uint32_t)i;
 	}
-	free(p);
+	free(slot);
 	return err;
 }
 
@@ -132,7 +159,7 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 		op->ref = len > 0 ? ref : NULL;
 		op->ref_len = (uint16_t)len;
 	}
-	return blf_op_check(op, created, allow_withdraw);
+	return op_check(op, created, allow_withdraw, 0);
 }
 
 static int

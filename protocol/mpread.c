@@ -257,6 +257,11 @@ blf_text_check(const char *str, size_t n)
 		uint32_t c = s[i];
 		size_t k, need;
 
+		while (c >= 0x20 && c < 0x7f) { /* printable ASCII: the common case */
+			if (++i == n)
+				return BLF_OK;
+			c = s[i];
+		}
 		if (c < 0x80) {
 			if (c < 0x20 || c == 0x7f)
 				return BLF_ESTRING;

@@ -1,0 +1,28 @@
+/*
+ * cmd_help.c - `blfed help`, `blfed -h`: usage of every command.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+/*
+ * Print the global options and both command tables on stdout.  Always 0.
+ */
+int
+cmd_help(struct cli *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	printf("usage: blfed [-h] [-V] [-k KEYFILE] [-t TRUSTFILE] [--json] command ...\n\n"
+	       "  -k KEYFILE    secret key (default $BLFED_KEY or " CLI_DEFAULT_KEY ")\n"
+	       "  -t TRUSTFILE  trust store (default $BLFED_TRUST or " CLI_DEFAULT_TRUST ")\n"
+	       "  --json        machine-readable output, one JSON object per line\n\n"
+	       "commands:\n");
+	cli_usage(stdout, "", cli_commands, cli_ncommands);
+	printf("\ntrust subcommands:\n");
+	cli_usage(stdout, "trust", cli_trust_commands, cli_ntrust_commands);
+	printf("\nexit status: 0 success, 1 negative answer (refused, verification "
+	       "failed), 2 usage or system error.  See blfed(8).\n");
+	return CLI_OK;
+}

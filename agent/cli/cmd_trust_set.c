@@ -1,0 +1,107 @@
+/*
+ * cmd_trust_set.c - `blfed trust set NAME FIELD VALUE...`: change one field
+ * of an anchor.
+ *
+ * FIELD is any store field (blfed-trust.5) or `name` (rename); the values
+ * are joined with blanks and parsed exactly as the store line "FIELD VALUE"
+ * would be.  The edited store is checked as a whole (unique names, origins
+ * and keys; no revoked key reused) before it is saved.  Setting `key`
+ * replaces the current key and keeps the origin: this is how an
+ * administrator re-enables an anchor whose current key was revoked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define SET_USAGE "NAME FIELD VALUE..."
+
+/*
+ * Set and save.  0 on success, 2 on any error (store unchanged).
+ */
+int
+cmd_trust_set(struct cli *c, int argc, char **argv)
+{
+	char *pos[CLI_MAX_POS];
+	char err[KEYS_ERRLEN], *value = NULL;
+	trust_store st = {NULL, 0};
+	trust_anchor *a;
+	size_t len = 0, n;
+	int i, npos, rc, ret = CLI_ERR;
+
+	/* No options: values such as "-1" or "--" are passed on verbatim, to be
+	 * judged by the field's parser. */
+	for (npos = 0; npos + 1 < argc && npos < CLI_MAX_POS; npos++)
+		pos[npos] = argv[npos + 1];
+	if (cli_nargs(c, argc - 1, 2, CLI_MAX_POS, SET_USAGE) != 0)
+		goto out;
+	for (i = 2; i < npos; i++)
+		len += strlen(pos[i]) + 1;
+	if ((value = malloc(len + 1)) == NULL) {
+		cli_err(c, "out of memory");
+		goto out;
+	}
+	value[0] = '\0';
+	for (i = 2, len = 0; i < npos; i++) {
+		n = strlen(pos[i]);
+		if (i > 2)
+			value[len++] = ' ';
+		memcpy(value + len, pos[i], n + 1);
+		len += n;
+	}
+	if (cli_store_load(c, &st) != 0)
+		goto out;
+	if ((a = trust_store_find_name(&st, pos[0])) == NULL) {
+		cli_err(c, "no anchor named \"%.64s\" in %s", pos[0], c->trustfile);
+		goto out;
+	}
+	err[0] = '\0';
+	if (strcmp(pos[1], "name") == 0) {
+		if (npos != 3 || strlen(value) > KEYS_NAME_MAX || value[0] == '\0') {
+			cli_err(c, "name: expected one name of 1 to %d characters",
+				KEYS_NAME_MAX);
+			goto out;
+		}
+		/* trust_store_add's rules: remove and add back under the new name */
+		{
+			trust_anchor copy;
+			trust_store one = {a, 1};
+			trust_store tmp = {NULL, 0};
+
+			if (trust_store_copy(&one, &tmp) != BLF_OK) {
+				cli_err(c, "out of memory");
+				goto out;
+			}
+			copy = tmp.anchors[0];
+			snprintf(copy.name, sizeof(copy.name), "%s", value);
+			trust_store_remove(&st, pos[0]);
+			rc = trust_store_add(&st, &copy, err, sizeof(err));
+			trust_store_free(&tmp);
+		}
+	} else {
+		rc = trust_anchor_set(a, pos[1], value, err, sizeof(err));
+		if (rc == BLF_OK)
+			rc = trust_store_check(&st, NULL, err, sizeof(err));
+	}
+	if (rc != BLF_OK) {
+		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		goto out;
+	}
+	if (cli_store_save(c, &st) != 0)
+		goto out;
+	if (c->json) {
+		printf("{\"name\":");
+		cli_json_str(stdout, pos[0]);
+		printf(",\"set\":");
+		cli_json_str(stdout, pos[1]);
+		printf("}\n");
+	} else {
+		printf("%s: %s set\n", pos[0], pos[1]);
+	}
+	ret = CLI_OK;
+out:
+	free(value);
+	trust_store_free(&st);
+	return ret;
+}

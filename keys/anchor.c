@@ -1,0 +1,668 @@
+/*
+ * anchor.c - one trust anchor: its fields, their text forms and validation.
+ *
+ * Every field of an anchor has exactly one text form, the value of a trust
+ * store line "FIELD VALUE" (blfed-trust.5).  trust_anchor_set() parses it and
+ * is shared by the store parser, `blfed trust add` and `blfed trust set`, so
+ * the file, the command line and the messages all speak the same language.
+ * A value is parsed completely into temporaries before the anchor changes:
+ * an error leaves the anchor as it was.
+ *
+ * Times are RFC 3339 in UTC ("2027-12-31T00:00:00Z"), converted with
+ * timegm(3); prefixes go through blf_prefix_parse (strict: host bits, mapped
+ * forms and leading zeros are errors).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "keys.h"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+is_sep(char c, const char *seps)
+{
+	return c == ' ' || c == '\t' || (c != '\0' && strchr(seps, c) != NULL);
+}
+
+/* Next token of s separated by blanks or any of seps; NULL at the end. */
+static const char *
+token(const char **s, const char *seps, size_t *n)
+{
+	const char *p = *s, *t;
+
+	while (*p != '\0' && is_sep(*p, seps))
+		p++;
+	if (*p == '\0') {
+		*s = p;
+		return NULL;
+	}
+	t = p;
+	while (*p != '\0' && !is_sep(*p, seps))
+		p++;
+	*n = (size_t)(p - t);
+	*s = p;
+	return t;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no leading zero. */
+static int
+parse_uint(const char *t, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 20 || (n > 1 && t[0] == '0'))
+		return BLF_EINVAL;
+	for (i = 0; i < n; i++) {
+		if (t[i] < '0' || t[i] > '9')
+			return BLF_EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(t[i] - '0')) / 10)
+			return BLF_ERANGE;
+		v = v * 10 + (uint64_t)(t[i] - '0');
+	}
+	if (v > max)
+		return BLF_ERANGE;
+	*out = v;
+	return BLF_OK;
+}
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DD" (midnight UTC), years 1970-9999.
+ */
+int
+trust_time_parse(const char *s, uint64_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	size_t n = strlen(s);
+	time_t t;
+
+	if (n != 10 && n != 20)
+		return BLF_EINVAL;
+	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    digits(s + 8, 2, &d))
+		return BLF_EINVAL;
+	if (n == 20 && (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
+			digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se) ||
+			s[19] != 'Z'))
+		return BLF_EINVAL;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+		return BLF_EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	t = timegm(&tm);
+	/* timegm normalises 31 February into March: refuse such dates. */
+	if (t < 0 || tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return BLF_EINVAL;
+	*out = (uint64_t)t;
+	return BLF_OK;
+}
+
+/*
+ * Format unix seconds as "YYYY-MM-DDTHH:MM:SSZ".
+ */
+void
+trust_time_format(uint64_t t, char *buf)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t > KEYS_TIME_MAX || gmtime_r(&tt, &tm) == NULL) {
+		strcpy(buf, "9999-12-31T23:59:59Z");
+		return;
+	}
+	strftime(buf, KEYS_TIME_STRLEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} perm_names[] = {
+	{"list", TRUST_LIST},
+	{"delist", TRUST_DELIST},
+	{"exclude", TRUST_EXCLUDE},
+	{"relay-only", TRUST_RELAY_ONLY},
+};
+
+/*
+ * Permission words in canonical order, separated by sep.
+ */
+size_t
+trust_perms_format(unsigned perms, const char *sep, char *buf, size_t cap)
+{
+	size_t i, len = 0;
+	int n;
+
+	if (cap == 0)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(perm_names) / sizeof(perm_names[0]); i++) {
+		if ((perms & perm_names[i].bit) == 0)
+			continue;
+		n = snprintf(buf + len, cap - len, "%s%s", len > 0 ? sep : "",
+			     perm_names[i].name);
+		if (n < 0 || (size_t)n >= cap - len)
+			return len;
+		len += (size_t)n;
+	}
+	return len;
+}
+
+static const char *const op_names[] = {NULL, "list", "delist", "exclude", "unexclude"};
+
+/*
+ * Name of an operation type, "unknown" if out of range.
+ */
+const char *
+trust_op_name(unsigned op_type)
+{
+	if (op_type >= 1 && op_type <= BLF_OP_UNEXCLUDE)
+		return op_names[op_type];
+	return "unknown";
+}
+
+/*
+ * Operation name to type: BLF_OK or BLF_EOPTYPE.
+ */
+int
+trust_op_parse(const char *s, unsigned *op_type)
+{
+	unsigned i;
+
+	for (i = 1; i <= BLF_OP_UNEXCLUDE; i++) {
+		if (strcmp(s, op_names[i]) == 0) {
+			*op_type = i;
+			return BLF_OK;
+		}
+	}
+	return BLF_EOPTYPE;
+}
+
+/*
+ * Membership test over the revoked list.
+ */
+int
+trust_anchor_is_revoked(const trust_anchor *a, const uint8_t pk[BLF_PK_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < a->nrevoked; i++)
+		if (memcmp(a->revoked[i], pk, BLF_PK_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Display state of an anchor at now.
+ */
+const char *
+trust_anchor_state(const trust_anchor *a, uint64_t now)
+{
+	size_t i;
+
+	if (a->expires != 0 && now >= a->expires)
+		return "expired";
+	if (trust_anchor_is_revoked(a, a->pk))
+		return "revoked";
+	for (i = 0; i < a->nold; i++)
+		if (now < a->old[i].until)
+			return "overlap";
+	return "active";
+}
+
+/*
+ * Defaults: list+delist, no scope, /24 and /48, weight 100, no expiry,
+ * rollover accepted; the origin id is the key id of pk.
+ */
+void
+trust_anchor_init(trust_anchor *a, const char *name, const uint8_t pk[BLF_PK_LEN])
+{
+	memset(a, 0, sizeof(*a));
+	if (name != NULL) {
+		strncpy(a->name, name, KEYS_NAME_MAX);
+		a->name[KEYS_NAME_MAX] = '\0';
+	}
+	memcpy(a->pk, pk, BLF_PK_LEN);
+	blf_keyid(pk, a->keyid);
+	memcpy(a->origin, a->keyid, BLF_KEYID_LEN);
+	a->perms = TRUST_LIST | TRUST_DELIST;
+	a->max4 = KEYS_DEFAULT_MAX4;
+	a->max6 = KEYS_DEFAULT_MAX6;
+	a->weight = KEYS_DEFAULT_WEIGHT;
+	a->accept_rollover = 1;
+}
+
+/*
+ * Release what an anchor owns and zero it; the struct itself is the
+ * caller's.  NULL is fine.
+ */
+void
+trust_anchor_clear(trust_anchor *a)
+{
+	if (a == NULL)
+		return;
+	free(a->scope);
+	free(a->authority);
+	free(a->revoked);
+	free(a->note);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Parse a list of prefixes ("none" = empty). */
+static int
+parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *nout,
+	       char *err, size_t errlen)
+{
+	const char *p = value, *t;
+	blf_prefix *v = NULL, pf;
+	size_t n, nv = 0, i;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (strcmp(value, "none") == 0)
+		return BLF_OK;
+	while ((t = token(&p, ",", &n)) != NULL) {
+		rc = blf_prefix_parse(t, n, 0, &pf);
+		if (rc != BLF_OK) {
+			seterr(err, errlen, "%s %.*s: %s", field, (int)(n > 64 ? 64 : n), t,
+			       blf_strerror(rc));
+			goto fail;
+		}
+		for (i = 0; i < nv; i++) {
+			if (blf_prefix_cmp(&v[i], &pf) == 0) {
+				seterr(err, errlen, "%s %.*s: listed twice", field,
+				       (int)n, t);
+				rc = BLF_EEXIST;
+				goto fail;
+			}
+		}
+		if (nv == KEYS_MAX_SCOPE) {
+			seterr(err, errlen, "%s: more than %d prefixes", field, KEYS_MAX_SCOPE);
+			rc = BLF_ELIMIT;
+			goto fail;
+		}
+		if ((nv & (nv + 1)) == 0 || nv == 0) {
+			blf_prefix *nvp = realloc(v, (2 * nv + 1) * sizeof(*v));
+
+			if (nvp == NULL) {
+				rc = BLF_ENOMEM;
+				goto fail;
+			}
+			v = nvp;
+		}
+		v[nv++] = pf;
+	}
+	if (nv == 0) {
+		seterr(err, errlen, "%s: no prefix given (use \"none\" for an empty list)",
+		       field);
+		return BLF_EINVAL;
+	}
+	*out = v;
+	*nout = nv;
+	return BLF_OK;
+fail:
+	free(v);
+	return rc;
+}
+
+static int
+text_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* One public key in a store line: a bare base64 key or a full public line. */
+static int
+parse_key(const char *field, const char *value, uint8_t pk[BLF_PK_LEN], char *err,
+	  size_t errlen)
+{
+	char e[KEYS_ERRLEN];
+	int rc;
+
+	rc = key_public_parse(value, pk, NULL, 0, e, sizeof(e));
+	if (rc != BLF_OK)
+		seterr(err, errlen, "%s: %s", field,
+		       strncmp(e, "public key: ", 12) == 0 ? e + 12 : e);
+	return rc;
+}
+
+static int
+set_key(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	uint8_t pk[BLF_PK_LEN];
+	size_t i;
+	int rc;
+
+	if ((rc = parse_key("key", value, pk, err, errlen)) != BLF_OK)
+		return rc;
+	if (trust_anchor_is_revoked(a, pk)) {
+		seterr(err, errlen, "key: this key is revoked and is never accepted again");
+		return BLF_EREVOKED;
+	}
+	for (i = 0; i < a->nold; i++) {
+		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
+			seterr(err, errlen, "key: this key is already an old key of %s",
+			       a->name);
+			return BLF_EEXIST;
+		}
+	}
+	memcpy(a->pk, pk, BLF_PK_LEN);
+	blf_keyid(pk, a->keyid);
+	return BLF_OK;
+}
+
+static int
+set_permissions(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	const char *p = value, *t;
+	unsigned perms = 0, bit;
+	size_t n, i;
+
+	while ((t = token(&p, ",", &n)) != NULL) {
+		bit = 0;
+		for (i = 0; i < sizeof(perm_names) / sizeof(perm_names[0]); i++)
+			if (strlen(perm_names[i].name) == n &&
+			    memcmp(perm_names[i].name, t, n) == 0)
+				bit = perm_names[i].bit;
+		if (bit == 0) {
+			seterr(err, errlen, "permissions %.*s: unknown permission (expected "
+			       "list, delist, exclude or relay-only)", (int)(n > 32 ? 32 : n), t);
+			return BLF_EINVAL;
+		}
+		if (perms & bit) {
+			seterr(err, errlen, "permissions %.*s: given twice", (int)n, t);
+			return BLF_EEXIST;
+		}
+		perms |= bit;
+	}
+	if (perms == 0) {
+		seterr(err, errlen, "permissions: none given");
+		return BLF_EINVAL;
+	}
+	if ((perms & TRUST_RELAY_ONLY) && perms != TRUST_RELAY_ONLY) {
+		seterr(err, errlen, "permissions: relay-only cannot be combined with other "
+		       "permissions");
+		return BLF_EINVAL;
+	}
+	a->perms = perms;
+	return BLF_OK;
+}
+
+static int
+set_max_prefix(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	const char *p = value, *t4, *t6;
+	size_t n4 = 0, n6 = 0, nx;
+	uint64_t v4, v6;
+
+	t4 = token(&p, "/", &n4);
+	t6 = token(&p, "/", &n6);
+	if (t4 == NULL || t6 == NULL || token(&p, "/", &nx) != NULL) {
+		seterr(err, errlen, "max-prefix %s: expected two lengths, IPv4 and IPv6 "
+		       "(\"24 48\")", value);
+		return BLF_EINVAL;
+	}
+	if (parse_uint(t4, n4, 32, &v4) != BLF_OK) {
+		seterr(err, errlen, "max-prefix %s: IPv4 length must be 0 to 32", value);
+		return BLF_ERANGE;
+	}
+	if (parse_uint(t6, n6, 128, &v6) != BLF_OK) {
+		seterr(err, errlen, "max-prefix %s: IPv6 length must be 0 to 128", value);
+		return BLF_ERANGE;
+	}
+	a->max4 = (uint8_t)v4;
+	a->max6 = (uint8_t)v6;
+	return BLF_OK;
+}
+
+static int
+set_old_key(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	char kbuf[KEYS_B64_LEN + 8];
+	const char *p = value, *t;
+	uint8_t pk[BLF_PK_LEN];
+	uint64_t until;
+	size_t n, i;
+	int rc;
+
+	if ((t = token(&p, "", &n)) == NULL || n >= sizeof(kbuf)) {
+		seterr(err, errlen, "old-key: expected \"BASE64 until TIME\"");
+		return n >= sizeof(kbuf) ? BLF_ESIZE : BLF_EINVAL;
+	}
+	memcpy(kbuf, t, n);
+	kbuf[n] = '\0';
+	if ((rc = parse_key("old-key", kbuf, pk, err, errlen)) != BLF_OK)
+		return rc;
+	t = token(&p, "", &n);
+	if (t == NULL || n != 5 || memcmp(t, "until", 5) != 0 ||
+	    (t = token(&p, "", &n)) == NULL || n >= 32) {
+		seterr(err, errlen, "old-key: expected \"BASE64 until TIME\"");
+		return BLF_EINVAL;
+	}
+	memcpy(kbuf, t, n);
+	kbuf[n] = '\0';
+	if (token(&p, "", &n) != NULL || trust_time_parse(kbuf, &until) != BLF_OK) {
+		seterr(err, errlen, "old-key: until %s: expected an RFC 3339 UTC time "
+		       "(2027-12-31T00:00:00Z)", kbuf);
+		return BLF_EINVAL;
+	}
+	if (memcmp(pk, a->pk, BLF_PK_LEN) == 0) {
+		seterr(err, errlen, "old-key: this is the current key");
+		return BLF_EEXIST;
+	}
+	for (i = 0; i < a->nold; i++) {
+		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
+			seterr(err, errlen, "old-key: listed twice");
+			return BLF_EEXIST;
+		}
+	}
+	if (trust_anchor_is_revoked(a, pk)) {
+		seterr(err, errlen, "old-key: this key is revoked");
+		return BLF_EREVOKED;
+	}
+	if (a->nold == KEYS_MAX_OLD_KEYS) {
+		seterr(err, errlen, "old-key: more than %d old keys", KEYS_MAX_OLD_KEYS);
+		return BLF_ELIMIT;
+	}
+	memcpy(a->old[a->nold].pk, pk, BLF_PK_LEN);
+	a->old[a->nold].until = until;
+	a->nold++;
+	return BLF_OK;
+}
+
+static int
+set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	uint8_t pk[BLF_PK_LEN];
+	uint8_t (*v)[BLF_PK_LEN];
+	size_t i;
+	int rc;
+
+	if ((rc = parse_key("revoked-key", value, pk, err, errlen)) != BLF_OK)
+		return rc;
+	if (trust_anchor_is_revoked(a, pk)) {
+		seterr(err, errlen, "revoked-key: listed twice");
+		return BLF_EEXIST;
+	}
+	if (a->nrevoked == KEYS_MAX_REVOKED) {
+		seterr(err, errlen, "revoked-key: more than %d revoked keys", KEYS_MAX_REVOKED);
+		return BLF_ELIMIT;
+	}
+	if ((v = realloc(a->revoked, (a->nrevoked + 1) * sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	a->revoked = v;
+	memcpy(a->revoked[a->nrevoked++], pk, BLF_PK_LEN);
+	/* A revoked key is no longer an old key. */
+	for (i = 0; i < a->nold; i++) {
+		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
+			memmove(&a->old[i], &a->old[i + 1], (a->nold - i - 1) * sizeof(a->old[0]));
+			a->nold--;
+			break;
+		}
+	}
+	return BLF_OK;
+}
+
+/*
+ * Set one field from its text form; see keys.h for the codes.
+ */
+int
+trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *err,
+		 size_t errlen)
+{
+	const char *p = value;
+	size_t n, vlen;
+	uint64_t v;
+	blf_prefix *pl;
+	uint8_t id[BLF_KEYID_LEN];
+	char *note;
+	int rc;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	vlen = strlen(value);
+	while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
+		vlen--;
+	if (!text_ok(value, vlen)) {
+		seterr(err, errlen, "%s: control characters in the value", field);
+		return BLF_ESTRING;
+	}
+	if (strcmp(field, "note") == 0) {
+		if (vlen > KEYS_NOTE_MAX) {
+			seterr(err, errlen, "note: longer than %d bytes", KEYS_NOTE_MAX);
+			return BLF_ETOOBIG;
+		}
+		note = NULL;
+		if (vlen > 0) {
+			if ((note = malloc(vlen + 1)) == NULL)
+				return BLF_ENOMEM;
+			memcpy(note, value, vlen);
+			note[vlen] = '\0';
+		}
+		free(a->note);
+		a->note = note;
+		return BLF_OK;
+	}
+	/* Every other value is short tokens: work on a trimmed copy. */
+	{
+		char *copy = malloc(vlen + 1);
+
+		if (copy == NULL)
+			return BLF_ENOMEM;
+		memcpy(copy, value, vlen);
+		copy[vlen] = '\0';
+		p = copy;
+		if (vlen == 0) {
+			seterr(err, errlen, "%s: missing value", field);
+			rc = BLF_EINVAL;
+		} else if (strcmp(field, "key") == 0) {
+			rc = set_key(a, p, err, errlen);
+		} else if (strcmp(field, "origin") == 0) {
+			if (vlen != BLF_KEYID_HEX_LEN ||
+			    blf_keyid_parse(p, vlen, id) != BLF_OK) {
+				seterr(err, errlen, "origin %s: expected a key id of %d hex "
+				       "digits", p, BLF_KEYID_HEX_LEN);
+				rc = BLF_EINVAL;
+			} else {
+				memcpy(a->origin, id, BLF_KEYID_LEN);
+				rc = BLF_OK;
+			}
+		} else if (strcmp(field, "permissions") == 0) {
+			rc = set_permissions(a, p, err, errlen);
+		} else if (strcmp(field, "scope") == 0 || strcmp(field, "authority") == 0) {
+			rc = parse_prefixes(field, p, &pl, &n, err, errlen);
+			if (rc == BLF_OK && field[0] == 's') {
+				free(a->scope);
+				a->scope = pl;
+				a->nscope = n;
+			} else if (rc == BLF_OK) {
+				free(a->authority);
+				a->authority = pl;
+				a->nauthority = n;
+			}
+		} else if (strcmp(field, "max-prefix") == 0) {
+			rc = set_max_prefix(a, p, err, errlen);
+		} else if (strcmp(field, "weight") == 0) {
+			rc = parse_uint(p, vlen, KEYS_MAX_WEIGHT, &v);
+			if (rc != BLF_OK) {
+				seterr(err, errlen, "weight %s: expected a number from 0 to %u",
+				       p, KEYS_MAX_WEIGHT);
+				rc = rc == BLF_ERANGE ? BLF_ERANGE : BLF_EINVAL;
+			} else {
+				a->weight = (uint32_t)v;
+			}
+		} else if (strcmp(field, "expires") == 0) {
+			if (strcmp(p, "never") == 0) {
+				a->expires = 0;
+				rc = BLF_OK;
+			} else if ((rc = trust_time_parse(p, &v)) != BLF_OK || v == 0) {
+				seterr(err, errlen, "expires %s: expected \"never\" or an RFC 3339 "
+				       "UTC time (2027-12-31T00:00:00Z)", p);
+				rc = BLF_EINVAL;
+			} else {
+				a->expires = v;
+			}
+		} else if (strcmp(field, "rollover") == 0) {
+			if (strcmp(p, "accept") == 0 || strcmp(p, "refuse") == 0) {
+				a->accept_rollover = p[0] == 'a';
+				rc = BLF_OK;
+			} else {
+				seterr(err, errlen, "rollover %s: expected accept or refuse", p);
+				rc = BLF_EINVAL;
+			}
+		} else if (strcmp(field, "old-key") == 0) {
+			rc = set_old_key(a, p, err, errlen);
+		} else if (strcmp(field, "revoked-key") == 0) {
+			rc = set_revoked_key(a, p, err, errlen);
+		} else {
+			seterr(err, errlen, "unknown field \"%.40s\"", field);
+			rc = BLF_EINVAL;
+		}
+		free(copy);
+	}
+	return rc;
+}

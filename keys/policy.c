@@ -1,0 +1,454 @@
+/*
+ * policy.c - what the trust store allows: key resolution, per-operation
+ * policy, and the key lifecycle (rollover and revocation statements).
+ *
+ * Resolution answers "who signed this, and is that key valid now?".  Order
+ * matters: a key revoked anywhere in the store is refused before anything
+ * else, so a revoked key is never accepted again even if an administrator
+ * re-adds it elsewhere; then current keys; then old keys within their
+ * overlap window.  Key ids of old and revoked keys are computed on demand
+ * (BLAKE2b is cheap and stores are small); current key ids are cached in
+ * the anchor.
+ *
+ * Policy (trust_anchor_allows) is a pure function of the anchor, the
+ * operation and the time; the merge engine calls it for every operation.
+ *
+ * Lifecycle statements are protocol messages (SPEC 6.6/6.7) sealed and
+ * opened by the protocol library; this file decides what they change.  Each
+ * apply function validates everything before it touches the store.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
+{
+	uint8_t id[BLF_KEYID_LEN];
+
+	blf_keyid(pk, id);
+	return memcmp(id, keyid, BLF_KEYID_LEN) == 0;
+}
+
+static int
+anchor_expired(const trust_anchor *a, uint64_t now)
+{
+	return a->expires != 0 && now >= a->expires;
+}
+
+/*
+ * Resolve a signer key id at time now; see keys.h.  *anchor (if anchor is
+ * not NULL) is set to the matching anchor or NULL, also on refusal; pk is
+ * filled only on success.
+ */
+int
+trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
+		    uint64_t now, trust_anchor **anchor, uint8_t pk[BLF_PK_LEN])
+{
+	size_t i, j;
+
+	if (anchor != NULL)
+		*anchor = NULL;
+	for (i = 0; i < st->nanchors; i++) {
+		trust_anchor *a = &st->anchors[i];
+
+		for (j = 0; j < a->nrevoked; j++) {
+			if (has_id(a->revoked[j], keyid)) {
+				if (anchor != NULL)
+					*anchor = a;
+				return BLF_EREVOKED;
+			}
+		}
+	}
+	for (i = 0; i < st->nanchors; i++) {
+		trust_anchor *a = &st->anchors[i];
+
+		if (memcmp(a->keyid, keyid, BLF_KEYID_LEN) != 0)
+			continue;
+		if (anchor != NULL)
+			*anchor = a;
+		if (anchor_expired(a, now))
+			return BLF_EEXPIREDKEY;
+		memcpy(pk, a->pk, BLF_PK_LEN);
+		return BLF_OK;
+	}
+	for (i = 0; i < st->nanchors; i++) {
+		trust_anchor *a = &st->anchors[i];
+
+		for (j = 0; j < a->nold; j++) {
+			if (!has_id(a->old[j].pk, keyid))
+				continue;
+			if (anchor != NULL)
+				*anchor = a;
+			if (anchor_expired(a, now) || now >= a->old[j].until)
+				return BLF_EEXPIREDKEY;
+			memcpy(pk, a->old[j].pk, BLF_PK_LEN);
+			return BLF_OK;
+		}
+	}
+	return BLF_EUNKKEY;
+}
+
+/*
+ * blf_key_lookup_fn over trust_store_resolve.
+ */
+int
+trust_key_lookup(void *ctx, const uint8_t keyid[BLF_KEYID_LEN], uint8_t pk[BLF_PK_LEN])
+{
+	const struct trust_lookup_ctx *c = ctx;
+
+	return trust_store_resolve(c->store, keyid, c->now, NULL, pk);
+}
+
+/*
+ * blf_key_lookup_fn that finds any key of any anchor, whatever its state.
+ */
+int
+trust_key_lookup_any(void *ctx, const uint8_t keyid[BLF_KEYID_LEN],
+		     uint8_t pk[BLF_PK_LEN])
+{
+	const struct trust_lookup_ctx *c = ctx;
+	const trust_store *st = c->store;
+	size_t i, j;
+
+	for (i = 0; i < st->nanchors; i++) {
+		const trust_anchor *a = &st->anchors[i];
+
+		if (memcmp(a->keyid, keyid, BLF_KEYID_LEN) == 0) {
+			memcpy(pk, a->pk, BLF_PK_LEN);
+			return BLF_OK;
+		}
+		for (j = 0; j < a->nold; j++) {
+			if (has_id(a->old[j].pk, keyid)) {
+				memcpy(pk, a->old[j].pk, BLF_PK_LEN);
+				return BLF_OK;
+			}
+		}
+		for (j = 0; j < a->nrevoked; j++) {
+			if (has_id(a->revoked[j], keyid)) {
+				memcpy(pk, a->revoked[j], BLF_PK_LEN);
+				return BLF_OK;
+			}
+		}
+	}
+	return BLF_EUNKKEY;
+}
+
+static int
+inside(const blf_prefix *list, size_t n, const blf_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (blf_prefix_contains(&list[i], p))
+			return 1;
+	return 0;
+}
+
+/*
+ * Policy for one operation; returns an enum trust_verdict.  Checks, in
+ * order: anchor expiry, relay-only, permission, scope (authority for
+ * exclude/unexclude), and for list the widest allowed prefix.
+ */
+int
+trust_anchor_allows(const trust_anchor *a, unsigned op_type, const blf_prefix *p,
+		    uint64_t now)
+{
+	if (anchor_expired(a, now))
+		return TRUST_ANCHOR_EXPIRED;
+	if (a->perms & TRUST_RELAY_ONLY)
+		return TRUST_RELAY_ONLY_V;
+	switch (op_type) {
+	case BLF_OP_LIST:
+		if ((a->perms & TRUST_LIST) == 0)
+			return TRUST_NO_PERMISSION;
+		if (!inside(a->scope, a->nscope, p))
+			return TRUST_OUT_OF_SCOPE;
+		if (p->len < (p->af == BLF_AF_INET ? a->max4 : a->max6))
+			return TRUST_TOO_WIDE;
+		return TRUST_OK;
+	case BLF_OP_DELIST:
+		if ((a->perms & TRUST_DELIST) == 0)
+			return TRUST_NO_PERMISSION;
+		return inside(a->scope, a->nscope, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
+	case BLF_OP_EXCLUDE:
+	case BLF_OP_UNEXCLUDE:
+		if ((a->perms & TRUST_EXCLUDE) == 0)
+			return TRUST_NO_PERMISSION;
+		return inside(a->authority, a->nauthority, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
+	default:
+		return TRUST_NO_PERMISSION;
+	}
+}
+
+/*
+ * Static text of a verdict.
+ */
+const char *
+trust_verdict_str(int verdict)
+{
+	switch (verdict) {
+	case TRUST_OK:
+		return "allowed";
+	case TRUST_NO_PERMISSION:
+		return "no permission for this operation";
+	case TRUST_OUT_OF_SCOPE:
+		return "prefix outside the anchor's scope";
+	case TRUST_TOO_WIDE:
+		return "prefix wider than the anchor may list";
+	case TRUST_ANCHOR_EXPIRED:
+		return "trust anchor expired";
+	case TRUST_RELAY_ONLY_V:
+		return "relay-only origin: carried, not merged";
+	default:
+		return "unknown verdict";
+	}
+}
+
+/* Non-zero if pk is used (current or old) by an anchor other than self, or
+ * revoked anywhere. */
+static int
+key_taken(const trust_store *st, const trust_anchor *self, const uint8_t pk[BLF_PK_LEN],
+	  int *revoked)
+{
+	size_t i, j;
+
+	*revoked = 0;
+	for (i = 0; i < st->nanchors; i++) {
+		const trust_anchor *a = &st->anchors[i];
+
+		if (trust_anchor_is_revoked(a, pk)) {
+			*revoked = 1;
+			return 1;
+		}
+		if (a == self)
+			continue;
+		if (memcmp(a->pk, pk, BLF_PK_LEN) == 0)
+			return 1;
+		for (j = 0; j < a->nold; j++)
+			if (memcmp(a->old[j].pk, pk, BLF_PK_LEN) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Apply a verified rollover: the current key becomes an old key valid until
+ * r->overlap_until, r->new_pk becomes current.  When all old-key slots are
+ * used, the one that expires first is dropped.
+ */
+int
+trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t errlen)
+{
+	trust_anchor *a;
+	char hex[BLF_KEYID_HEX_LEN + 1];
+	size_t i, drop;
+	int revoked;
+
+	if ((a = trust_store_find_origin(st, r->origin)) == NULL) {
+		blf_keyid_hex(r->origin, hex);
+		seterr(err, errlen, "rollover for origin %s: no such trust anchor", hex);
+		return BLF_EUNKKEY;
+	}
+	if (memcmp(a->pk, r->new_pk, BLF_PK_LEN) == 0) {
+		for (i = 0; i < a->nold; i++) {
+			if (memcmp(a->old[i].pk, r->old_pk, BLF_PK_LEN) == 0) {
+				seterr(err, errlen, "rollover for %s: already applied", a->name);
+				return BLF_ESTALE;
+			}
+		}
+	}
+	if (memcmp(a->pk, r->old_pk, BLF_PK_LEN) != 0) {
+		seterr(err, errlen, "rollover for %s: signed by a key that is not its "
+		       "current key", a->name);
+		return BLF_EPOLICY;
+	}
+	if (trust_anchor_is_revoked(a, a->pk)) {
+		seterr(err, errlen, "rollover for %s: its current key is revoked", a->name);
+		return BLF_EREVOKED;
+	}
+	if (!a->accept_rollover) {
+		seterr(err, errlen, "rollover for %s: anchor refuses in-band rollover "
+		       "(rollover refuse); set the new key with blfed trust set", a->name);
+		return BLF_EPOLICY;
+	}
+	if (memcmp(r->old_pk, r->new_pk, BLF_PK_LEN) == 0) {
+		seterr(err, errlen, "rollover for %s: new key equals old key", a->name);
+		return BLF_EPOLICY;
+	}
+	if (r->overlap_until > KEYS_TIME_MAX) {
+		/* the store writes times as RFC 3339 with a four-digit year */
+		seterr(err, errlen, "rollover for %s: overlap ends after year 9999", a->name);
+		return BLF_ERANGE;
+	}
+	if (key_taken(st, a, r->new_pk, &revoked)) {
+		seterr(err, errlen, "rollover for %s: new key is %s", a->name,
+		       revoked ? "revoked" : "already used by another anchor");
+		return revoked ? BLF_EREVOKED : BLF_EEXIST;
+	}
+	for (i = 0; i < a->nold; i++) {
+		if (memcmp(a->old[i].pk, r->new_pk, BLF_PK_LEN) == 0) {
+			seterr(err, errlen, "rollover for %s: new key is an old key", a->name);
+			return BLF_EPOLICY;
+		}
+	}
+	if (a->nold == KEYS_MAX_OLD_KEYS) {
+		drop = 0;
+		for (i = 1; i < a->nold; i++)
+			if (a->old[i].until < a->old[drop].until)
+				drop = i;
+		memmove(&a->old[drop], &a->old[drop + 1],
+			(a->nold - drop - 1) * sizeof(a->old[0]));
+		a->nold--;
+	}
+	memcpy(a->old[a->nold].pk, a->pk, BLF_PK_LEN);
+	a->old[a->nold].until = r->overlap_until;
+	a->nold++;
+	memcpy(a->pk, r->new_pk, BLF_PK_LEN);
+	blf_keyid(a->pk, a->keyid);
+	return BLF_OK;
+}
+
+/*
+ * Apply a verified revocation: the key joins the revoked list (and leaves
+ * the old keys).  Revoking the current key disables the anchor until an
+ * administrator sets a new key.
+ */
+int
+trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err, size_t errlen)
+{
+	trust_anchor *a;
+	char hex[BLF_KEYID_HEX_LEN + 1];
+	uint8_t (*v)[BLF_PK_LEN];
+	size_t i;
+	int known;
+
+	if ((a = trust_store_find_origin(st, r->origin)) == NULL) {
+		blf_keyid_hex(r->origin, hex);
+		seterr(err, errlen, "revocation for origin %s: no such trust anchor", hex);
+		return BLF_EUNKKEY;
+	}
+	if (trust_anchor_is_revoked(a, r->revoked_pk)) {
+		seterr(err, errlen, "revocation for %s: key already revoked", a->name);
+		return BLF_ESTALE;
+	}
+	known = memcmp(a->pk, r->revoked_pk, BLF_PK_LEN) == 0;
+	for (i = 0; i < a->nold && !known; i++)
+		known = memcmp(a->old[i].pk, r->revoked_pk, BLF_PK_LEN) == 0;
+	if (!known) {
+		seterr(err, errlen, "revocation for %s: not one of its keys", a->name);
+		return BLF_EUNKKEY;
+	}
+	if (a->nrevoked >= KEYS_MAX_REVOKED) {
+		seterr(err, errlen, "revocation for %s: %d keys revoked already", a->name,
+		       KEYS_MAX_REVOKED);
+		return BLF_ELIMIT;
+	}
+	if ((v = realloc(a->revoked, (a->nrevoked + 1) * sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	a->revoked = v;
+	memcpy(a->revoked[a->nrevoked++], r->revoked_pk, BLF_PK_LEN);
+	for (i = 0; i < a->nold; i++) {
+		if (memcmp(a->old[i].pk, r->revoked_pk, BLF_PK_LEN) == 0) {
+			memmove(&a->old[i], &a->old[i + 1], (a->nold - i - 1) * sizeof(a->old[0]));
+			a->nold--;
+			break;
+		}
+	}
+	return BLF_OK;
+}
+
+/*
+ * Verify a statement against st and apply it.  See keys.h.
+ */
+int
+trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t now,
+		      unsigned *type, char *err, size_t errlen)
+{
+	struct trust_lookup_ctx ctx = {st, now};
+	blf_envelope env;
+	blf_rollover ro;
+	blf_revocation rv;
+	trust_anchor *signer = NULL;
+	uint8_t pk[BLF_PK_LEN], id[BLF_KEYID_LEN];
+	char hex[BLF_KEYID_HEX_LEN + 1];
+	int rc;
+
+	if (type != NULL)
+		*type = 0;
+	if ((rc = blf_envelope_parse(buf, len, &env)) != BLF_OK) {
+		seterr(err, errlen, "not a blfed statement: %s", blf_strerror(rc));
+		return rc;
+	}
+	if (type != NULL)
+		*type = env.type;
+	blf_keyid_hex(env.signer, hex);
+	if (env.type == BLF_MSG_ROLLOVER) {
+		/* The signer must resolve now, as a current or overlapping key. */
+		rc = trust_store_resolve(st, env.signer, now, &signer, pk);
+		if (rc != BLF_OK) {
+			seterr(err, errlen, "rollover signed by key %s: %s", hex,
+			       blf_strerror(rc));
+			return rc;
+		}
+		rc = blf_rollover_open(buf, len, trust_key_lookup, &ctx, &env, &ro);
+		if (rc != BLF_OK) {
+			seterr(err, errlen, "rollover signed by key %s: %s", hex,
+			       blf_strerror(rc));
+			return rc;
+		}
+		if (ro.created > now + BLF_MAX_CLOCK_SKEW) {
+			seterr(err, errlen, "rollover signed by key %s: dated in the future", hex);
+			return BLF_ECLOCK;
+		}
+		blf_keyid(ro.old_pk, id);
+		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0 ||
+		    trust_store_find_origin(st, ro.origin) != signer) {
+			seterr(err, errlen, "rollover signed by key %s: signer is not the old "
+			       "key of that origin", hex);
+			return BLF_EPOLICY;
+		}
+		return trust_apply_rollover(st, &ro, err, errlen);
+	}
+	if (env.type == BLF_MSG_REVOCATION) {
+		rc = blf_revocation_open(buf, len, trust_key_lookup_any, &ctx, &env, &rv);
+		if (rc != BLF_OK) {
+			seterr(err, errlen, "revocation signed by key %s: %s", hex,
+			       blf_strerror(rc));
+			return rc;
+		}
+		if (rv.created > now + BLF_MAX_CLOCK_SKEW) {
+			seterr(err, errlen, "revocation signed by key %s: dated in the future",
+			       hex);
+			return BLF_ECLOCK;
+		}
+		blf_keyid(rv.revoked_pk, id);
+		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0) {
+			seterr(err, errlen, "revocation signed by key %s: a key can only be "
+			       "revoked by a statement it signed itself", hex);
+			return BLF_EPOLICY;
+		}
+		return trust_apply_revocation(st, &rv, err, errlen);
+	}
+	seterr(err, errlen, "a %s message is not a rollover or revocation statement",
+	       blf_msg_type_name(env.type));
+	return BLF_EWRONGTYPE;
+}

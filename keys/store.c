@@ -1,0 +1,817 @@
+/*
+ * store.c - the trust store file: parse, format, atomic save, lookups.
+ *
+ * The file is a sequence of stanzas (blfed-trust.5):
+ *
+ *     anchor NAME
+ *         key blfed-ed25519 <keyid> <base64>
+ *         FIELD VALUE...
+ *
+ * Blank lines and lines starting with '#' are ignored, indentation is free.
+ * Each field line is handed to trust_anchor_set(), so the parser knows only
+ * about stanzas, duplicates and line numbers.  Every error names
+ * "FILE:LINE: reason: `line`" and leaves the output store empty.
+ *
+ * trust_store_format() writes every field of every anchor in a fixed order,
+ * so that load(save(x)) == x and save(load(save(x))) is byte-identical.
+ * Comments in a hand-edited file do not survive a save.
+ *
+ * trust_store_save() writes a temporary file beside the target, fsyncs it,
+ * renames it over the target and fsyncs the directory: readers see the old
+ * file or the new one, never a mixture, and a failure leaves the old file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keys.h"
+
+#define STORE_HEADER "# blfed trust anchors, see blfed-trust(5).  Written by blfed trust.\n"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Names are what a shell and a log line carry without quoting. */
+static int
+name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > KEYS_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+		      c == '@'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Release everything; the store is empty afterwards.  NULL is fine.
+ */
+void
+trust_store_free(trust_store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nanchors; i++)
+		trust_anchor_clear(&st->anchors[i]);
+	free(st->anchors);
+	st->anchors = NULL;
+	st->nanchors = 0;
+}
+
+static int
+anchor_copy(const trust_anchor *src, trust_anchor *dst)
+{
+	*dst = *src;
+	dst->scope = NULL;
+	dst->authority = NULL;
+	dst->revoked = NULL;
+	dst->note = NULL;
+	if (src->nscope > 0 &&
+	    (dst->scope = malloc(src->nscope * sizeof(blf_prefix))) == NULL)
+		goto fail;
+	if (src->nauthority > 0 &&
+	    (dst->authority = malloc(src->nauthority * sizeof(blf_prefix))) == NULL)
+		goto fail;
+	if (src->nrevoked > 0 &&
+	    (dst->revoked = malloc(src->nrevoked * sizeof(*src->revoked))) == NULL)
+		goto fail;
+	if (src->note != NULL && (dst->note = strdup(src->note)) == NULL)
+		goto fail;
+	if (src->nscope > 0)
+		memcpy(dst->scope, src->scope, src->nscope * sizeof(blf_prefix));
+	if (src->nauthority > 0)
+		memcpy(dst->authority, src->authority, src->nauthority * sizeof(blf_prefix));
+	if (src->nrevoked > 0)
+		memcpy(dst->revoked, src->revoked, src->nrevoked * sizeof(*src->revoked));
+	return BLF_OK;
+fail:
+	trust_anchor_clear(dst);
+	return BLF_ENOMEM;
+}
+
+/*
+ * Deep copy src into dst (which is overwritten, not freed).
+ */
+int
+trust_store_copy(const trust_store *src, trust_store *dst)
+{
+	size_t i;
+
+	dst->anchors = NULL;
+	dst->nanchors = 0;
+	if (src->nanchors == 0)
+		return BLF_OK;
+	if ((dst->anchors = calloc(src->nanchors, sizeof(trust_anchor))) == NULL)
+		return BLF_ENOMEM;
+	for (i = 0; i < src->nanchors; i++) {
+		if (anchor_copy(&src->anchors[i], &dst->anchors[i]) != BLF_OK) {
+			trust_store_free(dst);
+			return BLF_ENOMEM;
+		}
+		dst->nanchors++;
+	}
+	return BLF_OK;
+}
+
+/*
+ * Lookups: linear scans, stores hold at most KEYS_MAX_ANCHORS anchors.
+ * By display name here.
+ */
+trust_anchor *
+trust_store_find_name(const trust_store *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nanchors; i++)
+		if (strcmp(st->anchors[i].name, name) == 0)
+			return &st->anchors[i];
+	return NULL;
+}
+
+/*
+ * By origin id (stable across rotations).
+ */
+trust_anchor *
+trust_store_find_origin(const trust_store *st, const uint8_t origin[BLF_KEYID_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < st->nanchors; i++)
+		if (memcmp(st->anchors[i].origin, origin, BLF_KEYID_LEN) == 0)
+			return &st->anchors[i];
+	return NULL;
+}
+
+static int
+pk_has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
+{
+	uint8_t id[BLF_KEYID_LEN];
+
+	blf_keyid(pk, id);
+	return memcmp(id, keyid, BLF_KEYID_LEN) == 0;
+}
+
+/*
+ * By the id of any key: current first, then old and revoked keys.
+ */
+trust_anchor *
+trust_store_find_keyid(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN])
+{
+	size_t i, j;
+
+	for (i = 0; i < st->nanchors; i++)
+		if (memcmp(st->anchors[i].keyid, keyid, BLF_KEYID_LEN) == 0)
+			return &st->anchors[i];
+	for (i = 0; i < st->nanchors; i++) {
+		const trust_anchor *a = &st->anchors[i];
+
+		for (j = 0; j < a->nold; j++)
+			if (pk_has_id(a->old[j].pk, keyid))
+				return &st->anchors[i];
+		for (j = 0; j < a->nrevoked; j++)
+			if (pk_has_id(a->revoked[j], keyid))
+				return &st->anchors[i];
+	}
+	return NULL;
+}
+
+/* Non-zero if pk is a's current or old key. */
+static int
+anchor_uses(const trust_anchor *a, const uint8_t pk[BLF_PK_LEN])
+{
+	size_t j;
+
+	if (memcmp(a->pk, pk, BLF_PK_LEN) == 0)
+		return 1;
+	for (j = 0; j < a->nold; j++)
+		if (memcmp(a->old[j].pk, pk, BLF_PK_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* Check anchor b against anchor a (a != b) for the store invariants. */
+static int
+pair_check(const trust_anchor *a, const trust_anchor *b, char *err, size_t errlen)
+{
+	size_t j;
+
+	if (strcmp(a->name, b->name) == 0) {
+		seterr(err, errlen, "anchor %s: name already used", b->name);
+		return BLF_EEXIST;
+	}
+	if (anchor_uses(a, b->pk)) {
+		seterr(err, errlen, "anchor %s: key already belongs to anchor %s", b->name,
+		       a->name);
+		return BLF_EEXIST;
+	}
+	if (trust_anchor_is_revoked(a, b->pk)) {
+		seterr(err, errlen, "anchor %s: key was revoked (anchor %s); a revoked key "
+		       "is never accepted again", b->name, a->name);
+		return BLF_EREVOKED;
+	}
+	for (j = 0; j < b->nold; j++) {
+		if (trust_anchor_is_revoked(a, b->old[j].pk)) {
+			seterr(err, errlen, "anchor %s: old key was revoked (anchor %s)",
+			       b->name, a->name);
+			return BLF_EREVOKED;
+		}
+	}
+	if (memcmp(a->origin, b->origin, BLF_KEYID_LEN) == 0) {
+		seterr(err, errlen, "anchor %s: same origin as anchor %s", b->name, a->name);
+		return BLF_EEXIST;
+	}
+	for (j = 0; j < b->nold; j++) {
+		if (anchor_uses(a, b->old[j].pk)) {
+			seterr(err, errlen, "anchor %s: old key belongs to anchor %s", b->name,
+			       a->name);
+			return BLF_EEXIST;
+		}
+	}
+	return BLF_OK;
+}
+
+/*
+ * Invariants between anchors; O(n^2) in the number of anchors.
+ */
+int
+trust_store_check(const trust_store *st, size_t *bad, char *err, size_t errlen)
+{
+	size_t i, j;
+	int rc;
+
+	/* Report against the later anchor of a pair: that is the one just added
+	 * or the one further down the file. */
+	for (i = 1; i < st->nanchors; i++) {
+		for (j = 0; j < i; j++) {
+			rc = pair_check(&st->anchors[j], &st->anchors[i], err, errlen);
+			if (rc == BLF_OK)
+				rc = pair_check(&st->anchors[i], &st->anchors[j], err, errlen);
+			if (rc != BLF_OK) {
+				if (bad != NULL)
+					*bad = i;
+				return rc;
+			}
+		}
+	}
+	return BLF_OK;
+}
+
+/*
+ * Append a deep copy of a after checking it against every anchor.
+ */
+int
+trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen)
+{
+	trust_anchor *v;
+	size_t i;
+	int rc;
+
+	if (!name_ok(a->name, strlen(a->name))) {
+		seterr(err, errlen, "name \"%s\": use 1 to %d letters, digits, '.', '-', "
+		       "'_' or '@'", a->name, KEYS_NAME_MAX);
+		return BLF_EINVAL;
+	}
+	if (st->nanchors >= KEYS_MAX_ANCHORS) {
+		seterr(err, errlen, "store holds %d anchors already", KEYS_MAX_ANCHORS);
+		return BLF_ELIMIT;
+	}
+	for (i = 0; i < st->nanchors; i++) {
+		if ((rc = pair_check(&st->anchors[i], a, err, errlen)) != BLF_OK)
+			return rc;
+		/* and the other direction: a's revoked keys against the others */
+		if ((rc = pair_check(a, &st->anchors[i], err, errlen)) != BLF_OK)
+			return rc;
+	}
+	if ((v = realloc(st->anchors, (st->nanchors + 1) * sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	st->anchors = v;
+	if ((rc = anchor_copy(a, &st->anchors[st->nanchors])) != BLF_OK)
+		return rc;
+	st->nanchors++;
+	return BLF_OK;
+}
+
+/*
+ * Remove by name, keeping the order of the others.
+ */
+int
+trust_store_remove(trust_store *st, const char *name)
+{
+	trust_anchor *a = trust_store_find_name(st, name);
+	size_t i;
+
+	if (a == NULL)
+		return BLF_ENOTFOUND;
+	i = (size_t)(a - st->anchors);
+	trust_anchor_clear(a);
+	memmove(&st->anchors[i], &st->anchors[i + 1],
+		(st->nanchors - i - 1) * sizeof(trust_anchor));
+	st->nanchors--;
+	return BLF_OK;
+}
+
+/* ---- Parsing -------------------------------------------------------------- */
+
+/* Keywords that may appear only once per stanza, with their bit. */
+static const char *const single_kw[] = {
+	"key", "origin", "permissions", "scope", "authority", "max-prefix",
+	"weight", "expires", "rollover", "note",
+};
+
+struct parser {
+	const char *name;       /* file name for messages */
+	unsigned lineno;
+	const char *line;       /* current line, NUL-terminated */
+	char *err;
+	size_t errlen;
+};
+
+static int perr(struct parser *ps, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+perr(struct parser *ps, int rc, const char *fmt, ...)
+{
+	char reason[KEYS_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	seterr(ps->err, ps->errlen, "%s:%u: %s: `%.80s%s`", ps->name, ps->lineno, reason,
+	       ps->line, strlen(ps->line) > 80 ? "..." : "");
+	return rc;
+}
+
+/* Close a stanza: it needs a key; the origin defaults to the key id. */
+static int
+stanza_end(struct parser *ps, trust_anchor *a, unsigned line, int have_key, int have_origin)
+{
+	char shown[KEYS_NAME_MAX + 8];
+
+	if (!have_key) {
+		snprintf(shown, sizeof(shown), "anchor %s", a->name);
+		ps->lineno = line;
+		ps->line = shown;
+		return perr(ps, BLF_EINVAL, "anchor %s has no key", a->name);
+	}
+	if (!have_origin)
+		memcpy(a->origin, a->keyid, BLF_KEYID_LEN);
+	return BLF_OK;
+}
+
+/*
+ * Parse a whole store from memory.  See the file comment for the format.
+ */
+int
+trust_store_parse(const char *text, size_t len, const char *name, trust_store *out,
+		  char *err, size_t errlen)
+{
+	struct parser ps = {name, 0, "", err, errlen};
+	trust_store st = {NULL, 0};
+	trust_anchor *cur = NULL;
+	unsigned *stanza_line = NULL;
+	const char *p = text, *end = text + len, *eol;
+	char *line = NULL, *kw, *val, *e;
+	char reason[KEYS_ERRLEN];
+	char shown[96];         /* the line as quoted in messages */
+	unsigned seen = 0;
+	uint8_t zero[BLF_PK_LEN] = {0};
+	size_t n, i, bad;
+	int rc = BLF_EINVAL, have_key = 0, have_origin = 0;
+
+	out->anchors = NULL;
+	out->nanchors = 0;
+	if (blf_init() != BLF_OK)
+		return BLF_ENOMEM;
+	if (len > KEYS_MAX_FILE) {
+		seterr(err, errlen, "%s: larger than %u bytes", name, KEYS_MAX_FILE);
+		return BLF_ETOOBIG;
+	}
+	if ((line = malloc(KEYS_LINE_MAX + 1)) == NULL)
+		return BLF_ENOMEM;
+	while (p < end) {
+		ps.lineno++;
+		ps.line = "";
+		eol = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((eol != NULL ? eol : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > KEYS_LINE_MAX) {
+			rc = perr(&ps, BLF_ETOOBIG, "line longer than %d bytes", KEYS_LINE_MAX);
+			goto out;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = eol != NULL ? eol + 1 : end;
+		ps.line = line;
+		if (strlen(line) != n) {
+			ps.line = "";
+			rc = perr(&ps, BLF_ESTRING, "NUL byte in line");
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f) {
+				ps.line = "";
+				rc = perr(&ps, BLF_ESTRING, "control character in line");
+				goto out;
+			}
+		}
+		kw = line;
+		while (*kw == ' ' || *kw == '\t')
+			kw++;
+		if (*kw == '\0' || *kw == '#')
+			continue;
+		n = strlen(kw) < sizeof(shown) - 1 ? strlen(kw) : sizeof(shown) - 1;
+		memcpy(shown, kw, n);
+		shown[n] = '\0';
+		ps.line = shown;
+		for (val = kw; *val != '\0' && *val != ' ' && *val != '\t'; val++)
+			;
+		if (*val != '\0') {
+			*val++ = '\0';
+			while (*val == ' ' || *val == '\t')
+				val++;
+		}
+		e = val + strlen(val);
+		while (e > val && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (strcmp(kw, "anchor") == 0) {
+			trust_anchor *v;
+			unsigned *sl;
+
+			if (cur != NULL &&
+			    (rc = stanza_end(&ps, cur, stanza_line[st.nanchors - 1], have_key,
+					     have_origin)) != BLF_OK)
+				goto out;
+			if (!name_ok(val, strlen(val)) || strchr(val, ' ') != NULL) {
+				rc = perr(&ps, BLF_EINVAL, "anchor name \"%.64s\": use 1 to %d "
+					  "letters, digits, '.', '-', '_' or '@'", val,
+					  KEYS_NAME_MAX);
+				goto out;
+			}
+			if (trust_store_find_name(&st, val) != NULL) {
+				rc = perr(&ps, BLF_EEXIST, "anchor %s defined twice", val);
+				goto out;
+			}
+			if (st.nanchors >= KEYS_MAX_ANCHORS) {
+				rc = perr(&ps, BLF_ELIMIT, "more than %d anchors",
+					  KEYS_MAX_ANCHORS);
+				goto out;
+			}
+			v = realloc(st.anchors, (st.nanchors + 1) * sizeof(*v));
+			if (v == NULL) {
+				rc = BLF_ENOMEM;
+				goto out;
+			}
+			st.anchors = v;
+			sl = realloc(stanza_line, (st.nanchors + 1) * sizeof(*sl));
+			if (sl == NULL) {
+				rc = BLF_ENOMEM;
+				goto out;
+			}
+			stanza_line = sl;
+			stanza_line[st.nanchors] = ps.lineno;
+			cur = &st.anchors[st.nanchors++];
+			trust_anchor_init(cur, val, zero);
+			seen = 0;
+			have_key = have_origin = 0;
+			continue;
+		}
+		if (cur == NULL) {
+			rc = perr(&ps, BLF_EINVAL, "\"%.40s\" before the first anchor line", kw);
+			goto out;
+		}
+		for (i = 0; i < sizeof(single_kw) / sizeof(single_kw[0]); i++) {
+			if (strcmp(kw, single_kw[i]) != 0)
+				continue;
+			if (seen & (1u << i)) {
+				rc = perr(&ps, BLF_EEXIST, "%s given twice in anchor %s", kw,
+					  cur->name);
+				goto out;
+			}
+			seen |= 1u << i;
+		}
+		if ((rc = trust_anchor_set(cur, kw, val, reason, sizeof(reason))) != BLF_OK) {
+			rc = perr(&ps, rc, "%s", reason);
+			goto out;
+		}
+		if (strcmp(kw, "key") == 0)
+			have_key = 1;
+		else if (strcmp(kw, "origin") == 0)
+			have_origin = 1;
+	}
+	if (cur != NULL && (rc = stanza_end(&ps, cur, stanza_line[st.nanchors - 1], have_key,
+					    have_origin)) != BLF_OK)
+		goto out;
+	if ((rc = trust_store_check(&st, &bad, reason, sizeof(reason))) != BLF_OK) {
+		seterr(err, errlen, "%s:%u: %s: `anchor %s`", name, stanza_line[bad], reason,
+		       st.anchors[bad].name);
+		goto out;
+	}
+	*out = st;
+	st.anchors = NULL;
+	st.nanchors = 0;
+	rc = BLF_OK;
+out:
+	trust_store_free(&st);
+	free(stanza_line);
+	free(line);
+	return rc;
+}
+
+/*
+ * Load path; a missing file is an empty store.
+ */
+int
+trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t r;
+	struct stat sb;
+	int fd, rc = BLF_EIO;
+
+	out->anchors = NULL;
+	out->nanchors = 0;
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return BLF_OK;
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return BLF_EIO;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		seterr(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (sb.st_size > (off_t)KEYS_MAX_FILE) {
+		seterr(err, errlen, "%s: larger than %u bytes", path, KEYS_MAX_FILE);
+		rc = BLF_ETOOBIG;
+		goto out;
+	}
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		rc = BLF_ENOMEM;
+		goto out;
+	}
+	while (len < (size_t)sb.st_size + 1) {
+		r = read(fd, buf + len, (size_t)sb.st_size + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > (size_t)sb.st_size) {
+		seterr(err, errlen, "%s: file grew while read", path);
+		goto out;
+	}
+	rc = trust_store_parse(buf, len, path, out, err, errlen);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* ---- Formatting and saving ------------------------------------------------ */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = 1;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		{
+			size_t ncap = b->cap * 2 + (size_t)n + 1;
+			char *np = realloc(b->p, ncap);
+
+			if (np == NULL) {
+				b->oom = 1;
+				return;
+			}
+			b->p = np;
+			b->cap = ncap;
+		}
+	}
+}
+
+static void
+sb_prefixes(struct sbuf *b, const char *kw, const blf_prefix *v, size_t n)
+{
+	char buf[BLF_PREFIX_STRLEN];
+	size_t i;
+
+	if (n == 0)
+		return;
+	sb_add(b, "    %s", kw);
+	for (i = 0; i < n; i++) {
+		blf_prefix_format(&v[i], buf);
+		sb_add(b, " %s", buf);
+	}
+	sb_add(b, "\n");
+}
+
+static void
+b64(const uint8_t pk[BLF_PK_LEN], char *out)
+{
+	char line[KEYS_PUBLIC_STRLEN];
+
+	/* the third field of the public line is the base64 key */
+	key_public_format(pk, NULL, line, sizeof(line));
+	memcpy(out, line + 14 + BLF_KEYID_HEX_LEN + 1, KEYS_B64_LEN);
+	out[KEYS_B64_LEN] = '\0';
+}
+
+/*
+ * Text of the whole store, fields in a fixed order.
+ */
+int
+trust_store_format(const trust_store *st, char **out, size_t *outlen)
+{
+	struct sbuf b = {NULL, 0, 0, 0};
+	char line[KEYS_PUBLIC_STRLEN], tbuf[KEYS_TIME_STRLEN];
+	char hex[BLF_KEYID_HEX_LEN + 1], k64[KEYS_B64_LEN + 1];
+	char perms[64];
+	size_t i, j;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((b.p = malloc(4096)) == NULL)
+		return BLF_ENOMEM;
+	b.cap = 4096;
+	sb_add(&b, "%s", STORE_HEADER);
+	for (i = 0; i < st->nanchors; i++) {
+		const trust_anchor *a = &st->anchors[i];
+
+		sb_add(&b, "\nanchor %s\n", a->name);
+		key_public_format(a->pk, NULL, line, sizeof(line));
+		sb_add(&b, "    key %s\n", line);
+		if (memcmp(a->origin, a->keyid, BLF_KEYID_LEN) != 0) {
+			blf_keyid_hex(a->origin, hex);
+			sb_add(&b, "    origin %s\n", hex);
+		}
+		trust_perms_format(a->perms, " ", perms, sizeof(perms));
+		sb_add(&b, "    permissions %s\n", perms);
+		sb_prefixes(&b, "scope", a->scope, a->nscope);
+		sb_prefixes(&b, "authority", a->authority, a->nauthority);
+		sb_add(&b, "    max-prefix %u %u\n", a->max4, a->max6);
+		sb_add(&b, "    weight %u\n", (unsigned)a->weight);
+		if (a->expires == 0) {
+			sb_add(&b, "    expires never\n");
+		} else {
+			trust_time_format(a->expires, tbuf);
+			sb_add(&b, "    expires %s\n", tbuf);
+		}
+		sb_add(&b, "    rollover %s\n", a->accept_rollover ? "accept" : "refuse");
+		for (j = 0; j < a->nold; j++) {
+			b64(a->old[j].pk, k64);
+			trust_time_format(a->old[j].until, tbuf);
+			sb_add(&b, "    old-key %s until %s\n", k64, tbuf);
+		}
+		for (j = 0; j < a->nrevoked; j++) {
+			b64(a->revoked[j], k64);
+			sb_add(&b, "    revoked-key %s\n", k64);
+		}
+		if (a->note != NULL && a->note[0] != '\0')
+			sb_add(&b, "    note %s\n", a->note);
+	}
+	if (b.oom) {
+		free(b.p);
+		return BLF_ENOMEM;
+	}
+	*out = b.p;
+	*outlen = b.len;
+	return BLF_OK;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Atomic replace of path with the formatted store, mode 0644.
+ */
+int
+trust_store_save(const trust_store *st, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL, *tmp = NULL, *dir = NULL, *slash;
+	size_t len, plen = strlen(path);
+	int fd = -1, dfd = -1, rc;
+
+	if ((rc = trust_store_format(st, &text, &len)) != BLF_OK)
+		goto out;
+	rc = BLF_ENOMEM;
+	if ((tmp = malloc(plen + 16)) == NULL || (dir = malloc(plen + 2)) == NULL)
+		goto out;
+	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+	memcpy(dir, path, plen + 1);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	rc = BLF_EIO;
+	if ((fd = mkstemp(tmp)) < 0) {
+		seterr(err, errlen, "%s: cannot create a temporary file: %s", path,
+		       strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0644) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	rc = BLF_OK;
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlink(tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(tmp);
+	free(dir);
+	return rc;
+}
