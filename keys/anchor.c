@@ -21,21 +21,7 @@
 #include <sodium.h>
 
 #include "keys.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "keys_int.h"
 
 static int
 is_sep(char c, const char *seps)
@@ -303,20 +289,20 @@ parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *n
 	while ((t = token(&p, ",", &n)) != NULL) {
 		rc = blf_prefix_parse(t, n, 0, &pf);
 		if (rc != BLF_OK) {
-			seterr(err, errlen, "%s %.*s: %s", field, (int)(n > 64 ? 64 : n), t,
+			keys_seterr(err, errlen, "%s %.*s: %s", field, (int)(n > 64 ? 64 : n), t,
 			       blf_strerror(rc));
 			goto fail;
 		}
 		for (i = 0; i < nv; i++) {
 			if (blf_prefix_cmp(&v[i], &pf) == 0) {
-				seterr(err, errlen, "%s %.*s: listed twice", field,
+				keys_seterr(err, errlen, "%s %.*s: listed twice", field,
 				       (int)n, t);
 				rc = BLF_EEXIST;
 				goto fail;
 			}
 		}
 		if (nv == KEYS_MAX_SCOPE) {
-			seterr(err, errlen, "%s: more than %d prefixes", field, KEYS_MAX_SCOPE);
+			keys_seterr(err, errlen, "%s: more than %d prefixes", field, KEYS_MAX_SCOPE);
 			rc = BLF_ELIMIT;
 			goto fail;
 		}
@@ -332,7 +318,7 @@ parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *n
 		v[nv++] = pf;
 	}
 	if (nv == 0) {
-		seterr(err, errlen, "%s: no prefix given (use \"none\" for an empty list)",
+		keys_seterr(err, errlen, "%s: no prefix given (use \"none\" for an empty list)",
 		       field);
 		return BLF_EINVAL;
 	}
@@ -365,7 +351,7 @@ parse_key(const char *field, const char *value, uint8_t pk[BLF_PK_LEN], char *er
 
 	rc = key_public_parse(value, pk, NULL, 0, e, sizeof(e));
 	if (rc != BLF_OK)
-		seterr(err, errlen, "%s: %s", field,
+		keys_seterr(err, errlen, "%s: %s", field,
 		       strncmp(e, "public key: ", 12) == 0 ? e + 12 : e);
 	return rc;
 }
@@ -380,12 +366,12 @@ set_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	if ((rc = parse_key("key", value, pk, err, errlen)) != BLF_OK)
 		return rc;
 	if (trust_anchor_is_revoked(a, pk)) {
-		seterr(err, errlen, "key: this key is revoked and is never accepted again");
+		keys_seterr(err, errlen, "key: this key is revoked and is never accepted again");
 		return BLF_EREVOKED;
 	}
 	for (i = 0; i < a->nold; i++) {
 		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
-			seterr(err, errlen, "key: this key is already an old key of %s",
+			keys_seterr(err, errlen, "key: this key is already an old key of %s",
 			       a->name);
 			return BLF_EEXIST;
 		}
@@ -409,22 +395,22 @@ set_permissions(trust_anchor *a, const char *value, char *err, size_t errlen)
 			    memcmp(perm_names[i].name, t, n) == 0)
 				bit = perm_names[i].bit;
 		if (bit == 0) {
-			seterr(err, errlen, "permissions %.*s: unknown permission (expected "
+			keys_seterr(err, errlen, "permissions %.*s: unknown permission (expected "
 			       "list, delist, exclude or relay-only)", (int)(n > 32 ? 32 : n), t);
 			return BLF_EINVAL;
 		}
 		if (perms & bit) {
-			seterr(err, errlen, "permissions %.*s: given twice", (int)n, t);
+			keys_seterr(err, errlen, "permissions %.*s: given twice", (int)n, t);
 			return BLF_EEXIST;
 		}
 		perms |= bit;
 	}
 	if (perms == 0) {
-		seterr(err, errlen, "permissions: none given");
+		keys_seterr(err, errlen, "permissions: none given");
 		return BLF_EINVAL;
 	}
 	if ((perms & TRUST_RELAY_ONLY) && perms != TRUST_RELAY_ONLY) {
-		seterr(err, errlen, "permissions: relay-only cannot be combined with other "
+		keys_seterr(err, errlen, "permissions: relay-only cannot be combined with other "
 		       "permissions");
 		return BLF_EINVAL;
 	}
@@ -442,16 +428,16 @@ set_max_prefix(trust_anchor *a, const char *value, char *err, size_t errlen)
 	t4 = token(&p, "/", &n4);
 	t6 = token(&p, "/", &n6);
 	if (t4 == NULL || t6 == NULL || token(&p, "/", &nx) != NULL) {
-		seterr(err, errlen, "max-prefix %s: expected two lengths, IPv4 and IPv6 "
+		keys_seterr(err, errlen, "max-prefix %s: expected two lengths, IPv4 and IPv6 "
 		       "(\"24 48\")", value);
 		return BLF_EINVAL;
 	}
 	if (parse_uint(t4, n4, 32, &v4) != BLF_OK) {
-		seterr(err, errlen, "max-prefix %s: IPv4 length must be 0 to 32", value);
+		keys_seterr(err, errlen, "max-prefix %s: IPv4 length must be 0 to 32", value);
 		return BLF_ERANGE;
 	}
 	if (parse_uint(t6, n6, 128, &v6) != BLF_OK) {
-		seterr(err, errlen, "max-prefix %s: IPv6 length must be 0 to 128", value);
+		keys_seterr(err, errlen, "max-prefix %s: IPv6 length must be 0 to 128", value);
 		return BLF_ERANGE;
 	}
 	a->max4 = (uint8_t)v4;
@@ -470,7 +456,7 @@ set_old_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	int rc;
 
 	if ((t = token(&p, "", &n)) == NULL || n >= sizeof(kbuf)) {
-		seterr(err, errlen, "old-key: expected \"BASE64 until TIME\"");
+		keys_seterr(err, errlen, "old-key: expected \"BASE64 until TIME\"");
 		return n >= sizeof(kbuf) ? BLF_ESIZE : BLF_EINVAL;
 	}
 	memcpy(kbuf, t, n);
@@ -480,32 +466,32 @@ set_old_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	t = token(&p, "", &n);
 	if (t == NULL || n != 5 || memcmp(t, "until", 5) != 0 ||
 	    (t = token(&p, "", &n)) == NULL || n >= 32) {
-		seterr(err, errlen, "old-key: expected \"BASE64 until TIME\"");
+		keys_seterr(err, errlen, "old-key: expected \"BASE64 until TIME\"");
 		return BLF_EINVAL;
 	}
 	memcpy(kbuf, t, n);
 	kbuf[n] = '\0';
 	if (token(&p, "", &n) != NULL || trust_time_parse(kbuf, &until) != BLF_OK) {
-		seterr(err, errlen, "old-key: until %s: expected an RFC 3339 UTC time "
+		keys_seterr(err, errlen, "old-key: until %s: expected an RFC 3339 UTC time "
 		       "(2027-12-31T00:00:00Z)", kbuf);
 		return BLF_EINVAL;
 	}
 	if (memcmp(pk, a->pk, BLF_PK_LEN) == 0) {
-		seterr(err, errlen, "old-key: this is the current key");
+		keys_seterr(err, errlen, "old-key: this is the current key");
 		return BLF_EEXIST;
 	}
 	for (i = 0; i < a->nold; i++) {
 		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
-			seterr(err, errlen, "old-key: listed twice");
+			keys_seterr(err, errlen, "old-key: listed twice");
 			return BLF_EEXIST;
 		}
 	}
 	if (trust_anchor_is_revoked(a, pk)) {
-		seterr(err, errlen, "old-key: this key is revoked");
+		keys_seterr(err, errlen, "old-key: this key is revoked");
 		return BLF_EREVOKED;
 	}
 	if (a->nold == KEYS_MAX_OLD_KEYS) {
-		seterr(err, errlen, "old-key: more than %d old keys", KEYS_MAX_OLD_KEYS);
+		keys_seterr(err, errlen, "old-key: more than %d old keys", KEYS_MAX_OLD_KEYS);
 		return BLF_ELIMIT;
 	}
 	memcpy(a->old[a->nold].pk, pk, BLF_PK_LEN);
@@ -525,11 +511,11 @@ set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	if ((rc = parse_key("revoked-key", value, pk, err, errlen)) != BLF_OK)
 		return rc;
 	if (trust_anchor_is_revoked(a, pk)) {
-		seterr(err, errlen, "revoked-key: listed twice");
+		keys_seterr(err, errlen, "revoked-key: listed twice");
 		return BLF_EEXIST;
 	}
 	if (a->nrevoked == KEYS_MAX_REVOKED) {
-		seterr(err, errlen, "revoked-key: more than %d revoked keys", KEYS_MAX_REVOKED);
+		keys_seterr(err, errlen, "revoked-key: more than %d revoked keys", KEYS_MAX_REVOKED);
 		return BLF_ELIMIT;
 	}
 	if ((v = realloc(a->revoked, (a->nrevoked + 1) * sizeof(*v))) == NULL)
@@ -568,12 +554,12 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 	while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
 		vlen--;
 	if (!text_ok(value, vlen)) {
-		seterr(err, errlen, "%s: control characters in the value", field);
+		keys_seterr(err, errlen, "%s: control characters in the value", field);
 		return BLF_ESTRING;
 	}
 	if (strcmp(field, "note") == 0) {
 		if (vlen > KEYS_NOTE_MAX) {
-			seterr(err, errlen, "note: longer than %d bytes", KEYS_NOTE_MAX);
+			keys_seterr(err, errlen, "note: longer than %d bytes", KEYS_NOTE_MAX);
 			return BLF_ETOOBIG;
 		}
 		note = NULL;
@@ -597,14 +583,14 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 		copy[vlen] = '\0';
 		p = copy;
 		if (vlen == 0) {
-			seterr(err, errlen, "%s: missing value", field);
+			keys_seterr(err, errlen, "%s: missing value", field);
 			rc = BLF_EINVAL;
 		} else if (strcmp(field, "key") == 0) {
 			rc = set_key(a, p, err, errlen);
 		} else if (strcmp(field, "origin") == 0) {
 			if (vlen != BLF_KEYID_HEX_LEN ||
 			    blf_keyid_parse(p, vlen, id) != BLF_OK) {
-				seterr(err, errlen, "origin %s: expected a key id of %d hex "
+				keys_seterr(err, errlen, "origin %s: expected a key id of %d hex "
 				       "digits", p, BLF_KEYID_HEX_LEN);
 				rc = BLF_EINVAL;
 			} else {
@@ -629,7 +615,7 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 		} else if (strcmp(field, "weight") == 0) {
 			rc = parse_uint(p, vlen, KEYS_MAX_WEIGHT, &v);
 			if (rc != BLF_OK) {
-				seterr(err, errlen, "weight %s: expected a number from 0 to %u",
+				keys_seterr(err, errlen, "weight %s: expected a number from 0 to %u",
 				       p, KEYS_MAX_WEIGHT);
 				rc = rc == BLF_ERANGE ? BLF_ERANGE : BLF_EINVAL;
 			} else {
@@ -640,7 +626,7 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 				a->expires = 0;
 				rc = BLF_OK;
 			} else if ((rc = trust_time_parse(p, &v)) != BLF_OK || v == 0) {
-				seterr(err, errlen, "expires %s: expected \"never\" or an RFC 3339 "
+				keys_seterr(err, errlen, "expires %s: expected \"never\" or an RFC 3339 "
 				       "UTC time (2027-12-31T00:00:00Z)", p);
 				rc = BLF_EINVAL;
 			} else {
@@ -651,7 +637,7 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 				a->accept_rollover = p[0] == 'a';
 				rc = BLF_OK;
 			} else {
-				seterr(err, errlen, "rollover %s: expected accept or refuse", p);
+				keys_seterr(err, errlen, "rollover %s: expected accept or refuse", p);
 				rc = BLF_EINVAL;
 			}
 		} else if (strcmp(field, "old-key") == 0) {
@@ -659,7 +645,7 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 		} else if (strcmp(field, "revoked-key") == 0) {
 			rc = set_revoked_key(a, p, err, errlen);
 		} else {
-			seterr(err, errlen, "unknown field \"%.40s\"", field);
+			keys_seterr(err, errlen, "unknown field \"%.40s\"", field);
 			rc = BLF_EINVAL;
 		}
 		free(copy);

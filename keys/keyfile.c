@@ -31,17 +31,15 @@
 #include <sodium.h>
 
 #include "keys.h"
+#include "keys_int.h"
 
 #define PUB_TAG "blfed-ed25519"
 #define SEC_TAG "blfed-ed25519-secret"
 #define SEC_HEADER "# blfed secret key - keep private\n"
 #define MAX_PUBLIC_FILE 65536 /* a public key file is one line; allow comments */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
+void
+keys_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -103,16 +101,16 @@ b64_key_decode(const char *tok, size_t n, uint8_t out[32], const char *what, cha
 	int rc = BLF_OK;
 
 	if (n > 88) {
-		seterr(err, errlen, "%s: wrong length (%zu base64 characters, expected %d "
+		keys_seterr(err, errlen, "%s: wrong length (%zu base64 characters, expected %d "
 		       "for a 32-byte key)", what, n, KEYS_B64_LEN);
 		return BLF_ESIZE;
 	}
 	if (sodium_base642bin(tmp, sizeof(tmp), tok, n, NULL, &binlen, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 || end != tok + n) {
-		seterr(err, errlen, "%s: not valid base64", what);
+		keys_seterr(err, errlen, "%s: not valid base64", what);
 		rc = BLF_EINVAL;
 	} else if (binlen != 32) {
-		seterr(err, errlen, "%s: wrong length (%zu bytes, expected 32)", what, binlen);
+		keys_seterr(err, errlen, "%s: wrong length (%zu bytes, expected 32)", what, binlen);
 		rc = BLF_ESIZE;
 	} else {
 		memcpy(out, tmp, 32);
@@ -255,22 +253,22 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		n += snprintf(text + n, cap - (size_t)n, "origin %s\n", ohex);
 	}
 	if (n < 0 || (size_t)n >= cap) {
-		seterr(err, errlen, "key file %s: key text too long", path);
+		keys_seterr(err, errlen, "key file %s: key text too long", path);
 		rc = BLF_ETOOBIG;
 		goto out;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) {
-			seterr(err, errlen, "key file %s already exists; not overwriting it", path);
+			keys_seterr(err, errlen, "key file %s already exists; not overwriting it", path);
 			rc = BLF_EEXIST;
 		} else {
-			seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+			keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		}
 		goto out;
 	}
 	if (fchmod(fd, 0600) != 0 || write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0) {
-		seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		close(fd);
 		fd = -1;
 		unlink(path);
@@ -278,7 +276,7 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		unlink(path);
 		goto out;
 	}
@@ -328,13 +326,13 @@ secret_parse(const char *path, const char *text, size_t len, key_secret **out, c
 		if (n == strlen(SEC_TAG) && memcmp(tok, SEC_TAG, n) == 0 && !have_key) {
 			n = next_token(&q, eol, &tok);
 			if (blf_keyid_parse(tok, n, fileid) != BLF_OK) {
-				seterr(err, errlen, "key file %s:%u: bad key id", path, lineno);
+				keys_seterr(err, errlen, "key file %s:%u: bad key id", path, lineno);
 				goto out;
 			}
 			n = next_token(&q, eol, &tok);
 			snprintf(what, sizeof(what), "seed");
 			if ((rc = b64_key_decode(tok, n, seed, what, NULL, 0)) != BLF_OK) {
-				seterr(err, errlen, "key file %s:%u: secret key is malformed",
+				keys_seterr(err, errlen, "key file %s:%u: secret key is malformed",
 				       path, lineno);
 				goto out;
 			}
@@ -343,7 +341,7 @@ secret_parse(const char *path, const char *text, size_t len, key_secret **out, c
 			while (eol > q && is_blank(eol[-1]))
 				eol--;
 			if (!comment_ok(q, (size_t)(eol - q))) {
-				seterr(err, errlen, "key file %s:%u: bad comment", path, lineno);
+				keys_seterr(err, errlen, "key file %s:%u: bad comment", path, lineno);
 				rc = BLF_ESTRING;
 				goto out;
 			}
@@ -357,25 +355,25 @@ secret_parse(const char *path, const char *text, size_t len, key_secret **out, c
 			n = next_token(&q, eol, &tok);
 			if (blf_keyid_parse(tok, n, origin) != BLF_OK ||
 			    next_token(&q, eol, &tok) != 0) {
-				seterr(err, errlen, "key file %s:%u: bad origin", path, lineno);
+				keys_seterr(err, errlen, "key file %s:%u: bad origin", path, lineno);
 				rc = BLF_EINVAL;
 				goto out;
 			}
 			have_origin = 1;
 		} else {
-			seterr(err, errlen, "key file %s:%u: not a blfed secret key line", path,
+			keys_seterr(err, errlen, "key file %s:%u: not a blfed secret key line", path,
 			       lineno);
 			rc = BLF_EINVAL;
 			goto out;
 		}
 	}
 	if (!have_key) {
-		seterr(err, errlen, "key file %s: no " SEC_TAG " line", path);
+		keys_seterr(err, errlen, "key file %s: no " SEC_TAG " line", path);
 		rc = BLF_EINVAL;
 		goto out;
 	}
 	if (memcmp(fileid, k->keyid, BLF_KEYID_LEN) != 0) {
-		seterr(err, errlen, "key file %s: key id does not match the key", path);
+		keys_seterr(err, errlen, "key file %s: key id does not match the key", path);
 		rc = BLF_EKEYID;
 		goto out;
 	}
@@ -407,21 +405,21 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 	if (blf_init() != BLF_OK)
 		return BLF_ENOMEM;
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
-		seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		rc = errno == ENOENT ? BLF_ENOTFOUND : BLF_EIO;
 		goto out;
 	}
 	if (fstat(fd, &sb) != 0) {
-		seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "key file %s is not a regular file", path);
+		keys_seterr(err, errlen, "key file %s is not a regular file", path);
 		rc = BLF_EPOLICY;
 		goto out;
 	}
 	if ((sb.st_mode & 077) != 0) {
-		seterr(err, errlen, "key file %s is %s by group or others (mode %04o); "
+		keys_seterr(err, errlen, "key file %s is %s by group or others (mode %04o); "
 		       "chmod 600 it", path,
 		       (sb.st_mode & 044) != 0 ? "readable" : "accessible",
 		       (unsigned)(sb.st_mode & 07777));
@@ -437,21 +435,21 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+			keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 		if (len == cap) {
-			seterr(err, errlen, "key file %s: larger than %u bytes", path,
+			keys_seterr(err, errlen, "key file %s: larger than %u bytes", path,
 			       (unsigned)KEYS_MAX_SECRET_FILE);
 			rc = BLF_ETOOBIG;
 			goto out;
 		}
 	}
 	if (memchr(text, '\0', len) != NULL) {
-		seterr(err, errlen, "key file %s: contains a NUL byte", path);
+		keys_seterr(err, errlen, "key file %s: contains a NUL byte", path);
 		rc = BLF_EINVAL;
 		goto out;
 	}
@@ -508,18 +506,18 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 		end--;
 	n = next_token(&p, end, &tok);
 	if (n == 0) {
-		seterr(err, errlen, "public key: empty");
+		keys_seterr(err, errlen, "public key: empty");
 		return BLF_EINVAL;
 	}
 	if (n == strlen(SEC_TAG) && memcmp(tok, SEC_TAG, n) == 0) {
-		seterr(err, errlen, "public key: this is a secret key line; "
+		keys_seterr(err, errlen, "public key: this is a secret key line; "
 		       "use the output of blfed key show");
 		return BLF_EINVAL;
 	}
 	if (n == strlen(PUB_TAG) && memcmp(tok, PUB_TAG, n) == 0) {
 		n = next_token(&p, end, &tok);
 		if (blf_keyid_parse(tok, n, want) != BLF_OK) {
-			seterr(err, errlen, "public key: bad key id \"%.*s\" (expected %d hex "
+			keys_seterr(err, errlen, "public key: bad key id \"%.*s\" (expected %d hex "
 			       "digits)", (int)(n > 40 ? 40 : n), tok, BLF_KEYID_HEX_LEN);
 			return BLF_EINVAL;
 		}
@@ -528,7 +526,7 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	} else if (n != KEYS_B64_LEN || p != end) {
 		/* Not our tag and not a lone key: say which algorithm we expect. */
 		if (p != end || memchr(tok, '-', n) != NULL) {
-			seterr(err, errlen, "public key: unknown key type \"%.*s\" (expected "
+			keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" (expected "
 			       PUB_TAG ")", (int)(n > 40 ? 40 : n), tok);
 			return BLF_EINVAL;
 		}
@@ -538,14 +536,14 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	if (have_id) {
 		blf_keyid(tmp, id);
 		if (memcmp(id, want, BLF_KEYID_LEN) != 0) {
-			seterr(err, errlen, "public key: key id does not match the key");
+			keys_seterr(err, errlen, "public key: key id does not match the key");
 			return BLF_EKEYID;
 		}
 	}
 	while (p < end && is_blank(*p))
 		p++;
 	if (!comment_ok(p, (size_t)(end - p))) {
-		seterr(err, errlen, "public key: comment too long or has control characters");
+		keys_seterr(err, errlen, "public key: comment too long or has control characters");
 		return BLF_ESTRING;
 	}
 	if (comment != NULL && comment_cap > 0) {
@@ -588,11 +586,11 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 
 	/* read(2), not stdio: a secret key file must not linger in a stdio buffer. */
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? BLF_ENOTFOUND : BLF_EIO;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "key file %s is not a regular file", path);
+		keys_seterr(err, errlen, "key file %s is not a regular file", path);
 		rc = BLF_EINVAL;
 		goto out;
 	}
@@ -605,14 +603,14 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 		if (len > MAX_PUBLIC_FILE) {
-			seterr(err, errlen, "%s: larger than %d bytes; not a key file", path,
+			keys_seterr(err, errlen, "%s: larger than %d bytes; not a key file", path,
 			       MAX_PUBLIC_FILE);
 			rc = BLF_ETOOBIG;
 			goto out;
@@ -620,7 +618,7 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 	}
 	buf[len] = '\0';
 	if (strlen(buf) != len) {
-		seterr(err, errlen, "%s: contains a NUL byte; not a key file", path);
+		keys_seterr(err, errlen, "%s: contains a NUL byte; not a key file", path);
 		rc = BLF_EINVAL;
 		goto out;
 	}
@@ -638,7 +636,7 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 		}
 	}
 	if (line == NULL || *line == '\0') {
-		seterr(err, errlen, "%s: no key in file", path);
+		keys_seterr(err, errlen, "%s: no key in file", path);
 		rc = BLF_EINVAL;
 		goto out;
 	}
@@ -661,7 +659,7 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 		char tmp[KEYS_ERRLEN];
 
 		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
-		seterr(err, errlen, "%s", tmp);
+		keys_seterr(err, errlen, "%s", tmp);
 	}
 out:
 	if (buf != NULL) {

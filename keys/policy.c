@@ -23,21 +23,7 @@
 #include <string.h>
 
 #include "keys.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "keys_int.h"
 
 static int
 has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
@@ -265,48 +251,48 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 
 	if ((a = trust_store_find_origin(st, r->origin)) == NULL) {
 		blf_keyid_hex(r->origin, hex);
-		seterr(err, errlen, "rollover for origin %s: no such trust anchor", hex);
+		keys_seterr(err, errlen, "rollover for origin %s: no such trust anchor", hex);
 		return BLF_EUNKKEY;
 	}
 	if (memcmp(a->pk, r->new_pk, BLF_PK_LEN) == 0) {
 		for (i = 0; i < a->nold; i++) {
 			if (memcmp(a->old[i].pk, r->old_pk, BLF_PK_LEN) == 0) {
-				seterr(err, errlen, "rollover for %s: already applied", a->name);
+				keys_seterr(err, errlen, "rollover for %s: already applied", a->name);
 				return BLF_ESTALE;
 			}
 		}
 	}
 	if (memcmp(a->pk, r->old_pk, BLF_PK_LEN) != 0) {
-		seterr(err, errlen, "rollover for %s: signed by a key that is not its "
+		keys_seterr(err, errlen, "rollover for %s: signed by a key that is not its "
 		       "current key", a->name);
 		return BLF_EPOLICY;
 	}
 	if (trust_anchor_is_revoked(a, a->pk)) {
-		seterr(err, errlen, "rollover for %s: its current key is revoked", a->name);
+		keys_seterr(err, errlen, "rollover for %s: its current key is revoked", a->name);
 		return BLF_EREVOKED;
 	}
 	if (!a->accept_rollover) {
-		seterr(err, errlen, "rollover for %s: anchor refuses in-band rollover "
+		keys_seterr(err, errlen, "rollover for %s: anchor refuses in-band rollover "
 		       "(rollover refuse); set the new key with blfed trust set", a->name);
 		return BLF_EPOLICY;
 	}
 	if (memcmp(r->old_pk, r->new_pk, BLF_PK_LEN) == 0) {
-		seterr(err, errlen, "rollover for %s: new key equals old key", a->name);
+		keys_seterr(err, errlen, "rollover for %s: new key equals old key", a->name);
 		return BLF_EPOLICY;
 	}
 	if (r->overlap_until > KEYS_TIME_MAX) {
 		/* the store writes times as RFC 3339 with a four-digit year */
-		seterr(err, errlen, "rollover for %s: overlap ends after year 9999", a->name);
+		keys_seterr(err, errlen, "rollover for %s: overlap ends after year 9999", a->name);
 		return BLF_ERANGE;
 	}
 	if (key_taken(st, a, r->new_pk, &revoked)) {
-		seterr(err, errlen, "rollover for %s: new key is %s", a->name,
+		keys_seterr(err, errlen, "rollover for %s: new key is %s", a->name,
 		       revoked ? "revoked" : "already used by another anchor");
 		return revoked ? BLF_EREVOKED : BLF_EEXIST;
 	}
 	for (i = 0; i < a->nold; i++) {
 		if (memcmp(a->old[i].pk, r->new_pk, BLF_PK_LEN) == 0) {
-			seterr(err, errlen, "rollover for %s: new key is an old key", a->name);
+			keys_seterr(err, errlen, "rollover for %s: new key is an old key", a->name);
 			return BLF_EPOLICY;
 		}
 	}
@@ -343,22 +329,22 @@ trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err, size
 
 	if ((a = trust_store_find_origin(st, r->origin)) == NULL) {
 		blf_keyid_hex(r->origin, hex);
-		seterr(err, errlen, "revocation for origin %s: no such trust anchor", hex);
+		keys_seterr(err, errlen, "revocation for origin %s: no such trust anchor", hex);
 		return BLF_EUNKKEY;
 	}
 	if (trust_anchor_is_revoked(a, r->revoked_pk)) {
-		seterr(err, errlen, "revocation for %s: key already revoked", a->name);
+		keys_seterr(err, errlen, "revocation for %s: key already revoked", a->name);
 		return BLF_ESTALE;
 	}
 	known = memcmp(a->pk, r->revoked_pk, BLF_PK_LEN) == 0;
 	for (i = 0; i < a->nold && !known; i++)
 		known = memcmp(a->old[i].pk, r->revoked_pk, BLF_PK_LEN) == 0;
 	if (!known) {
-		seterr(err, errlen, "revocation for %s: not one of its keys", a->name);
+		keys_seterr(err, errlen, "revocation for %s: not one of its keys", a->name);
 		return BLF_EUNKKEY;
 	}
 	if (a->nrevoked >= KEYS_MAX_REVOKED) {
-		seterr(err, errlen, "revocation for %s: %d keys revoked already", a->name,
+		keys_seterr(err, errlen, "revocation for %s: %d keys revoked already", a->name,
 		       KEYS_MAX_REVOKED);
 		return BLF_ELIMIT;
 	}
@@ -395,7 +381,7 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 	if (type != NULL)
 		*type = 0;
 	if ((rc = blf_envelope_parse(buf, len, &env)) != BLF_OK) {
-		seterr(err, errlen, "not a blfed statement: %s", blf_strerror(rc));
+		keys_seterr(err, errlen, "not a blfed statement: %s", blf_strerror(rc));
 		return rc;
 	}
 	if (type != NULL)
@@ -405,24 +391,24 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 		/* The signer must resolve now, as a current or overlapping key. */
 		rc = trust_store_resolve(st, env.signer, now, &signer, pk);
 		if (rc != BLF_OK) {
-			seterr(err, errlen, "rollover signed by key %s: %s", hex,
+			keys_seterr(err, errlen, "rollover signed by key %s: %s", hex,
 			       blf_strerror(rc));
 			return rc;
 		}
 		rc = blf_rollover_open(buf, len, trust_key_lookup, &ctx, &env, &ro);
 		if (rc != BLF_OK) {
-			seterr(err, errlen, "rollover signed by key %s: %s", hex,
+			keys_seterr(err, errlen, "rollover signed by key %s: %s", hex,
 			       blf_strerror(rc));
 			return rc;
 		}
 		if (ro.created > now + BLF_MAX_CLOCK_SKEW) {
-			seterr(err, errlen, "rollover signed by key %s: dated in the future", hex);
+			keys_seterr(err, errlen, "rollover signed by key %s: dated in the future", hex);
 			return BLF_ECLOCK;
 		}
 		blf_keyid(ro.old_pk, id);
 		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0 ||
 		    trust_store_find_origin(st, ro.origin) != signer) {
-			seterr(err, errlen, "rollover signed by key %s: signer is not the old "
+			keys_seterr(err, errlen, "rollover signed by key %s: signer is not the old "
 			       "key of that origin", hex);
 			return BLF_EPOLICY;
 		}
@@ -431,24 +417,24 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 	if (env.type == BLF_MSG_REVOCATION) {
 		rc = blf_revocation_open(buf, len, trust_key_lookup_any, &ctx, &env, &rv);
 		if (rc != BLF_OK) {
-			seterr(err, errlen, "revocation signed by key %s: %s", hex,
+			keys_seterr(err, errlen, "revocation signed by key %s: %s", hex,
 			       blf_strerror(rc));
 			return rc;
 		}
 		if (rv.created > now + BLF_MAX_CLOCK_SKEW) {
-			seterr(err, errlen, "revocation signed by key %s: dated in the future",
+			keys_seterr(err, errlen, "revocation signed by key %s: dated in the future",
 			       hex);
 			return BLF_ECLOCK;
 		}
 		blf_keyid(rv.revoked_pk, id);
 		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0) {
-			seterr(err, errlen, "revocation signed by key %s: a key can only be "
+			keys_seterr(err, errlen, "revocation signed by key %s: a key can only be "
 			       "revoked by a statement it signed itself", hex);
 			return BLF_EPOLICY;
 		}
 		return trust_apply_revocation(st, &rv, err, errlen);
 	}
-	seterr(err, errlen, "a %s message is not a rollover or revocation statement",
+	keys_seterr(err, errlen, "a %s message is not a rollover or revocation statement",
 	       blf_msg_type_name(env.type));
 	return BLF_EWRONGTYPE;
 }

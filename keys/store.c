@@ -30,23 +30,9 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "keys_int.h"
 
 #define STORE_HEADER "# blfed trust anchors, see blfed-trust(5).  Written by blfed trust.\n"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Names are what a shell and a log line carry without quoting. */
 static int
@@ -222,33 +208,33 @@ pair_check(const trust_anchor *a, const trust_anchor *b, char *err, size_t errle
 	size_t j;
 
 	if (strcmp(a->name, b->name) == 0) {
-		seterr(err, errlen, "anchor %s: name already used", b->name);
+		keys_seterr(err, errlen, "anchor %s: name already used", b->name);
 		return BLF_EEXIST;
 	}
 	if (anchor_uses(a, b->pk)) {
-		seterr(err, errlen, "anchor %s: key already belongs to anchor %s", b->name,
+		keys_seterr(err, errlen, "anchor %s: key already belongs to anchor %s", b->name,
 		       a->name);
 		return BLF_EEXIST;
 	}
 	if (trust_anchor_is_revoked(a, b->pk)) {
-		seterr(err, errlen, "anchor %s: key was revoked (anchor %s); a revoked key "
+		keys_seterr(err, errlen, "anchor %s: key was revoked (anchor %s); a revoked key "
 		       "is never accepted again", b->name, a->name);
 		return BLF_EREVOKED;
 	}
 	for (j = 0; j < b->nold; j++) {
 		if (trust_anchor_is_revoked(a, b->old[j].pk)) {
-			seterr(err, errlen, "anchor %s: old key was revoked (anchor %s)",
+			keys_seterr(err, errlen, "anchor %s: old key was revoked (anchor %s)",
 			       b->name, a->name);
 			return BLF_EREVOKED;
 		}
 	}
 	if (memcmp(a->origin, b->origin, BLF_KEYID_LEN) == 0) {
-		seterr(err, errlen, "anchor %s: same origin as anchor %s", b->name, a->name);
+		keys_seterr(err, errlen, "anchor %s: same origin as anchor %s", b->name, a->name);
 		return BLF_EEXIST;
 	}
 	for (j = 0; j < b->nold; j++) {
 		if (anchor_uses(a, b->old[j].pk)) {
-			seterr(err, errlen, "anchor %s: old key belongs to anchor %s", b->name,
+			keys_seterr(err, errlen, "anchor %s: old key belongs to anchor %s", b->name,
 			       a->name);
 			return BLF_EEXIST;
 		}
@@ -293,12 +279,12 @@ trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen
 	int rc;
 
 	if (!name_ok(a->name, strlen(a->name))) {
-		seterr(err, errlen, "name \"%s\": use 1 to %d letters, digits, '.', '-', "
+		keys_seterr(err, errlen, "name \"%s\": use 1 to %d letters, digits, '.', '-', "
 		       "'_' or '@'", a->name, KEYS_NAME_MAX);
 		return BLF_EINVAL;
 	}
 	if (st->nanchors >= KEYS_MAX_ANCHORS) {
-		seterr(err, errlen, "store holds %d anchors already", KEYS_MAX_ANCHORS);
+		keys_seterr(err, errlen, "store holds %d anchors already", KEYS_MAX_ANCHORS);
 		return BLF_ELIMIT;
 	}
 	for (i = 0; i < st->nanchors; i++) {
@@ -364,7 +350,7 @@ perr(struct parser *ps, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	seterr(ps->err, ps->errlen, "%s:%u: %s: `%.80s%s`", ps->name, ps->lineno, reason,
+	keys_seterr(ps->err, ps->errlen, "%s:%u: %s: `%.80s%s`", ps->name, ps->lineno, reason,
 	       ps->line, strlen(ps->line) > 80 ? "..." : "");
 	return rc;
 }
@@ -411,7 +397,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 	if (blf_init() != BLF_OK)
 		return BLF_ENOMEM;
 	if (len > KEYS_MAX_FILE) {
-		seterr(err, errlen, "%s: larger than %u bytes", name, KEYS_MAX_FILE);
+		keys_seterr(err, errlen, "%s: larger than %u bytes", name, KEYS_MAX_FILE);
 		return BLF_ETOOBIG;
 	}
 	if ((line = malloc(KEYS_LINE_MAX + 1)) == NULL)
@@ -531,7 +517,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 					    have_origin)) != BLF_OK)
 		goto out;
 	if ((rc = trust_store_check(&st, &bad, reason, sizeof(reason))) != BLF_OK) {
-		seterr(err, errlen, "%s:%u: %s: `anchor %s`", name, stanza_line[bad], reason,
+		keys_seterr(err, errlen, "%s:%u: %s: `anchor %s`", name, stanza_line[bad], reason,
 		       st.anchors[bad].name);
 		goto out;
 	}
@@ -563,15 +549,15 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return BLF_OK;
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return BLF_EIO;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
+		keys_seterr(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	if (sb.st_size > (off_t)KEYS_MAX_FILE) {
-		seterr(err, errlen, "%s: larger than %u bytes", path, KEYS_MAX_FILE);
+		keys_seterr(err, errlen, "%s: larger than %u bytes", path, KEYS_MAX_FILE);
 		rc = BLF_ETOOBIG;
 		goto out;
 	}
@@ -584,7 +570,7 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
@@ -592,7 +578,7 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 		len += (size_t)r;
 	}
 	if (len > (size_t)sb.st_size) {
-		seterr(err, errlen, "%s: file grew while read", path);
+		keys_seterr(err, errlen, "%s: file grew while read", path);
 		goto out;
 	}
 	rc = trust_store_parse(buf, len, path, out, err, errlen);
@@ -778,22 +764,22 @@ trust_store_save(const trust_store *st, const char *path, char *err, size_t errl
 		*slash = '\0';
 	rc = BLF_EIO;
 	if ((fd = mkstemp(tmp)) < 0) {
-		seterr(err, errlen, "%s: cannot create a temporary file: %s", path,
+		keys_seterr(err, errlen, "%s: cannot create a temporary file: %s", path,
 		       strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, 0644) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		keys_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		keys_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
 		goto fail;
 	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {

@@ -261,11 +261,8 @@ blf_delta_decode_body(const uint8_t *body, size_t len, blf_delta *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (body == NULL)
-		return BLF_EINVAL;
-	if (len > BLF_MAX_DELTA_SIZE)
-		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, body, len, 3, OPS_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_DELTA_SIZE, 3,
+			       OPS_MAX_OBJECTS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, DELTA_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
@@ -313,19 +310,19 @@ blf_delta_seal(const blf_delta *d, const uint8_t sk[BLF_SK_LEN], blf_buf *out)
 	return envelope_seal(BLF_MSG_DELTA, d, delta_encode, sk, out);
 }
 
+static int
+dec_delta(const uint8_t *body, size_t len, void *out)
+{
+	return blf_delta_decode_body(body, len, out);
+}
+
 int
 blf_delta_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
 	       blf_envelope *env, blf_delta *out)
 {
-	int err;
-
 	memset(out, 0, sizeof(*out));
-	if ((err = envelope_open(buf, len, BLF_MAX_DELTA_SIZE, BLF_MSG_DELTA, lookup, ctx,
-				 env)) != BLF_OK)
-		return err;
-	if ((err = blf_delta_decode_body(env->body, env->body_len, out)) != BLF_OK)
-		memset(env, 0, sizeof(*env));
-	return err;
+	return envelope_open_body(buf, len, BLF_MAX_DELTA_SIZE, BLF_MSG_DELTA, lookup, ctx, env,
+				  dec_delta, out);
 }
 
 void
@@ -360,11 +357,8 @@ blf_snapshot_decode_body(const uint8_t *body, size_t len, blf_snapshot *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (body == NULL)
-		return BLF_EINVAL;
-	if (len > BLF_MAX_MSG_SIZE)
-		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, body, len, 3, OPS_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 3,
+			       OPS_MAX_OBJECTS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, SNAPSHOT_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
@@ -416,19 +410,19 @@ blf_snapshot_seal(const blf_snapshot *s, const uint8_t sk[BLF_SK_LEN], blf_buf *
 	return envelope_seal(BLF_MSG_SNAPSHOT, s, snapshot_encode, sk, out);
 }
 
+static int
+dec_snapshot(const uint8_t *body, size_t len, void *out)
+{
+	return blf_snapshot_decode_body(body, len, out);
+}
+
 int
 blf_snapshot_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
 		  blf_envelope *env, blf_snapshot *out)
 {
-	int err;
-
 	memset(out, 0, sizeof(*out));
-	if ((err = envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT, lookup, ctx,
-				 env)) != BLF_OK)
-		return err;
-	if ((err = blf_snapshot_decode_body(env->body, env->body_len, out)) != BLF_OK)
-		memset(env, 0, sizeof(*env));
-	return err;
+	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT, lookup, ctx, env,
+				  dec_snapshot, out);
 }
 
 void

@@ -158,6 +158,33 @@ out:
 }
 
 int
+envelope_open_body(const uint8_t *buf, size_t len, size_t max_len, unsigned type,
+		   blf_key_lookup_fn lookup, void *ctx, blf_envelope *env, body_decoder dec,
+		   void *out)
+{
+	int err;
+
+	if ((err = envelope_open(buf, len, max_len, type, lookup, ctx, env)) != BLF_OK)
+		return err;
+	if ((err = dec(env->body, env->body_len, out)) != BLF_OK)
+		memset(env, 0, sizeof(*env));
+	return err;
+}
+
+int
+body_begin(mp_doc *doc, const uint8_t *body, size_t len, size_t max_len, unsigned depth,
+	   size_t max_objects)
+{
+	msgpack_unpacked_init(&doc->up);
+	doc->root = NULL;
+	if (body == NULL)
+		return BLF_EINVAL;
+	if (len > max_len)
+		return BLF_ETOOBIG;
+	return mp_doc_parse(doc, body, len, depth, max_objects);
+}
+
+int
 envelope_seal(unsigned type, const void *msg, body_encoder enc,
 	      const uint8_t sk[BLF_SK_LEN], blf_buf *out)
 {

@@ -91,6 +91,18 @@ void envelope_sign_prefix(unsigned type, const uint8_t signer[BLF_KEYID_LEN], ui
 int envelope_open(const uint8_t *buf, size_t len, size_t max_len, unsigned type,
 		  blf_key_lookup_fn lookup, void *ctx, blf_envelope *env);
 
+/* The whole of a *_open function: envelope_open, then dec(body, out); on a
+ * body error env is zeroed too.  out must already be zeroed. */
+typedef int (*body_decoder)(const uint8_t *body, size_t len, void *out);
+int envelope_open_body(const uint8_t *buf, size_t len, size_t max_len, unsigned type,
+		       blf_key_lookup_fn lookup, void *ctx, blf_envelope *env,
+		       body_decoder dec, void *out);
+
+/* The common start of a body decoder: NULL and size checks, then
+ * mp_doc_parse.  doc is always safe to mp_doc_free afterwards. */
+int body_begin(mp_doc *doc, const uint8_t *body, size_t len, size_t max_len,
+	       unsigned depth, size_t max_objects);
+
 int blf_buf_append(blf_buf *b, const void *p, size_t n);
 
 #endif /* BLF_INTERNAL_H */

@@ -67,11 +67,8 @@ blf_rollover_decode_body(const uint8_t *body, size_t len, blf_rollover *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (body == NULL)
-		return BLF_EINVAL;
-	if (len > BLF_MAX_MSG_SIZE)
-		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, body, len, 1, 1 + ROLLOVER_FIELDS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 1,
+			       1 + ROLLOVER_FIELDS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, ROLLOVER_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
@@ -161,11 +158,8 @@ blf_revocation_decode_body(const uint8_t *body, size_t len, blf_revocation *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (body == NULL)
-		return BLF_EINVAL;
-	if (len > BLF_MAX_MSG_SIZE)
-		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, body, len, 1, 1 + REVOCATION_FIELDS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 1,
+			       1 + REVOCATION_FIELDS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, REVOCATION_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
@@ -204,17 +198,17 @@ blf_revocation_seal(const blf_revocation *r, const uint8_t sk[BLF_SK_LEN], blf_b
 	return envelope_seal(BLF_MSG_REVOCATION, r, revocation_encode, sk, out);
 }
 
+static int
+dec_revocation(const uint8_t *body, size_t len, void *out)
+{
+	return blf_revocation_decode_body(body, len, out);
+}
+
 int
 blf_revocation_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
 		    blf_envelope *env, blf_revocation *out)
 {
-	int err;
-
 	memset(out, 0, sizeof(*out));
-	if ((err = envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_REVOCATION, lookup, ctx,
-				 env)) != BLF_OK)
-		return err;
-	if ((err = blf_revocation_decode_body(env->body, env->body_len, out)) != BLF_OK)
-		memset(env, 0, sizeof(*env));
-	return err;
+	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_REVOCATION, lookup, ctx, env,
+				  dec_revocation, out);
 }

@@ -66,11 +66,8 @@ blf_heads_decode_body(const uint8_t *body, size_t len, blf_heads *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (body == NULL)
-		return BLF_EINVAL;
-	if (len > BLF_MAX_MSG_SIZE)
-		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, body, len, 3, HEADS_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 3,
+			       HEADS_MAX_OBJECTS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, HEADS_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_uint(&f[0], UINT64_MAX, &out->created)) != BLF_OK ||
@@ -130,19 +127,19 @@ blf_heads_seal(const blf_heads *h, const uint8_t sk[BLF_SK_LEN], blf_buf *out)
 	return envelope_seal(BLF_MSG_HEADS, h, heads_encode, sk, out);
 }
 
+static int
+dec_heads(const uint8_t *body, size_t len, void *out)
+{
+	return blf_heads_decode_body(body, len, out);
+}
+
 int
 blf_heads_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
 	       blf_envelope *env, blf_heads *out)
 {
-	int err;
-
 	memset(out, 0, sizeof(*out));
-	if ((err = envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_HEADS, lookup, ctx,
-				 env)) != BLF_OK)
-		return err;
-	if ((err = blf_heads_decode_body(env->body, env->body_len, out)) != BLF_OK)
-		memset(env, 0, sizeof(*env));
-	return err;
+	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_HEADS, lookup, ctx, env,
+				  dec_heads, out);
 }
 
 void
@@ -177,11 +174,8 @@ blf_catchup_req_decode_body(const uint8_t *body, size_t len, blf_catchup_req *ou
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (body == NULL)
-		return BLF_EINVAL;
-	if (len > BLF_MAX_MSG_SIZE)
-		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, body, len, 1, 1 + REQ_FIELDS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 1,
+			       1 + REQ_FIELDS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, REQ_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
@@ -221,19 +215,19 @@ blf_catchup_req_seal(const blf_catchup_req *r, const uint8_t sk[BLF_SK_LEN], blf
 	return envelope_seal(BLF_MSG_CATCHUP_REQ, r, req_encode, sk, out);
 }
 
+static int
+dec_catchup_req(const uint8_t *body, size_t len, void *out)
+{
+	return blf_catchup_req_decode_body(body, len, out);
+}
+
 int
 blf_catchup_req_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
 		     blf_envelope *env, blf_catchup_req *out)
 {
-	int err;
-
 	memset(out, 0, sizeof(*out));
-	if ((err = envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_REQ, lookup,
-				 ctx, env)) != BLF_OK)
-		return err;
-	if ((err = blf_catchup_req_decode_body(env->body, env->body_len, out)) != BLF_OK)
-		memset(env, 0, sizeof(*env));
-	return err;
+	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_REQ, lookup, ctx, env,
+				  dec_catchup_req, out);
 }
 
 /* ---- catch-up response ---- */
@@ -271,11 +265,8 @@ blf_catchup_resp_decode_body(const uint8_t *body, size_t len, blf_catchup_resp *
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (body == NULL)
-		return BLF_EINVAL;
-	if (len > BLF_MAX_MSG_SIZE)
-		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, body, len, 2, RESP_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 2,
+			       RESP_MAX_OBJECTS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, RESP_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
@@ -333,19 +324,19 @@ blf_catchup_resp_seal(const blf_catchup_resp *r, const uint8_t sk[BLF_SK_LEN],
 	return envelope_seal(BLF_MSG_CATCHUP_RESP, r, resp_encode, sk, out);
 }
 
+static int
+dec_catchup_resp(const uint8_t *body, size_t len, void *out)
+{
+	return blf_catchup_resp_decode_body(body, len, out);
+}
+
 int
 blf_catchup_resp_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
 		      blf_envelope *env, blf_catchup_resp *out)
 {
-	int err;
-
 	memset(out, 0, sizeof(*out));
-	if ((err = envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_RESP, lookup,
-				 ctx, env)) != BLF_OK)
-		return err;
-	if ((err = blf_catchup_resp_decode_body(env->body, env->body_len, out)) != BLF_OK)
-		memset(env, 0, sizeof(*env));
-	return err;
+	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_RESP, lookup, ctx, env,
+				  dec_catchup_resp, out);
 }
 
 void
