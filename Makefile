@@ -107,13 +107,7 @@ deps:
 	$(Q)sh contrib/install-deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-unit
-	$(Q)$(MAKE) --no-print-directory check-asan
-	$(Q)$(MAKE) --no-print-directory check-cli
-	$(Q)$(MAKE) --no-print-directory check-vectors
-	$(Q)$(MAKE) --no-print-directory man-lint
-	$(Q)$(MAKE) --no-print-directory check-fuzz-smoke
-	@echo "make check: all test groups passed"
+	$(Q)MAKE="$(MAKE)" sh tests/check.sh
 
 # Every unit test binary; tests find their data relative to the top directory.
 check-unit: unit

@@ -21,7 +21,7 @@ for bin in "$@"; do
 		tail -30 "build-fuzz/$name.log" >&2
 		rc=1
 	else
-		runs=$(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" | tail -1)
+		runs=$(grep -ao 'Done [0-9]* runs' "build-fuzz/$name.log" | tail -1)
 		echo "fuzz: $name ok ($runs in ${secs}s)"
 	fi
 done
