@@ -16,36 +16,13 @@
 #include <sodium.h>
 
 #include "../../protocol/blf.h"
+#include "bench_util.h"
 
 #define NOPS 10000
 #define T0 1767225600ULL
 
 static int runs = 7;
 static uint8_t sk[BLF_SK_LEN], pk[BLF_PK_LEN];
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), dcmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int
 lookup(void *ctx, const uint8_t keyid[BLF_KEYID_LEN], uint8_t out[BLF_PK_LEN])
@@ -62,14 +39,14 @@ lookup(void *ctx, const uint8_t keyid[BLF_KEYID_LEN], uint8_t out[BLF_PK_LEN])
 		double v_[64];                                                   \
 		int r_;                                                          \
 		for (r_ = 0; r_ < runs; r_++) {                                  \
-			double t_ = now();                                       \
+			double t_ = bench_now();                                       \
 			int k_;                                                  \
 			for (k_ = 0; k_ < (reps); k_++) {                        \
 				body;                                            \
 			}                                                        \
-			v_[r_] = (double)(items) * (reps) / (now() - t_);        \
+			v_[r_] = (double)(items) * (reps) / (bench_now() - t_);        \
 		}                                                                \
-		(rate) = median(v_, runs);                                       \
+		(rate) = bench_median(v_, runs);                                       \
 	} while (0)
 
 int

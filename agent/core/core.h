@@ -1,0 +1,272 @@
+/*
+ * core.h - the agent core: per-origin logs, journal, merge engine and why.
+ *
+ * The core takes signed delta envelopes, checks them completely (signature,
+ * signer, epoch, seq, prev-hash, clock) before any state change, journals the
+ * exact signed bytes with fsync, and applies their operations to the state of
+ * the origin that signed them.  Each origin's state is what its own deltas
+ * say; local policy (the trust store) is applied on top when the merged view
+ * or a why answer is computed, so that a trust change never touches a log.
+ *
+ * No networking, no threads, no clock: every call that needs the time takes
+ * `now` (unix seconds).  A core is used by one thread at a time.
+ *
+ * Functions return 0 or a positive BLF_E* code (protocol/blf.h).
+ *
+ * Data directory layout (binary files other than the journals are local
+ * caches in host byte order):
+ *   <datadir>/log/<origin-hex>.<epoch>.jnl   append-only journal per log
+ *   <datadir>/checkpoint                     state snapshot (temp + rename)
+ *   <datadir>/evidence/                      equivocation evidence, freezes
+ */
+#ifndef BLF_CORE_H
+#define BLF_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../protocol/blf.h"
+#include "../../keys/keys.h"
+
+#define CORE_DEFAULT_THRESHOLD 100u
+#define CORE_DEFAULT_WINDOW (24u * 3600u) /* journal kept for catch-up, seconds */
+#define CORE_MAX_ORIGINS KEYS_MAX_ANCHORS /* origin logs held at once */
+#define CORE_MAX_PATH 4096u
+
+typedef struct core core;
+
+/* Configuration; zero fields take their defaults. */
+typedef struct core_config {
+	uint32_t threshold;    /* merge threshold (default 100) */
+	uint64_t window;       /* journal window kept by compaction, seconds (24 h) */
+	int no_fsync;          /* tests only: skip fsync (never in production) */
+} core_config;
+
+/* What core_apply found out, filled on success and on log-level errors. */
+typedef struct core_result {
+	uint8_t origin[BLF_KEYID_LEN]; /* origin of the delta (once decoded) */
+	uint32_t epoch;
+	uint64_t seq;
+	size_t nops;                   /* operations applied */
+	size_t nfiltered;              /* of which filtered by local policy */
+	/* BLF_EGAP: ask peers for (gap_epoch, seq gap_from..gap_to). */
+	uint32_t gap_epoch;
+	uint64_t gap_from;
+	uint64_t gap_to;
+	/* BLF_EEQUIVOCATION: the conflicting message was stored here. */
+	char evidence[CORE_MAX_PATH];
+} core_result;
+
+/*
+ * Open (creating if needed) the data directory and recover: load the
+ * checkpoint if any, scan every journal, truncate a torn or corrupt tail,
+ * replay the records after the checkpoint.  st is copied (the caller keeps
+ * ownership of its store).  On success *out is freed with core_close.
+ * Returns BLF_EIO (errno tells more), BLF_ECORRUPT, BLF_ENOMEM.
+ */
+int core_open(const char *datadir, const core_config *cfg, const trust_store *st,
+	      uint64_t now, core **out);
+
+/* Close without writing a checkpoint; NULL is fine. */
+void core_close(core *c);
+
+/* Replace the trust store (a copy is kept) and recompute policy verdicts of
+ * every stored listing.  Logs are not touched. */
+int core_set_trust(core *c, const trust_store *st, uint64_t now);
+
+/* The trust store in use (owned by the core). */
+const trust_store *core_trust(const core *c);
+
+/*
+ * Apply one signed delta envelope received from anywhere.  All checks run
+ * before any state change; on success the envelope is journaled (fsync)
+ * and its operations applied.  Returns 0 or:
+ *   parse/signature codes from blf_envelope_parse / blf_delta_open,
+ *   BLF_EWRONGTYPE (not a delta), BLF_EUNKKEY (unknown signer, or signer not
+ *   a key of the delta's origin), BLF_EREVOKED, BLF_EEXPIREDKEY,
+ *   BLF_EFROZEN, BLF_ECLOCK, BLF_ERANGE (times beyond 2106),
+ *   BLF_EGAP (res->gap_* say what is missing), BLF_EDUPLICATE, BLF_ESTALE
+ *   (older epoch, or compacted seq), BLF_EEQUIVOCATION (origin frozen,
+ *   res->evidence names the received message; the stored one lies beside
+ *   it), BLF_EPREV, BLF_EIO.  A higher epoch not starting at seq 1 is a gap
+ *   (res->gap_epoch, from 1).  After BLF_EIO the core must be closed and
+ *   reopened: recovery brings memory back in line with the disk.
+ * res may be NULL.
+ */
+int core_apply(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *res);
+
+/*
+ * Apply several envelopes under one fsync per journal file.  Each message
+ * is checked as by core_apply against the state left by the previous ones;
+ * rc[i] receives its code (res may be NULL or an array of n).  The messages
+ * that pass are written, then every touched journal is synced, then applied.
+ * Returns 0, or BLF_EIO if the journal could not be written (then nothing of
+ * this batch is applied).
+ */
+int core_apply_batch(core *c, const uint8_t *const *msgs, const size_t *lens, size_t n,
+		     uint64_t now, int *rc, core_result *res);
+
+/*
+ * Our own origin: build the next delta of the origin that ks belongs to
+ * (its anchor must be in the trust store: BLF_EUNKKEY otherwise) with
+ * created = now, sign it, journal and apply it, and append the envelope to
+ * out for the transport.  The first delta ever starts epoch 1.
+ */
+int core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops,
+		 uint64_t now, blf_buf *out);
+
+/* Clear an origin's freeze (after the administrator looked at the evidence).
+ * BLF_ENOTFOUND if the origin is unknown or not frozen. */
+int core_unfreeze(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+
+/* Non-zero if the origin is frozen. */
+int core_is_frozen(const core *c, const uint8_t origin[BLF_KEYID_LEN]);
+
+/*
+ * Catch-up service: the stored envelopes of (origin, epoch) with seq >
+ * after_seq, at most max (capped at BLF_MAX_CATCHUP_DELTAS).  *status is an
+ * enum blf_catchup_status; *more is set when more deltas follow.  Each blob
+ * is a malloc'd copy: free with core_blobs_free(blobs, n).
+ */
+int core_get_deltas(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t epoch,
+		    uint64_t after_seq, uint32_t max, uint32_t *status, int *more,
+		    blf_blob **blobs, size_t *nblobs);
+void core_blobs_free(blf_blob *blobs, size_t n);
+
+/* Heads of every origin log held (for the heads announcement); *heads is
+ * malloc'd (free()).  Origins with no delta yet are omitted. */
+int core_heads(const core *c, blf_head **heads, size_t *nheads);
+
+/* The head of one origin: BLF_ENOTFOUND if none. */
+int core_head(const core *c, const uint8_t origin[BLF_KEYID_LEN], blf_head *head);
+
+/* Write the checkpoint (temp file, fsync, rename, fsync of the directory). */
+int core_checkpoint(core *c);
+
+/* Purge listings that expired by now, checkpoint, then drop journal records
+ * older than the window that the checkpoint covers.  Requests for them get
+ * BLF_CATCHUP_COMPACTED.  (A restart that has to replay the whole journal
+ * without the checkpoint brings purged expired listings back as "expired"
+ * lines of why; the view is the same.) */
+int core_compact(core *c, uint64_t now);
+
+/* Statistics. */
+typedef struct core_stats {
+	size_t norigins;
+	size_t nlistings;   /* (origin, prefix) listings held, expired included */
+	size_t nexclusions;
+	size_t nrefs;       /* distinct interned references */
+	size_t nview;       /* entries of the last built view */
+} core_stats;
+void core_get_stats(const core *c, core_stats *s);
+
+/* ---- Merged view ------------------------------------------------------ */
+
+enum core_entry_kind {
+	CORE_ENTRY_LISTED = 1,  /* export as listed */
+	CORE_ENTRY_EXCLUDED = 2 /* export as an explicit exclusion (rbldnsd "!") */
+};
+
+/* One origin's contribution to an entry.  Strings point into the core and
+ * stay valid until the next call that changes it; ref is NOT NUL-terminated. */
+typedef struct core_prov {
+	const char *name;              /* anchor display name */
+	const uint8_t *origin;         /* BLF_KEYID_LEN bytes */
+	uint32_t weight;
+	uint16_t reason;               /* listings only */
+	uint64_t first;                /* first listed / excluded */
+	uint64_t changed;              /* last changed */
+	uint64_t expires;              /* listings only; 0 for exclusions */
+	const char *ref;
+	size_t ref_len;
+} core_prov;
+
+/*
+ * One exported entry.  For LISTED, expires is the earliest time at which the
+ * summed weight of the contributing listings drops below the threshold
+ * (contributions leave in expiry order).  EXCLUDED entries carry expires 0
+ * (exclusions do not expire) and weight 0.
+ */
+typedef struct core_entry {
+	int kind;                      /* enum core_entry_kind */
+	blf_prefix prefix;
+	uint32_t weight;
+	uint64_t expires;
+	size_t nprov;
+	const core_prov *prov;         /* nprov contributions, internal buffer */
+} core_entry;
+
+/* Iterator over the merged view at time now, sorted by blf_prefix_cmp with
+ * no duplicate prefixes.  The core must not change while iterating. */
+typedef struct core_iter {
+	core *c;
+	size_t pos;
+	core_prov *prov;
+	size_t provcap;
+} core_iter;
+
+/* Build the view for now (cached until the state, trust or now changes). */
+int core_iter_begin(core *c, uint64_t now, core_iter *it);
+/* 1 and *e filled, or 0 at the end (also if the provenance buffer cannot
+ * be allocated: compare it->pos with core_get_stats' nview to tell). */
+int core_iter_next(core_iter *it, core_entry *e);
+void core_iter_end(core_iter *it);
+
+/* ---- why ---------------------------------------------------------------- */
+
+enum core_status {
+	CORE_ACCEPTED = 0,    /* counted in the merge */
+	CORE_FILTERED,        /* refused by the trust anchor: verdict says why */
+	CORE_EXPIRED,         /* listing past its expiry */
+	CORE_RELAY_ONLY,      /* origin is relay-only */
+	CORE_FROZEN,          /* origin frozen after equivocation */
+	CORE_NO_ANCHOR        /* origin no longer in the trust store */
+};
+
+enum core_verdict {
+	CORE_NOT_LISTED = 0,
+	CORE_LISTED,          /* listed via `via` */
+	CORE_EXCLUDED         /* an exclusion covers the query */
+};
+
+typedef struct core_why_item {
+	char name[KEYS_NAME_MAX + 1];  /* origin display name, or its hex id */
+	uint8_t origin[BLF_KEYID_LEN];
+	int exclusion;                 /* 0 listing, 1 exclusion */
+	blf_prefix prefix;
+	uint16_t reason;
+	uint64_t first;
+	uint64_t changed;
+	uint64_t expires;              /* 0 for exclusions */
+	char ref[BLF_MAX_REF_LEN + 1]; /* NUL-terminated copy */
+	uint32_t weight;               /* anchor weight (0 without anchor) */
+	int status;                    /* enum core_status */
+	int verdict;                   /* enum trust_verdict when CORE_FILTERED */
+	int decisive;                  /* contributes to the final verdict */
+} core_why_item;
+
+typedef struct core_why {
+	blf_prefix query;
+	int verdict;                   /* enum core_verdict */
+	blf_prefix via;                /* the view entry that decided */
+	uint32_t weight;               /* summed weight of `via` (listed) */
+	uint32_t threshold;
+	size_t nitems;
+	core_why_item *items;          /* owned; core_why_free */
+} core_why;
+
+/*
+ * Every listing and exclusion of every origin that covers q (prefixes that
+ * contain q and, when q is wider than a host, those inside it), what policy
+ * does with each, and the final verdict (longest match in the merged view;
+ * if no entry matches but a listing that reached the threshold was removed
+ * by an exclusion, the verdict is CORE_EXCLUDED).  Free with core_why_free.
+ */
+int core_why_query(core *c, const blf_prefix *q, uint64_t now, core_why *out);
+void core_why_free(core_why *w);
+
+/* Short names for enum core_status / core_verdict. */
+const char *core_status_str(int status);
+const char *core_verdict_str(int verdict);
+
+#endif /* BLF_CORE_H */

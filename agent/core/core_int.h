@@ -1,0 +1,167 @@
+/*
+ * core_int.h - internals of the agent core, shared by its files only.
+ *
+ * Memory layout (the budget is 64 bytes per (origin, prefix) listing):
+ *  - each origin keeps its listings and exclusions as 24-byte records in
+ *    one array; an IPv6 record stores an index into a side array of 16-byte
+ *    addresses instead of the address itself;
+ *  - an open-addressing index of u32 slots (linear probing, load <= 3/4;
+ *    26 bits of record index + 1 and a 6-bit hash fingerprint) maps
+ *    (prefix, kind) to a record; deletion swaps the last record in, so an
+ *    origin holds at most 2^26 - 2 records;
+ *  - references are interned once per distinct string with a refcount;
+ *  - the merged view is an array of (origin, record) pairs sorted by prefix
+ *    plus an array of entries, built lazily when asked for.
+ * Times are stored as u32 unix seconds (valid until 2106); larger values
+ * are refused with BLF_ERANGE at apply time.
+ */
+#ifndef BLF_CORE_INT_H
+#define BLF_CORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+
+#define REC_V6 0x01u   /* IPv6: a is an index into a6[] */
+#define REC_EXCL 0x02u /* exclusion (else listing) */
+#define REC_VSHIFT 4   /* cached trust verdict (enum trust_verdict) in bits 4..6 */
+#define REC_VMASK 0x70u
+
+struct rec {
+	uint32_t a;       /* IPv4 address, host order; or a6[] index */
+	uint8_t len;      /* prefix length */
+	uint8_t flags;    /* REC_* */
+	uint16_t reason;  /* listing reason code */
+	uint32_t expires; /* listing expiry */
+	uint32_t first;   /* first listed/excluded since last absent */
+	uint32_t changed; /* created of the last delta that touched it */
+	uint32_t ref;     /* interned reference id, 0 = none */
+};
+
+/* One journaled delta of the current epoch. */
+struct jrec {
+	uint64_t off;              /* offset of the record's length field */
+	uint32_t len;              /* envelope bytes */
+	uint32_t created;
+	uint8_t hash[BLF_HASH_LEN];
+};
+
+struct origin {
+	uint8_t id[BLF_KEYID_LEN];
+	char hex[BLF_KEYID_HEX_LEN + 1];
+	const trust_anchor *anchor; /* in c->trust, NULL if absent */
+	int frozen;
+	uint32_t epoch;             /* 0: no delta yet */
+	uint64_t seq;               /* last applied seq */
+	uint8_t head[BLF_HASH_LEN]; /* hash of delta seq */
+
+	struct rec *recs;
+	uint32_t nrecs, caprecs;
+	uint32_t nlist;             /* listings among recs */
+	uint8_t (*a6)[16];
+	uint32_t n6, cap6;
+	uint32_t *free6;            /* unused a6 slots */
+	uint32_t nfree6, capfree6;
+	uint32_t *slots;            /* rec index + 1, 0 empty */
+	uint32_t mask;              /* slot count - 1, 0 if no table */
+
+	/* journal of the current epoch */
+	int fd;
+	uint32_t jepoch;            /* epoch of the open journal file */
+	uint32_t drop_epoch;        /* older epoch file to unlink after sync */
+	int jdirty;                 /* appended since the last sync */
+	uint64_t jsize;             /* valid bytes */
+	uint64_t low_seq;           /* seq of jrecs[0] */
+	struct jrec *jrecs;
+	size_t njrecs, capjrecs;
+};
+
+struct istr {
+	char *s;
+	uint16_t len;
+	uint32_t refs;  /* 0: free slot */
+	uint32_t hash;
+};
+
+struct vent {
+	uint32_t start;   /* first pair in c->vpairs */
+	uint32_t n;       /* pairs; kind in the top bit */
+};
+#define VENT_EXCL 0x80000000u
+
+struct vpair {
+	uint32_t o;       /* origin index */
+	uint32_t r;       /* record index */
+};
+
+struct core {
+	char *dir;
+	core_config cfg;
+	trust_store trust;
+
+	struct origin **origins;
+	size_t norigins;
+
+	struct istr *strs;          /* id 0 unused */
+	uint32_t nstrs, capstrs;
+	uint32_t *sfree;
+	uint32_t nsfree, capsfree;
+	uint32_t *sslots;
+	uint32_t smask;
+
+	/* merged view cache */
+	int vdirty;
+	uint64_t vnow;              /* built for now in [vnow, vuntil) */
+	uint64_t vuntil;
+	struct vpair *vpairs;
+	size_t nvpairs, capvpairs;
+	struct vent *vents;
+	size_t nvents, capvents;
+};
+
+/* ---- state.c ------------------------------------------------------------ */
+struct origin *origin_find(const core *c, const uint8_t id[BLF_KEYID_LEN]);
+int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
+void origin_free(core *c, struct origin *o);
+void origin_reset(core *c, struct origin *o);
+int origin_reserve(struct origin *o, size_t extra);
+int origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltered);
+void origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p);
+int origin_lookup(const struct origin *o, const blf_prefix *p, int excl);
+void origin_set_verdicts(core *c, struct origin *o);
+int rec_verdict(const struct rec *r);
+size_t origin_purge_expired(core *c, struct origin *o, uint64_t now);
+
+uint32_t intern_add(core *c, const char *s, size_t len);
+void intern_drop(core *c, uint32_t id);
+int intern_put(core *c, uint32_t id, const char *s, size_t len, uint32_t refs);
+void intern_load_done(core *c);
+void intern_recount(core *c);
+const char *intern_get(const core *c, uint32_t id, size_t *len);
+void intern_free_all(core *c);
+
+/* ---- journal.c ---------------------------------------------------------- */
+int journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq,
+		   const uint8_t *msg, size_t len, uint64_t created,
+		   const uint8_t hash[BLF_HASH_LEN]);
+int journal_sync(core *c, struct origin *o);
+int journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len);
+int journal_recover(core *c);
+int journal_write_evidence(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
+			   const uint8_t *stored, size_t slen, const uint8_t *msg,
+			   size_t len, char *path, size_t pathlen);
+int journal_freeze_mark(core *c, const struct origin *o, int on);
+int journal_compact(core *c, struct origin *o, uint64_t keep_seq);
+int checkpoint_write(core *c);
+int checkpoint_load(core *c);
+int core_path(const core *c, char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int fsync_dir(const char *path);
+
+/* ---- core.c ------------------------------------------------------------- */
+int core_replay(core *c, struct origin *o, const uint8_t *msg, size_t len,
+		uint32_t epoch, uint64_t expect, int dry, uint64_t *seq, uint32_t *created,
+		uint8_t hash[BLF_HASH_LEN]);
+
+#endif /* BLF_CORE_INT_H */
