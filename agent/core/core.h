@@ -98,10 +98,12 @@ int core_apply(core *c, const uint8_t *msg, size_t len, uint64_t now, core_resul
 /*
  * Apply several envelopes under one fsync per journal file.  Each message
  * is checked as by core_apply against the state left by the previous ones;
- * rc[i] receives its code (res may be NULL or an array of n).  The messages
- * that pass are written, then every touched journal is synced, then applied.
- * Returns 0, or BLF_EIO if the journal could not be written (then nothing of
- * this batch is applied).
+ * rc[i] receives its code (res may be NULL or an array of n).  Each message
+ * that passes is written to its journal and applied in memory in turn; then
+ * every touched journal is synced once, and only then does the call return,
+ * so nothing is acknowledged before it is on disk.  Returns 0, or BLF_EIO if
+ * a journal could not be written or synced: then the core must be closed and
+ * reopened, and recovery keeps exactly what reached the disk.
  */
 int core_apply_batch(core *c, const uint8_t *const *msgs, const size_t *lens, size_t n,
 		     uint64_t now, int *rc, core_result *res);
