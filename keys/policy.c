@@ -426,11 +426,20 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 			       hex);
 			return BLF_ECLOCK;
 		}
+		/* SPEC 6.7: signed by the revoked key itself, or by the current
+		 * (valid now) key of the same origin - the holder of a lost old key
+		 * can still revoke it after a rollover. */
 		blf_keyid(rv.revoked_pk, id);
 		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0) {
-			keys_seterr(err, errlen, "revocation signed by key %s: a key can only be "
-			       "revoked by a statement it signed itself", hex);
-			return BLF_EPOLICY;
+			trust_anchor *owner = trust_store_find_origin(st, rv.origin);
+
+			if (owner == NULL ||
+			    trust_store_resolve(st, env.signer, now, &signer, pk) != BLF_OK ||
+			    signer != owner || memcmp(owner->keyid, env.signer, BLF_KEYID_LEN) != 0) {
+				keys_seterr(err, errlen, "revocation signed by key %s: a key is "
+					    "revoked by itself or by its origin's current key", hex);
+				return BLF_EPOLICY;
+			}
 		}
 		return trust_apply_revocation(st, &rv, err, errlen);
 	}

@@ -842,15 +842,28 @@ test_statements(void **state)
 	assert_int_equal(st.anchors[0].old[0].until, T0 + 7 * 86400);
 	assert_int_equal(trust_apply_statement(&st, roll.data, roll.len, T0, &type, err,
 					       sizeof(err)), BLF_ESTALE);
-	/* a revocation of k1 signed by k2 is not accepted: a key revokes itself */
+	/* a revocation of k1 signed by another origin's key (k4) is refused */
 	memset(&rv, 0, sizeof(rv));
 	memcpy(rv.origin, k1->keyid, BLF_KEYID_LEN);
 	memcpy(rv.revoked_pk, k1->pk, BLF_PK_LEN);
 	rv.created = T0;
 	rv.reason = BLF_REVOKE_SUPERSEDED;
-	assert_int_equal(blf_revocation_seal(&rv, k2->sk, &bad), BLF_OK);
+	assert_int_equal(blf_revocation_seal(&rv, k4->sk, &bad), BLF_OK);
 	assert_int_equal(trust_apply_statement(&st, bad.data, bad.len, T0, &type, err,
 					       sizeof(err)), BLF_EPOLICY);
+	/* the origin's current key (k2) may revoke its old key k1 (SPEC 6.7) */
+	{
+		trust_store copy;
+
+		assert_int_equal(trust_store_copy(&st, &copy), BLF_OK);
+		bad.len = 0;
+		assert_int_equal(blf_revocation_seal(&rv, k2->sk, &bad), BLF_OK);
+		assert_int_equal(trust_apply_statement(&copy, bad.data, bad.len, T0, &type, err,
+						       sizeof(err)), BLF_OK);
+		assert_int_equal(trust_store_resolve(&copy, k1->keyid, T0, NULL, pk),
+				 BLF_EREVOKED);
+		trust_store_free(&copy);
+	}
 	/* signed by k1, even after its overlap window ended */
 	assert_int_equal(blf_revocation_seal(&rv, k1->sk, &rev), BLF_OK);
 	assert_int_equal(trust_apply_statement(&st, rev.data, rev.len, T0 + 30 * 86400, &type,
