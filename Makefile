@@ -151,7 +151,7 @@ $(FUZZ_LIB): $(patsubst %.c,build-fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 # Each target links only the objects it uses from the archive.
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) \
+	$(Q)clang $(FUZZ_CFLAGS) -MMD -MP -MF $@.d -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) \
 		$(PKG_LIBS) $(NNG_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
@@ -186,4 +186,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz build-bench
 
--include $(shell find $(BUILD)/obj build-fuzz/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj build-fuzz -name '*.d' 2>/dev/null)

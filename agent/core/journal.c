@@ -721,7 +721,8 @@ ck_update(uint64_t h, const void *p, size_t n)
 		b += 8;
 		left -= 8;
 	}
-	memcpy(&t, b, left);
+	if (left > 0)
+		memcpy(&t, b, left);
 	l1 = (l1 ^ t) * k;
 	return ck_fold(l0 ^ ck_fold(l1) ^ (ck_fold(l2) << 1) ^ (ck_fold(l3) >> 1) ^ n);
 }

@@ -280,7 +280,8 @@ dump_state(core *c, uint64_t now)
 		lines_add(&l, line);
 	}
 	free(h);
-	qsort(l.v, l.n, sizeof(*l.v), lines_cmp);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(*l.v), lines_cmp);
 	for (i = 0; i < l.n; i++)
 		total += strlen(l.v[i]) + 1;
 	if ((out = malloc(total)) == NULL)
