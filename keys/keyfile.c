@@ -182,8 +182,9 @@ key_secret_free(key_secret *k)
 	sodium_free(k);
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
+/* See keys_int.h. */
+int
+keys_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t w = write(fd, buf, len);
@@ -267,7 +268,7 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		}
 		goto out;
 	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || keys_write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0) {
 		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		close(fd);
 		fd = -1;

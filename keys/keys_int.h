@@ -10,4 +10,7 @@
 void keys_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* write(2) all of buf, retrying short writes and EINTR: 0 or -1 (errno). */
+int keys_write_all(int fd, const char *buf, size_t len);
+
 #endif

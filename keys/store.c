@@ -722,23 +722,6 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 	return BLF_OK;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Atomic replace of path with the formatted store, mode 0644.
  */
@@ -768,7 +751,7 @@ trust_store_save(const trust_store *st, const char *path, char *err, size_t errl
 		       strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, 0644) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0644) != 0 || keys_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
 		keys_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}

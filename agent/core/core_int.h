@@ -164,4 +164,17 @@ int core_replay(core *c, struct origin *o, const uint8_t *msg, size_t len,
 		uint32_t epoch, uint64_t expect, int dry, uint64_t *seq, uint32_t *created,
 		uint8_t hash[BLF_HASH_LEN]);
 
+/* A 64-bit finaliser (MurmurHash3's fmix64): hash-table slots and the
+ * checkpoint's fast checksum.  Not a cryptographic hash. */
+static inline uint64_t
+core_mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
 #endif /* BLF_CORE_INT_H */

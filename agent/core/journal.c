@@ -683,17 +683,6 @@ out:
  * and only this agent writes it).
  */
 static uint64_t
-ck_fold(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static uint64_t
 ck_update(uint64_t h, const void *p, size_t n)
 {
 	const uint64_t k = 0x9fb21c651e98df25ULL;
@@ -724,7 +713,7 @@ ck_update(uint64_t h, const void *p, size_t n)
 	if (left > 0)
 		memcpy(&t, b, left);
 	l1 = (l1 ^ t) * k;
-	return ck_fold(l0 ^ ck_fold(l1) ^ (ck_fold(l2) << 1) ^ (ck_fold(l3) >> 1) ^ n);
+	return core_mix64(l0 ^ core_mix64(l1) ^ (core_mix64(l2) << 1) ^ (core_mix64(l3) >> 1) ^ n);
 }
 
 struct wr {

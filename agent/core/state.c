@@ -26,17 +26,6 @@
 #define SLOT_IDX ((1u << SLOT_BITS) - 1)
 #define SLOT_FP(h) ((uint32_t)((h) >> 58) << SLOT_BITS)
 
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint32_t
 get_be32(const uint8_t *b)
 {
@@ -58,11 +47,11 @@ hash_key(const uint8_t *addr, int v6, uint8_t len, int excl)
 	uint64_t h;
 
 	if (!v6)
-		return mix64((uint64_t)get_be32(addr) | (uint64_t)len << 32 |
+		return core_mix64((uint64_t)get_be32(addr) | (uint64_t)len << 32 |
 			     (uint64_t)excl << 40);
-	h = mix64((uint64_t)get_be32(addr) << 32 | get_be32(addr + 4));
-	h = mix64(h ^ ((uint64_t)get_be32(addr + 8) << 32 | get_be32(addr + 12)));
-	return mix64(h ^ ((uint64_t)len | (uint64_t)(excl + 2) << 8));
+	h = core_mix64((uint64_t)get_be32(addr) << 32 | get_be32(addr + 4));
+	h = core_mix64(h ^ ((uint64_t)get_be32(addr + 8) << 32 | get_be32(addr + 12)));
+	return core_mix64(h ^ ((uint64_t)len | (uint64_t)(excl + 2) << 8));
 }
 
 static uint64_t
