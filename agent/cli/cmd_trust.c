@@ -28,8 +28,8 @@ const struct cli_cmd cli_trust_commands[] = {
 	 "make a new key and a rollover statement signed by our current key"},
 	{"apply", cmd_trust_apply, "FILE",
 	 "verify a received rollover or revocation statement and apply it"},
-	{"revoke", cmd_trust_revoke, "[-r REASON] [-s FILE] [KEYFILE]",
-	 "write a revocation statement for our key (or KEYFILE)"},
+	{"revoke", cmd_trust_revoke, "[-r REASON] [-s FILE] [-p PUBLIC-KEY] [KEYFILE]",
+	 "write a revocation statement for our key (or KEYFILE, or with -p an old key)"},
 };
 const size_t cli_ntrust_commands = sizeof(cli_trust_commands) / sizeof(cli_trust_commands[0]);
 

@@ -1,19 +1,24 @@
 /*
- * cmd_trust_revoke.c - `blfed trust revoke [-r REASON] [-s FILE] [KEYFILE]`:
- * write a revocation statement (SPEC 6.7) for our key or for KEYFILE.
+ * cmd_trust_revoke.c - `blfed trust revoke [-r REASON] [-s FILE]
+ * [-p PUBLIC-KEY] [KEYFILE]`: write a revocation statement (SPEC 6.7).
  *
- * The statement is signed by the key it revokes, so it can be made for a
- * key that has been rotated away (or stolen) as long as its file exists.
- * Keep it somewhere safe: it is what partners apply with `blfed trust
+ * Without -p the statement revokes our key (or KEYFILE) and is signed by
+ * that key itself, so it can be made for a key that has been rotated away
+ * (or stolen) as long as its file exists.  With -p it revokes the given
+ * public key - an older key of our origin whose secret half is lost - and
+ * is signed by our current key, which SPEC 6.7 also accepts.  Keep the
+ * statement somewhere safe: it is what partners apply with `blfed trust
  * apply` to stop accepting that key forever.
  */
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-#define REVOKE_USAGE "[-r unspecified|compromised|superseded|retired] [-s FILE] [KEYFILE]"
+#define REVOKE_USAGE \
+	"[-r unspecified|compromised|superseded|retired] [-s FILE] [-p PUBLIC-KEY] [KEYFILE]"
 
 static const char *const reasons[] = {"unspecified", "compromised", "superseded",
 				      "retired"};
@@ -24,12 +29,16 @@ static const char *const reasons[] = {"unspecified", "compromised", "superseded"
 int
 cmd_trust_revoke(struct cli *c, int argc, char **argv)
 {
-	const char *reason = "unspecified", *stpath = NULL, *keypath;
+	const char *reason = "unspecified", *stpath = NULL, *keypath, *pubarg = NULL;
 	struct cli_opt opts[] = {
 		{"-r", "--reason", &reason, NULL},
 		{"-s", "--statement", &stpath, NULL},
+		{"-p", "--public", &pubarg, NULL},
 		{NULL, NULL, NULL, NULL},
 	};
+	uint8_t revoked[BLF_PK_LEN], id[BLF_KEYID_LEN];
+	char err[KEYS_ERRLEN];
+	struct stat sb;
 	char *pos[CLI_MAX_POS];
 	char *stbuf = NULL, hex[BLF_KEYID_HEX_LEN + 1];
 	key_secret *k = NULL;
@@ -51,20 +60,42 @@ cmd_trust_revoke(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	keypath = npos == 1 ? pos[0] : c->keyfile;
+	if (pubarg != NULL) {
+		/* a key file, or the public key line itself */
+		err[0] = '\0';
+		rc = stat(pubarg, &sb) == 0 ? key_public_load(pubarg, revoked, err, sizeof(err))
+					    : key_public_parse(pubarg, revoked, NULL, 0, err,
+							       sizeof(err));
+		if (rc != BLF_OK) {
+			cli_err(c, "public key %.64s: %s", pubarg,
+				err[0] != '\0' ? err : blf_strerror(rc));
+			goto out;
+		}
+	}
 	if (stpath == NULL) {
-		n = strlen(keypath) + 12;
+		n = strlen(keypath) + BLF_KEYID_HEX_LEN + 16;
 		if ((stbuf = malloc(n)) == NULL) {
 			cli_err(c, "out of memory");
 			goto out;
 		}
-		snprintf(stbuf, n, "%s.revocation", keypath);
+		if (pubarg != NULL) {
+			blf_keyid(revoked, id);
+			blf_keyid_hex(id, hex);
+			snprintf(stbuf, n, "%s.revocation", hex);
+		} else {
+			snprintf(stbuf, n, "%s.revocation", keypath);
+		}
 		stpath = stbuf;
 	}
 	if (cli_key_load(c, keypath, &k) != 0)
 		goto out;
+	if (pubarg == NULL)
+		memcpy(revoked, k->pk, BLF_PK_LEN);
+	else if (memcmp(revoked, k->pk, BLF_PK_LEN) == 0)
+		pubarg = NULL; /* our own key: the usual self-signed statement */
 	memset(&r, 0, sizeof(r));
 	memcpy(r.origin, k->origin, BLF_KEYID_LEN);
-	memcpy(r.revoked_pk, k->pk, BLF_PK_LEN);
+	memcpy(r.revoked_pk, revoked, BLF_PK_LEN);
 	r.created = cli_now();
 	r.reason = code;
 	if ((rc = blf_revocation_seal(&r, k->sk, &out)) != BLF_OK) {
@@ -73,7 +104,8 @@ cmd_trust_revoke(struct cli *c, int argc, char **argv)
 	}
 	if (cli_write_new(c, stpath, out.data, out.len) != 0)
 		goto out;
-	blf_keyid_hex(k->keyid, hex);
+	blf_keyid(revoked, id);
+	blf_keyid_hex(id, hex);
 	if (c->json) {
 		printf("{\"revoked_keyid\":\"%s\",\"reason\":\"%s\",\"statement\":", hex,
 		       reasons[code]);
