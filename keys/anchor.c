@@ -290,13 +290,13 @@ parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *n
 		rc = blf_prefix_parse(t, n, 0, &pf);
 		if (rc != BLF_OK) {
 			keys_seterr(err, errlen, "%s %.*s: %s", field, (int)(n > 64 ? 64 : n), t,
-			       blf_strerror(rc));
+				    blf_strerror(rc));
 			goto fail;
 		}
 		for (i = 0; i < nv; i++) {
 			if (blf_prefix_cmp(&v[i], &pf) == 0) {
 				keys_seterr(err, errlen, "%s %.*s: listed twice", field,
-				       (int)n, t);
+					    (int)n, t);
 				rc = BLF_EEXIST;
 				goto fail;
 			}
@@ -319,7 +319,7 @@ parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *n
 	}
 	if (nv == 0) {
 		keys_seterr(err, errlen, "%s: no prefix given (use \"none\" for an empty list)",
-		       field);
+			    field);
 		return BLF_EINVAL;
 	}
 	*out = v;
@@ -352,7 +352,7 @@ parse_key(const char *field, const char *value, uint8_t pk[BLF_PK_LEN], char *er
 	rc = key_public_parse(value, pk, NULL, 0, e, sizeof(e));
 	if (rc != BLF_OK)
 		keys_seterr(err, errlen, "%s: %s", field,
-		       strncmp(e, "public key: ", 12) == 0 ? e + 12 : e);
+			    strncmp(e, "public key: ", 12) == 0 ? e + 12 : e);
 	return rc;
 }
 
@@ -372,7 +372,7 @@ set_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	for (i = 0; i < a->nold; i++) {
 		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
 			keys_seterr(err, errlen, "key: this key is already an old key of %s",
-			       a->name);
+				    a->name);
 			return BLF_EEXIST;
 		}
 	}
@@ -396,7 +396,7 @@ set_permissions(trust_anchor *a, const char *value, char *err, size_t errlen)
 				bit = perm_names[i].bit;
 		if (bit == 0) {
 			keys_seterr(err, errlen, "permissions %.*s: unknown permission (expected "
-			       "list, delist, exclude or relay-only)", (int)(n > 32 ? 32 : n), t);
+				    "list, delist, exclude or relay-only)", (int)(n > 32 ? 32 : n), t);
 			return BLF_EINVAL;
 		}
 		if (perms & bit) {
@@ -411,7 +411,7 @@ set_permissions(trust_anchor *a, const char *value, char *err, size_t errlen)
 	}
 	if ((perms & TRUST_RELAY_ONLY) && perms != TRUST_RELAY_ONLY) {
 		keys_seterr(err, errlen, "permissions: relay-only cannot be combined with other "
-		       "permissions");
+			    "permissions");
 		return BLF_EINVAL;
 	}
 	a->perms = perms;
@@ -429,7 +429,7 @@ set_max_prefix(trust_anchor *a, const char *value, char *err, size_t errlen)
 	t6 = token(&p, "/", &n6);
 	if (t4 == NULL || t6 == NULL || token(&p, "/", &nx) != NULL) {
 		keys_seterr(err, errlen, "max-prefix %s: expected two lengths, IPv4 and IPv6 "
-		       "(\"24 48\")", value);
+			    "(\"24 48\")", value);
 		return BLF_EINVAL;
 	}
 	if (parse_uint(t4, n4, 32, &v4) != BLF_OK) {
@@ -473,7 +473,7 @@ set_old_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	kbuf[n] = '\0';
 	if (token(&p, "", &n) != NULL || trust_time_parse(kbuf, &until) != BLF_OK) {
 		keys_seterr(err, errlen, "old-key: until %s: expected an RFC 3339 UTC time "
-		       "(2027-12-31T00:00:00Z)", kbuf);
+			    "(2027-12-31T00:00:00Z)", kbuf);
 		return BLF_EINVAL;
 	}
 	if (memcmp(pk, a->pk, BLF_PK_LEN) == 0) {
@@ -591,7 +591,7 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 			if (vlen != BLF_KEYID_HEX_LEN ||
 			    blf_keyid_parse(p, vlen, id) != BLF_OK) {
 				keys_seterr(err, errlen, "origin %s: expected a key id of %d hex "
-				       "digits", p, BLF_KEYID_HEX_LEN);
+					    "digits", p, BLF_KEYID_HEX_LEN);
 				rc = BLF_EINVAL;
 			} else {
 				memcpy(a->origin, id, BLF_KEYID_LEN);
@@ -616,7 +616,7 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 			rc = parse_uint(p, vlen, KEYS_MAX_WEIGHT, &v);
 			if (rc != BLF_OK) {
 				keys_seterr(err, errlen, "weight %s: expected a number from 0 to %u",
-				       p, KEYS_MAX_WEIGHT);
+					    p, KEYS_MAX_WEIGHT);
 				rc = rc == BLF_ERANGE ? BLF_ERANGE : BLF_EINVAL;
 			} else {
 				a->weight = (uint32_t)v;
@@ -627,7 +627,7 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 				rc = BLF_OK;
 			} else if ((rc = trust_time_parse(p, &v)) != BLF_OK || v == 0) {
 				keys_seterr(err, errlen, "expires %s: expected \"never\" or an RFC 3339 "
-				       "UTC time (2027-12-31T00:00:00Z)", p);
+					    "UTC time (2027-12-31T00:00:00Z)", p);
 				rc = BLF_EINVAL;
 			} else {
 				a->expires = v;

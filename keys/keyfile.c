@@ -102,7 +102,7 @@ b64_key_decode(const char *tok, size_t n, uint8_t out[32], const char *what, cha
 
 	if (n > 88) {
 		keys_seterr(err, errlen, "%s: wrong length (%zu base64 characters, expected %d "
-		       "for a 32-byte key)", what, n, KEYS_B64_LEN);
+			    "for a 32-byte key)", what, n, KEYS_B64_LEN);
 		return BLF_ESIZE;
 	}
 	if (sodium_base642bin(tmp, sizeof(tmp), tok, n, NULL, &binlen, &end,
@@ -334,7 +334,7 @@ secret_parse(const char *path, const char *text, size_t len, key_secret **out, c
 			snprintf(what, sizeof(what), "seed");
 			if ((rc = b64_key_decode(tok, n, seed, what, NULL, 0)) != BLF_OK) {
 				keys_seterr(err, errlen, "key file %s:%u: secret key is malformed",
-				       path, lineno);
+					    path, lineno);
 				goto out;
 			}
 			while (q < eol && is_blank(*q))
@@ -363,7 +363,7 @@ secret_parse(const char *path, const char *text, size_t len, key_secret **out, c
 			have_origin = 1;
 		} else {
 			keys_seterr(err, errlen, "key file %s:%u: not a blfed secret key line", path,
-			       lineno);
+				    lineno);
 			rc = BLF_EINVAL;
 			goto out;
 		}
@@ -421,9 +421,9 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 	}
 	if ((sb.st_mode & 077) != 0) {
 		keys_seterr(err, errlen, "key file %s is %s by group or others (mode %04o); "
-		       "chmod 600 it", path,
-		       (sb.st_mode & 044) != 0 ? "readable" : "accessible",
-		       (unsigned)(sb.st_mode & 07777));
+			    "chmod 600 it", path,
+			    (sb.st_mode & 044) != 0 ? "readable" : "accessible",
+			    (unsigned)(sb.st_mode & 07777));
 		rc = BLF_EPOLICY;
 		goto out;
 	}
@@ -444,7 +444,7 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 		len += (size_t)r;
 		if (len == cap) {
 			keys_seterr(err, errlen, "key file %s: larger than %u bytes", path,
-			       (unsigned)KEYS_MAX_SECRET_FILE);
+				    (unsigned)KEYS_MAX_SECRET_FILE);
 			rc = BLF_ETOOBIG;
 			goto out;
 		}
@@ -512,14 +512,14 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	}
 	if (n == strlen(SEC_TAG) && memcmp(tok, SEC_TAG, n) == 0) {
 		keys_seterr(err, errlen, "public key: this is a secret key line; "
-		       "use the output of blfed key show");
+			    "use the output of blfed key show");
 		return BLF_EINVAL;
 	}
 	if (n == strlen(PUB_TAG) && memcmp(tok, PUB_TAG, n) == 0) {
 		n = next_token(&p, end, &tok);
 		if (blf_keyid_parse(tok, n, want) != BLF_OK) {
 			keys_seterr(err, errlen, "public key: bad key id \"%.*s\" (expected %d hex "
-			       "digits)", (int)(n > 40 ? 40 : n), tok, BLF_KEYID_HEX_LEN);
+				    "digits)", (int)(n > 40 ? 40 : n), tok, BLF_KEYID_HEX_LEN);
 			return BLF_EINVAL;
 		}
 		have_id = 1;
@@ -528,7 +528,7 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 		/* Not our tag and not a lone key: say which algorithm we expect. */
 		if (p != end || memchr(tok, '-', n) != NULL) {
 			keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" (expected "
-			       PUB_TAG ")", (int)(n > 40 ? 40 : n), tok);
+				    PUB_TAG ")", (int)(n > 40 ? 40 : n), tok);
 			return BLF_EINVAL;
 		}
 	}
@@ -612,7 +612,7 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 		len += (size_t)r;
 		if (len > MAX_PUBLIC_FILE) {
 			keys_seterr(err, errlen, "%s: larger than %d bytes; not a key file", path,
-			       MAX_PUBLIC_FILE);
+				    MAX_PUBLIC_FILE);
 			rc = BLF_ETOOBIG;
 			goto out;
 		}

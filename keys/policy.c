@@ -264,7 +264,7 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 	}
 	if (memcmp(a->pk, r->old_pk, BLF_PK_LEN) != 0) {
 		keys_seterr(err, errlen, "rollover for %s: signed by a key that is not its "
-		       "current key", a->name);
+			    "current key", a->name);
 		return BLF_EPOLICY;
 	}
 	if (trust_anchor_is_revoked(a, a->pk)) {
@@ -273,7 +273,7 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 	}
 	if (!a->accept_rollover) {
 		keys_seterr(err, errlen, "rollover for %s: anchor refuses in-band rollover "
-		       "(rollover refuse); set the new key with blfed trust set", a->name);
+			    "(rollover refuse); set the new key with blfed trust set", a->name);
 		return BLF_EPOLICY;
 	}
 	if (memcmp(r->old_pk, r->new_pk, BLF_PK_LEN) == 0) {
@@ -287,7 +287,7 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 	}
 	if (key_taken(st, a, r->new_pk, &revoked)) {
 		keys_seterr(err, errlen, "rollover for %s: new key is %s", a->name,
-		       revoked ? "revoked" : "already used by another anchor");
+			    revoked ? "revoked" : "already used by another anchor");
 		return revoked ? BLF_EREVOKED : BLF_EEXIST;
 	}
 	for (i = 0; i < a->nold; i++) {
@@ -345,7 +345,7 @@ trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err, size
 	}
 	if (a->nrevoked >= KEYS_MAX_REVOKED) {
 		keys_seterr(err, errlen, "revocation for %s: %d keys revoked already", a->name,
-		       KEYS_MAX_REVOKED);
+			    KEYS_MAX_REVOKED);
 		return BLF_ELIMIT;
 	}
 	if ((v = realloc(a->revoked, (a->nrevoked + 1) * sizeof(*v))) == NULL)
@@ -392,13 +392,13 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 		rc = trust_store_resolve(st, env.signer, now, &signer, pk);
 		if (rc != BLF_OK) {
 			keys_seterr(err, errlen, "rollover signed by key %s: %s", hex,
-			       blf_strerror(rc));
+				    blf_strerror(rc));
 			return rc;
 		}
 		rc = blf_rollover_open(buf, len, trust_key_lookup, &ctx, &env, &ro);
 		if (rc != BLF_OK) {
 			keys_seterr(err, errlen, "rollover signed by key %s: %s", hex,
-			       blf_strerror(rc));
+				    blf_strerror(rc));
 			return rc;
 		}
 		if (ro.created > now + BLF_MAX_CLOCK_SKEW) {
@@ -409,7 +409,7 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0 ||
 		    trust_store_find_origin(st, ro.origin) != signer) {
 			keys_seterr(err, errlen, "rollover signed by key %s: signer is not the old "
-			       "key of that origin", hex);
+				    "key of that origin", hex);
 			return BLF_EPOLICY;
 		}
 		return trust_apply_rollover(st, &ro, err, errlen);
@@ -418,12 +418,12 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 		rc = blf_revocation_open(buf, len, trust_key_lookup_any, &ctx, &env, &rv);
 		if (rc != BLF_OK) {
 			keys_seterr(err, errlen, "revocation signed by key %s: %s", hex,
-			       blf_strerror(rc));
+				    blf_strerror(rc));
 			return rc;
 		}
 		if (rv.created > now + BLF_MAX_CLOCK_SKEW) {
 			keys_seterr(err, errlen, "revocation signed by key %s: dated in the future",
-			       hex);
+				    hex);
 			return BLF_ECLOCK;
 		}
 		/* SPEC 6.7: signed by the revoked key itself, or by the current
@@ -437,13 +437,13 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 			    trust_store_resolve(st, env.signer, now, &signer, pk) != BLF_OK ||
 			    signer != owner || memcmp(owner->keyid, env.signer, BLF_KEYID_LEN) != 0) {
 				keys_seterr(err, errlen, "revocation signed by key %s: a key is "
-					    "revoked by itself or by its origin's current key", hex);
+						 "revoked by itself or by its origin's current key", hex);
 				return BLF_EPOLICY;
 			}
 		}
 		return trust_apply_revocation(st, &rv, err, errlen);
 	}
 	keys_seterr(err, errlen, "a %s message is not a rollover or revocation statement",
-	       blf_msg_type_name(env.type));
+		    blf_msg_type_name(env.type));
 	return BLF_EWRONGTYPE;
 }

@@ -213,18 +213,18 @@ pair_check(const trust_anchor *a, const trust_anchor *b, char *err, size_t errle
 	}
 	if (anchor_uses(a, b->pk)) {
 		keys_seterr(err, errlen, "anchor %s: key already belongs to anchor %s", b->name,
-		       a->name);
+			    a->name);
 		return BLF_EEXIST;
 	}
 	if (trust_anchor_is_revoked(a, b->pk)) {
 		keys_seterr(err, errlen, "anchor %s: key was revoked (anchor %s); a revoked key "
-		       "is never accepted again", b->name, a->name);
+			    "is never accepted again", b->name, a->name);
 		return BLF_EREVOKED;
 	}
 	for (j = 0; j < b->nold; j++) {
 		if (trust_anchor_is_revoked(a, b->old[j].pk)) {
 			keys_seterr(err, errlen, "anchor %s: old key was revoked (anchor %s)",
-			       b->name, a->name);
+				    b->name, a->name);
 			return BLF_EREVOKED;
 		}
 	}
@@ -235,7 +235,7 @@ pair_check(const trust_anchor *a, const trust_anchor *b, char *err, size_t errle
 	for (j = 0; j < b->nold; j++) {
 		if (anchor_uses(a, b->old[j].pk)) {
 			keys_seterr(err, errlen, "anchor %s: old key belongs to anchor %s", b->name,
-			       a->name);
+				    a->name);
 			return BLF_EEXIST;
 		}
 	}
@@ -280,7 +280,7 @@ trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen
 
 	if (!name_ok(a->name, strlen(a->name))) {
 		keys_seterr(err, errlen, "name \"%s\": use 1 to %d letters, digits, '.', '-', "
-		       "'_' or '@'", a->name, KEYS_NAME_MAX);
+			    "'_' or '@'", a->name, KEYS_NAME_MAX);
 		return BLF_EINVAL;
 	}
 	if (st->nanchors >= KEYS_MAX_ANCHORS) {
@@ -351,7 +351,7 @@ perr(struct parser *ps, int rc, const char *fmt, ...)
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	keys_seterr(ps->err, ps->errlen, "%s:%u: %s: `%.80s%s`", ps->name, ps->lineno, reason,
-	       ps->line, strlen(ps->line) > 80 ? "..." : "");
+		    ps->line, strlen(ps->line) > 80 ? "..." : "");
 	return rc;
 }
 
@@ -518,7 +518,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		goto out;
 	if ((rc = trust_store_check(&st, &bad, reason, sizeof(reason))) != BLF_OK) {
 		keys_seterr(err, errlen, "%s:%u: %s: `anchor %s`", name, stanza_line[bad], reason,
-		       st.anchors[bad].name);
+			    st.anchors[bad].name);
 		goto out;
 	}
 	*out = st;
@@ -748,7 +748,7 @@ trust_store_save(const trust_store *st, const char *path, char *err, size_t errl
 	rc = BLF_EIO;
 	if ((fd = mkstemp(tmp)) < 0) {
 		keys_seterr(err, errlen, "%s: cannot create a temporary file: %s", path,
-		       strerror(errno));
+			    strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, 0644) != 0 || keys_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
