@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh SECONDS BIN... - run each libFuzzer target for SECONDS, starting from
 # its seed corpus in tests/corpus/<target-name-without-fuzz_>/ when present.
-# Crashes are written to build-fuzz/crash-<target>-*.  Generated inputs stay
+# FUZZ_MAX_LEN sets the largest input (default 64 KiB).  Crashes are
+# written to build-fuzz/crash-<target>-*.  Generated inputs stay
 # in build-fuzz/corpus-<target>/, never in the source tree.
 set -u
 secs=$1
@@ -14,7 +15,10 @@ for bin in "$@"; do
 	mkdir -p "$work"
 	set -- "$work"
 	[ -d "$seeds" ] && set -- "$work" "$seeds"
-	if ! "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 \
+	# -malloc_limit_mb: any single allocation over 64 MB is a failure; the
+	# decoders' limits keep every legitimate one far below it.
+	if ! "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=64 \
+		-max_len="${FUZZ_MAX_LEN:-65536}" \
 		-artifact_prefix="build-fuzz/crash-$name-" -print_final_stats=0 \
 		"$@" >"build-fuzz/$name.log" 2>&1; then
 		echo "fuzz: $name FAILED (see build-fuzz/$name.log)" >&2
