@@ -184,6 +184,26 @@ key_secret_free(key_secret *k)
 
 /* See keys_int.h. */
 int
+keys_read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	ssize_t r;
+
+	*len = 0;
+	while (*len < cap) {
+		r = read(fd, buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	return 0;
+}
+
+/* See keys_int.h. */
+int
 keys_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -400,7 +420,6 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 	char *text = NULL;
 	size_t cap = KEYS_MAX_SECRET_FILE + 1, len = 0;
 	int fd = -1, rc = BLF_EIO;
-	ssize_t r;
 
 	*out = NULL;
 	if (blf_init() != BLF_OK)
@@ -431,23 +450,15 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	for (;;) {
-		r = read(fd, text + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len == cap) {
-			keys_seterr(err, errlen, "key file %s: larger than %u bytes", path,
-				    (unsigned)KEYS_MAX_SECRET_FILE);
-			rc = BLF_ETOOBIG;
-			goto out;
-		}
+	if (keys_read_all(fd, text, cap, &len) != 0) {
+		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len == cap) {
+		keys_seterr(err, errlen, "key file %s: larger than %u bytes", path,
+			    (unsigned)KEYS_MAX_SECRET_FILE);
+		rc = BLF_ETOOBIG;
+		goto out;
 	}
 	if (memchr(text, '\0', len) != NULL) {
 		keys_seterr(err, errlen, "key file %s: contains a NUL byte", path);
@@ -579,7 +590,6 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 {
 	char *buf = NULL;
 	size_t len = 0;
-	ssize_t r;
 	char *line, *eol;
 	key_secret *k = NULL;
 	struct stat sb;
@@ -599,23 +609,15 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	for (;;) {
-		r = read(fd, buf + len, MAX_PUBLIC_FILE + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > MAX_PUBLIC_FILE) {
-			keys_seterr(err, errlen, "%s: larger than %d bytes; not a key file", path,
-				    MAX_PUBLIC_FILE);
-			rc = BLF_ETOOBIG;
-			goto out;
-		}
+	if (keys_read_all(fd, buf, MAX_PUBLIC_FILE + 1, &len) != 0) {
+		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len > MAX_PUBLIC_FILE) {
+		keys_seterr(err, errlen, "%s: larger than %d bytes; not a key file", path,
+			    MAX_PUBLIC_FILE);
+		rc = BLF_ETOOBIG;
+		goto out;
 	}
 	buf[len] = '\0';
 	if (strlen(buf) != len) {

@@ -255,6 +255,11 @@ int trust_op_parse(const char *s, unsigned *op_type);
 int trust_time_parse(const char *s, uint64_t *out);
 void trust_time_format(uint64_t t, char *buf);
 
+/* Any key of anchor a (current, old or revoked, whatever its state) whose
+ * key id is keyid: BLF_OK and pk filled, or BLF_EUNKKEY. */
+int trust_anchor_key(const trust_anchor *a, const uint8_t keyid[BLF_KEYID_LEN],
+		     uint8_t pk[BLF_PK_LEN]);
+
 /* blf_key_lookup_fn for revocation statements: any key the store knows for
  * an anchor (current, old whatever its window, or already revoked), so that
  * a key can always revoke itself.  ctx is a struct trust_lookup_ctx. */

@@ -26,15 +26,6 @@
 #include "keys_int.h"
 
 static int
-has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
-{
-	uint8_t id[BLF_KEYID_LEN];
-
-	blf_keyid(pk, id);
-	return memcmp(id, keyid, BLF_KEYID_LEN) == 0;
-}
-
-static int
 anchor_expired(const trust_anchor *a, uint64_t now)
 {
 	return a->expires != 0 && now >= a->expires;
@@ -53,22 +44,20 @@ trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
 
 	if (anchor != NULL)
 		*anchor = NULL;
-	for (i = 0; i < st->nanchors; i++) {
-		trust_anchor *a = &st->anchors[i];
-
-		for (j = 0; j < a->nrevoked; j++) {
-			if (has_id(a->revoked[j], keyid)) {
-				if (anchor != NULL)
-					*anchor = a;
-				return BLF_EREVOKED;
-			}
-		}
-	}
+	/* The common case, a current key, costs memcmps only: the key ids of
+	 * old and revoked keys are not stored and would have to be hashed. */
 	for (i = 0; i < st->nanchors; i++) {
 		trust_anchor *a = &st->anchors[i];
 
 		if (memcmp(a->keyid, keyid, BLF_KEYID_LEN) != 0)
 			continue;
+		for (j = 0; j < st->nanchors; j++) {
+			if (trust_anchor_is_revoked(&st->anchors[j], a->pk)) {
+				if (anchor != NULL)
+					*anchor = &st->anchors[j];
+				return BLF_EREVOKED;
+			}
+		}
 		if (anchor != NULL)
 			*anchor = a;
 		if (anchor_expired(a, now))
@@ -79,8 +68,19 @@ trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
 	for (i = 0; i < st->nanchors; i++) {
 		trust_anchor *a = &st->anchors[i];
 
+		for (j = 0; j < a->nrevoked; j++) {
+			if (keys_pk_has_id(a->revoked[j], keyid)) {
+				if (anchor != NULL)
+					*anchor = a;
+				return BLF_EREVOKED;
+			}
+		}
+	}
+	for (i = 0; i < st->nanchors; i++) {
+		trust_anchor *a = &st->anchors[i];
+
 		for (j = 0; j < a->nold; j++) {
-			if (!has_id(a->old[j].pk, keyid))
+			if (!keys_pk_has_id(a->old[j].pk, keyid))
 				continue;
 			if (anchor != NULL)
 				*anchor = a;
@@ -105,6 +105,34 @@ trust_key_lookup(void *ctx, const uint8_t keyid[BLF_KEYID_LEN], uint8_t pk[BLF_P
 }
 
 /*
+ * Any key of one anchor by key id; see keys.h.
+ */
+int
+trust_anchor_key(const trust_anchor *a, const uint8_t keyid[BLF_KEYID_LEN],
+		 uint8_t pk[BLF_PK_LEN])
+{
+	size_t j;
+
+	if (memcmp(a->keyid, keyid, BLF_KEYID_LEN) == 0) {
+		memcpy(pk, a->pk, BLF_PK_LEN);
+		return BLF_OK;
+	}
+	for (j = 0; j < a->nold; j++) {
+		if (keys_pk_has_id(a->old[j].pk, keyid)) {
+			memcpy(pk, a->old[j].pk, BLF_PK_LEN);
+			return BLF_OK;
+		}
+	}
+	for (j = 0; j < a->nrevoked; j++) {
+		if (keys_pk_has_id(a->revoked[j], keyid)) {
+			memcpy(pk, a->revoked[j], BLF_PK_LEN);
+			return BLF_OK;
+		}
+	}
+	return BLF_EUNKKEY;
+}
+
+/*
  * blf_key_lookup_fn that finds any key of any anchor, whatever its state.
  */
 int
@@ -112,29 +140,11 @@ trust_key_lookup_any(void *ctx, const uint8_t keyid[BLF_KEYID_LEN],
 		     uint8_t pk[BLF_PK_LEN])
 {
 	const struct trust_lookup_ctx *c = ctx;
-	const trust_store *st = c->store;
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < st->nanchors; i++) {
-		const trust_anchor *a = &st->anchors[i];
-
-		if (memcmp(a->keyid, keyid, BLF_KEYID_LEN) == 0) {
-			memcpy(pk, a->pk, BLF_PK_LEN);
+	for (i = 0; i < c->store->nanchors; i++)
+		if (trust_anchor_key(&c->store->anchors[i], keyid, pk) == BLF_OK)
 			return BLF_OK;
-		}
-		for (j = 0; j < a->nold; j++) {
-			if (has_id(a->old[j].pk, keyid)) {
-				memcpy(pk, a->old[j].pk, BLF_PK_LEN);
-				return BLF_OK;
-			}
-		}
-		for (j = 0; j < a->nrevoked; j++) {
-			if (has_id(a->revoked[j], keyid)) {
-				memcpy(pk, a->revoked[j], BLF_PK_LEN);
-				return BLF_OK;
-			}
-		}
-	}
 	return BLF_EUNKKEY;
 }
 
@@ -215,7 +225,7 @@ static int
 key_taken(const trust_store *st, const trust_anchor *self, const uint8_t pk[BLF_PK_LEN],
 	  int *revoked)
 {
-	size_t i, j;
+	size_t i;
 
 	*revoked = 0;
 	for (i = 0; i < st->nanchors; i++) {
@@ -225,13 +235,8 @@ key_taken(const trust_store *st, const trust_anchor *self, const uint8_t pk[BLF_
 			*revoked = 1;
 			return 1;
 		}
-		if (a == self)
-			continue;
-		if (memcmp(a->pk, pk, BLF_PK_LEN) == 0)
+		if (a != self && keys_anchor_uses(a, pk))
 			return 1;
-		for (j = 0; j < a->nold; j++)
-			if (memcmp(a->old[j].pk, pk, BLF_PK_LEN) == 0)
-				return 1;
 	}
 	return 0;
 }

@@ -154,8 +154,9 @@ trust_store_find_origin(const trust_store *st, const uint8_t origin[BLF_KEYID_LE
 	return NULL;
 }
 
-static int
-pk_has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
+/* See keys_int.h. */
+int
+keys_pk_has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
 {
 	uint8_t id[BLF_KEYID_LEN];
 
@@ -178,18 +179,18 @@ trust_store_find_keyid(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN]
 		const trust_anchor *a = &st->anchors[i];
 
 		for (j = 0; j < a->nold; j++)
-			if (pk_has_id(a->old[j].pk, keyid))
+			if (keys_pk_has_id(a->old[j].pk, keyid))
 				return &st->anchors[i];
 		for (j = 0; j < a->nrevoked; j++)
-			if (pk_has_id(a->revoked[j], keyid))
+			if (keys_pk_has_id(a->revoked[j], keyid))
 				return &st->anchors[i];
 	}
 	return NULL;
 }
 
-/* Non-zero if pk is a's current or old key. */
-static int
-anchor_uses(const trust_anchor *a, const uint8_t pk[BLF_PK_LEN])
+/* See keys_int.h. */
+int
+keys_anchor_uses(const trust_anchor *a, const uint8_t pk[BLF_PK_LEN])
 {
 	size_t j;
 
@@ -211,7 +212,7 @@ pair_check(const trust_anchor *a, const trust_anchor *b, char *err, size_t errle
 		keys_seterr(err, errlen, "anchor %s: name already used", b->name);
 		return BLF_EEXIST;
 	}
-	if (anchor_uses(a, b->pk)) {
+	if (keys_anchor_uses(a, b->pk)) {
 		keys_seterr(err, errlen, "anchor %s: key already belongs to anchor %s", b->name,
 			    a->name);
 		return BLF_EEXIST;
@@ -233,7 +234,7 @@ pair_check(const trust_anchor *a, const trust_anchor *b, char *err, size_t errle
 		return BLF_EEXIST;
 	}
 	for (j = 0; j < b->nold; j++) {
-		if (anchor_uses(a, b->old[j].pk)) {
+		if (keys_anchor_uses(a, b->old[j].pk)) {
 			keys_seterr(err, errlen, "anchor %s: old key belongs to anchor %s", b->name,
 				    a->name);
 			return BLF_EEXIST;
@@ -540,7 +541,6 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	ssize_t r;
 	struct stat sb;
 	int fd, rc = BLF_EIO;
 
@@ -565,17 +565,9 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	while (len < (size_t)sb.st_size + 1) {
-		r = read(fd, buf + len, (size_t)sb.st_size + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+	if (keys_read_all(fd, buf, (size_t)sb.st_size + 1, &len) != 0) {
+		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
 	}
 	if (len > (size_t)sb.st_size) {
 		keys_seterr(err, errlen, "%s: file grew while read", path);

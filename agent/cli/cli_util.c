@@ -222,6 +222,19 @@ cli_store_load(struct cli *c, trust_store *st)
 }
 
 /*
+ * The anchor named name in st, or NULL after saying so.
+ */
+trust_anchor *
+cli_anchor(struct cli *c, const trust_store *st, const char *name)
+{
+	trust_anchor *a = trust_store_find_name(st, name);
+
+	if (a == NULL)
+		cli_err(c, "no anchor named \"%.64s\" in %s", name, c->trustfile);
+	return a;
+}
+
+/*
  * Save the store atomically.
  */
 int

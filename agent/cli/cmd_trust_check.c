@@ -53,10 +53,8 @@ cmd_trust_check(struct cli *c, int argc, char **argv)
 	}
 	if (cli_store_load(c, &st) != 0)
 		goto out;
-	if ((a = trust_store_find_name(&st, pos[0])) == NULL) {
-		cli_err(c, "no anchor named \"%.64s\" in %s", pos[0], c->trustfile);
+	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
 		goto out;
-	}
 	blf_prefix_format(&p, pbuf);
 	verdict = trust_anchor_allows(a, op, &p, now);
 	why = trust_verdict_str(verdict);

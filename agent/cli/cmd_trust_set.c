@@ -52,10 +52,8 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 	}
 	if (cli_store_load(c, &st) != 0)
 		goto out;
-	if ((a = trust_store_find_name(&st, pos[0])) == NULL) {
-		cli_err(c, "no anchor named \"%.64s\" in %s", pos[0], c->trustfile);
+	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
 		goto out;
-	}
 	err[0] = '\0';
 	if (strcmp(pos[1], "name") == 0) {
 		if (npos != 3 || strlen(value) > KEYS_NAME_MAX || value[0] == '\0') {

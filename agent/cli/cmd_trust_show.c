@@ -161,10 +161,8 @@ cmd_trust_show(struct cli *c, int argc, char **argv)
 		goto out;
 	if (cli_store_load(c, &st) != 0)
 		goto out;
-	if ((a = trust_store_find_name(&st, pos[0])) == NULL) {
-		cli_err(c, "no anchor named \"%.64s\" in %s", pos[0], c->trustfile);
+	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
 		goto out;
-	}
 	if (c->json)
 		show_json(a, cli_now());
 	else

@@ -26,35 +26,6 @@
 
 static const uint8_t zero_hash[BLF_HASH_LEN];
 
-/* The public key of anchor a whose key id is keyid (current, old or
- * revoked), for re-verifying stored messages; BLF_EUNKKEY if none. */
-static int
-anchor_pk(const trust_anchor *a, const uint8_t keyid[BLF_KEYID_LEN], uint8_t pk[BLF_PK_LEN])
-{
-	uint8_t id[BLF_KEYID_LEN];
-	size_t i;
-
-	if (memcmp(a->keyid, keyid, BLF_KEYID_LEN) == 0) {
-		memcpy(pk, a->pk, BLF_PK_LEN);
-		return 0;
-	}
-	for (i = 0; i < a->nold; i++) {
-		blf_keyid(a->old[i].pk, id);
-		if (memcmp(id, keyid, BLF_KEYID_LEN) == 0) {
-			memcpy(pk, a->old[i].pk, BLF_PK_LEN);
-			return 0;
-		}
-	}
-	for (i = 0; i < a->nrevoked; i++) {
-		blf_keyid(a->revoked[i], id);
-		if (memcmp(id, keyid, BLF_KEYID_LEN) == 0) {
-			memcpy(pk, a->revoked[i], BLF_PK_LEN);
-			return 0;
-		}
-	}
-	return BLF_EUNKKEY;
-}
-
 static int
 times_fit(const blf_delta *d)
 {
@@ -102,7 +73,7 @@ core_replay(core *c, struct origin *o, const uint8_t *msg, size_t len, uint32_t 
 	if (expect != 0 && d.seq != expect)
 		goto out;
 	if ((a = trust_store_find_keyid(&c->trust, env.signer)) != NULL &&
-	    anchor_pk(a, env.signer, pk) == 0 && blf_envelope_verify(&env, pk) != 0)
+	    trust_anchor_key(a, env.signer, pk) == 0 && blf_envelope_verify(&env, pk) != 0)
 		goto out;
 	blf_envelope_hash(&env, hash);
 	*seq = d.seq;

@@ -236,17 +236,19 @@ group_prefix(const core *c, const struct plist *l, size_t gi, blf_prefix *p)
 	pair_prefix(c, &l->p[l->g[gi].start], p);
 }
 
-/* Index of the group with exactly prefix p, or -1. */
+/* Index of the group (of ng, sorted, each starting at a pair of pairs)
+ * whose prefix is exactly p, or -1. */
 static long
-group_find(const core *c, const struct plist *l, const blf_prefix *p)
+group_search(const core *c, const struct vpair *pairs, const struct vent *groups,
+	     size_t ng, const blf_prefix *p)
 {
-	size_t lo = 0, hi = l->ng, mid;
+	size_t lo = 0, hi = ng, mid;
 	blf_prefix q;
 	int r;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		group_prefix(c, l, mid, &q);
+		pair_prefix(c, &pairs[groups[mid].start], &q);
 		r = blf_prefix_cmp(&q, p);
 		if (r == 0)
 			return (long)mid;
@@ -256,6 +258,13 @@ group_find(const core *c, const struct plist *l, const blf_prefix *p)
 			hi = mid;
 	}
 	return -1;
+}
+
+/* Index of the group of l with exactly prefix p, or -1. */
+static long
+group_find(const core *c, const struct plist *l, const blf_prefix *p)
+{
+	return group_search(c, l->p, l->g, l->ng, p);
 }
 
 static void
@@ -654,22 +663,7 @@ why_push(core_why *w, size_t *cap, const core *c, const struct origin *o, uint32
 static long
 vent_find(const core *c, const blf_prefix *p)
 {
-	size_t lo = 0, hi = c->nvents, mid;
-	blf_prefix q;
-	int r;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
-		r = blf_prefix_cmp(&q, p);
-		if (r == 0)
-			return (long)mid;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return group_search(c, c->vpairs, c->vents, c->nvents, p);
 }
 
 /* See core.h. */

@@ -2,12 +2,7 @@
 # keys_secret.sh TMPDIR - secret key files: created 0600, refused when group
 # or others may access them, never overwritten, and no secret byte in any
 # output, message, store or statement.
-set -u
-T=$1
-B=${BLFED:?BLFED must point at the blfed binary}
-cd "$T" || exit 2
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/common.sh"
 log=all-output.txt
 : >"$log"
 # r CMD...: run, append stdout and stderr to the log, return the exit code
@@ -103,5 +98,4 @@ cp a.key a.bak
 [ $? -eq 2 ] || fail "keygen over an existing key did not fail"
 cmp -s a.key a.bak || fail "keygen changed an existing key"
 
-[ "$fails" -eq 0 ] || { echo "keys_secret: $fails failure(s)" >&2; exit 1; }
-echo "keys_secret: ok"
+finish keys_secret

@@ -3,21 +3,7 @@
 # new user would run it: two organisations make keys, trust each other with
 # scopes, A rotates its key, B applies the rollover, A revokes the old key,
 # B applies the revocation; `blfed trust list` is checked at every step.
-set -u
-T=$1
-B=${BLFED:?BLFED must point at the blfed binary}
-cd "$T" || exit 2
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-# run EXPECTED-EXIT cmd... : output in out.txt / err.txt
-run() {
-	want=$1
-	shift
-	"$@" >out.txt 2>err.txt
-	rc=$?
-	[ "$rc" -eq "$want" ] || fail "exit $rc (want $want): $* :: $(cat err.txt)"
-}
+. "$(dirname "$0")/lib/common.sh"
 
 # 1. keys
 run 0 "$B" -k a.key keygen -c "Org A <abuse@a.example>"
@@ -133,5 +119,4 @@ run 0 "$B" -t a.trust trust list
 [ "$(stat -c %a b.trust)" = 644 ] || fail "store mode"
 ls | grep -q '\.tmp\.' && fail "temporary file left behind: $(ls)"
 
-[ "$fails" -eq 0 ] || { echo "trust_acceptance: $fails failure(s)" >&2; exit 1; }
-echo "trust_acceptance: ok"
+finish trust_acceptance

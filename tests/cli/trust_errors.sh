@@ -2,12 +2,7 @@
 # trust_errors.sh TMPDIR - every wrong input to the trust commands exits 2
 # with exactly one line on stderr naming what is wrong, prints nothing on
 # stdout, and leaves the trust store byte for byte as it was.
-set -u
-T=$1
-B=${BLFED:?BLFED must point at the blfed binary}
-cd "$T" || exit 2
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/common.sh"
 
 "$B" -k a.key keygen -c A >a.pub || exit 2
 "$B" -k b.key keygen -c B >b.pub || exit 2
@@ -130,5 +125,4 @@ done
 "$B" -V >out.txt 2>&1 && grep -q '^blfed [0-9]' out.txt || fail "-V"
 "$B" version >out.txt 2>&1 && grep -q '^blfed [0-9]' out.txt || fail "version"
 
-[ "$fails" -eq 0 ] || { echo "trust_errors: $fails failure(s)" >&2; exit 1; }
-echo "trust_errors: ok"
+finish trust_errors

@@ -3,19 +3,7 @@
 # the old secret key, and revokes the old key with its current key
 # (`trust revoke -p`, SPEC 6.7); the partner applies it; a third
 # organisation's key cannot revoke someone else's key.
-set -u
-T=$1
-B=${BLFED:?BLFED must point at the blfed binary}
-cd "$T" || exit 2
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-run() {
-	want=$1
-	shift
-	"$@" >out.txt 2>err.txt
-	rc=$?
-	[ "$rc" -eq "$want" ] || fail "exit $rc (want $want): $* :: $(cat err.txt)"
-}
+. "$(dirname "$0")/lib/common.sh"
 
 run 0 "$B" -k a.key keygen -c "Org A"
 cp out.txt a.pub
@@ -49,5 +37,4 @@ grep -q '"state":"active"' out.txt || fail "anchor not active after revoking the
 # a bad public key is a usage error
 run 2 "$B" -k a2.key trust revoke -p "not a key"
 
-[ "$fails" -eq 0 ] && echo "trust_revoke_lost_key: ok"
-[ "$fails" -eq 0 ]
+finish trust_revoke_lost_key
