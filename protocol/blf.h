@@ -126,7 +126,7 @@ enum blf_err {
 /* Return a static, human-readable name for an error code; never NULL. */
 const char *blf_strerror(int err);
 
-/* Return the SPEC 13 outcome name of an error code: the language-neutral
+/* Return the SPEC 3.6 outcome name of an error code: the language-neutral
  * word ("malformed", "bad-signature", "gap", ...) that every implementation
  * reports for the same input, and that the conformance suite
  * (tests/conformance/) expects.  BLF_OK is "ok".  Several codes may share

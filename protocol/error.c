@@ -1,5 +1,5 @@
 /*
- * error.c - error names, outcome names (SPEC 13), message type names and
+ * error.c - error names, outcome names (SPEC 3.6), message type names and
  * library initialisation.
  */
 #include <sodium.h>
@@ -56,7 +56,7 @@ static const char *const errnames[BLF_ERR_MAX] = {
 	[BLF_EEXIST] = "already exists",
 };
 
-/* SPEC 13: one outcome name per code.  Rows left NULL are local-error. */
+/* SPEC 3.6: one outcome name per code.  Rows left NULL are local-error. */
 static const char *const outcomes[BLF_ERR_MAX] = {
 	[BLF_OK] = "ok",
 	[BLF_ETOOBIG] = "too-big",

@@ -1264,7 +1264,7 @@ test_outcome_names(void **state)
 	size_t j;
 
 	(void)state;
-	/* every code has a name from the SPEC 13 table */
+	/* every code has a name from the SPEC 3.6 table */
 	for (i = -1; i <= BLF_ERR_MAX; i++) {
 		const char *n = blf_outcome_name(i);
 

@@ -1,10 +1,10 @@
 /*
  * test_conformance.c - run every case of tests/conformance/cases.txt (SPEC
- * 14) through the protocol library and compare outcome names.
+ * 10.3) through the protocol library and compare outcome names.
  *
  * A case gives the receiver's state (trusted keys with their origin and
  * state, frozen origins, the time, messages already applied), one input, the
- * type the receiver expects, and the expected outcome name (SPEC 13).  The
+ * type the receiver expects, and the expected outcome name (SPEC 3.6).  The
  * receiver here is a thin model of SPEC 5.2-5.5 and 6.4-6.7 over the
  * protocol decoders: a key table, per-origin log heads and the hashes of
  * the deltas applied.  It deliberately uses nothing of keys/ or agent/, so
