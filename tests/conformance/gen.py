@@ -59,7 +59,7 @@ MUSTS = {
     "6.6/signer": "6.6: a rollover is signed by old_pk",
     "6.6/counter": "6.6: the counter-signature of new_pk verifies",
     "6.6/overlap": "6.6: the old key is valid while now < overlap_until, never after",
-    "6.6/replay": "6.6: a rollover already applied is a duplicate",
+    "6.6/replay": "6.6: a rollover already applied is stale",
     "6.7/revoked": "6.7: no message signed by a revoked key is accepted afterwards",
 }
 
@@ -106,7 +106,7 @@ SPEC_MUSTS = [
     ("6.5", "no delist or unexclude in a snapshot", "6.5/no-withdraw"),
     ("6.6", "new_pk differs from old_pk", "3.1/ranges (rollover-same-key)"),
     ("6.6", "signed by old_pk", "6.6/signer 6.6/counter"),
-    ("6.6 / 3.6", "old key valid while now < overlap_until; a replay is a duplicate",
+    ("6.6 / 3.6", "old key valid while now < overlap_until; a replay is stale",
      "6.6/overlap 6.6/replay"),
     ("6.7", "no message signed by a revoked key accepted afterwards", "6.7/revoked"),
     ("8.3", "say why a listing is filtered", "outside: local merge policy"),
@@ -637,7 +637,7 @@ case("rollover-7-fields", ["3.1/field-count"], "rollover",
      seal(6, msgpack.unpackb(RO, raw=True)[3][:-1] + b"\x00", A)[:0] +
      seal(6, b"\x97" + msgpack.unpackb(RO, raw=True)[3][1:] + b"\x00", A), "field-count",
      note="one field too many: the field-count outcome, not limit")
-case("rollover-replayed", ["6.6/replay"], "rollover", RO, "duplicate", apply=[RO],
+case("rollover-replayed", ["6.6/replay"], "rollover", RO, "stale", apply=[RO],
      now=T0 + 2 * DAY, note="the same handover again, within the overlap")
 case("rollover-replayed-after-overlap", ["6.6/replay", "6.6/overlap"], "rollover", RO,
      "expired-key", apply=[RO], now=U, note="the signer (the old key) is no longer valid")
@@ -647,8 +647,10 @@ case("overlap-old-key-at-end", ["6.6/overlap"], "delta", delta(created=U, ops=[]
      apply=[RO], now=U, note="at the instant overlap_until the old key is no longer valid")
 case("overlap-new-key", ["6.6/overlap"], "delta", delta(key=C, created=U, ops=[]), "ok",
      apply=[RO], now=U, note="the new key signs for the origin A")
-REV = seal(7, pack([A.id, A.pk, T0 + 2 * DAY, 1]), A)
+REV = seal(7, pack([A.id, A.pk, T0 + 2 * DAY, 2]), A)
 case("revocation-ok", ["6.7/revoked"], "revocation", REV, "ok", now=T0 + 2 * DAY)
+case("revocation-replayed", ["6.7/revoked"], "revocation", REV, "stale", apply=[REV],
+     now=T0 + 2 * DAY, note="signed by a revoked key, which may still sign its own revocation")
 case("revocation-reason-4", ["3.1/ranges"], "revocation",
      seal(7, pack([A.id, A.pk, T0, 4]), A), "range")
 case("revocation-5-fields", ["3.1/field-count"], "revocation",

@@ -441,7 +441,7 @@ class Receiver:
             old = self.keys.get(keyid(r["old"]))
             if (cur is not None and cur["pk"] == r["new"] and old is not None and
                     old["state"] == "old" and old["origin"] == r["origin"]):
-                raise Refused("duplicate")
+                raise Refused("stale")
             if cur is None or cur["pk"] != r["old"]:
                 raise Refused("policy")
             taken = self.keys.get(keyid(r["new"]))
@@ -459,7 +459,7 @@ class Receiver:
                 raise Refused("policy")
             k = self.keys.get(keyid(r["revoked"]))
             if k is not None and k["state"] == "revoked":
-                raise Refused("duplicate")
+                raise Refused("stale")
             if k is None or k["origin"] != r["origin"]:
                 raise Refused("unknown-key")
             k["state"] = "revoked"

@@ -252,7 +252,7 @@ handle_rollover(struct receiver *r, const uint8_t *p, size_t n)
 	old = key_by_pk(r, ro.old_pk);
 	if (cur != NULL && memcmp(cur->pk, ro.new_pk, BLF_PK_LEN) == 0 && old != NULL &&
 	    old->state == KEY_OLD && memcmp(old->origin, ro.origin, BLF_KEYID_LEN) == 0)
-		return BLF_EDUPLICATE;
+		return BLF_ESTALE; /* a replay: nothing to do */
 	if (cur == NULL || memcmp(cur->pk, ro.old_pk, BLF_PK_LEN) != 0)
 		return BLF_EPOLICY;
 	if ((taken = key_by_pk(r, ro.new_pk)) != NULL)
@@ -291,7 +291,7 @@ handle_revocation(struct receiver *r, const uint8_t *p, size_t n)
 		return BLF_EPOLICY;
 	k = key_by_pk(r, rv.revoked_pk);
 	if (k != NULL && k->state == KEY_REVOKED)
-		return BLF_EDUPLICATE;
+		return BLF_ESTALE; /* already revoked: nothing to do */
 	if (k == NULL || memcmp(k->origin, rv.origin, BLF_KEYID_LEN) != 0)
 		return BLF_EUNKKEY;
 	k->state = KEY_REVOKED;
