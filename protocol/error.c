@@ -54,6 +54,7 @@ static const char *const errnames[BLF_ERR_MAX] = {
 	[BLF_ECORRUPT] = "stored data corrupt",
 	[BLF_ENOTFOUND] = "not found",
 	[BLF_EEXIST] = "already exists",
+	[BLF_EEPOCH] = "new epoch too far ahead",
 };
 
 /* SPEC 3.6: one outcome name per code.  Rows left NULL are local-error. */
@@ -99,6 +100,7 @@ static const char *const outcomes[BLF_ERR_MAX] = {
 	[BLF_EEXPIREDKEY] = "expired-key",
 	[BLF_ECLOCK] = "future",
 	[BLF_EPOLICY] = "policy",
+	[BLF_EEPOCH] = "epoch-step",
 };
 
 const char *

@@ -50,6 +50,7 @@ MUSTS = {
     "5.1/unique": "5.1: each prefix at most once per delta or snapshot chunk",
     "5.2/signer": "5.2: the signer is a valid key of the delta's origin",
     "5.3/future": "5.3: a delta dated more than 600 s ahead is not accepted",
+    "5.3/epoch-step": "5.3: a delta more than 16 epochs above the one held is refused",
     "5.4/gap": "5.4 step 5: a gap is not applied",
     "5.4/prev": "5.4 step 6: prev must match the last applied hash",
     "5.4/replay": "5.4 steps 2 and 4: stale and duplicate deltas change nothing",
@@ -96,6 +97,7 @@ SPEC_MUSTS = [
     ("5.3", "an origin that lost its log starts epoch + 1 and re-states",
      "outside: a sender's duty (its effect on receivers: 5.4/gap)"),
     ("5.3", "not accept a delta dated over 600 s ahead", "5.3/future"),
+    ("5.3", "refuse an epoch more than 16 above the one held", "5.3/epoch-step"),
     ("5.4", "not apply a gap, not invent deltas", "5.4/gap"),
     ("5.5", "keep both messages as evidence; alert the administrator",
      "outside: behaviour, not a verdict"),
@@ -498,6 +500,15 @@ case("gap-new-epoch", ["5.4/gap"], "delta", delta(epoch=2, seq=2, prev=b"\x02" *
      apply=[D1])
 case("new-epoch-ok", ["5.4/gap"], "delta", delta(epoch=2, ops=[]), "ok", apply=[D1, D2],
      now=T0 + 60)
+case("epoch-step-16-ok", ["5.3/epoch-step"], "delta", delta(epoch=17, ops=[]), "ok",
+     apply=[D1], note="from epoch 1 to 17: a step of 16")
+case("epoch-step-17", ["5.3/epoch-step"], "delta", delta(epoch=18, ops=[]), "epoch-step",
+     apply=[D1], note="from epoch 1 to 18: a step of 17")
+case("epoch-step-fresh", ["5.3/epoch-step"], "delta", delta(epoch=17, ops=[]), "epoch-step",
+     note="no epoch held counts as 0: epoch 17 is a step of 17")
+case("epoch-step-fresh-16-ok", ["5.3/epoch-step"], "delta", delta(epoch=16, ops=[]), "ok")
+case("epoch-step-before-gap", ["5.3/epoch-step", "3.3/order"], "delta",
+     delta(epoch=40, seq=5, prev=b"\x01" * 32, ops=[]), "epoch-step", apply=[D1])
 case("prev-mismatch", ["5.4/prev"], "delta",
      delta(seq=2, prev=b"\x07" * 32, ops=[], created=T0 + 60), "bad-prev", apply=[D1], now=T0 + 60)
 case("duplicate", ["5.4/replay"], "delta", D1, "duplicate", apply=[D1, D2], now=T0 + 60)

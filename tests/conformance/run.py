@@ -27,6 +27,7 @@ NAMES = {v: k for k, v in TYPES.items()}
 MAX_MSG, MAX_DELTA = 16 << 20, 4 << 20
 MAX_OPS, MAX_REF, MAX_HEADS, MAX_ASK, MAX_ITEMS = 10000, 255, 4096, 1024, 1024
 MAX_CHUNKS, MAX_TTL, MAX_OVERLAP, SKEW = 65536, 400 * 86400, 90 * 86400, 600
+EPOCH_STEP = 16  # SPEC 5.3
 U32, U64 = 2 ** 32 - 1, 2 ** 64 - 1
 # SPEC 9: depth and object bound of each structure
 DEPTH = {"envelope": 1, 1: 3, 2: 3, 3: 1, 4: 2, 5: 3, 6: 1, 7: 1}
@@ -391,6 +392,8 @@ class Receiver:
             raise Refused("future")
         e, s = d["epoch"], d["seq"]
         if lg["epoch"] == 0 or e > lg["epoch"]:
+            if e - lg["epoch"] > EPOCH_STEP:
+                raise Refused("epoch-step")
             if s != 1:
                 raise Refused("gap")
             lg.update(epoch=e, seq=0, hashes=[])

@@ -1257,7 +1257,7 @@ test_outcome_names(void **state)
 		"unexpected-type", "unknown-key", "bad-signature", "wrong-signer", "bad-prefix",
 		"unknown-operation", "expiry", "bad-text", "limit", "bad-prev",
 		"bad-counter-signature", "duplicate-entry", "bad-item", "gap", "duplicate",
-		"stale", "equivocation", "frozen", "revoked-key", "expired-key", "future",
+		"stale", "equivocation", "frozen", "revoked-key", "expired-key", "future", "epoch-step",
 		"policy", "local-error",
 	};
 	int i;

@@ -30,6 +30,7 @@
 #define MAX_HELD 64
 #define MAX_APPLY 8
 #define MAX_ITEMS 16
+#define CONF_EPOCH_STEP 16 /* SPEC 5.3: largest epoch step one delta may take */
 
 enum key_state { KEY_CURRENT, KEY_OLD, KEY_REVOKED };
 
@@ -164,6 +165,8 @@ delta_apply(struct receiver *r, const blf_envelope *env, const blf_delta *d)
 		return BLF_ECLOCK;
 	blf_envelope_hash(env, h);
 	if (l->epoch == 0 || d->epoch > l->epoch) {
+		if (d->epoch - l->epoch > CONF_EPOCH_STEP)
+			return BLF_EEPOCH;
 		if (d->seq != 1)
 			return BLF_EGAP;
 		l->epoch = d->epoch;
