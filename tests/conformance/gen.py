@@ -661,7 +661,25 @@ case("overlap-old-key-at-end", ["6.6/overlap"], "delta", delta(created=U, ops=[]
      apply=[RO], now=U, note="at the instant overlap_until the old key is no longer valid")
 case("overlap-new-key", ["6.6/overlap"], "delta", delta(key=C, created=U, ops=[]), "ok",
      apply=[RO], now=U, note="the new key signs for the origin A")
+case("rollover-other-origin", ["6.6/signer"], "rollover",
+     rollover(B, C, origin=A.id), "policy", now=T0 + DAY,
+     note="B hands over origin A, which B's key does not belong to")
+case("rollover-old-key-not-current", ["6.6/replay"], "rollover",
+     rollover(A, X, created=T0 + 2 * DAY, until=T0 + 3 * DAY), "policy", apply=[RO],
+     now=T0 + 2 * DAY, note="A, now an old key within its overlap, hands over again")
+case("rollover-future", ["5.3/future"], "rollover",
+     rollover(A, C, created=T0 + DAY + 601, until=T0 + 2 * DAY), "future", now=T0 + DAY)
 REV = seal(7, pack([A.id, A.pk, T0 + 2 * DAY, 2]), A)
+case("revocation-by-current-key", ["6.7/revoked"], "revocation",
+     seal(7, pack([A.id, A.pk, T0 + 2 * DAY, 2]), C), "ok", apply=[RO], now=T0 + 2 * DAY,
+     note="the origin's current key C revokes the old key A")
+case("revocation-by-other-origin", ["6.7/revoked"], "revocation",
+     seal(7, pack([A.id, A.pk, T0, 1]), B), "policy",
+     note="B is neither the revoked key nor a current key of origin A")
+case("revocation-not-a-key-of-origin", ["6.7/revoked"], "revocation",
+     seal(7, pack([A.id, X.pk, T0, 1]), A), "unknown-key")
+case("revocation-future", ["5.3/future"], "revocation",
+     seal(7, pack([A.id, A.pk, T0 + 601, 1]), A), "future")
 case("revocation-ok", ["6.7/revoked"], "revocation", REV, "ok", now=T0 + 2 * DAY)
 case("revocation-replayed", ["6.7/revoked"], "revocation", REV, "stale", apply=[REV],
      now=T0 + 2 * DAY, note="signed by a revoked key, which may still sign its own revocation")
