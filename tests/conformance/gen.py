@@ -667,6 +667,8 @@ case("rollover-other-origin", ["6.6/signer"], "rollover",
 case("rollover-old-key-not-current", ["6.6/replay"], "rollover",
      rollover(A, X, created=T0 + 2 * DAY, until=T0 + 3 * DAY), "policy", apply=[RO],
      now=T0 + 2 * DAY, note="A, now an old key within its overlap, hands over again")
+case("rollover-new-key-of-other-origin", ["6.6/signer"], "rollover", rollover(A, B), "policy",
+     now=T0 + DAY, note="the new key is already origin B's key")
 case("rollover-future", ["5.3/future"], "rollover",
      rollover(A, C, created=T0 + DAY + 601, until=T0 + 2 * DAY), "future", now=T0 + DAY)
 REV = seal(7, pack([A.id, A.pk, T0 + 2 * DAY, 2]), A)
