@@ -13,11 +13,28 @@
  *
  * Functions return 0 or a positive BLF_E* code (protocol/blf.h).
  *
- * Data directory layout (binary files other than the journals are local
- * caches in host byte order):
+ * Data directory layout.  The directory and its sub-directories must be
+ * owned by the agent's user and not writable by group or others (core_open
+ * refuses them otherwise); every file is opened without following symlinks
+ * and created 0600; whole files are written to an exclusive temporary file,
+ * fsynced and renamed in.
  *   <datadir>/log/<origin-hex>.<epoch>.jnl   append-only journal per log
- *   <datadir>/checkpoint                     state snapshot (temp + rename)
- *   <datadir>/evidence/                      equivocation evidence, freezes
+ *   <datadir>/log/<origin-hex>.<epoch>.base  the origin's durable state at
+ *                                            one seq (written by compaction
+ *                                            and by an accepted snapshot);
+ *                                            base + the journal records
+ *                                            after its seq = the state
+ *   <datadir>/log/<name>.broken               a journal recovery could not
+ *                                            replay, set aside (never deleted)
+ *   <datadir>/checkpoint                     a cache of the whole state in
+ *                                            host byte order; losing or
+ *                                            damaging it costs only a replay
+ *   <datadir>/evidence/<origin-hex>.<epoch>.<seq>.<hash-hex>.msg
+ *                                            each envelope of an
+ *                                            equivocation, named by its
+ *                                            message hash, never overwritten
+ *   <datadir>/evidence/<origin-hex>.frozen   freeze mark (the only record
+ *                                            of a freeze)
  */
 #ifndef BLF_CORE_H
 #define BLF_CORE_H
@@ -32,6 +49,12 @@
 #define CORE_DEFAULT_WINDOW (24u * 3600u) /* journal kept for catch-up, seconds */
 #define CORE_MAX_ORIGINS KEYS_MAX_ANCHORS /* origin logs held at once */
 #define CORE_MAX_PATH 4096u
+/* Journal bytes held per origin (its current epoch's file).  A daily
+ * compaction keeps about a day of deltas; 256 MiB is ~60 full deltas of
+ * 4 MiB.  The trust anchor should carry its own value, fitted to its
+ * scope (a keys/ setting: trust_anchor.journal_max); until it does, every
+ * origin gets core_config.journal_max. */
+#define CORE_DEFAULT_JOURNAL_MAX (256ull << 20)
 
 typedef struct core core;
 
@@ -40,6 +63,7 @@ typedef struct core_config {
 	uint32_t threshold;    /* merge threshold (default 100) */
 	uint64_t window;       /* journal window kept by compaction, seconds (24 h) */
 	int no_fsync;          /* tests only: skip fsync (never in production) */
+	uint64_t journal_max;  /* journal bytes per origin (CORE_DEFAULT_JOURNAL_MAX) */
 } core_config;
 
 /* What core_apply found out, filled on success and on log-level errors. */
@@ -53,9 +77,18 @@ typedef struct core_result {
 	uint32_t gap_epoch;
 	uint64_t gap_from;
 	uint64_t gap_to;
-	/* BLF_EEQUIVOCATION: the conflicting message was stored here. */
-	char evidence[CORE_MAX_PATH];
+	/* BLF_EEQUIVOCATION: the message hash of the received conflicting
+	 * message; core_evidence_path names its file. */
+	uint8_t evidence[BLF_HASH_LEN];
 } core_result;
+
+/*
+ * The path of the evidence file that res (from a BLF_EEQUIVOCATION) names:
+ * <datadir>/evidence/<origin-hex>.<epoch>.<seq>.<hash-hex>.msg.  The
+ * message the journal held lies beside it, named by its own hash.
+ * BLF_EINVAL if cap is too small.
+ */
+int core_evidence_path(const core *c, const core_result *res, char *buf, size_t cap);
 
 /*
  * Open (creating if needed) the data directory and recover: load the
@@ -152,6 +185,23 @@ int core_checkpoint(core *c);
  * lines of why; the view is the same.) */
 int core_compact(core *c, uint64_t now);
 
+/* What recovery found of the checkpoint at core_open. */
+enum core_ckpt_state {
+	CORE_CKPT_NONE = 0,    /* there was none */
+	CORE_CKPT_OK,          /* loaded */
+	CORE_CKPT_BAD          /* damaged: ignored, state rebuilt from the logs;
+				* the next core_checkpoint replaces it */
+};
+
+/* Storage events since core_open, for the daemon to log. */
+typedef struct core_stats_io {
+	int checkpoint;        /* enum core_ckpt_state */
+	uint64_t nrebuilt;     /* origins rebuilt because the checkpoint no
+				* longer matched their journal */
+	uint64_t nbroken;      /* journals set aside or bases unreadable */
+	uint64_t nlimit;       /* deltas refused: origin's journal_max reached */
+} core_stats_io;
+
 /* Statistics. */
 typedef struct core_stats {
 	size_t norigins;
@@ -159,6 +209,7 @@ typedef struct core_stats {
 	size_t nexclusions;
 	size_t nrefs;       /* distinct interned references */
 	size_t nview;       /* entries of the last built view */
+	core_stats_io io;   /* storage events */
 } core_stats;
 void core_get_stats(const core *c, core_stats *s);
 

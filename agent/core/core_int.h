@@ -71,10 +71,12 @@ struct origin {
 	uint32_t jepoch;            /* epoch of the open journal file */
 	uint32_t drop_epoch;        /* older epoch file to unlink after sync */
 	int jdirty;                 /* appended since the last sync */
+	int jfresh;                 /* file created since the last sync */
 	uint64_t jsize;             /* valid bytes */
 	uint64_t low_seq;           /* seq of jrecs[0] */
 	struct jrec *jrecs;
 	size_t njrecs, capjrecs;
+	uint64_t base_seq;          /* seq of the durable base of jepoch, 0: none */
 };
 
 struct istr {
@@ -96,9 +98,14 @@ struct vpair {
 };
 
 struct core {
-	char *dir;
+	char *dir;                  /* data directory, for paths shown to people */
+	int dfd, logfd, evfd;       /* the data directory, log/ and evidence/ */
 	core_config cfg;
 	trust_store trust;
+	int failed;                 /* a journal sync failed: reopen to go on */
+	uint8_t *scratch;           /* one journal record, reused */
+	size_t scratchcap;
+	core_stats_io io;           /* storage counters for core_get_stats */
 
 	struct origin **origins;
 	size_t norigins;
@@ -126,6 +133,10 @@ int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
 void origin_free(core *c, struct origin *o);
 void origin_reset(core *c, struct origin *o);
 int origin_reserve(struct origin *o, size_t extra);
+int origin_fit_free6(struct origin *o);
+int origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
+		   uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
+		   size_t reflen);
 int origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltered);
 void origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p);
 int origin_lookup(const struct origin *o, const blf_prefix *p, int excl);
@@ -142,27 +153,54 @@ const char *intern_get(const core *c, uint32_t id, size_t *len);
 void intern_free_all(core *c);
 
 /* ---- journal.c ---------------------------------------------------------- */
+#define JREC_HDR 4u   /* u32 length, little-endian */
+#define JREC_SUM 8u   /* BLAKE2b-128 of header and envelope, first 8 bytes */
+#define JREC_OVERHEAD (JREC_HDR + JREC_SUM)
+#define JREC_MAX BLF_MAX_DELTA_SIZE /* largest envelope a journal holds */
+#define JNAME_MAX 64u /* "<hex>.<epoch>.jnl" and the like, NUL included */
+
+void journal_name(char name[JNAME_MAX], const char *hex, uint32_t epoch, const char *ext);
+int journal_scratch(core *c, size_t len);
 int journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq,
 		   const uint8_t *msg, size_t len, uint64_t created,
 		   const uint8_t hash[BLF_HASH_LEN]);
 int journal_sync(core *c, struct origin *o);
 int journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len);
-int journal_recover(core *c);
-int journal_write_evidence(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
-			   const uint8_t *stored, size_t slen, const uint8_t *msg,
-			   size_t len, char *path, size_t pathlen);
-int journal_freeze_mark(core *c, const struct origin *o, int on);
-int journal_compact(core *c, struct origin *o, uint64_t keep_seq);
+int journal_jrec_push(struct origin *o, const struct jrec *j);
+int journal_open(core *c, struct origin *o, uint32_t epoch);
+
+/* Called by journal_scan for each intact record: its envelope and the file
+ * offset of its length field.  Return 0 to go on, JSCAN_STOP to end the
+ * scan before this record, or a positive BLF_E* code to abort. */
+#define JSCAN_STOP (-1)
+typedef int (*journal_rec_fn)(void *ctx, const uint8_t *msg, size_t len, uint64_t off);
+int journal_scan(core *c, int fd, uint64_t from, journal_rec_fn fn, void *ctx,
+		 uint64_t *end);
+
+/* ---- recovery.c --------------------------------------------------------- */
+/* Replays one journal record into o (see core.c's replay for the rules). */
+typedef int (*recovery_replay_fn)(core *c, struct origin *o, const uint8_t *msg,
+				  size_t len, uint32_t epoch, uint64_t expect, int dry,
+				  uint64_t *seq, uint32_t *created,
+				  uint8_t hash[BLF_HASH_LEN]);
+int recovery_run(core *c, recovery_replay_fn replay);
+
+/* ---- evidence.c --------------------------------------------------------- */
+int evidence_keep(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
+		  const uint8_t *msg, size_t len, const uint8_t hash[BLF_HASH_LEN]);
+int evidence_freeze_mark(core *c, const struct origin *o, int on);
+int evidence_load_marks(core *c);
+
+/* ---- base.c ------------------------------------------------------------- */
+int base_write(core *c, const struct origin *o);
+int base_load(core *c, struct origin *o, uint32_t epoch);
+
+/* ---- compact.c ---------------------------------------------------------- */
+int compact_origin(core *c, struct origin *o, uint64_t now);
+
+/* ---- checkpoint.c ------------------------------------------------------- */
 int checkpoint_write(core *c);
 int checkpoint_load(core *c);
-int core_path(const core *c, char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int fsync_dir(const char *path);
-
-/* ---- core.c ------------------------------------------------------------- */
-int core_replay(core *c, struct origin *o, const uint8_t *msg, size_t len,
-		uint32_t epoch, uint64_t expect, int dry, uint64_t *seq, uint32_t *created,
-		uint8_t hash[BLF_HASH_LEN]);
 
 /* A 64-bit finaliser (MurmurHash3's fmix64): hash-table slots and the
  * checkpoint's fast checksum.  Not a cryptographic hash. */

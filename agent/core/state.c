@@ -203,7 +203,7 @@ origin_reserve(struct origin *o, size_t extra)
 				slot_insert(o, i);
 		}
 	}
-	/* IPv6 side array and free list: worst case every new record is v6. */
+	/* IPv6 side array: worst case every new record is v6. */
 	if (o->n6 + extra > o->cap6) {
 		uint8_t(*na)[16];
 
@@ -215,13 +215,31 @@ origin_reserve(struct origin *o, size_t extra)
 		o->a6 = na;
 		o->cap6 = (uint32_t)cap;
 	}
-	if (o->nfree6 + extra > o->capfree6) {
-		cap = o->nfree6 + extra + 16;
-		if ((nf = realloc(o->free6, cap * sizeof(*nf))) == NULL)
+	/* The free list can hold every a6 slot, so that removing records
+	 * (delist, purge, any number of them) never needs memory. */
+	if (o->capfree6 < o->cap6) {
+		if ((nf = realloc(o->free6, (size_t)o->cap6 * sizeof(*nf))) == NULL)
 			return BLF_ENOMEM;
 		o->free6 = nf;
-		o->capfree6 = (uint32_t)cap;
+		o->capfree6 = o->cap6;
 	}
+	return 0;
+}
+
+/* Give a loaded origin the invariant of origin_reserve: a free list with
+ * room for every IPv6 slot. */
+int
+origin_fit_free6(struct origin *o)
+{
+	uint32_t *nf;
+	size_t cap = o->n6 > o->cap6 ? o->n6 : o->cap6;
+
+	if (o->capfree6 >= cap)
+		return 0;
+	if ((nf = realloc(o->free6, (cap ? cap : 1) * sizeof(*nf))) == NULL)
+		return BLF_ENOMEM;
+	o->free6 = nf;
+	o->capfree6 = (uint32_t)cap;
 	return 0;
 }
 
@@ -254,8 +272,12 @@ rec_remove(core *c, struct origin *o, uint32_t ri)
 	if (!(r->flags & REC_EXCL))
 		o->nlist--;
 	intern_drop(c, r->ref);
-	if (r->flags & REC_V6)
+	if (r->flags & REC_V6) {
+		/* capfree6 >= n6 (origin_reserve, origin_fit_free6): room for every slot */
+		if (o->nfree6 >= o->capfree6)
+			abort();
 		o->free6[o->nfree6++] = r->a;
+	}
 	last = o->nrecs - 1;
 	if (ri != last) {
 		i = (uint32_t)rec_hash(o, &o->recs[last]) & o->mask;
@@ -295,6 +317,35 @@ origin_set_verdicts(core *c, struct origin *o)
 	(void)c;
 	for (i = 0; i < o->nrecs; i++)
 		rec_set_verdict(o, &o->recs[i]);
+}
+
+/*
+ * Put one record as a log base or a snapshot states it.  The caller has
+ * reserved room (origin_reserve).  BLF_EDUP if (p, excl) is held already
+ * (a base or snapshot names each prefix once).
+ */
+int
+origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
+	       uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
+	       size_t reflen)
+{
+	uint64_t h = hash_key(p->addr, p->af == BLF_AF_INET6, p->len, excl);
+	struct rec *r;
+	int isnew;
+
+	r = &o->recs[rec_find_or_new(o, p, excl, h, &isnew)];
+	if (!isnew)
+		return BLF_EDUP;
+	r->first = first;
+	r->changed = changed;
+	r->ref = intern_add(c, ref, reflen);
+	if (!excl) {
+		r->reason = reason;
+		r->expires = expires;
+	}
+	rec_set_verdict(o, r);
+	c->vdirty = 1;
+	return 0;
 }
 
 #define PREFETCH 16
