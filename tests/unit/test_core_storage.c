@@ -472,6 +472,53 @@ test_defect8_planted_symlinks(void **state)
 	umask(old);
 }
 
+/* ---- journal byte limit per origin -------------------------------------- */
+
+static void
+test_journal_limit(void **state)
+{
+	struct fx *f = *state;
+	blf_op *ops = v6_ops(200, 1, T0 + 90000);
+	blf_buf refused = { 0 };
+	blf_head h;
+	core_stats st;
+	char *s1, *s;
+	size_t i;
+	int rc = 0;
+
+	f->cfg.journal_max = 64 * 1024;
+	f->cfg.window = 3600;
+	reopen(f);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(pub_next(&f->a, T0 + i, ops, 200, &f->buf), 0);
+		rc = core_apply(f->core, f->buf.data, f->buf.len, T0 + i, NULL);
+		if (rc != 0)
+			break;
+	}
+	assert_int_equal(rc, BLF_ELIMIT);
+	assert_true(i > 0 && i < 100);
+	refused = f->buf;
+	memset(&f->buf, 0, sizeof(f->buf));
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.nlimit, 1);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, i);
+	/* nothing of the refused delta is held, in memory or on disk */
+	s1 = dump_state(f->core, T0 + 100);
+	reopen(f);
+	s = dump_state(f->core, T0 + 100);
+	assert_string_equal(s, s1);
+	free(s);
+	free(s1);
+	/* other origins are not affected */
+	apply_next(f, &f->b, T0 + 100, ops, 10);
+	/* compaction makes room again */
+	assert_int_equal(core_compact(f->core, T0 + 7200), 0);
+	assert_int_equal(core_apply(f->core, refused.data, refused.len, T0 + 7200, NULL), 0);
+	blf_buf_free(&refused);
+	free(ops);
+}
+
 int
 main(void)
 {
@@ -491,6 +538,7 @@ main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_defect8_open_dirs, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_defect8_planted_symlinks, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_journal_limit, setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
