@@ -185,6 +185,70 @@ int core_checkpoint(core *c);
  * lines of why; the view is the same.) */
 int core_compact(core *c, uint64_t now);
 
+/* ---- snapshots (SPEC 6.5) and one origin's records --------------------- */
+
+/* Receives one sealed snapshot chunk envelope (valid during the call).
+ * Return 0 to go on; anything else stops core_snapshot_make with it. */
+typedef int (*core_chunk_fn)(void *ctx, const uint8_t *msg, size_t len);
+
+/*
+ * Snapshot of our own origin (the one ks signs for; its anchor must be in
+ * the trust store) at its current head: fn receives chunks 0..nchunks-1 in
+ * order, each of at most BLF_MAX_OPS list and exclude operations, created
+ * = now; listings expired by now are left out.  Returns 0, BLF_ENOTFOUND
+ * (no delta published yet), the codes of trust_store_resolve, BLF_ELIMIT
+ * (more than BLF_MAX_SNAPSHOT_CHUNKS chunks), BLF_ENOMEM, or fn's code.
+ */
+int core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn,
+		       void *ctx);
+
+/*
+ * Accept a served snapshot of any origin, all of its n chunks (any order),
+ * as the base of that origin's log: the origin's state becomes the
+ * snapshot's and the log continues at seq + 1 with prev = head.  Every
+ * check runs before any change: per chunk the envelope, type
+ * (BLF_EWRONGTYPE), signer (BLF_EUNKKEY also when the key belongs to
+ * another origin, BLF_EREVOKED, BLF_EEXPIREDKEY), signature (BLF_EBADSIG)
+ * and body codes; across chunks BLF_ECHUNK (fields differ, a chunk missing
+ * or twice, n != nchunks) and BLF_EDUP (a prefix in two chunks); then
+ * BLF_ECLOCK, BLF_ERANGE, BLF_EFROZEN, BLF_ESTALE (not newer than the log
+ * held), BLF_EDUPLICATE (exactly our head), BLF_EPREV (our head at that
+ * seq differs).  The state is durable on return (a base file and an empty
+ * journal of its epoch); BLF_EIO otherwise.
+ */
+int core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
+			uint64_t now);
+
+/* One record of one origin's state (strings point into the core and stay
+ * valid until the next call that changes it; ref is not NUL-terminated). */
+typedef struct core_origin_rec {
+	int exclusion;                 /* 0 listing, 1 exclusion */
+	blf_prefix prefix;
+	uint16_t reason;               /* listings */
+	uint64_t expires;              /* listings; 0 for exclusions */
+	uint64_t first, changed;
+	const char *ref;
+	size_t ref_len;
+} core_origin_rec;
+
+/* Iterator over one origin's records (expired listings included), in no
+ * particular order; the core must not change while iterating.  epoch, seq
+ * and head tell the log position the records are the state of. */
+typedef struct core_origin_iter {
+	const core *c;
+	const void *o;
+	size_t pos;
+	uint32_t epoch;
+	uint64_t seq;
+	uint8_t head[BLF_HASH_LEN];
+} core_origin_iter;
+
+/* BLF_ENOTFOUND if the origin is unknown. */
+int core_origin_iter_begin(const core *c, const uint8_t origin[BLF_KEYID_LEN],
+			   core_origin_iter *it);
+/* 1 and *r filled, or 0 at the end. */
+int core_origin_iter_next(core_origin_iter *it, core_origin_rec *r);
+
 /* What recovery found of the checkpoint at core_open. */
 enum core_ckpt_state {
 	CORE_CKPT_NONE = 0,    /* there was none */

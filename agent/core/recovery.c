@@ -154,17 +154,22 @@ scan_rec(void *ctx, const uint8_t *msg, size_t len, uint64_t off)
 {
 	struct scan *s = ctx;
 	struct origin *o = s->o;
-	uint64_t expect = o->njrecs > 0 ? o->low_seq + o->njrecs : 0, seq;
+	uint64_t seq;
 	uint8_t hash[BLF_HASH_LEN];
 	uint32_t created;
 	struct jrec j;
 	int rc;
 
-	rc = s->replay(s->c, o, msg, len, s->epoch, expect, 0, &seq, &created, hash);
+	rc = s->replay(s->c, o, msg, len, s->epoch, 0, 0, &seq, &created, hash);
 	if (rc == BLF_ENOMEM)
 		return rc; /* not the record's fault: keep the file as it is */
 	if (rc != 0)
 		return JSCAN_STOP;
+	/* the index covers consecutive records: records at or below a base
+	 * that a snapshot put ahead of them start it again (replay refused
+	 * any gap after the state's seq already) */
+	if (o->njrecs > 0 && seq != o->low_seq + o->njrecs)
+		o->njrecs = 0;
 	if (o->njrecs == 0)
 		o->low_seq = seq;
 	j.off = off;
