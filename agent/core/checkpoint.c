@@ -26,9 +26,9 @@
 #include "../../keys/fileio.h"
 #include "core_int.h"
 
-#define CKPT_MAGIC "BLFCKPT2"
+#define CKPT_MAGIC "BLFCKPT3"
 #define CKPT_ENDIAN 0x01020304u
-#define CKPT_VERSION 2u
+#define CKPT_VERSION 3u
 #define CKPT_NAME "checkpoint"
 #define CKPT_READ_BUF (1u << 20)
 
@@ -125,7 +125,6 @@ checkpoint_write(core *c)
 	uint8_t th[32];
 	struct wr w;
 	size_t i;
-	uint32_t id;
 
 	memset(&w, 0, sizeof(w));
 	if (fio_atomic_begin(&w.a, c->dfd, CKPT_NAME, 0600) != 0)
@@ -136,15 +135,12 @@ checkpoint_write(core *c)
 	trust_hash(c, th);
 	wr_put(&w, th, sizeof(th));
 	wr_u64(&w, c->norigins);
-	for (id = 1; id < c->nstrs; id++) {
-		if (c->strs[id].refs == 0)
-			continue;
-		wr_u32(&w, id);
-		wr_u32(&w, c->strs[id].refs);
-		wr_u32(&w, c->strs[id].len);
-		wr_put(&w, c->strs[id].s, c->strs[id].len);
-	}
-	wr_u32(&w, 0);
+	wr_u32(&w, c->nstrs);
+	wr_u64(&w, c->sused);
+	wr_put(&w, c->strs, (size_t)c->nstrs * sizeof(*c->strs));
+	wr_put(&w, c->sarena, c->sused);
+	wr_u32(&w, c->smask ? c->smask + 1 : 0);
+	wr_put(&w, c->sslots, c->smask ? ((size_t)c->smask + 1) * sizeof(*c->sslots) : 0);
 	for (i = 0; i < c->norigins; i++) {
 		const struct origin *o = c->origins[i];
 
@@ -252,12 +248,11 @@ drop_all(core *c)
 int
 checkpoint_load(core *c)
 {
-	char str[BLF_MAX_REF_LEN];
 	uint8_t th[32], th2[32], magic[8];
 	struct rd r;
 	off_t end;
-	uint64_t norigins, i, nj, ck;
-	uint32_t v, id, refs, len, nrecs, nslots;
+	uint64_t norigins, i, nj, ck, used;
+	uint32_t v, nstrs, nrecs, nslots;
 	struct origin *o;
 	int fd, rc;
 
@@ -294,21 +289,29 @@ checkpoint_load(core *c)
 	rc = BLF_ECORRUPT;
 	if (norigins > CORE_MAX_ORIGINS)
 		goto out;
-	for (;;) {
-		if ((rc = rd_get(&r, &id, 4)) != 0)
+	/* the interned references: their table and arena, two bulk reads */
+	if ((rc = rd_get(&r, &nstrs, 4)) != 0 || (rc = rd_get(&r, &used, 8)) != 0)
+		goto out;
+	rc = BLF_ECORRUPT;
+	if (nstrs > (1u << 28) || (uint64_t)nstrs * sizeof(struct istr) > r.left ||
+	    used > r.left || used > UINT32_MAX)
+		goto out;
+	{
+		void *strs = NULL, *arena = NULL, *slots = NULL;
+
+		if ((rc = rd_alloc(&r, &strs, (size_t)nstrs * sizeof(struct istr))) != 0 ||
+		    (rc = rd_alloc(&r, &arena, (size_t)used)) != 0 ||
+		    (rc = rd_get(&r, &nslots, 4)) != 0 ||
+		    (rc = nslots > r.left / 4 ? BLF_ECORRUPT : 0) != 0 ||
+		    (rc = rd_alloc(&r, &slots, (size_t)nslots * 4)) != 0) {
+			free(strs);
+			free(arena);
+			free(slots);
 			goto out;
-		if (id == 0)
-			break;
-		if ((rc = rd_get(&r, &refs, 4)) != 0 || (rc = rd_get(&r, &len, 4)) != 0)
-			goto out;
-		rc = BLF_ECORRUPT;
-		if (len > BLF_MAX_REF_LEN || id > r.left || id > (1u << 28))
-			goto out;
-		if ((rc = rd_get(&r, str, len)) != 0 ||
-		    (rc = intern_put(c, id, str, len, refs)) != 0)
+		}
+		if ((rc = intern_load(c, strs, nstrs, arena, (size_t)used, slots, nslots)) != 0)
 			goto out;
 	}
-	intern_load_done(c);
 	for (i = 0; i < norigins; i++) {
 		uint8_t oid[BLF_KEYID_LEN];
 		uint32_t jepoch, nlist, n6, nfree6;

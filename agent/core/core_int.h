@@ -80,10 +80,9 @@ struct origin {
 };
 
 struct istr {
-	char *s;
+	uint32_t off;   /* in c->sarena */
+	uint32_t refs;  /* 0: free id */
 	uint16_t len;
-	uint32_t refs;  /* 0: free slot */
-	uint32_t hash;
 };
 
 struct vent {
@@ -111,6 +110,8 @@ struct core {
 	size_t norigins;
 
 	struct istr *strs;          /* id 0 unused */
+	char *sarena;               /* the interned strings' bytes */
+	size_t sused, scap, sdead;  /* arena bytes used, allocated, dead */
 	uint32_t nstrs, capstrs;
 	uint32_t *sfree;
 	uint32_t nsfree, capsfree;
@@ -146,8 +147,8 @@ size_t origin_purge_expired(core *c, struct origin *o, uint64_t now);
 
 uint32_t intern_add(core *c, const char *s, size_t len);
 void intern_drop(core *c, uint32_t id);
-int intern_put(core *c, uint32_t id, const char *s, size_t len, uint32_t refs);
-void intern_load_done(core *c);
+int intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used,
+		uint32_t *slots, uint32_t nslots);
 void intern_recount(core *c);
 const char *intern_get(const core *c, uint32_t id, size_t *len);
 void intern_free_all(core *c);

@@ -554,6 +554,18 @@ origin_free(core *c, struct origin *o)
 
 /* ---- interned references ------------------------------------------------- */
 
+/*
+ * One copy of each distinct reference, in one arena of bytes: an id names
+ * a 12-byte entry (offset into the arena, length, refcount), and a u32
+ * open-addressing index (load <= 1/2) finds a string's id.  No per-string
+ * allocation: about len + 22 bytes per distinct reference.  Dropped
+ * strings leave dead bytes; the arena is compacted (ids keep their
+ * strings, offsets move) instead of grown when half of it is dead.
+ * Pointers from intern_get stay valid until the next intern_add.
+ */
+
+#define ARENA_MIN 4096u
+
 static uint32_t
 str_hash(const char *s, size_t len)
 {
@@ -562,21 +574,36 @@ str_hash(const char *s, size_t len)
 
 	for (i = 0; i < len; i++)
 		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h | 1;
+	/* finalise: the index takes the low bits */
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	return h;
+}
+
+static uint32_t
+id_hash(const core *c, uint32_t id)
+{
+	return str_hash(c->sarena + c->strs[id].off, c->strs[id].len);
 }
 
 static int
 sindex_grow(core *c)
 {
-	uint32_t n = c->smask ? (c->smask + 1) * 2 : 64, i, j;
+	uint32_t live = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
+	uint32_t n = 64, i, j;
 	uint32_t *ns;
 
+	while ((uint64_t)live * 2 + 2 > n)
+		n *= 2;
+	if (n <= c->smask + 1)
+		n = (c->smask + 1) * 2;
 	if ((ns = calloc(n, sizeof(*ns))) == NULL)
 		return BLF_ENOMEM;
 	for (i = 1; i < c->nstrs; i++) {
 		if (c->strs[i].refs == 0)
 			continue;
-		j = c->strs[i].hash & (n - 1);
+		j = id_hash(c, i) & (n - 1);
 		while (ns[j] != 0)
 			j = (j + 1) & (n - 1);
 		ns[j] = i;
@@ -596,7 +623,7 @@ sindex_find(const core *c, const char *s, size_t len, uint32_t h)
 	while ((id = c->sslots[j]) != 0) {
 		const struct istr *e = &c->strs[id];
 
-		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+		if (e->len == len && memcmp(c->sarena + e->off, s, len) == 0)
 			break;
 		j = (j + 1) & c->smask;
 	}
@@ -632,10 +659,72 @@ alloc_id(core *c)
 	if (c->nstrs == 0)
 		c->nstrs = 1;
 	if (c->nstrs >= c->capstrs &&
-	    strs_grow(c, c->capstrs ? c->capstrs * 2 : 64) != 0)
+	    strs_grow(c, c->capstrs ? c->capstrs + c->capstrs / 2 : 64) != 0)
 		return 0;
 	memset(&c->strs[c->nstrs], 0, sizeof(c->strs[0]));
 	return c->nstrs++;
+}
+
+/* Move the live strings to the front of the arena (ids keep them). */
+static void
+arena_compact(core *c)
+{
+	uint32_t *order, i, n = 0;
+	size_t at = 0;
+
+	/* live ids in offset order, so that each string moves down only */
+	if ((order = malloc((size_t)c->nstrs * sizeof(*order))) == NULL)
+		return;
+	for (i = 1; i < c->nstrs; i++)
+		if (c->strs[i].refs != 0)
+			order[n++] = i;
+	/* ids are mostly in offset order already: insertion sort is cheap
+	 * for that, and correct in any case */
+	for (i = 1; i < n; i++) {
+		uint32_t v = order[i], j = i;
+
+		while (j > 0 && c->strs[order[j - 1]].off > c->strs[v].off) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = v;
+	}
+	for (i = 0; i < n; i++) {
+		struct istr *e = &c->strs[order[i]];
+
+		memmove(c->sarena + at, c->sarena + e->off, e->len);
+		e->off = (uint32_t)at;
+		at += e->len;
+	}
+	c->sused = at;
+	c->sdead = 0;
+	free(order);
+}
+
+/* Room for len more bytes in the arena. */
+static int
+arena_room(core *c, size_t len)
+{
+	size_t cap;
+	char *na;
+
+	if (c->sused + len <= c->scap)
+		return 0;
+	if (c->sdead >= c->sused / 2 && c->sdead >= len) {
+		arena_compact(c);
+		if (c->sused + len <= c->scap)
+			return 0;
+	}
+	cap = c->scap ? c->scap + c->scap / 2 : ARENA_MIN;
+	while (cap < c->sused + len)
+		cap += cap / 2;
+	if (cap > UINT32_MAX)
+		return BLF_ELIMIT; /* offsets are u32 */
+	if ((na = realloc(c->sarena, cap)) == NULL)
+		return BLF_ENOMEM;
+	c->sarena = na;
+	c->scap = cap;
+	return 0;
 }
 
 /* Intern (s, len): the id with its refcount raised, or 0 for an empty
@@ -649,7 +738,7 @@ intern_add(core *c, const char *s, size_t len)
 
 	if (len == 0 || len > BLF_MAX_REF_LEN)
 		return 0;
-	live = c->nstrs - c->nsfree;
+	live = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
 	if (c->smask == 0 || (uint64_t)live * 2 + 2 > c->smask + 1)
 		if (sindex_grow(c) != 0)
 			return 0;
@@ -659,64 +748,71 @@ intern_add(core *c, const char *s, size_t len)
 		c->strs[id].refs++;
 		return id;
 	}
-	if ((id = alloc_id(c)) == 0)
+	if (arena_room(c, len) != 0 || (id = alloc_id(c)) == 0)
 		return 0;
 	e = &c->strs[id];
-	if ((e->s = malloc(len)) == NULL) {
-		c->sfree[c->nsfree++] = id; /* sfree holds capstrs ids */
-		return 0;
-	}
-	memcpy(e->s, s, len);
+	memcpy(c->sarena + c->sused, s, len);
+	e->off = (uint32_t)c->sused;
 	e->len = (uint16_t)len;
 	e->refs = 1;
-	e->hash = h;
+	c->sused += len;
 	c->sslots[j] = id;
 	return id;
 }
 
-/* Put string s at id with refcount refs (checkpoint load).  Call
- * intern_load_done when every string is in. */
+/*
+ * Take a loaded table (checkpoint): strs[1..nstrs) over arena[0..used) and
+ * its index of nslots u32 slots; ownership of all three passes to c (also
+ * on failure).  Entries with refs 0 are free ids.  BLF_ECORRUPT if an
+ * entry leaves the arena or the index does not hold every live id once.
+ * Refcounts are recomputed later (intern_recount).
+ */
 int
-intern_put(core *c, uint32_t id, const char *s, size_t len, uint32_t refs)
+intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used,
+	    uint32_t *slots, uint32_t nslots)
 {
-	uint32_t cap, j;
+	uint64_t sum = 0, want = 0;
+	uint32_t i, cnt = 0, live = 0;
+	size_t bytes = 0;
 
-	if (id == 0 || len == 0 || len > BLF_MAX_REF_LEN || refs == 0)
-		return BLF_ECORRUPT;
-	cap = c->capstrs ? c->capstrs : 64;
-	while (cap <= id)
-		cap *= 2;
-	if (strs_grow(c, cap) != 0)
+	intern_free_all(c);
+	c->strs = strs;
+	c->nstrs = c->capstrs = nstrs;
+	c->sarena = arena;
+	c->sused = c->scap = used;
+	c->sslots = slots;
+	c->smask = nslots ? nslots - 1 : 0;
+	if (nstrs > 0 && (c->sfree = malloc((size_t)nstrs * sizeof(*c->sfree))) == NULL)
 		return BLF_ENOMEM;
-	if (c->nstrs <= id)
-		c->nstrs = id + 1;
-	if (c->strs[id].refs != 0)
-		return BLF_ECORRUPT;
-	if ((c->strs[id].s = malloc(len)) == NULL)
-		return BLF_ENOMEM;
-	memcpy(c->strs[id].s, s, len);
-	c->strs[id].len = (uint16_t)len;
-	c->strs[id].hash = str_hash(s, len);
-	c->strs[id].refs = refs;
-	if (c->smask == 0 || (uint64_t)c->nstrs * 2 + 2 > c->smask + 1)
-		return sindex_grow(c);
-	j = sindex_find(c, s, len, c->strs[id].hash);
-	if (c->sslots[j] != 0)
-		return BLF_ECORRUPT; /* the same string twice */
-	c->sslots[j] = id;
-	return 0;
-}
+	c->capsfree = nstrs;
+	for (i = 1; i < nstrs; i++) {
+		const struct istr *e = &strs[i];
 
-/* After intern_put: collect the unused ids into the free list. */
-void
-intern_load_done(core *c)
-{
-	uint32_t i;
-
-	c->nsfree = 0;
-	for (i = 1; i < c->nstrs; i++)
-		if (c->strs[i].refs == 0)
+		if (e->refs == 0) {
 			c->sfree[c->nsfree++] = i;
+			continue;
+		}
+		if (e->len == 0 || e->len > BLF_MAX_REF_LEN || e->off > used ||
+		    used - e->off < e->len)
+			return BLF_ECORRUPT;
+		bytes += e->len;
+		live++;
+		want += i;
+	}
+	c->sdead = used - bytes;
+	if ((nslots & (nslots - 1)) != 0 || (live > 0 && (uint64_t)live * 2 + 2 > nslots))
+		return BLF_ECORRUPT;
+	for (i = 0; i < nslots; i++) {
+		uint32_t id = slots[i];
+
+		if (id == 0)
+			continue;
+		if (id >= nstrs || strs[id].refs == 0)
+			return BLF_ECORRUPT;
+		sum += id;
+		cnt++;
+	}
+	return cnt == live && sum == want ? 0 : BLF_ECORRUPT;
 }
 
 static void
@@ -724,7 +820,7 @@ sindex_remove(core *c, uint32_t id)
 {
 	uint32_t i, j, k;
 
-	i = c->strs[id].hash & c->smask;
+	i = id_hash(c, id) & c->smask;
 	while (c->sslots[i] != id)
 		i = (i + 1) & c->smask;
 	j = i;
@@ -732,13 +828,27 @@ sindex_remove(core *c, uint32_t id)
 		j = (j + 1) & c->smask;
 		if (c->sslots[j] == 0)
 			break;
-		k = c->strs[c->sslots[j]].hash & c->smask;
+		k = id_hash(c, c->sslots[j]) & c->smask;
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
 			c->sslots[i] = c->sslots[j];
 			i = j;
 		}
 	}
 	c->sslots[i] = 0;
+}
+
+/* Release id (its refcount reached 0). */
+static void
+id_release(core *c, uint32_t id)
+{
+	struct istr *e = &c->strs[id];
+
+	sindex_remove(c, id);
+	c->sdead += e->len;
+	e->len = 0;
+	e->off = 0;
+	e->refs = 0;
+	c->sfree[c->nsfree++] = id; /* sfree holds capstrs ids */
 }
 
 /* Drop one reference to id (0 is ignored). */
@@ -752,11 +862,7 @@ intern_drop(core *c, uint32_t id)
 	e = &c->strs[id];
 	if (e->refs == 0 || --e->refs > 0)
 		return;
-	sindex_remove(c, id);
-	free(e->s);
-	e->s = NULL;
-	e->len = 0;
-	c->sfree[c->nsfree++] = id; /* sfree holds capstrs ids */
+	id_release(c, id);
 }
 
 /* Recompute every refcount from the records (after a checkpoint load, so
@@ -782,12 +888,16 @@ intern_recount(core *c)
 			continue;
 		if (--c->strs[id].refs == 0) {
 			sindex_remove(c, id);
-			free(c->strs[id].s);
-			c->strs[id].s = NULL;
+			c->sdead += c->strs[id].len;
 			c->strs[id].len = 0;
+			c->strs[id].off = 0;
+			c->strs[id].refs = 0;
 		}
 	}
-	intern_load_done(c);
+	c->nsfree = 0;
+	for (id = 1; id < c->nstrs; id++)
+		if (c->strs[id].refs == 0)
+			c->sfree[c->nsfree++] = id;
 }
 
 /* The string of id (NULL, 0 for id 0). */
@@ -799,21 +909,20 @@ intern_get(const core *c, uint32_t id, size_t *len)
 		return NULL;
 	}
 	*len = c->strs[id].len;
-	return c->strs[id].s;
+	return c->sarena + c->strs[id].off;
 }
 
 void
 intern_free_all(core *c)
 {
-	uint32_t i;
-
-	for (i = 1; i < c->nstrs; i++)
-		free(c->strs[i].s);
 	free(c->strs);
 	free(c->sfree);
 	free(c->sslots);
+	free(c->sarena);
 	c->strs = NULL;
 	c->sfree = NULL;
 	c->sslots = NULL;
+	c->sarena = NULL;
+	c->sused = c->scap = c->sdead = 0;
 	c->nstrs = c->capstrs = c->nsfree = c->capsfree = c->smask = 0;
 }
