@@ -91,11 +91,18 @@ typedef struct core_result {
 int core_evidence_path(const core *c, const core_result *res, char *buf, size_t cap);
 
 /*
- * Open (creating if needed) the data directory and recover: load the
- * checkpoint if any, scan every journal, truncate a torn or corrupt tail,
- * replay the records after the checkpoint.  st is copied (the caller keeps
- * ownership of its store).  On success *out is freed with core_close.
- * Returns BLF_EIO (errno tells more), BLF_ECORRUPT, BLF_ENOMEM.
+ * Open (creating it 0700 if needed) the data directory and recover: load
+ * the checkpoint if it is sound, stream every journal (memory bounded by
+ * the largest record, not the file), truncate a torn or corrupt tail,
+ * replay what the checkpoint does not cover; an origin whose journal no
+ * longer matches the checkpoint, or every origin when the checkpoint is
+ * missing or damaged, is rebuilt from its base and journal (a damaged
+ * checkpoint is reported in core_stats_io, never refused).  st is copied
+ * (the caller keeps ownership of its store).  On success *out is freed
+ * with core_close.  Returns BLF_EIO (errno tells more: EACCES, EPERM or
+ * ELOOP for a data directory or sub-directory that is writable by others,
+ * owned by another user or a symlink; an I/O error reading any file,
+ * the checkpoint included), BLF_ENOMEM.
  */
 int core_open(const char *datadir, const core_config *cfg, const trust_store *st,
 	      uint64_t now, core **out);
@@ -120,11 +127,16 @@ const trust_store *core_trust(const core *c);
  *   BLF_EFROZEN, BLF_ECLOCK, BLF_ERANGE (times beyond 2106),
  *   BLF_EGAP (res->gap_* say what is missing), BLF_EDUPLICATE, BLF_ESTALE
  *   (older epoch, or compacted seq), BLF_EEQUIVOCATION (origin frozen,
- *   res->evidence names the received message; the stored one lies beside
- *   it), BLF_EPREV, BLF_EIO.  A higher epoch not starting at seq 1 is a gap
- *   (res->gap_epoch, from 1).  After BLF_EIO the core must be closed and
- *   reopened: recovery brings memory back in line with the disk.
- * res may be NULL.
+ *   res->evidence is the received message's hash: core_evidence_path;
+ *   the stored one lies beside it), BLF_EPREV, BLF_ELIMIT (the origin's journal would pass
+ *   core_config.journal_max; counted in core_stats_io), BLF_EIO.  A higher
+ *   epoch not starting at seq 1 is a gap (res->gap_epoch, from 1).
+ * BLF_EIO: if the journal write failed, nothing changed and the core goes
+ * on; if the sync failed, memory is ahead of what is durable and every
+ * later change (apply, publish, checkpoint, compact, unfreeze, snapshot)
+ * returns BLF_EIO until the core is closed and reopened: recovery then
+ * gives the state before or after the delta, and the delta can be applied
+ * again.  res may be NULL.
  */
 int core_apply(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *res);
 
@@ -135,8 +147,9 @@ int core_apply(core *c, const uint8_t *msg, size_t len, uint64_t now, core_resul
  * that passes is written to its journal and applied in memory in turn; then
  * every touched journal is synced once, and only then does the call return,
  * so nothing is acknowledged before it is on disk.  Returns 0, or BLF_EIO if
- * a journal could not be written or synced: then the core must be closed and
- * reopened, and recovery keeps exactly what reached the disk.
+ * a journal could not be written or synced (see core_apply): after a
+ * reopen each message is either held or can be applied again.  Epochs
+ * superseded within the batch leave no journal behind.
  */
 int core_apply_batch(core *c, const uint8_t *const *msgs, const size_t *lens, size_t n,
 		     uint64_t now, int *rc, core_result *res);
@@ -150,8 +163,10 @@ int core_apply_batch(core *c, const uint8_t *const *msgs, const size_t *lens, si
 int core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops,
 		 uint64_t now, blf_buf *out);
 
-/* Clear an origin's freeze (after the administrator looked at the evidence).
- * BLF_ENOTFOUND if the origin is unknown or not frozen. */
+/* Clear an origin's freeze (after the administrator looked at the evidence),
+ * durably: the freeze mark is removed and the directory synced, so the
+ * unfreeze survives a restart.  BLF_ENOTFOUND if the origin is unknown or
+ * not frozen; BLF_EIO (still frozen). */
 int core_unfreeze(core *c, const uint8_t origin[BLF_KEYID_LEN]);
 
 /* Non-zero if the origin is frozen. */
@@ -175,14 +190,16 @@ int core_heads(const core *c, blf_head **heads, size_t *nheads);
 /* The head of one origin: BLF_ENOTFOUND if none. */
 int core_head(const core *c, const uint8_t origin[BLF_KEYID_LEN], blf_head *head);
 
-/* Write the checkpoint (temp file, fsync, rename, fsync of the directory). */
+/* Write the checkpoint (exclusive temp file, fsync, rename, fsync of the
+ * directory).  BLF_EIO leaves the previous checkpoint in place. */
 int core_checkpoint(core *c);
 
-/* Purge listings that expired by now, checkpoint, then drop journal records
- * older than the window that the checkpoint covers.  Requests for them get
- * BLF_CATCHUP_COMPACTED.  (A restart that has to replay the whole journal
- * without the checkpoint brings purged expired listings back as "expired"
- * lines of why; the view is the same.) */
+/* Purge listings that expired by now; for each origin with journal records
+ * older than the window, write its base (its state now, durably), then
+ * rewrite its journal without those records; then checkpoint.  Requests
+ * for dropped records get BLF_CATCHUP_COMPACTED (serve a snapshot).  The
+ * state never depends on the checkpoint: base + journal give it.  BLF_EIO
+ * leaves every origin's files consistent (old or new). */
 int core_compact(core *c, uint64_t now);
 
 /* ---- snapshots (SPEC 6.5) and one origin's records --------------------- */

@@ -9,7 +9,8 @@
  *    26 bits of record index + 1 and a 6-bit hash fingerprint) maps
  *    (prefix, kind) to a record; deletion swaps the last record in, so an
  *    origin holds at most 2^26 - 2 records;
- *  - references are interned once per distinct string with a refcount;
+ *  - references are interned once per distinct string with a refcount,
+ *    in one arena of bytes (12-byte entries, no allocation per string);
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
  *    plus an array of entries, built lazily when asked for.
  * Times are stored as u32 unix seconds (valid until 2106); larger values
