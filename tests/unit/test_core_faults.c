@@ -107,6 +107,44 @@ prep_closed(struct fx *f)
 	f->core = NULL;
 }
 
+static blf_buf snap[2]; /* a snapshot of origin c at (1, 5), two chunks */
+
+static void
+prep_snapshot(struct fx *f)
+{
+	blf_op o0[2] = { op_list("10.5.0.0/24", T0 + 90000, "snap 1"),
+			 op_list("2001:db8:5::/48", T0 + 90000, "snap 2") };
+	blf_op o1 = op_simple(BLF_OP_EXCLUDE, "10.0.0.192/26", "snap 3");
+	blf_snapshot sn;
+	uint32_t k;
+
+	prep_base(f);
+	for (k = 0; k < 2; k++) {
+		memset(&sn, 0, sizeof(sn));
+		memcpy(sn.origin, f->c.origin, BLF_KEYID_LEN);
+		sn.epoch = 1;
+		sn.seq = 5;
+		memset(sn.head, 0x5a, BLF_HASH_LEN);
+		sn.created = T0 + 7000;
+		sn.chunk = k;
+		sn.nchunks = 2;
+		sn.ops = k ? &o1 : o0;
+		sn.nops = k ? 1 : 2;
+		snap[k].len = 0;
+		assert_int_equal(blf_snapshot_seal(&sn, f->c.ks->sk, &snap[k]), 0);
+	}
+}
+
+static int
+op_snapshot(struct fx *f, int retry)
+{
+	const uint8_t *m[2] = { snap[0].data, snap[1].data };
+	size_t l[2] = { snap[0].len, snap[1].len };
+	int rc = core_snapshot_apply(f->core, m, l, 2, T0 + 7300);
+
+	return retry && rc == BLF_EDUPLICATE ? 0 : rc;
+}
+
 static int
 op_apply(struct fx *f, int retry)
 {
@@ -205,6 +243,7 @@ static const struct scen scens[] = {
 	{ "core_compact", prep_next, op_compact, 1, 0, NULL },
 	{ "core_unfreeze", prep_frozen, op_unfreeze, 0, 0, NULL },
 	{ "core_open", prep_closed, op_open, 0, 1, NULL },
+	{ "core_snapshot_apply", prep_snapshot, op_snapshot, 0, 0, NULL },
 };
 
 /* dump_state without the why lines ("R ...") when views_only. */
@@ -376,5 +415,7 @@ main(void)
 	}
 	rc = _cmocka_run_group_tests("core faults", tests, i, NULL, NULL);
 	blf_buf_free(&pending);
+	blf_buf_free(&snap[0]);
+	blf_buf_free(&snap[1]);
 	return rc;
 }
