@@ -49,12 +49,14 @@
 #define CORE_DEFAULT_WINDOW (24u * 3600u) /* journal kept for catch-up, seconds */
 #define CORE_MAX_ORIGINS KEYS_MAX_ANCHORS /* origin logs held at once */
 #define CORE_MAX_PATH 4096u
-/* Journal bytes held per origin (its current epoch's file).  A daily
- * compaction keeps about a day of deltas; 256 MiB is ~60 full deltas of
- * 4 MiB.  The trust anchor should carry its own value, fitted to its
- * scope (a keys/ setting: trust_anchor.journal_max); until it does, every
- * origin gets core_config.journal_max. */
-#define CORE_DEFAULT_JOURNAL_MAX (256ull << 20)
+/* Journal bytes held per origin (its current epoch's file).  Compaction
+ * keeps about a window (a day) of deltas; 1 GiB holds a bootstrap of 10 M
+ * listings with 45-byte references (580 MB) with room to spare, and stops
+ * an origin that floods us long before the disk fills.  The trust anchor
+ * should carry its own value, fitted to its scope (a keys/ setting:
+ * trust_anchor.journal_max); until it does, every origin gets
+ * core_config.journal_max. */
+#define CORE_DEFAULT_JOURNAL_MAX (1ull << 30)
 
 typedef struct core core;
 

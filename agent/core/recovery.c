@@ -83,17 +83,37 @@ parse_name(const char *name, struct lfile *f)
 	return 0;
 }
 
-/* Remove leftover temporary files (".name.XXXXXX") of an atomic write. */
+/* Remove leftover temporary files of atomic writes (fio_atomic names them
+ * ".<name>.XXXXXX") whose names start with prefix, in the directory d. */
 static void
-remove_temps(int dfd, DIR *d)
+remove_temps(int dfd, DIR *d, const char *prefix)
 {
 	struct dirent *de;
+	size_t n = strlen(prefix);
 
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+		if (strncmp(de->d_name, prefix, n) == 0 && strcmp(de->d_name, ".") != 0 &&
 		    strcmp(de->d_name, "..") != 0 && de->d_type != DT_DIR)
 			(void)fio_unlinkat(dfd, de->d_name);
+}
+
+/* The same for a directory descriptor of ours (kept open). */
+static int
+remove_temps_at(int dfd, const char *prefix)
+{
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dfd)) < 0)
+		return BLF_EIO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return BLF_EIO;
+	}
+	remove_temps(dfd, d, prefix);
+	closedir(d);
+	return 0;
 }
 
 /* The journal and base files of log/, sorted by origin, epoch, kind. */
@@ -114,7 +134,7 @@ list_log(core *c, struct lfile **out, size_t *nout)
 		close(fd);
 		return BLF_EIO;
 	}
-	remove_temps(c->logfd, d);
+	remove_temps(c->logfd, d, ".");
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (parse_name(de->d_name, &f) != 0)
@@ -441,7 +461,9 @@ recovery_run(core *c, recovery_replay_fn replay)
 	} else {
 		c->io.checkpoint = CORE_CKPT_OK;
 	}
-	if ((rc = list_log(c, &files, &nfiles)) != 0)
+	if ((rc = remove_temps_at(c->dfd, ".checkpoint.")) != 0 ||
+	    (rc = remove_temps_at(c->evfd, ".")) != 0 ||
+	    (rc = list_log(c, &files, &nfiles)) != 0)
 		goto out;
 	for (g = 0; g < nfiles; g = j) {
 		/* files[g..j): one origin */
