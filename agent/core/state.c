@@ -659,7 +659,7 @@ alloc_id(core *c)
 	if (c->nstrs == 0)
 		c->nstrs = 1;
 	if (c->nstrs >= c->capstrs &&
-	    strs_grow(c, c->capstrs ? c->capstrs + c->capstrs / 2 : 64) != 0)
+	    strs_grow(c, c->capstrs < 64 ? 64 : c->capstrs + c->capstrs / 2) != 0)
 		return 0;
 	memset(&c->strs[c->nstrs], 0, sizeof(c->strs[0]));
 	return c->nstrs++;
@@ -715,7 +715,7 @@ arena_room(core *c, size_t len)
 		if (c->sused + len <= c->scap)
 			return 0;
 	}
-	cap = c->scap ? c->scap + c->scap / 2 : ARENA_MIN;
+	cap = c->scap < ARENA_MIN ? ARENA_MIN : c->scap + c->scap / 2;
 	while (cap < c->sused + len)
 		cap += cap / 2;
 	if (cap > UINT32_MAX)
