@@ -249,3 +249,25 @@ out:
 	close(fd);
 	return rc;
 }
+
+/* The seq of o's base of epoch (from its header), for recovery to tell
+ * whether the checkpoint knew it.  BLF_ENOTFOUND, BLF_ECORRUPT, BLF_EIO. */
+int
+base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq)
+{
+	char name[JNAME_MAX];
+	uint8_t b[BASE_HDR];
+	int fd, rc = 0;
+
+	journal_name(name, o->hex, epoch, ".base");
+	if ((fd = fio_openat(c->logfd, name, O_RDONLY, 0)) < 0)
+		return errno == ENOENT ? BLF_ENOTFOUND : BLF_EIO;
+	if (fio_pread_full(fd, b, sizeof(b), 0) != 0)
+		rc = errno == ENODATA ? BLF_ECORRUPT : BLF_EIO;
+	else if (memcmp(b, BASE_MAGIC, 8) != 0)
+		rc = BLF_ECORRUPT;
+	else
+		*seq = get64(b + 28);
+	close(fd);
+	return rc;
+}

@@ -196,6 +196,7 @@ int evidence_load_marks(core *c);
 /* ---- base.c ------------------------------------------------------------- */
 int base_write(core *c, const struct origin *o);
 int base_load(core *c, struct origin *o, uint32_t epoch);
+int base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq);
 
 /* ---- compact.c ---------------------------------------------------------- */
 int compact_origin(core *c, struct origin *o, uint64_t now);

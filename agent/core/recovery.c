@@ -407,9 +407,18 @@ resume_epoch(core *c, struct origin *o, uint32_t epoch, int has_base, int has_jn
 	     recovery_replay_fn replay)
 {
 	char name[JNAME_MAX];
-	int fd, rc, ok, unusable;
+	uint64_t bseq = 0;
+	int fd, rc, ok, unusable, stale = 0;
 
-	if (has_jnl) {
+	/* a base the checkpoint does not know (a snapshot or compaction after
+	 * it) means its journal index may look right and still be stale */
+	if (has_base) {
+		rc = base_seq_of(c, o, epoch, &bseq);
+		if (rc != 0 && rc != BLF_ECORRUPT)
+			return rc;
+		stale = rc != 0 || bseq != o->base_seq;
+	}
+	if (has_jnl && !stale) {
 		journal_name(name, o->hex, epoch, ".jnl");
 		if ((fd = fio_openat(c->logfd, name, O_RDWR, 0)) < 0)
 			return BLF_EIO;

@@ -272,12 +272,40 @@ test_snapshot_refusals(void **state)
 	free(s0);
 }
 
+/* A checkpoint taken right after a snapshot (empty journal), then a newer
+ * snapshot, then a restart: the newer base wins over the checkpoint. */
+static void
+test_snapshot_after_checkpoint(void **state)
+{
+	struct two *t = *state;
+	struct chunks k = { 0 };
+	blf_op op = op_list("198.51.100.0/24", T0 + 90000, "later");
+	blf_buf next = { 0 };
+
+	publish_and_compact(t);
+	assert_int_equal(core_snapshot_make(t->x->core, t->x->c.ks, T0 + 7300, keep_chunk, &k),
+			 0);
+	assert_int_equal(apply_chunks(t->y->core, &k, NULL, k.n, T0 + 7300), 0);
+	chunks_free(&k);
+	assert_int_equal(core_checkpoint(t->y->core), 0);
+	assert_int_equal(core_publish(t->x->core, t->x->c.ks, &op, 1, T0 + 7400, &next), 0);
+	assert_int_equal(core_snapshot_make(t->x->core, t->x->c.ks, T0 + 7400, keep_chunk, &k),
+			 0);
+	assert_int_equal(apply_chunks(t->y->core, &k, NULL, k.n, T0 + 7400), 0);
+	chunks_free(&k);
+	same_records(t->x->core, t->y->core, t->x->c.origin);
+	assert_int_equal(fx_open(t->y), 0);
+	same_records(t->x->core, t->y->core, t->x->c.origin);
+	blf_buf_free(&next);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bootstrap_from_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_after_checkpoint, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
