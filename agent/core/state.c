@@ -557,8 +557,8 @@ origin_free(core *c, struct origin *o)
 /*
  * One copy of each distinct reference, in one arena of bytes: an id names
  * a 12-byte entry (offset into the arena, length, refcount), and a u32
- * open-addressing index (load <= 1/2) finds a string's id.  No per-string
- * allocation: about len + 22 bytes per distinct reference.  Dropped
+ * open-addressing index (load <= 3/4) finds a string's id.  No per-string
+ * allocation: about len + 20 bytes per distinct reference.  Dropped
  * strings leave dead bytes; the arena is compacted (ids keep their
  * strings, offsets move) instead of grown when half of it is dead.
  * Pointers from intern_get stay valid until the next intern_add.
@@ -594,7 +594,7 @@ sindex_grow(core *c)
 	uint32_t n = 64, i, j;
 	uint32_t *ns;
 
-	while ((uint64_t)live * 2 + 2 > n)
+	while ((uint64_t)live * 4 + 4 > (uint64_t)n * 3)
 		n *= 2;
 	if (n <= c->smask + 1)
 		n = (c->smask + 1) * 2;
@@ -739,7 +739,7 @@ intern_add(core *c, const char *s, size_t len)
 	if (len == 0 || len > BLF_MAX_REF_LEN)
 		return 0;
 	live = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
-	if (c->smask == 0 || (uint64_t)live * 2 + 2 > c->smask + 1)
+	if (c->smask == 0 || (uint64_t)live * 4 + 4 > ((uint64_t)c->smask + 1) * 3)
 		if (sindex_grow(c) != 0)
 			return 0;
 	h = str_hash(s, len);
@@ -800,7 +800,8 @@ intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used
 		want += i;
 	}
 	c->sdead = used - bytes;
-	if ((nslots & (nslots - 1)) != 0 || (live > 0 && (uint64_t)live * 2 + 2 > nslots))
+	if ((nslots & (nslots - 1)) != 0 ||
+	    (live > 0 && (uint64_t)live * 4 + 4 > (uint64_t)nslots * 3))
 		return BLF_ECORRUPT;
 	for (i = 0; i < nslots; i++) {
 		uint32_t id = slots[i];
