@@ -281,7 +281,8 @@ typedef struct core_stats_io {
 	int checkpoint;        /* enum core_ckpt_state */
 	uint64_t nrebuilt;     /* origins rebuilt because the checkpoint no
 				* longer matched their journal */
-	uint64_t nbroken;      /* journals set aside or bases unreadable */
+	uint64_t nbroken;      /* files set aside as <name>.broken: journals
+				* that could not be replayed, damaged bases */
 	uint64_t nlimit;       /* deltas refused: origin's journal_max reached */
 } core_stats_io;
 

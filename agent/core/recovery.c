@@ -345,7 +345,17 @@ load_epoch(core *c, struct origin *o, uint32_t epoch, int has_base, int has_jnl,
 	if (has_base) {
 		rc = base_load(c, o, epoch);
 		if (rc == BLF_ECORRUPT) {
-			c->io.nbroken++;
+			/* durable data damaged: keep both files aside for the
+			 * administrator, and let the log start again */
+			char bname[JNAME_MAX];
+
+			journal_name(bname, o->hex, epoch, ".base");
+			set_aside(c, bname);
+			if (fd >= 0) {
+				close(fd);
+				fd = -1;
+				set_aside(c, name);
+			}
 			rc = 0;
 		}
 		if (rc != 0 || o->epoch != epoch)

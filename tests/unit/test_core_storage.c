@@ -523,6 +523,64 @@ test_journal_limit(void **state)
 	free(ops);
 }
 
+/* Durable files damaged or missing: reported and set aside, never deleted,
+ * never a refusal to open. */
+static void
+test_damaged_base_set_aside(void **state)
+{
+	struct fx *f = *state;
+	char path[CORE_MAX_PATH], aside[CORE_MAX_PATH + 8], hex[BLF_KEYID_HEX_LEN + 1];
+	core_stats st;
+	blf_head h;
+	int fd;
+	uint8_t b;
+
+	compacted(f);
+	core_close(f->core);
+	f->core = NULL;
+	blf_keyid_hex(f->a.origin, hex);
+	path_of(f, path, sizeof(path), "checkpoint");
+	assert_int_equal(unlink(path), 0);
+	path_of(f, path, sizeof(path), "log/%s.1.base", hex);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &b, 1, 80), 1);
+	b ^= 1;
+	assert_int_equal(pwrite(fd, &b, 1, 80), 1);
+	close(fd);
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.nbroken, 2);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), BLF_ENOTFOUND);
+	assert_int_equal(core_head(f->core, f->b.origin, &h), 0);
+	snprintf(aside, sizeof(aside), "%s.broken", path);
+	assert_int_equal(access(aside, F_OK), 0);
+	path_of(f, path, sizeof(path), "log/%s.1.jnl.broken", hex);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
+static void
+test_missing_base_set_aside(void **state)
+{
+	struct fx *f = *state;
+	char path[CORE_MAX_PATH], hex[BLF_KEYID_HEX_LEN + 1];
+	core_stats st;
+
+	compacted(f);
+	core_close(f->core);
+	f->core = NULL;
+	blf_keyid_hex(f->a.origin, hex);
+	path_of(f, path, sizeof(path), "checkpoint");
+	assert_int_equal(unlink(path), 0);
+	path_of(f, path, sizeof(path), "log/%s.1.base", hex);
+	assert_int_equal(unlink(path), 0);
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.nbroken, 1);
+	path_of(f, path, sizeof(path), "log/%s.1.jnl.broken", hex);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
 int
 main(void)
 {
@@ -543,6 +601,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_defect8_open_dirs, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_defect8_planted_symlinks, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_journal_limit, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_base_set_aside, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_base_set_aside, setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
