@@ -99,6 +99,7 @@ enum blf_err {
 	BLF_ECORRUPT,       /* stored data fails its checksum */
 	BLF_ENOTFOUND,      /* no such object */
 	BLF_EEXIST,         /* object already exists */
+	BLF_EEPOCH,         /* a new epoch too far above the current one (SPEC 5.3) */
 	BLF_ERR_MAX
 };
 

@@ -52,6 +52,7 @@ static const char *const errnames[BLF_ERR_MAX] = {
 	[BLF_ECORRUPT] = "stored data corrupt",
 	[BLF_ENOTFOUND] = "not found",
 	[BLF_EEXIST] = "already exists",
+	[BLF_EEPOCH] = "new epoch too far ahead",
 };
 
 const char *

@@ -82,7 +82,7 @@ check_view(core *c, uint64_t now)
 
 	if (core_iter_begin(c, now, &it) != 0)
 		__builtin_trap();
-	while (core_iter_next(&it, &e)) {
+	while (core_iter_next(&it, &e) > 0) {
 		if (!first && blf_prefix_cmp(&last, &e.prefix) >= 0)
 			__builtin_trap(); /* unsorted or duplicate */
 		if (e.kind == CORE_ENTRY_LISTED && (e.nprov == 0 || e.expires <= now))

@@ -46,7 +46,7 @@ view_text(core *c, uint64_t now)
 
 	assert_non_null(out);
 	assert_int_equal(core_iter_begin(c, now, &it), 0);
-	while (core_iter_next(&it, &e)) {
+	while (core_iter_next(&it, &e) > 0) {
 		blf_prefix_format(&e.prefix, pb);
 		n += (size_t)snprintf(out + n, 8192 - n, "%s %s %u %llu\n",
 				      e.kind == CORE_ENTRY_LISTED ? "L" : "X", pb, e.weight,
@@ -333,7 +333,8 @@ test_relay_only_and_anchor_expiry(void **state)
 	open_core(f);
 	apply(f, &f->a, T0, &l, 1, NULL);
 	apply(f, &f->b, T0, &l, 1, NULL);
-	ASSERT_VIEW(f->core, T0, "L 192.0.2.0/24 100 1700001000\n");
+	/* the entry leaves with its anchor at T0+50, and says so */
+	ASSERT_VIEW(f->core, T0, "L 192.0.2.0/24 100 1700000050\n");
 	ASSERT_VIEW(f->core, T0 + 50, "");
 	assert_int_equal(core_why_query(f->core, &q, T0 + 50, &w), 0);
 	assert_int_equal(w.nitems, 2);
@@ -452,28 +453,45 @@ model_view(struct morigin *o, size_t no, uint64_t now, uint32_t thr, struct ment
 		uint64_t ex[8];
 		uint32_t ew[8];
 		size_t ne = 0;
-		int anyx = 0;
+		int anyx = 0, exact = 0;
 
-		for (i = 0; i < no; i++)
+		/* SPEC 8.3: P is a candidate when some origin lists exactly P; it
+		 * weighs every origin with an accepted listing containing P, once,
+		 * counting until its latest such listing expires (or its anchor) */
+		for (i = 0; i < no; i++) {
+			uint64_t until = 0;
+
 			for (j = 0; j < o[i].n; j++) {
 				const struct mrec *r = &o[i].r[j];
 
-				if (blf_prefix_cmp(&r->p, &p) != 0 || !m_counts(&o[i], r, now))
+				if (!m_counts(&o[i], r, now))
 					continue;
 				if (r->excl) {
-					anyx = 1;
-				} else {
-					w += o[i].a->weight;
-					ex[ne] = r->expires;
-					ew[ne++] = o[i].a->weight;
+					if (blf_prefix_cmp(&r->p, &p) == 0)
+						anyx = 1;
+					continue;
 				}
+				if (!blf_prefix_contains(&r->p, &p))
+					continue;
+				if (blf_prefix_cmp(&r->p, &p) == 0)
+					exact = 1;
+				if (r->expires > until)
+					until = r->expires;
 			}
+			if (until == 0)
+				continue;
+			if (o[i].a->expires != 0 && o[i].a->expires < until)
+				until = o[i].a->expires;
+			w += o[i].a->weight;
+			ex[ne] = until;
+			ew[ne++] = o[i].a->weight;
+		}
 		if (anyx) {
 			memset(&xs[nx], 0, sizeof(xs[nx]));
 			xs[nx].p = p;
 			xs[nx++].excl = 1;
 		}
-		if (w >= thr) {
+		if (exact && w >= thr) {
 			/* expiry: the first expiry time after which weight < thr */
 			uint64_t best = 0;
 			size_t t;
