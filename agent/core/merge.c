@@ -214,18 +214,11 @@ pair_prefix(const core *c, const struct vpair *p, blf_prefix *out)
 	origin_rec_prefix(o, &o->recs[p->r], out);
 }
 
-static uint32_t
-pair_weight(const core *c, const struct vpair *p)
-{
-	return c->origins[p->o]->anchor->weight;
-}
-
 /* Turn sorted keys into pairs and groups of equal prefixes. */
 static int
 keys_group(core *c, const struct keys *ks, struct plist *out)
 {
 	size_t n = ks->n4 + ks->n6, i;
-	blf_prefix cur, p;
 
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
@@ -244,13 +237,23 @@ keys_group(core *c, const struct keys *ks, struct plist *out)
 		out->p[ks->n4 + i].r = ks->k6[i].r;
 	}
 	out->np = n;
+	/* group by the sort keys, not the records: no record is touched */
 	for (i = 0; i < n; i++) {
-		pair_prefix(c, &out->p[i], &p);
-		if (i == 0 || memcmp(&p, &cur, sizeof(p)) != 0) {
+		int same;
+
+		if (i < ks->n4)
+			same = i > 0 && ks->k4[i].k >> 24 == ks->k4[i - 1].k >> 24;
+		else if (i == ks->n4)
+			same = 0;
+		else {
+			const struct key6 *x = &ks->k6[i - ks->n4], *y = x - 1;
+
+			same = x->hi == y->hi && x->lo == y->lo && x->lo2 >> 24 == y->lo2 >> 24;
+		}
+		if (!same) {
 			out->g[out->ng].start = (uint32_t)i;
 			out->g[out->ng].n = 0;
 			out->ng++;
-			cur = p;
 		}
 		out->g[out->ng - 1].n++;
 	}
@@ -379,13 +382,17 @@ static int
 sweep(core *c, const struct plist *L, const uint8_t *lrem, uint8_t *keep)
 {
 	struct frame stk[VIEW_DEPTH + 1];
-	uint32_t *cnt;
+	uint32_t *cnt, *wt;
 	size_t depth = 0, gi, j, d;
 	uint64_t w = 0;
 
-	if ((cnt = merge_alloc(c, NULL, (c->norigins + 1) * sizeof(*cnt))) == NULL)
+	/* per origin: listings on the stack, and its weight */
+	if ((cnt = merge_alloc(c, NULL, (c->norigins + 1) * 2 * sizeof(*cnt))) == NULL)
 		return BLF_ENOMEM;
 	memset(cnt, 0, (c->norigins + 1) * sizeof(*cnt));
+	wt = cnt + c->norigins + 1;
+	for (j = 0; j < c->norigins; j++)
+		wt[j] = c->origins[j]->anchor != NULL ? c->origins[j]->anchor->weight : 0;
 	for (gi = 0; gi < L->ng; gi++) {
 		const struct vent *g = &L->g[gi];
 		blf_prefix p;
@@ -400,14 +407,14 @@ sweep(core *c, const struct plist *L, const uint8_t *lrem, uint8_t *keep)
 				const struct vpair *vp = &L->p[t->start + j];
 
 				if (--cnt[vp->o] == 0)
-					w -= pair_weight(c, vp);
+					w -= wt[vp->o];
 			}
 		}
 		for (j = 0; j < g->n; j++) {
 			const struct vpair *vp = &L->p[g->start + j];
 
 			if (cnt[vp->o]++ == 0)
-				w += pair_weight(c, vp);
+				w += wt[vp->o];
 		}
 		stk[depth].g = (uint32_t)gi;
 		stk[depth].p = p;
