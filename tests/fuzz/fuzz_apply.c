@@ -415,6 +415,7 @@ make_store(trust_store *st, struct fx *f, unsigned v, uint64_t now)
 	case 4:
 		trust_store_find_name(st, "beta")->expires = now + 200;
 		x->expires = now + 500;
+		x->weight = 100; /* alone at the threshold: its entries end with it */
 		break;
 	case 5:
 		/* the store owns its arrays: replace them */
@@ -495,9 +496,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ckpt_written = 1;
 				break;
 			case 2: {
-				uint8_t v = rd_u8(&r);
+				uint8_t v = rd_u8(&r), which = (v >> 4) & 1;
+				struct morigin *o = &mo[which];
 
-				if (v & 0x80) {
+				switch (v % (NTRUST + 3)) {
+				case NTRUST:
 					/*
 					 * DEFECT 2 of issue 7 (an unfreeze is lost on
 					 * restart when a checkpoint recorded the freeze)
@@ -511,9 +514,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (fx_open(f) != 0)
 						__builtin_trap();
 					ckpt_loaded |= ckpt_written;
-				} else if (v & 0x40) {
-					struct morigin *o = &mo[v & 1];
-
+					break;
+				case NTRUST + 1:
 					rc = core_origin_reset(f->core, o->pub->origin);
 					if (rc != 0 && rc != BLF_ENOTFOUND)
 						__builtin_trap();
@@ -521,23 +523,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						o->n = 0;
 						o->frozen = 0;
 						/* the origin starts its log again */
-						pubs[v & 1]->seq = 0;
-						memset(pubs[v & 1]->head, 0, BLF_HASH_LEN);
+						pubs[which]->seq = 0;
+						memset(pubs[which]->head, 0, BLF_HASH_LEN);
 					}
-				} else if (v & 0x20) {
-					rc = core_unfreeze(f->core, mo[v & 1].pub->origin);
+					break;
+				case NTRUST + 2:
+					rc = core_unfreeze(f->core, o->pub->origin);
 					if (rc != 0 && rc != BLF_ENOTFOUND)
 						__builtin_trap();
-					if ((rc == 0) != mo[v & 1].frozen)
+					if ((rc == 0) != o->frozen)
 						__builtin_trap();
-					mo[v & 1].frozen = 0;
+					o->frozen = 0;
 					unfrozen |= rc == 0 && ckpt_written;
-				} else {
-					make_store(&mst, f, v % NTRUST, now);
+					break;
+				default:
+					make_store(&mst, f, v % (NTRUST + 3), now);
 					trust_store_free(&f->st);
 					if (trust_store_copy(&mst, &f->st) != 0 ||
 					    core_set_trust(f->core, &mst, now) != 0)
 						__builtin_trap();
+					break;
 				}
 				break;
 			}
