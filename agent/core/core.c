@@ -179,11 +179,19 @@ record_limit(const core *c, const trust_anchor *a)
  * record limit?  A delta that does not add records always passes, so that
  * an origin above a lowered limit can still delist. */
 static int
-check_limit(const core *c, const struct origin *o, const trust_anchor *a,
-	    const blf_delta *d, int reset)
+check_limit(const core *c, struct origin *o, const trust_anchor *a, const blf_delta *d,
+	    int reset)
 {
-	uint64_t limit = record_limit(c, a), held = 0, after;
+	uint64_t limit, held = 0, after;
 	size_t i;
+
+	/* the scope is walked once per origin and trust store, not per delta */
+	if (o != NULL && o->maxrecs != 0)
+		limit = o->maxrecs;
+	else
+		limit = record_limit(c, a);
+	if (o != NULL)
+		o->maxrecs = limit;
 
 	if (o != NULL && !reset)
 		held = o->nrecs;
@@ -659,6 +667,7 @@ core_set_trust(core *c, const trust_store *st, uint64_t now)
 		struct origin *o = c->origins[i];
 
 		o->anchor = trust_store_find_origin(&c->trust, o->id);
+		o->maxrecs = 0;
 		origin_set_verdicts(c, o);
 	}
 	c->vdirty = 1;

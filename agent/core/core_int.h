@@ -52,6 +52,7 @@ struct origin {
 	char hex[BLF_KEYID_HEX_LEN + 1];
 	const trust_anchor *anchor; /* in c->trust, NULL if absent */
 	int frozen;
+	uint64_t maxrecs;           /* record limit, 0 until computed (trust change) */
 	uint32_t epoch;             /* 0: no delta yet */
 	uint64_t seq;               /* last applied seq */
 	uint8_t head[BLF_HASH_LEN]; /* hash of delta seq */

@@ -208,6 +208,46 @@ publish(core *c, struct org *o, blf_op *ops, size_t n, uint32_t base, unsigned t
 
 /* ---- view build against origins x prefixes --------------------------------- */
 
+struct rkey {
+	uint64_t k;
+	uint32_t r, pad;
+};
+
+static int
+rkey_cmp(const void *a, const void *b)
+{
+	const struct rkey *x = a, *y = b;
+
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Reference: qsort of n 16-byte keys in the order the view sorts its
+ * listings (prefix-major, origins interleaved), seconds. */
+static double
+ref_sort(size_t n, unsigned norigins)
+{
+	struct rkey *k = malloc(n * sizeof(*k));
+	uint64_t x = 88172645463325252ULL;
+	double t;
+	size_t i;
+
+	if (k == NULL)
+		exit(2);
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k[i].k = (x % (n / norigins + 1)) << 32 | (i % norigins);
+		k[i].r = (uint32_t)i;
+		k[i].pad = 0;
+	}
+	t = bench_now();
+	qsort(k, n, sizeof(*k), rkey_cmp);
+	t = bench_now() - t;
+	free(k);
+	return t;
+}
+
 static void
 bench_origins(void)
 {
@@ -224,14 +264,16 @@ bench_origins(void)
 					       : "10,100,300,1000");
 	printf("view build: N origins each listing the same %zu /32s (weight 100, threshold "
 	       "100)\n", nprefix);
-	printf("  %7s %12s %9s %9s %9s %9s %11s %11s\n", "origins", "listings", "build s",
-	       "walk s", "ns/lst b", "ns/lst w", "state B/l", "+view B/l");
+	printf("  (ref: qsort of as many 16-byte keys, same run; build/ref is the load-free "
+	       "figure)\n");
+	printf("  %7s %10s %8s %8s %8s %9s %9s %9s %9s\n", "origins", "listings", "build s",
+	       "walk s", "ref s", "build/ref", "ns/lst b", "state B/l", "+view B/l");
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		unsigned n = (unsigned)atoi(tok), i;
 		struct org *orgs = calloc(n, sizeof(*orgs));
 		trust_store st = { 0 };
 		core_config cfg = { 0 };
-		double vb[16], vw[16];
+		double vb[16], vw[16], vr[16];
 		size_t base, after_state, after_view = 0, nlist = (size_t)n * nprefix;
 		char *dir = mkdir_tmp();
 		core *c;
@@ -255,6 +297,7 @@ bench_origins(void)
 			size_t cnt = 0;
 			double t;
 
+			vr[r] = ref_sort(nlist, n);
 			/* an empty delta makes the next begin rebuild */
 			org_seal(&orgs[0], ops, 0, T0, &buf);
 			if ((rc = core_apply(c, buf.data, buf.len, T0, NULL)) != 0)
@@ -277,9 +320,10 @@ bench_origins(void)
 		}
 		{
 			double b = bench_median(vb, runs), w = bench_median(vw, runs);
+			double rf = bench_median(vr, runs);
 
-			printf("  %7u %12zu %9.3f %9.3f %9.1f %9.1f %11.1f %11.1f\n", n, nlist, b, w,
-			       b * 1e9 / (double)nlist, w * 1e9 / (double)nlist,
+			printf("  %7u %10zu %8.3f %8.3f %8.3f %9.2f %9.1f %9.1f %9.1f\n", n, nlist, b,
+			       w, rf, b / rf, b * 1e9 / (double)nlist,
 			       (double)(after_state - base) / (double)nlist,
 			       (double)(after_view - base) / (double)nlist);
 		}
