@@ -11,7 +11,16 @@
  * No networking, no threads, no clock: every call that needs the time takes
  * `now` (unix seconds).  A core is used by one thread at a time.
  *
- * Functions return 0 or a positive BLF_E* code (protocol/blf.h).
+ * Functions return 0 or a positive BLF_E* code (protocol/blf.h), except
+ * core_iter_next (1 entry, 0 end, -1 error) and the few that return a
+ * value, as their comments say.
+ *
+ * The merged view (SPEC 8) is built lazily and cached until the state, the
+ * trust store or the clock moves past the next expiry; every build has a
+ * generation, and with core_config.change_feed the core keeps what an
+ * exporter needs to ask only for the differences since the generation it
+ * last wrote (core_changes_since).  core_next_change tells the daemon when
+ * the view may change with no input at all.
  *
  * Data directory layout (binary files other than the journals are local
  * caches in host byte order):
@@ -42,7 +51,7 @@ typedef struct core core;
 #define CORE_MAX_RECORDS ((1u << 26) - 2) /* the index's hard limit per origin */
 /* A new epoch may be at most this far above the one held (SPEC 5.3). */
 #define CORE_MAX_EPOCH_STEP 16u
-/* Change-log records kept for core_changes_since (about 40 bytes each). */
+/* Change-log records kept for core_changes_since (32 bytes each). */
 #define CORE_DEFAULT_FEED_LOG (1u << 20)
 /* Items core_why_query returns at most (core_why_page pages further). */
 #define CORE_WHY_MAX_ITEMS 1000u
@@ -58,8 +67,8 @@ typedef struct core_config {
 	 * A delta that would take an origin past its limit is refused with
 	 * BLF_ELIMIT (core_stats.nlimited counts them). */
 	uint64_t max_records;
-	/* Keep the fingerprints that core_changes_since needs (about 24 bytes
-	 * per exported entry, and change-log records).  Without it the
+	/* Keep the fingerprints that core_changes_since needs (24 bytes per
+	 * exported entry, and 32-byte change-log records).  Without it the
 	 * generation still moves, but no differences can be asked for. */
 	int change_feed;
 	size_t feed_log_max;   /* change-log records kept (CORE_DEFAULT_FEED_LOG) */
@@ -280,7 +289,9 @@ void core_iter_end(core_iter *it);
  * weight, expiry or provenance); without, on every rebuild after a change
  * of state or trust or an expiry, which may leave the view the same.
  * Generations are not comparable across core_open (a reopened core starts
- * at a new random base): after opening, export everything once.
+ * at a new random base): after opening, export everything once.  With the
+ * feed, every build also fingerprints the view (a walk as long as a full
+ * iteration; see BENCHMARKS.md for what a build with and without costs).
  * *gen is set; returns 0 or BLF_ENOMEM.
  */
 int core_view_generation(core *c, uint64_t now, uint64_t *gen);

@@ -11,7 +11,11 @@
  *    origin holds at most 2^26 - 2 records;
  *  - references are interned once per distinct string with a refcount;
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
- *    plus an array of entries, built lazily when asked for.
+ *    plus an array of entries (exported entries, and listing groups below
+ *    the threshold kept "hidden" for the provenance of entries inside
+ *    them), built lazily when asked for (merge.c); with the change feed,
+ *    24-byte fingerprints of the exported entries and a change log
+ *    (feed.c).
  * Times are stored as u32 unix seconds (valid until 2106); larger values
  * are refused with BLF_ERANGE at apply time.
  */

@@ -20,7 +20,7 @@
  *
  * Cost per build with the feed: one walk of the view (provenance of each
  * entry, as the iterator does) plus a linear merge; memory 24 bytes per
- * exported entry plus 40 per log record.  Without the feed: nothing.
+ * exported entry plus 32 per log record.  Without the feed: nothing.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -109,6 +109,58 @@ cmp6(const void *a, const void *b)
 	return x->lo2 < y->lo2 ? -1 : x->lo2 > y->lo2;
 }
 
+/*
+ * Sort the IPv4 keys: an LSD radix sort on 16-bit digits (4 passes at most,
+ * a pass skipped when its digit is the same in every key), linear in the
+ * keys, where qsort would add a log factor and a comparison call per step.
+ * Small arrays, and a failed allocation for the scratch, use qsort.
+ */
+static void
+sort4(core *c, struct keys *ks)
+{
+	const size_t nb = 65536;
+	size_t n = ks->n4, i, d, *cnt = NULL;
+	struct key4 *src = ks->k4, *dst = NULL, *tmp, *t;
+
+	if (n < 4096 || (dst = merge_alloc(c, NULL, n * sizeof(*dst))) == NULL ||
+	    (cnt = merge_alloc(c, NULL, 4 * nb * sizeof(*cnt))) == NULL) {
+		free(dst);
+		if (n > 1)
+			qsort(ks->k4, n, sizeof(*ks->k4), cmp4);
+		return;
+	}
+	tmp = dst;
+	memset(cnt, 0, 4 * nb * sizeof(*cnt));
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 4; d++)
+			cnt[d * nb + ((src[i].k >> (16 * d)) & 0xffff)]++;
+	for (d = 0; d < 4; d++) {
+		size_t *h = cnt + d * nb, sum = 0, b, v;
+
+		if (h[(src[0].k >> (16 * d)) & 0xffff] == n)
+			continue; /* one value: nothing to order by */
+		for (b = 0; b < nb; b++) {
+			v = h[b];
+			h[b] = sum;
+			sum += v;
+		}
+		for (i = 0; i < n; i++)
+			dst[h[(src[i].k >> (16 * d)) & 0xffff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	/* src holds the sorted keys: keep that array, free the other */
+	if (src == tmp) {
+		free(ks->k4);
+		ks->k4 = tmp;
+		ks->cap4 = n;
+	} else {
+		free(tmp);
+	}
+	free(cnt);
+}
+
 /* Status of origin o at now, before looking at single records. */
 static int
 origin_status(const struct origin *o, uint64_t now, int *verdict)
@@ -470,12 +522,10 @@ view_build(core *c, uint64_t now)
 				goto out;
 		}
 	}
-	if (lk.n4 > 1)
-		qsort(lk.k4, lk.n4, sizeof(*lk.k4), cmp4);
+	sort4(c, &lk);
 	if (lk.n6 > 1)
 		qsort(lk.k6, lk.n6, sizeof(*lk.k6), cmp6);
-	if (xk.n4 > 1)
-		qsort(xk.k4, xk.n4, sizeof(*xk.k4), cmp4);
+	sort4(c, &xk);
 	if (xk.n6 > 1)
 		qsort(xk.k6, xk.n6, sizeof(*xk.k6), cmp6);
 	if (keys_group(c, &lk, &L) != 0 || keys_group(c, &xk, &X) != 0)
