@@ -65,7 +65,10 @@ typedef struct core_config {
 	 * every prefix its anchor lets it list or exclude, plus
 	 * CORE_RECORD_SLACK for what policy filters, at most CORE_MAX_RECORDS.
 	 * A delta that would take an origin past its limit is refused with
-	 * BLF_ELIMIT (core_stats.nlimited counts them). */
+	 * BLF_ELIMIT (core_stats.nlimited counts them).  Records that policy
+	 * filters (out of scope, too wide) are stored and count: the state
+	 * stays what the deltas say, a trust change needs no journal replay,
+	 * and why explains them; the limit bounds what they can cost. */
 	uint64_t max_records;
 	/* Keep the fingerprints that core_changes_since needs (24 bytes per
 	 * exported entry, and 32-byte change-log records).  Without it the
