@@ -232,7 +232,7 @@ drop_all(core *c)
 	size_t i;
 
 	for (i = 0; i < c->norigins; i++)
-		origin_free(c, c->origins[i]);
+		origin_free(c->origins[i]);
 	free(c->origins);
 	c->origins = NULL;
 	c->norigins = 0;

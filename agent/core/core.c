@@ -12,11 +12,24 @@
  *
  * Log rules (SPEC 5): within an epoch seq runs 1, 2, 3 ... with prev = the
  * message hash of seq-1 (zero for seq 1).  A higher epoch starting at seq 1
- * replaces the origin's state; an older epoch is stale.  A gap is reported,
- * never stored.  A second, different delta for a seq already held is
+ * replaces the origin's state; an older epoch is stale; a new epoch more
+ * than CORE_MAX_EPOCH_STEP above the one held is refused, so that no single
+ * message can burn the epoch space (SPEC 5.3).  A gap is reported, never
+ * stored.  A second, different delta for a seq already held is
  * equivocation: both messages are kept as evidence and the origin frozen.
+ *
+ * Storage limit: an origin holds at most its record limit (the
+ * configuration's, or one that fits its anchor's scope); a delta that
+ * would go past it is refused whole (BLF_ELIMIT) and counted, never half
+ * applied.  Records that policy filters (out of scope, too wide) are
+ * stored like the others and count against the limit: the state stays
+ * what the deltas say, a trust change recomputes verdicts without
+ * re-reading journals, and why can say what was filtered and why; the
+ * limit is what keeps a hostile anchor from filling memory with them.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -111,6 +124,95 @@ out:
 	return rc;
 }
 
+/* Prefixes of length >= minlen inside a prefix of length len in a family of
+ * bits bits (saturating at 2^62). */
+static uint64_t
+prefixes_inside(unsigned len, unsigned minlen, unsigned bits)
+{
+	uint64_t n = 0;
+	unsigned l;
+
+	if (minlen < len)
+		minlen = len;
+	for (l = minlen; l <= bits; l++) {
+		if (l - len >= 62)
+			return 1ULL << 62;
+		n += 1ULL << (l - len);
+		if (n >= 1ULL << 62)
+			return 1ULL << 62;
+	}
+	return n;
+}
+
+/*
+ * Records an origin with anchor a may hold: core_config.max_records if set;
+ * else every prefix the anchor lets it list (scope, widest prefix) or
+ * exclude (authority), plus CORE_RECORD_SLACK for filtered records, at most
+ * CORE_MAX_RECORDS.  A relay-only anchor has no scope to go by: its origin
+ * is carried whole, up to CORE_MAX_RECORDS.
+ */
+static uint64_t
+record_limit(const core *c, const trust_anchor *a)
+{
+	uint64_t n = CORE_RECORD_SLACK;
+	size_t i;
+
+	if (c->cfg.max_records != 0)
+		return c->cfg.max_records;
+	if (a->perms & TRUST_RELAY_ONLY)
+		return CORE_MAX_RECORDS;
+	if (a->perms & TRUST_LIST)
+		for (i = 0; i < a->nscope && n < CORE_MAX_RECORDS; i++) {
+			const blf_prefix *p = &a->scope[i];
+			int v6 = p->af == BLF_AF_INET6;
+
+			n += prefixes_inside(p->len, v6 ? a->max6 : a->max4, v6 ? 128 : 32);
+		}
+	if (a->perms & TRUST_EXCLUDE)
+		for (i = 0; i < a->nauthority && n < CORE_MAX_RECORDS; i++) {
+			const blf_prefix *p = &a->authority[i];
+
+			n += prefixes_inside(p->len, 0, p->af == BLF_AF_INET6 ? 128 : 32);
+		}
+	return n < CORE_MAX_RECORDS ? n : CORE_MAX_RECORDS;
+}
+
+/* Would applying d take o (NULL: none yet; reset: a new epoch) past its
+ * record limit?  A delta that does not add records always passes, so that
+ * an origin above a lowered limit can still delist. */
+static int
+check_limit(const core *c, struct origin *o, const trust_anchor *a, const blf_delta *d,
+	    int reset)
+{
+	uint64_t limit, held = 0, after;
+	size_t i;
+
+	/* the scope is walked once per origin and trust store, not per delta */
+	if (o != NULL && o->maxrecs != 0)
+		limit = o->maxrecs;
+	else
+		limit = record_limit(c, a);
+	if (o != NULL)
+		o->maxrecs = limit;
+
+	if (o != NULL && !reset)
+		held = o->nrecs;
+	if (held + d->nops <= limit)
+		return 0; /* the common case: no lookups */
+	after = held;
+	for (i = 0; i < d->nops; i++) {
+		const blf_op *op = &d->ops[i];
+		int excl = op->type == BLF_OP_EXCLUDE || op->type == BLF_OP_UNEXCLUDE;
+		int present = held > 0 && origin_lookup(o, &op->prefix, excl) >= 0;
+
+		if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE)
+			after += !present;
+		else if (present)
+			after--;
+	}
+	return after > limit && after > held ? BLF_ELIMIT : 0;
+}
+
 /* Check, journal (without fsync) and apply one envelope. */
 static int
 apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *res)
@@ -155,6 +257,9 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 	blf_envelope_hash(&env, hash);
 
 	if (o == NULL || o->epoch == 0 || d.epoch > o->epoch) {
+		rc = BLF_EEPOCH; /* SPEC 5.3: no message may burn the epoch space */
+		if (d.epoch - (o != NULL ? o->epoch : 0) > CORE_MAX_EPOCH_STEP)
+			goto out;
 		if (d.seq != 1) {
 			rc = BLF_EGAP;
 			res->gap_epoch = d.epoch;
@@ -200,6 +305,11 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		rc = BLF_EPREV;
 		if (memcmp(d.prev, o->head, BLF_HASH_LEN) != 0)
 			goto out;
+	}
+
+	if ((rc = check_limit(c, o, a, &d, newepoch)) != 0) {
+		c->nlimited++;
+		goto out;
 	}
 
 	/* every check passed: journal, then apply */
@@ -303,12 +413,12 @@ core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops, uint
 	size_t oldlen = out->len;
 	int rc;
 
+	memset(&d, 0, sizeof(d));
 	if ((rc = trust_store_resolve(&c->trust, ks->keyid, now, &a, pk)) != 0)
 		return rc;
 	o = origin_find(c, a->origin);
 	if (o != NULL && o->frozen)
 		return BLF_EFROZEN;
-	memset(&d, 0, sizeof(d));
 	memcpy(d.origin, a->origin, BLF_KEYID_LEN);
 	if (o != NULL && o->epoch != 0) {
 		d.epoch = o->epoch;
@@ -320,8 +430,14 @@ core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops, uint
 	}
 	d.created = now;
 	d.nops = nops;
-	d.ops = (blf_op *)(uintptr_t)ops; /* read only: seal does not modify */
-	if ((rc = blf_delta_seal(&d, ks->sk, out)) != 0)
+	/* blf_delta holds mutable operations: seal a copy of the caller's */
+	if (nops > 0 && (d.ops = malloc(nops * sizeof(*d.ops))) == NULL)
+		return BLF_ENOMEM;
+	if (nops > 0)
+		memcpy(d.ops, ops, nops * sizeof(*d.ops));
+	rc = blf_delta_seal(&d, ks->sk, out);
+	free(d.ops);
+	if (rc != 0)
 		return rc;
 	if ((rc = core_apply(c, out->data + oldlen, out->len - oldlen, now, NULL)) != 0)
 		out->len = oldlen;
@@ -346,6 +462,78 @@ core_unfreeze(core *c, const uint8_t origin[BLF_KEYID_LEN])
 	return 0;
 }
 
+/* Delete every journal and base file of o ("<hex>.<epoch>.jnl" and
+ * "<hex>.<epoch>.base" in log/), then sync the directory. */
+static int
+unlink_journals(core *c, const struct origin *o)
+{
+	size_t hl = strlen(o->hex);
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+
+	if ((fd = dup(c->logfd)) < 0)
+		return BLF_EIO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return BLF_EIO;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name);
+
+		if (nl <= hl + 5 || strncmp(de->d_name, o->hex, hl) != 0 ||
+		    de->d_name[hl] != '.' ||
+		    (strcmp(de->d_name + nl - 4, ".jnl") != 0 &&
+		     strcmp(de->d_name + nl - 5, ".base") != 0))
+			continue;
+		if (fio_unlinkat(c->logfd, de->d_name) != 0 && errno != ENOENT) {
+			rc = BLF_EIO;
+			break;
+		}
+	}
+	closedir(d);
+	if (rc == 0 && !c->cfg.no_fsync && fio_fsync_dirfd(c->logfd) != 0)
+		rc = BLF_EIO;
+	return rc;
+}
+
+/*
+ * See core.h.  Order: the origin leaves memory, a checkpoint without it is
+ * written, then its journals are deleted.  A crash before the last step
+ * leaves journals that recovery replays: the reset is undone, never half
+ * done.
+ */
+int
+core_origin_reset(core *c, const uint8_t origin[BLF_KEYID_LEN])
+{
+	struct origin *o = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->norigins; i++)
+		if (memcmp(c->origins[i]->id, origin, BLF_KEYID_LEN) == 0) {
+			o = c->origins[i];
+			break;
+		}
+	if (o == NULL)
+		return BLF_ENOTFOUND;
+	if (c->failed)
+		return BLF_EIO;
+	if (o->frozen && (rc = evidence_freeze_mark(c, o, 0)) != 0)
+		return rc;
+	if ((rc = journal_sync(c, o)) != 0)
+		return rc;
+	origin_reset(c, o); /* releases its references */
+	memmove(c->origins + i, c->origins + i + 1, (c->norigins - i - 1) * sizeof(*c->origins));
+	c->norigins--;
+	c->vdirty = 1;
+	if ((rc = core_checkpoint(c)) == 0)
+		rc = unlink_journals(c, o);
+	origin_free(o);
+	return rc;
+}
+
 /* See core.h. */
 int
 core_is_frozen(const core *c, const uint8_t origin[BLF_KEYID_LEN])
@@ -355,17 +543,33 @@ core_is_frozen(const core *c, const uint8_t origin[BLF_KEYID_LEN])
 	return o != NULL && o->frozen;
 }
 
+/* The blobs of a catch-up answer and the buffers they point to, owned
+ * here through mutable pointers so that nothing casts const away. */
+struct blobset {
+	uint8_t **bufs;
+	blf_blob b[];
+};
+
+static struct blobset *
+blobset_of(blf_blob *blobs)
+{
+	return (struct blobset *)(void *)((char *)blobs - offsetof(struct blobset, b));
+}
+
 /* See core.h. */
 void
 core_blobs_free(blf_blob *blobs, size_t n)
 {
+	struct blobset *set;
 	size_t i;
 
 	if (blobs == NULL)
 		return;
+	set = blobset_of(blobs);
 	for (i = 0; i < n; i++)
-		free((void *)(uintptr_t)blobs[i].ptr);
-	free(blobs);
+		free(set->bufs[i]);
+	free(set->bufs);
+	free(set);
 }
 
 /* See core.h.  The response is also capped so that its deltas fit in one
@@ -377,8 +581,9 @@ core_get_deltas(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t epoch,
 {
 	const size_t budget = BLF_MAX_MSG_SIZE - (64u << 10);
 	struct origin *o = origin_find(c, origin);
+	struct blobset *set;
 	blf_blob *b = NULL;
-	size_t k, n = 0, total = 0, avail;
+	size_t k, n = 0, total = 0, avail, cap;
 	uint8_t *buf;
 	size_t len;
 	int rc = 0;
@@ -401,13 +606,20 @@ core_get_deltas(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t epoch,
 		max = BLF_MAX_CATCHUP_DELTAS;
 	k = (size_t)(after_seq + 1 - o->low_seq);
 	avail = o->njrecs - k;
-	if ((b = calloc(avail < max ? avail : max ? max : 1, sizeof(*b))) == NULL)
+	cap = avail < max ? avail : max ? max : 1;
+	if ((set = calloc(1, sizeof(*set) + cap * sizeof(set->b[0]))) == NULL)
 		return BLF_ENOMEM;
+	if ((set->bufs = calloc(cap, sizeof(*set->bufs))) == NULL) {
+		free(set);
+		return BLF_ENOMEM;
+	}
+	b = set->b;
 	while (n < max && k + n < o->njrecs) {
 		if (total + o->jrecs[k + n].len > budget && n > 0)
 			break;
 		if ((rc = journal_read(o, k + n, &buf, &len)) != 0)
 			goto out;
+		set->bufs[n] = buf;
 		b[n].ptr = buf;
 		b[n].len = len;
 		total += len;
@@ -482,6 +694,7 @@ core_set_trust(core *c, const trust_store *st, uint64_t now)
 		struct origin *o = c->origins[i];
 
 		o->anchor = trust_store_find_origin(&c->trust, o->id);
+		o->maxrecs = 0;
 		origin_set_verdicts(c, o);
 	}
 	c->vdirty = 1;
@@ -540,8 +753,9 @@ core_get_stats(const core *c, core_stats *s)
 		s->nexclusions += c->origins[i]->nrecs - c->origins[i]->nlist;
 	}
 	s->nrefs = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
-	s->nview = c->nvents;
+	s->nview = c->nview;
 	s->io = c->io;
+	s->nlimited = c->nlimited;
 }
 
 /* See core.h. */
@@ -569,6 +783,7 @@ core_open(const char *datadir, const core_config *cfg, const trust_store *st, ui
 		c->cfg.window = CORE_DEFAULT_WINDOW;
 	if (c->cfg.journal_max == 0)
 		c->cfg.journal_max = CORE_DEFAULT_JOURNAL_MAX;
+	feed_init(c);
 	if (st != NULL && (rc = trust_store_copy(st, &c->trust)) != 0)
 		goto out;
 	/* ours alone: owned by us, not writable by others, no symlink */
@@ -601,7 +816,7 @@ core_close(core *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->norigins; i++)
-		origin_free(c, c->origins[i]);
+		origin_free(c->origins[i]);
 	free(c->origins);
 	intern_free_all(c);
 	trust_store_free(&c->trust);
@@ -614,6 +829,7 @@ core_close(core *c)
 		close(c->logfd);
 	if (c->dfd >= 0)
 		close(c->dfd);
+	feed_free(c);
 	free(c->dir);
 	free(c);
 }

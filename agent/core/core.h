@@ -11,7 +11,16 @@
  * No networking, no threads, no clock: every call that needs the time takes
  * `now` (unix seconds).  A core is used by one thread at a time.
  *
- * Functions return 0 or a positive BLF_E* code (protocol/blf.h).
+ * Functions return 0 or a positive BLF_E* code (protocol/blf.h), except
+ * core_iter_next (1 entry, 0 end, -1 error) and the few that return a
+ * value, as their comments say.
+ *
+ * The merged view (SPEC 8) is built lazily and cached until the state, the
+ * trust store or the clock moves past the next expiry; every build has a
+ * generation, and with core_config.change_feed the core keeps what an
+ * exporter needs to ask only for the differences since the generation it
+ * last wrote (core_changes_since).  core_next_change tells the daemon when
+ * the view may change with no input at all.
  *
  * Data directory layout.  The directory and its sub-directories must be
  * owned by the agent's user and not writable by group or others (core_open
@@ -60,12 +69,38 @@
 
 typedef struct core core;
 
+/* Records (listings and exclusions) one origin may hold when neither the
+ * configuration nor its anchor's scope says otherwise: see
+ * core_config.max_records. */
+#define CORE_RECORD_SLACK 4096u
+#define CORE_MAX_RECORDS ((1u << 26) - 2) /* the index's hard limit per origin */
+/* A new epoch may be at most this far above the one held (SPEC 5.3). */
+#define CORE_MAX_EPOCH_STEP 16u
+/* Change-log records kept for core_changes_since (32 bytes each). */
+#define CORE_DEFAULT_FEED_LOG (1u << 20)
+/* Items core_why_query returns at most (core_why_page pages further). */
+#define CORE_WHY_MAX_ITEMS 1000u
+
 /* Configuration; zero fields take their defaults. */
 typedef struct core_config {
 	uint32_t threshold;    /* merge threshold (default 100) */
 	uint64_t window;       /* journal window kept by compaction, seconds (24 h) */
 	int no_fsync;          /* tests only: skip fsync (never in production) */
 	uint64_t journal_max;  /* journal bytes per origin (CORE_DEFAULT_JOURNAL_MAX) */
+	/* Records one origin may hold.  0: a default from its anchor's scope:
+	 * every prefix its anchor lets it list or exclude, plus
+	 * CORE_RECORD_SLACK for what policy filters, at most CORE_MAX_RECORDS.
+	 * A delta that would take an origin past its limit is refused with
+	 * BLF_ELIMIT (core_stats.nlimited counts them).  Records that policy
+	 * filters (out of scope, too wide) are stored and count: the state
+	 * stays what the deltas say, a trust change needs no journal replay,
+	 * and why explains them; the limit bounds what they can cost. */
+	uint64_t max_records;
+	/* Keep the fingerprints that core_changes_since needs (24 bytes per
+	 * exported entry, and 32-byte change-log records).  Without it the
+	 * generation still moves, but no differences can be asked for. */
+	int change_feed;
+	size_t feed_log_max;   /* change-log records kept (CORE_DEFAULT_FEED_LOG) */
 } core_config;
 
 /* What core_apply found out, filled on success and on log-level errors. */
@@ -127,6 +162,10 @@ const trust_store *core_trust(const core *c);
  *   BLF_EWRONGTYPE (not a delta), BLF_EUNKKEY (unknown signer, or signer not
  *   a key of the delta's origin), BLF_EREVOKED, BLF_EEXPIREDKEY,
  *   BLF_EFROZEN, BLF_ECLOCK, BLF_ERANGE (times beyond 2106),
+ *   BLF_EEPOCH (a new epoch more than CORE_MAX_EPOCH_STEP above the one
+ *   held, or than that for an origin with no log yet: SPEC 5.3),
+ *   BLF_ELIMIT (the origin would hold more records than its limit,
+ *   core_config.max_records; counted in core_stats.nlimited),
  *   BLF_EGAP (res->gap_* say what is missing), BLF_EDUPLICATE, BLF_ESTALE
  *   (older epoch, or compacted seq), BLF_EEQUIVOCATION (origin frozen,
  *   res->evidence is the received message's hash: core_evidence_path;
@@ -170,6 +209,16 @@ int core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops,
  * unfreeze survives a restart.  BLF_ENOTFOUND if the origin is unknown or
  * not frozen; BLF_EIO (still frozen). */
 int core_unfreeze(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+
+/*
+ * Administrator's reset of one origin on this agent (SPEC 5.3): forget its
+ * log, state and freeze, delete its journals, and write the checkpoint, so
+ * that its next delta is taken as the first one ever seen (any epoch up to
+ * CORE_MAX_EPOCH_STEP).  For an origin locked out by a bogus epoch or a
+ * stolen key; peers are not affected.  BLF_ENOTFOUND if the core holds
+ * nothing for origin; BLF_EIO (then close and reopen).  Durable on return.
+ */
+int core_origin_reset(core *c, const uint8_t origin[BLF_KEYID_LEN]);
 
 /* Non-zero if the origin is frozen. */
 int core_is_frozen(const core *c, const uint8_t origin[BLF_KEYID_LEN]);
@@ -294,6 +343,7 @@ typedef struct core_stats {
 	size_t nrefs;       /* distinct interned references */
 	size_t nview;       /* entries of the last built view */
 	core_stats_io io;   /* storage events */
+	size_t nlimited;    /* deltas refused with BLF_ELIMIT since open */
 } core_stats;
 void core_get_stats(const core *c, core_stats *s);
 
@@ -314,14 +364,21 @@ typedef struct core_prov {
 	uint64_t first;                /* first listed / excluded */
 	uint64_t changed;              /* last changed */
 	uint64_t expires;              /* listings only; 0 for exclusions */
+	/* listings: until when this origin counts for the entry -- the latest
+	 * expiry among its listings containing the entry, capped by its
+	 * anchor's expiry (SPEC 8.3); 0 for exclusions */
+	uint64_t until;
 	const char *ref;
 	size_t ref_len;
 } core_prov;
 
 /*
- * One exported entry.  For LISTED, expires is the earliest time at which the
- * summed weight of the contributing listings drops below the threshold
- * (contributions leave in expiry order).  EXCLUDED entries carry expires 0
+ * One exported entry (SPEC 8.3).  For LISTED, weight is the sum of the
+ * weights of the origins with an accepted listing containing the prefix,
+ * each once; prov has one item per such origin, in origin id order, with
+ * its most specific listing containing the prefix; expires is the earliest
+ * time at which the summed weight drops below the threshold, each origin
+ * leaving at its prov[].until.  EXCLUDED entries carry expires 0
  * (exclusions do not expire) and weight 0.
  */
 typedef struct core_entry {
@@ -333,21 +390,88 @@ typedef struct core_entry {
 	const core_prov *prov;         /* nprov contributions, internal buffer */
 } core_entry;
 
+struct core_walk;
+
 /* Iterator over the merged view at time now, sorted by blf_prefix_cmp with
- * no duplicate prefixes.  The core must not change while iterating. */
+ * no duplicate prefixes.  Fields are internal but for err. */
 typedef struct core_iter {
 	core *c;
-	size_t pos;
-	core_prov *prov;
-	size_t provcap;
+	int err;                       /* BLF_E* after core_iter_next gave -1 */
+	uint64_t build;
+	struct core_walk *w;
 } core_iter;
 
-/* Build the view for now (cached until the state, trust or now changes). */
+/* Build the view for now (cached until the state, trust or now changes)
+ * and allocate everything the walk needs.  0, or BLF_ENOMEM (nothing to
+ * end then; core_iter_end is harmless). */
 int core_iter_begin(core *c, uint64_t now, core_iter *it);
-/* 1 and *e filled, or 0 at the end (also if the provenance buffer cannot
- * be allocated: compare it->pos with core_get_stats' nview to tell). */
+/*
+ * 1 and *e filled; 0 at the end; -1 on error, it->err telling which, and
+ * -1 again on every later call: BLF_ESTALE if the core changed or rebuilt
+ * its view since core_iter_begin (apply, trust change, a why or iterator
+ * for another time), BLF_EINVAL for an iterator that did not begin.  Loop
+ * with `while ((rc = core_iter_next(&it, &e)) > 0)` and check rc after:
+ * an exporter must never take an error for the end of the feed.  Filling
+ * an entry never allocates (begin sized the scratch).  *e points into the
+ * iterator until the next call.
+ */
 int core_iter_next(core_iter *it, core_entry *e);
 void core_iter_end(core_iter *it);
+
+/* ---- generations, change feed, timer -------------------------------------- */
+
+/*
+ * The generation of the view at now (building it if needed): a number that
+ * changes whenever the merged view changes.  With core_config.change_feed
+ * it moves only when an exported entry was added, removed or changed (its
+ * weight, expiry or provenance); without, on every rebuild after a change
+ * of state or trust or an expiry, which may leave the view the same.
+ * Generations are not comparable across core_open (a reopened core starts
+ * at a new random base): after opening, export everything once.  With the
+ * feed, every build also fingerprints the view (a walk as long as a full
+ * iteration; see BENCHMARKS.md for what a build with and without costs).
+ * *gen is set; returns 0 or BLF_ENOMEM.
+ */
+int core_view_generation(core *c, uint64_t now, uint64_t *gen);
+
+enum core_change {
+	CORE_CHANGE_ADDED = 1,   /* e: the new entry */
+	CORE_CHANGE_REMOVED = 2, /* e NULL: prefix left the view */
+	CORE_CHANGE_CHANGED = 3  /* e: the entry now (kind may have changed) */
+};
+
+/* Called for each change, in prefix order; a non-zero return stops the
+ * walk and is returned by core_changes_since.  e and its strings are valid
+ * during the call only; the callback must not call into the core. */
+typedef int (*core_change_fn)(void *arg, int change, const blf_prefix *prefix,
+			      const core_entry *e);
+
+/*
+ * The differences between the view of generation gen and the view at now
+ * (built if needed; *cur receives its generation): one call of fn per
+ * prefix whose entry was added, removed or changed, in prefix order.  An
+ * entry that changed and changed back may be reported as changed.  The
+ * core keeps a bounded change log (core_config.feed_log_max): BLF_ESTALE
+ * when gen is older than the log reaches, or not a generation of this open
+ * core -- export everything and continue from *cur.  BLF_EINVAL without
+ * core_config.change_feed.  Cost: O(changes x log(changes)) plus, per
+ * change, O(prefix length x log(view)) lookups; nothing else is walked.
+ */
+int core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void *arg,
+		       uint64_t *cur);
+
+/*
+ * The next time after now at which the view may change with no new delta
+ * and no trust change: the earliest expiry of an accepted listing or of an
+ * anchor with accepted records (it may turn out to change nothing, e.g. a
+ * listing below the threshold).  UINT64_MAX if nothing expires.  For the
+ * daemon's timer.  Returns 0 or BLF_ENOMEM.
+ */
+int core_next_change(core *c, uint64_t now, uint64_t *when);
+
+/* Testing only: make the n-th allocation of the merge engine from now on
+ * fail (view, iterator, why and change feed); 0 turns this off. */
+void core_test_fail_alloc(core *c, unsigned n);
 
 /* ---- why ---------------------------------------------------------------- */
 
@@ -385,9 +509,12 @@ typedef struct core_why_item {
 typedef struct core_why {
 	blf_prefix query;
 	int verdict;                   /* enum core_verdict */
-	blf_prefix via;                /* the view entry that decided */
-	uint32_t weight;               /* summed weight of `via` (listed) */
+	blf_prefix via;                /* the view entry (or exclusion) that decided */
+	uint32_t weight;               /* weight of `via` (listed, SPEC 8.3) */
 	uint32_t threshold;
+	size_t total;                  /* records covering q, in all */
+	size_t first;                  /* index of items[0] among them */
+	int truncated;                 /* more follow items: first + nitems < total */
 	size_t nitems;
 	core_why_item *items;          /* owned; core_why_free */
 } core_why;
@@ -396,9 +523,23 @@ typedef struct core_why {
  * Every listing and exclusion of every origin that covers q (prefixes that
  * contain q and, when q is wider than a host, those inside it), what policy
  * does with each, and the final verdict (longest match in the merged view;
- * if no entry matches but a listing that reached the threshold was removed
- * by an exclusion, the verdict is CORE_EXCLUDED).  Free with core_why_free.
+ * if no entry matches but a candidate of SPEC 8.3 that reached the
+ * threshold was removed by an exclusion, the verdict is CORE_EXCLUDED, via
+ * the widest such exclusion).  For a listed verdict, the decisive items
+ * are each contributing origin's most specific listing containing `via`.
+ *
+ * The records come in a fixed order while the core does not change
+ * (origins by id; per origin the listing then exclusion prefixes that
+ * contain q, shortest first, then those inside q in storage order);
+ * core_why_page returns at most max of them starting at index first, and
+ * always counts them all (total), so memory is bounded by max whatever q
+ * covers.  Verdict and weight do not depend on the page.  Cost: lookups of
+ * q's prefix lengths per origin, plus one scan of every record when q is a
+ * network.  core_why_query is core_why_page(c, q, now, 0,
+ * CORE_WHY_MAX_ITEMS, out).  Free with core_why_free.
  */
+int core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t max,
+		  core_why *out);
 int core_why_query(core *c, const blf_prefix *q, uint64_t now, core_why *out);
 void core_why_free(core_why *w);
 

@@ -12,7 +12,11 @@
  *  - references are interned once per distinct string with a refcount,
  *    in one arena of bytes (12-byte entries, no allocation per string);
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
- *    plus an array of entries, built lazily when asked for.
+ *    plus an array of entries (exported entries, and listing groups below
+ *    the threshold kept "hidden" for the provenance of entries inside
+ *    them), built lazily when asked for (merge.c); with the change feed,
+ *    24-byte fingerprints of the exported entries and a change log
+ *    (feed.c).
  * Times are stored as u32 unix seconds (valid until 2106); larger values
  * are refused with BLF_ERANGE at apply time.
  */
@@ -53,6 +57,7 @@ struct origin {
 	char hex[BLF_KEYID_HEX_LEN + 1];
 	const trust_anchor *anchor; /* in c->trust, NULL if absent */
 	int frozen;
+	uint64_t maxrecs;           /* record limit, 0 until computed (trust change) */
 	uint32_t epoch;             /* 0: no delta yet */
 	uint64_t seq;               /* last applied seq */
 	uint8_t head[BLF_HASH_LEN]; /* hash of delta seq */
@@ -88,9 +93,29 @@ struct istr {
 
 struct vent {
 	uint32_t start;   /* first pair in c->vpairs */
-	uint32_t n;       /* pairs; kind in the top bit */
+	uint32_t n;       /* pairs; VENT_* flags in the top bits */
 };
-#define VENT_EXCL 0x80000000u
+#define VENT_EXCL 0x80000000u   /* an exported exclusion */
+#define VENT_HIDDEN 0x40000000u /* a listing group below the threshold, kept
+				 * because it contributes to an entry inside it */
+#define VENT_N 0x3fffffffu
+/* Deepest chain of nested listing groups: one per prefix length. */
+#define VIEW_DEPTH 129
+
+/* Change-feed fingerprint of one exported entry (kept only with
+ * core_config.change_feed). */
+struct vfp {
+	blf_prefix p;
+	uint8_t kind;     /* enum core_entry_kind */
+	uint32_t h;       /* hash of weight, expiry and provenance */
+};
+
+/* One change-log record: p changed in the build that made generation gen. */
+struct vlog {
+	uint64_t gen;
+	blf_prefix p;
+	uint8_t existed;  /* p was in the view before that build */
+};
 
 struct vpair {
 	uint32_t o;       /* origin index */
@@ -123,16 +148,34 @@ struct core {
 	int vdirty;
 	uint64_t vnow;              /* built for now in [vnow, vuntil) */
 	uint64_t vuntil;
+	uint64_t vbuild;            /* counts builds: iterators detect a rebuild */
 	struct vpair *vpairs;
 	size_t nvpairs, capvpairs;
-	struct vent *vents;
+	struct vent *vents;         /* exported entries and hidden groups */
 	size_t nvents, capvents;
+	size_t nview;               /* exported entries among vents */
+	uint64_t vlens[2][3];       /* lengths of listing groups, per family */
+
+	/* generations and the change feed (feed.c) */
+	uint64_t vgen;              /* generation of the built view */
+	uint64_t feed_oldest;       /* oldest generation the log can diff from */
+	struct vfp *fps;            /* fingerprints of the built view */
+	size_t nfps;
+	int fps_lost;               /* the last build could not keep them */
+	struct vlog *log;           /* changes, in generation order */
+	size_t nlog, caplog;
+
+	size_t nlimited;            /* deltas refused by the record limit */
+	unsigned fail_alloc;        /* testing: fail the n-th merge allocation */
 };
+
+/* Per-walk scratch for materialising entries (merge.c). */
+struct core_walk;
 
 /* ---- state.c ------------------------------------------------------------ */
 struct origin *origin_find(const core *c, const uint8_t id[BLF_KEYID_LEN]);
 int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
-void origin_free(core *c, struct origin *o);
+void origin_free(struct origin *o);
 void origin_reset(core *c, struct origin *o);
 int origin_reserve(struct origin *o, size_t extra);
 int origin_fit_free6(struct origin *o);
@@ -204,6 +247,21 @@ int compact_origin(core *c, struct origin *o, uint64_t now);
 /* ---- checkpoint.c ------------------------------------------------------- */
 int checkpoint_write(core *c);
 int checkpoint_load(core *c);
+
+/* ---- merge.c ------------------------------------------------------------ */
+int view_build(core *c, uint64_t now);
+long view_find(const core *c, const blf_prefix *p);
+struct core_walk *walk_new(core *c);
+void walk_free(struct core_walk *w);
+int walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
+int walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
+void *merge_alloc(core *c, void *p, size_t n);
+
+/* ---- feed.c ------------------------------------------------------------- */
+void feed_init(core *c);
+void feed_update(core *c);
+void feed_free(core *c);
+
 
 /* A 64-bit finaliser (MurmurHash3's fmix64): hash-table slots and the
  * checkpoint's fast checksum.  Not a cryptographic hash. */

@@ -8,25 +8,56 @@
  * and the listing's expiry is after now.  Exclusions count likewise (the
  * exclude permission and the authority list decide).
  *
- * For each distinct listed prefix P the weights of the origins that list
- * exactly P are summed; P is a candidate when the sum reaches the threshold.
- * A counted exclusion E removes every candidate inside E (E itself
- * included).  An exclusion that is not inside another exclusion and lies
- * strictly inside a remaining candidate is exported as an explicit
+ * SPEC 8.3: a prefix P that some origin lists exactly (an accepted listing)
+ * is a candidate; its weight is the sum of the weights of the origins with
+ * at least one accepted listing containing P (P itself or a wider prefix),
+ * each origin counted once, and it is listed when that weight reaches the
+ * threshold.  A counted exclusion E removes every candidate inside E (E
+ * itself included).  An exclusion that is not inside another exclusion and
+ * lies strictly inside a remaining listed prefix is exported as an explicit
  * exclusion entry, so that longest-match consumers (rbldnsd "!" lines)
  * answer "not listed" there; nested exclusions would be redundant and are
  * not exported.  Output is sorted by blf_prefix_cmp without duplicates.
  *
+ * Building is linear in the accepted records (after one sort): the sorted
+ * listing groups are swept once with a stack of the groups that enclose the
+ * current one (at most one per prefix length) and a per-origin count of how
+ * many stacked groups it has a listing in, so the weight of each candidate
+ * comes from a running sum rather than from pairwise comparisons.
+ *
  * Storage: the view is an array of (origin, record) pairs grouped into
- * entries; prefixes and provenance are read from the records on demand.
- * Building sorts compact keys (16 bytes per IPv4 listing), which are freed
- * before returning.
+ * entries (c->vents); a listing group below the threshold is kept, marked
+ * hidden, when it encloses an exported entry, because its origins are part
+ * of that entry's provenance.  Prefixes and provenance are read from the
+ * records on demand: a walk (the iterator, the change feed, why) rebuilds an
+ * entry's provenance from its chain of enclosing groups, each origin once
+ * with its most specific listing, in origin order.  An origin contributes
+ * until the latest expiry of its listings in the chain, capped by its
+ * anchor's expiry; the entry's expiry is found by weighted selection
+ * (expected linear in the contributing origins).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_int.h"
+
+/* Allocation for the merge engine: realloc, except that the n-th call after
+ * core_test_fail_alloc(c, n) fails (testing the out-of-memory paths). */
+void *
+merge_alloc(core *c, void *p, size_t n)
+{
+	if (c->fail_alloc > 0 && --c->fail_alloc == 0)
+		return NULL;
+	return realloc(p, n ? n : 1);
+}
+
+/* See core.h. */
+void
+core_test_fail_alloc(core *c, unsigned n)
+{
+	c->fail_alloc = n;
+}
 
 struct key4 {
 	uint64_t k; /* addr << 32 | len << 24 | origin index */
@@ -78,6 +109,58 @@ cmp6(const void *a, const void *b)
 	return x->lo2 < y->lo2 ? -1 : x->lo2 > y->lo2;
 }
 
+/*
+ * Sort the IPv4 keys: an LSD radix sort on 16-bit digits (4 passes at most,
+ * a pass skipped when its digit is the same in every key), linear in the
+ * keys, where qsort would add a log factor and a comparison call per step.
+ * Small arrays, and a failed allocation for the scratch, use qsort.
+ */
+static void
+sort4(core *c, struct keys *ks)
+{
+	const size_t nb = 65536;
+	size_t n = ks->n4, i, d, *cnt = NULL;
+	struct key4 *src = ks->k4, *dst = NULL, *tmp, *t;
+
+	if (n < 4096 || (dst = merge_alloc(c, NULL, n * sizeof(*dst))) == NULL ||
+	    (cnt = merge_alloc(c, NULL, 4 * nb * sizeof(*cnt))) == NULL) {
+		free(dst);
+		if (n > 1)
+			qsort(ks->k4, n, sizeof(*ks->k4), cmp4);
+		return;
+	}
+	tmp = dst;
+	memset(cnt, 0, 4 * nb * sizeof(*cnt));
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 4; d++)
+			cnt[d * nb + ((src[i].k >> (16 * d)) & 0xffff)]++;
+	for (d = 0; d < 4; d++) {
+		size_t *h = cnt + d * nb, sum = 0, b, v;
+
+		if (h[(src[0].k >> (16 * d)) & 0xffff] == n)
+			continue; /* one value: nothing to order by */
+		for (b = 0; b < nb; b++) {
+			v = h[b];
+			h[b] = sum;
+			sum += v;
+		}
+		for (i = 0; i < n; i++)
+			dst[h[(src[i].k >> (16 * d)) & 0xffff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	/* src holds the sorted keys: keep that array, free the other */
+	if (src == tmp) {
+		free(ks->k4);
+		ks->k4 = tmp;
+		ks->cap4 = n;
+	} else {
+		free(tmp);
+	}
+	free(cnt);
+}
+
 /* Status of origin o at now, before looking at single records. */
 static int
 origin_status(const struct origin *o, uint64_t now, int *verdict)
@@ -113,7 +196,7 @@ rec_status(const struct rec *r, uint64_t now, int *verdict)
 }
 
 static int
-keys_add(struct keys *ks, const struct origin *o, uint32_t oi, uint32_t ri)
+keys_add(core *c, struct keys *ks, const struct origin *o, uint32_t oi, uint32_t ri)
 {
 	const struct rec *r = &o->recs[ri];
 	size_t cap;
@@ -123,7 +206,7 @@ keys_add(struct keys *ks, const struct origin *o, uint32_t oi, uint32_t ri)
 
 		if (ks->n6 == ks->cap6) {
 			cap = ks->cap6 ? ks->cap6 * 2 : 1024;
-			if ((n = realloc(ks->k6, cap * sizeof(*n))) == NULL)
+			if ((n = merge_alloc(c, ks->k6, cap * sizeof(*n))) == NULL)
 				return BLF_ENOMEM;
 			ks->k6 = n;
 			ks->cap6 = cap;
@@ -138,7 +221,7 @@ keys_add(struct keys *ks, const struct origin *o, uint32_t oi, uint32_t ri)
 
 		if (ks->n4 == ks->cap4) {
 			cap = ks->cap4 ? ks->cap4 + ks->cap4 / 2 : 1024;
-			if ((n = realloc(ks->k4, cap * sizeof(*n))) == NULL)
+			if ((n = merge_alloc(c, ks->k4, cap * sizeof(*n))) == NULL)
 				return BLF_ENOMEM;
 			ks->k4 = n;
 			ks->cap4 = cap;
@@ -149,6 +232,14 @@ keys_add(struct keys *ks, const struct origin *o, uint32_t oi, uint32_t ri)
 		n->pad = 0;
 	}
 	return 0;
+}
+
+static void
+keys_free(struct keys *ks)
+{
+	free(ks->k4);
+	free(ks->k6);
+	memset(ks, 0, sizeof(*ks));
 }
 
 /* Pairs and groups of one kind, in prefix order. */
@@ -175,20 +266,17 @@ pair_prefix(const core *c, const struct vpair *p, blf_prefix *out)
 	origin_rec_prefix(o, &o->recs[p->r], out);
 }
 
-/* Turn sorted keys into pairs and groups of equal prefixes; listings need
- * summed weight >= threshold. */
+/* Turn sorted keys into pairs and groups of equal prefixes. */
 static int
-keys_group(core *c, struct keys *ks, int excl, struct plist *out)
+keys_group(core *c, const struct keys *ks, struct plist *out)
 {
-	size_t n = ks->n4 + ks->n6, i, gstart;
-	uint64_t w = 0;
-	blf_prefix cur, p;
+	size_t n = ks->n4 + ks->n6, i;
 
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
 		return 0;
-	if ((out->p = malloc(n * sizeof(*out->p))) == NULL ||
-	    (out->g = malloc(n * sizeof(*out->g))) == NULL) {
+	if ((out->p = merge_alloc(c, NULL, n * sizeof(*out->p))) == NULL ||
+	    (out->g = merge_alloc(c, NULL, n * sizeof(*out->g))) == NULL) {
 		plist_free(out);
 		return BLF_ENOMEM;
 	}
@@ -201,31 +289,25 @@ keys_group(core *c, struct keys *ks, int excl, struct plist *out)
 		out->p[ks->n4 + i].r = ks->k6[i].r;
 	}
 	out->np = n;
-	/* group in place: kept groups' pairs are compacted to the front */
-	gstart = 0;
-	{
-		size_t wpos = 0, j;
+	/* group by the sort keys, not the records: no record is touched */
+	for (i = 0; i < n; i++) {
+		int same;
 
-		for (i = 0; i <= n; i++) {
-			if (i < n)
-				pair_prefix(c, &out->p[i], &p);
-			if (i > gstart && (i == n || memcmp(&p, &cur, sizeof(p)) != 0)) {
-				if (excl || w >= c->cfg.threshold) {
-					out->g[out->ng].start = (uint32_t)wpos;
-					out->g[out->ng].n = (uint32_t)(i - gstart);
-					for (j = gstart; j < i; j++)
-						out->p[wpos++] = out->p[j];
-					out->ng++;
-				}
-				gstart = i;
-				w = 0;
-			}
-			if (i < n) {
-				cur = p;
-				w += c->origins[out->p[i].o]->anchor->weight;
-			}
+		if (i < ks->n4)
+			same = i > 0 && ks->k4[i].k >> 24 == ks->k4[i - 1].k >> 24;
+		else if (i == ks->n4)
+			same = 0;
+		else {
+			const struct key6 *x = &ks->k6[i - ks->n4], *y = x - 1;
+
+			same = x->hi == y->hi && x->lo == y->lo && x->lo2 >> 24 == y->lo2 >> 24;
 		}
-		out->np = wpos;
+		if (!same) {
+			out->g[out->ng].start = (uint32_t)i;
+			out->g[out->ng].n = 0;
+			out->ng++;
+		}
+		out->g[out->ng - 1].n++;
 	}
 	return 0;
 }
@@ -282,10 +364,16 @@ prefix_mask(const blf_prefix *in, uint8_t len, blf_prefix *out)
 	}
 }
 
-/* Lengths present among groups, per family (bit i of lens[af==6][i/64]). */
+/* Lengths present among groups, per family (bit i of b[af==6][i/64]). */
 struct lens {
 	uint64_t b[2][3];
 };
+
+static void
+lens_add(uint64_t b[2][3], const blf_prefix *p)
+{
+	b[p->af == BLF_AF_INET6][p->len / 64] |= 1ULL << (p->len % 64);
+}
 
 static void
 lens_of(const core *c, const struct plist *l, const uint8_t *removed, struct lens *ls)
@@ -298,14 +386,14 @@ lens_of(const core *c, const struct plist *l, const uint8_t *removed, struct len
 		if (removed != NULL && removed[i])
 			continue;
 		group_prefix(c, l, i, &p);
-		ls->b[p.af == BLF_AF_INET6][p.len / 64] |= 1ULL << (p.len % 64);
+		lens_add(ls->b, &p);
 	}
 }
 
 static int
-lens_has(const struct lens *ls, const blf_prefix *p, unsigned len)
+lens_has(const uint64_t b[2][3], const blf_prefix *p, unsigned len)
 {
-	return (ls->b[p->af == BLF_AF_INET6][len / 64] >> (len % 64)) & 1;
+	return (b[p->af == BLF_AF_INET6][len / 64] >> (len % 64)) & 1;
 }
 
 /* Group index of a group (not removed) containing p with length in
@@ -319,7 +407,7 @@ find_container(const core *c, const struct plist *l, const struct lens *ls,
 	long gi;
 
 	for (len = minlen; len <= maxlen; len++) {
-		if (!lens_has(ls, p, len))
+		if (!lens_has(ls->b, p, len))
 			continue;
 		prefix_mask(p, (uint8_t)len, &m);
 		if ((gi = group_find(c, l, &m)) >= 0 && (removed == NULL || !removed[gi]))
@@ -328,22 +416,89 @@ find_container(const core *c, const struct plist *l, const struct lens *ls,
 	return -1;
 }
 
+/* A group on the sweep's stack. */
+struct frame {
+	uint32_t g;
+	blf_prefix p;
+};
+
+/*
+ * The sweep of SPEC 8.3 over the listing groups of L (sorted, so that a
+ * group comes after every group that contains it): keep[g] = 2 for a
+ * listed candidate, 1 for a group below the threshold that encloses a
+ * listed one, 0 otherwise.  Groups with lrem[g] set (inside a counted
+ * exclusion) take no part: whatever lies inside them is excluded too.
+ * Each group is pushed and popped once: linear in the pairs.
+ */
 static int
+sweep(core *c, const struct plist *L, const uint8_t *lrem, uint8_t *keep)
+{
+	struct frame stk[VIEW_DEPTH + 1];
+	uint32_t *cnt, *wt;
+	size_t depth = 0, gi, j, d;
+	uint64_t w = 0;
+
+	/* per origin: listings on the stack, and its weight */
+	if ((cnt = merge_alloc(c, NULL, (c->norigins + 1) * 2 * sizeof(*cnt))) == NULL)
+		return BLF_ENOMEM;
+	memset(cnt, 0, (c->norigins + 1) * sizeof(*cnt));
+	wt = cnt + c->norigins + 1;
+	for (j = 0; j < c->norigins; j++)
+		wt[j] = c->origins[j]->anchor != NULL ? c->origins[j]->anchor->weight : 0;
+	for (gi = 0; gi < L->ng; gi++) {
+		const struct vent *g = &L->g[gi];
+		blf_prefix p;
+
+		if (lrem[gi])
+			continue;
+		group_prefix(c, L, gi, &p);
+		while (depth > 0 && !blf_prefix_contains(&stk[depth - 1].p, &p)) {
+			const struct vent *t = &L->g[stk[--depth].g];
+
+			for (j = 0; j < t->n; j++) {
+				const struct vpair *vp = &L->p[t->start + j];
+
+				if (--cnt[vp->o] == 0)
+					w -= wt[vp->o];
+			}
+		}
+		for (j = 0; j < g->n; j++) {
+			const struct vpair *vp = &L->p[g->start + j];
+
+			if (cnt[vp->o]++ == 0)
+				w += wt[vp->o];
+		}
+		stk[depth].g = (uint32_t)gi;
+		stk[depth].p = p;
+		depth++;
+		if (w >= c->cfg.threshold) {
+			keep[gi] = 2;
+			/* enclosing groups give provenance: keep them (a kept
+			 * group's own enclosing groups are kept already) */
+			for (d = depth - 1; d-- > 0 && keep[stk[d].g] == 0;)
+				keep[stk[d].g] = 1;
+		}
+	}
+	free(cnt);
+	return 0;
+}
+
+/* See core_int.h: build (or keep) the view for now. */
+int
 view_build(core *c, uint64_t now)
 {
 	struct keys lk, xk;
 	struct plist L, X;
 	struct lens xl, ll;
-	uint8_t *lrem = NULL, *xemit = NULL;
+	uint8_t *lrem = NULL, *keep = NULL, *xemit = NULL;
 	size_t i, j, np, ng, a, b;
 	blf_prefix p, q;
 	int rc = BLF_ENOMEM, v;
-
 	uint64_t until = UINT64_MAX;
 
 	/* the cached view holds from vnow until the next expiry (listing or
 	 * anchor) after it, unless the state or trust changed */
-	if (!c->vdirty && c->vents != NULL && now >= c->vnow && now < c->vuntil)
+	if (!c->vdirty && now >= c->vnow && now < c->vuntil)
 		return 0;
 	memset(&lk, 0, sizeof(lk));
 	memset(&xk, 0, sizeof(xk));
@@ -362,61 +517,59 @@ view_build(core *c, uint64_t now)
 				continue;
 			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
 				until = o->recs[r].expires;
-			if (keys_add((o->recs[r].flags & REC_EXCL) ? &xk : &lk, o, (uint32_t)i,
-				     r) != 0)
+			if (keys_add(c, (o->recs[r].flags & REC_EXCL) ? &xk : &lk, o,
+				     (uint32_t)i, r) != 0)
 				goto out;
 		}
 	}
-	if (lk.n4 > 1)
-		qsort(lk.k4, lk.n4, sizeof(*lk.k4), cmp4);
+	sort4(c, &lk);
 	if (lk.n6 > 1)
 		qsort(lk.k6, lk.n6, sizeof(*lk.k6), cmp6);
-	if (xk.n4 > 1)
-		qsort(xk.k4, xk.n4, sizeof(*xk.k4), cmp4);
+	sort4(c, &xk);
 	if (xk.n6 > 1)
 		qsort(xk.k6, xk.n6, sizeof(*xk.k6), cmp6);
-	if (keys_group(c, &lk, 0, &L) != 0 || keys_group(c, &xk, 1, &X) != 0)
+	if (keys_group(c, &lk, &L) != 0 || keys_group(c, &xk, &X) != 0)
 		goto out;
-	free(lk.k4);
-	free(lk.k6);
-	free(xk.k4);
-	free(xk.k6);
-	memset(&lk, 0, sizeof(lk));
-	memset(&xk, 0, sizeof(xk));
+	keys_free(&lk);
+	keys_free(&xk);
 
-	if (X.ng == 0) {
-		/* common case: the candidates are the view */
-		free(c->vpairs);
-		free(c->vents);
-		c->vpairs = L.p;
-		c->vents = L.g;
-		c->nvpairs = L.np;
-		c->nvents = L.ng;
-		memset(&L, 0, sizeof(L));
-		goto done;
-	}
-	if ((lrem = calloc(L.ng + 1, 1)) == NULL || (xemit = calloc(X.ng + 1, 1)) == NULL)
+	if ((lrem = merge_alloc(c, NULL, L.ng + 1)) == NULL ||
+	    (keep = merge_alloc(c, NULL, L.ng + 1)) == NULL ||
+	    (xemit = merge_alloc(c, NULL, X.ng + 1)) == NULL)
 		goto out;
-	lens_of(c, &X, NULL, &xl);
-	for (i = 0; i < L.ng; i++) {
-		group_prefix(c, &L, i, &p);
-		if (find_container(c, &X, &xl, NULL, &p, 0, p.len) >= 0)
-			lrem[i] = 1;
+	memset(lrem, 0, L.ng + 1);
+	memset(keep, 0, L.ng + 1);
+	memset(xemit, 0, X.ng + 1);
+	if (X.ng > 0) {
+		lens_of(c, &X, NULL, &xl);
+		for (i = 0; i < L.ng; i++) {
+			group_prefix(c, &L, i, &p);
+			if (find_container(c, &X, &xl, NULL, &p, 0, p.len) >= 0)
+				lrem[i] = 1;
+		}
 	}
-	lens_of(c, &L, lrem, &ll);
-	for (i = 0; i < X.ng; i++) {
-		group_prefix(c, &X, i, &p);
-		if (p.len == 0)
-			continue;
-		if (find_container(c, &X, &xl, NULL, &p, 0, p.len - 1U) >= 0)
-			continue; /* inside another exclusion: redundant */
-		if (find_container(c, &L, &ll, lrem, &p, 0, p.len - 1U) >= 0)
-			xemit[i] = 1;
+	if ((rc = sweep(c, &L, lrem, keep)) != 0)
+		goto out;
+	rc = BLF_ENOMEM;
+	if (X.ng > 0) {
+		/* lrem now marks what is not a listed entry */
+		for (i = 0; i < L.ng; i++)
+			lrem[i] = keep[i] != 2;
+		lens_of(c, &L, lrem, &ll);
+		for (i = 0; i < X.ng; i++) {
+			group_prefix(c, &X, i, &p);
+			if (p.len == 0)
+				continue;
+			if (find_container(c, &X, &xl, NULL, &p, 0, p.len - 1U) >= 0)
+				continue; /* inside another exclusion: redundant */
+			if (find_container(c, &L, &ll, lrem, &p, 0, p.len - 1U) >= 0)
+				xemit[i] = 1;
+		}
 	}
-	/* merge kept listings and emitted exclusions */
+	/* merge kept listing groups and emitted exclusions */
 	np = ng = 0;
 	for (i = 0; i < L.ng; i++)
-		if (!lrem[i]) {
+		if (keep[i]) {
 			np += L.g[i].n;
 			ng++;
 		}
@@ -427,17 +580,19 @@ view_build(core *c, uint64_t now)
 		}
 	free(c->vpairs);
 	free(c->vents);
-	c->vpairs = malloc((np ? np : 1) * sizeof(*c->vpairs));
-	c->vents = malloc((ng ? ng : 1) * sizeof(*c->vents));
-	c->nvpairs = c->nvents = 0;
+	c->vpairs = merge_alloc(c, NULL, np * sizeof(*c->vpairs));
+	c->vents = merge_alloc(c, NULL, ng * sizeof(*c->vents));
+	c->nvpairs = c->nvents = c->nview = 0;
+	memset(c->vlens, 0, sizeof(c->vlens));
 	if (c->vpairs == NULL || c->vents == NULL)
 		goto out;
 	a = b = 0;
 	for (;;) {
 		const struct plist *src;
 		size_t gi;
+		uint32_t flags;
 
-		while (a < L.ng && lrem[a])
+		while (a < L.ng && !keep[a])
 			a++;
 		while (b < X.ng && !xemit[b])
 			b++;
@@ -449,17 +604,27 @@ view_build(core *c, uint64_t now)
 			src = blf_prefix_cmp(&p, &q) < 0 ? &L : &X;
 		} else
 			src = a < L.ng ? &L : &X;
-		gi = src == &L ? a++ : b++;
+		if (src == &L) {
+			gi = a++;
+			flags = keep[gi] == 2 ? 0 : VENT_HIDDEN;
+			group_prefix(c, &L, gi, &p);
+			lens_add(c->vlens, &p);
+		} else {
+			gi = b++;
+			flags = VENT_EXCL;
+		}
+		if (!(flags & VENT_HIDDEN))
+			c->nview++;
 		c->vents[c->nvents].start = (uint32_t)c->nvpairs;
-		c->vents[c->nvents].n = src->g[gi].n | (src == &X ? VENT_EXCL : 0);
+		c->vents[c->nvents].n = src->g[gi].n | flags;
 		for (j = 0; j < src->g[gi].n; j++)
 			c->vpairs[c->nvpairs++] = src->p[src->g[gi].start + j];
 		c->nvents++;
 	}
-done:
 	c->vdirty = 0;
 	c->vnow = now;
 	c->vuntil = until;
+	c->vbuild++;
 	rc = 0;
 out:
 	if (rc != 0) {
@@ -467,29 +632,148 @@ out:
 		free(c->vents);
 		c->vpairs = NULL;
 		c->vents = NULL;
-		c->nvpairs = c->nvents = 0;
+		c->nvpairs = c->nvents = c->nview = 0;
 		c->vdirty = 1;
+		c->vbuild++;
 	}
-	free(lk.k4);
-	free(lk.k6);
-	free(xk.k4);
-	free(xk.k6);
+	keys_free(&lk);
+	keys_free(&xk);
 	plist_free(&L);
 	plist_free(&X);
 	free(lrem);
+	free(keep);
 	free(xemit);
+	if (rc == 0)
+		feed_update(c);
 	return rc;
 }
 
-/* ---- iterator ------------------------------------------------------------ */
+/* ---- walking the view: provenance of an entry ----------------------------- */
 
-/* See core.h. */
-int
-core_iter_begin(core *c, uint64_t now, core_iter *it)
+/* One contributing origin of the entry being filled. */
+struct cell {
+	uint32_t o;        /* origin index */
+	uint32_t r;        /* its most specific listing in the chain */
+	uint64_t until;    /* contributes until (anchor expiry included) */
+};
+
+struct sel {
+	uint64_t until;
+	uint32_t weight;
+};
+
+struct core_walk {
+	uint32_t stack[VIEW_DEPTH + 1]; /* chain of listing groups (vent indices) */
+	blf_prefix sp[VIEW_DEPTH + 1];
+	size_t depth;
+	size_t next;                    /* next vent for walk_next */
+	size_t norigins;
+	uint32_t *pos;                  /* per origin: cell index + 1, 0 = none */
+	struct cell *cells;             /* norigins each: no entry has more */
+	struct sel *sel;
+	core_prov *prov;
+};
+
+/* See core_int.h: scratch for walking c's view (sized for its origins, so
+ * that filling an entry never allocates).  NULL without memory. */
+struct core_walk *
+walk_new(core *c)
 {
-	memset(it, 0, sizeof(*it));
-	it->c = c;
-	return view_build(c, now);
+	struct core_walk *w = merge_alloc(c, NULL, sizeof(*w));
+	size_t n = c->norigins ? c->norigins : 1;
+
+	if (w == NULL)
+		return NULL;
+	memset(w, 0, sizeof(*w));
+	w->norigins = c->norigins;
+	if ((w->pos = merge_alloc(c, NULL, n * sizeof(*w->pos))) == NULL ||
+	    (w->cells = merge_alloc(c, NULL, n * sizeof(*w->cells))) == NULL ||
+	    (w->sel = merge_alloc(c, NULL, n * sizeof(*w->sel))) == NULL ||
+	    (w->prov = merge_alloc(c, NULL, n * sizeof(*w->prov))) == NULL) {
+		walk_free(w);
+		return NULL;
+	}
+	memset(w->pos, 0, n * sizeof(*w->pos));
+	return w;
+}
+
+/* See core_int.h. */
+void
+walk_free(struct core_walk *w)
+{
+	if (w == NULL)
+		return;
+	free(w->pos);
+	free(w->cells);
+	free(w->sel);
+	free(w->prov);
+	free(w);
+}
+
+static int
+cell_cmp(const void *a, const void *b)
+{
+	const struct cell *x = a, *y = b;
+
+	return x->o < y->o ? -1 : x->o > y->o;
+}
+
+/*
+ * The time at which the weight of the contributions a[0..n) first drops
+ * below thr when each leaves at its `until`: taken in decreasing order of
+ * until, the until of the contribution with which the running sum reaches
+ * thr (before it, the sum stays >= thr; from it on, what remains is < thr).
+ * Weighted quickselect, expected O(n); permutes a.  The sum of all weights
+ * must reach thr.
+ */
+static uint64_t
+drop_time(struct sel *a, size_t n, uint64_t thr)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi > lo) {
+		uint64_t piv = a[lo + (hi - lo) / 2].until, sg = 0, se = 0;
+		size_t g = lo, e = lo, k = hi, i;
+		struct sel t;
+
+		/* [lo, g) > piv, [g, e) == piv, [k, hi) < piv */
+		while (e < k) {
+			if (a[e].until > piv) {
+				t = a[g];
+				a[g++] = a[e];
+				a[e++] = t;
+			} else if (a[e].until == piv) {
+				e++;
+			} else {
+				t = a[--k];
+				a[k] = a[e];
+				a[e] = t;
+			}
+		}
+		for (i = lo; i < g; i++)
+			sg += a[i].weight;
+		if (sg >= thr) {
+			hi = g;
+			continue;
+		}
+		for (i = g; i < e; i++)
+			se += a[i].weight;
+		if (sg + se >= thr)
+			return piv;
+		thr -= sg + se;
+		lo = e;
+	}
+	return 0; /* the weights never reached thr */
+}
+
+static uint64_t
+rec_until(const struct origin *o, const struct rec *r)
+{
+	uint64_t u = r->expires;
+
+	if (o->anchor != NULL && o->anchor->expires != 0 && o->anchor->expires < u)
+		u = o->anchor->expires;
+	return u;
 }
 
 static void
@@ -505,35 +789,183 @@ prov_fill(const core *c, const struct vpair *vp, core_prov *pv)
 	pv->first = r->first;
 	pv->changed = r->changed;
 	pv->expires = (r->flags & REC_EXCL) ? 0 : r->expires;
+	pv->until = (r->flags & REC_EXCL) ? 0 : rec_until(o, r);
 	pv->ref = intern_get(c, r->ref, &pv->ref_len);
 }
 
-/* Earliest time at which the summed weight of prov drops below threshold
- * when contributions leave in expiry order. */
-static uint64_t
-entry_expiry(const core_prov *pv, size_t n, uint32_t threshold, uint64_t total)
+/*
+ * Fill e for the view entry w->stack[w->depth - 1] (a listing: the chain
+ * holds its enclosing groups) or for the exclusion vent xi.  Never fails:
+ * the scratch holds one cell per origin.
+ */
+static void
+fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 {
-	uint64_t best = 0, t, prev = 0;
-	uint64_t w = total;
-	size_t i;
+	size_t n = 0, i, d, k;
+	uint64_t sum = 0;
+	int frames = 0;
 
-	/* repeatedly take the next smallest expiry (n is small) */
-	for (;;) {
-		best = UINT64_MAX;
+	memset(e, 0, sizeof(*e));
+	if (xi >= 0) {
+		const struct vent *ve = &c->vents[xi];
+
+		n = ve->n & VENT_N;
 		for (i = 0; i < n; i++)
-			if (pv[i].expires > prev && pv[i].expires < best)
-				best = pv[i].expires;
-		if (best == UINT64_MAX)
-			return prev;
-		t = 0;
-		for (i = 0; i < n; i++)
-			if (pv[i].expires == best)
-				t += pv[i].weight;
-		w = w >= t ? w - t : 0;
-		if (w < threshold)
-			return best;
-		prev = best;
+			prov_fill(c, &c->vpairs[ve->start + i], &w->prov[i]);
+		pair_prefix(c, &c->vpairs[ve->start], &e->prefix);
+		e->kind = CORE_ENTRY_EXCLUDED;
+		e->nprov = n;
+		e->prov = w->prov;
+		return;
 	}
+	/* deepest group first: an origin's first listing met is its most
+	 * specific one; its contribution lasts until its latest expiry */
+	for (d = w->depth; d-- > 0;) {
+		const struct vent *ve = &c->vents[w->stack[d]];
+		size_t before = n;
+
+		for (i = 0; i < (ve->n & VENT_N); i++) {
+			const struct vpair *vp = &c->vpairs[ve->start + i];
+			const struct origin *o = c->origins[vp->o];
+			uint64_t u = o->recs[vp->r].expires;
+
+			if (w->pos[vp->o] == 0) {
+				w->pos[vp->o] = (uint32_t)n + 1;
+				w->cells[n].o = vp->o;
+				w->cells[n].r = vp->r;
+				w->cells[n].until = u;
+				n++;
+			} else if (u > w->cells[w->pos[vp->o] - 1].until) {
+				w->cells[w->pos[vp->o] - 1].until = u;
+			}
+		}
+		if (n > before)
+			frames++;
+	}
+	if (frames > 1)
+		qsort(w->cells, n, sizeof(*w->cells), cell_cmp);
+	for (k = 0; k < n; k++) {
+		const struct cell *cl = &w->cells[k];
+		const struct origin *o = c->origins[cl->o];
+		struct vpair vp = { cl->o, cl->r };
+
+		w->pos[cl->o] = 0;
+		prov_fill(c, &vp, &w->prov[k]);
+		w->prov[k].until = cl->until;
+		if (o->anchor->expires != 0 && o->anchor->expires < cl->until)
+			w->prov[k].until = o->anchor->expires;
+		w->sel[k].until = w->prov[k].until;
+		w->sel[k].weight = w->prov[k].weight;
+		sum += w->prov[k].weight;
+	}
+	e->kind = CORE_ENTRY_LISTED;
+	e->prefix = w->sp[w->depth - 1];
+	e->weight = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+	e->expires = drop_time(w->sel, n, c->cfg.threshold);
+	e->nprov = n;
+	e->prov = w->prov;
+}
+
+/* Put listing vent vi on the walk's chain (popping what does not contain it). */
+static void
+chain_push(const core *c, struct core_walk *w, size_t vi)
+{
+	blf_prefix p;
+
+	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	while (w->depth > 0 && !blf_prefix_contains(&w->sp[w->depth - 1], &p))
+		w->depth--;
+	w->stack[w->depth] = (uint32_t)vi;
+	w->sp[w->depth] = p;
+	w->depth++;
+}
+
+/* See core_int.h: visit vent vi of a walk that visits every vent in
+ * order; 1 and *e filled for an exported entry, 0 for a hidden group. */
+int
+walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e)
+{
+	uint32_t n = c->vents[vi].n;
+
+	if (n & VENT_EXCL) {
+		fill_entry(c, w, (long)vi, e);
+		return 1;
+	}
+	chain_push(c, w, vi);
+	if (n & VENT_HIDDEN)
+		return 0;
+	fill_entry(c, w, -1, e);
+	return 1;
+}
+
+/* Next exported entry in order: 1 and *e filled, or 0 at the end. */
+static int
+walk_next(const core *c, struct core_walk *w, core_entry *e)
+{
+	while (w->next < c->nvents)
+		if (walk_step(c, w, w->next++, e))
+			return 1;
+	return 0;
+}
+
+/* See core_int.h: vent index of the group with exactly prefix p, or -1. */
+long
+view_find(const core *c, const blf_prefix *p)
+{
+	return group_search(c, c->vpairs, c->vents, c->nvents, p);
+}
+
+/*
+ * See core_int.h: fill e for exported vent vi by random access (its chain
+ * is found by lookups of the shorter lengths present).  Returns 0, or
+ * BLF_ENOTFOUND if vi is a hidden group.
+ */
+int
+walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e)
+{
+	blf_prefix p, m;
+	unsigned len;
+	long gi;
+
+	if (c->vents[vi].n & VENT_HIDDEN)
+		return BLF_ENOTFOUND;
+	if (c->vents[vi].n & VENT_EXCL) {
+		fill_entry(c, w, (long)vi, e);
+		return 0;
+	}
+	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	w->depth = 0;
+	for (len = 0; len < p.len; len++) {
+		if (!lens_has(c->vlens, &p, len))
+			continue;
+		prefix_mask(&p, (uint8_t)len, &m);
+		if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+			w->stack[w->depth] = (uint32_t)gi;
+			w->sp[w->depth++] = m;
+		}
+	}
+	w->stack[w->depth] = (uint32_t)vi;
+	w->sp[w->depth++] = p;
+	fill_entry(c, w, -1, e);
+	return 0;
+}
+
+/* ---- iterator ------------------------------------------------------------ */
+
+/* See core.h. */
+int
+core_iter_begin(core *c, uint64_t now, core_iter *it)
+{
+	int rc;
+
+	memset(it, 0, sizeof(*it));
+	it->c = c;
+	if ((rc = view_build(c, now)) != 0)
+		return rc;
+	if ((it->w = walk_new(c)) == NULL)
+		return BLF_ENOMEM;
+	it->build = c->vbuild;
+	return 0;
 }
 
 /* See core.h. */
@@ -541,45 +973,20 @@ int
 core_iter_next(core_iter *it, core_entry *e)
 {
 	core *c = it->c;
-	const struct vent *ve;
-	size_t n, i;
-	uint64_t w = 0;
 
-	if (it->pos >= c->nvents)
-		return 0;
-	ve = &c->vents[it->pos++];
-	n = ve->n & ~VENT_EXCL;
-	if (n > it->provcap) {
-		core_prov *np = realloc(it->prov, n * sizeof(*np));
-
-		if (np == NULL)
-			return 0;
-		it->prov = np;
-		it->provcap = n;
-	}
-	for (i = 0; i < n; i++) {
-		prov_fill(c, &c->vpairs[ve->start + i], &it->prov[i]);
-		w += it->prov[i].weight;
-	}
 	memset(e, 0, sizeof(*e));
-	pair_prefix(c, &c->vpairs[ve->start], &e->prefix);
-	e->nprov = n;
-	e->prov = it->prov;
-	if (ve->n & VENT_EXCL) {
-		e->kind = CORE_ENTRY_EXCLUDED;
-	} else {
-		e->kind = CORE_ENTRY_LISTED;
-		e->weight = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
-		e->expires = entry_expiry(it->prov, n, c->cfg.threshold, w);
-	}
-	return 1;
+	if (it->err == 0 && (it->w == NULL || c->vdirty || c->vbuild != it->build))
+		it->err = it->w == NULL ? BLF_EINVAL : BLF_ESTALE;
+	if (it->err != 0)
+		return -1;
+	return walk_next(c, it->w, e);
 }
 
 /* See core.h. */
 void
 core_iter_end(core_iter *it)
 {
-	free(it->prov);
+	walk_free(it->w);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -619,9 +1026,19 @@ core_verdict_str(int verdict)
 	return "unknown";
 }
 
+/* Status (and trust verdict) of record r of o at now, origin first. */
 static int
-why_push(core_why *w, size_t *cap, const core *c, const struct origin *o, uint32_t ri,
-	 uint64_t now)
+item_status(const struct origin *o, const struct rec *r, uint64_t now, int *verdict)
+{
+	int st = origin_status(o, now, verdict);
+
+	return st == CORE_ACCEPTED ? rec_status(r, now, verdict) : st;
+}
+
+/* Count one covering record; store it if it falls in the requested page. */
+static int
+why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct origin *o,
+	  uint32_t ri, uint64_t now)
 {
 	const struct rec *r = &o->recs[ri];
 	core_why_item *it, *n;
@@ -629,8 +1046,12 @@ why_push(core_why *w, size_t *cap, const core *c, const struct origin *o, uint32
 	size_t len;
 	int v;
 
+	if (w->total++ < w->first || w->nitems >= max)
+		return 0;
 	if (w->nitems == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
+		if (*cap > max)
+			*cap = max;
 		if ((n = realloc(w->items, *cap * sizeof(*n))) == NULL)
 			return BLF_ENOMEM;
 		w->items = n;
@@ -650,50 +1071,96 @@ why_push(core_why *w, size_t *cap, const core *c, const struct origin *o, uint32
 		memcpy(it->ref, ref, len);
 	it->ref[len] = '\0';
 	it->weight = o->anchor ? o->anchor->weight : 0;
-	it->status = origin_status(o, now, &v);
+	it->status = item_status(o, r, now, &v);
 	it->verdict = v;
-	if (it->status == CORE_ACCEPTED) {
-		it->status = rec_status(r, now, &v);
-		it->verdict = v;
-	}
 	return 0;
 }
 
-/* Entry index of the view entry with prefix p, or -1. */
-static long
-vent_find(const core *c, const blf_prefix *p)
+/*
+ * No view entry covers q: is q inside a candidate of SPEC 8.3 that reached
+ * the threshold and was removed by an exclusion?  One pass over the prefix
+ * lengths of q (origins x lengths lookups): *rem is the longest such
+ * candidate's length and *xmin the shortest exclusion that removes one, or
+ * -1 for both.
+ */
+static int
+why_removed(core *c, const blf_prefix *q, uint64_t now, int *rem, int *xmin)
 {
-	return group_search(c, c->vpairs, c->vents, c->nvents, p);
+	uint8_t *seen;
+	uint64_t w = 0;
+	unsigned len;
+	size_t i;
+	blf_prefix m;
+	int v;
+
+	*rem = *xmin = -1;
+	if ((seen = calloc(c->norigins + 1, 1)) == NULL)
+		return BLF_ENOMEM;
+	for (len = 0; len <= q->len; len++) {
+		int exact = 0, ri;
+
+		prefix_mask(q, (uint8_t)len, &m);
+		for (i = 0; i < c->norigins; i++) {
+			const struct origin *o = c->origins[i];
+
+			if (o->nrecs == 0 || origin_status(o, now, &v) != CORE_ACCEPTED)
+				continue;
+			if ((ri = origin_lookup(o, &m, 0)) >= 0 &&
+			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED) {
+				exact = 1;
+				if (!seen[i]) {
+					seen[i] = 1;
+					w += o->anchor->weight;
+				}
+			}
+			if (*xmin < 0 && (ri = origin_lookup(o, &m, 1)) >= 0 &&
+			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED)
+				*xmin = (int)len;
+		}
+		if (exact && w >= c->cfg.threshold && *xmin >= 0)
+			*rem = (int)len;
+	}
+	free(seen);
+	if (*rem < 0)
+		*xmin = -1;
+	return 0;
 }
 
 /* See core.h. */
 int
-core_why_query(core *c, const blf_prefix *q, uint64_t now, core_why *w)
+core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t max,
+	      core_why *w)
 {
+	struct core_walk *wk = NULL;
 	size_t cap = 0, i, k;
 	unsigned maxlen = q->af == BLF_AF_INET6 ? 128 : 32, len;
 	blf_prefix m;
 	long ei;
-	int rc, kind;
+	int rc, kind, rem, xmin;
 
 	memset(w, 0, sizeof(*w));
 	w->query = *q;
 	w->threshold = c->cfg.threshold;
+	w->first = first;
 	if ((rc = blf_prefix_check(q)) != 0)
 		return rc;
 	if ((rc = view_build(c, now)) != 0)
 		return rc;
+	/* the records that cover q: those containing it (found by lookups of
+	 * its lengths), then, for a network, those inside it (a scan) */
 	for (i = 0; i < c->norigins; i++) {
 		const struct origin *o = c->origins[i];
 		uint32_t r;
 
+		if (o->nrecs == 0)
+			continue;
 		for (kind = 0; kind < 2; kind++)
 			for (len = 0; len <= q->len; len++) {
 				int ri;
 
 				prefix_mask(q, (uint8_t)len, &m);
 				if ((ri = origin_lookup(o, &m, kind)) >= 0 &&
-				    (rc = why_push(w, &cap, c, o, (uint32_t)ri, now)) != 0)
+				    (rc = why_visit(w, max, &cap, c, o, (uint32_t)ri, now)) != 0)
 					goto out;
 			}
 		if (q->len >= maxlen)
@@ -703,72 +1170,82 @@ core_why_query(core *c, const blf_prefix *q, uint64_t now, core_why *w)
 
 			origin_rec_prefix(o, &o->recs[r], &p);
 			if (p.len > q->len && blf_prefix_contains(q, &p) &&
-			    (rc = why_push(w, &cap, c, o, r, now)) != 0)
+			    (rc = why_visit(w, max, &cap, c, o, r, now)) != 0)
 				goto out;
 		}
 	}
-	/* final verdict: longest match in the view */
+	w->truncated = w->first + w->nitems < w->total;
+	/* final verdict: longest match among the exported entries */
 	for (len = q->len + 1; len-- > 0;) {
+		core_entry e;
+
 		prefix_mask(q, (uint8_t)len, &m);
-		if ((ei = vent_find(c, &m)) < 0)
+		if ((ei = view_find(c, &m)) < 0 || (c->vents[ei].n & VENT_HIDDEN))
 			continue;
 		w->via = m;
 		if (c->vents[ei].n & VENT_EXCL) {
 			w->verdict = CORE_EXCLUDED;
-		} else {
-			uint64_t sum = 0;
-
-			w->verdict = CORE_LISTED;
-			for (k = 0; k < (c->vents[ei].n & ~VENT_EXCL); k++) {
-				const struct vpair *vp = &c->vpairs[c->vents[ei].start + k];
-
-				sum += c->origins[vp->o]->anchor->weight;
-			}
-			w->weight = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+			for (k = 0; k < w->nitems; k++)
+				if (w->items[k].status == CORE_ACCEPTED && w->items[k].exclusion &&
+				    blf_prefix_cmp(&w->items[k].prefix, &m) == 0)
+					w->items[k].decisive = 1;
+			rc = 0;
+			goto out;
 		}
-		for (k = 0; k < w->nitems; k++)
-			if (w->items[k].status == CORE_ACCEPTED &&
-			    w->items[k].exclusion == (w->verdict == CORE_EXCLUDED) &&
-			    blf_prefix_cmp(&w->items[k].prefix, &m) == 0)
-				w->items[k].decisive = 1;
+		rc = BLF_ENOMEM;
+		if ((wk = walk_new(c)) == NULL)
+			goto out;
+		walk_entry_at(c, wk, (size_t)ei, &e);
+		w->verdict = CORE_LISTED;
+		w->weight = e.weight;
+		/* decisive: each contributing origin's most specific listing */
+		for (k = 0; k < w->nitems; k++) {
+			core_why_item *it = &w->items[k];
+
+			if (it->status != CORE_ACCEPTED || it->exclusion ||
+			    !blf_prefix_contains(&it->prefix, &m))
+				continue;
+			for (i = 0; i < e.nprov; i++) {
+				const struct origin *o = c->origins[wk->cells[i].o];
+				blf_prefix p;
+
+				if (memcmp(o->id, it->origin, BLF_KEYID_LEN) != 0)
+					continue;
+				origin_rec_prefix(o, &o->recs[wk->cells[i].r], &p);
+				it->decisive = blf_prefix_cmp(&p, &it->prefix) == 0;
+				break;
+			}
+		}
 		rc = 0;
 		goto out;
 	}
-	/* no entry: was a listing that reached the threshold excluded? */
-	for (k = 0; k < w->nitems; k++) {
-		const core_why_item *li = &w->items[k];
-		uint64_t sum = 0;
-		size_t j;
-		int found = 0;
+	/* no entry: was a candidate that reached the threshold excluded? */
+	if ((rc = why_removed(c, q, now, &rem, &xmin)) != 0)
+		goto out;
+	if (rem >= 0) {
+		w->verdict = CORE_EXCLUDED;
+		prefix_mask(q, (uint8_t)xmin, &w->via);
+		for (k = 0; k < w->nitems; k++) {
+			core_why_item *it = &w->items[k];
 
-		if (li->exclusion || li->status != CORE_ACCEPTED ||
-		    !blf_prefix_contains(&li->prefix, q))
-			continue;
-		for (j = 0; j < w->nitems; j++)
-			if (!w->items[j].exclusion && w->items[j].status == CORE_ACCEPTED &&
-			    blf_prefix_cmp(&w->items[j].prefix, &li->prefix) == 0)
-				sum += w->items[j].weight;
-		if (sum < c->cfg.threshold)
-			continue;
-		for (j = 0; j < w->nitems; j++) {
-			core_why_item *xi = &w->items[j];
-
-			if (!xi->exclusion || xi->status != CORE_ACCEPTED ||
-			    !blf_prefix_contains(&xi->prefix, &li->prefix))
-				continue;
-			if (!found || xi->prefix.len < w->via.len)
-				w->via = xi->prefix;
-			xi->decisive = 1;
-			found = 1;
+			if (it->exclusion && it->status == CORE_ACCEPTED &&
+			    it->prefix.len <= rem && blf_prefix_contains(&it->prefix, q))
+				it->decisive = 1;
 		}
-		if (found)
-			w->verdict = CORE_EXCLUDED;
 	}
 	rc = 0;
 out:
+	walk_free(wk);
 	if (rc != 0)
 		core_why_free(w);
 	return rc;
+}
+
+/* See core.h. */
+int
+core_why_query(core *c, const blf_prefix *q, uint64_t now, core_why *w)
+{
+	return core_why_page(c, q, now, 0, CORE_WHY_MAX_ITEMS, w);
 }
 
 /* See core.h. */

@@ -323,7 +323,7 @@ core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, s
 out:
 	if (tmp != NULL) {
 		origin_reset(c, tmp);
-		origin_free(c, tmp);
+		origin_free(tmp);
 	}
 	if (s != NULL)
 		for (i = 0; i < n; i++)

@@ -308,15 +308,16 @@ rec_set_verdict(const struct origin *o, struct rec *r)
 	r->flags = (uint8_t)((r->flags & ~REC_VMASK) | ((unsigned)v << REC_VSHIFT));
 }
 
-/* Recompute the cached verdicts of all records of o (trust change). */
+/* Recompute the cached verdicts of all records of o (trust change); the
+ * view of c is stale afterwards. */
 void
 origin_set_verdicts(core *c, struct origin *o)
 {
 	uint32_t i;
 
-	(void)c;
 	for (i = 0; i < o->nrecs; i++)
 		rec_set_verdict(o, &o->recs[i]);
+	c->vdirty = 1;
 }
 
 /*
@@ -537,9 +538,8 @@ origin_reset(core *c, struct origin *o)
 
 /* Release an origin's memory (closes its journal). */
 void
-origin_free(core *c, struct origin *o)
+origin_free(struct origin *o)
 {
-	(void)c;
 	if (o == NULL)
 		return;
 	if (o->fd >= 0)

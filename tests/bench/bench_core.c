@@ -390,7 +390,7 @@ main(void)
 		vb[r] = bench_now() - t;
 		after_view = rss();
 		nview = 0;
-		while (core_iter_next(&it, &en))
+		while (core_iter_next(&it, &en) > 0)
 			nview++;
 		core_iter_end(&it);
 		if (r == runs - 1) {

@@ -1,19 +1,25 @@
 /*
- * fuzz_apply.c - libFuzzer target for the agent core's apply pipeline.
+ * fuzz_apply.c - libFuzzer target for the agent core's apply pipeline and
+ * lifecycle, checked against a brute-force model of SPEC 8.
  *
- * The input is a script, not a message: each step picks an origin (two in
- * the trust store, one unknown), a log move (next delta, a gap, a second
- * delta for a seq already used, a new epoch), a clock advance and up to 12
- * operations on a small address space (so that listings, exclusions and
- * holes overlap), and the target seals that delta with the origin's real
- * key and hands it to core_apply.  Properties checked:
- *
- *  - core_apply returns only log-level outcomes for validly signed deltas
- *    (never a decoding or signature error, never an I/O error);
- *  - the merged view is strictly sorted, without duplicates, and every
- *    entry has provenance when listed;
- *  - closing and reopening the data directory (from the journal alone or
- *    from a checkpoint plus journal) gives exactly the same state.
+ * The input is a script, not a message.  Each step is either a delta or a
+ * lifecycle call:
+ *  - a delta: an origin (two in the trust store, one unknown), a log move
+ *    (next delta, a gap, a second delta for a seq already used, a new
+ *    epoch), a clock advance and up to 12 operations on a small address
+ *    space (so that listings, exclusions and holes overlap), sealed with
+ *    the origin's real key and handed to core_apply;
+ *  - core_checkpoint, core_compact, core_unfreeze, a trust change (one of
+ *    a few stores: weights, a removed anchor, relay-only, an expiring
+ *    anchor, narrower scope and authority), a restart (close and reopen,
+ *    the store in use), core_origin_reset.
+ * After every step the merged view and why of a fixed set of queries are
+ * compared with a model kept by this file alone: per origin, the records
+ * its accepted deltas say (SPEC 8.1), whether it is frozen, and the trust
+ * store; the view is recomputed from SPEC 8.3 and 8.4 by brute force
+ * (every candidate against every record), with trust_anchor_allows for the
+ * policy of 8.2.  Also checked: core_apply returns only log-level outcomes
+ * for validly signed deltas; the view is strictly sorted.
  */
 #include "../unit/test_core_util.h"
 
@@ -21,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_STEPS 48
 #define MAX_FUZZ_OPS 12
+#define M_RECS (MAX_STEPS * MAX_FUZZ_OPS)
+#define NTRUST 6
 
 struct rd {
 	const uint8_t *p;
@@ -72,25 +80,360 @@ make_prefix(struct rd *r, blf_prefix *p)
 		p->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
 }
 
+/* ---- the model (SPEC 8) ----------------------------------------------------- */
+
+struct mrec {
+	blf_prefix p;
+	int excl;
+	uint16_t reason;
+	uint64_t expires, first, changed;
+	const char *ref;
+};
+
+struct morigin {
+	const struct pub *pub;
+	struct mrec r[M_RECS];
+	size_t n;
+	int frozen;
+};
+
+struct ment {
+	blf_prefix p;
+	int excl;
+	uint64_t weight, expires;
+	int removed;
+	size_t nprov;
+	const struct mrec *prov[3];   /* origin order */
+	uint64_t until[3];
+	const char *name[3];
+};
+
+static struct morigin mo[3];
+static trust_store mst;          /* the store in use (also f->st) */
+static const uint32_t THR = 100;
+
+static const trust_anchor *
+m_anchor(const struct morigin *o)
+{
+	return trust_store_find_origin(&mst, o->pub->origin);
+}
+
+static void
+m_apply(struct morigin *o, const blf_op *ops, size_t n, uint64_t created)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		int excl = ops[i].type == BLF_OP_EXCLUDE || ops[i].type == BLF_OP_UNEXCLUDE;
+		struct mrec *r = NULL;
+
+		for (j = 0; j < o->n; j++)
+			if (o->r[j].excl == excl && blf_prefix_cmp(&o->r[j].p, &ops[i].prefix) == 0)
+				r = &o->r[j];
+		if (ops[i].type == BLF_OP_DELIST || ops[i].type == BLF_OP_UNEXCLUDE) {
+			if (r != NULL)
+				*r = o->r[--o->n];
+			continue;
+		}
+		if (r == NULL) {
+			r = &o->r[o->n++];
+			memset(r, 0, sizeof(*r));
+			r->p = ops[i].prefix;
+			r->excl = excl;
+			r->first = created;
+		} else if (!excl && r->expires <= created) {
+			r->first = created; /* an expired listing counts as absent */
+		}
+		r->changed = created;
+		r->ref = ops[i].ref_len ? ops[i].ref : "";
+		if (!excl) {
+			r->reason = ops[i].reason;
+			r->expires = ops[i].expires;
+		}
+	}
+}
+
+/* Accepted at now (SPEC 8.3, 8.4, 8.5, 5.5)? */
+static int
+m_accepted(const struct morigin *o, const struct mrec *r, uint64_t now)
+{
+	const trust_anchor *a = m_anchor(o);
+
+	if (a == NULL || o->frozen)
+		return 0;
+	if (trust_anchor_allows(a, r->excl ? BLF_OP_EXCLUDE : BLF_OP_LIST, &r->p, now) !=
+	    TRUST_OK)
+		return 0;
+	return r->excl || r->expires > now;
+}
+
+static int
+ment_cmp(const void *a, const void *b)
+{
+	return blf_prefix_cmp(&((const struct ment *)a)->p, &((const struct ment *)b)->p);
+}
+
+/* All candidates (removed ones too) and exclusions; returns the count. */
+static size_t
+m_view(uint64_t now, struct ment *out, size_t cap)
+{
+	size_t n = 0, i, j, k, u, v;
+	int oi;
+
+	for (oi = 0; oi < 3; oi++)
+		for (i = 0; i < mo[oi].n; i++) {
+			const struct mrec *r = &mo[oi].r[i];
+			int dup = 0;
+
+			if (!m_accepted(&mo[oi], r, now))
+				continue;
+			for (j = 0; j < n; j++)
+				if (out[j].excl == r->excl && blf_prefix_cmp(&out[j].p, &r->p) == 0)
+					dup = 1;
+			if (dup || n == cap)
+				continue;
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].p = r->p;
+			out[n].excl = r->excl;
+			n++;
+		}
+	for (i = 0; i < n; i++) {
+		struct ment *e = &out[i];
+
+		if (e->excl)
+			continue;
+		for (oi = 0; oi < 3; oi++) {
+			const struct mrec *best = NULL;
+			uint64_t until = 0;
+
+			for (j = 0; j < mo[oi].n; j++) {
+				const struct mrec *r = &mo[oi].r[j];
+
+				if (r->excl || !m_accepted(&mo[oi], r, now) ||
+				    !blf_prefix_contains(&r->p, &e->p))
+					continue;
+				if (best == NULL || r->p.len > best->p.len)
+					best = r;
+				if (r->expires > until)
+					until = r->expires;
+			}
+			if (best == NULL)
+				continue;
+			if (m_anchor(&mo[oi])->expires != 0 && m_anchor(&mo[oi])->expires < until)
+				until = m_anchor(&mo[oi])->expires;
+			e->prov[e->nprov] = best;
+			e->until[e->nprov] = until;
+			e->name[e->nprov] = m_anchor(&mo[oi])->name;
+			e->nprov++;
+			e->weight += m_anchor(&mo[oi])->weight;
+		}
+		/* expiry: the first `until` after which what is left weighs < THR */
+		for (u = 0; u < e->nprov; u++) {
+			uint64_t left = 0;
+
+			for (v = 0; v < e->nprov; v++)
+				if (e->until[v] > e->until[u])
+					left += trust_store_find_name(&mst, e->name[v])->weight;
+			if (left < THR && (e->expires == 0 || e->until[u] < e->expires))
+				e->expires = e->until[u];
+		}
+		for (k = 0; k < n; k++)
+			if (out[k].excl && blf_prefix_contains(&out[k].p, &e->p))
+				e->removed = 1;
+	}
+	/* provenance in origin id order */
+	for (i = 0; i < n; i++)
+		for (u = 1; u < out[i].nprov; u++)
+			for (v = u; v > 0; v--) {
+				const uint8_t *x = trust_store_find_name(&mst, out[i].name[v - 1])->origin;
+				const uint8_t *y = trust_store_find_name(&mst, out[i].name[v])->origin;
+				const struct mrec *tp;
+				const char *tn;
+				uint64_t tu;
+
+				if (memcmp(x, y, BLF_KEYID_LEN) < 0)
+					break;
+				tp = out[i].prov[v];
+				out[i].prov[v] = out[i].prov[v - 1];
+				out[i].prov[v - 1] = tp;
+				tu = out[i].until[v];
+				out[i].until[v] = out[i].until[v - 1];
+				out[i].until[v - 1] = tu;
+				tn = out[i].name[v];
+				out[i].name[v] = out[i].name[v - 1];
+				out[i].name[v - 1] = tn;
+			}
+	qsort(out, n, sizeof(*out), ment_cmp);
+	return n;
+}
+
+/* Is entry e of all[] exported? */
+static int
+m_exported(const struct ment *all, size_t n, size_t i)
+{
+	size_t k;
+	int inner = 0, covered = 0;
+
+	if (!all[i].excl)
+		return all[i].weight >= THR && !all[i].removed;
+	for (k = 0; k < n; k++) {
+		if (k == i)
+			continue;
+		if (all[k].excl && blf_prefix_contains(&all[k].p, &all[i].p) &&
+		    blf_prefix_cmp(&all[k].p, &all[i].p) != 0)
+			inner = 1;
+		if (!all[k].excl && all[k].weight >= THR && !all[k].removed &&
+		    all[k].p.len < all[i].p.len && blf_prefix_contains(&all[k].p, &all[i].p))
+			covered = 1;
+	}
+	return !inner && covered;
+}
+
 static void
 check_view(core *c, uint64_t now)
 {
+	static struct ment all[3 * M_RECS];
 	core_iter it;
 	core_entry e;
-	blf_prefix last;
-	int first = 1;
+	size_t n = m_view(now, all, 3 * M_RECS), i, j;
+	int rc;
 
 	if (core_iter_begin(c, now, &it) != 0)
 		__builtin_trap();
-	while (core_iter_next(&it, &e)) {
-		if (!first && blf_prefix_cmp(&last, &e.prefix) >= 0)
-			__builtin_trap(); /* unsorted or duplicate */
-		if (e.kind == CORE_ENTRY_LISTED && (e.nprov == 0 || e.expires <= now))
+	for (i = 0; i < n; i++) {
+		const struct ment *m = &all[i];
+
+		if (!m_exported(all, n, i))
+			continue;
+		if (core_iter_next(&it, &e) != 1 || blf_prefix_cmp(&e.prefix, &m->p) != 0)
+			__builtin_trap(); /* missing, extra or unsorted entry */
+		if (e.kind != (m->excl ? CORE_ENTRY_EXCLUDED : CORE_ENTRY_LISTED))
 			__builtin_trap();
-		last = e.prefix;
-		first = 0;
+		if (m->excl)
+			continue;
+		if (e.weight != m->weight || e.expires != m->expires || e.nprov != m->nprov)
+			__builtin_trap();
+		for (j = 0; j < e.nprov; j++) {
+			const struct mrec *r = m->prov[j];
+
+			if (strcmp(e.prov[j].name, m->name[j]) != 0 ||
+			    e.prov[j].expires != r->expires || e.prov[j].until != m->until[j] ||
+			    e.prov[j].first != r->first || e.prov[j].changed != r->changed ||
+			    e.prov[j].reason != r->reason || e.prov[j].ref_len != strlen(r->ref) ||
+			    (e.prov[j].ref_len && memcmp(e.prov[j].ref, r->ref, e.prov[j].ref_len)))
+				__builtin_trap();
+		}
 	}
+	if ((rc = core_iter_next(&it, &e)) != 0)
+		__builtin_trap();
 	core_iter_end(&it);
+
+	/* why of fixed queries: verdict, via, weight, accepted records */
+	{
+		static const char *const qs[] = { "10.0.0.1", "10.1.0.7", "10.2.3.255", "10.0.0.0/16",
+						  "10.0.0.0/24", "10.0.0.0/12", "2001:db8::1",
+						  "2001:db8:1::", "2001:db8::/32", "10.0.0.0/8" };
+		size_t qi;
+
+		for (qi = 0; qi < sizeof(qs) / sizeof(qs[0]); qi++) {
+			blf_prefix q = pfx(qs[qi]), via;
+			core_why w;
+			int verdict = CORE_NOT_LISTED, best = -1, oi;
+			uint64_t weight = 0;
+			size_t nacc = 0, cacc = 0, k;
+
+			memset(&via, 0, sizeof(via));
+			for (i = 0; i < n; i++)
+				if (m_exported(all, n, i) && blf_prefix_contains(&all[i].p, &q) &&
+				    (best < 0 || all[i].p.len > all[best].p.len))
+					best = (int)i;
+			if (best >= 0) {
+				verdict = all[best].excl ? CORE_EXCLUDED : CORE_LISTED;
+				via = all[best].p;
+				weight = all[best].excl ? 0 : all[best].weight;
+			} else {
+				/* a removed candidate that reached the threshold covers q:
+				 * the widest exclusion that removed one decides */
+				for (i = 0; i < n; i++) {
+					if (all[i].excl || !all[i].removed || all[i].weight < THR ||
+					    !blf_prefix_contains(&all[i].p, &q))
+						continue;
+					for (k = 0; k < n; k++)
+						if (all[k].excl &&
+						    blf_prefix_contains(&all[k].p, &all[i].p) &&
+						    (verdict != CORE_EXCLUDED || all[k].p.len < via.len)) {
+							verdict = CORE_EXCLUDED;
+							via = all[k].p;
+						}
+				}
+			}
+			for (oi = 0; oi < 3; oi++)
+				for (k = 0; k < mo[oi].n; k++)
+					if (m_accepted(&mo[oi], &mo[oi].r[k], now) &&
+					    (blf_prefix_contains(&mo[oi].r[k].p, &q) ||
+					     blf_prefix_contains(&q, &mo[oi].r[k].p)))
+						nacc++;
+			if (core_why_page(c, &q, now, 0, (size_t)-1, &w) != 0)
+				__builtin_trap();
+			for (k = 0; k < w.nitems; k++)
+				cacc += w.items[k].status == CORE_ACCEPTED;
+			if (w.verdict != verdict || cacc != nacc || w.total != w.nitems ||
+			    (verdict != CORE_NOT_LISTED && blf_prefix_cmp(&w.via, &via) != 0) ||
+			    (verdict == CORE_LISTED && w.weight != weight))
+				__builtin_trap();
+			core_why_free(&w);
+		}
+	}
+}
+
+/* ---- trust stores ------------------------------------------------------------ */
+
+static const blf_prefix narrow_scope[2] = {
+	{ BLF_AF_INET, 16, { 10, 0 } },
+	{ BLF_AF_INET6, 48, { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01 } },
+};
+static const blf_prefix narrow_auth[1] = { { BLF_AF_INET, 16, { 10, 1 } } };
+
+/* Store variant v for alpha (a) and beta (b), expiries relative to now. */
+static void
+make_store(trust_store *st, struct fx *f, unsigned v, uint64_t now)
+{
+	trust_anchor *x;
+
+	trust_store_free(st);
+	store_add(st, &f->a, "alpha", 60);
+	if (v != 2)
+		store_add(st, &f->b, "beta", 50);
+	x = trust_store_find_name(st, "alpha");
+	switch (v) {
+	case 1:
+		x->weight = 100;
+		break;
+	case 3:
+		x->perms |= TRUST_RELAY_ONLY;
+		break;
+	case 4:
+		trust_store_find_name(st, "beta")->expires = now + 200;
+		x->expires = now + 500;
+		x->weight = 100; /* alone at the threshold: its entries end with it */
+		break;
+	case 5:
+		/* the store owns its arrays: replace them */
+		free(x->scope);
+		free(x->authority);
+		x->scope = malloc(sizeof(narrow_scope));
+		x->authority = malloc(sizeof(narrow_auth));
+		if (x->scope == NULL || x->authority == NULL)
+			__builtin_trap();
+		memcpy(x->scope, narrow_scope, sizeof(narrow_scope));
+		memcpy(x->authority, narrow_auth, sizeof(narrow_auth));
+		x->nscope = 2;
+		x->nauthority = 1;
+		x->max4 = 24;
+		break;
+	default:
+		break;
+	}
 }
 
 int
@@ -101,23 +444,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pub *pubs[3];
 	blf_op ops[MAX_FUZZ_OPS];
 	uint64_t now = T0;
-	uint8_t mode = rd_u8(&r);
-	char *before, *after;
-	int step;
+	int step, i;
 
-	store_add(&f->st, &f->a, "alpha", 60);
-	store_add(&f->st, &f->b, "beta", 50);
-	f->cfg.threshold = 100;
+	memset(mo, 0, sizeof(mo));
+	memset(&mst, 0, sizeof(mst));
+	make_store(&mst, f, 0, now);
+	if (trust_store_copy(&mst, &f->st) != 0)
+		__builtin_trap();
+	f->cfg.threshold = THR;
 	if (fx_open(f) != 0)
 		__builtin_trap();
 	pubs[0] = &f->a;
 	pubs[1] = &f->b;
 	pubs[2] = &f->c; /* not in the store */
+	for (i = 0; i < 3; i++)
+		mo[i].pub = pubs[i];
 
 	for (step = 0; step < MAX_STEPS && r.n > 0; step++) {
-		uint8_t c = rd_u8(&r), nops = rd_u8(&r) % (MAX_FUZZ_OPS + 1), i;
-		struct pub *p = pubs[(c & 3) % 3];
-		unsigned move = (c >> 2) & 3;
+		uint8_t c = rd_u8(&r), nops, k;
+		unsigned oi = (c & 3) % 3, move = (c >> 2) & 3;
+		struct pub *p = pubs[oi];
 		uint64_t seq = p->seq + 1;
 		const uint8_t *prev = p->seq ? p->head : NULL;
 		uint32_t epoch = p->epoch;
@@ -125,19 +471,77 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc;
 
 		now += (uint64_t)(c >> 4) * 37;
-		for (i = 0; i < nops; i++) {
+		if ((c & 3) == 3) {
+			/* a lifecycle call */
+			switch (move) {
+			case 0:
+				if (core_checkpoint(f->core) != 0)
+					__builtin_trap();
+				break;
+			case 1:
+				if (core_compact(f->core, now) != 0)
+					__builtin_trap();
+				break;
+			case 2: {
+				uint8_t v = rd_u8(&r), which = (v >> 4) & 1;
+				struct morigin *o = &mo[which];
+
+				switch (v % (NTRUST + 3)) {
+				case NTRUST:
+					/* a restart, with the store in use */
+					if (fx_open(f) != 0)
+						__builtin_trap();
+					break;
+				case NTRUST + 1:
+					rc = core_origin_reset(f->core, o->pub->origin);
+					if (rc != 0 && rc != BLF_ENOTFOUND)
+						__builtin_trap();
+					if (rc == 0) {
+						o->n = 0;
+						o->frozen = 0;
+						/* the origin starts its log again */
+						pubs[which]->seq = 0;
+						memset(pubs[which]->head, 0, BLF_HASH_LEN);
+					}
+					break;
+				case NTRUST + 2:
+					rc = core_unfreeze(f->core, o->pub->origin);
+					if (rc != 0 && rc != BLF_ENOTFOUND)
+						__builtin_trap();
+					if ((rc == 0) != o->frozen)
+						__builtin_trap();
+					o->frozen = 0;
+					break;
+				default:
+					make_store(&mst, f, v % (NTRUST + 3), now);
+					trust_store_free(&f->st);
+					if (trust_store_copy(&mst, &f->st) != 0 ||
+					    core_set_trust(f->core, &mst, now) != 0)
+						__builtin_trap();
+					break;
+				}
+				break;
+			}
+			default:
+				break; /* time passes */
+			}
+			check_view(f->core, now);
+			continue;
+		}
+		nops = rd_u8(&r) % (MAX_FUZZ_OPS + 1);
+		for (k = 0; k < nops; k++) {
 			uint8_t t = rd_u8(&r), v = rd_u8(&r);
 
-			memset(&ops[i], 0, sizeof(ops[i]));
-			ops[i].type = (uint8_t)(t % 4 + 1);
-			make_prefix(&r, &ops[i].prefix);
-			if (ops[i].type == BLF_OP_LIST) {
-				ops[i].reason = (uint16_t)(1 + v % 3);
-				ops[i].expires = now + 60u * (1u + (t >> 2));
+			memset(&ops[k], 0, sizeof(ops[k]));
+			ops[k].type = (uint8_t)(t % 4 + 1);
+			make_prefix(&r, &ops[k].prefix);
+			if (ops[k].type == BLF_OP_LIST) {
+				ops[k].reason = (uint16_t)(1 + v % 3);
+				ops[k].expires = now + 60u * (1u + (t >> 2));
 			}
-			if (ops[i].type == BLF_OP_LIST || ops[i].type == BLF_OP_EXCLUDE) {
-				ops[i].ref = refs[v % 3];
-				ops[i].ref_len = (uint16_t)strlen(ops[i].ref);
+			if (ops[k].type == BLF_OP_LIST || ops[k].type == BLF_OP_EXCLUDE) {
+				ops[k].ref = refs[v % 3];
+				ops[k].ref_len = (uint16_t)strlen(ops[k].ref);
 			}
 		}
 		if (move == 1) { /* a gap */
@@ -156,6 +560,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = core_apply(f->core, f->buf.data, f->buf.len, now, &res);
 		switch (rc) {
 		case 0:
+			if (epoch != p->epoch || seq == 1)
+				mo[oi].n = 0; /* a new log replaces the state */
+			m_apply(&mo[oi], ops, nops, now);
 			p->epoch = epoch;
 			p->seq = seq;
 			msg_hash(&f->buf, p->head);
@@ -164,32 +571,43 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (res.gap_from > res.gap_to)
 				__builtin_trap();
 			break;
+		case BLF_EEQUIVOCATION:
+			mo[oi].frozen = 1;
+			break;
 		case BLF_EDUPLICATE:
 		case BLF_ESTALE:
-		case BLF_EEQUIVOCATION:
 		case BLF_EFROZEN:
 		case BLF_EUNKKEY:
 		case BLF_EPREV:
+		case BLF_EEPOCH:
+		case BLF_EEXPIREDKEY:
 			break;
 		default:
 			__builtin_trap(); /* a validly signed delta cannot fail otherwise */
 		}
-		if (step % 8 == 7)
-			check_view(f->core, now);
+		check_view(f->core, now);
 	}
-	check_view(f->core, now);
 
 	/* A restart gives the same state, with or without a checkpoint. */
-	before = dump_state(f->core, now);
-	if ((mode & 1) && core_checkpoint(f->core) != 0)
-		__builtin_trap();
-	if (fx_open(f) != 0)
-		__builtin_trap();
-	after = dump_state(f->core, now);
-	if (strcmp(before, after) != 0)
-		__builtin_trap();
-	free(before);
-	free(after);
+	{
+		char *before, *after;
+
+		before = dump_state(f->core, now);
+		if ((size & 1) && core_checkpoint(f->core) != 0)
+			__builtin_trap();
+		if (fx_open(f) != 0)
+			__builtin_trap();
+		after = dump_state(f->core, now);
+		if (strcmp(before, after) != 0) {
+			if (getenv("FUZZ_APPLY_DEBUG") != NULL)
+				fprintf(stderr, "before:\n%s\nafter:\n%s", before, after);
+			__builtin_trap();
+		}
+		free(before);
+		free(after);
+	}
+	check_view(f->core, now);
+	trust_store_free(&mst);
 	fx_teardown((void **)&f);
 	return 0;
 }

@@ -138,7 +138,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		blf_op op;
 
 		if (core_iter_begin(c, now, &it) == 0)
-			while (core_iter_next(&it, &e))
+			while (core_iter_next(&it, &e) > 0)
 				;
 		core_iter_end(&it);
 		if (core_heads(c, &h, &nh) == 0)

@@ -161,7 +161,7 @@ view_n(core *c, uint64_t now)
 	size_t n = 0;
 
 	assert_int_equal(core_iter_begin(c, now, &it), 0);
-	while (core_iter_next(&it, &e))
+	while (core_iter_next(&it, &e) > 0)
 		n++;
 	core_iter_end(&it);
 	return n;

@@ -241,7 +241,7 @@ dump_state(core *c, uint64_t now)
 	for (k = 0; k < 2; k++) {
 		core_why w;
 
-		if (core_why_query(c, &all[k], now, &w) != 0)
+		if (core_why_page(c, &all[k], now, 0, (size_t)-1, &w) != 0)
 			abort();
 		for (i = 0; i < w.nitems; i++) {
 			const core_why_item *x = &w.items[i];
@@ -257,7 +257,7 @@ dump_state(core *c, uint64_t now)
 	}
 	if (core_iter_begin(c, now, &it) != 0)
 		abort();
-	while (core_iter_next(&it, &e)) {
+	while (core_iter_next(&it, &e) > 0) {
 		int n;
 
 		blf_prefix_format(&e.prefix, pb);

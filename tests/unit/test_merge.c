@@ -46,7 +46,7 @@ view_text(core *c, uint64_t now)
 
 	assert_non_null(out);
 	assert_int_equal(core_iter_begin(c, now, &it), 0);
-	while (core_iter_next(&it, &e)) {
+	while (core_iter_next(&it, &e) > 0) {
 		blf_prefix_format(&e.prefix, pb);
 		n += (size_t)snprintf(out + n, 8192 - n, "%s %s %u %llu\n",
 				      e.kind == CORE_ENTRY_LISTED ? "L" : "X", pb, e.weight,
@@ -333,7 +333,8 @@ test_relay_only_and_anchor_expiry(void **state)
 	open_core(f);
 	apply(f, &f->a, T0, &l, 1, NULL);
 	apply(f, &f->b, T0, &l, 1, NULL);
-	ASSERT_VIEW(f->core, T0, "L 192.0.2.0/24 100 1700001000\n");
+	/* the entry leaves with its anchor at T0+50, and says so */
+	ASSERT_VIEW(f->core, T0, "L 192.0.2.0/24 100 1700000050\n");
 	ASSERT_VIEW(f->core, T0 + 50, "");
 	assert_int_equal(core_why_query(f->core, &q, T0 + 50, &w), 0);
 	assert_int_equal(w.nitems, 2);
@@ -452,28 +453,45 @@ model_view(struct morigin *o, size_t no, uint64_t now, uint32_t thr, struct ment
 		uint64_t ex[8];
 		uint32_t ew[8];
 		size_t ne = 0;
-		int anyx = 0;
+		int anyx = 0, exact = 0;
 
-		for (i = 0; i < no; i++)
+		/* SPEC 8.3: P is a candidate when some origin lists exactly P; it
+		 * weighs every origin with an accepted listing containing P, once,
+		 * counting until its latest such listing expires (or its anchor) */
+		for (i = 0; i < no; i++) {
+			uint64_t until = 0;
+
 			for (j = 0; j < o[i].n; j++) {
 				const struct mrec *r = &o[i].r[j];
 
-				if (blf_prefix_cmp(&r->p, &p) != 0 || !m_counts(&o[i], r, now))
+				if (!m_counts(&o[i], r, now))
 					continue;
 				if (r->excl) {
-					anyx = 1;
-				} else {
-					w += o[i].a->weight;
-					ex[ne] = r->expires;
-					ew[ne++] = o[i].a->weight;
+					if (blf_prefix_cmp(&r->p, &p) == 0)
+						anyx = 1;
+					continue;
 				}
+				if (!blf_prefix_contains(&r->p, &p))
+					continue;
+				if (blf_prefix_cmp(&r->p, &p) == 0)
+					exact = 1;
+				if (r->expires > until)
+					until = r->expires;
 			}
+			if (until == 0)
+				continue;
+			if (o[i].a->expires != 0 && o[i].a->expires < until)
+				until = o[i].a->expires;
+			w += o[i].a->weight;
+			ex[ne] = until;
+			ew[ne++] = o[i].a->weight;
+		}
 		if (anyx) {
 			memset(&xs[nx], 0, sizeof(xs[nx]));
 			xs[nx].p = p;
 			xs[nx++].excl = 1;
 		}
-		if (w >= thr) {
+		if (exact && w >= thr) {
 			/* expiry: the first expiry time after which weight < thr */
 			uint64_t best = 0;
 			size_t t;
@@ -645,6 +663,304 @@ test_random_model(void **state)
 	}
 }
 
+
+/* ---- SPEC 8.3 across prefix lengths (defect 15) ------------------------- */
+
+/* The provenance item of the origin named name in e, or NULL. */
+static const core_prov *
+prov_of(const core_entry *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->nprov; i++)
+		if (strcmp(e->prov[i].name, name) == 0)
+			return &e->prov[i];
+	return NULL;
+}
+
+static void
+test_consensus_across_lengths(void **state)
+{
+	struct fx *f = *state;
+	blf_op eu = op_list("198.51.100.0/24", T0 + 1000, "eu case");
+	blf_op us = op_list("198.51.100.7/32", T0 + 400, "us case");
+	blf_op us24 = op_list("198.51.100.0/24", T0 + 2000, "us wide");
+	blf_prefix q = pfx("198.51.100.7"), q8 = pfx("198.51.100.8");
+	const core_prov *pv;
+	core_iter it;
+	core_entry e;
+	core_why w;
+	size_t i, ndec = 0;
+
+	store_add(&f->st, &f->a, "europe", 60);
+	store_add(&f->st, &f->b, "america", 60);
+	open_core(f);
+	apply(f, &f->a, T0, &eu, 1, NULL);
+	apply(f, &f->b, T0, &us, 1, NULL);
+	/* both flagged the host: 120 at the /32; the /24 alone stays at 60 */
+	ASSERT_VIEW(f->core, T0, "L 198.51.100.7/32 120 1700000400\n");
+	assert_int_equal(core_iter_begin(f->core, T0, &it), 0);
+	assert_int_equal(core_iter_next(&it, &e), 1);
+	assert_int_equal(e.nprov, 2);
+	/* provenance in origin id order, each with its own listing */
+	assert_true(memcmp(e.prov[0].origin, e.prov[1].origin, BLF_KEYID_LEN) < 0);
+	assert_non_null(pv = prov_of(&e, "europe"));
+	assert_memory_equal(pv->ref, "eu case", 7);
+	assert_int_equal(pv->expires, T0 + 1000);
+	assert_int_equal(pv->until, T0 + 1000);
+	assert_non_null(pv = prov_of(&e, "america"));
+	assert_memory_equal(pv->ref, "us case", 7);
+	assert_int_equal(pv->until, T0 + 400);
+	assert_int_equal(core_iter_next(&it, &e), 0);
+	core_iter_end(&it);
+	assert_int_equal(core_why_query(f->core, &q, T0, &w), 0);
+	assert_int_equal(w.verdict, CORE_LISTED);
+	assert_int_equal(w.weight, 120);
+	assert_int_equal(blf_prefix_cmp(&w.via, &us.prefix), 0);
+	for (i = 0; i < w.nitems; i++)
+		ndec += w.items[i].decisive;
+	assert_int_equal(ndec, 2);
+	core_why_free(&w);
+	assert_int_equal(core_why_query(f->core, &q8, T0, &w), 0);
+	assert_int_equal(w.verdict, CORE_NOT_LISTED);
+	core_why_free(&w);
+
+	/* america also lists the /24: it counts once at the /32, with its most
+	 * specific listing, until its latest listing containing the /32 */
+	apply(f, &f->b, T0 + 1, &us24, 1, NULL);
+	ASSERT_VIEW(f->core, T0 + 1, "L 198.51.100.0/24 120 1700001000\n"
+				     "L 198.51.100.7/32 120 1700001000\n");
+	assert_int_equal(core_iter_begin(f->core, T0 + 1, &it), 0);
+	assert_int_equal(core_iter_next(&it, &e), 1);
+	assert_int_equal(core_iter_next(&it, &e), 1);
+	assert_int_equal(e.nprov, 2);
+	assert_non_null(pv = prov_of(&e, "america"));
+	assert_memory_equal(pv->ref, "us case", 7);
+	assert_int_equal(pv->expires, T0 + 400);
+	assert_int_equal(pv->until, T0 + 2000);
+	core_iter_end(&it);
+	/* after the /32 expires the /24 carries the host */
+	ASSERT_VIEW(f->core, T0 + 400, "L 198.51.100.0/24 120 1700001000\n");
+	assert_int_equal(core_why_query(f->core, &q, T0 + 400, &w), 0);
+	assert_int_equal(w.verdict, CORE_LISTED);
+	assert_int_equal(blf_prefix_cmp(&w.via, &eu.prefix), 0);
+	core_why_free(&w);
+}
+
+static void
+test_consensus_excluded(void **state)
+{
+	struct fx *f = *state;
+	blf_op eu = op_list("198.51.100.0/24", T0 + 1000, NULL);
+	blf_op us = op_list("198.51.100.7/32", T0 + 1000, NULL);
+	blf_op x = op_simple(BLF_OP_EXCLUDE, "198.51.100.0/28", "our host");
+	blf_prefix q = pfx("198.51.100.7");
+	core_why w;
+
+	store_add(&f->st, &f->a, "europe", 60);
+	store_add(&f->st, &f->b, "america", 60);
+	store_add(&f->st, &f->c, "owner", 10);
+	open_core(f);
+	apply(f, &f->a, T0, &eu, 1, NULL);
+	apply(f, &f->b, T0, &us, 1, NULL);
+	apply(f, &f->c, T0, &x, 1, NULL);
+	/* the /32 reached 120 but lies inside the exclusion; no entry is left
+	 * for the exclusion to punch a hole into */
+	ASSERT_VIEW(f->core, T0, "");
+	assert_int_equal(core_why_query(f->core, &q, T0, &w), 0);
+	assert_int_equal(w.verdict, CORE_EXCLUDED);
+	assert_int_equal(blf_prefix_cmp(&w.via, &x.prefix), 0);
+	assert_int_equal(w.nitems, 3);
+	core_why_free(&w);
+}
+
+/* ---- defect 3: the anchor's expiry caps every contribution -------------- */
+
+static void
+test_anchor_expiry_caps_entry(void **state)
+{
+	struct fx *f = *state;
+	blf_op l = op_list("192.0.2.0/24", T0 + 1000, NULL);
+	trust_anchor a;
+	core_iter it;
+	core_entry e;
+	uint64_t when;
+
+	trust_anchor_init(&a, "expiring", f->a.ks->pk);
+	a.scope = (blf_prefix *)(uintptr_t)all_scope;
+	a.nscope = 2;
+	a.expires = T0 + 500;
+	assert_int_equal(trust_store_add(&f->st, &a, NULL, 0), 0);
+	store_add(&f->st, &f->b, "lasting", 50);
+	open_core(f);
+	apply(f, &f->a, T0, &l, 1, NULL);
+	ASSERT_VIEW(f->core, T0, "L 192.0.2.0/24 100 1700000500\n");
+	assert_int_equal(core_iter_begin(f->core, T0, &it), 0);
+	assert_int_equal(core_iter_next(&it, &e), 1);
+	assert_int_equal(e.prov[0].expires, T0 + 1000); /* the listing says so */
+	assert_int_equal(e.prov[0].until, T0 + 500);    /* its anchor ends sooner */
+	core_iter_end(&it);
+	assert_int_equal(core_next_change(f->core, T0, &when), 0);
+	assert_int_equal(when, T0 + 500);
+	/* with a second origin below the threshold alone: still T0+500 */
+	apply(f, &f->b, T0, &l, 1, NULL);
+	ASSERT_VIEW(f->core, T0, "L 192.0.2.0/24 150 1700000500\n");
+	ASSERT_VIEW(f->core, T0 + 500, "");
+	assert_int_equal(core_next_change(f->core, T0 + 500, &when), 0);
+	assert_int_equal(when, T0 + 1000);
+}
+
+/* ---- defect 11: many origins, an exclusion over everything, wide why ---- */
+
+static void
+test_expiry_many_origins(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 64 };
+	struct pub p[N];
+	uint64_t ex[N], best = 0;
+	uint32_t wt[N], left;
+	core_iter it;
+	core_entry e;
+	int i, j;
+
+	for (i = 0; i < N; i++) {
+		char name[16];
+
+		pub_init(&p[i], 10 + i);
+		snprintf(name, sizeof(name), "o%d", i);
+		wt[i] = 5 + (uint32_t)(i * 7) % 23;
+		store_add(&f->st, &p[i], name, wt[i]);
+	}
+	open_core(f);
+	for (i = 0; i < N; i++) {
+		blf_op l = op_list(i % 2 ? "203.0.113.0/24" : "203.0.113.9/32",
+				   T0 + 100 + (uint64_t)((i * 37) % 50) * 10, NULL);
+
+		ex[i] = l.expires;
+		apply(f, &p[i], T0, &l, 1, NULL);
+	}
+	/* brute force: the first expiry after which the rest weighs < 100 */
+	for (i = 0; i < N; i++) {
+		left = 0;
+		for (j = 0; j < N; j++)
+			if (ex[j] > ex[i])
+				left += wt[j];
+		if (left < 100 && (best == 0 || ex[i] < best))
+			best = ex[i];
+	}
+	assert_int_equal(core_iter_begin(f->core, T0, &it), 0);
+	assert_int_equal(core_iter_next(&it, &e), 1); /* the /24: odd origins */
+	assert_int_equal(core_iter_next(&it, &e), 1); /* the /32: all of them */
+	assert_int_equal(e.nprov, N);
+	assert_int_equal(e.expires, best);
+	core_iter_end(&it);
+	for (i = 0; i < N; i++)
+		pub_free(&p[i]);
+}
+
+static void
+test_why_paged(void **state)
+{
+	struct fx *f = *state;
+	blf_op ops[300];
+	char ps[300][24];
+	blf_op x = op_simple(BLF_OP_EXCLUDE, "10.0.0.0/8", NULL);
+	blf_prefix all = pfx("0.0.0.0/0"), q = pfx("10.0.1.44");
+	core_why w;
+	size_t i, seen = 0;
+	int k;
+
+	store_add(&f->st, &f->a, "alpha", 100);
+	store_add(&f->st, &f->b, "owner", 1);
+	open_core(f);
+	for (i = 0; i < 300; i++) {
+		snprintf(ps[i], sizeof(ps[i]), "10.0.%zu.%zu/32", i / 200, i % 200);
+		ops[i] = op_list(ps[i], T0 + 1000, NULL);
+	}
+	apply(f, &f->a, T0, ops, 300, NULL);
+	ops[0] = op_list("10.0.1.0/24", T0 + 1000, NULL);
+	apply(f, &f->a, T0, ops, 1, NULL);
+	apply(f, &f->b, T0, &x, 1, NULL);
+	ASSERT_VIEW(f->core, T0, "");
+	/* pages of 64: every record once, the same verdict on each page */
+	for (k = 0; k < 10; k++) {
+		assert_int_equal(core_why_page(f->core, &all, T0, seen, 64, &w), 0);
+		assert_int_equal(w.total, 302);
+		assert_int_equal(w.first, seen);
+		assert_int_equal(w.verdict, CORE_NOT_LISTED);
+		seen += w.nitems;
+		assert_int_equal(w.truncated, seen < 302);
+		core_why_free(&w);
+		if (seen == 302)
+			break;
+	}
+	assert_int_equal(seen, 302);
+	/* count only */
+	assert_int_equal(core_why_page(f->core, &all, T0, 0, 0, &w), 0);
+	assert_int_equal(w.total, 302);
+	assert_int_equal(w.nitems, 0);
+	assert_null(w.items);
+	core_why_free(&w);
+	/* the exclusion removed every listing covering q: decided in one pass */
+	assert_int_equal(core_why_query(f->core, &q, T0, &w), 0);
+	assert_int_equal(w.verdict, CORE_EXCLUDED);
+	assert_int_equal(blf_prefix_cmp(&w.via, &x.prefix), 0);
+	assert_int_equal(w.nitems, 3);
+	for (i = 0; i < w.nitems; i++)
+		assert_int_equal(w.items[i].decisive, w.items[i].exclusion);
+	core_why_free(&w);
+}
+
+/* ---- defect 12: an error is not the end --------------------------------- */
+
+static void
+test_iter_errors(void **state)
+{
+	struct fx *f = *state;
+	blf_op ops[3] = { op_list("192.0.2.0/24", T0 + 1000, NULL),
+			  op_list("192.0.2.9/32", T0 + 1000, NULL),
+			  op_list("198.51.100.0/24", T0 + 1000, NULL) };
+	core_iter it;
+	core_entry e;
+	unsigned n;
+	int rc, ok = 0;
+
+	store_add(&f->st, &f->a, "alpha", 100);
+	open_core(f);
+	apply(f, &f->a, T0, ops, 3, NULL);
+	/* every allocation of a fresh build and iteration fails in turn: the
+	 * call that failed says so, and a feed is never cut short */
+	for (n = 1; n < 64 && !ok; n++) {
+		size_t cnt = 0;
+
+		apply(f, &f->a, T0, NULL, 0, NULL); /* dirty: rebuild */
+		core_test_fail_alloc(f->core, n);
+		rc = core_iter_begin(f->core, T0, &it);
+		if (rc != 0) {
+			assert_int_equal(rc, BLF_ENOMEM);
+			core_iter_end(&it);
+			continue;
+		}
+		while ((rc = core_iter_next(&it, &e)) > 0)
+			cnt++;
+		assert_int_equal(rc, 0);
+		assert_int_equal(cnt, 3);
+		core_iter_end(&it);
+		ok = n > 1;
+	}
+	assert_true(ok);
+	core_test_fail_alloc(f->core, 0);
+	/* the core changes under an iterator: an error, every time */
+	assert_int_equal(core_iter_begin(f->core, T0, &it), 0);
+	assert_int_equal(core_iter_next(&it, &e), 1);
+	apply(f, &f->a, T0 + 1, NULL, 0, NULL);
+	assert_int_equal(core_iter_next(&it, &e), -1);
+	assert_int_equal(it.err, BLF_ESTALE);
+	assert_int_equal(core_iter_next(&it, &e), -1);
+	core_iter_end(&it);
+}
+
 int
 main(void)
 {
@@ -659,6 +975,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_relay_only_and_anchor_expiry, setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_random_model, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consensus_across_lengths, setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consensus_excluded, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_anchor_expiry_caps_entry, setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_many_origins, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_why_paged, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_iter_errors, setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,313 @@
+/*
+ * feed.c - view generations and the change feed.
+ *
+ * Exporters rewrite only what changed: every build of the merged view
+ * (merge.c) ends here.  With core_config.change_feed, the build's exported
+ * entries are reduced to fingerprints (prefix, kind and a 32-bit hash of
+ * weight, expiry and provenance), sorted like the view; one merge-walk of
+ * the previous build's fingerprints against the new ones finds the
+ * prefixes added, removed or changed, which are appended to a change log
+ * under the new generation number.  core_changes_since(gen) reads the log
+ * records after gen, keeps each prefix once (its first record says whether
+ * it was in the view at gen) and reports it against the current view.
+ *
+ * The log is bounded (core_config.feed_log_max records): the oldest
+ * generations are dropped whole, and a diff from before them is refused
+ * with BLF_ESTALE, which tells the exporter to export everything.  A build
+ * whose own changes exceed the bound clears the log.  Generations start at
+ * a random base at open, so that one remembered across a restart is
+ * refused rather than misread.
+ *
+ * Cost per build with the feed: one walk of the view (provenance of each
+ * entry, as the iterator does) plus a linear merge; memory 24 bytes per
+ * exported entry plus 32 per log record.  Without the feed: nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core_int.h"
+
+/* See core_int.h: a fresh generation base, with nothing to diff from. */
+void
+feed_init(core *c)
+{
+	c->vgen = ((uint64_t)randombytes_random() << 24) + 1;
+	c->feed_oldest = c->vgen;
+}
+
+/* See core_int.h. */
+void
+feed_free(core *c)
+{
+	free(c->fps);
+	free(c->log);
+	c->fps = NULL;
+	c->log = NULL;
+	c->nfps = c->nlog = c->caplog = 0;
+}
+
+static uint64_t
+mix(uint64_t h, uint64_t v)
+{
+	return core_mix64(h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+}
+
+static uint32_t
+entry_hash(const core_entry *e)
+{
+	uint64_t h = mix(mix(mix(0, (uint64_t)e->kind), e->weight), e->expires);
+	size_t i, k;
+
+	for (i = 0; i < e->nprov; i++) {
+		const core_prov *p = &e->prov[i];
+		uint64_t id = 0, r = 1469598103934665603ULL;
+
+		memcpy(&id, p->origin, sizeof(id));
+		for (k = 0; k < p->ref_len; k++)
+			r = (r ^ (uint8_t)p->ref[k]) * 1099511628211ULL;
+		h = mix(h, id);
+		h = mix(h, (uint64_t)p->weight << 16 | p->reason);
+		h = mix(h, p->first << 32 | (p->changed & 0xffffffffu));
+		h = mix(h, p->expires << 32 | (p->until & 0xffffffffu));
+		h = mix(h, r ^ p->ref_len);
+	}
+	return (uint32_t)(h ^ h >> 32);
+}
+
+/* Fingerprints of every exported entry of the built view, in order. */
+static int
+fingerprints(core *c, struct vfp **out, size_t *nout)
+{
+	struct core_walk *w;
+	struct vfp *f;
+	core_entry e;
+	size_t vi, n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if ((f = merge_alloc(c, NULL, c->nview * sizeof(*f))) == NULL)
+		return BLF_ENOMEM;
+	if ((w = walk_new(c)) == NULL) {
+		free(f);
+		return BLF_ENOMEM;
+	}
+	/* sequential walk: the chain of enclosing groups is kept on the way */
+	for (vi = 0; vi < c->nvents; vi++) {
+		if (walk_step(c, w, vi, &e) == 0)
+			continue;
+		memset(&f[n], 0, sizeof(f[n]));
+		f[n].p = e.prefix;
+		f[n].kind = (uint8_t)e.kind;
+		f[n].h = entry_hash(&e);
+		n++;
+	}
+	walk_free(w);
+	*out = f;
+	*nout = n;
+	return 0;
+}
+
+/* Append a log record; when the log is full, drop its oldest generations
+ * whole (about half of it).  BLF_ELIMIT when only this build's records are
+ * left to drop. */
+static int
+log_add(core *c, size_t max, uint64_t gen, const blf_prefix *p, int existed)
+{
+	struct vlog *n;
+	size_t drop;
+
+	if (c->nlog >= max) {
+		drop = c->nlog / 2;
+		while (drop < c->nlog && c->log[drop].gen == c->log[drop - 1].gen)
+			drop++;
+		if (drop == 0 || drop >= c->nlog || c->log[drop - 1].gen >= gen)
+			return BLF_ELIMIT;
+		c->feed_oldest = c->log[drop - 1].gen;
+		memmove(c->log, c->log + drop, (c->nlog - drop) * sizeof(*c->log));
+		c->nlog -= drop;
+	}
+	if (c->nlog == c->caplog) {
+		size_t cap = c->caplog ? c->caplog * 2 : 1024;
+
+		if (cap > max)
+			cap = max;
+		if ((n = merge_alloc(c, c->log, cap * sizeof(*n))) == NULL)
+			return BLF_ENOMEM;
+		c->log = n;
+		c->caplog = cap;
+	}
+	n = &c->log[c->nlog++];
+	memset(n, 0, sizeof(*n));
+	n->gen = gen;
+	n->p = *p;
+	n->existed = (uint8_t)existed;
+	return 0;
+}
+
+/* See core_int.h: a build finished; move the generation if the exported
+ * entries differ from the previous build's (always, without the feed). */
+void
+feed_update(core *c)
+{
+	struct vfp *nf = NULL;
+	size_t nn = 0, i = 0, j = 0, max;
+	uint64_t gen = c->vgen + 1;
+	int rc = 0, any = 0;
+
+	if (!c->cfg.change_feed) {
+		c->vgen = gen;
+		c->feed_oldest = gen;
+		return;
+	}
+	max = c->cfg.feed_log_max ? c->cfg.feed_log_max : CORE_DEFAULT_FEED_LOG;
+	if (fingerprints(c, &nf, &nn) != 0) {
+		/* no diff now, and nothing to diff against next time */
+		free(c->fps);
+		c->fps = NULL;
+		c->nfps = 0;
+		c->fps_lost = 1;
+		c->vgen = gen;
+		c->nlog = 0;
+		c->feed_oldest = gen;
+		return;
+	}
+	if (c->fps_lost) {
+		c->vgen = gen;
+		c->nlog = 0;
+		c->feed_oldest = gen;
+		c->fps_lost = 0;
+		goto keep;
+	}
+	while (rc == 0 && (i < c->nfps || j < nn)) {
+		int cmp = i >= c->nfps ? 1 : j >= nn ? -1 : blf_prefix_cmp(&c->fps[i].p, &nf[j].p);
+
+		if (cmp < 0) {
+			rc = log_add(c, max, gen, &c->fps[i].p, 1);
+			any = 1;
+			i++;
+		} else if (cmp > 0) {
+			rc = log_add(c, max, gen, &nf[j].p, 0);
+			any = 1;
+			j++;
+		} else {
+			if (c->fps[i].kind != nf[j].kind || c->fps[i].h != nf[j].h) {
+				rc = log_add(c, max, gen, &nf[j].p, 1);
+				any = 1;
+			}
+			i++;
+			j++;
+		}
+	}
+	if (any)
+		c->vgen = gen;
+	if (rc != 0) {
+		/* this build's changes alone exceed the log: diffs restart here */
+		c->nlog = 0;
+		c->feed_oldest = c->vgen;
+	}
+keep:
+	free(c->fps);
+	c->fps = nf;
+	c->nfps = nn;
+}
+
+/* See core.h. */
+int
+core_view_generation(core *c, uint64_t now, uint64_t *gen)
+{
+	int rc = view_build(c, now);
+
+	*gen = c->vgen;
+	return rc;
+}
+
+/* See core.h. */
+int
+core_next_change(core *c, uint64_t now, uint64_t *when)
+{
+	int rc = view_build(c, now);
+
+	*when = rc == 0 ? c->vuntil : now;
+	return rc;
+}
+
+struct chg {
+	blf_prefix p;
+	size_t seq;      /* position in the log: the earliest first */
+	int existed;
+};
+
+static int
+chg_cmp(const void *a, const void *b)
+{
+	const struct chg *x = a, *y = b;
+	int r = blf_prefix_cmp(&x->p, &y->p);
+
+	if (r != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* See core.h. */
+int
+core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void *arg,
+		   uint64_t *cur)
+{
+	struct core_walk *w = NULL;
+	struct chg *v = NULL;
+	size_t lo, hi, mid, n, i;
+	int rc;
+
+	*cur = c->vgen;
+	if ((rc = view_build(c, now)) != 0)
+		return rc;
+	*cur = c->vgen;
+	if (!c->cfg.change_feed)
+		return BLF_EINVAL;
+	if (gen < c->feed_oldest || gen > c->vgen)
+		return BLF_ESTALE;
+	/* first log record after gen */
+	lo = 0;
+	hi = c->nlog;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->log[mid].gen <= gen)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	n = c->nlog - lo;
+	if (n == 0)
+		return 0;
+	rc = BLF_ENOMEM;
+	if ((v = merge_alloc(c, NULL, n * sizeof(*v))) == NULL || (w = walk_new(c)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		v[i].p = c->log[lo + i].p;
+		v[i].seq = i;
+		v[i].existed = c->log[lo + i].existed;
+	}
+	qsort(v, n, sizeof(*v), chg_cmp);
+	rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		core_entry e;
+		long vi;
+		int now_in;
+
+		if (i > 0 && blf_prefix_cmp(&v[i].p, &v[i - 1].p) == 0)
+			continue;
+		vi = view_find(c, &v[i].p);
+		now_in = vi >= 0 && walk_entry_at(c, w, (size_t)vi, &e) == 0;
+		if (now_in)
+			rc = fn(arg, v[i].existed ? CORE_CHANGE_CHANGED : CORE_CHANGE_ADDED,
+				&v[i].p, &e);
+		else if (v[i].existed)
+			rc = fn(arg, CORE_CHANGE_REMOVED, &v[i].p, NULL);
+	}
+out:
+	walk_free(w);
+	free(v);
+	return rc;
+}
