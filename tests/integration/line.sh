@@ -5,11 +5,12 @@
 # published at A and applied at C without a restart.
 . "$(dirname "$0")/lib.sh"
 
-agent A; agent B; agent C; agent X; agent E
-for n in A B C; do trust $n A B C; done
+agent A; agent B; agent C; agent X; agent E; agent D
+for n in A B C D; do trust $n A B C; done
 conf A B
 conf B A C
-conf C B X
+conf C B X D
+conf D C
 start A; start B; start C
 wait_for 10 connected C B || fail "C not connected to B"
 wait_for 10 connected B A || fail "B not connected to A"
@@ -78,7 +79,17 @@ n=$(grep -c 'peer X: SPEC 3.1' "$T/C.log")
 [ "$n" -le 8 ] || fail "garbage logged $n times"
 ctl C status >/dev/null || fail "C stopped answering after garbage"
 
-# 5. key rollover published at A is applied at C, without a restart
+# 5. a fourth agent added later, peered with C only, fetches the whole
+#    log (no snapshot needed while C holds every delta) to the same view
+start D
+wait_for 20 seq_is D A 67 || fail "D did not converge (seq $(origin_seq D A))"
+for p in 198.51.100.3 203.0.113.59 192.0.2.7; do
+	ctl C --json why $p | sed 's/"first".*//' >"$T/c.why"
+	ctl D --json why $p | sed 's/"first".*//' >"$T/d.why"
+	cmp -s "$T/c.why" "$T/d.why" || fail "C and D differ on $p"
+done
+
+# 6. key rollover published at A is applied at C, without a restart
 "$B" -k "$T/A.key" trust rotate -o "$T/A2.key" >/dev/null || fail "rotate"
 ctl A announce "$T/A2.key.rollover" >/dev/null || fail "announce at A: $(cat "$T/A.log" | tail -2)"
 A2=$(tail -1 "$T/A2.key.rollover" >/dev/null; "$B" -k "$T/A2.key" key show | grep -v '^#' | cut -d' ' -f2)
