@@ -53,6 +53,10 @@ control_open(struct daemon *d)
 		}
 		mode = 0660;
 	}
+	if (net_ipc_unstale(d->cfg->control) != 0) {
+		log_msg(LOG_ERR, "control %s: in use by another process", d->cfg->control);
+		return -1;
+	}
 	if ((rv = nng_rep0_open(&d->ctl)) != 0)
 		goto fail;
 	d->ctl_ok = 1;

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -123,6 +124,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	nc->net = d->cfg->net;
 	snprintf(nc->datadir, sizeof(nc->datadir), "%s", d->cfg->datadir);
 	snprintf(nc->control, sizeof(nc->control), "%s", d->cfg->control);
+	snprintf(nc->pidfile, sizeof(nc->pidfile), "%s", d->cfg->pidfile);
 	free(d->cfg);
 	d->cfg = nc;
 	key_secret_free(d->key);
@@ -170,6 +172,11 @@ daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t er
 	return BLF_OK;
 }
 
+/*
+ * Write our pid under an exclusive lock that is held as long as we run:
+ * a second blfedd with the same pid file stops here, before it touches
+ * the first one's sockets.  Returns 1 written, 0 none configured, -1.
+ */
 static int
 write_pidfile(const char *path)
 {
@@ -178,18 +185,23 @@ write_pidfile(const char *path)
 
 	if (path[0] == '\0')
 		return 0;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		log_msg(LOG_ERR, "pidfile %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_msg(LOG_ERR, "pidfile %s: %s", path, errno == EWOULDBLOCK ?
+			"locked: another blfedd is running" : strerror(errno));
+		close(fd);
+		return -1;
+	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
+	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)n) != n) {
 		log_msg(LOG_ERR, "pidfile %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	close(fd);
-	return 0;
+	return 1; /* fd stays open: the lock lives as long as we do */
 }
 
 static int
@@ -368,7 +380,7 @@ main(int argc, char **argv)
 	trust_store st = {NULL, 0};
 	sigset_t all;
 	char err[1024];
-	int opt, check = 0, foreground = 0, debug = 0, notify = -1, ret = 1, rc;
+	int opt, check = 0, foreground = 0, debug = 0, notify = -1, ret = 1, rc, pid_ok = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.ctlfd = -1;
@@ -430,7 +442,7 @@ main(int argc, char **argv)
 	d.cfg->net.statement = daemon_statement;
 	d.cfg->net.ctx = &d;
 	/* nng starts here: sockets first (as root: low ports, /run), then drop */
-	if (control_open(&d) != 0 || write_pidfile(d.cfg->pidfile) != 0)
+	if ((pid_ok = write_pidfile(d.cfg->pidfile)) < 0 || control_open(&d) != 0)
 		goto out;
 	if (drop_privileges(d.cfg->user) != 0 || open_core(&d, &st) != 0)
 		goto out;
@@ -450,7 +462,7 @@ out:
 		core_close(d.core);
 		log_msg(LOG_NOTICE, "stopped");
 	}
-	if (d.cfg != NULL && d.cfg->pidfile[0] != '\0' && d.started != 0)
+	if (pid_ok == 1)
 		unlink(d.cfg->pidfile);
 	trust_store_free(&st);
 	key_secret_free(d.key);

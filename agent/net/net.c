@@ -18,12 +18,17 @@
  * through the core as if it had arrived alone (SPEC 6.4).  The REP socket
  * answers configured peers only, within a per-peer token bucket.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
@@ -331,11 +336,45 @@ tls_setup(net *n)
 	return 0;
 }
 
+int
+net_ipc_unstale(const char *url)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	const char *path;
+	int fd, rc;
+
+	if (strncmp(url, "ipc://", 6) != 0)
+		return 0;
+	path = url + 6;
+	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (rc == 0)
+		return -1; /* somebody answers: not ours to remove */
+	if (errno == ECONNREFUSED)
+		unlink(path);
+	return 0;
+}
+
 static int
 listen_url(net *n, nng_socket s, const char *url)
 {
 	nng_listener l;
 	int rv;
+
+	if (net_ipc_unstale(url) != 0) {
+		nlog(n, LOG_ERR, "listen %s: in use by another process", url);
+		return -1;
+	}
 
 	if ((rv = nng_listener_create(&l, s, url)) != 0)
 		goto fail;

@@ -170,6 +170,11 @@ void net_peer_get(const net *n, size_t i, uint64_t now_ms, net_peer_info *info);
 size_t net_norigins(const net *n);
 void net_origin_get(const net *n, size_t i, net_origin_info *info);
 
+/* Before binding an ipc:// URL: remove a socket file left by a process
+ * that died (nobody accepts on it).  Returns 0, or -1 if a live process
+ * owns it.  Other URLs: 0. */
+int net_ipc_unstale(const char *url);
+
 /* The name of an outcome as logs and metrics show it. */
 const char *net_outcome_name(int rc);
 

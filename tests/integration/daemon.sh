@@ -61,6 +61,17 @@ ctl A reload >/dev/null || fail "good reload"
 # metrics textfile
 wait_for 5 grep -q '^blfedd_listings 4$' "$T/A.prom" || fail "metrics: $(head -20 "$T/A.prom")"
 
+# a second daemon with the same pid file stops before touching our sockets
+"$D" -d -c "$T/A.conf" 2>"$T/err"; [ $? -eq 1 ] || fail "second instance: want 1"
+grep -q 'another blfedd is running' "$T/err" || fail "second instance: $(cat "$T/err")"
+ctl A status >/dev/null || fail "the second instance broke the first"
+
+# kill -9 leaves a stale control socket: the next start removes it
+eval "kill -KILL \$PID_A"
+eval "wait \$PID_A" 2>/dev/null
+start A
+ctl A why 198.51.100.1 >/dev/null || fail "state lost after kill -9"
+
 # SIGTERM: clean stop, state kept across the restart
 stop A
 grep -q 'stopped' "$T/A.log" || fail "no clean stop"
