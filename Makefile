@@ -71,7 +71,8 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
-	bench fuzz fuzz-build demo install clean deps unit man-lint check-integration tools
+	bench fuzz fuzz-build demo install clean deps unit man-lint check-integration tools \
+	bench-net
 
 all: $(LIBS_ALL) $(BLFED) $(BLFEDD)
 
@@ -192,6 +193,11 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory CFLAGS="-O2 -g -DNDEBUG" BUILD=build-bench \
 		$(patsubst $(BUILD)/%,build-bench/%,$(BENCH_BIN))
 	$(Q)sh tests/bench/run.sh build-bench/bench
+
+# The running federation on loopback: propagation and catch-up (needs no
+# root; takes a few minutes).  N, LOAD and CATCHUP scale it down.
+bench-net: all tools
+	$(Q)sh tests/bench/federation.sh $(BUILD)
 
 demo: deps all
 	$(Q)if [ -x contrib/demo.sh ]; then sh contrib/demo.sh $(BUILD); \
