@@ -30,12 +30,15 @@ echo "reference, no hop (A's feed):"
 echo "two hops (C's feed), idle:"
 "$PROBE" -c "ipc://$T/A.sock" -f "tcp://127.0.0.1:$PUB_C" -n "$N" || fail "probe C"
 echo "two hops under a background load of $LOAD operations/s:"
-"$PROBE" -c "ipc://$T/A.sock" -L "$LOAD" -b 1000 -t 30 >"$T/load.out" &
+s0=$(origin_seq C A)
+"$PROBE" -c "ipc://$T/A.sock" -L "$LOAD" -b 1000 -t 12 &
 lp=$!
-sleep 2
-"$PROBE" -c "ipc://$T/A.sock" -f "tcp://127.0.0.1:$PUB_C" -n "$N" || fail "probe under load"
-kill "$lp" 2>/dev/null
+sleep 1
+"$PROBE" -c "ipc://$T/A.sock" -f "tcp://127.0.0.1:$PUB_C" -n "$((N * 5))" || fail "probe under load"
 wait "$lp" 2>/dev/null
+wait_for 30 seq_is C A "$(origin_seq A A)" || fail "C did not keep up"
+echo "  C applied $(( $(origin_seq C A) - s0 )) deltas meanwhile"
+[ "$CATCHUP" -gt 0 ] || finish federation
 
 echo "catch-up of $CATCHUP operations:"
 seq0=$(origin_seq A A)
