@@ -1018,8 +1018,7 @@ on_response(net *n, struct peer *p, uint64_t now)
 		count_reject(n, p, NULL, rc);
 		log_reject(n, p->log, p->conf.name, rc, now, "catch-up response");
 		p->fetch_after = now + NET_RETRY_MS;
-		if (rc == BLF_OK)
-			blf_catchup_resp_free(&r);
+		blf_catchup_resp_free(&r); /* zeroed on an open error: safe */
 		nng_msg_free(m);
 		return 0;
 	}
@@ -1113,7 +1112,12 @@ serve_one(net *n, nng_msg *m, uint64_t now)
 		if (memcmp(n->peers[i].keyid, env.signer, BLF_KEYID_LEN) == 0)
 			p = &n->peers[i];
 	refill(n, p, now);
-	budget = p->tokens < (double)NET_SERVE_MAX_BYTES ? (size_t)p->tokens : NET_SERVE_MAX_BYTES;
+	/* tokens go below zero after a response larger than the budget */
+	if (p->tokens <= 0)
+		budget = 0;
+	else
+		budget = p->tokens < (double)NET_SERVE_MAX_BYTES ? (size_t)p->tokens
+							       : NET_SERVE_MAX_BYTES;
 	after = rq.after_seq;
 	while (!stop && nall < rq.max) {
 		uint32_t ask = rq.max - (uint32_t)nall < NET_SERVE_CHUNK ? rq.max - (uint32_t)nall

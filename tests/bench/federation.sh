@@ -56,8 +56,10 @@ nops=$(((want - seq0) * 1000))
 echo "  published $nops operations at A in $((t1 - t0)) ms"
 t0=$(ms)
 start C
+ts=$(ms)
 wait_for 600 seq_is C A "$want" || fail "C did not catch up"
 t1=$(ms)
-echo "  C caught up $nops operations ($((want - seq0)) deltas) in $((t1 - t0)) ms, start included"
+echo "  C restarted in $((ts - t0)) ms (journal replay of what it held before)"
+echo "  C caught up $nops operations ($((want - seq0)) deltas) $((t1 - ts)) ms after it answered"
 du -sh "$T/C.data" | sed 's/^/  C data directory: /'
 finish federation

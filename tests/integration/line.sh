@@ -101,4 +101,28 @@ ctl A reload >/dev/null || fail "reload at A"
 ctl A list 192.0.2.55 --reason phishing --expires 2d >/dev/null || fail "list with the new key"
 wait_for 10 ctl C why 192.0.2.55 || fail "listing signed by the new key not accepted at C"
 
+# 7. serving is paged and bounded: two deltas of 10000 listings with long
+#    references (about 2.9 MB each); a 150-byte request for 1024 deltas
+#    gets one delta and "more", never the whole 6 MB; a request signed by
+#    an agent that is not a configured peer gets no answer at all
+python3 -c '
+import sys
+for k in range(int(sys.argv[1]), int(sys.argv[1]) + 10000):
+    print("100.%d.%d.%d" % (k >> 16 & 255, k >> 8 & 255, k & 255), "r" * 250)' 0 >"$T/big1"
+python3 -c '
+import sys
+for k in range(int(sys.argv[1]), int(sys.argv[1]) + 10000):
+    print("100.%d.%d.%d" % (k >> 16 & 255, k >> 8 & 255, k & 255), "r" * 250)' 10000 >"$T/big2"
+s0=$(origin_seq A A)
+ctl A list -f "$T/big1" --reason 13 --expires 1d >/dev/null || fail "big delta 1"
+ctl A list -f "$T/big2" --reason 13 --expires 1d >/dev/null || fail "big delta 2"
+wait_for 20 seq_is C A $((s0 + 2)) || fail "big deltas did not reach C"
+"$INJ" -r "tcp://127.0.0.1:$SYNC_C" -k "$T/X.key" -o "$AID" -a "$s0" -m 1024 >"$T/out" ||
+	fail "catch-up request from X not answered"
+read -r _ st _ nd _ bytes _ more <"$T/out"
+[ "$st" = 0 ] && [ "$nd" = 1 ] && [ "$more" = 1 ] && [ "$bytes" -lt 4500000 ] ||
+	fail "catch-up response not paged: $(cat "$T/out")"
+"$INJ" -r "tcp://127.0.0.1:$SYNC_C" -k "$T/E.key" -o "$AID" -a 0 -m 1024 >"$T/out" &&
+	fail "a request from an unknown agent was answered: $(cat "$T/out")"
+
 finish line
