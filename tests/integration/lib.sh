@@ -36,6 +36,16 @@ fail() {
 }
 
 finish() {
+	# stop every daemon cleanly first: a sanitizer build reports on exit
+	for p in $PIDS; do
+		kill -CONT "$p" 2>/dev/null
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	PIDS=""
+	for l in "$T"/*.log; do
+		grep -q 'Sanitizer\|runtime error:' "$l" 2>/dev/null && fail "sanitizer report in $l"
+	done
 	if [ "$fails" -ne 0 ]; then
 		echo "$1: $fails failure(s); logs kept in $T" >&2
 		for l in "$T"/*.log; do echo "== $l" >&2; tail -20 "$l" >&2; done
