@@ -112,14 +112,15 @@ ctl() {
 	"$B" -s "$T/$n.sock" "$@"
 }
 
+# (the helpers share the caller's variables: their own carry a _ prefix)
 wait_for() {
-	limit=$(($1 * 10))
+	_wlimit=$(($1 * 10))
 	shift
-	i=0
-	while [ "$i" -lt "$limit" ]; do
+	_wi=0
+	while [ "$_wi" -lt "$_wlimit" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
-		i=$((i + 1))
+		_wi=$((_wi + 1))
 	done
 	return 1
 }

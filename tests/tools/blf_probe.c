@@ -7,10 +7,11 @@
  *                                        CTL and time each until it shows on
  *                                        FEED (an agent relays a delta only
  *                                        once it applied it); prints p50/p99
- *   blf_probe -c CTL -L OPS -b BATCH -t SECS
+ *   blf_probe -c CTL -L OPS -b BATCH -t SECS [-N TOTAL]
  *                                        background load: publish OPS
  *                                        listings per second in deltas of
  *                                        BATCH operations for SECS seconds
+ *                                        (or until TOTAL were published)
  *
  * Feed messages are decoded without verifying signatures: the agents did.
  */
@@ -59,6 +60,8 @@ nap(double secs)
 	nanosleep(&ts, NULL);
 }
 
+static long total_max;
+
 static int
 load(const char *ctl, long ops, long batch, double secs)
 {
@@ -68,12 +71,12 @@ load(const char *ctl, long ops, long batch, double secs)
 
 	for (i = 0; i < batch; i++)
 		lines[i] = malloc(64);
-	while (bench_now() - start < secs) {
+	while (bench_now() - start < secs && (total_max == 0 || sent < total_max)) {
 		for (i = 0; i < batch; i++) {
-			long k = (round * batch + i) % 1000000;
+			long k = (round * batch + i) % 4000000;
 
-			snprintf(lines[i], 64, "list 100.%ld.%ld.%ld/32 1 86400", k >> 16 & 255,
-				 k >> 8 & 255, k & 255);
+			snprintf(lines[i], 64, "list %ld.%ld.%ld.%ld/32 1 86400", 100 + (k >> 24 & 15),
+				 k >> 16 & 255, k >> 8 & 255, k & 255);
 		}
 		if (publish(ctl, (const char *const *)lines, (size_t)batch) != 0)
 			return 1;
@@ -96,7 +99,7 @@ main(int argc, char **argv)
 	nng_socket s;
 	int opt, i, got;
 
-	while ((opt = getopt(argc, argv, "c:f:n:L:b:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:f:n:L:b:t:N:")) != -1) {
 		switch (opt) {
 		case 'c': ctl = optarg; break;
 		case 'f': feed = optarg; break;
@@ -104,6 +107,7 @@ main(int argc, char **argv)
 		case 'L': ops = atol(optarg); break;
 		case 'b': batch = atol(optarg); break;
 		case 't': secs = atof(optarg); break;
+		case 'N': total_max = atol(optarg); break;
 		default: return 2;
 		}
 	}
