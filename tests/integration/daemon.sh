@@ -78,4 +78,18 @@ grep -q 'stopped' "$T/A.log" || fail "no clean stop"
 [ -e "$T/A.pid" ] && fail "pid file left behind"
 start A
 ctl A why 198.51.100.1 >/dev/null || fail "state lost across restart"
+# started as root with `user`: sockets bound as root, then running as that
+# user, which owns the data directory
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	agent P
+	trust P P
+	EXTRA="user nobody" conf P
+	chmod 755 "$T"
+	chown -R nobody "$T/P.data"
+	start P
+	eval "pp=\$PID_P"
+	[ "$(ps -o user= -p "$pp" | tr -d ' ')" = nobody ] || fail "still running as $(ps -o user= -p "$pp")"
+	ctl P list 192.0.2.9 --reason 1 --expires 1d >/dev/null || fail "list after dropping privileges"
+	[ "$(stat -c %U "$T/P.data/log")" = nobody ] || fail "journal not owned by nobody"
+fi
 finish daemon
