@@ -38,6 +38,7 @@ fail(struct reply *r, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Bind the control socket with its mode and group; 0 or -1 after logging. */
 int
 control_open(struct daemon *d)
 {
@@ -80,6 +81,7 @@ fail:
 	return -1;
 }
 
+/* Close the control socket (nng removes the ipc path). */
 void
 control_close(struct daemon *d)
 {

@@ -13,6 +13,7 @@
 static int use_stderr;
 static int debug;
 
+/* Choose stderr (foreground -d) or syslog, and whether debug lines are written. */
 void
 log_init(int to_stderr, int dbg)
 {

@@ -47,6 +47,7 @@ usage(void)
 		BLFEDD_CONF);
 }
 
+/* Wall clock in milliseconds (the core takes unix seconds). */
 uint64_t
 daemon_now_ms(void)
 {
@@ -372,6 +373,7 @@ run(struct daemon *d)
 	return rc;
 }
 
+/* Options, start-up in the order described above, the loop, the stop. */
 int
 main(int argc, char **argv)
 {

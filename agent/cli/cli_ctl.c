@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "../ctl/ctl.h"
 
+/* Send one request and print the reply; returns the exit code the daemon chose. */
 int
 cli_ctl_run(struct cli *c, int verb, const char *const *args, size_t nargs)
 {

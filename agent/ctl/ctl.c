@@ -25,12 +25,14 @@ static const char *const verb_names[CTL_VERB_MAX + 1] = {
 	"export", "reload", "announce",
 };
 
+/* The wire name of a verb, or NULL for a value outside enum ctl_verb. */
 const char *
 ctl_verb_name(int verb)
 {
 	return verb >= 1 && verb <= CTL_VERB_MAX ? verb_names[verb] : NULL;
 }
 
+/* The verb named by s (n bytes, not NUL-terminated), or 0. */
 int
 ctl_verb_parse(const char *s, size_t n)
 {
@@ -42,6 +44,7 @@ ctl_verb_parse(const char *s, size_t n)
 	return 0;
 }
 
+/* Release the buffer and zero it; NULL is fine. */
 void
 ctl_buf_free(ctl_buf *b)
 {
@@ -78,6 +81,7 @@ buf_reserve(ctl_buf *b, size_t extra)
 	return 0;
 }
 
+/* Append n bytes; on failure (memory, CTL_MAX_REPLY) only b->failed is set. */
 void
 ctl_buf_add(ctl_buf *b, const void *p, size_t n)
 {
@@ -89,6 +93,7 @@ ctl_buf_add(ctl_buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
+/* Append formatted text, as ctl_buf_add. */
 void
 ctl_buf_printf(ctl_buf *b, const char *fmt, ...)
 {
@@ -108,6 +113,7 @@ ctl_buf_printf(ctl_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Append s as a quoted JSON string; control bytes become u-escapes. */
 void
 ctl_buf_json_str(ctl_buf *b, const char *s, size_t n)
 {
@@ -167,6 +173,7 @@ ctl_text_check(const char *s, size_t n)
 	return BLF_OK;
 }
 
+/* Append one request to out; every argument is checked as the decoder would. */
 int
 ctl_req_encode(int verb, int json, const char *const *args, size_t nargs, ctl_buf *out)
 {
@@ -195,6 +202,7 @@ ctl_req_encode(int verb, int json, const char *const *args, size_t nargs, ctl_bu
 	return out->failed ? BLF_ENOMEM : BLF_OK;
 }
 
+/* Release a decoded request; safe on one that failed to decode. */
 void
 ctl_req_free(ctl_req *r)
 {
@@ -282,6 +290,7 @@ out:
 	return rc;
 }
 
+/* Append one reply to out: status line, message line (newlines blanked), body. */
 int
 ctl_reply_encode(int code, const char *msg, const char *body, size_t bodylen, ctl_buf *out)
 {
@@ -300,6 +309,7 @@ ctl_reply_encode(int code, const char *msg, const char *body, size_t bodylen, ct
 	return out->failed ? BLF_ENOMEM : BLF_OK;
 }
 
+/* Split a reply; msg and body point into buf, nothing is copied. */
 int
 ctl_reply_decode(const uint8_t *buf, size_t len, int *code, const char **msg,
 		 size_t *msglen, const char **body, size_t *bodylen)
@@ -321,6 +331,7 @@ ctl_reply_decode(const uint8_t *buf, size_t len, int *code, const char **msg,
 	return BLF_OK;
 }
 
+/* One request, one reply over a fresh REQ socket; the caller frees *reply. */
 int
 ctl_call(const char *url, const ctl_buf *req, int timeout_ms, uint8_t **reply,
 	 size_t *replylen, char *err, size_t errlen)
@@ -364,6 +375,7 @@ out:
 	return rc;
 }
 
+/* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void
 ctl_hex_encode(const uint8_t *p, size_t n, char *out)
 {
@@ -389,6 +401,7 @@ hexval(char c)
 	return -1;
 }
 
+/* Hex text (either case, even length) into out; BLF_ETOOBIG past cap. */
 int
 ctl_hex_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
 {

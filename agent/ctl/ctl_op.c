@@ -35,6 +35,7 @@ parse_u64(const char *s, size_t n, uint64_t max, uint64_t *v)
 	return BLF_OK;
 }
 
+/* Parse one operation line of a publish request; see ctl.h for the grammar. */
 int
 ctl_op_parse(const char *s, blf_op *op, uint64_t *ttl)
 {

@@ -122,6 +122,7 @@ nlog(net *n, int prio, const char *fmt, ...)
 	n->cfg.log(n->cfg.ctx, prio, line);
 }
 
+/* The outcome name that logs and metrics use for a BLF_E* code (static). */
 const char *
 net_outcome_name(int rc)
 {
@@ -336,6 +337,7 @@ tls_setup(net *n)
 	return 0;
 }
 
+/* Remove a dead ipc:// socket file before binding; see net.h. */
 int
 net_ipc_unstale(const char *url)
 {
@@ -496,6 +498,7 @@ peer_open(net *n, struct peer *p)
 	return 0;
 }
 
+/* Create and bind every socket; see net.h.  On error nothing is left open. */
 int
 net_open(const net_config *cfg, core *c, const key_secret *key, uint64_t now_ms, net **out)
 {
@@ -554,6 +557,7 @@ fail:
 	return -1;
 }
 
+/* Close every socket and free the net; NULL is fine. */
 void
 net_close(net *n)
 {
@@ -580,12 +584,14 @@ net_close(net *n)
 	free(n);
 }
 
+/* Sign from now on with key (owned by the caller). */
 void
 net_set_key(net *n, const key_secret *key)
 {
 	n->key = key;
 }
 
+/* The receive descriptors to poll; returns how many were written. */
 size_t
 net_pollfds(net *n, struct pollfd *fds, size_t cap)
 {
@@ -628,6 +634,7 @@ seen_check_add(net *n, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+/* Remember a statement so that it is not relayed when it comes back. */
 void
 net_seen(net *n, const uint8_t *msg, size_t len)
 {
@@ -641,6 +648,7 @@ heads_soon(net *n, uint64_t now)
 		n->heads_due = now + NET_HEADS_SOON_MS;
 }
 
+/* Send one of our messages on the feed and schedule heads. */
 int
 net_publish(net *n, const uint8_t *msg, size_t len, uint64_t now_ms)
 {
@@ -1203,6 +1211,7 @@ ready(const struct pollfd *fds, size_t nfds, int fd)
 	return 0;
 }
 
+/* Handle ready sockets and due timers; -1 only on a journal error. */
 int
 net_process(net *n, const struct pollfd *fds, size_t nfds, uint64_t now)
 {
@@ -1243,6 +1252,7 @@ net_process(net *n, const struct pollfd *fds, size_t nfds, uint64_t now)
 	return 0;
 }
 
+/* Milliseconds until the earliest timer of the net. */
 uint64_t
 net_next_timeout(const net *n, uint64_t now)
 {
@@ -1262,12 +1272,14 @@ net_next_timeout(const net *n, uint64_t now)
 	return t;
 }
 
+/* Number of configured peers. */
 size_t
 net_npeers(const net *n)
 {
 	return n->npeers;
 }
 
+/* A snapshot of peer i for status and metrics; strings belong to the net. */
 void
 net_peer_get(const net *n, size_t i, uint64_t now, net_peer_info *info)
 {
@@ -1287,12 +1299,14 @@ net_peer_get(const net *n, size_t i, uint64_t now, net_peer_info *info)
 	info->cnt = p->cnt;
 }
 
+/* Number of origins with counters. */
 size_t
 net_norigins(const net *n)
 {
 	return n->norigins;
 }
 
+/* A copy of origin i's counters and the newest head seen. */
 void
 net_origin_get(const net *n, size_t i, net_origin_info *info)
 {
