@@ -28,7 +28,9 @@ prio_name(int prio)
 {
 	switch (prio) {
 	case LOG_EMERG:
+		return "emerg";
 	case LOG_ALERT:
+		return "alert";
 	case LOG_CRIT:
 		return "crit";
 	case LOG_ERR:

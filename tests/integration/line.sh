@@ -125,4 +125,21 @@ read -r _ st _ nd _ bytes _ more <"$T/out"
 "$INJ" -r "tcp://127.0.0.1:$SYNC_C" -k "$T/E.key" -o "$AID" -a 0 -m 1024 >"$T/out" &&
 	fail "a request from an unknown agent was answered: $(cat "$T/out")"
 
+# 8. equivocation: a second, different delta 5 signed by A's key freezes A
+#    at C (its listings leave the view, the evidence is kept, an alert is
+#    logged) until the administrator unfreezes it
+ctl C why 192.0.2.55 >/dev/null || fail "A's listing missing before the fork"
+"$INJ" -l "tcp://127.0.0.1:$PUB_X" -k "$T/A.key" -s 5 \
+	-p 3333333333333333333333333333333333333333333333333333333333333333 \
+	-P 192.0.2.96 >/dev/null || fail "inject equivocation"
+wait_for 5 sh -c "'$B' -s '$T/C.sock' status | grep -q '^  A .* FROZEN'" ||
+	fail "A not frozen at C: $(ctl C status | grep '^  A ')"
+grep -q 'alert: peer X: SPEC 5.5: .*equivocation: origin frozen, evidence in ' "$T/C.log" ||
+	fail "no equivocation alert"
+ctl C why 192.0.2.55 >"$T/out" && fail "a frozen origin's listing still counts"
+grep -q 'frozen' "$T/out" || fail "why does not say frozen: $(cat "$T/out")"
+ls "$T/C.data/evidence" | grep -q . || fail "no evidence kept"
+ctl C origin unfreeze A >/dev/null || fail "unfreeze"
+ctl C why 192.0.2.55 >/dev/null || fail "A's listing not back after unfreeze"
+
 finish line
