@@ -529,7 +529,8 @@ control_process(struct daemon *d)
 	nng_msg *m;
 	int i, rc;
 
-	for (i = 0; i < 8 && nng_recvmsg(d->ctl, &m, NNG_FLAG_NONBLOCK) == 0; i++) {
+	for (i = 0; i < 8 && d->net != NULL && nng_recvmsg(d->ctl, &m, NNG_FLAG_NONBLOCK) == 0;
+	     i++) {
 		memset(&r, 0, sizeof(r));
 		rc = ctl_req_decode(nng_msg_body(m), nng_msg_len(m), &q);
 		nng_msg_free(m);

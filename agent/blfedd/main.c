@@ -93,16 +93,50 @@ same_net(const struct config *a, const struct config *b)
 }
 
 /*
+ * Listen, peer or TLS settings changed: close the transport and open it
+ * with the new settings (counters start again).  If they do not work, the
+ * old transport is opened again and -1 returned; if even that fails, the
+ * daemon stops (d->stop = 2, d->net NULL).
+ */
+static int
+restart_net(struct daemon *d, struct config *nc, const key_secret *nk, char *err,
+	    size_t errlen)
+{
+	net *nn = NULL;
+
+	nc->net.log = log_net;
+	nc->net.statement = daemon_statement;
+	nc->net.ctx = d;
+	net_close(d->net);
+	d->net = NULL;
+	if (net_open(&nc->net, d->core, nk, daemon_now_ms(), &nn) == 0) {
+		d->net = nn;
+		log_msg(LOG_NOTICE, "reload: transport restarted: %zu listen, %zu sync-listen, "
+			"%zu peers", nc->net.nlisten, nc->net.nsync, nc->net.npeers);
+		return 0;
+	}
+	snprintf(err, errlen, "the new listen, peer or tls settings do not work (see the log)");
+	if (net_open(&d->cfg->net, d->core, d->key, daemon_now_ms(), &d->net) != 0) {
+		log_msg(LOG_CRIT, "reload: the old transport cannot be opened again: stopping");
+		d->net = NULL;
+		d->stop = 2;
+	}
+	return -1;
+}
+
+/*
  * Reload: everything is read into new structures first; only when all of
- * them are valid are they swapped in.
+ * them are valid are they swapped in.  The transport is restarted when its
+ * settings changed; the data directory, control socket and pid file change
+ * only at a restart.
  */
 int
 daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct config *nc;
 	key_secret *nk = NULL;
-	trust_store st = {NULL, 0};
-	int rc;
+	trust_store st = {NULL, 0}, old = {NULL, 0};
+	int rc, netchange;
 
 	if ((nc = malloc(sizeof(*nc))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -111,27 +145,36 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (config_load(d->cfg->path, nc, err, errlen) != 0 ||
 	    load_files(nc, &nk, &st, err, errlen) != 0)
 		goto fail;
+	netchange = !same_net(d->cfg, nc);
+	if (netchange && trust_store_copy(core_trust(d->core), &old) != BLF_OK) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if ((rc = core_set_trust(d->core, &st, daemon_now_ms() / 1000)) != BLF_OK) {
 		snprintf(err, errlen, "trust %s: %s", nc->trust, blf_strerror(rc));
 		goto fail;
 	}
-	if (!same_net(d->cfg, nc))
-		log_msg(LOG_WARNING, "reload: listen, peer and tls changes take effect at the "
-			"next restart");
+	if (netchange && restart_net(d, nc, nk, err, errlen) != 0) {
+		(void)core_set_trust(d->core, &old, daemon_now_ms() / 1000);
+		goto fail;
+	}
 	if (strcmp(d->cfg->datadir, nc->datadir) != 0 || strcmp(d->cfg->control, nc->control) != 0)
 		log_msg(LOG_WARNING, "reload: datadir and control changes take effect at the "
 			"next restart");
 	/* keep what only a restart can change, so that status tells the truth */
-	nc->net = d->cfg->net;
+	if (!netchange)
+		nc->net = d->cfg->net;
 	snprintf(nc->datadir, sizeof(nc->datadir), "%s", d->cfg->datadir);
 	snprintf(nc->control, sizeof(nc->control), "%s", d->cfg->control);
 	snprintf(nc->pidfile, sizeof(nc->pidfile), "%s", d->cfg->pidfile);
+	snprintf(nc->user, sizeof(nc->user), "%s", d->cfg->user);
 	free(d->cfg);
 	d->cfg = nc;
 	key_secret_free(d->key);
 	d->key = nk;
 	net_set_key(d->net, d->key);
 	trust_store_free(&st);
+	trust_store_free(&old);
 	d->reloads++;
 	log_msg(LOG_NOTICE, "reloaded %s: %zu trust anchors", d->cfg->path,
 		core_trust(d->core)->nanchors);
@@ -143,6 +186,7 @@ fail:
 	free(nc);
 	key_secret_free(nk);
 	trust_store_free(&st);
+	trust_store_free(&old);
 	return -1;
 }
 
@@ -349,8 +393,10 @@ run(struct daemon *d)
 				d->stop = 1;
 			}
 		}
-		if (fds[1].revents & POLLIN)
+		if (d->net != NULL && (fds[1].revents & POLLIN))
 			control_process(d);
+		if (d->net == NULL)
+			break; /* a reload could not bring the transport back */
 		if (net_process(d->net, fds + 2, nf - 2, now) != 0) {
 			rc = -1;
 			break;

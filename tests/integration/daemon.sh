@@ -58,6 +58,26 @@ ctl A why 198.51.100.1 >/dev/null || fail "state lost after a refused reload"
 cp "$T/A.conf.good" "$T/A.conf"
 ctl A reload >/dev/null || fail "good reload"
 
+# reload restarts the transport when peers change: a peer added is dialled,
+# and settings that do not work (a port already taken) are refused while
+# the running transport stays
+agent R
+trust R A R
+conf R A
+start R
+cp "$T/A.conf" "$T/A.conf.good"
+echo "peer R tcp://127.0.0.1:$PUB_R tcp://127.0.0.1:$SYNC_R $T/R.pub" >>"$T/A.conf"
+ctl A reload >/dev/null || fail "reload adding a peer"
+wait_for 10 connected A R || fail "peer added by reload not connected: $(ctl A peers)"
+cp "$T/A.conf" "$T/A.conf.withr"
+echo "listen tcp://127.0.0.1:$PUB_R" >>"$T/A.conf"
+ctl A reload 2>"$T/err"; [ $? -eq 1 ] || fail "reload onto a taken port: want 1"
+grep -q 'do not work' "$T/err" || fail "reload error: $(cat "$T/err")"
+wait_for 10 connected A R || fail "transport not restored after a refused reload"
+ctl A why 198.51.100.1 >/dev/null || fail "state lost after a refused transport reload"
+cp "$T/A.conf.withr" "$T/A.conf"
+ctl A reload >/dev/null || fail "reload back"
+
 # metrics textfile
 wait_for 5 grep -q '^blfedd_listings 4$' "$T/A.prom" || fail "metrics: $(head -20 "$T/A.prom")"
 
