@@ -38,6 +38,15 @@ sleep 1
 wait "$lp" 2>/dev/null
 wait_for 30 seq_is C A "$(origin_seq A A)" || fail "C did not keep up"
 echo "  C applied $(( $(origin_seq C A) - s0 )) deltas meanwhile"
+for n in B C; do
+	ctl $n --json status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for p in d["peers"]:
+    print("  at %s from %s: received %d applied %d dropped (gaps) %d fetched %d duplicate %d"
+          % (sys.argv[1], p["name"], p["received"], p["applied"], p["dropped"], p["fetched"],
+             p["duplicate"]))' $n
+done
 [ "$CATCHUP" -gt 0 ] || finish federation
 
 echo "catch-up of $CATCHUP operations:"
