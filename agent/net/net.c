@@ -126,7 +126,28 @@ nlog(net *n, int prio, const char *fmt, ...)
 const char *
 net_outcome_name(int rc)
 {
-	return blf_strerror(rc);
+	return blf_outcome_name(rc);
+}
+
+/*
+ * Several codes share one SPEC 3.6 outcome name (ETRUNC, EMSGPACK and
+ * ETRAILING are all "malformed"): counters and log slots are kept per
+ * outcome, in the slot of the lowest code that has the name, so that
+ * status, metrics and the rate limit each see an outcome once.
+ */
+static int
+outcome_slot(int rc)
+{
+	const char *name;
+	int r;
+
+	if (rc <= 0 || rc >= BLF_ERR_MAX)
+		rc = BLF_EINVAL;
+	name = blf_outcome_name(rc);
+	for (r = 1; r < rc; r++)
+		if (strcmp(blf_outcome_name(r), name) == 0)
+			return r;
+	return rc;
 }
 
 /* The SPEC section that a rejection cites. */
@@ -162,7 +183,10 @@ spec_section(int rc)
 	case BLF_EFROZEN:
 		return "5.5";
 	case BLF_ECLOCK:
+	case BLF_EEPOCH:
 		return "5.3";
+	case BLF_EITEM:
+		return "6.4";
 	case BLF_EREVOKED:
 		return "6.7";
 	case BLF_EEXPIREDKEY:
@@ -207,20 +231,18 @@ log_reject(net *n, struct logslot *slots, const char *who, int rc, uint64_t now,
 {
 	struct logslot *s;
 
-	if (rc <= 0 || rc >= BLF_ERR_MAX)
-		rc = BLF_EINVAL;
-	s = &slots[rc];
+	s = &slots[outcome_slot(rc)];
 	if (s->last != 0 && now - s->last < NET_LOG_INTERVAL_MS) {
 		s->suppressed++;
 		return;
 	}
 	if (s->suppressed > 0)
-		nlog(n, LOG_NOTICE, "peer %s: SPEC %s: %s: %s (%llu more since the last report)",
-		     who, spec_section(rc), what, net_outcome_name(rc),
+		nlog(n, LOG_NOTICE, "peer %s: SPEC %s: %s: %s (%s; %llu more since the last "
+		     "report)", who, spec_section(rc), what, net_outcome_name(rc), blf_strerror(rc),
 		     (unsigned long long)s->suppressed);
 	else
-		nlog(n, LOG_NOTICE, "peer %s: SPEC %s: %s: %s", who, spec_section(rc), what,
-		     net_outcome_name(rc));
+		nlog(n, LOG_NOTICE, "peer %s: SPEC %s: %s: %s (%s)", who, spec_section(rc), what,
+		     net_outcome_name(rc), blf_strerror(rc));
 	s->last = now;
 	s->suppressed = 0;
 }
@@ -271,8 +293,7 @@ count_reject(net *n, struct peer *p, const uint8_t *origin, int rc)
 {
 	struct origin_stat *o;
 
-	if (rc <= 0 || rc >= BLF_ERR_MAX)
-		rc = BLF_EINVAL;
+	rc = outcome_slot(rc);
 	if (p != NULL) {
 		p->cnt.c[NET_C_REJECTED]++;
 		p->cnt.rejected[rc]++;

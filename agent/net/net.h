@@ -175,7 +175,9 @@ void net_origin_get(const net *n, size_t i, net_origin_info *info);
  * owns it.  Other URLs: 0. */
 int net_ipc_unstale(const char *url);
 
-/* The name of an outcome as logs and metrics show it. */
+/* The SPEC 3.6 outcome name of a code, as logs, status and metrics show
+ * it; rejected[] counts each outcome in the slot of the lowest code that
+ * carries its name. */
 const char *net_outcome_name(int rc);
 
 #endif /* BLF_NET_H */
