@@ -89,6 +89,11 @@ int store_apply_statement(const char *trustfile, const uint8_t *msg, size_t len,
 			  uint64_t now, trust_store *out, unsigned *type, char *err,
 			  size_t errlen);
 
+/* store.c: keep an applied statement in <datadir>/statements/ (0 or -1),
+ * and hand the kept ones to the net at start-up. */
+int store_keep_statement(const char *datadir, const uint8_t *msg, size_t len);
+void store_load_statements(const char *datadir, net *n);
+
 /* main.c: the statement callback of the net (store + core_set_trust). */
 int daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t errlen);
 

@@ -111,6 +111,7 @@ restart_net(struct daemon *d, struct config *nc, const key_secret *nk, char *err
 	d->net = NULL;
 	if (net_open(&nc->net, d->core, nk, daemon_now_ms(), &nn) == 0) {
 		d->net = nn;
+		store_load_statements(d->cfg->datadir, d->net);
 		log_msg(LOG_NOTICE, "reload: transport restarted: %zu listen, %zu sync-listen, "
 			"%zu peers", nc->net.nlisten, nc->net.nsync, nc->net.npeers);
 		return 0;
@@ -120,7 +121,9 @@ restart_net(struct daemon *d, struct config *nc, const key_secret *nk, char *err
 		log_msg(LOG_CRIT, "reload: the old transport cannot be opened again: stopping");
 		d->net = NULL;
 		d->stop = 2;
+		return -1;
 	}
+	store_load_statements(d->cfg->datadir, d->net);
 	return -1;
 }
 
@@ -214,6 +217,7 @@ daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t er
 	}
 	log_msg(LOG_NOTICE, "%s statement applied to %s: %s", blf_msg_type_name(type),
 		d->cfg->trust, err[0] != '\0' ? err : "ok");
+	(void)store_keep_statement(d->cfg->datadir, msg, len);
 	return BLF_OK;
 }
 
@@ -496,6 +500,7 @@ main(int argc, char **argv)
 		goto out;
 	if (net_open(&d.cfg->net, d.core, d.key, daemon_now_ms(), &d.net) != 0)
 		goto out;
+	store_load_statements(d.cfg->datadir, d.net);
 	log_msg(LOG_NOTICE, "started: %zu listen, %zu sync-listen, %zu peers, %zu trust anchors",
 		d.cfg->net.nlisten, d.cfg->net.nsync, d.cfg->net.npeers, st.nanchors);
 	notify_parent(&notify, 0);

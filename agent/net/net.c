@@ -101,6 +101,10 @@ struct net {
 	uint64_t heads_due;
 	uint8_t seen[NET_SEEN_STATEMENTS][BLF_HASH_LEN];
 	size_t nseen;
+	uint8_t *kept[NET_KEPT_STATEMENTS]; /* statements republished with heads */
+	size_t keptlen[NET_KEPT_STATEMENTS];
+	size_t nkept;
+	uint64_t nheads;                   /* heads sent */
 };
 
 /* ---- logging -------------------------------------------------------------- */
@@ -596,6 +600,8 @@ net_close(net *n)
 		nng_close(n->pub);
 	if (n->rep_ok)
 		nng_close(n->rep);
+	for (i = 0; i < NET_KEPT_STATEMENTS; i++)
+		free(n->kept[i]);
 	if (n->tls_server != NULL)
 		nng_tls_config_free(n->tls_server);
 	if (n->tls_client != NULL)
@@ -652,6 +658,18 @@ seen_check_add(net *n, const uint8_t *msg, size_t len)
 			return 1;
 	memcpy(n->seen[n->nseen % NET_SEEN_STATEMENTS], h, BLF_HASH_LEN);
 	n->nseen++;
+	if (len <= NET_MAX_STATEMENT) {
+		size_t k = n->nkept % NET_KEPT_STATEMENTS;
+		uint8_t *copy = malloc(len);
+
+		if (copy != NULL) {
+			memcpy(copy, msg, len);
+			free(n->kept[k]);
+			n->kept[k] = copy;
+			n->keptlen[k] = len;
+			n->nkept++;
+		}
+	}
 	return 0;
 }
 
@@ -915,6 +933,14 @@ send_heads(net *n, uint64_t now)
 		pub_send(n, out.data, out.len);
 	blf_buf_free(&out);
 	free(hs.heads);
+	/* statements have no sequence numbers to repair them: say them again */
+	if (++n->nheads % NET_RESTATE_EVERY == 0) {
+		size_t i;
+
+		for (i = 0; i < NET_KEPT_STATEMENTS; i++)
+			if (n->kept[i] != NULL)
+				pub_send(n, n->kept[i], n->keptlen[i]);
+	}
 }
 
 /* ---- the SUB side ------------------------------------------------------- */

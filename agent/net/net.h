@@ -49,6 +49,9 @@
 #define NET_RETRY_MS 1000u         /* wait before asking a busy peer again */
 #define NET_HEADS_SOON_MS 200u     /* heads after a change, at the earliest */
 #define NET_SEEN_STATEMENTS 256u   /* statement hashes remembered for relay */
+#define NET_KEPT_STATEMENTS 64u    /* statements republished now and then */
+#define NET_MAX_STATEMENT 1024u    /* a rollover is 227 bytes, a revocation 127 */
+#define NET_RESTATE_EVERY 10u      /* republish kept statements every 10th heads */
 
 /* Counters kept per peer and per origin. */
 enum net_counter {
@@ -161,7 +164,10 @@ uint64_t net_next_timeout(const net *n, uint64_t now_ms);
  * the PUB socket and schedule heads.  0 or -1. */
 int net_publish(net *n, const uint8_t *msg, size_t len, uint64_t now_ms);
 
-/* Mark a message as seen (a statement we announced: not relayed again). */
+/* Mark a verified statement as seen: it is not relayed again when it comes
+ * back, and it is kept (the last NET_KEPT_STATEMENTS of them) and
+ * republished with every NET_RESTATE_EVERY-th heads, so that an agent that
+ * was away when it was announced still receives it. */
 void net_seen(net *n, const uint8_t *msg, size_t len);
 
 /* Inspection for status and metrics; index i below the count. */

@@ -5,12 +5,13 @@
 # published at A and applied at C without a restart.
 . "$(dirname "$0")/lib.sh"
 
-agent A; agent B; agent C; agent X; agent E; agent D
-for n in A B C D; do trust $n A B C; done
+agent A; agent B; agent C; agent X; agent E; agent D; agent F
+for n in A B C D F; do trust $n A B C; done
 conf A B
 conf B A C
-conf C B X D
+conf C B X D F
 conf D C
+conf F C
 start A; start B; start C
 wait_for 10 connected C B || fail "C not connected to B"
 wait_for 10 connected B A || fail "B not connected to A"
@@ -100,6 +101,13 @@ sed -i "s|^key .*|key $T/A2.key|" "$T/A.conf"
 ctl A reload >/dev/null || fail "reload at A"
 ctl A list 192.0.2.55 --reason phishing --expires 2d >/dev/null || fail "list with the new key"
 wait_for 10 ctl C why 192.0.2.55 || fail "listing signed by the new key not accepted at C"
+
+# an agent that was away when the rollover was announced still gets it:
+# C republishes the statements it holds with its heads
+start F
+wait_for 20 sh -c "'$B' -t '$T/F.trust' trust list | grep -q '^A  *$A2 '" ||
+	fail "rollover not republished to F: $("$B" -t "$T/F.trust" trust list)"
+wait_for 20 ctl F why 192.0.2.55 || fail "F does not accept A's new key"
 
 # 7. serving is paged and bounded: two deltas of 10000 listings with long
 #    references (about 2.9 MB each); a 150-byte request for 1024 deltas
