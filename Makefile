@@ -41,27 +41,38 @@ PROTO_SRC := $(wildcard protocol/*.c)
 KEYS_SRC := $(wildcard keys/*.c)
 CORE_SRC := $(wildcard agent/core/*.c)
 NET_SRC := $(wildcard agent/net/*.c)
+CTL_SRC := $(wildcard agent/ctl/*.c)
 EXPORT_SRC := $(wildcard agent/export/*.c)
 CLI_SRC := $(wildcard agent/cli/*.c)
-DAEMON_SRC := $(wildcard agent/blfedd.c)
+DAEMON_SRC := $(wildcard agent/blfedd/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_COMMON := $(wildcard tests/unit/common/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+INTEGRATION := $(wildcard tests/integration/*.sh)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBPROTO := $(BUILD)/libblfproto.a
 LIBKEYS := $(BUILD)/libblfkeys.a
 LIBCORE := $(BUILD)/libblfcore.a
-LIBS_ALL := $(if $(CORE_SRC),$(LIBCORE)) $(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
+LIBNET := $(BUILD)/libblfnet.a
+LIBCTL := $(BUILD)/libblfctl.a
+LIBS_ALL := $(if $(NET_SRC),$(LIBNET)) $(if $(CTL_SRC),$(LIBCTL)) \
+	$(if $(CORE_SRC),$(LIBCORE)) $(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
+# What each program may reach: a wrong arrow fails at link time.
+LIBS_CLI := $(if $(CTL_SRC),$(LIBCTL)) $(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
+LIBS_DAEMON := $(LIBS_ALL)
 BLFED := $(if $(CLI_SRC),$(BUILD)/blfed)
 BLFEDD := $(if $(DAEMON_SRC),$(BUILD)/blfedd)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
-	bench fuzz fuzz-build demo install clean deps unit man-lint
+	bench fuzz fuzz-build demo install clean deps unit man-lint check-integration tools \
+	bench-net
 
 all: $(LIBS_ALL) $(BLFED) $(BLFEDD)
 
@@ -72,20 +83,22 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIBPROTO): $(call obj,$(PROTO_SRC))
 $(LIBKEYS): $(call obj,$(KEYS_SRC))
-$(LIBCORE): $(call obj,$(CORE_SRC) $(NET_SRC) $(EXPORT_SRC))
+$(LIBCORE): $(call obj,$(CORE_SRC) $(EXPORT_SRC))
+$(LIBNET): $(call obj,$(NET_SRC))
+$(LIBCTL): $(call obj,$(CTL_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/blfed: $(call obj,$(CLI_SRC)) $(LIBS_ALL)
+$(BUILD)/blfed: $(call obj,$(CLI_SRC)) $(LIBS_CLI)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(CLI_SRC)) $(LIBS_ALL) $(ALL_LDFLAGS) \
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(CLI_SRC)) $(LIBS_CLI) $(ALL_LDFLAGS) \
 		$(PKG_LIBS) $(NNG_LIBS)
 
-$(BUILD)/blfedd: $(call obj,$(DAEMON_SRC)) $(LIBS_ALL)
+$(BUILD)/blfedd: $(call obj,$(DAEMON_SRC)) $(LIBS_DAEMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(DAEMON_SRC)) $(LIBS_ALL) $(ALL_LDFLAGS) \
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(DAEMON_SRC)) $(LIBS_DAEMON) $(ALL_LDFLAGS) \
 		$(PKG_LIBS) $(NNG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(UNIT_COMMON)) $(LIBS_ALL)
@@ -99,7 +112,14 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS_ALL)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS_ALL) $(ALL_LDFLAGS) $(PKG_LIBS) $(NNG_LIBS) -lm
 
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS_ALL) $(ALL_LDFLAGS) $(PKG_LIBS) $(NNG_LIBS)
+
 unit: $(UNIT_BIN) $(BLFED) $(BLFEDD)
+
+tools: $(TOOL_BIN)
 
 # ---- tests -----------------------------------------------------------------
 
@@ -128,6 +148,11 @@ check-cli: all
 check-vectors: unit
 	$(Q)sh tests/vectors/check.sh $(BUILD)
 
+# Real daemons on 127.0.0.1 (tests/integration/*.sh), each with its own
+# directory and free ports, everything stopped at the end.
+check-integration: all tools
+	$(Q)sh tests/run-integration.sh $(BUILD) $(INTEGRATION)
+
 man-lint:
 	$(Q)sh tests/man-lint.sh
 
@@ -136,7 +161,7 @@ man-lint:
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 $(PKG_CFLAGS)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC := $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(EXPORT_SRC)
+FUZZ_LIB_SRC := $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(CTL_SRC) $(EXPORT_SRC)
 FUZZ_LIB := build-fuzz/libfuzz.a
 
 build-fuzz/obj/%.o: %.c
@@ -168,6 +193,11 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory CFLAGS="-O2 -g -DNDEBUG" BUILD=build-bench \
 		$(patsubst $(BUILD)/%,build-bench/%,$(BENCH_BIN))
 	$(Q)sh tests/bench/run.sh build-bench/bench
+
+# The running federation on loopback: propagation and catch-up (needs no
+# root; takes a few minutes).  N, LOAD and CATCHUP scale it down.
+bench-net: all tools
+	$(Q)sh tests/bench/federation.sh $(BUILD)
 
 demo: deps all
 	$(Q)if [ -x contrib/demo.sh ]; then sh contrib/demo.sh $(BUILD); \

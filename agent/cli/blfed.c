@@ -2,7 +2,7 @@
  * blfed.c - the blfed administration program: global options and the
  * top-level command table.
  *
- *     blfed [-h] [-V] [-k KEYFILE] [-t TRUSTFILE] [--json] command [args...]
+ *     blfed [-h] [-V] [-k KEYFILE] [-t TRUSTFILE] [-s SOCKET] [--json] command [args...]
  *
  * Each command is one row of `cli_commands` and one cmd_<name>.c file (see
  * cli.h for how to add one).  Trust commands work offline on the key file
@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "../ctl/ctl.h"
 
 const struct cli_cmd cli_commands[] = {
 	{"keygen", cmd_keygen, "[-c COMMENT] [-o FILE]",
@@ -23,6 +24,21 @@ const struct cli_cmd cli_commands[] = {
 	 "print the public key line of our key, or of a key file"},
 	{"trust", cmd_trust, "SUBCOMMAND ...",
 	 "manage trust anchors (blfed help lists the subcommands)"},
+	{"status", cmd_status, "", "ask blfedd for peers, origins and counters"},
+	{"peers", cmd_peers, "", "ask blfedd for its peers with state and counters"},
+	{"why", cmd_why, "ADDRESS|PREFIX", "explain the verdict on an address or prefix"},
+	{"list", cmd_list, "PREFIX|-f FILE --reason R --expires DURATION [--ref REF]",
+	 "publish listings of our origin through blfedd"},
+	{"delist", cmd_delist, "PREFIX|-f FILE", "withdraw listings of our origin"},
+	{"exclude", cmd_exclude, "PREFIX [--ref REF]",
+	 "declare a prefix clean (needs authority)"},
+	{"unexclude", cmd_unexclude, "PREFIX", "withdraw an exclusion of our origin"},
+	{"origin", cmd_origin, "reset|unfreeze NAME",
+	 "reset an origin's log, or accept it again after equivocation"},
+	{"export", cmd_export, "", "ask blfedd to export the merged feed now"},
+	{"reload", cmd_reload, "", "ask blfedd to reload its configuration and trust store"},
+	{"announce", cmd_announce, "FILE",
+	 "apply a rollover or revocation statement and publish it to the federation"},
 	{"help", cmd_help, "", "print this help"},
 	{"version", cmd_version, "", "print the version"},
 };
@@ -49,6 +65,7 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.keyfile = env_or("BLFED_KEY", CLI_DEFAULT_KEY);
 	c.trustfile = env_or("BLFED_TRUST", CLI_DEFAULT_TRUST);
+	c.socket = env_or("BLFED_SOCKET", CTL_DEFAULT_SOCKET);
 	if (blf_init() != BLF_OK) {
 		cli_err(&c, "cannot initialise libsodium");
 		return CLI_ERR;
@@ -71,6 +88,12 @@ main(int argc, char **argv)
 				c.keyfile = argv[++i];
 			else
 				c.trustfile = argv[++i];
+		} else if (strcmp(a, "-s") == 0) {
+			if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+				cli_err(&c, "option -s needs a socket URL or path");
+				return CLI_ERR;
+			}
+			c.socket = argv[++i];
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;

@@ -37,6 +37,7 @@ struct cli {
 	const char *keyfile;   /* -k, $BLFED_KEY or CLI_DEFAULT_KEY */
 	const char *trustfile; /* -t, $BLFED_TRUST or CLI_DEFAULT_TRUST */
 	int json;              /* --json: one JSON object per line */
+	const char *socket;    /* -s, $BLFED_SOCKET or CTL_DEFAULT_SOCKET */
 	char cmd[64];          /* "trust add", used as the message prefix */
 };
 
@@ -106,6 +107,28 @@ uint64_t cli_now(void);
 
 /* Parse a duration "90s", "15m", "12h", "7d", "2w" into seconds. 0 or -1. */
 int cli_duration(const char *s, uint64_t *out);
+
+/* Send one control request to the daemon at c->socket, print the reply's
+ * body on stdout and its message on stderr; returns the reply's exit code
+ * (CLI_ERR if the daemon cannot be reached). */
+int cli_ctl_run(struct cli *c, int verb, const char *const *args, size_t nargs);
+
+/* list, delist, exclude, unexclude: build operations of type op_type
+ * (enum blf_op_type) from the arguments or a file and publish them. */
+int cli_publish(struct cli *c, unsigned op_type, int argc, char **argv);
+
+/* Commands that talk to blfedd (one file each). */
+int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_peers(struct cli *c, int argc, char **argv);
+int cmd_why(struct cli *c, int argc, char **argv);
+int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_delist(struct cli *c, int argc, char **argv);
+int cmd_exclude(struct cli *c, int argc, char **argv);
+int cmd_unexclude(struct cli *c, int argc, char **argv);
+int cmd_origin(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_reload(struct cli *c, int argc, char **argv);
+int cmd_announce(struct cli *c, int argc, char **argv);
 
 /* Commands (one file each). */
 int cmd_keygen(struct cli *c, int argc, char **argv);

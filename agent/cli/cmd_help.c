@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "../ctl/ctl.h"
 
 /*
  * Print the global options and both command tables on stdout.  Always 0.
@@ -14,9 +15,12 @@ cmd_help(struct cli *c, int argc, char **argv)
 	(void)c;
 	(void)argc;
 	(void)argv;
-	printf("usage: blfed [-h] [-V] [-k KEYFILE] [-t TRUSTFILE] [--json] command ...\n\n"
+	printf("usage: blfed [-h] [-V] [-k KEYFILE] [-t TRUSTFILE] [-s SOCKET] [--json] "
+	       "command ...\n\n"
 	       "  -k KEYFILE    secret key (default $BLFED_KEY or " CLI_DEFAULT_KEY ")\n"
 	       "  -t TRUSTFILE  trust store (default $BLFED_TRUST or " CLI_DEFAULT_TRUST ")\n"
+	       "  -s SOCKET     blfedd's control socket (default $BLFED_SOCKET or\n"
+	       "                " CTL_DEFAULT_SOCKET ")\n"
 	       "  --json        machine-readable output, one JSON object per line\n\n"
 	       "commands:\n");
 	cli_usage(stdout, "", cli_commands, cli_ncommands);

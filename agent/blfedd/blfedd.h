@@ -1,0 +1,103 @@
+/*
+ * blfedd.h - declarations shared by the files of the blfedd daemon.
+ *
+ * main.c     options, daemonising, signals, the poll loop, reload, stop
+ * config.c   the configuration file (blfedd.conf.5)
+ * log.c      syslog or stderr, one line per event
+ * control.c  the control socket: requests of blfed (agent/ctl)
+ * metrics.c  the Prometheus textfile
+ * store.c    the trust store transaction for key statements
+ */
+#ifndef BLFEDD_H
+#define BLFEDD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nng/nng.h>
+
+#include "../core/core.h"
+#include "../ctl/ctl.h"
+#include "../net/net.h"
+
+#define BLFEDD_CONF "/etc/blfed/blfedd.conf"
+#define BLFEDD_VERSION "0.1"
+#define CONF_PATH_MAX 1024       /* file names in the config, NUL included */
+#define CONF_NAME_MAX 64         /* user and group names, NUL included */
+#define CONF_LINE_MAX 4096       /* longest config line */
+#define CONF_MAX_FILE (1u << 20) /* largest config file read */
+#define DAEMON_COMPACT_MS (3600u * 1000u) /* journal compaction period */
+#define DAEMON_MAX_POLL (2u + 1u + 2u * NET_MAX_PEERS)
+
+/* The configuration file, parsed (config.c). */
+struct config {
+	char path[CONF_PATH_MAX];          /* the file it came from */
+	char key[CONF_PATH_MAX];           /* agent secret key */
+	char trust[CONF_PATH_MAX];         /* trust store */
+	char datadir[CONF_PATH_MAX];       /* journals and checkpoint */
+	char control[NET_URL_MAX];         /* control socket URL (ipc://) */
+	char control_group[CONF_NAME_MAX]; /* admin group: mode 0660 (else 0600) */
+	char user[CONF_NAME_MAX];          /* drop root privileges to this user */
+	char pidfile[CONF_PATH_MAX];       /* "" = none */
+	char metrics[CONF_PATH_MAX];       /* Prometheus textfile, "" = none */
+	uint32_t metrics_interval_ms;
+	uint32_t threshold;                /* merge threshold (core) */
+	uint64_t journal_window;           /* seconds (core) */
+	net_config net;                    /* sockets, peers, timers */
+};
+
+/* Parse path into *cfg (defaults first).  On error err holds
+ * "FILE:LINE: `text`: reason" and -1 is returned. */
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+
+/* log.c */
+void log_init(int to_stderr, int debug);
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_net(void *ctx, int prio, const char *msg);
+
+/* The running daemon. */
+struct daemon {
+	struct config *cfg;
+	key_secret *key;           /* agent key: heads, catch-up, our origin's deltas */
+	core *core;
+	net *net;
+	nng_socket ctl;
+	int ctl_ok;
+	int ctlfd;
+	uint64_t started;          /* unix seconds */
+	uint64_t reloads;          /* successful reloads */
+	uint64_t reload_failures;
+	char last_reload_error[512];
+	int stop;                  /* set by SIGTERM/SIGINT */
+};
+
+/* main.c: reload config, key and trust atomically; 0, or -1 keeping the
+ * old ones with the reason in err. */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+/* control.c */
+int control_open(struct daemon *d);
+void control_process(struct daemon *d);
+void control_close(struct daemon *d);
+
+/* metrics.c: write cfg->metrics (temporary file + rename).  0 or -1. */
+int metrics_write(struct daemon *d, uint64_t now_ms);
+
+/* store.c: apply a signed rollover/revocation statement to the trust store
+ * file under its lock; on BLF_OK *out is the new store (caller frees). */
+int store_apply_statement(const char *trustfile, const uint8_t *msg, size_t len,
+			  uint64_t now, trust_store *out, unsigned *type, char *err,
+			  size_t errlen);
+
+/* store.c: keep an applied statement in <datadir>/statements/ (0 or -1),
+ * and hand the kept ones to the net at start-up. */
+int store_keep_statement(const char *datadir, const uint8_t *msg, size_t len);
+void store_load_statements(const char *datadir, net *n);
+
+/* main.c: the statement callback of the net (store + core_set_trust). */
+int daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t errlen);
+
+/* Wall clock in milliseconds. */
+uint64_t daemon_now_ms(void);
+
+#endif /* BLFEDD_H */

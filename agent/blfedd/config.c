@@ -1,0 +1,367 @@
+/*
+ * config.c - the blfedd configuration file (blfedd.conf.5).
+ *
+ * Line oriented: "keyword value..." separated by blanks, '#' starts a
+ * comment line, blank lines are ignored.  Every error names the file, the
+ * line number, the line itself and the reason, and nothing of a file with
+ * an error is used (SIGHUP keeps the running configuration).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blfedd.h"
+
+#define MAX_WORDS 8
+
+static void
+defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->key, sizeof(c->key), "/etc/blfed/key.secret");
+	snprintf(c->trust, sizeof(c->trust), "/etc/blfed/trust.conf");
+	snprintf(c->datadir, sizeof(c->datadir), "/var/lib/blfed");
+	snprintf(c->control, sizeof(c->control), "%s", CTL_DEFAULT_SOCKET);
+	snprintf(c->pidfile, sizeof(c->pidfile), "/run/blfed/blfedd.pid");
+	c->metrics_interval_ms = 15000;
+	c->threshold = CORE_DEFAULT_THRESHOLD;
+	c->journal_window = CORE_DEFAULT_WINDOW;
+	c->net.queue_depth = NET_QUEUE_DEFAULT;
+	c->net.heads_interval_ms = 30000;
+	c->net.catchup_timeout_ms = 5000;
+	c->net.redial_min_ms = 100;
+	c->net.redial_max_ms = 30000;
+	c->net.serve_rate = 8u << 20;
+	c->net.serve_burst = 32u << 20;
+}
+
+/* "N", "Nms", "Ns", "Nm", "Nh", "Nd" to milliseconds, at most max_ms. */
+static int
+parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1000;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		if (v > 100000000000ull)
+			return -1;
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	}
+	if (strcmp(p, "ms") == 0)
+		mul = 1;
+	else if (strcmp(p, "s") == 0 || *p == '\0')
+		mul = 1000;
+	else if (strcmp(p, "m") == 0)
+		mul = 60000;
+	else if (strcmp(p, "h") == 0)
+		mul = 3600000;
+	else if (strcmp(p, "d") == 0)
+		mul = 86400000;
+	else
+		return -1;
+	if (v > max_ms / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+/* "N", "Nk", "NM", "NG" (powers of 1024) to bytes, 1..max. */
+static int
+parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		if (v > 1000000000000ull)
+			return -1;
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	}
+	if (*p == 'k' || *p == 'K')
+		mul = 1024, p++;
+	else if (*p == 'M')
+		mul = 1024 * 1024, p++;
+	else if (*p == 'G')
+		mul = 1024 * 1024 * 1024, p++;
+	if (*p != '\0' || v == 0 || v > max / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int
+copy_str(char *dst, size_t cap, const char *src)
+{
+	if (strlen(src) >= cap)
+		return -1;
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static int
+valid_url(const char *u, int ipc_ok)
+{
+	if (strlen(u) >= NET_URL_MAX)
+		return 0;
+	if (strncmp(u, "tcp://", 6) == 0 || strncmp(u, "tls+tcp://", 10) == 0)
+		return 1;
+	return ipc_ok && strncmp(u, "ipc://", 6) == 0 && u[6] != '\0';
+}
+
+/*
+ * One line, already split into words.  Returns NULL or the reason.
+ */
+static const char *
+apply(struct config *c, char **w, int nw, char *why, size_t whylen)
+{
+	const char *k = w[0];
+	uint64_t v;
+
+#define NARGS(n)                                          \
+	do {                                              \
+		if (nw != (n) + 1)                        \
+			return (n) == 1 ? "expects one value" \
+					: "wrong number of values"; \
+	} while (0)
+	if (strcmp(k, "key") == 0 || strcmp(k, "trust") == 0 || strcmp(k, "datadir") == 0 ||
+	    strcmp(k, "pidfile") == 0 || strcmp(k, "metrics") == 0 ||
+	    strcmp(k, "tls-cert") == 0 || strcmp(k, "tls-ca") == 0) {
+		char *dst;
+		size_t cap;
+
+		NARGS(1);
+		if (strcmp(k, "key") == 0)
+			dst = c->key, cap = sizeof(c->key);
+		else if (strcmp(k, "trust") == 0)
+			dst = c->trust, cap = sizeof(c->trust);
+		else if (strcmp(k, "datadir") == 0)
+			dst = c->datadir, cap = sizeof(c->datadir);
+		else if (strcmp(k, "pidfile") == 0)
+			dst = c->pidfile, cap = sizeof(c->pidfile);
+		else if (strcmp(k, "metrics") == 0)
+			dst = c->metrics, cap = sizeof(c->metrics);
+		else if (strcmp(k, "tls-cert") == 0)
+			dst = c->net.tls_cert, cap = sizeof(c->net.tls_cert);
+		else
+			dst = c->net.tls_ca, cap = sizeof(c->net.tls_ca);
+		if (strcmp(k, "pidfile") == 0 && strcmp(w[1], "none") == 0) {
+			dst[0] = '\0';
+			return NULL;
+		}
+		if (w[1][0] != '/')
+			return "expects an absolute file name";
+		if (copy_str(dst, cap, w[1]) != 0)
+			return "file name too long";
+		return NULL;
+	}
+	if (strcmp(k, "control") == 0) {
+		NARGS(1);
+		if (strncmp(w[1], "ipc:///", 7) != 0 || strlen(w[1]) >= sizeof(c->control))
+			return "expects an ipc:///absolute/path URL";
+		snprintf(c->control, sizeof(c->control), "%s", w[1]);
+		return NULL;
+	}
+	if (strcmp(k, "control-group") == 0 || strcmp(k, "user") == 0) {
+		NARGS(1);
+		if (copy_str(k[0] == 'u' ? c->user : c->control_group, CONF_NAME_MAX, w[1]) != 0)
+			return "name too long";
+		return NULL;
+	}
+	if (strcmp(k, "listen") == 0 || strcmp(k, "sync-listen") == 0) {
+		int sync = k[0] == 's';
+		size_t *nn = sync ? &c->net.nsync : &c->net.nlisten;
+
+		NARGS(1);
+		if (!valid_url(w[1], 1))
+			return "expects a tcp://, tls+tcp:// or ipc:// URL";
+		if (*nn == NET_MAX_LISTEN)
+			return "too many listen URLs";
+		snprintf(sync ? c->net.sync_listen[*nn] : c->net.listen[*nn], NET_URL_MAX, "%s",
+			 w[1]);
+		(*nn)++;
+		return NULL;
+	}
+	if (strcmp(k, "peer") == 0) {
+		net_peer_conf *p;
+		char err[KEYS_ERRLEN];
+		size_t i;
+
+		if (nw != 5)
+			return "expects NAME PUB-URL SYNC-URL KEY";
+		if (c->net.npeers == NET_MAX_PEERS)
+			return "too many peers";
+		if (strlen(w[1]) > KEYS_NAME_MAX)
+			return "peer name too long";
+		for (i = 0; i < c->net.npeers; i++)
+			if (strcmp(c->net.peers[i].name, w[1]) == 0)
+				return "duplicate peer name";
+		if (!valid_url(w[2], 1) || !valid_url(w[3], 1))
+			return "peer URLs must be tcp://, tls+tcp:// or ipc://";
+		p = &c->net.peers[c->net.npeers];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%s", w[1]);
+		snprintf(p->pub_url, sizeof(p->pub_url), "%s", w[2]);
+		snprintf(p->sync_url, sizeof(p->sync_url), "%s", w[3]);
+		err[0] = '\0';
+		if (strchr(w[4], '/') != NULL && w[4][0] == '/') {
+			if (key_public_load(w[4], p->pk, err, sizeof(err)) != BLF_OK) {
+				snprintf(why, whylen, "peer key: %s", err);
+				return why;
+			}
+		} else if (key_public_parse(w[4], p->pk, NULL, 0, err, sizeof(err)) != BLF_OK) {
+			snprintf(why, whylen, "peer key: %s", err[0] != '\0' ? err : "bad key");
+			return why;
+		}
+		c->net.npeers++;
+		return NULL;
+	}
+	if (strcmp(k, "threshold") == 0) {
+		NARGS(1);
+		if (parse_size(w[1], KEYS_MAX_WEIGHT * 16ull, &v) != 0)
+			return "expects a positive number";
+		c->threshold = (uint32_t)v;
+		return NULL;
+	}
+	if (strcmp(k, "queue-depth") == 0) {
+		NARGS(1);
+		if (parse_size(w[1], NET_QUEUE_MAX, &v) != 0)
+			return "expects a number from 1 to 8192";
+		c->net.queue_depth = (uint32_t)v;
+		return NULL;
+	}
+	if (strcmp(k, "serve-rate") == 0 || strcmp(k, "serve-burst") == 0) {
+		NARGS(1);
+		if (parse_size(w[1], 1ull << 40, &v) != 0)
+			return "expects a size in bytes (suffix k, M or G)";
+		if (k[6] == 'r')
+			c->net.serve_rate = v;
+		else
+			c->net.serve_burst = v;
+		return NULL;
+	}
+	if (strcmp(k, "heads-interval") == 0 || strcmp(k, "catchup-timeout") == 0 ||
+	    strcmp(k, "redial-min") == 0 || strcmp(k, "redial-max") == 0 ||
+	    strcmp(k, "metrics-interval") == 0 || strcmp(k, "journal-window") == 0) {
+		NARGS(1);
+		if (parse_duration_ms(w[1], strcmp(k, "journal-window") == 0 ? 400ull * 86400000
+						: 86400000ull, &v) != 0 || v == 0)
+			return "expects a duration (500ms, 30s, 5m, 1h)";
+		if (strcmp(k, "heads-interval") == 0)
+			c->net.heads_interval_ms = (uint32_t)v;
+		else if (strcmp(k, "catchup-timeout") == 0)
+			c->net.catchup_timeout_ms = (uint32_t)v;
+		else if (strcmp(k, "redial-min") == 0)
+			c->net.redial_min_ms = (uint32_t)v;
+		else if (strcmp(k, "redial-max") == 0)
+			c->net.redial_max_ms = (uint32_t)v;
+		else if (strcmp(k, "metrics-interval") == 0)
+			c->metrics_interval_ms = (uint32_t)v;
+		else
+			c->journal_window = v / 1000 > 0 ? v / 1000 : 1;
+		return NULL;
+	}
+	return "unknown keyword";
+#undef NARGS
+}
+
+/*
+ * Read and parse the whole file; see blfedd.h.
+ */
+int
+config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	char *buf = NULL, *line, *next, *w[MAX_WORDS + 1], *tok, *save, copy[CONF_LINE_MAX];
+	char why[KEYS_ERRLEN + 32];
+	const char *reason;
+	size_t n = 0, len;
+	ssize_t r;
+	int fd = -1, nw, lineno = 0, rc = -1;
+
+	defaults(cfg);
+	if (strlen(path) >= sizeof(cfg->path)) {
+		snprintf(err, errlen, "%s: file name too long", path);
+		goto out;
+	}
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((buf = malloc(CONF_MAX_FILE + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	while ((r = read(fd, buf + n, CONF_MAX_FILE + 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		n += (size_t)r;
+		if (n > CONF_MAX_FILE) {
+			snprintf(err, errlen, "%s: larger than %u bytes", path, CONF_MAX_FILE);
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', n) != NULL) {
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		goto out;
+	}
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		len = strlen(line);
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len >= CONF_LINE_MAX) {
+			snprintf(err, errlen, "%s:%d: line longer than %u bytes", path, lineno,
+				 CONF_LINE_MAX - 1);
+			goto out;
+		}
+		memcpy(copy, line, len + 1);
+		nw = 0;
+		for (tok = strtok_r(line, " \t", &save); tok != NULL;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			if (nw == 0 && tok[0] == '#')
+				break;
+			if (nw == MAX_WORDS) {
+				nw++;
+				break;
+			}
+			w[nw++] = tok;
+		}
+		if (nw == 0)
+			continue;
+		if (nw > MAX_WORDS) {
+			snprintf(err, errlen, "%s:%d: `%.200s`: too many values", path, lineno, copy);
+			goto out;
+		}
+		w[nw] = NULL;
+		why[0] = '\0';
+		if ((reason = apply(cfg, w, nw, why, sizeof(why))) != NULL) {
+			snprintf(err, errlen, "%s:%d: `%.200s`: %s", path, lineno, copy, reason);
+			goto out;
+		}
+	}
+	if (cfg->net.redial_min_ms > cfg->net.redial_max_ms) {
+		snprintf(err, errlen, "%s: redial-min is longer than redial-max", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}

@@ -1,0 +1,20 @@
+/*
+ * cmd_peers.c - `blfed peers`: the configured peers of the running blfedd, with
+ * their connection state and counters.
+ */
+#include "cli.h"
+#include "../ctl/ctl.h"
+
+/*
+ * No arguments; the exit code is the daemon's answer (0, 1) or 2.
+ */
+int
+cmd_peers(struct cli *c, int argc, char **argv)
+{
+	char *pos[CLI_MAX_POS];
+	int npos;
+
+	if (cli_getopt(c, argc, argv, NULL, pos, &npos) != 0 || cli_nargs(c, npos, 0, 0, "") != 0)
+		return CLI_ERR;
+	return cli_ctl_run(c, CTL_PEERS, NULL, 0);
+}

@@ -1,0 +1,155 @@
+# lib.sh - sourced by tests/integration/*.sh (not run on its own): agents
+# on 127.0.0.1 with free ports, each in its own directory under $T, and a
+# trap that stops every daemon the test started.
+#
+#   agent NAME              make a key and pick ports for agent NAME
+#   trust NAME OTHER...     NAME's trust store trusts OTHER (whole space)
+#   conf NAME PEER...       write NAME's config with these peers
+#   start NAME / stop NAME  run blfedd -d / SIGTERM it and wait
+#   ctl NAME ARGS...        blfed against NAME's control socket
+#   wait_for SECS CMD...    poll CMD every 0.1 s until it succeeds
+#   fail MSG / finish NAME  as in tests/cli/lib/common.sh
+set -u
+BUILD=$(cd "$1" && pwd)
+B=$BUILD/blfed
+D=$BUILD/blfedd
+INJ=$BUILD/tools/blf_inject
+T=$(mktemp -d)
+fails=0
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do
+		kill -CONT "$p" 2>/dev/null
+		kill -TERM "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	[ "$fails" -eq 0 ] && rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+finish() {
+	# stop every daemon cleanly first: a sanitizer build reports on exit
+	for p in $PIDS; do
+		kill -CONT "$p" 2>/dev/null
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	PIDS=""
+	for l in "$T"/*.log; do
+		grep -q 'Sanitizer\|runtime error:' "$l" 2>/dev/null && fail "sanitizer report in $l"
+	done
+	if [ "$fails" -ne 0 ]; then
+		echo "$1: $fails failure(s); logs kept in $T" >&2
+		for l in "$T"/*.log; do echo "== $l" >&2; tail -20 "$l" >&2; done
+		exit 1
+	fi
+	echo "$1: ok"
+	exit 0
+}
+
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+agent() {
+	"$B" -k "$T/$1.key" keygen -c "$1" >"$T/$1.pub" || fail "keygen $1"
+	eval "PUB_$1=$(freeport)"
+	eval "SYNC_$1=$(freeport)"
+	eval "SCHEME_$1=tcp"
+	mkdir -p "$T/$1.data"
+}
+
+trust() {
+	n=$1
+	shift
+	for o in "$@"; do
+		"$B" -t "$T/$n.trust" trust add "$o" "$T/$o.pub" --scope 0.0.0.0/0,::/0 \
+			--permissions list,delist,exclude --authority 0.0.0.0/0,::/0 >/dev/null ||
+			fail "trust add $o at $n"
+	done
+}
+
+# conf NAME PEER...: extra config lines may follow in $EXTRA
+conf() {
+	n=$1
+	shift
+	eval "sch=\$SCHEME_$n"
+	eval "pp=\$PUB_$n"
+	eval "sp=\$SYNC_$n"
+	{
+		echo "key $T/$n.key"
+		echo "trust $T/$n.trust"
+		echo "datadir $T/$n.data"
+		echo "control ipc://$T/$n.sock"
+		echo "pidfile $T/$n.pid"
+		echo "listen $sch://127.0.0.1:$pp"
+		echo "sync-listen $sch://127.0.0.1:$sp"
+		echo "heads-interval 500ms"
+		echo "catchup-timeout 2s"
+		echo "redial-min 50ms"
+		echo "redial-max 500ms"
+		for p in "$@"; do
+			eval "psch=\$SCHEME_$p"
+			eval "ppp=\$PUB_$p"
+			eval "psp=\$SYNC_$p"
+			echo "peer $p $psch://127.0.0.1:$ppp $psch://127.0.0.1:$psp $T/$p.pub"
+		done
+		echo "${EXTRA:-}"
+	} >"$T/$n.conf"
+}
+
+ctl() {
+	n=$1
+	shift
+	"$B" -s "$T/$n.sock" "$@"
+}
+
+# (the helpers share the caller's variables: their own carry a _ prefix)
+wait_for() {
+	_wlimit=$(($1 * 10))
+	shift
+	_wi=0
+	while [ "$_wi" -lt "$_wlimit" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_wi=$((_wi + 1))
+	done
+	return 1
+}
+
+start() {
+	"$D" -d -c "$T/$1.conf" 2>>"$T/$1.log" &
+	eval "PID_$1=$!"
+	PIDS="$PIDS $!"
+	wait_for 10 ctl "$1" status || fail "$1 did not start: $(tail -3 "$T/$1.log")"
+}
+
+stop() {
+	eval "p=\$PID_$1"
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+}
+
+# origin_seq AGENT ORIGIN: the seq AGENT holds of ORIGIN
+origin_seq() {
+	ctl "$1" --json status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((o["seq"] for o in d["origins"] if o["name"] == sys.argv[1]), -1))' "$2"
+}
+
+seq_is() {
+	[ "$(origin_seq "$1" "$2")" = "$3" ]
+}
+
+connected() {
+	ctl "$1" --json peers | grep -q "\"name\":\"$2\".*\"state\":\"connected\""
+}
