@@ -48,17 +48,21 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_COMMON := $(wildcard tests/unit/common/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+TOOLS_SRC := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBPROTO := $(BUILD)/libblfproto.a
 LIBKEYS := $(BUILD)/libblfkeys.a
 LIBCORE := $(BUILD)/libblfcore.a
-LIBS_ALL := $(if $(CORE_SRC),$(LIBCORE)) $(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
+LIBEXPORT := $(BUILD)/libblfexport.a
+LIBS_ALL := $(if $(EXPORT_SRC),$(LIBEXPORT)) $(if $(CORE_SRC),$(LIBCORE)) \
+	$(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
 BLFED := $(if $(CLI_SRC),$(BUILD)/blfed)
 BLFEDD := $(if $(DAEMON_SRC),$(BUILD)/blfedd)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+TOOLS_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOLS_SRC))
 
 .PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
 	bench fuzz fuzz-build demo install clean deps unit man-lint
@@ -72,7 +76,8 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIBPROTO): $(call obj,$(PROTO_SRC))
 $(LIBKEYS): $(call obj,$(KEYS_SRC))
-$(LIBCORE): $(call obj,$(CORE_SRC) $(NET_SRC) $(EXPORT_SRC))
+$(LIBCORE): $(call obj,$(CORE_SRC) $(NET_SRC))
+$(LIBEXPORT): $(call obj,$(EXPORT_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
@@ -99,7 +104,12 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS_ALL)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS_ALL) $(ALL_LDFLAGS) $(PKG_LIBS) $(NNG_LIBS) -lm
 
-unit: $(UNIT_BIN) $(BLFED) $(BLFEDD)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS_ALL) $(ALL_LDFLAGS) $(PKG_LIBS) $(NNG_LIBS)
+
+unit: $(UNIT_BIN) $(BLFED) $(BLFEDD) $(TOOLS_BIN)
 
 # ---- tests -----------------------------------------------------------------
 

@@ -23,6 +23,11 @@ const struct cli_cmd cli_commands[] = {
 	 "print the public key line of our key, or of a key file"},
 	{"trust", cmd_trust, "SUBCOMMAND ...",
 	 "manage trust anchors (blfed help lists the subcommands)"},
+	{"export", cmd_export,
+	 "--datadir DIR --out DIR [--formats LIST] [--shard4 BITS] [--shard6 BITS] ...",
+	 "write the export files of a data directory now (offline)"},
+	{"verify-export", cmd_verify_export, "DIR --key PUBKEYFILE",
+	 "check an export directory's MANIFEST signature and every file"},
 	{"help", cmd_help, "", "print this help"},
 	{"version", cmd_version, "", "print the version"},
 };
