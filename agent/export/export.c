@@ -53,7 +53,8 @@ static const export_writer *const writers[X_NWRITERS] = {
 
 struct xshard {
 	uint8_t raw[X_DIGEST];  /* entries starting in the shard */
-	uint8_t norm[X_DIGEST]; /* normalised segments inside it */
+	uint8_t norm[X_DIGEST]; /* normalised segments inside it (plain) */
+	uint8_t tagd[X_DIGEST]; /* the same with their comments (ipset) */
 	size_t nraw, nplain, nipset;
 };
 
@@ -86,7 +87,7 @@ struct pfile {
 	unsigned shard;
 	char key[X_KEY_HEX + 1];
 	int changed, staged;
-	uint64_t size;
+	uint64_t size, mtime;
 	uint8_t sha[32];
 };
 
@@ -114,7 +115,7 @@ struct xrun {
 	u128 cursor;
 	int cursor_done;
 	struct merger mplain, mipset;
-	crypto_generichash_state hraw, hnorm, hwhole;
+	crypto_generichash_state hraw, hnorm, htag, hwhole;
 	uint8_t whole[X_DIGEST];
 	/* plan */
 	struct pfile *files;
@@ -591,8 +592,9 @@ segment(struct xrun *x, u128 lo, u128 hi, const struct node *n)
 		}
 		b[32] = n->taglen;
 		b[33] = 0;
-		crypto_generichash_update(&x->hnorm, b, sizeof(b));
-		crypto_generichash_update(&x->hnorm, (const uint8_t *)n->tag, n->taglen);
+		crypto_generichash_update(&x->hnorm, b, 32);
+		crypto_generichash_update(&x->htag, b, sizeof(b));
+		crypto_generichash_update(&x->htag, (const uint8_t *)n->tag, n->taglen);
 	}
 	merger_add(x, &x->mplain, lo, hi, n);
 	merger_add(x, &x->mipset, lo, hi, n);
@@ -692,6 +694,7 @@ shard_open(struct xrun *x)
 	if (x->pass == 1) {
 		crypto_generichash_init(&x->hraw, NULL, 0, X_DIGEST);
 		crypto_generichash_init(&x->hnorm, NULL, 0, X_DIGEST);
+		crypto_generichash_init(&x->htag, NULL, 0, X_DIGEST);
 		return BLF_OK;
 	}
 	for (w = 0; w < X_NWRITERS; w++) {
@@ -729,6 +732,7 @@ shard_close(struct xrun *x)
 	if (x->pass == 1) {
 		crypto_generichash_final(&x->hraw, fm->sh[x->cur_shard].raw, X_DIGEST);
 		crypto_generichash_final(&x->hnorm, fm->sh[x->cur_shard].norm, X_DIGEST);
+		crypto_generichash_final(&x->htag, fm->sh[x->cur_shard].tagd, X_DIGEST);
 		return BLF_OK;
 	}
 	for (w = 0; w < X_NWRITERS; w++) {
@@ -959,6 +963,12 @@ pfile_cmp(const void *a, const void *b)
 	return strcmp(((const struct pfile *)a)->name, ((const struct pfile *)b)->name);
 }
 
+static uint64_t
+mtime_ns(const struct stat *sb)
+{
+	return (uint64_t)sb->st_mtim.tv_sec * 1000000000u + (uint64_t)sb->st_mtim.tv_nsec;
+}
+
 /* Decide whether pf must be written: its key and the file on disk against
  * the previous MANIFEST. */
 static void
@@ -971,10 +981,11 @@ decide(struct xrun *x, struct pfile *pf, const xman *old)
 	if (of == NULL || strcmp(pf->key, "-") == 0 || strcmp(of->key, pf->key) != 0)
 		return;
 	if (fstatat(x->dfd, pf->name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size != of->size)
+	    (uint64_t)sb.st_size != of->size || mtime_ns(&sb) != of->mtime)
 		return;
 	pf->changed = 0;
 	pf->size = of->size;
+	pf->mtime = of->mtime;
 	memcpy(pf->sha, of->sha, 32);
 }
 
@@ -1031,7 +1042,10 @@ plan(struct xrun *x, const xman *old)
 				pf->kind = XF_SHARD;
 				pf->fam = fam;
 				pf->shard = s;
-				key_of(x, pf, wr->input == XI_ENTRIES ? fm->sh[s].raw : fm->sh[s].norm,
+				key_of(x, pf,
+				       wr->input == XI_ENTRIES ? fm->sh[s].raw
+				       : wr->input == XI_NETS  ? fm->sh[s].norm
+							       : fm->sh[s].tagd,
 				       pf->key);
 				decide(x, pf, old);
 				x->idx[(w * 2 + (size_t)fam) * 256 + s] = (int)x->nfiles;
@@ -1077,11 +1091,9 @@ publish(struct xrun *x, struct pfile *pf)
 	if (fio_renameat(x->dfd, tmp, pf->name) != 0)
 		return BLF_EIO;
 	pf->staged = 0;
-	if (!have_old)
-		return BLF_OK;
-	if ((fd = fio_openat(x->dfd, pf->name, O_RDONLY, 0)) < 0)
+	if (fstatat(x->dfd, pf->name, &now, AT_SYMLINK_NOFOLLOW) != 0)
 		return BLF_EIO;
-	if (fstat(fd, &now) == 0 && now.st_mtim.tv_sec <= old.st_mtim.tv_sec) {
+	if (have_old && now.st_mtim.tv_sec <= old.st_mtim.tv_sec) {
 		/* rbldnsd compares mtime seconds and size: make the change visible */
 		struct timespec ts[2];
 
@@ -1089,12 +1101,15 @@ publish(struct xrun *x, struct pfile *pf)
 		ts[0].tv_nsec = UTIME_OMIT;
 		ts[1].tv_sec = old.st_mtim.tv_sec + 1;
 		ts[1].tv_nsec = 0;
-		if (futimens(fd, ts) != 0) {
+		if ((fd = fio_openat(x->dfd, pf->name, O_RDONLY, 0)) < 0)
+			return BLF_EIO;
+		if (futimens(fd, ts) != 0 || fstat(fd, &now) != 0) {
 			close(fd);
 			return BLF_EIO;
 		}
+		close(fd);
 	}
-	close(fd);
+	pf->mtime = mtime_ns(&now);
 	return BLF_OK;
 }
 
@@ -1120,6 +1135,7 @@ write_manifest(struct xrun *x, const key_secret *k)
 		memcpy(f->key, x->files[i].key, sizeof(f->key));
 		memcpy(f->sha, x->files[i].sha, 32);
 		f->size = x->files[i].size;
+		f->mtime = x->files[i].mtime;
 	}
 	m.nfiles = x->nfiles;
 	if ((rc = xman_format(&m, &text, &len)) != BLF_OK)

@@ -139,6 +139,7 @@ typedef struct xman_file {
 	uint64_t size;
 	uint8_t sha[32];
 	char key[X_KEY_HEX + 1];     /* shard key, "-" when not a shard */
+	uint64_t mtime;              /* mtime in the exporting directory, ns */
 } xman_file;
 
 typedef struct xman {

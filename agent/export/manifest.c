@@ -9,12 +9,14 @@
  *     # serial 1767225600
  *     # time 2026-01-01T00:00:00Z
  *     # agent 9ddb0fadcb321f24710d6d97b69ed89d
- *     # file plain-ip4.s00 1234 5f0c...          (name, size, shard key)
+ *     # file plain-ip4.s00 1234 5f0c... 1767225600123456789
+ *                          (name, size, shard key, mtime in nanoseconds)
  *     e3b0c442...  plain-ip4.s00                  (SHA-256, two spaces, name)
  *
  * Files are sorted by name, each a plain name in the directory.  The shard
- * key ("-" for files rewritten by every export) lets the next export keep
- * an unchanged shard.  MANIFEST.sig is one line
+ * key ("-" for files rewritten by every export) and the mtime let the next
+ * export keep an unchanged shard (a consumer's copy has its own mtimes:
+ * only size and SHA-256 are checked there).  MANIFEST.sig is one line
  *
  *     blfed-manifest-sig 1 <agent key id> <Ed25519 signature, hex>
  *
@@ -246,15 +248,26 @@ xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
 				goto out;
 			}
 		} else if (!want_sum) {
-			/* "# file NAME SIZE KEY" */
-			const char *p = l + 7, *end = l + n, *sp1, *sp2;
+			/* "# file NAME SIZE KEY MTIME" */
+			const char *fld[4], *end = l + n, *p = l + 7;
+			size_t fl[4], k;
 			xman_file *f;
 
-			if (n < 7 || memcmp(l, "# file ", 7) != 0 ||
-			    (sp1 = memchr(p, ' ', (size_t)(end - p))) == NULL ||
-			    (sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1))) == NULL) {
-				rc = bad(err, errlen, line, "expected \"# file NAME SIZE KEY\"");
+			if (n < 7 || memcmp(l, "# file ", 7) != 0) {
+				rc = bad(err, errlen, line, "expected \"# file NAME SIZE KEY MTIME\"");
 				goto out;
+			}
+			for (k = 0; k < 4; k++) {
+				const char *sp = memchr(p, ' ', (size_t)(end - p));
+
+				fld[k] = p;
+				fl[k] = (size_t)((sp != NULL ? sp : end) - p);
+				if ((sp == NULL) != (k == 3)) {
+					rc = bad(err, errlen, line,
+						 "expected \"# file NAME SIZE KEY MTIME\"");
+					goto out;
+				}
+				p = sp != NULL ? sp + 1 : end;
 			}
 			if (m->nfiles == EXPORT_MAX_FILES) {
 				rc = bad(err, errlen, line, "too many files");
@@ -273,25 +286,25 @@ xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
 			}
 			f = &m->files[m->nfiles];
 			memset(f, 0, sizeof(*f));
-			if (!x_name_ok(p, (size_t)(sp1 - p))) {
+			if (!x_name_ok(fld[0], fl[0])) {
 				rc = bad(err, errlen, line, "bad file name");
 				goto out;
 			}
-			memcpy(f->name, p, (size_t)(sp1 - p));
-			if (dec(sp1 + 1, (size_t)(sp2 - sp1 - 1), &f->size) != 0) {
-				rc = bad(err, errlen, line, "bad size");
+			memcpy(f->name, fld[0], fl[0]);
+			if (dec(fld[1], fl[1], &f->size) != 0 || dec(fld[3], fl[3], &f->mtime) != 0) {
+				rc = bad(err, errlen, line, "bad size or mtime");
 				goto out;
 			}
-			if (end - sp2 - 1 == 1 && sp2[1] == '-') {
+			if (fl[2] == 1 && fld[2][0] == '-') {
 				strcpy(f->key, "-");
 			} else {
-				uint8_t k[X_KEY_HEX / 2];
+				uint8_t kb[X_KEY_HEX / 2];
 
-				if (end - sp2 - 1 != X_KEY_HEX || unhex(sp2 + 1, X_KEY_HEX / 2, k) != 0) {
+				if (fl[2] != X_KEY_HEX || unhex(fld[2], X_KEY_HEX / 2, kb) != 0) {
 					rc = bad(err, errlen, line, "bad shard key");
 					goto out;
 				}
-				memcpy(f->key, sp2 + 1, X_KEY_HEX);
+				memcpy(f->key, fld[2], X_KEY_HEX);
 			}
 			if (m->nfiles > 0 && strcmp(m->files[m->nfiles - 1].name, f->name) >= 0) {
 				rc = bad(err, errlen, line, "files not sorted, or listed twice");
@@ -343,8 +356,9 @@ xman_format(const xman *m, char **out, size_t *outlen)
 
 		hex(f->sha, 32, h);
 		h[64] = '\0';
-		o += (size_t)snprintf(b + o, cap - o, "# file %s %llu %s\n%s  %s\n", f->name,
-				      (unsigned long long)f->size, f->key, h, f->name);
+		o += (size_t)snprintf(b + o, cap - o, "# file %s %llu %s %llu\n%s  %s\n", f->name,
+				      (unsigned long long)f->size, f->key,
+				      (unsigned long long)f->mtime, h, f->name);
 	}
 	*out = b;
 	*outlen = o;
