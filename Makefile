@@ -64,7 +64,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TOOLS_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOLS_SRC))
 
-.PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
+.PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke check-export \
 	bench fuzz fuzz-build demo install clean deps unit man-lint
 
 all: $(LIBS_ALL) $(BLFED) $(BLFEDD)
@@ -137,6 +137,11 @@ check-cli: all
 
 check-vectors: unit
 	$(Q)sh tests/vectors/check.sh $(BUILD)
+
+# The export formats with their real consumers (rsync, rbldnsd, dig, postmap,
+# iprange, ipset) on 127.0.0.1.
+check-export: all unit
+	$(Q)sh tests/integration/export_consumers.sh $(BUILD)
 
 man-lint:
 	$(Q)sh tests/man-lint.sh

@@ -3,7 +3,7 @@
 # that one run shows every broken group, and end with one summary line.
 set -u
 MAKE=${MAKE:-make}
-groups="check-unit check-asan check-cli check-vectors man-lint check-fuzz-smoke"
+groups="check-unit check-asan check-cli check-vectors man-lint check-fuzz-smoke check-export"
 pass=0
 fail=0
 failed=""
