@@ -293,10 +293,11 @@ fingerprint(struct xrun *x)
 
 /* ---- signer cache --------------------------------------------------- */
 
+/* Key id signing for origin, through a small cache (few origins, many
+ * entries): the source is asked once per origin and run. */
 const uint8_t *
-x_signer(const struct xrun *cx, const uint8_t origin[BLF_KEYID_LEN])
+x_signer(struct xrun *x, const uint8_t origin[BLF_KEYID_LEN])
 {
-	struct xrun *x = (struct xrun *)(uintptr_t)cx; /* the cache is ours */
 	struct scache *s;
 	size_t i;
 

@@ -237,7 +237,10 @@ xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
 			}
 			memcpy(tbuf, l + 7, X_TIME_LEN);
 			tbuf[X_TIME_LEN] = '\0';
-			if (trust_time_parse(tbuf, &m->time) != BLF_OK) {
+			/* exactly the one spelling x_time_str writes (no bare date,
+			 * no byte after a NUL) */
+			if (trust_time_parse(tbuf, &m->time) != BLF_OK ||
+			    (x_time_str(m->time, tbuf), memcmp(tbuf, l + 7, X_TIME_LEN) != 0)) {
 				rc = bad(err, errlen, line, "bad time");
 				goto out;
 			}

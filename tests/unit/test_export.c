@@ -364,6 +364,10 @@ test_manifest_parse_hostile(void **state)
 	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "%s# file a 1 - 0\n%sa", head, sum);
 	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
+	/* a time that parses but is not the one spelling (fuzz finding) */
+	memcpy(buf, head, sizeof(head));
+	memcpy(buf + 44 + 10, "\0\0\0\xed", 4);
+	assert_int_equal(xman_parse(buf, sizeof(head) - 1, &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "# blfed export manifest 2\n");
 	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "%s# file a 1 - 0\n%sa\n", head, sum);
