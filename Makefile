@@ -21,9 +21,9 @@ FUZZ_SMOKE_TIME ?= 5
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wno-unused-parameter
-PKGS := libsodium msgpack
+PKGS := libsodium msgpack libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lmsgpackc)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lmsgpackc -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 NNG_LIBS := -lnng -lpthread
 

@@ -61,6 +61,7 @@ struct xshard {
 struct xfam {
 	int af;
 	unsigned bits, nshards, width;
+	u128 max;               /* last address of the family */
 	struct xshard *sh;
 	size_t nraw, nplain, nipset, nlisted;
 };
@@ -115,7 +116,7 @@ struct xrun {
 	u128 cursor;
 	int cursor_done;
 	struct merger mplain, mipset;
-	crypto_generichash_state hraw, hnorm, htag, hwhole;
+	xsha hraw, hnorm, htag, hwhole; /* pass 1: SHA-256, first X_DIGEST bytes kept */
 	uint8_t whole[X_DIGEST];
 	/* plan */
 	struct pfile *files;
@@ -123,6 +124,7 @@ struct xrun {
 	int *idx;                     /* [writer][fam][shard] -> file, or -1 */
 	xout *out[X_NWRITERS];        /* pass 2: the open shard file of each writer */
 	int open[X_NWRITERS];
+	int nets_open;                /* pass 2: a normalised file of this shard is open */
 	xfile xf[X_NWRITERS];
 	struct scache sc[X_SIGNER_CACHE];
 	size_t nsc;
@@ -378,7 +380,10 @@ stage_open(struct xrun *x, struct pfile *pf, xout *o)
 	o->size = 0;
 	o->err = 0;
 	o->active = 1;
-	crypto_hash_sha256_init(&o->sha);
+	if (xsha_init(&o->sha) != 0) {
+		o->active = 0;
+		return BLF_ENOMEM;
+	}
 	snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
 	if (fio_atomic_begin(&o->fa, x->dfd, tmp, 0644) != 0) {
 		o->err = errno;
@@ -398,12 +403,26 @@ stage_close(struct xrun *x, struct pfile *pf, xout *o)
 		errno = o->err;
 		return BLF_EIO;
 	}
-	if (fio_atomic_commit(&o->fa, x->cfg.nosync) != 0) {
+	/* flush, close, rename to the staged name; the data is synced below and
+	 * the directory once, when the staged files are published */
+	if (fio_atomic_commit(&o->fa, 1) != 0) {
 		o->active = 0;
 		return BLF_EIO;
 	}
 	o->active = 0;
-	crypto_hash_sha256_final(&o->sha, pf->sha);
+	if (!x->cfg.nosync) {
+		char tmp[FIO_NAME_MAX + 8];
+		int fd, r;
+
+		snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
+		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
+			return BLF_EIO;
+		r = fio_fsync(fd);
+		close(fd);
+		if (r != 0)
+			return BLF_EIO;
+	}
+	xsha_final(&o->sha, pf->sha);
 	pf->size = o->size;
 	pf->staged = 1;
 	x->st.bytes += o->size;
@@ -451,9 +470,9 @@ digest_entry(struct xrun *x, const core_entry *e)
 		b[n++] = (uint8_t)(e->expires >> (8 * i));
 	for (i = 0; i < 4; i++)
 		b[n++] = (uint8_t)(e->nprov >> (8 * i));
-	crypto_generichash_update(&x->hraw, b, n);
+	xsha_update(&x->hraw, b, n);
 	if (x->cfg.formats & EXPORT_POSTFIX)
-		crypto_generichash_update(&x->hwhole, b, n);
+		xsha_update(&x->hwhole, b, n);
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
 		const uint8_t *sg = x_signer(x, p->origin);
@@ -480,13 +499,13 @@ digest_entry(struct xrun *x, const core_entry *e)
 		q[m++] = (uint8_t)nl;
 		q[m++] = (uint8_t)p->ref_len;
 		q[m++] = (uint8_t)(p->ref_len >> 8);
-		crypto_generichash_update(&x->hraw, q, m);
-		crypto_generichash_update(&x->hraw, (const uint8_t *)p->name, nl);
-		crypto_generichash_update(&x->hraw, (const uint8_t *)p->ref, p->ref_len);
+		xsha_update(&x->hraw, q, m);
+		xsha_update(&x->hraw, p->name, nl);
+		xsha_update(&x->hraw, p->ref, p->ref_len);
 		if (x->cfg.formats & EXPORT_POSTFIX) {
-			crypto_generichash_update(&x->hwhole, q, m);
-			crypto_generichash_update(&x->hwhole, (const uint8_t *)p->name, nl);
-			crypto_generichash_update(&x->hwhole, (const uint8_t *)p->ref, p->ref_len);
+			xsha_update(&x->hwhole, q, m);
+			xsha_update(&x->hwhole, p->name, nl);
+			xsha_update(&x->hwhole, p->ref, p->ref_len);
 		}
 	}
 }
@@ -520,6 +539,34 @@ net_out(struct xrun *x, int xi, const blf_prefix *p, const char *tag, size_t tag
 	return BLF_OK;
 }
 
+/* Number of trailing zero bits of v (width when v is 0). */
+static unsigned
+ctz128(u128 v, unsigned width)
+{
+	uint64_t lo = (uint64_t)v, hi = (uint64_t)(v >> 64);
+
+	if (lo != 0)
+		return (unsigned)__builtin_ctzll(lo);
+	if (hi != 0)
+		return 64 + (unsigned)__builtin_ctzll(hi);
+	return width;
+}
+
+/* floor(log2(v + 1)) for v = size - 1 of a range: the largest k with
+ * 2^k - 1 <= v. */
+static unsigned
+log2p1(u128 v)
+{
+	uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
+
+	if (hi == ~0ull && lo == ~0ull)
+		return 128;
+	v += 1;
+	hi = (uint64_t)(v >> 64);
+	lo = (uint64_t)v;
+	return hi != 0 ? 127 - (unsigned)__builtin_clzll(hi) : 63 - (unsigned)__builtin_clzll(lo);
+}
+
 /* Cut [lo, hi] into the fewest CIDR prefixes. */
 static int
 range_out(struct xrun *x, struct merger *m)
@@ -530,17 +577,12 @@ range_out(struct xrun *x, struct merger *m)
 	blf_prefix p;
 
 	for (;;) {
-		unsigned k = 0;
+		unsigned k = ctz128(lo, W), room = log2p1(hi - lo);
 		u128 size_m1;
 
-		while (k < W && ((lo >> k) & 1) == 0)
-			k++;
-		for (;;) {
-			size_m1 = k == 128 ? ~(u128)0 : (((u128)1 << k) - 1);
-			if (size_m1 <= hi - lo)
-				break;
-			k--;
-		}
+		if (k > room)
+			k = room;
+		size_m1 = k == 128 ? ~(u128)0 : (((u128)1 << k) - 1);
 		pfx_from(fm->af, lo, W - k, &p);
 		net_out(x, m->xi, &p, m->tag, m->taglen);
 		if (lo + size_m1 == hi)
@@ -562,9 +604,7 @@ merger_flush(struct xrun *x, struct merger *m)
 static void
 merger_add(struct xrun *x, struct merger *m, u128 lo, u128 hi, const struct node *n)
 {
-	u128 max = u128_max(x->fam[x->cur_fam].width);
-
-	if (m->pending && m->hi != max && m->hi + 1 == lo &&
+	if (m->pending && m->hi != x->fam[x->cur_fam].max && m->hi + 1 == lo &&
 	    (!m->by_tag || (m->taglen == n->taglen && memcmp(m->tag, n->tag, n->taglen) == 0))) {
 		m->hi = hi;
 		return;
@@ -593,12 +633,16 @@ segment(struct xrun *x, u128 lo, u128 hi, const struct node *n)
 		}
 		b[32] = n->taglen;
 		b[33] = 0;
-		crypto_generichash_update(&x->hnorm, b, 32);
-		crypto_generichash_update(&x->htag, b, sizeof(b));
-		crypto_generichash_update(&x->htag, (const uint8_t *)n->tag, n->taglen);
+		xsha_update(&x->hnorm, b, 32);
+		xsha_update(&x->htag, b, sizeof(b));
+		xsha_update(&x->htag, n->tag, n->taglen);
 	}
-	merger_add(x, &x->mplain, lo, hi, n);
-	merger_add(x, &x->mipset, lo, hi, n);
+	if (x->pass == 2 && !x->nets_open)
+		return; /* no normalised file of this shard is written */
+	if (x->cfg.formats & EXPORT_PLAIN)
+		merger_add(x, &x->mplain, lo, hi, n);
+	if (x->cfg.formats & EXPORT_IPSET)
+		merger_add(x, &x->mipset, lo, hi, n);
 }
 
 /* Classify everything before `to` (exclusive), or to the end of the
@@ -606,7 +650,7 @@ segment(struct xrun *x, u128 lo, u128 hi, const struct node *n)
 static void
 norm_advance(struct xrun *x, u128 to, int to_end)
 {
-	u128 max = u128_max(x->fam[x->cur_fam].width);
+	u128 max = x->fam[x->cur_fam].max;
 
 	while (x->depth > 0) {
 		struct node *top = &x->stack[x->depth - 1];
@@ -693,11 +737,12 @@ shard_open(struct xrun *x)
 	int rc = BLF_OK;
 
 	if (x->pass == 1) {
-		crypto_generichash_init(&x->hraw, NULL, 0, X_DIGEST);
-		crypto_generichash_init(&x->hnorm, NULL, 0, X_DIGEST);
-		crypto_generichash_init(&x->htag, NULL, 0, X_DIGEST);
+		if (xsha_init(&x->hraw) != 0 || xsha_init(&x->hnorm) != 0 ||
+		    xsha_init(&x->htag) != 0)
+			return BLF_ENOMEM;
 		return BLF_OK;
 	}
+	x->nets_open = 0;
 	for (w = 0; w < X_NWRITERS; w++) {
 		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
 		struct pfile *pf;
@@ -708,6 +753,7 @@ shard_open(struct xrun *x)
 		if ((rc = stage_open(x, pf, x->out[w])) != BLF_OK)
 			return rc;
 		x->open[w] = 1;
+		x->nets_open |= writers[w]->input != XI_ENTRIES;
 		xfile_init(x, &x->xf[w], x->out[w], pf);
 		(void)fm;
 		writers[w]->begin(&x->xf[w]);
@@ -731,9 +777,14 @@ shard_close(struct xrun *x)
 	merger_flush(x, &x->mplain);
 	merger_flush(x, &x->mipset);
 	if (x->pass == 1) {
-		crypto_generichash_final(&x->hraw, fm->sh[x->cur_shard].raw, X_DIGEST);
-		crypto_generichash_final(&x->hnorm, fm->sh[x->cur_shard].norm, X_DIGEST);
-		crypto_generichash_final(&x->htag, fm->sh[x->cur_shard].tagd, X_DIGEST);
+		uint8_t d[32];
+
+		xsha_final(&x->hraw, d);
+		memcpy(fm->sh[x->cur_shard].raw, d, X_DIGEST);
+		xsha_final(&x->hnorm, d);
+		memcpy(fm->sh[x->cur_shard].norm, d, X_DIGEST);
+		xsha_final(&x->htag, d);
+		memcpy(fm->sh[x->cur_shard].tagd, d, X_DIGEST);
 		return BLF_OK;
 	}
 	for (w = 0; w < X_NWRITERS; w++) {
@@ -799,8 +850,8 @@ walk(struct xrun *x, int pass)
 	x->cur_fam = 0;
 	x->cur_shard = 0;
 	norm_reset(x);
-	if (pass == 1 && (x->cfg.formats & EXPORT_POSTFIX))
-		crypto_generichash_init(&x->hwhole, NULL, 0, X_DIGEST);
+	if (pass == 1 && (x->cfg.formats & EXPORT_POSTFIX) && xsha_init(&x->hwhole) != 0)
+		return BLF_ENOMEM;
 	if ((rc = shard_open(x)) != BLF_OK)
 		goto out;
 	if (x->src->begin(x->src->ctx, x->now) != 0) {
@@ -820,7 +871,8 @@ walk(struct xrun *x, int pass)
 		if (pass == 1) {
 			fm->sh[x->cur_shard].nraw++;
 			fm->nlisted += e.kind == CORE_ENTRY_LISTED;
-			digest_entry(x, &e);
+			if (x->cfg.formats & (EXPORT_RBLDNSD | EXPORT_POSTFIX | EXPORT_JSONL))
+				digest_entry(x, &e);
 		} else {
 			for (w = 0; w < X_NWRITERS; w++) {
 				xitem it;
@@ -853,8 +905,12 @@ walk(struct xrun *x, int pass)
 	if ((rc = advance(x, 1, x->fam[1].nshards - 1)) != BLF_OK)
 		goto out;
 	rc = shard_close(x);
-	if (pass == 1 && (x->cfg.formats & EXPORT_POSTFIX))
-		crypto_generichash_final(&x->hwhole, x->whole, X_DIGEST);
+	if (rc == BLF_OK && pass == 1 && (x->cfg.formats & EXPORT_POSTFIX)) {
+		uint8_t d[32];
+
+		xsha_final(&x->hwhole, d);
+		memcpy(x->whole, d, X_DIGEST);
+	}
 out:
 	if (begun)
 		x->src->end(x->src->ctx);
@@ -1163,6 +1219,7 @@ fam_init(struct xfam *f, int af, unsigned bits)
 	f->bits = bits;
 	f->nshards = 1u << bits;
 	f->width = af == BLF_AF_INET ? 32 : 128;
+	f->max = u128_max(f->width);
 	f->sh = calloc(f->nshards, sizeof(*f->sh));
 	return f->sh != NULL ? BLF_OK : BLF_ENOMEM;
 }
@@ -1278,8 +1335,15 @@ out:
 			clean_stage(x->dfd);
 		if (st != NULL)
 			*st = x->st;
-		for (w = 0; w < X_NWRITERS; w++)
+		for (w = 0; w < X_NWRITERS; w++) {
+			if (x->out[w] != NULL)
+				xsha_free(&x->out[w]->sha);
 			free(x->out[w]);
+		}
+		xsha_free(&x->hraw);
+		xsha_free(&x->hnorm);
+		xsha_free(&x->htag);
+		xsha_free(&x->hwhole);
 		free(x->files);
 		free(x->idx);
 		free(x->fam[0].sh);

@@ -19,6 +19,48 @@
 
 static const char hexd[] = "0123456789abcdef";
 
+int
+xsha_init(xsha *h)
+{
+	if (h->ctx == NULL && (h->ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	h->len = 0;
+	return EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+void
+xsha_update(xsha *h, const void *p, size_t n)
+{
+	if (h->len + n > XSHA_BUF) {
+		EVP_DigestUpdate(h->ctx, h->buf, h->len);
+		h->len = 0;
+		if (n >= XSHA_BUF) {
+			EVP_DigestUpdate(h->ctx, p, n);
+			return;
+		}
+	}
+	memcpy(h->buf + h->len, p, n);
+	h->len += n;
+}
+
+void
+xsha_final(xsha *h, uint8_t out[32])
+{
+	unsigned int len = 32;
+
+	if (h->len > 0)
+		EVP_DigestUpdate(h->ctx, h->buf, h->len);
+	h->len = 0;
+	EVP_DigestFinal_ex(h->ctx, out, &len);
+}
+
+void
+xsha_free(xsha *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
 /*
  * Hand the buffered bytes to the file (and the hash).  Errors are sticky:
  * after the first one the bytes are dropped and o->err stays set.
@@ -29,7 +71,7 @@ xo_flush(xout *o)
 	if (o->len == 0)
 		return;
 	if (o->active && o->err == 0) {
-		crypto_hash_sha256_update(&o->sha, (const unsigned char *)o->buf, o->len);
+		xsha_update(&o->sha, o->buf, o->len);
 		if (fio_atomic_write(&o->fa, o->buf, o->len) != 0)
 			o->err = o->fa.err != 0 ? o->fa.err : 5 /* EIO */;
 	}
@@ -274,12 +316,15 @@ x_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t cap)
 	for (i = 0; i < n && o + 1 < cap; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c > 0x7e)
+		const char *d;
+
+		if (c < 0x20 || c > 0x7e) {
 			dst[o++] = '?';
-		else if (drop != NULL && strchr(drop, c) != NULL)
-			dst[o++] = '_';
-		else
-			dst[o++] = (char)c;
+			continue;
+		}
+		for (d = drop; d != NULL && *d != '\0' && *d != (char)c; d++)
+			;
+		dst[o++] = d != NULL && *d != '\0' ? '_' : (char)c;
 	}
 	dst[o] = '\0';
 	return o;

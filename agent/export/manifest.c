@@ -419,12 +419,14 @@ x_manifest_load(int dfd, xman *m, char *err, size_t errlen)
 static int
 hash_file(int dfd, const char *name, uint8_t sha[32], uint64_t *size)
 {
-	crypto_hash_sha256_state st;
+	xsha st;
 	unsigned char *buf = malloc(HASH_CHUNK);
 	int fd = -1, rc = -1;
 	struct stat sb;
 	size_t got;
 
+	st.len = 0;
+	st.ctx = NULL;
 	if (buf == NULL)
 		return -1;
 	if ((fd = fio_openat(dfd, name, O_RDONLY, 0)) < 0)
@@ -433,19 +435,21 @@ hash_file(int dfd, const char *name, uint8_t sha[32], uint64_t *size)
 		errno = EINVAL;
 		goto out;
 	}
-	crypto_hash_sha256_init(&st);
+	if (xsha_init(&st) != 0)
+		goto out;
 	*size = 0;
 	do {
 		if (fio_read_upto(fd, buf, HASH_CHUNK, &got) != 0)
 			goto out;
-		crypto_hash_sha256_update(&st, buf, got);
+		xsha_update(&st, buf, got);
 		*size += got;
 	} while (got == HASH_CHUNK);
-	crypto_hash_sha256_final(&st, sha);
+	xsha_final(&st, sha);
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
+	xsha_free(&st);
 	free(buf);
 	return rc;
 }
