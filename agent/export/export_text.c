@@ -31,6 +31,8 @@ xsha_init(xsha *h)
 void
 xsha_update(xsha *h, const void *p, size_t n)
 {
+	if (n == 0)
+		return; /* p may be NULL (an empty reference) */
 	if (h->len + n > XSHA_BUF) {
 		EVP_DigestUpdate(h->ctx, h->buf, h->len);
 		h->len = 0;
