@@ -16,6 +16,10 @@
 
 #define VERIFY_USAGE "DIR --key PUBKEYFILE"
 
+/*
+ * Load the public key, verify, print one line.  0 verified, 1 failed, 2
+ * usage or system error.
+ */
 int
 cmd_verify_export(struct cli *c, int argc, char **argv)
 {

@@ -182,6 +182,10 @@ cfg_err(char *err, size_t errlen, const char *what)
 	return BLF_EINVAL;
 }
 
+/*
+ * Validate a configuration before anything is written (export.h): 0, or
+ * BLF_EINVAL with "export config: <what>" in err.
+ */
 int
 export_config_check(const export_config *cfg, char *err, size_t errlen)
 {
@@ -732,7 +736,6 @@ make_tag(const core_entry *e, struct node *n)
 static int
 shard_open(struct xrun *x)
 {
-	const struct xfam *fm = &x->fam[x->cur_fam];
 	size_t w;
 	int rc = BLF_OK;
 
@@ -755,7 +758,6 @@ shard_open(struct xrun *x)
 		x->open[w] = 1;
 		x->nets_open |= writers[w]->input != XI_ENTRIES;
 		xfile_init(x, &x->xf[w], x->out[w], pf);
-		(void)fm;
 		writers[w]->begin(&x->xf[w]);
 	}
 	return rc;
@@ -1224,6 +1226,13 @@ fam_init(struct xfam *f, int af, unsigned bits)
 	return f->sh != NULL ? BLF_OK : BLF_ENOMEM;
 }
 
+/*
+ * One export (see the top of this file and export.h): pass 1, the plan
+ * against the previous MANIFEST, pass 2 into staged files, the head and
+ * whole-feed files, publication, MANIFEST and signature, removal of what
+ * the previous set had and this one does not.  *st is filled on success
+ * and failure alike; errno tells more after BLF_EIO.
+ */
 int
 export_run_source(const export_source *src, const export_config *cfg,
 		  const key_secret *agent_key, uint64_t now, export_stats *st)
@@ -1406,6 +1415,10 @@ cs_signer(void *ctx, const uint8_t origin[BLF_KEYID_LEN], uint8_t keyid[BLF_KEYI
 	return 0;
 }
 
+/*
+ * export_run_source over the merged view of c at now; the core must not
+ * change during the call (it iterates the view two or three times).
+ */
 int
 export_run(core *c, const export_config *cfg, const key_secret *agent_key, uint64_t now,
 	   export_stats *st)

@@ -19,6 +19,7 @@
 
 static const char hexd[] = "0123456789abcdef";
 
+/* Allocate the EVP context on first use and start SHA-256: 0 or -1. */
 int
 xsha_init(xsha *h)
 {
@@ -28,6 +29,7 @@ xsha_init(xsha *h)
 	return EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1 ? 0 : -1;
 }
 
+/* Add n bytes; small pieces are gathered in h->buf first. */
 void
 xsha_update(xsha *h, const void *p, size_t n)
 {
@@ -45,6 +47,7 @@ xsha_update(xsha *h, const void *p, size_t n)
 	h->len += n;
 }
 
+/* The digest into out; h may be started again with xsha_init. */
 void
 xsha_final(xsha *h, uint8_t out[32])
 {
@@ -56,6 +59,7 @@ xsha_final(xsha *h, uint8_t out[32])
 	EVP_DigestFinal_ex(h->ctx, out, &len);
 }
 
+/* Release the context (NULL-safe). */
 void
 xsha_free(xsha *h)
 {

@@ -137,6 +137,7 @@ export_manifest_verify(const uint8_t pk[BLF_PK_LEN], const uint8_t *m, size_t le
 }
 
 /* Names a MANIFEST may list. */
+/* Non-zero if name may appear in a MANIFEST (export_int.h). */
 int
 x_name_ok(const char *name, size_t n)
 {
@@ -157,6 +158,7 @@ x_name_ok(const char *name, size_t n)
 	return 1;
 }
 
+/* Release the file array of a parsed or built manifest (NULL-safe). */
 void
 xman_free(xman *m)
 {
@@ -454,7 +456,11 @@ out:
 	return rc;
 }
 
-/* Check an export directory (see export.h). */
+/*
+ * Check an export directory (see export.h): the signature first, then the
+ * MANIFEST's form, then every file; all bad files are counted, the first
+ * is named in err.
+ */
 int
 export_verify(const char *dir, const uint8_t pk[BLF_PK_LEN], export_verify_result *res,
 	      char *err, size_t errlen)
