@@ -113,9 +113,17 @@ printf 'x' >>tampered/plain-ip4.s00
 [ $? -eq 1 ] && ok "verify-export refuses another key" || fail "verify-export with another key"
 
 # ---- 3. rbldnsd ----------------------------------------------------------------
-user=blfedtest
-if ! id "$user" >/dev/null 2>&1; then
-	useradd -r -M -s /usr/sbin/nologin "$user" 2>/dev/null || user=nobody
+# rbldnsd refuses to run as root: as root, drop to an unprivileged user;
+# otherwise it runs as we are (and -u would fail).
+if [ "$(id -u)" -eq 0 ]; then
+	user=blfedtest
+	if ! id "$user" >/dev/null 2>&1; then
+		useradd -r -M -s /usr/sbin/nologin "$user" 2>/dev/null || user=nobody
+	fi
+	asuser="-u $user"
+else
+	user=$(id -un)
+	asuser=""
 fi
 chmod -R a+rX pulled
 files() {
@@ -123,7 +131,7 @@ files() {
 		awk 'BEGIN { ORS="" } { print (NR > 1 ? "," : "") $0 }'
 }
 dport=$(free_port)
-rbldnsd -n -u "$user" -r "$tmp/pulled" -b "127.0.0.1/$dport" -c 1 \
+rbldnsd -n $asuser -r "$tmp/pulled" -b "127.0.0.1/$dport" -c 1 \
 	"bl.test:ip4trie:$(files ip4 pulled)" "bl.test:ip6trie:$(files ip6 pulled)" >rbldnsd.log 2>&1 &
 pids="$pids $!"
 q() { # name type
@@ -168,7 +176,7 @@ q bl.test SOA | grep -q "^ns.bl.test. hostmaster.bl.test. [0-9]" && ok "SOA with
 	>/dev/null || fail "stale export"
 chmod -R a+rX stale
 sport=$(free_port)
-rbldnsd -n -u "$user" -r "$tmp/stale" -b "127.0.0.1/$sport" -c 1 \
+rbldnsd -n $asuser -r "$tmp/stale" -b "127.0.0.1/$sport" -c 1 \
 	"bl.test:ip4trie:$(files ip4 stale)" >rbldnsd-stale.log 2>&1 &
 pids="$pids $!"
 sleep 1
