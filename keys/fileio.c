@@ -488,3 +488,106 @@ fio_replace(int dfd, const char *name, const void *buf, size_t len, mode_t mode,
 	}
 	return fio_atomic_commit(&a, nosync);
 }
+
+/* ---- buffered sequential reading --------------------------------------- */
+
+/* pread(2) up to len bytes at off through the fault counter; *got may be
+ * short only at end of file. */
+static int
+pread_upto(int fd, unsigned char *p, size_t len, uint64_t off, size_t *got)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	*got = 0;
+	if (fault() != 0)
+		return -1;
+	while (n < len) {
+		r = pread(fd, p + n, len - n, (off_t)(off + n));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
+	return 0;
+}
+
+int
+fio_reader_init(fio_reader *r, int fd, uint64_t off, size_t bufsize)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->off = off;
+	r->cap = bufsize ? bufsize : FIO_BUF_SIZE;
+	if ((r->buf = malloc(r->cap)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+fio_reader_read(fio_reader *r, void *out, size_t n, size_t *got)
+{
+	unsigned char *p = out;
+	size_t done = 0, k, g;
+
+	if (got != NULL)
+		*got = 0;
+	while (done < n) {
+		if (r->pos == r->fill) {
+			r->off += r->fill;
+			r->pos = r->fill = 0;
+			if (n - done >= r->cap) {
+				/* a large read goes straight to the caller */
+				if (pread_upto(r->fd, p + done, n - done, r->off, &g) != 0)
+					return -1;
+				r->off += g;
+				done += g;
+				if (got != NULL)
+					*got = done;
+				if (done < n) {
+					errno = ENODATA;
+					return -1;
+				}
+				return 0;
+			}
+			if (pread_upto(r->fd, r->buf, r->cap, r->off, &g) != 0)
+				return -1;
+			if (g == 0) {
+				if (got != NULL)
+					*got = done;
+				errno = ENODATA;
+				return -1;
+			}
+			r->fill = g;
+		}
+		k = r->fill - r->pos;
+		if (k > n - done)
+			k = n - done;
+		memcpy(p + done, r->buf + r->pos, k);
+		r->pos += k;
+		done += k;
+	}
+	if (got != NULL)
+		*got = done;
+	return 0;
+}
+
+uint64_t
+fio_reader_tell(const fio_reader *r)
+{
+	return r->off + r->pos;
+}
+
+void
+fio_reader_free(fio_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->pos = r->fill = r->cap = 0;
+}

@@ -137,4 +137,30 @@ void fio_atomic_abort(fio_atomic *a);
 int fio_replace(int dfd, const char *name, const void *buf, size_t len, mode_t mode,
 		int nosync);
 
+/* ---- buffered sequential reading --------------------------------------- */
+
+/* Reads a file front to back through one buffer with pread(2), so that a
+ * loader makes one system call per buffer, not one per field. */
+typedef struct fio_reader {
+	int fd;                 /* not owned */
+	uint64_t off;           /* file offset of buf[0] */
+	unsigned char *buf;
+	size_t cap, pos, fill;  /* buf holds fill bytes, pos of them consumed */
+} fio_reader;
+
+/* Start reading fd at off with a buffer of bufsize bytes (FIO_BUF_SIZE if
+ * 0).  -1 with ENOMEM if the buffer cannot be allocated. */
+int fio_reader_init(fio_reader *r, int fd, uint64_t off, size_t bufsize);
+
+/* Read exactly n bytes; at an early end of file -1 with errno ENODATA
+ * (*got, if not NULL, says how many came).  Reads of at least the buffer's
+ * size bypass it. */
+int fio_reader_read(fio_reader *r, void *out, size_t n, size_t *got);
+
+/* File offset of the next byte read. */
+uint64_t fio_reader_tell(const fio_reader *r);
+
+/* Release the buffer; safe on a zeroed struct. */
+void fio_reader_free(fio_reader *r);
+
 #endif /* BLF_FILEIO_H */

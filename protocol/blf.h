@@ -46,9 +46,29 @@
 #define BLF_MAX_TTL (400u * 86400u)    /* a listing expires at most 400 days after creation */
 #define BLF_MAX_CLOCK_SKEW 600u        /* seconds a message may be dated in the future */
 #define BLF_MAX_OVERLAP (90u * 86400u) /* longest rollover overlap window */
-#define BLF_MAX_DEPTH 4u               /* msgpack nesting depth of any body */
+#define BLF_MAX_DEPTH 4u               /* no body nests deeper (the per-type depths follow) */
 #define BLF_MAX_PREFIX_TEXT 64u        /* longest prefix text accepted by blf_prefix_parse */
 #define BLF_PREFIX_STRLEN 44u          /* buffer for blf_prefix_format, NUL included */
+
+/* Nesting depth of each structure (SPEC 3.1 rule 8, SPEC 9): an array is one
+ * level, an array inside it two, whether empty or not; a scalar is zero. */
+#define BLF_DEPTH_ENVELOPE 1u     /* [version, type, signer, body, sig] */
+#define BLF_DEPTH_DELTA 3u        /* body, ops, one operation */
+#define BLF_DEPTH_SNAPSHOT 3u     /* body, ops, one operation */
+#define BLF_DEPTH_HEADS 3u        /* body, heads, one head */
+#define BLF_DEPTH_CATCHUP_REQ 1u  /* body */
+#define BLF_DEPTH_CATCHUP_RESP 2u /* body, deltas (each a bin) */
+#define BLF_DEPTH_ROLLOVER 1u     /* body */
+#define BLF_DEPTH_REVOCATION 1u   /* body */
+
+/* Most msgpack objects one input may hold (SPEC 3.1 rule 4, SPEC 9): the
+ * largest valid message of the kind, with room to spare, so that memory is
+ * bounded whatever the input and an input with a few fields too many still
+ * gets the field-count outcome.  Every object counts, arrays included. */
+#define BLF_MAX_OBJECTS_FIXED 16u /* envelope, catch-up request, rollover, revocation */
+#define BLF_MAX_OBJECTS_OPS (16u + 6u * BLF_MAX_OPS)       /* delta or snapshot body */
+#define BLF_MAX_OBJECTS_HEADS (4u + 5u * BLF_MAX_HEADS)    /* heads body */
+#define BLF_MAX_OBJECTS_CATCHUP (8u + BLF_MAX_CATCHUP_DELTAS) /* catch-up response body */
 
 /* ---- Error codes ------------------------------------------------------ */
 enum blf_err {
@@ -85,6 +105,7 @@ enum blf_err {
 	BLF_ECOUNTERSIG,    /* rollover counter-signature does not verify */
 	BLF_EDUP,           /* duplicate entry: a prefix twice in one delta, an origin twice in heads */
 	BLF_ECHUNK,         /* snapshot chunk index/count inconsistent */
+	BLF_EITEM,          /* catch-up item: not a delta envelope, or not the one asked for */
 	/* Log-level outcomes (SPEC 5), used by the agent core. */
 	BLF_EGAP,           /* seq > last + 1: earlier deltas missing */
 	BLF_EDUPLICATE,     /* exactly this delta was already applied */
@@ -99,11 +120,22 @@ enum blf_err {
 	BLF_ECORRUPT,       /* stored data fails its checksum */
 	BLF_ENOTFOUND,      /* no such object */
 	BLF_EEXIST,         /* object already exists */
+	BLF_EEPOCH,         /* a new epoch too far above the current one (SPEC 5.3) */
 	BLF_ERR_MAX
 };
 
 /* Return a static, human-readable name for an error code; never NULL. */
 const char *blf_strerror(int err);
+
+/* Return the SPEC 3.6 outcome name of an error code: the language-neutral
+ * word ("malformed", "bad-signature", "gap", ...) that every implementation
+ * reports for the same input, and that the conformance suite
+ * (tests/conformance/) expects.  BLF_OK is "ok".  Several codes may share
+ * one name; each code has exactly one.  Codes that describe the local
+ * machine rather than the input (BLF_ENOMEM, BLF_EINVAL, BLF_EIO,
+ * BLF_ECORRUPT, BLF_ENOTFOUND, BLF_EEXIST) and unknown codes are
+ * "local-error".  Static string, never NULL, safe from any thread. */
+const char *blf_outcome_name(int err);
 
 /* Initialise libsodium; returns BLF_OK or BLF_ENOMEM.  Safe to call more
  * than once and from several threads. */
@@ -370,6 +402,14 @@ int blf_rollover_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, 
 		      blf_envelope *env, blf_rollover *out);
 int blf_revocation_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup,
 			void *ctx, blf_envelope *env, blf_revocation *out);
+
+/* Tie carried item i of a decoded catch-up response to the request it
+ * answers (SPEC 6.4), after the receiver has opened the item as a delta
+ * (blf_delta_open, d): d must be of the response's origin and epoch with
+ * seq = after_seq + 1 + i.  Returns BLF_OK, BLF_EITEM, or BLF_EINVAL for a
+ * NULL argument or i out of range.  The decoder has already refused items
+ * that are not delta envelopes. */
+int blf_catchup_item_check(const blf_catchup_resp *r, size_t i, const blf_delta *d);
 
 /* Body decoders for bytes whose signature has already been verified (e.g.
  * journal replay of stored, verified messages, and the fuzz targets).  They

@@ -13,10 +13,6 @@
 
 #define DELTA_FIELDS 6
 #define SNAPSHOT_FIELDS 8
-#define OP_MAX_FIELDS 5
-/* Objects in a delta or snapshot body: the body's fields, the ops array and
- * up to OP_MAX_FIELDS + 1 objects per operation. */
-#define OPS_MAX_OBJECTS (16 + (size_t)BLF_MAX_OPS * (OP_MAX_FIELDS + 1))
 
 static const uint8_t zero_hash[BLF_HASH_LEN];
 
@@ -113,6 +109,11 @@ ops_unique(const blf_op *ops, size_t n)
 	return err;
 }
 
+/*
+ * Decode one operation.  Its own fields are checked in order, each
+ * completely (type, size, range), then the rules that relate it to the
+ * delta (the expiry window against created).
+ */
 static int
 decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op *op)
 {
@@ -127,7 +128,8 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 	if (o->via.array.size < 1)
 		return BLF_EFIELDS;
 	f = o->via.array.ptr;
-	if ((err = mp_uint(&f[0], UINT8_MAX, &v)) != BLF_OK)
+	/* Any uint other than 1..4, however large, is an unknown operation. */
+	if ((err = mp_uint(&f[0], UINT64_MAX, &v)) != BLF_OK)
 		return err;
 	switch (v) {
 	case BLF_OP_LIST: n = 5; break;
@@ -146,6 +148,8 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 	if (op->type == BLF_OP_LIST) {
 		if ((err = mp_uint(&f[2], UINT16_MAX, &v)) != BLF_OK)
 			return err;
+		if (v == 0)
+			return BLF_EREASON;
 		op->reason = (uint16_t)v;
 		if ((err = mp_uint(&f[3], UINT64_MAX, &op->expires)) != BLF_OK)
 			return err;
@@ -162,19 +166,18 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 	return op_check(op, created, allow_withdraw, 0);
 }
 
+/* Decode the n operations of items (type and count already checked), then
+ * refuse a prefix named twice. */
 static int
-decode_ops(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op **ops,
-	   size_t *nops)
+decode_ops(const msgpack_object *items, uint32_t n, uint64_t created, int allow_withdraw,
+	   blf_op **ops, size_t *nops)
 {
-	const msgpack_object *items;
 	blf_op *v = NULL;
-	uint32_t n, i;
+	uint32_t i;
 	int err;
 
 	*ops = NULL;
 	*nops = 0;
-	if ((err = mp_array_max(o, BLF_MAX_OPS, &items, &n)) != BLF_OK)
-		return err;
 	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
 		return BLF_ENOMEM;
 	for (i = 0; i < n; i++)
@@ -256,24 +259,28 @@ delta_check(const blf_delta *d)
 int
 blf_delta_decode_body(const uint8_t *body, size_t len, blf_delta *out)
 {
-	const msgpack_object *f;
+	const msgpack_object *f, *items;
 	mp_doc doc;
+	uint32_t n;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_DELTA_SIZE, 3,
-			       OPS_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_DELTA_SIZE, BLF_DEPTH_DELTA,
+			       BLF_MAX_OBJECTS_OPS)) != BLF_OK)
 		goto out;
+	/* Each field completely, in order; then the prev rule, which relates
+	 * two fields; then the operations, in order (SPEC 3.3). */
 	if ((err = mp_array(doc.root, DELTA_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32(&f[1], &out->epoch)) != BLF_OK ||
-	    (err = mp_uint(&f[2], UINT64_MAX, &out->seq)) != BLF_OK ||
+	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[3], out->prev, BLF_HASH_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[4], UINT64_MAX, &out->created)) != BLF_OK)
+	    (err = mp_uint(&f[4], UINT64_MAX, &out->created)) != BLF_OK ||
+	    (err = mp_array_max(&f[5], BLF_MAX_OPS, &items, &n)) != BLF_OK)
 		goto out;
 	if ((err = delta_check(out)) != BLF_OK)
 		goto out;
-	err = decode_ops(&f[5], out->created, 1, &out->ops, &out->nops);
+	err = decode_ops(items, n, out->created, 1, &out->ops, &out->nops);
 out:
 	mp_doc_free(&doc);
 	if (err != BLF_OK) {
@@ -352,26 +359,29 @@ snapshot_check(const blf_snapshot *s)
 int
 blf_snapshot_decode_body(const uint8_t *body, size_t len, blf_snapshot *out)
 {
-	const msgpack_object *f;
+	const msgpack_object *f, *items;
 	mp_doc doc;
+	uint32_t n;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 3,
-			       OPS_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_SNAPSHOT,
+			       BLF_MAX_OBJECTS_OPS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, SNAPSHOT_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32(&f[1], &out->epoch)) != BLF_OK ||
-	    (err = mp_uint(&f[2], UINT64_MAX, &out->seq)) != BLF_OK ||
+	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[3], out->head, BLF_HASH_LEN)) != BLF_OK ||
 	    (err = mp_uint(&f[4], UINT64_MAX, &out->created)) != BLF_OK ||
 	    (err = mp_u32(&f[5], &out->chunk)) != BLF_OK ||
-	    (err = mp_u32(&f[6], &out->nchunks)) != BLF_OK)
+	    (err = mp_u32_in(&f[6], 1, BLF_MAX_SNAPSHOT_CHUNKS, BLF_ECHUNK,
+			     &out->nchunks)) != BLF_OK ||
+	    (err = mp_array_max(&f[7], BLF_MAX_OPS, &items, &n)) != BLF_OK)
 		goto out;
-	if ((err = snapshot_check(out)) != BLF_OK)
+	if ((err = snapshot_check(out)) != BLF_OK) /* chunk < nchunks */
 		goto out;
-	err = decode_ops(&f[7], out->created, 0, &out->ops, &out->nops);
+	err = decode_ops(items, n, out->created, 0, &out->ops, &out->nops);
 out:
 	mp_doc_free(&doc);
 	if (err != BLF_OK) {

@@ -26,7 +26,6 @@
 #include "internal.h"
 
 #define ENVELOPE_FIELDS 5
-#define ENVELOPE_MAX_OBJECTS 16 /* five fields, and room to name a longer layout */
 
 void
 envelope_sign_prefix(unsigned type, const uint8_t signer[BLF_KEYID_LEN], uint8_t *p)
@@ -51,7 +50,8 @@ blf_envelope_parse(const uint8_t *buf, size_t len, blf_envelope *env)
 		return BLF_EINVAL;
 	if (len > BLF_MAX_MSG_SIZE)
 		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, buf, len, 1, ENVELOPE_MAX_OBJECTS)) != BLF_OK)
+	if ((err = mp_doc_parse(&doc, buf, len, BLF_DEPTH_ENVELOPE,
+				BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
 	err = BLF_ETYPE;
 	if (doc.root->type != MSGPACK_OBJECT_ARRAY)
@@ -60,8 +60,9 @@ blf_envelope_parse(const uint8_t *buf, size_t len, blf_envelope *env)
 	if (doc.root->via.array.size < 1)
 		goto out;
 	f = doc.root->via.array.ptr;
-	/* The version comes first so that any future layout is named as such. */
-	if ((err = mp_uint(&f[0], UINT32_MAX, &v)) != BLF_OK)
+	/* The version comes first so that any future layout is named as such;
+	 * every uint other than 1, however large, is an unsupported version. */
+	if ((err = mp_uint(&f[0], UINT64_MAX, &v)) != BLF_OK)
 		goto out;
 	err = BLF_EVERSION;
 	if (v != BLF_VERSION)

@@ -1,5 +1,6 @@
 /*
- * error.c - error names, message type names and library initialisation.
+ * error.c - error names, outcome names (SPEC 3.6), message type names and
+ * library initialisation.
  */
 #include <sodium.h>
 
@@ -39,6 +40,7 @@ static const char *const errnames[BLF_ERR_MAX] = {
 	[BLF_ECOUNTERSIG] = "bad rollover counter-signature",
 	[BLF_EDUP] = "duplicate entry",
 	[BLF_ECHUNK] = "inconsistent snapshot chunk numbering",
+	[BLF_EITEM] = "catch-up item is not the delta envelope asked for",
 	[BLF_EGAP] = "sequence gap: earlier deltas missing",
 	[BLF_EDUPLICATE] = "delta already applied",
 	[BLF_ESTALE] = "stale delta",
@@ -52,7 +54,62 @@ static const char *const errnames[BLF_ERR_MAX] = {
 	[BLF_ECORRUPT] = "stored data corrupt",
 	[BLF_ENOTFOUND] = "not found",
 	[BLF_EEXIST] = "already exists",
+	[BLF_EEPOCH] = "new epoch too far ahead",
 };
+
+/* SPEC 3.6: one outcome name per code.  Rows left NULL are local-error. */
+static const char *const outcomes[BLF_ERR_MAX] = {
+	[BLF_OK] = "ok",
+	[BLF_ETOOBIG] = "too-big",
+	[BLF_ETRUNC] = "malformed",
+	[BLF_ETRAILING] = "malformed",
+	[BLF_EMSGPACK] = "malformed",
+	[BLF_ENONCANON] = "noncanonical",
+	[BLF_EDEPTH] = "depth",
+	[BLF_ETYPE] = "field-type",
+	[BLF_EFIELDS] = "field-count",
+	[BLF_ESIZE] = "field-size",
+	[BLF_ERANGE] = "range",
+	[BLF_EVERSION] = "unsupported-version",
+	[BLF_EUNKTYPE] = "unknown-type",
+	[BLF_EWRONGTYPE] = "unexpected-type",
+	[BLF_EUNKKEY] = "unknown-key",
+	[BLF_EBADSIG] = "bad-signature",
+	[BLF_EKEYID] = "wrong-signer",
+	[BLF_EPREFIX] = "bad-prefix",
+	[BLF_EPREFIXLEN] = "bad-prefix",
+	[BLF_EHOSTBITS] = "bad-prefix",
+	[BLF_EMAPPED] = "bad-prefix",
+	[BLF_EOPTYPE] = "unknown-operation",
+	[BLF_EREASON] = "range",
+	[BLF_EEXPIRY] = "expiry",
+	[BLF_ESTRING] = "bad-text",
+	[BLF_ELIMIT] = "limit",
+	[BLF_ESEQ] = "range",
+	[BLF_EPREV] = "bad-prev",
+	[BLF_ECOUNTERSIG] = "bad-counter-signature",
+	[BLF_EDUP] = "duplicate-entry",
+	[BLF_ECHUNK] = "range",
+	[BLF_EITEM] = "bad-item",
+	[BLF_EGAP] = "gap",
+	[BLF_EDUPLICATE] = "duplicate",
+	[BLF_ESTALE] = "stale",
+	[BLF_EEQUIVOCATION] = "equivocation",
+	[BLF_EFROZEN] = "frozen",
+	[BLF_EREVOKED] = "revoked-key",
+	[BLF_EEXPIREDKEY] = "expired-key",
+	[BLF_ECLOCK] = "future",
+	[BLF_EPOLICY] = "policy",
+	[BLF_EEPOCH] = "epoch-step",
+};
+
+const char *
+blf_outcome_name(int err)
+{
+	if (err < 0 || err >= BLF_ERR_MAX || outcomes[err] == NULL)
+		return "local-error";
+	return outcomes[err];
+}
 
 const char *
 blf_strerror(int err)

@@ -48,6 +48,13 @@ int mp_array_max(const msgpack_object *o, uint32_t max, const msgpack_object **i
 		 uint32_t *n);
 int mp_uint(const msgpack_object *o, uint64_t max, uint64_t *v);
 int mp_u32(const msgpack_object *o, uint32_t *v);
+/* A uint within [min, max]: BLF_ETYPE for another type, range_err (BLF_ERANGE
+ * or BLF_ESEQ) outside the range.  Decoders check each field completely,
+ * type and range, before the next (SPEC 3.3, order of checks). */
+int mp_uint_in(const msgpack_object *o, uint64_t min, uint64_t max, int range_err,
+	       uint64_t *v);
+int mp_u32_in(const msgpack_object *o, uint32_t min, uint32_t max, int range_err,
+	      uint32_t *v);
 int mp_bool(const msgpack_object *o, int *v);
 int mp_bin_fixed(const msgpack_object *o, uint8_t *dst, size_t n);
 int mp_bin(const msgpack_object *o, size_t max, const uint8_t **p, size_t *n);

@@ -67,8 +67,8 @@ blf_rollover_decode_body(const uint8_t *body, size_t len, blf_rollover *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 1,
-			       1 + ROLLOVER_FIELDS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_ROLLOVER,
+			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, ROLLOVER_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
@@ -158,16 +158,17 @@ blf_revocation_decode_body(const uint8_t *body, size_t len, blf_revocation *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 1,
-			       1 + REVOCATION_FIELDS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_REVOCATION,
+			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, REVOCATION_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[1], out->revoked_pk, BLF_PK_LEN)) != BLF_OK ||
 	    (err = mp_uint(&f[2], UINT64_MAX, &out->created)) != BLF_OK ||
-	    (err = mp_u32(&f[3], &out->reason)) != BLF_OK)
+	    (err = mp_u32_in(&f[3], 0, BLF_REVOKE_REASON_MAX, BLF_ERANGE,
+			     &out->reason)) != BLF_OK)
 		goto out;
-	err = out->reason > BLF_REVOKE_REASON_MAX ? BLF_ERANGE : BLF_OK;
+	err = BLF_OK;
 out:
 	mp_doc_free(&doc);
 	if (err != BLF_OK)

@@ -13,6 +13,14 @@
  *  - declared lengths no larger than the bytes that remain, nesting no
  *    deeper than the caller's limit, and at most max_objects objects.
  *
+ * The walk goes through the bytes once, in order, and stops at the first
+ * rule an object breaks; at each object it checks, in this order: a byte
+ * left (ETRUNC), the object budget (ELIMIT), an allowed format (EMSGPACK),
+ * a complete header (ETRUNC), the shortest form (ENONCANON), the declared
+ * length against the bytes left (ETRUNC), the nesting depth of an array
+ * (EDEPTH).  Trailing bytes (ETRAILING) come last.  SPEC 3.1 rule 4 states
+ * the same order, so that every implementation names the same first fault.
+ *
  * After that, msgpack_unpack_next() allocates at most max_objects
  * msgpack_objects in its zone and str/bin point into the caller's buffer.
  * The mp_* readers then check each field's type and exact size.
@@ -102,10 +110,13 @@ mp_precheck(const uint8_t *buf, size_t len, unsigned max_depth, size_t max_objec
 			pos += n; /* str or bin payload */
 			continue;
 		}
-		if (n == 0)
-			continue;
+		/* An array is one level deeper than its container, also when
+		 * it is empty (SPEC 3.1 rule 8: depth is a property of the
+		 * bytes, not of what they hold). */
 		if (depth + 1 > max_depth)
 			return BLF_EDEPTH;
+		if (n == 0)
+			continue;
 		left[++depth] = n;
 	}
 done:
@@ -178,6 +189,29 @@ mp_uint(const msgpack_object *o, uint64_t max, uint64_t *v)
 	if (o->via.u64 > max)
 		return BLF_ERANGE;
 	*v = o->via.u64;
+	return BLF_OK;
+}
+
+int
+mp_uint_in(const msgpack_object *o, uint64_t min, uint64_t max, int range_err, uint64_t *v)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return BLF_ETYPE;
+	if (o->via.u64 < min || o->via.u64 > max)
+		return range_err;
+	*v = o->via.u64;
+	return BLF_OK;
+}
+
+int
+mp_u32_in(const msgpack_object *o, uint32_t min, uint32_t max, int range_err, uint32_t *v)
+{
+	uint64_t x = 0;
+	int err;
+
+	if ((err = mp_uint_in(o, min, max, range_err, &x)) != BLF_OK)
+		return err;
+	*v = (uint32_t)x;
 	return BLF_OK;
 }
 

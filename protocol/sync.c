@@ -3,8 +3,15 @@
  * request/response (SPEC 6.2 - 6.4).
  *
  * A catch-up response carries complete, still-signed delta envelopes as
- * opaque byte strings: the responder is only a courier, and the receiver
- * opens each one with blf_delta_open against its own trust anchors.
+ * byte strings: the responder is only a courier, and the receiver opens each
+ * one with blf_delta_open against its own trust anchors when it applies it.
+ * The decoder checks each item's envelope structure (a delta envelope that
+ * parses), so that garbage is refused with the response that carries it;
+ * blf_catchup_item_check then ties each opened item to the request.
+ *
+ * Decoders check each field completely (type, size, range) before the next,
+ * then the rules that relate fields, then list elements in order: the order
+ * SPEC 3.3 gives, so that an input breaking two rules gets one outcome.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +20,9 @@
 
 #define HEADS_FIELDS 2
 #define HEAD_FIELDS 4
-#define HEADS_MAX_OBJECTS (4 + (size_t)BLF_MAX_HEADS * (HEAD_FIELDS + 1))
 #define REQ_FIELDS 4
 #define RESP_FIELDS 6
-#define RESP_MAX_OBJECTS (8 + (size_t)BLF_MAX_CATCHUP_DELTAS)
+#define MAX_AFTER_SEQ (UINT64_MAX - 2) /* so that after_seq + 1 is a valid seq */
 
 /* ---- heads ---- */
 
@@ -66,8 +72,8 @@ blf_heads_decode_body(const uint8_t *body, size_t len, blf_heads *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 3,
-			       HEADS_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_HEADS,
+			       BLF_MAX_OBJECTS_HEADS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, HEADS_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_uint(&f[0], UINT64_MAX, &out->created)) != BLF_OK ||
@@ -81,8 +87,8 @@ blf_heads_decode_body(const uint8_t *body, size_t len, blf_heads *out)
 
 		if ((err = mp_array(&items[i], HEAD_FIELDS, &g)) != BLF_OK ||
 		    (err = mp_bin_fixed(&g[0], h->origin, BLF_KEYID_LEN)) != BLF_OK ||
-		    (err = mp_u32(&g[1], &h->epoch)) != BLF_OK ||
-		    (err = mp_uint(&g[2], UINT64_MAX, &h->seq)) != BLF_OK ||
+		    (err = mp_u32_in(&g[1], 1, UINT32_MAX, BLF_ERANGE, &h->epoch)) != BLF_OK ||
+		    (err = mp_uint_in(&g[2], 1, UINT64_MAX - 1, BLF_ESEQ, &h->seq)) != BLF_OK ||
 		    (err = mp_bin_fixed(&g[3], h->hash, BLF_HASH_LEN)) != BLF_OK)
 			goto out;
 	}
@@ -161,7 +167,7 @@ req_check(const blf_catchup_req *r)
 		return BLF_ERANGE;
 	if (r->max == 0 || r->max > BLF_MAX_CATCHUP_ASK)
 		return BLF_ERANGE;
-	if (r->after_seq >= UINT64_MAX - 1)
+	if (r->after_seq > MAX_AFTER_SEQ)
 		return BLF_ESEQ;
 	return BLF_OK;
 }
@@ -174,14 +180,14 @@ blf_catchup_req_decode_body(const uint8_t *body, size_t len, blf_catchup_req *ou
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 1,
-			       1 + REQ_FIELDS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_REQ,
+			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, REQ_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32(&f[1], &out->epoch)) != BLF_OK ||
-	    (err = mp_uint(&f[2], UINT64_MAX, &out->after_seq)) != BLF_OK ||
-	    (err = mp_u32(&f[3], &out->max)) != BLF_OK)
+	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = mp_uint_in(&f[2], 0, MAX_AFTER_SEQ, BLF_ESEQ, &out->after_seq)) != BLF_OK ||
+	    (err = mp_u32_in(&f[3], 1, BLF_MAX_CATCHUP_ASK, BLF_ERANGE, &out->max)) != BLF_OK)
 		goto out;
 	err = req_check(out);
 out:
@@ -232,13 +238,35 @@ blf_catchup_req_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, v
 
 /* ---- catch-up response ---- */
 
+/* The structural check of one carried item (SPEC 6.4): a delta envelope
+ * that parses (SPEC 3.3 steps 1-5).  Its signer, signature and body are
+ * checked when the receiver applies it (blf_delta_open). */
+static int
+item_check(const blf_blob *b)
+{
+	blf_envelope env;
+
+	if (b->len > BLF_MAX_DELTA_SIZE)
+		return BLF_ETOOBIG;
+	if (b->ptr == NULL && b->len > 0)
+		return BLF_EINVAL;
+	if (blf_envelope_parse(b->ptr != NULL ? b->ptr : (const uint8_t *)"", b->len,
+			       &env) != BLF_OK || env.type != BLF_MSG_DELTA)
+		return BLF_EITEM;
+	return BLF_OK;
+}
+
+/* The rules that relate fields, then each item in order. */
 static int
 resp_check(const blf_catchup_resp *r)
 {
 	size_t i;
+	int err;
 
 	if (r->epoch == 0)
 		return BLF_ERANGE;
+	if (r->after_seq > MAX_AFTER_SEQ)
+		return BLF_ESEQ;
 	if (r->status > BLF_CATCHUP_STATUS_MAX)
 		return BLF_ERANGE;
 	if (r->ndeltas > BLF_MAX_CATCHUP_DELTAS)
@@ -247,12 +275,9 @@ resp_check(const blf_catchup_resp *r)
 		return BLF_ERANGE; /* only an OK response carries deltas */
 	if (r->ndeltas > 0 && r->deltas == NULL)
 		return BLF_EINVAL;
-	for (i = 0; i < r->ndeltas; i++) {
-		if (r->deltas[i].len > BLF_MAX_DELTA_SIZE)
-			return BLF_ETOOBIG;
-		if (r->deltas[i].len == 0 || r->deltas[i].ptr == NULL)
-			return BLF_ESIZE;
-	}
+	for (i = 0; i < r->ndeltas; i++)
+		if ((err = item_check(&r->deltas[i])) != BLF_OK)
+			return err;
 	return BLF_OK;
 }
 
@@ -265,26 +290,32 @@ blf_catchup_resp_decode_body(const uint8_t *body, size_t len, blf_catchup_resp *
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, 2,
-			       RESP_MAX_OBJECTS)) != BLF_OK)
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_RESP,
+			       BLF_MAX_OBJECTS_CATCHUP)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, RESP_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32(&f[1], &out->epoch)) != BLF_OK ||
-	    (err = mp_uint(&f[2], UINT64_MAX, &out->after_seq)) != BLF_OK ||
-	    (err = mp_u32(&f[3], &out->status)) != BLF_OK ||
+	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = mp_uint_in(&f[2], 0, MAX_AFTER_SEQ, BLF_ESEQ, &out->after_seq)) != BLF_OK ||
+	    (err = mp_u32_in(&f[3], 0, BLF_CATCHUP_STATUS_MAX, BLF_ERANGE,
+			     &out->status)) != BLF_OK ||
 	    (err = mp_bool(&f[4], &out->more)) != BLF_OK ||
 	    (err = mp_array_max(&f[5], BLF_MAX_CATCHUP_DELTAS, &items, &n)) != BLF_OK)
+		goto out;
+	err = BLF_ERANGE; /* only an OK response carries deltas */
+	if (out->status != BLF_CATCHUP_OK && (n != 0 || out->more))
 		goto out;
 	err = BLF_ENOMEM;
 	if (n > 0 && (out->deltas = calloc(n, sizeof(*out->deltas))) == NULL)
 		goto out;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if ((err = mp_bin(&items[i], BLF_MAX_DELTA_SIZE, &out->deltas[i].ptr,
-				  &out->deltas[i].len)) != BLF_OK)
+				  &out->deltas[i].len)) != BLF_OK ||
+		    (err = item_check(&out->deltas[i])) != BLF_OK)
 			goto out;
+	}
 	out->ndeltas = n;
-	err = resp_check(out);
+	err = BLF_OK;
 out:
 	mp_doc_free(&doc);
 	if (err != BLF_OK) {
@@ -337,6 +368,18 @@ blf_catchup_resp_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, 
 	memset(out, 0, sizeof(*out));
 	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_RESP, lookup, ctx, env,
 				  dec_catchup_resp, out);
+}
+
+int
+blf_catchup_item_check(const blf_catchup_resp *r, size_t i, const blf_delta *d)
+{
+	if (r == NULL || d == NULL || i >= r->ndeltas)
+		return BLF_EINVAL;
+	/* seq must be after_seq + 1 + i; written without a sum that could wrap */
+	if (memcmp(d->origin, r->origin, BLF_KEYID_LEN) != 0 || d->epoch != r->epoch ||
+	    d->seq <= r->after_seq || d->seq - r->after_seq - 1 != i)
+		return BLF_EITEM;
+	return BLF_OK;
 }
 
 void

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../keys/fileio.h"
 #include "core_int.h"
 
 static const uint8_t zero_hash[BLF_HASH_LEN];
@@ -40,7 +41,8 @@ times_fit(const blf_delta *d)
 }
 
 /*
- * Replay one stored record of o's journal file for epoch (recovery).  The
+ * Replay one stored record of o's journal file for epoch (recovery.c gets
+ * this function from core_open).  The
  * record is decoded and, when its signer is still known, re-verified.  A
  * record at seq <= o->seq is only described (seq, created, hash); the next
  * one is applied if it continues the chain; a newer epoch's seq 1 resets the
@@ -48,8 +50,8 @@ times_fit(const blf_delta *d)
  * dry: only check that a newer epoch's first record would be accepted.
  * Returns 0 or BLF_ECORRUPT (and codes of the decoder, BLF_ENOMEM).
  */
-int
-core_replay(core *c, struct origin *o, const uint8_t *msg, size_t len, uint32_t epoch,
+static int
+replay_record(core *c, struct origin *o, const uint8_t *msg, size_t len, uint32_t epoch,
 	    uint64_t expect, int dry, uint64_t *seq, uint32_t *created,
 	    uint8_t hash[BLF_HASH_LEN])
 {
@@ -184,12 +186,12 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		if (memcmp(j->hash, hash, BLF_HASH_LEN) == 0)
 			goto out;
 		/* equivocation: keep both, freeze, tell the caller */
-		if (journal_read(o, (size_t)(d.seq - o->low_seq), &stored, &slen) != 0)
-			stored = NULL;
-		if ((rc = journal_write_evidence(c, o, d.epoch, d.seq, stored, slen, msg, len,
-						 res->evidence, sizeof(res->evidence))) != 0 ||
-		    (rc = journal_freeze_mark(c, o, 1)) != 0)
+		if ((rc = journal_read(o, (size_t)(d.seq - o->low_seq), &stored, &slen)) != 0 ||
+		    (rc = evidence_keep(c, o, d.epoch, d.seq, stored, slen, j->hash)) != 0 ||
+		    (rc = evidence_keep(c, o, d.epoch, d.seq, msg, len, hash)) != 0 ||
+		    (rc = evidence_freeze_mark(c, o, 1)) != 0)
 			goto out;
+		memcpy(res->evidence, hash, BLF_HASH_LEN);
 		o->frozen = 1;
 		c->vdirty = 1;
 		rc = BLF_EEQUIVOCATION;
@@ -203,6 +205,12 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 	/* every check passed: journal, then apply */
 	if ((rc = origin_get(c, d.origin, &o)) != 0 || (rc = origin_reserve(o, d.nops)) != 0)
 		goto out;
+	if ((newepoch ? 0 : o->jsize) + len + JREC_OVERHEAD > c->cfg.journal_max) {
+		/* SPEC 5.4 step 7 cannot store it: refuse before any change */
+		c->io.nlimit++;
+		rc = BLF_ELIMIT;
+		goto out;
+	}
 	if ((rc = journal_append(c, o, d.epoch, d.seq, msg, len, d.created, hash)) != 0)
 		goto out;
 	if (newepoch) {
@@ -221,6 +229,8 @@ out:
 	return rc;
 }
 
+/* Sync every journal written to.  A failed sync leaves memory ahead of
+ * what is durable: the core refuses every change until it is reopened. */
 static int
 sync_all(core *c)
 {
@@ -230,6 +240,8 @@ sync_all(core *c)
 	for (i = 0; i < c->norigins; i++)
 		if (journal_sync(c, c->origins[i]) != 0)
 			rc = BLF_EIO;
+	if (rc != 0)
+		c->failed = 1;
 	return rc;
 }
 
@@ -243,6 +255,11 @@ core_apply_batch(core *c, const uint8_t *const *msgs, const size_t *lens, size_t
 	size_t i;
 	int io = 0;
 
+	if (c->failed) {
+		for (i = 0; i < n; i++)
+			rc[i] = BLF_EIO;
+		return BLF_EIO;
+	}
 	for (i = 0; i < n; i++) {
 		core_result *r = res ? &res[i] : &tmp;
 
@@ -266,6 +283,8 @@ core_apply(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *r
 	if (res == NULL)
 		res = &tmp;
 	memset(res, 0, sizeof(*res));
+	if (c->failed)
+		return BLF_EIO;
 	rc = apply_one(c, msg, len, now, res);
 	if (sync_all(c) != 0)
 		rc = BLF_EIO;
@@ -318,7 +337,9 @@ core_unfreeze(core *c, const uint8_t origin[BLF_KEYID_LEN])
 
 	if (o == NULL || !o->frozen)
 		return BLF_ENOTFOUND;
-	if ((rc = journal_freeze_mark(c, o, 0)) != 0)
+	if (c->failed)
+		return BLF_EIO;
+	if ((rc = evidence_freeze_mark(c, o, 0)) != 0)
 		return rc;
 	o->frozen = 0;
 	c->vdirty = 1;
@@ -480,6 +501,8 @@ core_checkpoint(core *c)
 {
 	int rc;
 
+	if (c->failed)
+		return BLF_EIO;
 	if ((rc = sync_all(c)) != 0)
 		return rc;
 	return checkpoint_write(c);
@@ -489,22 +512,18 @@ core_checkpoint(core *c)
 int
 core_compact(core *c, uint64_t now)
 {
-	size_t i, k;
+	size_t i;
 	int rc;
 
+	if (c->failed)
+		return BLF_EIO;
+	if ((rc = sync_all(c)) != 0)
+		return rc;
 	for (i = 0; i < c->norigins; i++)
 		origin_purge_expired(c, c->origins[i], now);
-	if ((rc = core_checkpoint(c)) != 0)
-		return rc;
-	for (i = 0; i < c->norigins; i++) {
-		struct origin *o = c->origins[i];
-
-		for (k = 0; k < o->njrecs; k++)
-			if ((uint64_t)o->jrecs[k].created + c->cfg.window >= now)
-				break;
-		if (k > 0 && (rc = journal_compact(c, o, o->low_seq + k)) != 0)
+	for (i = 0; i < c->norigins; i++)
+		if ((rc = compact_origin(c, c->origins[i], now)) != 0)
 			return rc;
-	}
 	return checkpoint_write(c);
 }
 
@@ -522,14 +541,7 @@ core_get_stats(const core *c, core_stats *s)
 	}
 	s->nrefs = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
 	s->nview = c->nvents;
-}
-
-static int
-mkdir_p(const char *path)
-{
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return BLF_EIO;
-	return 0;
+	s->io = c->io;
 }
 
 /* See core.h. */
@@ -537,9 +549,8 @@ int
 core_open(const char *datadir, const core_config *cfg, const trust_store *st, uint64_t now,
 	  core **out)
 {
-	char path[CORE_MAX_PATH];
 	core *c;
-	int rc = BLF_ENOMEM;
+	int rc = BLF_ENOMEM, e;
 
 	(void)now;
 	*out = NULL;
@@ -547,6 +558,7 @@ core_open(const char *datadir, const core_config *cfg, const trust_store *st, ui
 		return BLF_ENOMEM;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return BLF_ENOMEM;
+	c->dfd = c->logfd = c->evfd = -1;
 	if ((c->dir = strdup(datadir)) == NULL)
 		goto out;
 	if (cfg != NULL)
@@ -555,25 +567,28 @@ core_open(const char *datadir, const core_config *cfg, const trust_store *st, ui
 		c->cfg.threshold = CORE_DEFAULT_THRESHOLD;
 	if (c->cfg.window == 0)
 		c->cfg.window = CORE_DEFAULT_WINDOW;
+	if (c->cfg.journal_max == 0)
+		c->cfg.journal_max = CORE_DEFAULT_JOURNAL_MAX;
 	if (st != NULL && (rc = trust_store_copy(st, &c->trust)) != 0)
 		goto out;
-	if ((rc = mkdir_p(datadir)) != 0)
+	/* ours alone: owned by us, not writable by others, no symlink */
+	rc = BLF_EIO;
+	if ((c->dfd = fio_dir_open_private(datadir, 1, 0700)) < 0 ||
+	    (c->logfd = fio_subdir_open(c->dfd, "log", 1, 0700)) < 0 ||
+	    (c->evfd = fio_subdir_open(c->dfd, "evidence", 1, 0700)) < 0)
 		goto out;
-	if ((rc = core_path(c, path, sizeof(path), "log")) != 0 || (rc = mkdir_p(path)) != 0)
+	if (!c->cfg.no_fsync && fio_fsync_dirfd(c->dfd) != 0)
 		goto out;
-	if ((rc = core_path(c, path, sizeof(path), "evidence")) != 0 ||
-	    (rc = mkdir_p(path)) != 0)
-		goto out;
-	if ((rc = checkpoint_load(c)) != 0)
-		goto out;
-	if ((rc = journal_recover(c)) != 0)
+	if ((rc = recovery_run(c, replay_record)) != 0)
 		goto out;
 	c->vdirty = 1;
 	*out = c;
 	c = NULL;
 	rc = 0;
 out:
+	e = errno;
 	core_close(c);
+	errno = e;
 	return rc;
 }
 
@@ -592,6 +607,13 @@ core_close(core *c)
 	trust_store_free(&c->trust);
 	free(c->vpairs);
 	free(c->vents);
+	free(c->scratch);
+	if (c->evfd >= 0)
+		close(c->evfd);
+	if (c->logfd >= 0)
+		close(c->logfd);
+	if (c->dfd >= 0)
+		close(c->dfd);
 	free(c->dir);
 	free(c);
 }

@@ -13,11 +13,28 @@
  *
  * Functions return 0 or a positive BLF_E* code (protocol/blf.h).
  *
- * Data directory layout (binary files other than the journals are local
- * caches in host byte order):
+ * Data directory layout.  The directory and its sub-directories must be
+ * owned by the agent's user and not writable by group or others (core_open
+ * refuses them otherwise); every file is opened without following symlinks
+ * and created 0600; whole files are written to an exclusive temporary file,
+ * fsynced and renamed in.
  *   <datadir>/log/<origin-hex>.<epoch>.jnl   append-only journal per log
- *   <datadir>/checkpoint                     state snapshot (temp + rename)
- *   <datadir>/evidence/                      equivocation evidence, freezes
+ *   <datadir>/log/<origin-hex>.<epoch>.base  the origin's durable state at
+ *                                            one seq (written by compaction
+ *                                            and by an accepted snapshot);
+ *                                            base + the journal records
+ *                                            after its seq = the state
+ *   <datadir>/log/<name>.broken               a journal recovery could not
+ *                                            replay, set aside (never deleted)
+ *   <datadir>/checkpoint                     a cache of the whole state in
+ *                                            host byte order; losing or
+ *                                            damaging it costs only a replay
+ *   <datadir>/evidence/<origin-hex>.<epoch>.<seq>.<hash-hex>.msg
+ *                                            each envelope of an
+ *                                            equivocation, named by its
+ *                                            message hash, never overwritten
+ *   <datadir>/evidence/<origin-hex>.frozen   freeze mark (the only record
+ *                                            of a freeze)
  */
 #ifndef BLF_CORE_H
 #define BLF_CORE_H
@@ -32,6 +49,14 @@
 #define CORE_DEFAULT_WINDOW (24u * 3600u) /* journal kept for catch-up, seconds */
 #define CORE_MAX_ORIGINS KEYS_MAX_ANCHORS /* origin logs held at once */
 #define CORE_MAX_PATH 4096u
+/* Journal bytes held per origin (its current epoch's file).  Compaction
+ * keeps about a window (a day) of deltas; 1 GiB holds a bootstrap of 10 M
+ * listings with 45-byte references (580 MB) with room to spare, and stops
+ * an origin that floods us long before the disk fills.  The trust anchor
+ * should carry its own value, fitted to its scope (a keys/ setting:
+ * trust_anchor.journal_max); until it does, every origin gets
+ * core_config.journal_max. */
+#define CORE_DEFAULT_JOURNAL_MAX (1ull << 30)
 
 typedef struct core core;
 
@@ -40,6 +65,7 @@ typedef struct core_config {
 	uint32_t threshold;    /* merge threshold (default 100) */
 	uint64_t window;       /* journal window kept by compaction, seconds (24 h) */
 	int no_fsync;          /* tests only: skip fsync (never in production) */
+	uint64_t journal_max;  /* journal bytes per origin (CORE_DEFAULT_JOURNAL_MAX) */
 } core_config;
 
 /* What core_apply found out, filled on success and on log-level errors. */
@@ -53,16 +79,32 @@ typedef struct core_result {
 	uint32_t gap_epoch;
 	uint64_t gap_from;
 	uint64_t gap_to;
-	/* BLF_EEQUIVOCATION: the conflicting message was stored here. */
-	char evidence[CORE_MAX_PATH];
+	/* BLF_EEQUIVOCATION: the message hash of the received conflicting
+	 * message; core_evidence_path names its file. */
+	uint8_t evidence[BLF_HASH_LEN];
 } core_result;
 
 /*
- * Open (creating if needed) the data directory and recover: load the
- * checkpoint if any, scan every journal, truncate a torn or corrupt tail,
- * replay the records after the checkpoint.  st is copied (the caller keeps
- * ownership of its store).  On success *out is freed with core_close.
- * Returns BLF_EIO (errno tells more), BLF_ECORRUPT, BLF_ENOMEM.
+ * The path of the evidence file that res (from a BLF_EEQUIVOCATION) names:
+ * <datadir>/evidence/<origin-hex>.<epoch>.<seq>.<hash-hex>.msg.  The
+ * message the journal held lies beside it, named by its own hash.
+ * BLF_EINVAL if cap is too small.
+ */
+int core_evidence_path(const core *c, const core_result *res, char *buf, size_t cap);
+
+/*
+ * Open (creating it 0700 if needed) the data directory and recover: load
+ * the checkpoint if it is sound, stream every journal (memory bounded by
+ * the largest record, not the file), truncate a torn or corrupt tail,
+ * replay what the checkpoint does not cover; an origin whose journal no
+ * longer matches the checkpoint, or every origin when the checkpoint is
+ * missing or damaged, is rebuilt from its base and journal (a damaged
+ * checkpoint is reported in core_stats_io, never refused).  st is copied
+ * (the caller keeps ownership of its store).  On success *out is freed
+ * with core_close.  Returns BLF_EIO (errno tells more: EACCES, EPERM or
+ * ELOOP for a data directory or sub-directory that is writable by others,
+ * owned by another user or a symlink; an I/O error reading any file,
+ * the checkpoint included), BLF_ENOMEM.
  */
 int core_open(const char *datadir, const core_config *cfg, const trust_store *st,
 	      uint64_t now, core **out);
@@ -87,11 +129,16 @@ const trust_store *core_trust(const core *c);
  *   BLF_EFROZEN, BLF_ECLOCK, BLF_ERANGE (times beyond 2106),
  *   BLF_EGAP (res->gap_* say what is missing), BLF_EDUPLICATE, BLF_ESTALE
  *   (older epoch, or compacted seq), BLF_EEQUIVOCATION (origin frozen,
- *   res->evidence names the received message; the stored one lies beside
- *   it), BLF_EPREV, BLF_EIO.  A higher epoch not starting at seq 1 is a gap
- *   (res->gap_epoch, from 1).  After BLF_EIO the core must be closed and
- *   reopened: recovery brings memory back in line with the disk.
- * res may be NULL.
+ *   res->evidence is the received message's hash: core_evidence_path;
+ *   the stored one lies beside it), BLF_EPREV, BLF_ELIMIT (the origin's journal would pass
+ *   core_config.journal_max; counted in core_stats_io), BLF_EIO.  A higher
+ *   epoch not starting at seq 1 is a gap (res->gap_epoch, from 1).
+ * BLF_EIO: if the journal write failed, nothing changed and the core goes
+ * on; if the sync failed, memory is ahead of what is durable and every
+ * later change (apply, publish, checkpoint, compact, unfreeze, snapshot)
+ * returns BLF_EIO until the core is closed and reopened: recovery then
+ * gives the state before or after the delta, and the delta can be applied
+ * again.  res may be NULL.
  */
 int core_apply(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *res);
 
@@ -102,8 +149,9 @@ int core_apply(core *c, const uint8_t *msg, size_t len, uint64_t now, core_resul
  * that passes is written to its journal and applied in memory in turn; then
  * every touched journal is synced once, and only then does the call return,
  * so nothing is acknowledged before it is on disk.  Returns 0, or BLF_EIO if
- * a journal could not be written or synced: then the core must be closed and
- * reopened, and recovery keeps exactly what reached the disk.
+ * a journal could not be written or synced (see core_apply): after a
+ * reopen each message is either held or can be applied again.  Epochs
+ * superseded within the batch leave no journal behind.
  */
 int core_apply_batch(core *c, const uint8_t *const *msgs, const size_t *lens, size_t n,
 		     uint64_t now, int *rc, core_result *res);
@@ -117,8 +165,10 @@ int core_apply_batch(core *c, const uint8_t *const *msgs, const size_t *lens, si
 int core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops,
 		 uint64_t now, blf_buf *out);
 
-/* Clear an origin's freeze (after the administrator looked at the evidence).
- * BLF_ENOTFOUND if the origin is unknown or not frozen. */
+/* Clear an origin's freeze (after the administrator looked at the evidence),
+ * durably: the freeze mark is removed and the directory synced, so the
+ * unfreeze survives a restart.  BLF_ENOTFOUND if the origin is unknown or
+ * not frozen; BLF_EIO (still frozen). */
 int core_unfreeze(core *c, const uint8_t origin[BLF_KEYID_LEN]);
 
 /* Non-zero if the origin is frozen. */
@@ -142,15 +192,99 @@ int core_heads(const core *c, blf_head **heads, size_t *nheads);
 /* The head of one origin: BLF_ENOTFOUND if none. */
 int core_head(const core *c, const uint8_t origin[BLF_KEYID_LEN], blf_head *head);
 
-/* Write the checkpoint (temp file, fsync, rename, fsync of the directory). */
+/* Write the checkpoint (exclusive temp file, fsync, rename, fsync of the
+ * directory).  BLF_EIO leaves the previous checkpoint in place. */
 int core_checkpoint(core *c);
 
-/* Purge listings that expired by now, checkpoint, then drop journal records
- * older than the window that the checkpoint covers.  Requests for them get
- * BLF_CATCHUP_COMPACTED.  (A restart that has to replay the whole journal
- * without the checkpoint brings purged expired listings back as "expired"
- * lines of why; the view is the same.) */
+/* Purge listings that expired by now; for each origin with journal records
+ * older than the window, write its base (its state now, durably), then
+ * rewrite its journal without those records; then checkpoint.  Requests
+ * for dropped records get BLF_CATCHUP_COMPACTED (serve a snapshot).  The
+ * state never depends on the checkpoint: base + journal give it.  BLF_EIO
+ * leaves every origin's files consistent (old or new). */
 int core_compact(core *c, uint64_t now);
+
+/* ---- snapshots (SPEC 6.5) and one origin's records --------------------- */
+
+/* Receives one sealed snapshot chunk envelope (valid during the call).
+ * Return 0 to go on; anything else stops core_snapshot_make with it. */
+typedef int (*core_chunk_fn)(void *ctx, const uint8_t *msg, size_t len);
+
+/*
+ * Snapshot of our own origin (the one ks signs for; its anchor must be in
+ * the trust store) at its current head: fn receives chunks 0..nchunks-1 in
+ * order, each of at most BLF_MAX_OPS list and exclude operations, created
+ * = now; listings expired by now are left out.  Returns 0, BLF_ENOTFOUND
+ * (no delta published yet), the codes of trust_store_resolve, BLF_ELIMIT
+ * (more than BLF_MAX_SNAPSHOT_CHUNKS chunks), BLF_ENOMEM, or fn's code.
+ */
+int core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn,
+		       void *ctx);
+
+/*
+ * Accept a served snapshot of any origin, all of its n chunks (any order),
+ * as the base of that origin's log: the origin's state becomes the
+ * snapshot's and the log continues at seq + 1 with prev = head.  Every
+ * check runs before any change: per chunk the envelope, type
+ * (BLF_EWRONGTYPE), signer (BLF_EUNKKEY also when the key belongs to
+ * another origin, BLF_EREVOKED, BLF_EEXPIREDKEY), signature (BLF_EBADSIG)
+ * and body codes; across chunks BLF_ECHUNK (fields differ, a chunk missing
+ * or twice, n != nchunks) and BLF_EDUP (a prefix in two chunks); then
+ * BLF_ECLOCK, BLF_ERANGE, BLF_EFROZEN, BLF_ESTALE (not newer than the log
+ * held), BLF_EDUPLICATE (exactly our head), BLF_EPREV (our head at that
+ * seq differs).  The state is durable on return (a base file and an empty
+ * journal of its epoch); BLF_EIO otherwise.
+ */
+int core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
+			uint64_t now);
+
+/* One record of one origin's state (strings point into the core and stay
+ * valid until the next call that changes it; ref is not NUL-terminated). */
+typedef struct core_origin_rec {
+	int exclusion;                 /* 0 listing, 1 exclusion */
+	blf_prefix prefix;
+	uint16_t reason;               /* listings */
+	uint64_t expires;              /* listings; 0 for exclusions */
+	uint64_t first, changed;
+	const char *ref;
+	size_t ref_len;
+} core_origin_rec;
+
+/* Iterator over one origin's records (expired listings included), in no
+ * particular order; the core must not change while iterating.  epoch, seq
+ * and head tell the log position the records are the state of. */
+typedef struct core_origin_iter {
+	const core *c;
+	const void *o;
+	size_t pos;
+	uint32_t epoch;
+	uint64_t seq;
+	uint8_t head[BLF_HASH_LEN];
+} core_origin_iter;
+
+/* BLF_ENOTFOUND if the origin is unknown. */
+int core_origin_iter_begin(const core *c, const uint8_t origin[BLF_KEYID_LEN],
+			   core_origin_iter *it);
+/* 1 and *r filled, or 0 at the end. */
+int core_origin_iter_next(core_origin_iter *it, core_origin_rec *r);
+
+/* What recovery found of the checkpoint at core_open. */
+enum core_ckpt_state {
+	CORE_CKPT_NONE = 0,    /* there was none */
+	CORE_CKPT_OK,          /* loaded */
+	CORE_CKPT_BAD          /* damaged: ignored, state rebuilt from the logs;
+				* the next core_checkpoint replaces it */
+};
+
+/* Storage events since core_open, for the daemon to log. */
+typedef struct core_stats_io {
+	int checkpoint;        /* enum core_ckpt_state */
+	uint64_t nrebuilt;     /* origins rebuilt because the checkpoint no
+				* longer matched their journal */
+	uint64_t nbroken;      /* files set aside as <name>.broken: journals
+				* that could not be replayed, damaged bases */
+	uint64_t nlimit;       /* deltas refused: origin's journal_max reached */
+} core_stats_io;
 
 /* Statistics. */
 typedef struct core_stats {
@@ -159,6 +293,7 @@ typedef struct core_stats {
 	size_t nexclusions;
 	size_t nrefs;       /* distinct interned references */
 	size_t nview;       /* entries of the last built view */
+	core_stats_io io;   /* storage events */
 } core_stats;
 void core_get_stats(const core *c, core_stats *s);
 

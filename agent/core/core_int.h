@@ -9,7 +9,8 @@
  *    26 bits of record index + 1 and a 6-bit hash fingerprint) maps
  *    (prefix, kind) to a record; deletion swaps the last record in, so an
  *    origin holds at most 2^26 - 2 records;
- *  - references are interned once per distinct string with a refcount;
+ *  - references are interned once per distinct string with a refcount,
+ *    in one arena of bytes (12-byte entries, no allocation per string);
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
  *    plus an array of entries, built lazily when asked for.
  * Times are stored as u32 unix seconds (valid until 2106); larger values
@@ -71,17 +72,18 @@ struct origin {
 	uint32_t jepoch;            /* epoch of the open journal file */
 	uint32_t drop_epoch;        /* older epoch file to unlink after sync */
 	int jdirty;                 /* appended since the last sync */
+	int jfresh;                 /* file created since the last sync */
 	uint64_t jsize;             /* valid bytes */
 	uint64_t low_seq;           /* seq of jrecs[0] */
 	struct jrec *jrecs;
 	size_t njrecs, capjrecs;
+	uint64_t base_seq;          /* seq of the durable base of jepoch, 0: none */
 };
 
 struct istr {
-	char *s;
+	uint32_t off;   /* in c->sarena */
+	uint32_t refs;  /* 0: free id */
 	uint16_t len;
-	uint32_t refs;  /* 0: free slot */
-	uint32_t hash;
 };
 
 struct vent {
@@ -96,14 +98,21 @@ struct vpair {
 };
 
 struct core {
-	char *dir;
+	char *dir;                  /* data directory, for paths shown to people */
+	int dfd, logfd, evfd;       /* the data directory, log/ and evidence/ */
 	core_config cfg;
 	trust_store trust;
+	int failed;                 /* a journal sync failed: reopen to go on */
+	uint8_t *scratch;           /* one journal record, reused */
+	size_t scratchcap;
+	core_stats_io io;           /* storage counters for core_get_stats */
 
 	struct origin **origins;
 	size_t norigins;
 
 	struct istr *strs;          /* id 0 unused */
+	char *sarena;               /* the interned strings' bytes */
+	size_t sused, scap, sdead;  /* arena bytes used, allocated, dead */
 	uint32_t nstrs, capstrs;
 	uint32_t *sfree;
 	uint32_t nsfree, capsfree;
@@ -126,6 +135,10 @@ int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
 void origin_free(core *c, struct origin *o);
 void origin_reset(core *c, struct origin *o);
 int origin_reserve(struct origin *o, size_t extra);
+int origin_fit_free6(struct origin *o);
+int origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
+		   uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
+		   size_t reflen);
 int origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltered);
 void origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p);
 int origin_lookup(const struct origin *o, const blf_prefix *p, int excl);
@@ -135,34 +148,62 @@ size_t origin_purge_expired(core *c, struct origin *o, uint64_t now);
 
 uint32_t intern_add(core *c, const char *s, size_t len);
 void intern_drop(core *c, uint32_t id);
-int intern_put(core *c, uint32_t id, const char *s, size_t len, uint32_t refs);
-void intern_load_done(core *c);
+int intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used,
+		uint32_t *slots, uint32_t nslots);
 void intern_recount(core *c);
 const char *intern_get(const core *c, uint32_t id, size_t *len);
 void intern_free_all(core *c);
 
 /* ---- journal.c ---------------------------------------------------------- */
+#define JREC_HDR 4u   /* u32 length, little-endian */
+#define JREC_SUM 8u   /* BLAKE2b-128 of header and envelope, first 8 bytes */
+#define JREC_OVERHEAD (JREC_HDR + JREC_SUM)
+#define JREC_MAX BLF_MAX_DELTA_SIZE /* largest envelope a journal holds */
+#define JNAME_MAX 64u /* "<hex>.<epoch>.jnl" and the like, NUL included */
+
+void journal_name(char name[JNAME_MAX], const char *hex, uint32_t epoch, const char *ext);
+int journal_scratch(core *c, size_t len);
 int journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq,
 		   const uint8_t *msg, size_t len, uint64_t created,
 		   const uint8_t hash[BLF_HASH_LEN]);
 int journal_sync(core *c, struct origin *o);
 int journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len);
-int journal_recover(core *c);
-int journal_write_evidence(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
-			   const uint8_t *stored, size_t slen, const uint8_t *msg,
-			   size_t len, char *path, size_t pathlen);
-int journal_freeze_mark(core *c, const struct origin *o, int on);
-int journal_compact(core *c, struct origin *o, uint64_t keep_seq);
+int journal_jrec_push(struct origin *o, const struct jrec *j);
+int journal_open(core *c, struct origin *o, uint32_t epoch);
+
+/* Called by journal_scan for each intact record: its envelope and the file
+ * offset of its length field.  Return 0 to go on, JSCAN_STOP to end the
+ * scan before this record, or a positive BLF_E* code to abort. */
+#define JSCAN_STOP (-1)
+typedef int (*journal_rec_fn)(void *ctx, const uint8_t *msg, size_t len, uint64_t off);
+int journal_scan(core *c, int fd, uint64_t from, journal_rec_fn fn, void *ctx,
+		 uint64_t *end);
+
+/* ---- recovery.c --------------------------------------------------------- */
+/* Replays one journal record into o (see core.c's replay for the rules). */
+typedef int (*recovery_replay_fn)(core *c, struct origin *o, const uint8_t *msg,
+				  size_t len, uint32_t epoch, uint64_t expect, int dry,
+				  uint64_t *seq, uint32_t *created,
+				  uint8_t hash[BLF_HASH_LEN]);
+int recovery_run(core *c, recovery_replay_fn replay);
+
+/* ---- evidence.c --------------------------------------------------------- */
+int evidence_keep(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
+		  const uint8_t *msg, size_t len, const uint8_t hash[BLF_HASH_LEN]);
+int evidence_freeze_mark(core *c, const struct origin *o, int on);
+int evidence_load_marks(core *c);
+
+/* ---- base.c ------------------------------------------------------------- */
+int base_write(core *c, const struct origin *o);
+int base_load(core *c, struct origin *o, uint32_t epoch);
+int base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq);
+
+/* ---- compact.c ---------------------------------------------------------- */
+int compact_origin(core *c, struct origin *o, uint64_t now);
+
+/* ---- checkpoint.c ------------------------------------------------------- */
 int checkpoint_write(core *c);
 int checkpoint_load(core *c);
-int core_path(const core *c, char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int fsync_dir(const char *path);
-
-/* ---- core.c ------------------------------------------------------------- */
-int core_replay(core *c, struct origin *o, const uint8_t *msg, size_t len,
-		uint32_t epoch, uint64_t expect, int dry, uint64_t *seq, uint32_t *created,
-		uint8_t hash[BLF_HASH_LEN]);
 
 /* A 64-bit finaliser (MurmurHash3's fmix64): hash-table slots and the
  * checkpoint's fast checksum.  Not a cryptographic hash. */

@@ -203,7 +203,7 @@ origin_reserve(struct origin *o, size_t extra)
 				slot_insert(o, i);
 		}
 	}
-	/* IPv6 side array and free list: worst case every new record is v6. */
+	/* IPv6 side array: worst case every new record is v6. */
 	if (o->n6 + extra > o->cap6) {
 		uint8_t(*na)[16];
 
@@ -215,13 +215,31 @@ origin_reserve(struct origin *o, size_t extra)
 		o->a6 = na;
 		o->cap6 = (uint32_t)cap;
 	}
-	if (o->nfree6 + extra > o->capfree6) {
-		cap = o->nfree6 + extra + 16;
-		if ((nf = realloc(o->free6, cap * sizeof(*nf))) == NULL)
+	/* The free list can hold every a6 slot, so that removing records
+	 * (delist, purge, any number of them) never needs memory. */
+	if (o->capfree6 < o->cap6) {
+		if ((nf = realloc(o->free6, (size_t)o->cap6 * sizeof(*nf))) == NULL)
 			return BLF_ENOMEM;
 		o->free6 = nf;
-		o->capfree6 = (uint32_t)cap;
+		o->capfree6 = o->cap6;
 	}
+	return 0;
+}
+
+/* Give a loaded origin the invariant of origin_reserve: a free list with
+ * room for every IPv6 slot. */
+int
+origin_fit_free6(struct origin *o)
+{
+	uint32_t *nf;
+	size_t cap = o->n6 > o->cap6 ? o->n6 : o->cap6;
+
+	if (o->capfree6 >= cap)
+		return 0;
+	if ((nf = realloc(o->free6, (cap ? cap : 1) * sizeof(*nf))) == NULL)
+		return BLF_ENOMEM;
+	o->free6 = nf;
+	o->capfree6 = (uint32_t)cap;
 	return 0;
 }
 
@@ -254,8 +272,12 @@ rec_remove(core *c, struct origin *o, uint32_t ri)
 	if (!(r->flags & REC_EXCL))
 		o->nlist--;
 	intern_drop(c, r->ref);
-	if (r->flags & REC_V6)
+	if (r->flags & REC_V6) {
+		/* capfree6 >= n6 (origin_reserve, origin_fit_free6): room for every slot */
+		if (o->nfree6 >= o->capfree6)
+			abort();
 		o->free6[o->nfree6++] = r->a;
+	}
 	last = o->nrecs - 1;
 	if (ri != last) {
 		i = (uint32_t)rec_hash(o, &o->recs[last]) & o->mask;
@@ -295,6 +317,35 @@ origin_set_verdicts(core *c, struct origin *o)
 	(void)c;
 	for (i = 0; i < o->nrecs; i++)
 		rec_set_verdict(o, &o->recs[i]);
+}
+
+/*
+ * Put one record as a log base or a snapshot states it.  The caller has
+ * reserved room (origin_reserve).  BLF_EDUP if (p, excl) is held already
+ * (a base or snapshot names each prefix once).
+ */
+int
+origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
+	       uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
+	       size_t reflen)
+{
+	uint64_t h = hash_key(p->addr, p->af == BLF_AF_INET6, p->len, excl);
+	struct rec *r;
+	int isnew;
+
+	r = &o->recs[rec_find_or_new(o, p, excl, h, &isnew)];
+	if (!isnew)
+		return BLF_EDUP;
+	r->first = first;
+	r->changed = changed;
+	r->ref = intern_add(c, ref, reflen);
+	if (!excl) {
+		r->reason = reason;
+		r->expires = expires;
+	}
+	rec_set_verdict(o, r);
+	c->vdirty = 1;
+	return 0;
 }
 
 #define PREFETCH 16
@@ -503,6 +554,18 @@ origin_free(core *c, struct origin *o)
 
 /* ---- interned references ------------------------------------------------- */
 
+/*
+ * One copy of each distinct reference, in one arena of bytes: an id names
+ * a 12-byte entry (offset into the arena, length, refcount), and a u32
+ * open-addressing index (load <= 3/4) finds a string's id.  No per-string
+ * allocation: about len + 20 bytes per distinct reference.  Dropped
+ * strings leave dead bytes; the arena is compacted (ids keep their
+ * strings, offsets move) instead of grown when half of it is dead.
+ * Pointers from intern_get stay valid until the next intern_add.
+ */
+
+#define ARENA_MIN 4096u
+
 static uint32_t
 str_hash(const char *s, size_t len)
 {
@@ -511,21 +574,36 @@ str_hash(const char *s, size_t len)
 
 	for (i = 0; i < len; i++)
 		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h | 1;
+	/* finalise: the index takes the low bits */
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	return h;
+}
+
+static uint32_t
+id_hash(const core *c, uint32_t id)
+{
+	return str_hash(c->sarena + c->strs[id].off, c->strs[id].len);
 }
 
 static int
 sindex_grow(core *c)
 {
-	uint32_t n = c->smask ? (c->smask + 1) * 2 : 64, i, j;
+	uint32_t live = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
+	uint32_t n = 64, i, j;
 	uint32_t *ns;
 
+	while ((uint64_t)live * 4 + 4 > (uint64_t)n * 3)
+		n *= 2;
+	if (n <= c->smask + 1)
+		n = (c->smask + 1) * 2;
 	if ((ns = calloc(n, sizeof(*ns))) == NULL)
 		return BLF_ENOMEM;
 	for (i = 1; i < c->nstrs; i++) {
 		if (c->strs[i].refs == 0)
 			continue;
-		j = c->strs[i].hash & (n - 1);
+		j = id_hash(c, i) & (n - 1);
 		while (ns[j] != 0)
 			j = (j + 1) & (n - 1);
 		ns[j] = i;
@@ -545,7 +623,7 @@ sindex_find(const core *c, const char *s, size_t len, uint32_t h)
 	while ((id = c->sslots[j]) != 0) {
 		const struct istr *e = &c->strs[id];
 
-		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+		if (e->len == len && memcmp(c->sarena + e->off, s, len) == 0)
 			break;
 		j = (j + 1) & c->smask;
 	}
@@ -581,10 +659,72 @@ alloc_id(core *c)
 	if (c->nstrs == 0)
 		c->nstrs = 1;
 	if (c->nstrs >= c->capstrs &&
-	    strs_grow(c, c->capstrs ? c->capstrs * 2 : 64) != 0)
+	    strs_grow(c, c->capstrs < 64 ? 64 : c->capstrs + c->capstrs / 2) != 0)
 		return 0;
 	memset(&c->strs[c->nstrs], 0, sizeof(c->strs[0]));
 	return c->nstrs++;
+}
+
+/* Move the live strings to the front of the arena (ids keep them). */
+static void
+arena_compact(core *c)
+{
+	uint32_t *order, i, n = 0;
+	size_t at = 0;
+
+	/* live ids in offset order, so that each string moves down only */
+	if ((order = malloc((size_t)c->nstrs * sizeof(*order))) == NULL)
+		return;
+	for (i = 1; i < c->nstrs; i++)
+		if (c->strs[i].refs != 0)
+			order[n++] = i;
+	/* ids are mostly in offset order already: insertion sort is cheap
+	 * for that, and correct in any case */
+	for (i = 1; i < n; i++) {
+		uint32_t v = order[i], j = i;
+
+		while (j > 0 && c->strs[order[j - 1]].off > c->strs[v].off) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = v;
+	}
+	for (i = 0; i < n; i++) {
+		struct istr *e = &c->strs[order[i]];
+
+		memmove(c->sarena + at, c->sarena + e->off, e->len);
+		e->off = (uint32_t)at;
+		at += e->len;
+	}
+	c->sused = at;
+	c->sdead = 0;
+	free(order);
+}
+
+/* Room for len more bytes in the arena. */
+static int
+arena_room(core *c, size_t len)
+{
+	size_t cap;
+	char *na;
+
+	if (c->sused + len <= c->scap)
+		return 0;
+	if (c->sdead >= c->sused / 2 && c->sdead >= len) {
+		arena_compact(c);
+		if (c->sused + len <= c->scap)
+			return 0;
+	}
+	cap = c->scap < ARENA_MIN ? ARENA_MIN : c->scap + c->scap / 2;
+	while (cap < c->sused + len)
+		cap += cap / 2;
+	if (cap > UINT32_MAX)
+		return BLF_ELIMIT; /* offsets are u32 */
+	if ((na = realloc(c->sarena, cap)) == NULL)
+		return BLF_ENOMEM;
+	c->sarena = na;
+	c->scap = cap;
+	return 0;
 }
 
 /* Intern (s, len): the id with its refcount raised, or 0 for an empty
@@ -598,8 +738,8 @@ intern_add(core *c, const char *s, size_t len)
 
 	if (len == 0 || len > BLF_MAX_REF_LEN)
 		return 0;
-	live = c->nstrs - c->nsfree;
-	if (c->smask == 0 || (uint64_t)live * 2 + 2 > c->smask + 1)
+	live = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
+	if (c->smask == 0 || (uint64_t)live * 4 + 4 > ((uint64_t)c->smask + 1) * 3)
 		if (sindex_grow(c) != 0)
 			return 0;
 	h = str_hash(s, len);
@@ -608,64 +748,72 @@ intern_add(core *c, const char *s, size_t len)
 		c->strs[id].refs++;
 		return id;
 	}
-	if ((id = alloc_id(c)) == 0)
+	if (arena_room(c, len) != 0 || (id = alloc_id(c)) == 0)
 		return 0;
 	e = &c->strs[id];
-	if ((e->s = malloc(len)) == NULL) {
-		c->sfree[c->nsfree++] = id; /* sfree holds capstrs ids */
-		return 0;
-	}
-	memcpy(e->s, s, len);
+	memcpy(c->sarena + c->sused, s, len);
+	e->off = (uint32_t)c->sused;
 	e->len = (uint16_t)len;
 	e->refs = 1;
-	e->hash = h;
+	c->sused += len;
 	c->sslots[j] = id;
 	return id;
 }
 
-/* Put string s at id with refcount refs (checkpoint load).  Call
- * intern_load_done when every string is in. */
+/*
+ * Take a loaded table (checkpoint): strs[1..nstrs) over arena[0..used) and
+ * its index of nslots u32 slots; ownership of all three passes to c (also
+ * on failure).  Entries with refs 0 are free ids.  BLF_ECORRUPT if an
+ * entry leaves the arena or the index does not hold every live id once.
+ * Refcounts are recomputed later (intern_recount).
+ */
 int
-intern_put(core *c, uint32_t id, const char *s, size_t len, uint32_t refs)
+intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used,
+	    uint32_t *slots, uint32_t nslots)
 {
-	uint32_t cap, j;
+	uint64_t sum = 0, want = 0;
+	uint32_t i, cnt = 0, live = 0;
+	size_t bytes = 0;
 
-	if (id == 0 || len == 0 || len > BLF_MAX_REF_LEN || refs == 0)
-		return BLF_ECORRUPT;
-	cap = c->capstrs ? c->capstrs : 64;
-	while (cap <= id)
-		cap *= 2;
-	if (strs_grow(c, cap) != 0)
+	intern_free_all(c);
+	c->strs = strs;
+	c->nstrs = c->capstrs = nstrs;
+	c->sarena = arena;
+	c->sused = c->scap = used;
+	c->sslots = slots;
+	c->smask = nslots ? nslots - 1 : 0;
+	if (nstrs > 0 && (c->sfree = malloc((size_t)nstrs * sizeof(*c->sfree))) == NULL)
 		return BLF_ENOMEM;
-	if (c->nstrs <= id)
-		c->nstrs = id + 1;
-	if (c->strs[id].refs != 0)
-		return BLF_ECORRUPT;
-	if ((c->strs[id].s = malloc(len)) == NULL)
-		return BLF_ENOMEM;
-	memcpy(c->strs[id].s, s, len);
-	c->strs[id].len = (uint16_t)len;
-	c->strs[id].hash = str_hash(s, len);
-	c->strs[id].refs = refs;
-	if (c->smask == 0 || (uint64_t)c->nstrs * 2 + 2 > c->smask + 1)
-		return sindex_grow(c);
-	j = sindex_find(c, s, len, c->strs[id].hash);
-	if (c->sslots[j] != 0)
-		return BLF_ECORRUPT; /* the same string twice */
-	c->sslots[j] = id;
-	return 0;
-}
+	c->capsfree = nstrs;
+	for (i = 1; i < nstrs; i++) {
+		const struct istr *e = &strs[i];
 
-/* After intern_put: collect the unused ids into the free list. */
-void
-intern_load_done(core *c)
-{
-	uint32_t i;
-
-	c->nsfree = 0;
-	for (i = 1; i < c->nstrs; i++)
-		if (c->strs[i].refs == 0)
+		if (e->refs == 0) {
 			c->sfree[c->nsfree++] = i;
+			continue;
+		}
+		if (e->len == 0 || e->len > BLF_MAX_REF_LEN || e->off > used ||
+		    used - e->off < e->len)
+			return BLF_ECORRUPT;
+		bytes += e->len;
+		live++;
+		want += i;
+	}
+	c->sdead = used - bytes;
+	if ((nslots & (nslots - 1)) != 0 ||
+	    (live > 0 && (uint64_t)live * 4 + 4 > (uint64_t)nslots * 3))
+		return BLF_ECORRUPT;
+	for (i = 0; i < nslots; i++) {
+		uint32_t id = slots[i];
+
+		if (id == 0)
+			continue;
+		if (id >= nstrs || strs[id].refs == 0)
+			return BLF_ECORRUPT;
+		sum += id;
+		cnt++;
+	}
+	return cnt == live && sum == want ? 0 : BLF_ECORRUPT;
 }
 
 static void
@@ -673,7 +821,7 @@ sindex_remove(core *c, uint32_t id)
 {
 	uint32_t i, j, k;
 
-	i = c->strs[id].hash & c->smask;
+	i = id_hash(c, id) & c->smask;
 	while (c->sslots[i] != id)
 		i = (i + 1) & c->smask;
 	j = i;
@@ -681,13 +829,27 @@ sindex_remove(core *c, uint32_t id)
 		j = (j + 1) & c->smask;
 		if (c->sslots[j] == 0)
 			break;
-		k = c->strs[c->sslots[j]].hash & c->smask;
+		k = id_hash(c, c->sslots[j]) & c->smask;
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
 			c->sslots[i] = c->sslots[j];
 			i = j;
 		}
 	}
 	c->sslots[i] = 0;
+}
+
+/* Release id (its refcount reached 0). */
+static void
+id_release(core *c, uint32_t id)
+{
+	struct istr *e = &c->strs[id];
+
+	sindex_remove(c, id);
+	c->sdead += e->len;
+	e->len = 0;
+	e->off = 0;
+	e->refs = 0;
+	c->sfree[c->nsfree++] = id; /* sfree holds capstrs ids */
 }
 
 /* Drop one reference to id (0 is ignored). */
@@ -701,11 +863,7 @@ intern_drop(core *c, uint32_t id)
 	e = &c->strs[id];
 	if (e->refs == 0 || --e->refs > 0)
 		return;
-	sindex_remove(c, id);
-	free(e->s);
-	e->s = NULL;
-	e->len = 0;
-	c->sfree[c->nsfree++] = id; /* sfree holds capstrs ids */
+	id_release(c, id);
 }
 
 /* Recompute every refcount from the records (after a checkpoint load, so
@@ -731,12 +889,16 @@ intern_recount(core *c)
 			continue;
 		if (--c->strs[id].refs == 0) {
 			sindex_remove(c, id);
-			free(c->strs[id].s);
-			c->strs[id].s = NULL;
+			c->sdead += c->strs[id].len;
 			c->strs[id].len = 0;
+			c->strs[id].off = 0;
+			c->strs[id].refs = 0;
 		}
 	}
-	intern_load_done(c);
+	c->nsfree = 0;
+	for (id = 1; id < c->nstrs; id++)
+		if (c->strs[id].refs == 0)
+			c->sfree[c->nsfree++] = id;
 }
 
 /* The string of id (NULL, 0 for id 0). */
@@ -748,21 +910,20 @@ intern_get(const core *c, uint32_t id, size_t *len)
 		return NULL;
 	}
 	*len = c->strs[id].len;
-	return c->strs[id].s;
+	return c->sarena + c->strs[id].off;
 }
 
 void
 intern_free_all(core *c)
 {
-	uint32_t i;
-
-	for (i = 1; i < c->nstrs; i++)
-		free(c->strs[i].s);
 	free(c->strs);
 	free(c->sfree);
 	free(c->sslots);
+	free(c->sarena);
 	c->strs = NULL;
 	c->sfree = NULL;
 	c->sslots = NULL;
+	c->sarena = NULL;
+	c->sused = c->scap = c->sdead = 0;
 	c->nstrs = c->capstrs = c->nsfree = c->capsfree = c->smask = 0;
 }

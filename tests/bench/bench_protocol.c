@@ -58,7 +58,11 @@ main(void)
 	blf_buf buf = { 0 };
 	uint8_t seed[BLF_SEED_LEN] = { 1 }, sig[BLF_SIG_LEN], msg64[64] = { 0 }, h[32];
 	uint8_t *mib = calloc(1, 1 << 20);
-	double r_verify, r_unpack, r_blake, r_seal, r_open, r_decode, r_parse;
+	double r_verify, r_unpack, r_blake, r_seal, r_open, r_decode, r_parse, r_resp, r_small;
+	blf_delta small = { .epoch = 1, .seq = 1, .created = T0, .nops = 1 };
+	blf_catchup_resp resp = { .epoch = 1, .status = BLF_CATCHUP_OK }, rgot;
+	blf_buf one = { 0 }, rbuf = { 0 };
+	blf_blob *items = calloc(BLF_MAX_CATCHUP_DELTAS, sizeof(*items));
 	char txt[BLF_PREFIX_STRLEN];
 	blf_prefix p;
 	size_t i, txtlen;
@@ -66,7 +70,7 @@ main(void)
 
 	if (e != NULL && atoi(e) > 0 && atoi(e) <= 64)
 		runs = atoi(e);
-	if (ops == NULL || mib == NULL || blf_init() != BLF_OK)
+	if (ops == NULL || mib == NULL || items == NULL || blf_init() != BLF_OK)
 		return 2;
 	crypto_sign_seed_keypair(pk, sk, seed);
 	blf_keyid(pk, d.origin);
@@ -118,6 +122,31 @@ main(void)
 			return 1;
 		blf_delta_free(&got);
 	});
+	/* a full catch-up response: 1024 one-operation deltas (SPEC 6.4); the
+	 * decoder checks each item's envelope structure, the receiver then
+	 * verifies each item's signature */
+	blf_keyid(pk, small.origin);
+	blf_keyid(pk, resp.origin);
+	small.ops = ops;
+	if (blf_delta_seal(&small, sk, &one) != BLF_OK)
+		return 1;
+	for (i = 0; i < BLF_MAX_CATCHUP_DELTAS; i++)
+		items[i] = (blf_blob){ one.data, one.len };
+	resp.deltas = items;
+	resp.ndeltas = BLF_MAX_CATCHUP_DELTAS;
+	if (blf_catchup_resp_seal(&resp, sk, &rbuf) != BLF_OK ||
+	    blf_envelope_parse(rbuf.data, rbuf.len, &env) != BLF_OK)
+		return 1;
+	MEASURE(r_resp, BLF_MAX_CATCHUP_DELTAS, 20, {
+		if (blf_catchup_resp_decode_body(env.body, env.body_len, &rgot) != BLF_OK)
+			return 1;
+		blf_catchup_resp_free(&rgot);
+	});
+	MEASURE(r_small, 1, 2000, {
+		if (blf_delta_open(one.data, one.len, lookup, NULL, &env, &got) != BLF_OK)
+			return 1;
+		blf_delta_free(&got);
+	});
 	txtlen = blf_prefix_format(&ops[77].prefix, txt);
 	MEASURE(r_parse, 1, 200000, if (blf_prefix_parse(txt, txtlen, 0, &p)) return 1);
 
@@ -135,6 +164,14 @@ main(void)
 	printf("| blf_delta_seal (validate, encode, sign) | %.2f M ops/s | msgpack_unpack_next | "
 	       "%.2f |\n", r_seal / 1e6, r_seal / r_unpack);
 	printf("| blf_prefix_parse, IPv4 host | %.1f M/s | | |\n", r_parse / 1e6);
+	printf("| blf_catchup_resp_decode_body, 1024 items of %zu B (item structure checked) "
+	       "| %.0f items/s | blf_delta_open of one item | %.1f |\n", one.len, r_resp,
+	       r_resp / r_small);
+	printf("| blf_delta_open, one %zu B item (reference for the above) | %.0f /s | | |\n",
+	       one.len, r_small);
+	blf_buf_free(&one);
+	blf_buf_free(&rbuf);
+	free(items);
 	blf_buf_free(&buf);
 	free(ops);
 	free(mib);

@@ -2,8 +2,9 @@
  * fuzz_journal.c - journal and checkpoint recovery on arbitrary file bytes.
  *
  * The first input byte chooses what the rest becomes: even, the journal
- * file of a known origin (<datadir>/log/<origin>.1.jnl); odd, the
- * checkpoint.  core_open must either refuse cleanly or recover a state
+ * file of a known origin (<datadir>/log/<origin>.1.jnl); 1 modulo 4, the
+ * checkpoint; 3 modulo 4, the origin's log base (<origin>.1.base), beside
+ * an empty journal.  core_open must either refuse cleanly or recover a state
  * that can be iterated, queried, served and extended; never crash or leak.
  * Seeds (tests/corpus/journal/) are valid journals and checkpoints signed
  * by the key derived from the seed of 32 bytes 0x01.
@@ -19,7 +20,7 @@
 #include "../../agent/core/core.h"
 
 static char dir[64];
-static char logpath[256], ckpath[256];
+static char logpath[256], ckpath[256], basepath[256];
 static trust_store st;
 static key_secret *ks;
 
@@ -87,6 +88,7 @@ once(void)
 	mkdir(sub, 0700);
 	snprintf(logpath, sizeof(logpath), "%s/log/%s.1.jnl", dir, hex);
 	snprintf(ckpath, sizeof(ckpath), "%s/checkpoint", dir);
+	snprintf(basepath, sizeof(basepath), "%s/log/%s.1.base", dir, hex);
 }
 
 static void
@@ -117,9 +119,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	once();
 	unlink(logpath);
 	unlink(ckpath);
+	unlink(basepath);
 	if (size == 0)
 		return 0;
-	put((data[0] & 1) ? ckpath : logpath, data + 1, size - 1);
+	if ((data[0] & 3) == 3) {
+		put(basepath, data + 1, size - 1);
+		put(logpath, data, 0);
+	} else {
+		put((data[0] & 1) ? ckpath : logpath, data + 1, size - 1);
+	}
 	cfg.no_fsync = 1;
 	if (core_open(dir, &cfg, &st, now, &c) == 0) {
 		blf_blob *blobs = NULL;
@@ -146,5 +154,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	unlink(logpath);
 	unlink(ckpath);
+	unlink(basepath);
 	return 0;
 }

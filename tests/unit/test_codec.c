@@ -279,12 +279,20 @@ test_catchup_roundtrip(void **state)
 {
 	blf_catchup_req rq = { .epoch = 1, .after_seq = 7, .max = 100 }, rq2;
 	blf_catchup_resp rs = { .epoch = 1, .after_seq = 7 }, rs2;
-	blf_blob blobs[2] = { { (const uint8_t *)"\x01\x02\x03", 3 },
-			      { (const uint8_t *)"abcd", 4 } };
+	blf_delta d = { .epoch = 1, .seq = 8, .created = T0 };
+	blf_blob blobs[2];
 	blf_envelope env;
-	blf_buf buf = { 0 };
+	blf_buf buf = { 0 }, d8 = { 0 }, d9 = { 0 };
 
 	(void)state;
+	/* the items: A's deltas 8 and 9, complete envelopes */
+	memcpy(d.origin, ka.keyid, BLF_KEYID_LEN);
+	memset(d.prev, 0x11, BLF_HASH_LEN);
+	assert_int_equal(blf_delta_seal(&d, ka.sk, &d8), BLF_OK);
+	d.seq = 9;
+	assert_int_equal(blf_delta_seal(&d, ka.sk, &d9), BLF_OK);
+	blobs[0] = (blf_blob){ d8.data, d8.len };
+	blobs[1] = (blf_blob){ d9.data, d9.len };
 	memcpy(rq.origin, ka.keyid, BLF_KEYID_LEN);
 	assert_int_equal(blf_catchup_req_seal(&rq, kb.sk, &buf), BLF_OK);
 	assert_int_equal(blf_catchup_req_open(buf.data, buf.len, tk_lookup, &table, &env, &rq2),
@@ -304,8 +312,8 @@ test_catchup_roundtrip(void **state)
 	assert_int_equal(rs2.more, 1);
 	assert_int_equal(rs2.after_seq, 7);
 	assert_int_equal(rs2.ndeltas, 2);
-	assert_int_equal(rs2.deltas[1].len, 4);
-	assert_memory_equal(rs2.deltas[1].ptr, "abcd", 4);
+	assert_int_equal(rs2.deltas[1].len, d9.len);
+	assert_memory_equal(rs2.deltas[1].ptr, d9.data, d9.len);
 	blf_catchup_resp_free(&rs2);
 
 	rs.status = BLF_CATCHUP_COMPACTED;
@@ -319,6 +327,8 @@ test_catchup_roundtrip(void **state)
 	assert_int_equal(rs2.status, BLF_CATCHUP_COMPACTED);
 	blf_catchup_resp_free(&rs2);
 	blf_buf_free(&buf);
+	blf_buf_free(&d8);
+	blf_buf_free(&d9);
 }
 
 static void
@@ -995,6 +1005,288 @@ test_other_body_rejections(void **state)
 	msgpack_sbuffer_destroy(&m.sb);
 }
 
+/* ---- SPEC 1.1 rules ---- */
+
+/* Pack a catch-up response body with the given after_seq and items. */
+static void
+pack_resp(struct mb *m, uint64_t after_seq, const blf_blob *items, size_t n)
+{
+	size_t i;
+
+	mb_init(m);
+	msgpack_pack_array(&m->pk, 6);
+	mb_bin(m, ka.keyid, 16);
+	msgpack_pack_uint8(&m->pk, 1);
+	msgpack_pack_uint64(&m->pk, after_seq);
+	msgpack_pack_uint8(&m->pk, 0);
+	msgpack_pack_false(&m->pk);
+	msgpack_pack_array(&m->pk, (uint32_t)n);
+	for (i = 0; i < n; i++)
+		mb_bin(m, items[i].ptr, items[i].len);
+}
+
+static int
+resp_body(struct mb *m)
+{
+	blf_catchup_resp r;
+	int err = blf_catchup_resp_decode_body((uint8_t *)m->sb.data, m->sb.size, &r);
+
+	if (err == BLF_OK)
+		blf_catchup_resp_free(&r);
+	else
+		assert_null(r.deltas);
+	msgpack_sbuffer_destroy(&m->sb);
+	return err;
+}
+
+/* SPEC 6.4: after_seq 0..2^64-3, as in the request; 2^64-2 and 2^64-1 were
+ * accepted before 1.1. */
+static void
+test_catchup_resp_after_seq(void **state)
+{
+	blf_catchup_resp rs = { .epoch = 1, .after_seq = UINT64_MAX - 1 };
+	blf_buf buf = { 0 };
+	struct mb m;
+
+	(void)state;
+	pack_resp(&m, UINT64_MAX, NULL, 0);
+	assert_int_equal(resp_body(&m), BLF_ESEQ);
+	pack_resp(&m, UINT64_MAX - 1, NULL, 0);
+	assert_int_equal(resp_body(&m), BLF_ESEQ);
+	pack_resp(&m, UINT64_MAX - 2, NULL, 0);
+	assert_int_equal(resp_body(&m), BLF_OK);
+	/* the encoder refuses what the decoder refuses */
+	memcpy(rs.origin, ka.keyid, BLF_KEYID_LEN);
+	assert_int_equal(blf_catchup_resp_seal(&rs, ka.sk, &buf), BLF_ESEQ);
+	assert_int_equal(buf.len, 0);
+}
+
+/* SPEC 6.4: each carried item is a delta envelope (structure checked by the
+ * decoder), and ties to the request once opened. */
+static void
+test_catchup_items(void **state)
+{
+	blf_delta d = { .epoch = 1, .seq = 1, .created = T0 }, got;
+	blf_heads hs = { .created = T0 };
+	blf_catchup_resp r;
+	blf_buf d1 = { 0 }, hb = { 0 };
+	blf_envelope env;
+	blf_blob items[2];
+	uint8_t trunc[8];
+	struct mb m;
+
+	(void)state;
+	memcpy(d.origin, ka.keyid, BLF_KEYID_LEN);
+	assert_int_equal(blf_delta_seal(&d, ka.sk, &d1), BLF_OK);
+	assert_int_equal(blf_heads_seal(&hs, kb.sk, &hb), BLF_OK);
+	/* one byte of garbage */
+	items[0] = (blf_blob){ (const uint8_t *)"\x01", 1 };
+	pack_resp(&m, 0, items, 1);
+	assert_int_equal(resp_body(&m), BLF_EITEM);
+	/* a valid envelope of another type */
+	items[0] = (blf_blob){ hb.data, hb.len };
+	pack_resp(&m, 0, items, 1);
+	assert_int_equal(resp_body(&m), BLF_EITEM);
+	/* a truncated delta envelope, after a good one */
+	memcpy(trunc, d1.data, sizeof(trunc));
+	items[0] = (blf_blob){ d1.data, d1.len };
+	items[1] = (blf_blob){ trunc, sizeof(trunc) };
+	pack_resp(&m, 0, items, 2);
+	assert_int_equal(resp_body(&m), BLF_EITEM);
+	/* an empty item is not an envelope either */
+	items[1] = (blf_blob){ (const uint8_t *)"", 0 };
+	pack_resp(&m, 0, items, 2);
+	assert_int_equal(resp_body(&m), BLF_EITEM);
+	/* a delta envelope passes the decoder; its signature waits for apply */
+	pack_resp(&m, 0, items, 1);
+	assert_int_equal(blf_catchup_resp_decode_body((uint8_t *)m.sb.data, m.sb.size, &r),
+			 BLF_OK);
+	assert_int_equal(blf_delta_open(r.deltas[0].ptr, r.deltas[0].len, tk_lookup, &table,
+					&env, &got), BLF_OK);
+	assert_int_equal(blf_catchup_item_check(&r, 0, &got), BLF_OK);
+	assert_int_equal(blf_catchup_item_check(&r, 1, &got), BLF_EINVAL);
+	r.after_seq = 1; /* item 0 would have to be seq 2 */
+	assert_int_equal(blf_catchup_item_check(&r, 0, &got), BLF_EITEM);
+	r.after_seq = UINT64_MAX - 2; /* no wrap-around match */
+	assert_int_equal(blf_catchup_item_check(&r, 0, &got), BLF_EITEM);
+	r.after_seq = 0;
+	r.epoch = 2;
+	assert_int_equal(blf_catchup_item_check(&r, 0, &got), BLF_EITEM);
+	r.epoch = 1;
+	r.origin[0] ^= 1;
+	assert_int_equal(blf_catchup_item_check(&r, 0, &got), BLF_EITEM);
+	blf_delta_free(&got);
+	blf_catchup_resp_free(&r);
+	msgpack_sbuffer_destroy(&m.sb); /* the items pointed into it */
+	blf_buf_free(&d1);
+	blf_buf_free(&hb);
+}
+
+/* SPEC 3.3 step 3: every uint version other than 1 is unsupported. */
+static void
+test_version_any_uint(void **state)
+{
+	static const struct envcase cases[] = {
+		{ "version 2^32", "95cf0000000100000000" "01" SIGNER16 "c40100" SIG64,
+		  BLF_EVERSION },
+		{ "version 2^64-1", "95cfffffffffffffffff" "01" SIGNER16 "c40100" SIG64,
+		  BLF_EVERSION },
+		{ "version 2^32 alone", "91cf0000000100000000", BLF_EVERSION },
+		{ "version 0", "95000101" SIGNER16 "c40100", BLF_EVERSION },
+		{ "version bool", "95c301" SIGNER16 "c40100" SIG64, BLF_ETYPE },
+		/* SPEC 3.1 rule 8: an empty array is one level deep */
+		{ "empty array as body", "950101" SIGNER16 "90" SIG64, BLF_EDEPTH },
+	};
+	uint8_t buf[512];
+	blf_envelope env;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = unhex(cases[i].hex, buf, sizeof(buf));
+		int err = blf_envelope_parse(buf, n, &env);
+
+		if (err != cases[i].err)
+			fail_msg("%s: got %d (%s), want %d (%s)", cases[i].name, err,
+				 blf_strerror(err), cases[i].err, blf_strerror(cases[i].err));
+	}
+}
+
+/* SPEC 3.1 rule 4 and 9: a fixed-layout body with a field too many gets the
+ * field-count outcome; only past BLF_MAX_OBJECTS_FIXED objects is it a limit. */
+static void
+test_fixed_bodies_field_count(void **state)
+{
+	blf_catchup_req rq;
+	blf_rollover ro;
+	blf_revocation rv;
+	uint8_t sig[BLF_SIG_LEN] = { 0 };
+	struct mb m;
+	unsigned extra;
+
+	(void)state;
+	for (extra = 1; extra <= 12; extra++) {
+		unsigned i;
+		int want = 5 + extra <= BLF_MAX_OBJECTS_FIXED ? BLF_EFIELDS : BLF_ELIMIT;
+
+		mb_init(&m);
+		msgpack_pack_array(&m.pk, 4 + extra);
+		mb_bin(&m, ka.keyid, 16);
+		msgpack_pack_uint8(&m.pk, 1);
+		msgpack_pack_uint8(&m.pk, 0);
+		msgpack_pack_uint8(&m.pk, 1);
+		for (i = 0; i < extra; i++)
+			msgpack_pack_uint8(&m.pk, 0);
+		assert_int_equal(blf_catchup_req_decode_body((uint8_t *)m.sb.data, m.sb.size,
+							     &rq), want);
+		msgpack_sbuffer_destroy(&m.sb);
+
+		mb_init(&m);
+		msgpack_pack_array(&m.pk, 4 + extra);
+		mb_bin(&m, ka.keyid, 16);
+		mb_bin(&m, ka.pk, 32);
+		msgpack_pack_uint64(&m.pk, T0);
+		msgpack_pack_uint8(&m.pk, 0);
+		for (i = 0; i < extra; i++)
+			msgpack_pack_uint8(&m.pk, 0);
+		assert_int_equal(blf_revocation_decode_body((uint8_t *)m.sb.data, m.sb.size,
+							    &rv), want);
+		msgpack_sbuffer_destroy(&m.sb);
+	}
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 7);
+	mb_bin(&m, ka.keyid, 16);
+	mb_bin(&m, ka.pk, 32);
+	mb_bin(&m, kc.pk, 32);
+	msgpack_pack_uint64(&m.pk, T0);
+	msgpack_pack_uint64(&m.pk, T0);
+	mb_bin(&m, sig, sizeof(sig));
+	msgpack_pack_uint8(&m.pk, 0);
+	assert_int_equal(blf_rollover_decode_body((uint8_t *)m.sb.data, m.sb.size, &ro),
+			 BLF_EFIELDS);
+	msgpack_sbuffer_destroy(&m.sb);
+}
+
+/* SPEC 3.3, order of checks: each field completely before the next. */
+static void w_optype256(struct mb *m)
+{
+	msgpack_pack_array(&m->pk, 2);
+	msgpack_pack_uint16(&m->pk, 256);
+	mb_prefix(m, "192.0.2.0/24");
+}
+
+static void w_reason0_badref(struct mb *m) { list_with(m, 0, T0 + 60, "a\nb", 3); }
+
+static void
+test_field_order(void **state)
+{
+	struct mb m;
+	blf_catchup_req rq;
+
+	(void)state;
+	/* any uint op type outside 1..4 is unknown, however large */
+	mb_init(&m);
+	pack_delta(&m, 6, 16, 1, 1, 1, w_optype256, 1);
+	assert_int_equal(open_body(&m), BLF_EOPTYPE);
+	/* reason 0 is a fault of field 2, before the reference of field 4 */
+	mb_init(&m);
+	pack_delta(&m, 6, 16, 1, 1, 1, w_reason0_badref, 1);
+	assert_int_equal(open_body(&m), BLF_EREASON);
+	/* epoch 0 (field 1) before seq of another type (field 2) */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 4);
+	mb_bin(&m, ka.keyid, 16);
+	msgpack_pack_uint8(&m.pk, 0);
+	mb_str(&m, "x", 1);
+	msgpack_pack_uint8(&m.pk, 1);
+	assert_int_equal(blf_catchup_req_decode_body((uint8_t *)m.sb.data, m.sb.size, &rq),
+			 BLF_ERANGE);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* delta: epoch 0 before a prefix fault inside the operations */
+	mb_init(&m);
+	pack_delta(&m, 6, 16, 0, 1, 1, w_hostbits, 1);
+	assert_int_equal(open_body(&m), BLF_ERANGE);
+}
+
+static void
+test_outcome_names(void **state)
+{
+	static const char *const names[] = {
+		"ok", "too-big", "malformed", "noncanonical", "depth", "field-type",
+		"field-count", "field-size", "range", "unsupported-version", "unknown-type",
+		"unexpected-type", "unknown-key", "bad-signature", "wrong-signer", "bad-prefix",
+		"unknown-operation", "expiry", "bad-text", "limit", "bad-prev",
+		"bad-counter-signature", "duplicate-entry", "bad-item", "gap", "duplicate",
+		"stale", "equivocation", "frozen", "revoked-key", "expired-key", "future", "epoch-step",
+		"policy", "local-error",
+	};
+	int i;
+	size_t j;
+
+	(void)state;
+	/* every code has a name from the SPEC 3.6 table */
+	for (i = -1; i <= BLF_ERR_MAX; i++) {
+		const char *n = blf_outcome_name(i);
+
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+			if (strcmp(n, names[j]) == 0)
+				break;
+		if (j == sizeof(names) / sizeof(names[0]))
+			fail_msg("code %d: outcome %s is not in the table", i, n);
+	}
+	assert_string_equal(blf_outcome_name(BLF_OK), "ok");
+	assert_string_equal(blf_outcome_name(BLF_ETRUNC), "malformed");
+	assert_string_equal(blf_outcome_name(BLF_ETRAILING), "malformed");
+	assert_string_equal(blf_outcome_name(BLF_ESEQ), "range");
+	assert_string_equal(blf_outcome_name(BLF_EMAPPED), "bad-prefix");
+	assert_string_equal(blf_outcome_name(BLF_EITEM), "bad-item");
+	assert_string_equal(blf_outcome_name(BLF_ECLOCK), "future");
+	assert_string_equal(blf_outcome_name(BLF_ENOMEM), "local-error");
+	assert_string_equal(blf_outcome_name(BLF_EIO), "local-error");
+	assert_string_equal(blf_outcome_name(BLF_ERR_MAX), "local-error");
+	assert_string_equal(blf_outcome_name(-1), "local-error");
+}
+
 static void
 test_strerror_distinct(void **state)
 {
@@ -1079,6 +1371,12 @@ main(void)
 		cmocka_unit_test(test_delta_header_rejections),
 		cmocka_unit_test(test_too_many_ops),
 		cmocka_unit_test(test_other_body_rejections),
+		cmocka_unit_test(test_catchup_resp_after_seq),
+		cmocka_unit_test(test_catchup_items),
+		cmocka_unit_test(test_version_any_uint),
+		cmocka_unit_test(test_fixed_bodies_field_count),
+		cmocka_unit_test(test_field_order),
+		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_strerror_distinct),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_keyid),

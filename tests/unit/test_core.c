@@ -146,14 +146,24 @@ test_equivocation(void **state)
 	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0, &res),
 			 BLF_EEQUIVOCATION);
 	assert_true(core_is_frozen(f->core, f->a.origin));
-	assert_int_equal(stat(res.evidence, &sb), 0);
-	assert_int_equal((size_t)sb.st_size, f->buf.len);
-	/* the stored one is kept beside it */
 	{
-		char p[CORE_MAX_PATH], hex[BLF_KEYID_HEX_LEN + 1];
+		char p[CORE_MAX_PATH];
+		core_result held = res;
 
-		blf_keyid_hex(f->a.origin, hex);
-		snprintf(p, sizeof(p), "%s/evidence/%s.1.1.stored", f->dir, hex);
+		assert_int_equal(core_evidence_path(f->core, &res, p, sizeof(p)), 0);
+		assert_int_equal(stat(p, &sb), 0);
+		assert_int_equal((size_t)sb.st_size, f->buf.len);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		/* the stored one is kept beside it, named by its own hash */
+		{
+			blf_buf one = { 0 };
+
+			assert_int_equal(seal_raw(f->a.ks, f->a.origin, 1, 1, NULL, T0, &op1, 1,
+						  &one), 0);
+			msg_hash(&one, held.evidence);
+			blf_buf_free(&one);
+		}
+		assert_int_equal(core_evidence_path(f->core, &held, p, sizeof(p)), 0);
 		assert_int_equal(stat(p, &sb), 0);
 	}
 	/* every later delta is refused, the listing leaves the view */

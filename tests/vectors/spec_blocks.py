@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """spec_blocks.py - write tests/vectors/*.hex and *.hash into SPEC.md
-section 10, between the vectors:begin and vectors:end markers.
+section 10, between the vectors:begin and vectors:end markers, and
+tests/vectors/ed25519.txt between the ed25519:begin and ed25519:end ones.
 
 Run after `build/tests/test_vectors --write` when the format changes on
 purpose; verify.py then checks that SPEC.md and the files agree.
@@ -24,5 +25,10 @@ with open(SPEC) as f:
 new = re.sub(r"<!-- vectors:begin -->.*<!-- vectors:end -->",
              lambda m: "<!-- vectors:begin -->\n" + "\n".join(out) + "<!-- vectors:end -->",
              spec, flags=re.S)
+with open(os.path.join(HERE, "ed25519.txt")) as f:
+    ed = f.read()
+new = re.sub(r"<!-- ed25519:begin -->.*<!-- ed25519:end -->",
+             lambda m: "<!-- ed25519:begin -->\n```\n" + ed + "```\n<!-- ed25519:end -->",
+             new, flags=re.S)
 with open(SPEC, "w") as f:
     f.write(new)

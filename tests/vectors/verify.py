@@ -9,7 +9,8 @@ independent msgpack encoder) and nothing of blfed's C code:
     as SPEC 3.3 says and checks the bytes against tests/vectors/NAME.hex and
     the message hash against NAME.hash;
  3. decodes the C-produced envelopes and verifies their signatures;
- 4. checks that SPEC.md quotes exactly these bytes.
+ 4. checks that SPEC.md quotes exactly these bytes;
+ 5. checks PyNaCl's verdict on each Ed25519 vector of SPEC 10.2.
 
 Exit 0 when all hold, 1 otherwise, with one line per failure.
 """
@@ -152,7 +153,27 @@ def main():
     if want.strip() not in spec:
         fail("SPEC.md does not quote keys.txt")
 
-    # 5. the export manifest signature (SPEC "Export manifest")
+    # 5. the Ed25519 vectors of SPEC 10.2: PyNaCl (libsodium) gives the
+    #    recorded verdict for each, and SPEC.md quotes the same lines
+    with open(os.path.join(HERE, "ed25519.txt")) as f:
+        edlines = f.read()
+    for line in edlines.splitlines():
+        if line.startswith("#"):
+            continue
+        name, pk, msg, sig, verdict = line.split()
+        try:
+            VerifyKey(bytes.fromhex(pk)).verify(bytes.fromhex(msg), bytes.fromhex(sig))
+            got = "valid"
+        except Exception:  # BadSignatureError, or a key PyNaCl will not load
+            got = "invalid"
+        if got != verdict:
+            fail("ed25519 %s: PyNaCl says %s, the vector %s" % (name, got, verdict))
+        vectors["ed25519 " + name] = None
+    m = re.search(r"<!-- ed25519:begin -->\n```\n(.*?)```\n<!-- ed25519:end -->", spec, re.S)
+    if m is None or m.group(1) != edlines:
+        fail("SPEC.md does not quote tests/vectors/ed25519.txt")
+
+    # 6. the export manifest signature (SPEC "Export manifest")
     check_manifest(spec)
 
     bad = {m.split(":")[0] for m in failures}

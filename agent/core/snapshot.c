@@ -1,0 +1,334 @@
+/*
+ * snapshot.c - snapshots (SPEC 6.5): making our own, accepting a served
+ * one as the base of an origin's log, and iterating one origin's records.
+ *
+ * Making: the state of the origin that ks signs for, at its current head,
+ * as chunks of at most BLF_MAX_OPS list and exclude operations, each
+ * sealed and handed to a callback (the transport sends them).  Listings
+ * that have expired by `now` are left out (they count as absent); the
+ * snapshot's created is now, so every listing kept satisfies the expiry
+ * rule of SPEC 5.1 against it.
+ *
+ * Accepting: every chunk is verified on its own (envelope, signer known
+ * and a key of the snapshot's origin, signature, body), then the set is
+ * checked as SPEC 6.5 asks (same origin, epoch, seq, head, created and
+ * nchunks in every chunk, each chunk once, all of them, no prefix twice)
+ * and against the log we hold (newer than our state; when we hold the
+ * same seq, the same head).  Only then is the state built, aside, and
+ * made durable as the origin's base (base.c), with an empty journal of
+ * the snapshot's epoch after it: the log continues at seq + 1 with
+ * prev = head.  A crash between the two leaves base + the old journal,
+ * whose records are all at or below the base's seq (recovery skips them).
+ * First-listed and last-changed times of the snapshot's records are its
+ * created time: the snapshot does not carry them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../keys/fileio.h"
+#include "core_int.h"
+
+/* See core.h. */
+int
+core_origin_iter_begin(const core *c, const uint8_t origin[BLF_KEYID_LEN],
+		       core_origin_iter *it)
+{
+	const struct origin *o = origin_find(c, origin);
+
+	memset(it, 0, sizeof(*it));
+	if (o == NULL)
+		return BLF_ENOTFOUND;
+	it->c = c;
+	it->o = o;
+	it->epoch = o->epoch;
+	it->seq = o->seq;
+	memcpy(it->head, o->head, BLF_HASH_LEN);
+	return 0;
+}
+
+/* See core.h. */
+int
+core_origin_iter_next(core_origin_iter *it, core_origin_rec *r)
+{
+	const struct origin *o = it->o;
+	const struct rec *x;
+
+	if (o == NULL || it->pos >= o->nrecs)
+		return 0;
+	x = &o->recs[it->pos++];
+	memset(r, 0, sizeof(*r));
+	r->exclusion = (x->flags & REC_EXCL) != 0;
+	origin_rec_prefix(o, x, &r->prefix);
+	r->reason = x->reason;
+	r->expires = r->exclusion ? 0 : x->expires;
+	r->first = x->first;
+	r->changed = x->changed;
+	r->ref = intern_get(it->c, x->ref, &r->ref_len);
+	return 1;
+}
+
+/* Does record x go into a snapshot made at now? */
+static int
+in_snapshot(const struct rec *x, uint64_t now)
+{
+	return (x->flags & REC_EXCL) || (x->expires > now && x->expires <= now + BLF_MAX_TTL);
+}
+
+/* See core.h. */
+int
+core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn, void *ctx)
+{
+	trust_anchor *a = NULL;
+	const struct origin *o;
+	uint8_t pk[BLF_PK_LEN];
+	blf_snapshot s;
+	blf_buf out = { 0 };
+	blf_op *ops = NULL;
+	size_t n = 0, i, k;
+	uint32_t chunk = 0;
+	int rc;
+
+	if ((rc = trust_store_resolve(&c->trust, ks->keyid, now, &a, pk)) != 0)
+		return rc;
+	o = origin_find(c, a->origin);
+	if (o == NULL || o->epoch == 0)
+		return BLF_ENOTFOUND;
+	for (i = 0; i < o->nrecs; i++)
+		n += in_snapshot(&o->recs[i], now);
+	memset(&s, 0, sizeof(s));
+	memcpy(s.origin, o->id, BLF_KEYID_LEN);
+	s.epoch = o->epoch;
+	s.seq = o->seq;
+	memcpy(s.head, o->head, BLF_HASH_LEN);
+	s.created = now;
+	s.nchunks = (uint32_t)(n == 0 ? 1 : (n + BLF_MAX_OPS - 1) / BLF_MAX_OPS);
+	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS)
+		return BLF_ELIMIT;
+	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL)
+		return BLF_ENOMEM;
+	i = 0;
+	for (chunk = 0; chunk < s.nchunks; chunk++) {
+		for (k = 0; k < BLF_MAX_OPS && i < o->nrecs; i++) {
+			const struct rec *x = &o->recs[i];
+			size_t rl;
+
+			if (!in_snapshot(x, now))
+				continue;
+			memset(&ops[k], 0, sizeof(ops[k]));
+			origin_rec_prefix(o, x, &ops[k].prefix);
+			ops[k].ref = intern_get(c, x->ref, &rl);
+			ops[k].ref_len = (uint16_t)rl;
+			if (x->flags & REC_EXCL) {
+				ops[k].type = BLF_OP_EXCLUDE;
+			} else {
+				ops[k].type = BLF_OP_LIST;
+				ops[k].reason = x->reason;
+				ops[k].expires = x->expires;
+			}
+			k++;
+		}
+		s.chunk = chunk;
+		s.nops = k;
+		s.ops = ops;
+		out.len = 0;
+		if ((rc = blf_snapshot_seal(&s, ks->sk, &out)) != 0 ||
+		    (rc = fn(ctx, out.data, out.len)) != 0)
+			break;
+	}
+	blf_buf_free(&out);
+	free(ops);
+	return rc;
+}
+
+/* Verify one chunk: the signer is a current key of the snapshot's origin. */
+static int
+chunk_open(core *c, const uint8_t *msg, size_t len, uint64_t now, blf_snapshot *s)
+{
+	blf_envelope env;
+	trust_anchor *a = NULL;
+	uint8_t pk[BLF_PK_LEN];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (len > BLF_MAX_MSG_SIZE)
+		return BLF_ETOOBIG;
+	if ((rc = blf_envelope_parse(msg, len, &env)) != 0)
+		return rc;
+	if (env.type != BLF_MSG_SNAPSHOT)
+		return BLF_EWRONGTYPE;
+	if ((rc = trust_store_resolve(&c->trust, env.signer, now, &a, pk)) != 0 ||
+	    (rc = blf_envelope_verify(&env, pk)) != 0 ||
+	    (rc = blf_snapshot_decode_body(env.body, env.body_len, s)) != 0)
+		return rc;
+	if (memcmp(s->origin, a->origin, BLF_KEYID_LEN) != 0) {
+		blf_snapshot_free(s);
+		return BLF_EUNKKEY; /* a known key signing for another origin */
+	}
+	return 0;
+}
+
+/* Make the new state o's: its arrays, head and an empty journal. */
+static void
+take_state(core *c, struct origin *o, struct origin *n)
+{
+	origin_reset(c, o);
+	free(o->recs);
+	free(o->a6);
+	free(o->free6);
+	free(o->slots);
+	o->recs = n->recs;
+	o->nrecs = n->nrecs;
+	o->caprecs = n->caprecs;
+	o->nlist = n->nlist;
+	o->a6 = n->a6;
+	o->n6 = n->n6;
+	o->cap6 = n->cap6;
+	o->free6 = n->free6;
+	o->nfree6 = n->nfree6;
+	o->capfree6 = n->capfree6;
+	o->slots = n->slots;
+	o->mask = n->mask;
+	o->epoch = n->epoch;
+	o->seq = n->seq;
+	memcpy(o->head, n->head, BLF_HASH_LEN);
+	o->base_seq = n->seq;
+	o->njrecs = 0;
+	o->jsize = 0;
+	o->low_seq = n->seq + 1;
+	c->vdirty = 1;
+}
+
+/* See core.h. */
+int
+core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
+		    uint64_t now)
+{
+	blf_snapshot *s = NULL;
+	struct origin *o = NULL, *tmp = NULL;
+	char name[JNAME_MAX];
+	uint8_t *seen = NULL;
+	size_t i, k, total = 0;
+	uint32_t old_epoch;
+	int rc, fd;
+
+	if (c->failed)
+		return BLF_EIO;
+	if (n == 0 || n > BLF_MAX_SNAPSHOT_CHUNKS)
+		return BLF_ECHUNK;
+	if ((s = calloc(n, sizeof(*s))) == NULL || (seen = calloc(n, 1)) == NULL) {
+		rc = BLF_ENOMEM;
+		goto out;
+	}
+	/* every chunk on its own, then the set (SPEC 6.5) */
+	for (i = 0; i < n; i++)
+		if ((rc = chunk_open(c, chunks[i], lens[i], now, &s[i])) != 0)
+			goto out;
+	rc = BLF_ECHUNK;
+	for (i = 0; i < n; i++) {
+		if (memcmp(s[i].origin, s[0].origin, BLF_KEYID_LEN) != 0 ||
+		    s[i].epoch != s[0].epoch || s[i].seq != s[0].seq ||
+		    memcmp(s[i].head, s[0].head, BLF_HASH_LEN) != 0 ||
+		    s[i].created != s[0].created || s[i].nchunks != n || s[i].chunk >= n ||
+		    seen[s[i].chunk])
+			goto out;
+		seen[s[i].chunk] = 1;
+		total += s[i].nops;
+	}
+	rc = BLF_ECLOCK;
+	if (s[0].created > now + BLF_MAX_CLOCK_SKEW)
+		goto out;
+	rc = BLF_ERANGE;
+	if (s[0].created > UINT32_MAX || s[0].epoch == 0 || s[0].seq == 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < s[i].nops; k++)
+			if (s[i].ops[k].type == BLF_OP_LIST && s[i].ops[k].expires > UINT32_MAX)
+				goto out;
+	/* against the log we hold */
+	o = origin_find(c, s[0].origin);
+	if (o != NULL && o->frozen) {
+		rc = BLF_EFROZEN;
+		goto out;
+	}
+	if (o != NULL && o->epoch != 0) {
+		if (s[0].epoch < o->epoch || (s[0].epoch == o->epoch && s[0].seq < o->seq)) {
+			rc = BLF_ESTALE;
+			goto out;
+		}
+		if (s[0].epoch == o->epoch && s[0].seq == o->seq) {
+			rc = memcmp(s[0].head, o->head, BLF_HASH_LEN) == 0 ? BLF_EDUPLICATE
+									   : BLF_EPREV;
+			goto out;
+		}
+	}
+	/* build the state aside: nothing changes if this fails */
+	rc = BLF_ENOMEM;
+	if ((tmp = calloc(1, sizeof(*tmp))) == NULL)
+		goto out;
+	memcpy(tmp->id, s[0].origin, BLF_KEYID_LEN);
+	blf_keyid_hex(tmp->id, tmp->hex);
+	tmp->fd = -1;
+	tmp->anchor = trust_store_find_origin(&c->trust, tmp->id);
+	tmp->epoch = s[0].epoch;
+	tmp->seq = s[0].seq;
+	memcpy(tmp->head, s[0].head, BLF_HASH_LEN);
+	if ((rc = origin_reserve(tmp, total)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < s[i].nops; k++) {
+			const blf_op *op = &s[i].ops[k];
+
+			rc = origin_put_rec(c, tmp, &op->prefix, op->type == BLF_OP_EXCLUDE,
+					    op->reason, (uint32_t)op->expires,
+					    (uint32_t)s[0].created, (uint32_t)s[0].created, op->ref,
+					    op->ref_len);
+			if (rc != 0) {
+				rc = BLF_EDUP; /* a prefix in two chunks */
+				goto out;
+			}
+		}
+	/* durable: the base, then an empty journal of its epoch */
+	if ((rc = origin_get(c, s[0].origin, &o)) != 0 || (rc = base_write(c, tmp)) != 0)
+		goto out;
+	journal_name(name, tmp->hex, tmp->epoch, ".jnl");
+	if (fio_replace(c->logfd, name, "", 0, 0600, c->cfg.no_fsync) != 0) {
+		rc = BLF_EIO;
+		goto out;
+	}
+	if ((fd = fio_openat(c->logfd, name, O_RDWR, 0)) < 0) {
+		/* base and journal are in place; memory is behind them */
+		c->failed = 1;
+		rc = BLF_EIO;
+		goto out;
+	}
+	old_epoch = o->fd >= 0 ? o->jepoch : 0;
+	take_state(c, o, tmp);
+	memset(tmp, 0, sizeof(*tmp)); /* its arrays are o's now */
+	tmp->fd = -1;
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = fd;
+	o->jepoch = o->epoch;
+	o->jdirty = o->jfresh = 0;
+	if (old_epoch != 0 && old_epoch != o->epoch) {
+		journal_name(name, o->hex, old_epoch, ".jnl");
+		(void)fio_unlinkat(c->logfd, name);
+		journal_name(name, o->hex, old_epoch, ".base");
+		(void)fio_unlinkat(c->logfd, name);
+	}
+	rc = 0;
+out:
+	if (tmp != NULL) {
+		origin_reset(c, tmp);
+		origin_free(c, tmp);
+	}
+	if (s != NULL)
+		for (i = 0; i < n; i++)
+			blf_snapshot_free(&s[i]);
+	free(s);
+	free(seen);
+	return rc;
+}
