@@ -5,8 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libsodium-dev libnng-dev
-libmsgpack-dev libcmocka-dev mandoc python3 python3-msgpack python3-nacl
-rsync rbldnsd dnsutils postfix ipset iproute2"
+libmsgpack-dev libcmocka-dev libssl-dev mandoc python3 python3-msgpack python3-nacl
+rsync rbldnsd dnsutils postfix ipset iproute2 iprange"
 
 missing=""
 for p in $PKGS; do

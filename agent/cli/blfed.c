@@ -39,6 +39,8 @@ const struct cli_cmd cli_commands[] = {
 	{"reload", cmd_reload, "", "ask blfedd to reload its configuration and trust store"},
 	{"announce", cmd_announce, "FILE",
 	 "apply a rollover or revocation statement and publish it to the federation"},
+	{"verify-export", cmd_verify_export, "DIR --key PUBKEYFILE",
+	 "check an export directory's MANIFEST signature and every file"},
 	{"help", cmd_help, "", "print this help"},
 	{"version", cmd_version, "", "print the version"},
 };

@@ -136,6 +136,7 @@ int cmd_key(struct cli *c, int argc, char **argv);
 int cmd_trust(struct cli *c, int argc, char **argv);
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_version(struct cli *c, int argc, char **argv);
+int cmd_verify_export(struct cli *c, int argc, char **argv);
 
 /* Trust subcommands (dispatched from cmd_trust.c). */
 int cmd_trust_add(struct cli *c, int argc, char **argv);

@@ -173,9 +173,36 @@ def main():
     if m is None or m.group(1) != edlines:
         fail("SPEC.md does not quote tests/vectors/ed25519.txt")
 
+    # 6. the export manifest signature (SPEC "Export manifest")
+    check_manifest(spec)
+
     bad = {m.split(":")[0] for m in failures}
     print("vectors: %d passed, %d failed" % (len(set(vectors) - bad), len(bad)))
     return 1 if failures else 0
+
+
+def check_manifest(spec):
+    """MANIFEST.sig = Ed25519(key A, "BLFED-MANIFEST" 0x00 || MANIFEST)."""
+    with open(os.path.join(HERE, "manifest.txt"), "rb") as f:
+        man = f.read()
+    with open(os.path.join(HERE, "manifest.sig")) as f:
+        line = f.read()
+    ska = SigningKey(seed(0x00))
+    pka = bytes(ska.verify_key)
+    want = "blfed-manifest-sig 1 %s %s\n" % (
+        keyid(pka).hex(), ska.sign(b"BLFED-MANIFEST\x00" + man).signature.hex())
+    if line != want:
+        fail("manifest.sig: differs from the independent signature")
+    try:
+        VerifyKey(pka).verify(b"BLFED-MANIFEST\x00" + man,
+                              bytes.fromhex(line.split()[3]))
+    except Exception as e:  # nacl.exceptions.BadSignatureError
+        fail("manifest.sig: does not verify: %s" % e)
+    # the listed file's SHA-256 is that of its stated content
+    if hashlib.sha256(b"198.51.100.7/32\n").hexdigest() not in man.decode():
+        fail("manifest.txt: SHA-256 of plain-ip4.s00")
+    if man.decode() not in spec or line not in spec:
+        fail("manifest: SPEC.md does not quote manifest.txt and manifest.sig")
 
 
 if __name__ == "__main__":

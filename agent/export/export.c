@@ -1,0 +1,1429 @@
+/*
+ * export.c - the export driver: the writer table, shards, change detection,
+ * staging and publication (export.h, blfed-export.5).
+ *
+ * A run makes two passes over the view.  Pass 1 formats nothing: for every
+ * (family, shard) it computes a BLAKE2b digest of the entries that start in
+ * the shard (with their full provenance) and of the normalised prefixes the
+ * shard holds, and counts what each format will write.  A file's shard key
+ * is a digest of the writer, the configuration that shapes its lines and
+ * that content digest; a file whose key and size match the previous
+ * MANIFEST is kept as it is (its bytes and mtime stay, so rsync's quick
+ * check skips it).  Pass 2 formats only the files that changed, each into
+ * a staged file ".new.NAME" (fio_atomic: temporary, fsync, rename).  When
+ * every staged file is complete they are renamed into place (the mtime of
+ * a replaced file is moved past the old one when they fall in the same
+ * second), then MANIFEST and MANIFEST.sig are written, then the files of
+ * the previous set that are no longer produced are removed.  A failure
+ * before the renames removes the staged files and leaves the previous set
+ * and its MANIFEST as they were.  A change feed can skip pass 1 for the
+ * shards it knows are unchanged: the plan only needs their old keys.
+ *
+ * Normalisation (plain lists, ipset): the view is a prefix tree in
+ * pre-order (sorted by address, shorter first), listings and exclusions,
+ * where the longest match decides.  A stack of the open prefixes turns it
+ * into disjoint listed segments in address order; adjacent segments are
+ * merged (for ipset only when their comment is the same) and cut into the
+ * fewest CIDR prefixes.  Shard boundaries cut segments, so every prefix of
+ * a shard file lies inside the shard.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "export_int.h"
+
+#define X_FORMAT_VERSION "blfed-export-1" /* bump when a format's lines change */
+#define X_STAGE ".new."                   /* staged files: ".new.NAME" */
+#define X_MAX_DEPTH 130                   /* prefix nesting: lengths 0..128 */
+#define X_SIGNER_CACHE 32
+#define X_NWRITERS 5
+#define X_DIGEST 16
+
+/* The writer table: one row per format (export_int.h). */
+static const export_writer *const writers[X_NWRITERS] = {
+	&export_writer_rbldnsd, &export_writer_postfix, &export_writer_plain,
+	&export_writer_ipset,   &export_writer_jsonl,
+};
+
+struct xshard {
+	uint8_t raw[X_DIGEST];  /* entries starting in the shard */
+	uint8_t norm[X_DIGEST]; /* normalised segments inside it (plain) */
+	uint8_t tagd[X_DIGEST]; /* the same with their comments (ipset) */
+	size_t nraw, nplain, nipset;
+};
+
+struct xfam {
+	int af;
+	unsigned bits, nshards, width;
+	u128 max;               /* last address of the family */
+	struct xshard *sh;
+	size_t nraw, nplain, nipset, nlisted;
+};
+
+struct node {
+	u128 end;
+	int kind;
+	uint8_t taglen;
+	char tag[X_TAG_MAX + 1];
+};
+
+struct merger {
+	int by_tag, pending, xi;
+	u128 lo, hi;
+	uint8_t taglen;
+	char tag[X_TAG_MAX + 1];
+};
+
+/* One file of the plan. */
+struct pfile {
+	char name[FIO_NAME_MAX + 1];
+	const export_writer *w;
+	int kind, fam;
+	unsigned shard;
+	char key[X_KEY_HEX + 1];
+	int changed, staged;
+	uint64_t size, mtime;
+	uint8_t sha[32];
+};
+
+struct scache {
+	uint8_t origin[BLF_KEYID_LEN];
+	uint8_t keyid[BLF_KEYID_LEN];
+	int found;
+};
+
+struct xrun {
+	const export_source *src;
+	export_config cfg;
+	char nsbuf[EXPORT_NAME_MAX + 8];
+	char hmbuf[EXPORT_NAME_MAX + 16];
+	uint64_t now, serial;
+	int dfd;
+	int pass;
+	struct xfam fam[2];
+	uint8_t fp[32];               /* configuration fingerprint */
+	/* walk */
+	int cur_fam;
+	unsigned cur_shard;
+	struct node stack[X_MAX_DEPTH];
+	int depth;
+	u128 cursor;
+	int cursor_done;
+	struct merger mplain, mipset;
+	xsha hraw, hnorm, htag, hwhole; /* pass 1: SHA-256, first X_DIGEST bytes kept */
+	uint8_t whole[X_DIGEST];
+	/* plan */
+	struct pfile *files;
+	size_t nfiles;
+	int *idx;                     /* [writer][fam][shard] -> file, or -1 */
+	xout *out[X_NWRITERS];        /* pass 2: the open shard file of each writer */
+	int open[X_NWRITERS];
+	int nets_open;                /* pass 2: a normalised file of this shard is open */
+	xfile xf[X_NWRITERS];
+	struct scache sc[X_SIGNER_CACHE];
+	size_t nsc;
+	export_stats st;
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+static int
+dns_name_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0, i;
+
+	if (n == 0 || n > EXPORT_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+word_ok(const char *s, size_t max, const char *extra)
+{
+	size_t n = s != NULL ? strlen(s) : 0, i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr(extra, c) != NULL) || c == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* A DNSBL return code: 127.0.0.2 and up, never 127.255.255.0/24. */
+static int
+a_ok(uint32_t a)
+{
+	return (a >> 24) == 127 && a >= 0x7f000002u && (a >> 8) != 0x7fffffu;
+}
+
+static int
+cfg_err(char *err, size_t errlen, const char *what)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "export config: %s", what);
+	return BLF_EINVAL;
+}
+
+/*
+ * Validate a configuration before anything is written (export.h): 0, or
+ * BLF_EINVAL with "export config: <what>" in err.
+ */
+int
+export_config_check(const export_config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (cfg == NULL || cfg->dir == NULL || cfg->dir[0] == '\0')
+		return cfg_err(err, errlen, "no export directory");
+	if ((cfg->formats & ~EXPORT_ALL) != 0)
+		return cfg_err(err, errlen, "unknown format");
+	if (cfg->shard4_bits > EXPORT_MAX_SHARD_BITS || cfg->shard6_bits > EXPORT_MAX_SHARD_BITS)
+		return cfg_err(err, errlen, "shard bits: at most 8");
+	if (cfg->source != NULL && !word_ok(cfg->source, EXPORT_SOURCE_MAX, "._-"))
+		return cfg_err(err, errlen, "source: letters, digits, '.', '_', '-', 1-63 bytes");
+	if (cfg->zone != NULL && !dns_name_ok(cfg->zone))
+		return cfg_err(err, errlen, "zone: not a DNS name");
+	if (cfg->hostmaster != NULL && !dns_name_ok(cfg->hostmaster))
+		return cfg_err(err, errlen, "hostmaster: not a DNS name");
+	if (cfg->nns > EXPORT_MAX_NS)
+		return cfg_err(err, errlen, "too many name servers");
+	for (i = 0; i < cfg->nns; i++)
+		if (!dns_name_ok(cfg->ns[i]))
+			return cfg_err(err, errlen, "name server: not a DNS name");
+	if (cfg->ipset_name != NULL && !word_ok(cfg->ipset_name, 24, "_-"))
+		return cfg_err(err, errlen, "ipset name: letters, digits, '_', '-', 1-24 bytes");
+	if (cfg->a_default != 0 && !a_ok(cfg->a_default))
+		return cfg_err(err, errlen,
+			       "A value: must be in 127.0.0.2-127.255.254.255 (RFC 5782)");
+	if (cfg->navals > EXPORT_MAX_AVALS)
+		return cfg_err(err, errlen, "too many A values");
+	for (i = 0; i < cfg->navals; i++)
+		if (!a_ok(cfg->avals[i].a))
+			return cfg_err(err, errlen,
+				       "A value: must be in 127.0.0.2-127.255.254.255 (RFC 5782)");
+	if (cfg->stale_after > 3650ull * 86400)
+		return cfg_err(err, errlen, "stale-after: at most ten years");
+	return BLF_OK;
+}
+
+static void
+cfg_defaults(struct xrun *x, const export_config *in)
+{
+	export_config *c = &x->cfg;
+
+	*c = *in;
+	if (c->formats == 0)
+		c->formats = EXPORT_ALL;
+	if (c->source == NULL)
+		c->source = "blfed";
+	if (c->zone == NULL)
+		c->zone = EXPORT_DEFAULT_ZONE;
+	if (c->nns == 0) {
+		snprintf(x->nsbuf, sizeof(x->nsbuf), "ns.%s", c->zone);
+		c->ns[0] = x->nsbuf;
+		c->nns = 1;
+	}
+	if (c->hostmaster == NULL) {
+		snprintf(x->hmbuf, sizeof(x->hmbuf), "hostmaster.%s", c->zone);
+		c->hostmaster = x->hmbuf;
+	}
+	if (c->ttl == 0)
+		c->ttl = EXPORT_DEFAULT_TTL;
+	if (c->soa_refresh == 0)
+		c->soa_refresh = 600;
+	if (c->soa_retry == 0)
+		c->soa_retry = 300;
+	if (c->soa_expire == 0)
+		c->soa_expire = 604800;
+	if (c->soa_minttl == 0)
+		c->soa_minttl = c->ttl;
+	if (c->stale_after == 0)
+		c->stale_after = EXPORT_DEFAULT_STALE;
+	if (c->a_default == 0)
+		c->a_default = EXPORT_DEFAULT_A;
+	if (c->ipset_name == NULL)
+		c->ipset_name = "blfed";
+}
+
+/* What shapes the lines of shard files (not the head files, rewritten
+ * every time): a change here rewrites every shard. */
+static void
+fingerprint(struct xrun *x)
+{
+	crypto_generichash_state h;
+	uint8_t b[8];
+	size_t i;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(x->fp));
+	crypto_generichash_update(&h, (const uint8_t *)X_FORMAT_VERSION,
+				  sizeof(X_FORMAT_VERSION));
+	crypto_generichash_update(&h, (const uint8_t *)x->cfg.source, strlen(x->cfg.source) + 1);
+	crypto_generichash_update(&h, (const uint8_t *)x->cfg.ipset_name,
+				  strlen(x->cfg.ipset_name) + 1);
+	b[0] = (uint8_t)x->cfg.shard4_bits;
+	b[1] = (uint8_t)x->cfg.shard6_bits;
+	b[2] = (uint8_t)(x->cfg.a_default >> 24);
+	b[3] = (uint8_t)(x->cfg.a_default >> 16);
+	b[4] = (uint8_t)(x->cfg.a_default >> 8);
+	b[5] = (uint8_t)x->cfg.a_default;
+	crypto_generichash_update(&h, b, 6);
+	for (i = 0; i < x->cfg.navals; i++) {
+		b[0] = (uint8_t)(x->cfg.avals[i].reason >> 8);
+		b[1] = (uint8_t)x->cfg.avals[i].reason;
+		b[2] = (uint8_t)(x->cfg.avals[i].a >> 24);
+		b[3] = (uint8_t)(x->cfg.avals[i].a >> 16);
+		b[4] = (uint8_t)(x->cfg.avals[i].a >> 8);
+		b[5] = (uint8_t)x->cfg.avals[i].a;
+		crypto_generichash_update(&h, b, 6);
+	}
+	crypto_generichash_final(&h, x->fp, sizeof(x->fp));
+}
+
+/* ---- signer cache --------------------------------------------------- */
+
+/* Key id signing for origin, through a small cache (few origins, many
+ * entries): the source is asked once per origin and run. */
+const uint8_t *
+x_signer(struct xrun *x, const uint8_t origin[BLF_KEYID_LEN])
+{
+	struct scache *s;
+	size_t i;
+
+	for (i = 0; i < x->nsc; i++)
+		if (memcmp(x->sc[i].origin, origin, BLF_KEYID_LEN) == 0)
+			return x->sc[i].found ? x->sc[i].keyid : NULL;
+	s = &x->sc[x->nsc < X_SIGNER_CACHE ? x->nsc : X_SIGNER_CACHE - 1];
+	memcpy(s->origin, origin, BLF_KEYID_LEN);
+	s->found = x->src->signer != NULL && x->src->signer(x->src->ctx, origin, s->keyid) == 0;
+	if (x->nsc < X_SIGNER_CACHE)
+		x->nsc++;
+	return s->found ? s->keyid : NULL;
+}
+
+/* ---- addresses ------------------------------------------------------ */
+
+static u128
+u128_max(unsigned width)
+{
+	return width == 128 ? ~(u128)0 : (((u128)1 << width) - 1);
+}
+
+static u128
+pfx_lo(const blf_prefix *p)
+{
+	u128 v = 0;
+	int i, n = p->af == BLF_AF_INET ? 4 : 16;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p->addr[i];
+	return v;
+}
+
+static u128
+pfx_hi(const blf_prefix *p, unsigned width)
+{
+	unsigned host = width - p->len;
+
+	return pfx_lo(p) | (host == 128 ? ~(u128)0 : (((u128)1 << host) - 1));
+}
+
+static void
+pfx_from(int af, u128 v, unsigned len, blf_prefix *p)
+{
+	int i, n = af == BLF_AF_INET ? 4 : 16;
+
+	memset(p, 0, sizeof(*p));
+	p->af = (uint8_t)af;
+	p->len = (uint8_t)len;
+	for (i = n - 1; i >= 0; i--) {
+		p->addr[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static unsigned
+shard_of(const struct xfam *f, u128 lo)
+{
+	return f->bits == 0 ? 0 : (unsigned)(lo >> (f->width - f->bits));
+}
+
+/* ---- pass 2 output ------------------------------------------------------ */
+
+static size_t
+item_count(const struct xshard *s, int input)
+{
+	return input == XI_ENTRIES ? s->nraw : input == XI_NETS ? s->nplain : s->nipset;
+}
+
+static int
+stage_open(struct xrun *x, struct pfile *pf, xout *o)
+{
+	char tmp[FIO_NAME_MAX + 8];
+
+	memset(&o->fa, 0, sizeof(o->fa));
+	o->fa.fd = -1;
+	o->len = 0;
+	o->size = 0;
+	o->err = 0;
+	o->active = 1;
+	if (xsha_init(&o->sha) != 0) {
+		o->active = 0;
+		return BLF_ENOMEM;
+	}
+	snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
+	if (fio_atomic_begin(&o->fa, x->dfd, tmp, 0644) != 0) {
+		o->err = errno;
+		o->active = 0;
+		return BLF_EIO;
+	}
+	return BLF_OK;
+}
+
+static int
+stage_close(struct xrun *x, struct pfile *pf, xout *o)
+{
+	xo_flush(o);
+	if (o->err != 0) {
+		fio_atomic_abort(&o->fa);
+		o->active = 0;
+		errno = o->err;
+		return BLF_EIO;
+	}
+	/* flush, close, rename to the staged name; the data is synced below and
+	 * the directory once, when the staged files are published */
+	if (fio_atomic_commit(&o->fa, 1) != 0) {
+		o->active = 0;
+		return BLF_EIO;
+	}
+	o->active = 0;
+	if (!x->cfg.nosync) {
+		char tmp[FIO_NAME_MAX + 8];
+		int fd, r;
+
+		snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
+		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
+			return BLF_EIO;
+		r = fio_fsync(fd);
+		close(fd);
+		if (r != 0)
+			return BLF_EIO;
+	}
+	xsha_final(&o->sha, pf->sha);
+	pf->size = o->size;
+	pf->staged = 1;
+	x->st.bytes += o->size;
+	return BLF_OK;
+}
+
+static void
+xfile_init(struct xrun *x, xfile *f, xout *o, const struct pfile *pf)
+{
+	const struct xfam *fm = pf->fam >= 0 ? &x->fam[pf->fam] : NULL;
+
+	memset(f, 0, sizeof(*f));
+	f->x = x;
+	f->cfg = &x->cfg;
+	f->kind = pf->kind;
+	f->af = fm != NULL ? fm->af : 0;
+	f->shard = pf->shard;
+	f->bits = fm != NULL ? fm->bits : 0;
+	f->serial = x->serial;
+	f->now = x->now;
+	f->o = o;
+	if (fm != NULL) {
+		int in = pf->w->input;
+
+		f->total = in == XI_ENTRIES ? fm->nraw : in == XI_NETS ? fm->nplain : fm->nipset;
+		if (pf->kind == XF_SHARD)
+			f->count = item_count(&fm->sh[pf->shard], in);
+	}
+}
+
+/* ---- the walk -------------------------------------------------------- */
+
+static void
+digest_entry(struct xrun *x, const core_entry *e)
+{
+	uint8_t b[64];
+	size_t i, n = 0;
+
+	b[n++] = (uint8_t)e->kind;
+	blf_prefix_to_wire(&e->prefix, b + n);
+	n += blf_prefix_wire_len(&e->prefix);
+	for (i = 0; i < 4; i++)
+		b[n++] = (uint8_t)(e->weight >> (8 * i));
+	for (i = 0; i < 8; i++)
+		b[n++] = (uint8_t)(e->expires >> (8 * i));
+	for (i = 0; i < 4; i++)
+		b[n++] = (uint8_t)(e->nprov >> (8 * i));
+	xsha_update(&x->hraw, b, n);
+	if (x->cfg.formats & EXPORT_POSTFIX)
+		xsha_update(&x->hwhole, b, n);
+	for (i = 0; i < e->nprov; i++) {
+		const core_prov *p = &e->prov[i];
+		const uint8_t *sg = x_signer(x, p->origin);
+		uint8_t q[96];
+		size_t m = 0, k, nl = strlen(p->name);
+
+		memcpy(q, p->origin, BLF_KEYID_LEN);
+		m += BLF_KEYID_LEN;
+		if (sg != NULL)
+			memcpy(q + m, sg, BLF_KEYID_LEN);
+		else
+			memset(q + m, 0, BLF_KEYID_LEN);
+		m += BLF_KEYID_LEN;
+		for (k = 0; k < 4; k++)
+			q[m++] = (uint8_t)(p->weight >> (8 * k));
+		q[m++] = (uint8_t)p->reason;
+		q[m++] = (uint8_t)(p->reason >> 8);
+		for (k = 0; k < 8; k++)
+			q[m++] = (uint8_t)(p->first >> (8 * k));
+		for (k = 0; k < 8; k++)
+			q[m++] = (uint8_t)(p->changed >> (8 * k));
+		for (k = 0; k < 8; k++)
+			q[m++] = (uint8_t)(p->expires >> (8 * k));
+		q[m++] = (uint8_t)nl;
+		q[m++] = (uint8_t)p->ref_len;
+		q[m++] = (uint8_t)(p->ref_len >> 8);
+		xsha_update(&x->hraw, q, m);
+		xsha_update(&x->hraw, p->name, nl);
+		xsha_update(&x->hraw, p->ref, p->ref_len);
+		if (x->cfg.formats & EXPORT_POSTFIX) {
+			xsha_update(&x->hwhole, q, m);
+			xsha_update(&x->hwhole, p->name, nl);
+			xsha_update(&x->hwhole, p->ref, p->ref_len);
+		}
+	}
+}
+
+/* A normalised prefix for the writers of input xi. */
+static int
+net_out(struct xrun *x, int xi, const blf_prefix *p, const char *tag, size_t taglen)
+{
+	struct xshard *s = &x->fam[x->cur_fam].sh[x->cur_shard];
+	size_t w;
+
+	if (x->pass == 1) {
+		if (xi == XI_NETS) {
+			s->nplain++;
+		} else {
+			s->nipset += p->len == 0 ? 2 : 1;
+		}
+		return BLF_OK;
+	}
+	for (w = 0; w < X_NWRITERS; w++) {
+		xitem it;
+
+		if (!x->open[w] || writers[w]->input != xi)
+			continue;
+		memset(&it, 0, sizeof(it));
+		it.net = *p;
+		it.tag = tag;
+		it.taglen = taglen;
+		writers[w]->entry(&x->xf[w], &it);
+	}
+	return BLF_OK;
+}
+
+/* Number of trailing zero bits of v (width when v is 0). */
+static unsigned
+ctz128(u128 v, unsigned width)
+{
+	uint64_t lo = (uint64_t)v, hi = (uint64_t)(v >> 64);
+
+	if (lo != 0)
+		return (unsigned)__builtin_ctzll(lo);
+	if (hi != 0)
+		return 64 + (unsigned)__builtin_ctzll(hi);
+	return width;
+}
+
+/* floor(log2(v + 1)) for v = size - 1 of a range: the largest k with
+ * 2^k - 1 <= v. */
+static unsigned
+log2p1(u128 v)
+{
+	uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
+
+	if (hi == ~0ull && lo == ~0ull)
+		return 128;
+	v += 1;
+	hi = (uint64_t)(v >> 64);
+	lo = (uint64_t)v;
+	return hi != 0 ? 127 - (unsigned)__builtin_clzll(hi) : 63 - (unsigned)__builtin_clzll(lo);
+}
+
+/* Cut [lo, hi] into the fewest CIDR prefixes. */
+static int
+range_out(struct xrun *x, struct merger *m)
+{
+	const struct xfam *fm = &x->fam[x->cur_fam];
+	unsigned W = fm->width;
+	u128 lo = m->lo, hi = m->hi;
+	blf_prefix p;
+
+	for (;;) {
+		unsigned k = ctz128(lo, W), room = log2p1(hi - lo);
+		u128 size_m1;
+
+		if (k > room)
+			k = room;
+		size_m1 = k == 128 ? ~(u128)0 : (((u128)1 << k) - 1);
+		pfx_from(fm->af, lo, W - k, &p);
+		net_out(x, m->xi, &p, m->tag, m->taglen);
+		if (lo + size_m1 == hi)
+			break;
+		lo += size_m1 + 1;
+	}
+	return BLF_OK;
+}
+
+static void
+merger_flush(struct xrun *x, struct merger *m)
+{
+	if (!m->pending)
+		return;
+	range_out(x, m);
+	m->pending = 0;
+}
+
+static void
+merger_add(struct xrun *x, struct merger *m, u128 lo, u128 hi, const struct node *n)
+{
+	if (m->pending && m->hi != x->fam[x->cur_fam].max && m->hi + 1 == lo &&
+	    (!m->by_tag || (m->taglen == n->taglen && memcmp(m->tag, n->tag, n->taglen) == 0))) {
+		m->hi = hi;
+		return;
+	}
+	merger_flush(x, m);
+	m->pending = 1;
+	m->lo = lo;
+	m->hi = hi;
+	m->taglen = n->taglen;
+	memcpy(m->tag, n->tag, n->taglen);
+}
+
+/* A classified segment [lo, hi] of node n. */
+static void
+segment(struct xrun *x, u128 lo, u128 hi, const struct node *n)
+{
+	if (n->kind != CORE_ENTRY_LISTED)
+		return;
+	if (x->pass == 1) {
+		uint8_t b[34];
+		int i;
+
+		for (i = 0; i < 16; i++) {
+			b[i] = (uint8_t)(lo >> (8 * i));
+			b[16 + i] = (uint8_t)(hi >> (8 * i));
+		}
+		b[32] = n->taglen;
+		b[33] = 0;
+		xsha_update(&x->hnorm, b, 32);
+		xsha_update(&x->htag, b, sizeof(b));
+		xsha_update(&x->htag, n->tag, n->taglen);
+	}
+	if (x->pass == 2 && !x->nets_open)
+		return; /* no normalised file of this shard is written */
+	if (x->cfg.formats & EXPORT_PLAIN)
+		merger_add(x, &x->mplain, lo, hi, n);
+	if (x->cfg.formats & EXPORT_IPSET)
+		merger_add(x, &x->mipset, lo, hi, n);
+}
+
+/* Classify everything before `to` (exclusive), or to the end of the
+ * address space when to_end. */
+static void
+norm_advance(struct xrun *x, u128 to, int to_end)
+{
+	u128 max = x->fam[x->cur_fam].max;
+
+	while (x->depth > 0) {
+		struct node *top = &x->stack[x->depth - 1];
+
+		if (!to_end && top->end >= to)
+			break;
+		if (!x->cursor_done && x->cursor <= top->end)
+			segment(x, x->cursor, top->end, top);
+		if (top->end == max)
+			x->cursor_done = 1;
+		else if (!x->cursor_done && x->cursor <= top->end)
+			x->cursor = top->end + 1;
+		x->depth--;
+	}
+	if (to_end || x->cursor_done)
+		return;
+	if (x->depth > 0 && x->cursor < to)
+		segment(x, x->cursor, to - 1, &x->stack[x->depth - 1]);
+	if (x->cursor < to)
+		x->cursor = to;
+}
+
+static void
+norm_reset(struct xrun *x)
+{
+	x->depth = 0;
+	x->cursor = 0;
+	x->cursor_done = 0;
+	x->mplain.pending = 0;
+	x->mipset.pending = 0;
+}
+
+static void
+make_tag(const core_entry *e, struct node *n)
+{
+	char t[X_TAG_MAX + 1];
+	const char *rn;
+	size_t len = 0, i;
+	const core_prov *best = NULL;
+
+	for (i = 0; i < e->nprov; i++) {
+		const core_prov *p = &e->prov[i];
+
+		if (best == NULL || p->weight > best->weight ||
+		    (p->weight == best->weight &&
+		     (p->first < best->first ||
+		      (p->first == best->first && p->reason < best->reason))))
+			best = p;
+	}
+	if (best != NULL) {
+		len = x_safe_ascii(best->name, strlen(best->name), "\"\\'", t, 40);
+		rn = blf_reason_name(best->reason);
+		t[len++] = ' ';
+		if (rn != NULL) {
+			size_t k = strlen(rn);
+
+			if (len + k > X_TAG_MAX)
+				k = X_TAG_MAX - len;
+			memcpy(t + len, rn, k);
+			len += k;
+		} else {
+			char d[8];
+			size_t k = 0;
+			unsigned v = best->reason;
+
+			do {
+				d[sizeof(d) - 1 - k++] = (char)('0' + v % 10);
+				v /= 10;
+			} while (v != 0);
+			memcpy(t + len, d + sizeof(d) - k, k);
+			len += k;
+		}
+	}
+	memcpy(n->tag, t, len);
+	n->taglen = (uint8_t)len;
+}
+
+/* Start the current shard: pass 1 digests, pass 2 the changed files. */
+static int
+shard_open(struct xrun *x)
+{
+	size_t w;
+	int rc = BLF_OK;
+
+	if (x->pass == 1) {
+		if (xsha_init(&x->hraw) != 0 || xsha_init(&x->hnorm) != 0 ||
+		    xsha_init(&x->htag) != 0)
+			return BLF_ENOMEM;
+		return BLF_OK;
+	}
+	x->nets_open = 0;
+	for (w = 0; w < X_NWRITERS; w++) {
+		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
+		struct pfile *pf;
+
+		x->open[w] = 0;
+		if (i < 0 || !(pf = &x->files[i])->changed)
+			continue;
+		if ((rc = stage_open(x, pf, x->out[w])) != BLF_OK)
+			return rc;
+		x->open[w] = 1;
+		x->nets_open |= writers[w]->input != XI_ENTRIES;
+		xfile_init(x, &x->xf[w], x->out[w], pf);
+		writers[w]->begin(&x->xf[w]);
+	}
+	return rc;
+}
+
+/* Finish the current shard: classify up to its end, flush, close. */
+static int
+shard_close(struct xrun *x)
+{
+	struct xfam *fm = &x->fam[x->cur_fam];
+	unsigned next = x->cur_shard + 1;
+	size_t w;
+	int rc = BLF_OK;
+
+	if (next >= fm->nshards)
+		norm_advance(x, 0, 1);
+	else
+		norm_advance(x, (u128)next << (fm->width - fm->bits), 0);
+	merger_flush(x, &x->mplain);
+	merger_flush(x, &x->mipset);
+	if (x->pass == 1) {
+		uint8_t d[32];
+
+		xsha_final(&x->hraw, d);
+		memcpy(fm->sh[x->cur_shard].raw, d, X_DIGEST);
+		xsha_final(&x->hnorm, d);
+		memcpy(fm->sh[x->cur_shard].norm, d, X_DIGEST);
+		xsha_final(&x->htag, d);
+		memcpy(fm->sh[x->cur_shard].tagd, d, X_DIGEST);
+		return BLF_OK;
+	}
+	for (w = 0; w < X_NWRITERS; w++) {
+		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
+		int r;
+
+		if (!x->open[w])
+			continue;
+		writers[w]->end(&x->xf[w]);
+		x->open[w] = 0;
+		if ((r = stage_close(x, &x->files[i], x->out[w])) != BLF_OK && rc == BLF_OK)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Move the walk to (fam, shard), closing and opening shards on the way. */
+static int
+advance(struct xrun *x, int fam, unsigned shard)
+{
+	int rc;
+
+	if (fam < x->cur_fam || (fam == x->cur_fam && shard < x->cur_shard))
+		return BLF_EINVAL; /* the source is not sorted */
+	while (x->cur_fam != fam || x->cur_shard != shard) {
+		if ((rc = shard_close(x)) != BLF_OK)
+			return rc;
+		if (x->cur_shard + 1 < x->fam[x->cur_fam].nshards) {
+			x->cur_shard++;
+		} else {
+			x->cur_fam++;
+			x->cur_shard = 0;
+			norm_reset(x);
+		}
+		if ((rc = shard_open(x)) != BLF_OK)
+			return rc;
+	}
+	return BLF_OK;
+}
+
+static void
+abort_open(struct xrun *x)
+{
+	size_t w;
+
+	for (w = 0; w < X_NWRITERS; w++) {
+		if (x->open[w] || (x->out[w] != NULL && x->out[w]->active))
+			fio_atomic_abort(&x->out[w]->fa);
+		x->open[w] = 0;
+		if (x->out[w] != NULL)
+			x->out[w]->active = 0;
+	}
+}
+
+/* One pass over the view. */
+static int
+walk(struct xrun *x, int pass)
+{
+	core_entry e;
+	int r, rc, begun = 0;
+
+	x->pass = pass;
+	x->cur_fam = 0;
+	x->cur_shard = 0;
+	norm_reset(x);
+	if (pass == 1 && (x->cfg.formats & EXPORT_POSTFIX) && xsha_init(&x->hwhole) != 0)
+		return BLF_ENOMEM;
+	if ((rc = shard_open(x)) != BLF_OK)
+		goto out;
+	if (x->src->begin(x->src->ctx, x->now) != 0) {
+		rc = BLF_ENOMEM;
+		goto out;
+	}
+	begun = 1;
+	while ((r = x->src->next(x->src->ctx, &e)) == 1) {
+		int fam = e.prefix.af == BLF_AF_INET ? 0 : 1;
+		struct xfam *fm = &x->fam[fam];
+		u128 lo = pfx_lo(&e.prefix);
+		struct node *n;
+		size_t w;
+
+		if ((rc = advance(x, fam, shard_of(fm, lo))) != BLF_OK)
+			goto out;
+		if (pass == 1) {
+			fm->sh[x->cur_shard].nraw++;
+			fm->nlisted += e.kind == CORE_ENTRY_LISTED;
+			if (x->cfg.formats & (EXPORT_RBLDNSD | EXPORT_POSTFIX | EXPORT_JSONL))
+				digest_entry(x, &e);
+		} else {
+			for (w = 0; w < X_NWRITERS; w++) {
+				xitem it;
+
+				if (!x->open[w] || writers[w]->input != XI_ENTRIES)
+					continue;
+				memset(&it, 0, sizeof(it));
+				it.e = &e;
+				writers[w]->entry(&x->xf[w], &it);
+			}
+		}
+		if (x->cfg.formats & (EXPORT_PLAIN | EXPORT_IPSET)) {
+			norm_advance(x, lo, 0);
+			if (x->depth >= X_MAX_DEPTH) {
+				rc = BLF_EINVAL;
+				goto out;
+			}
+			n = &x->stack[x->depth++];
+			n->end = pfx_hi(&e.prefix, fm->width);
+			n->kind = e.kind;
+			n->taglen = 0;
+			if (e.kind == CORE_ENTRY_LISTED && (x->cfg.formats & EXPORT_IPSET))
+				make_tag(&e, n);
+		}
+	}
+	if (r < 0) {
+		rc = BLF_ENOMEM;
+		goto out;
+	}
+	if ((rc = advance(x, 1, x->fam[1].nshards - 1)) != BLF_OK)
+		goto out;
+	rc = shard_close(x);
+	if (rc == BLF_OK && pass == 1 && (x->cfg.formats & EXPORT_POSTFIX)) {
+		uint8_t d[32];
+
+		xsha_final(&x->hwhole, d);
+		memcpy(x->whole, d, X_DIGEST);
+	}
+out:
+	if (begun)
+		x->src->end(x->src->ctx);
+	if (rc != BLF_OK)
+		abort_open(x);
+	return rc;
+}
+
+/* The whole-feed files (Postfix): two sweeps, exceptions then listings. */
+static int
+write_whole(struct xrun *x, struct pfile *pf, xout *o)
+{
+	xfile f;
+	core_entry e;
+	int rc, r, phase;
+
+	if ((rc = stage_open(x, pf, o)) != BLF_OK)
+		return rc;
+	xfile_init(x, &f, o, pf);
+	f.count = x->fam[0].nraw + x->fam[1].nraw;
+	pf->w->begin(&f);
+	for (phase = 0; phase < 2; phase++) {
+		f.phase = phase;
+		if (x->src->begin(x->src->ctx, x->now) != 0) {
+			rc = BLF_ENOMEM;
+			goto fail;
+		}
+		while ((r = x->src->next(x->src->ctx, &e)) == 1) {
+			xitem it;
+
+			memset(&it, 0, sizeof(it));
+			it.e = &e;
+			pf->w->entry(&f, &it);
+		}
+		x->src->end(x->src->ctx);
+		if (r < 0) {
+			rc = BLF_ENOMEM;
+			goto fail;
+		}
+	}
+	pf->w->end(&f);
+	return stage_close(x, pf, o);
+fail:
+	fio_atomic_abort(&o->fa);
+	o->active = 0;
+	return rc;
+}
+
+static int
+write_head(struct xrun *x, struct pfile *pf, xout *o)
+{
+	xfile f;
+	int rc;
+
+	if ((rc = stage_open(x, pf, o)) != BLF_OK)
+		return rc;
+	xfile_init(x, &f, o, pf);
+	pf->w->begin(&f);
+	pf->w->end(&f);
+	return stage_close(x, pf, o);
+}
+
+/* ---- the plan ----------------------------------------------------------- */
+
+static void
+key_of(struct xrun *x, const struct pfile *pf, const uint8_t *digest, char out[X_KEY_HEX + 1])
+{
+	crypto_generichash_state h;
+	uint8_t k[X_KEY_HEX / 2];
+	static const char d[] = "0123456789abcdef";
+	size_t i;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(k));
+	crypto_generichash_update(&h, x->fp, sizeof(x->fp));
+	crypto_generichash_update(&h, (const uint8_t *)pf->name, strlen(pf->name) + 1);
+	crypto_generichash_update(&h, digest, X_DIGEST);
+	crypto_generichash_final(&h, k, sizeof(k));
+	for (i = 0; i < sizeof(k); i++) {
+		out[2 * i] = d[k[i] >> 4];
+		out[2 * i + 1] = d[k[i] & 15];
+	}
+	out[X_KEY_HEX] = '\0';
+}
+
+static const xman_file *
+old_find(const xman *m, const char *name)
+{
+	size_t lo = 0, hi = m->nfiles;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->files[mid].name, name);
+
+		if (c == 0)
+			return &m->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+pfile_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pfile *)a)->name, ((const struct pfile *)b)->name);
+}
+
+static uint64_t
+mtime_ns(const struct stat *sb)
+{
+	return (uint64_t)sb->st_mtim.tv_sec * 1000000000u + (uint64_t)sb->st_mtim.tv_nsec;
+}
+
+/* Decide whether pf must be written: its key and the file on disk against
+ * the previous MANIFEST. */
+static void
+decide(struct xrun *x, struct pfile *pf, const xman *old)
+{
+	const xman_file *of = old_find(old, pf->name);
+	struct stat sb;
+
+	pf->changed = 1;
+	if (of == NULL || strcmp(pf->key, "-") == 0 || strcmp(of->key, pf->key) != 0)
+		return;
+	if (fstatat(x->dfd, pf->name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size != of->size || mtime_ns(&sb) != of->mtime)
+		return;
+	pf->changed = 0;
+	pf->size = of->size;
+	pf->mtime = of->mtime;
+	memcpy(pf->sha, of->sha, 32);
+}
+
+static int
+plan(struct xrun *x, const xman *old)
+{
+	size_t w, cap = 0;
+	int fam;
+
+	for (w = 0; w < X_NWRITERS; w++)
+		if (x->cfg.formats & writers[w]->flag)
+			cap += writers[w]->whole
+				       ? 1
+				       : 2 * (size_t)writers[w]->head + x->fam[0].nshards +
+						 x->fam[1].nshards;
+	if ((x->files = calloc(cap ? cap : 1, sizeof(*x->files))) == NULL)
+		return BLF_ENOMEM;
+	for (w = 0; w < X_NWRITERS; w++) {
+		const export_writer *wr = writers[w];
+
+		if (!(x->cfg.formats & wr->flag))
+			continue;
+		if (wr->whole) {
+			struct pfile *pf = &x->files[x->nfiles++];
+
+			snprintf(pf->name, sizeof(pf->name), "%s", wr->name);
+			pf->w = wr;
+			pf->kind = XF_WHOLE;
+			pf->fam = -1;
+			key_of(x, pf, x->whole, pf->key);
+			decide(x, pf, old);
+			continue;
+		}
+		for (fam = 0; fam < 2; fam++) {
+			const struct xfam *fm = &x->fam[fam];
+			const char *fs = fam == 0 ? "ip4" : "ip6";
+			unsigned s;
+
+			if (wr->head) {
+				struct pfile *pf = &x->files[x->nfiles++];
+
+				snprintf(pf->name, sizeof(pf->name), "%s-%s.head", wr->name, fs);
+				pf->w = wr;
+				pf->kind = XF_HEAD;
+				pf->fam = fam;
+				strcpy(pf->key, "-");
+				pf->changed = 1;
+			}
+			for (s = 0; s < fm->nshards; s++) {
+				struct pfile *pf = &x->files[x->nfiles];
+
+				snprintf(pf->name, sizeof(pf->name), "%s-%s.s%02x", wr->name, fs, s);
+				pf->w = wr;
+				pf->kind = XF_SHARD;
+				pf->fam = fam;
+				pf->shard = s;
+				key_of(x, pf,
+				       wr->input == XI_ENTRIES ? fm->sh[s].raw
+				       : wr->input == XI_NETS  ? fm->sh[s].norm
+							       : fm->sh[s].tagd,
+				       pf->key);
+				decide(x, pf, old);
+				x->idx[(w * 2 + (size_t)fam) * 256 + s] = (int)x->nfiles;
+				x->nfiles++;
+			}
+		}
+	}
+	return BLF_OK;
+}
+
+/* ---- publication ------------------------------------------------------ */
+
+/* Remove staged files left by an interrupted run (or by this one). */
+static void
+clean_stage(int dfd)
+{
+	int d2 = dup(dfd);
+	DIR *d;
+	struct dirent *de;
+
+	if (d2 < 0)
+		return;
+	if ((d = fdopendir(d2)) == NULL) {
+		close(d2);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, X_STAGE, sizeof(X_STAGE) - 1) == 0)
+			(void)fio_unlinkat(dfd, de->d_name);
+	closedir(d);
+}
+
+/* Rename a staged file into place; its mtime advances past the old one. */
+static int
+publish(struct xrun *x, struct pfile *pf)
+{
+	char tmp[FIO_NAME_MAX + 8];
+	struct stat old, now;
+	int have_old, fd;
+
+	snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
+	have_old = fstatat(x->dfd, pf->name, &old, AT_SYMLINK_NOFOLLOW) == 0;
+	if (fio_renameat(x->dfd, tmp, pf->name) != 0)
+		return BLF_EIO;
+	pf->staged = 0;
+	if (fstatat(x->dfd, pf->name, &now, AT_SYMLINK_NOFOLLOW) != 0)
+		return BLF_EIO;
+	if (have_old && now.st_mtim.tv_sec <= old.st_mtim.tv_sec) {
+		/* rbldnsd compares mtime seconds and size: make the change visible */
+		struct timespec ts[2];
+
+		ts[0].tv_sec = 0;
+		ts[0].tv_nsec = UTIME_OMIT;
+		ts[1].tv_sec = old.st_mtim.tv_sec + 1;
+		ts[1].tv_nsec = 0;
+		if ((fd = fio_openat(x->dfd, pf->name, O_RDONLY, 0)) < 0)
+			return BLF_EIO;
+		if (futimens(fd, ts) != 0 || fstat(fd, &now) != 0) {
+			close(fd);
+			return BLF_EIO;
+		}
+		close(fd);
+	}
+	pf->mtime = mtime_ns(&now);
+	return BLF_OK;
+}
+
+static int
+write_manifest(struct xrun *x, const key_secret *k)
+{
+	xman m;
+	char *text = NULL, sigline[EXPORT_SIG_LINE_LEN + 1];
+	uint8_t sig[BLF_SIG_LEN];
+	size_t len = 0, i, sl;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.serial = x->serial;
+	m.time = x->now;
+	memcpy(m.agent, k->keyid, BLF_KEYID_LEN);
+	if ((m.files = calloc(x->nfiles ? x->nfiles : 1, sizeof(*m.files))) == NULL)
+		return BLF_ENOMEM;
+	for (i = 0; i < x->nfiles; i++) {
+		xman_file *f = &m.files[i];
+
+		memcpy(f->name, x->files[i].name, sizeof(f->name));
+		memcpy(f->key, x->files[i].key, sizeof(f->key));
+		memcpy(f->sha, x->files[i].sha, 32);
+		f->size = x->files[i].size;
+		f->mtime = x->files[i].mtime;
+	}
+	m.nfiles = x->nfiles;
+	if ((rc = xman_format(&m, &text, &len)) != BLF_OK)
+		goto out;
+	export_manifest_sign(k->sk, (const uint8_t *)text, len, sig);
+	sl = export_manifest_sig_format(k->keyid, sig, sigline);
+	if (fio_replace(x->dfd, "MANIFEST", text, len, 0644, x->cfg.nosync) != 0 ||
+	    fio_replace(x->dfd, "MANIFEST.sig", sigline, sl, 0644, x->cfg.nosync) != 0) {
+		rc = BLF_EIO;
+		goto out;
+	}
+	x->st.bytes += len + sl;
+	rc = BLF_OK;
+out:
+	free(text);
+	free(m.files);
+	return rc;
+}
+
+static int
+fam_init(struct xfam *f, int af, unsigned bits)
+{
+	f->af = af;
+	f->bits = bits;
+	f->nshards = 1u << bits;
+	f->width = af == BLF_AF_INET ? 32 : 128;
+	f->max = u128_max(f->width);
+	f->sh = calloc(f->nshards, sizeof(*f->sh));
+	return f->sh != NULL ? BLF_OK : BLF_ENOMEM;
+}
+
+/*
+ * One export (see the top of this file and export.h): pass 1, the plan
+ * against the previous MANIFEST, pass 2 into staged files, the head and
+ * whole-feed files, publication, MANIFEST and signature, removal of what
+ * the previous set had and this one does not.  *st is filled on success
+ * and failure alike; errno tells more after BLF_EIO.
+ */
+int
+export_run_source(const export_source *src, const export_config *cfg,
+		  const key_secret *agent_key, uint64_t now, export_stats *st)
+{
+	struct xrun *x = NULL;
+	xman old;
+	size_t i, w;
+	int rc = BLF_EINVAL, published = 0;
+
+	memset(&old, 0, sizeof(old));
+	if (src == NULL || agent_key == NULL || export_config_check(cfg, NULL, 0) != BLF_OK)
+		goto out;
+	rc = BLF_ENOMEM;
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		goto out;
+	x->dfd = -1;
+	x->src = src;
+	x->now = now;
+	cfg_defaults(x, cfg);
+	fingerprint(x);
+	x->mplain.xi = XI_NETS;
+	x->mipset.xi = XI_TAGGED_NETS;
+	x->mipset.by_tag = 1;
+	if (fam_init(&x->fam[0], BLF_AF_INET, x->cfg.shard4_bits) != BLF_OK ||
+	    fam_init(&x->fam[1], BLF_AF_INET6, x->cfg.shard6_bits) != BLF_OK)
+		goto out;
+	if ((x->idx = malloc(X_NWRITERS * 2 * 256 * sizeof(int))) == NULL)
+		goto out;
+	for (i = 0; i < X_NWRITERS * 2 * 256; i++)
+		x->idx[i] = -1;
+	for (w = 0; w < X_NWRITERS; w++)
+		if ((x->out[w] = calloc(1, sizeof(xout))) == NULL)
+			goto out;
+	rc = BLF_EIO;
+	if ((x->dfd = fio_dir_open_private(cfg->dir, 1, 0755)) < 0)
+		goto out;
+	clean_stage(x->dfd);
+	(void)x_manifest_load(x->dfd, &old, NULL, 0);
+	x->serial = now > old.serial ? now : old.serial + 1;
+
+	if ((rc = walk(x, 1)) != BLF_OK)
+		goto out;
+	for (i = 0; i < 2; i++) {
+		struct xfam *fm = &x->fam[i];
+		unsigned s;
+
+		for (s = 0; s < fm->nshards; s++) {
+			fm->nraw += fm->sh[s].nraw;
+			fm->nplain += fm->sh[s].nplain;
+			fm->nipset += fm->sh[s].nipset;
+		}
+	}
+	if ((rc = plan(x, &old)) != BLF_OK)
+		goto out;
+	for (i = 0; i < x->nfiles; i++)
+		if (x->files[i].changed && x->files[i].kind == XF_SHARD)
+			break;
+	if (i < x->nfiles && (rc = walk(x, 2)) != BLF_OK)
+		goto out;
+	for (i = 0; i < x->nfiles; i++) {
+		struct pfile *pf = &x->files[i];
+
+		if (!pf->changed || pf->kind == XF_SHARD)
+			continue;
+		rc = pf->kind == XF_HEAD ? write_head(x, pf, x->out[0]) : write_whole(x, pf, x->out[0]);
+		if (rc != BLF_OK)
+			goto out;
+	}
+	/* every file is staged and synced: publish */
+	published = 1;
+	for (i = 0; i < x->nfiles; i++) {
+		struct pfile *pf = &x->files[i];
+
+		if (pf->changed && (rc = publish(x, pf)) != BLF_OK)
+			goto out;
+	}
+	if (!x->cfg.nosync && fio_fsync_dirfd(x->dfd) != 0) {
+		rc = BLF_EIO;
+		goto out;
+	}
+	qsort(x->files, x->nfiles, sizeof(*x->files), pfile_cmp);
+	if ((rc = write_manifest(x, agent_key)) != BLF_OK)
+		goto out;
+	for (i = 0; i < old.nfiles; i++) {
+		struct pfile key;
+
+		memcpy(key.name, old.files[i].name, sizeof(key.name));
+		if (bsearch(&key, x->files, x->nfiles, sizeof(*x->files), pfile_cmp) == NULL &&
+		    fio_unlinkat(x->dfd, old.files[i].name) == 0)
+			x->st.removed++;
+	}
+	x->st.serial = x->serial;
+	x->st.listed4 = x->fam[0].nlisted;
+	x->st.listed6 = x->fam[1].nlisted;
+	x->st.excluded = x->fam[0].nraw + x->fam[1].nraw - x->st.listed4 - x->st.listed6;
+	x->st.files = x->nfiles;
+	for (i = 0; i < x->nfiles; i++) {
+		if (x->files[i].changed)
+			x->st.written++;
+		else
+			x->st.skipped++;
+	}
+	rc = BLF_OK;
+out:
+	if (x != NULL) {
+		int e = errno;
+
+		if (rc != BLF_OK && x->dfd >= 0 && !published)
+			clean_stage(x->dfd);
+		if (st != NULL)
+			*st = x->st;
+		for (w = 0; w < X_NWRITERS; w++) {
+			if (x->out[w] != NULL)
+				xsha_free(&x->out[w]->sha);
+			free(x->out[w]);
+		}
+		xsha_free(&x->hraw);
+		xsha_free(&x->hnorm);
+		xsha_free(&x->htag);
+		xsha_free(&x->hwhole);
+		free(x->files);
+		free(x->idx);
+		free(x->fam[0].sh);
+		free(x->fam[1].sh);
+		if (x->dfd >= 0)
+			close(x->dfd);
+		free(x);
+		errno = e;
+	} else if (st != NULL) {
+		memset(st, 0, sizeof(*st));
+	}
+	xman_free(&old);
+	return rc;
+}
+
+/* ---- the core as a source ----------------------------------------------- */
+
+struct core_src {
+	core *c;
+	core_iter it;
+};
+
+static int
+cs_begin(void *ctx, uint64_t now)
+{
+	struct core_src *s = ctx;
+
+	return core_iter_begin(s->c, now, &s->it) == BLF_OK ? 0 : -1;
+}
+
+static int
+cs_next(void *ctx, core_entry *e)
+{
+	struct core_src *s = ctx;
+
+	/* 1 entry, 0 end, -1 error (out of memory, or the core changed) */
+	return core_iter_next(&s->it, e);
+}
+
+static void
+cs_end(void *ctx)
+{
+	struct core_src *s = ctx;
+
+	core_iter_end(&s->it);
+}
+
+static int
+cs_signer(void *ctx, const uint8_t origin[BLF_KEYID_LEN], uint8_t keyid[BLF_KEYID_LEN])
+{
+	struct core_src *s = ctx;
+	const trust_anchor *a = trust_store_find_origin(core_trust(s->c), origin);
+
+	if (a == NULL)
+		return -1;
+	memcpy(keyid, a->keyid, BLF_KEYID_LEN);
+	return 0;
+}
+
+/*
+ * export_run_source over the merged view of c at now; the core must not
+ * change during the call (it iterates the view two or three times).
+ */
+int
+export_run(core *c, const export_config *cfg, const key_secret *agent_key, uint64_t now,
+	   export_stats *st)
+{
+	struct core_src s;
+	export_source src = { &s, cs_begin, cs_next, cs_end, cs_signer };
+
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	return export_run_source(&src, cfg, agent_key, now, st);
+}

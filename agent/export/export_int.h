@@ -1,0 +1,187 @@
+/*
+ * export_int.h - internals shared by the export driver (export.c), the
+ * format writers (export_<format>.c), the text helpers (export_text.c) and
+ * the MANIFEST code (manifest.c).
+ *
+ * A writer is one row of export_writers[]: {name, flag, input, layout,
+ * begin, entry, end}.  The driver opens each file the writer produces (a
+ * shard, a head file or the whole feed), calls begin (header), entry once
+ * per item, and end (trailer), and takes care of staging, hashing, skipping
+ * unchanged shards and publication.  Writers only format text into the
+ * file's output buffer with the xo_* helpers, which never call snprintf on
+ * the hot path.
+ */
+#ifndef BLF_EXPORT_INT_H
+#define BLF_EXPORT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "../../keys/fileio.h"
+#include "export.h"
+
+typedef unsigned __int128 u128;
+
+#define XO_FLUSH FIO_BUF_SIZE    /* handed to fio above this: written without a copy */
+#define XO_CAP (XO_FLUSH + 4096u)/* room for one formatted line beyond it */
+#define X_TAG_MAX 63u            /* ipset comment: "name reason" of the listing */
+#define X_TIME_LEN 20u           /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define X_KEY_HEX 32u            /* shard key shown in the MANIFEST */
+
+#define XSHA_BUF 16384u /* small updates are gathered before EVP sees them */
+
+/*
+ * SHA-256 through OpenSSL's EVP (SHA-NI where the CPU has it: about 20
+ * times libsodium's portable code, which would dominate an export), with a
+ * buffer so that many small updates cost one call.
+ */
+typedef struct xsha {
+	EVP_MD_CTX *ctx;
+	size_t len;
+	unsigned char buf[XSHA_BUF];
+} xsha;
+
+/* Allocate (once) and start a hash: 0, or -1 when out of memory. */
+int xsha_init(xsha *h);
+void xsha_update(xsha *h, const void *p, size_t n);
+/* Finish into out (32 bytes); the context stays allocated for reuse. */
+void xsha_final(xsha *h, uint8_t out[32]);
+/* Release the context; safe on a zeroed struct. */
+void xsha_free(xsha *h);
+
+/* Output of one file: a line buffer in front of fio_atomic, hashed. */
+typedef struct xout {
+	char buf[XO_CAP];
+	size_t len;
+	int active;                     /* 0: counting only, bytes are dropped */
+	fio_atomic fa;
+	xsha sha;
+	uint64_t size;
+	int err;                        /* errno of the first failure */
+} xout;
+
+void xo_flush(xout *o);
+static inline void
+xo_maybe_flush(xout *o)
+{
+	if (o->len >= XO_FLUSH)
+		xo_flush(o);
+}
+void xo_mem(xout *o, const void *p, size_t n);
+void xo_str(xout *o, const char *s);
+void xo_chr(xout *o, char c);
+void xo_u64(xout *o, uint64_t v);
+void xo_hex(xout *o, const uint8_t *b, size_t n);
+/* Address or prefix text (canonical, RFC 5952 for IPv6), fast path. */
+void xo_prefix(xout *o, const blf_prefix *p);
+void xo_addr(xout *o, const blf_prefix *p);
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) and "YYYY-MM-DD". */
+void xo_time(xout *o, uint64_t t);
+void xo_date(xout *o, uint64_t t);
+/* A JSON string (quotes included) from arbitrary bytes: ASCII only, control
+ * characters, quotes and backslashes escaped, UTF-8 as \uXXXX, invalid
+ * bytes as \ufffd. */
+void xo_json(xout *o, const char *s, size_t n);
+
+/* The text helpers that every format uses (export_text.c). */
+size_t x_fmt_prefix(const blf_prefix *p, char *buf); /* like blf_prefix_format */
+size_t x_fmt_addr(const blf_prefix *p, char *buf);
+void x_time_str(uint64_t t, char buf[X_TIME_LEN + 1]);
+/* Copy s[0..n) to dst as printable ASCII: bytes outside 0x20..0x7e become
+ * '?', and every byte in `drop` becomes '_'.  Returns the length (< cap). */
+size_t x_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t cap);
+/* The provenance text of a listed entry: "alpha: spam-source since
+ * 2026-01-01 (ticket 4711); beta: ..." in printable ASCII, `drop` bytes
+ * replaced by '_', at most cap-1 bytes (cut with "..."). */
+size_t x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap);
+/* Reason of the entry's strongest contribution (weight, then earliest). */
+uint16_t x_main_reason(const core_entry *e);
+
+/* Run-wide state the writers read. */
+struct xrun;
+
+typedef struct xfile {
+	struct xrun *x;                 /* the run (its signer cache) */
+	const export_config *cfg;       /* defaults applied */
+	int kind;                       /* XF_SHARD, XF_HEAD, XF_WHOLE */
+	int af;                         /* BLF_AF_INET/INET6; 0 for XF_WHOLE */
+	unsigned shard;                 /* shard index */
+	unsigned bits;                  /* shard bits of the family */
+	size_t count;                   /* items of this file */
+	size_t total;                   /* items of the family (all shards) */
+	uint64_t serial;
+	uint64_t now;
+	int phase;                      /* XF_WHOLE: 0 exclusions, 1 listings */
+	xout *o;
+} xfile;
+
+enum { XF_SHARD = 1, XF_HEAD = 2, XF_WHOLE = 3 };
+enum { XI_ENTRIES = 1, XI_NETS = 2, XI_TAGGED_NETS = 3 };
+
+/* One item for a writer: a view entry (XI_ENTRIES) or a normalised
+ * network (XI_NETS / XI_TAGGED_NETS) with the tag of its listing. */
+typedef struct xitem {
+	const core_entry *e;
+	blf_prefix net;
+	const char *tag;
+	size_t taglen;
+} xitem;
+
+typedef struct export_writer {
+	const char *name;        /* file names: "<name>-ip4.s00", "<name>.cidr"... */
+	unsigned flag;           /* EXPORT_* */
+	int input;               /* XI_* */
+	int whole;               /* one file for the whole feed (no shards) */
+	int head;                /* a head file per family before its shards */
+	int (*begin)(xfile *f);
+	int (*entry)(xfile *f, const xitem *it);
+	int (*end)(xfile *f);
+} export_writer;
+
+extern const export_writer export_writer_rbldnsd;
+extern const export_writer export_writer_postfix;
+extern const export_writer export_writer_plain;
+extern const export_writer export_writer_ipset;
+extern const export_writer export_writer_jsonl;
+
+/* Key id signing for an origin now (through the source), or NULL. */
+const uint8_t *x_signer(struct xrun *x, const uint8_t origin[BLF_KEYID_LEN]);
+
+/* A value for a reason (defaults applied): 127.0.0.(r+1) for registered
+ * reasons up to 254, cfg->a_default otherwise, overrides first. */
+uint32_t x_aval(const export_config *cfg, uint16_t reason);
+
+/* ---- MANIFEST internals (manifest.c) ---------------------------------- */
+
+typedef struct xman_file {
+	char name[FIO_NAME_MAX + 1];
+	uint64_t size;
+	uint8_t sha[32];
+	char key[X_KEY_HEX + 1];     /* shard key, "-" when not a shard */
+	uint64_t mtime;              /* mtime in the exporting directory, ns */
+} xman_file;
+
+typedef struct xman {
+	uint64_t serial;
+	uint64_t time;
+	uint8_t agent[BLF_KEYID_LEN];
+	xman_file *files;            /* sorted by name */
+	size_t nfiles;
+} xman;
+
+/* Non-zero if name may appear in a MANIFEST: [A-Za-z0-9._-], not starting
+ * with '.', not MANIFEST or MANIFEST.sig, at most FIO_NAME_MAX bytes. */
+int x_name_ok(const char *name, size_t n);
+/* Parse MANIFEST text strictly; BLF_ECORRUPT with a reason in err. */
+int xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen);
+/* Format (files must be sorted); *out malloc'd. */
+int xman_format(const xman *m, char **out, size_t *outlen);
+void xman_free(xman *m);
+/* Read and parse the MANIFEST of the directory dfd: BLF_ENOTFOUND if there
+ * is none, BLF_EIO, or xman_parse's codes. */
+int x_manifest_load(int dfd, xman *m, char *err, size_t errlen);
+
+#endif /* BLF_EXPORT_INT_H */

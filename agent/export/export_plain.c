@@ -1,0 +1,63 @@
+/*
+ * export_plain.c - plain normalised CIDR lists, one prefix per line
+ * (blfed-export.5).
+ *
+ * The list is the set the view lists, with exclusions carved out, as the
+ * fewest CIDR prefixes in address order: no two lines overlap or could be
+ * merged (what `iprange --optimize` prints for IPv4).  Each shard starts
+ * with a comment header: feed name, the serial and time of the export that
+ * last changed it, its entry count and its address range.  `cat
+ * plain-ip4.s*` is the whole IPv4 list.
+ */
+#include <string.h>
+
+#include "export_int.h"
+
+static int
+plain_begin(xfile *f)
+{
+	xout *o = f->o;
+	blf_prefix r;
+
+	memset(&r, 0, sizeof(r));
+	r.af = (uint8_t)f->af;
+	r.len = (uint8_t)f->bits;
+	r.addr[0] = (uint8_t)(f->bits == 0 ? 0 : f->shard << (8 - f->bits));
+	xo_str(o, f->af == BLF_AF_INET ? "# blfed plain IPv4 list: " : "# blfed plain IPv6 list: ");
+	xo_str(o, f->cfg->source);
+	xo_str(o, "\n# serial ");
+	xo_u64(o, f->serial);
+	xo_str(o, ", ");
+	xo_time(o, f->now);
+	xo_str(o, ", ");
+	xo_u64(o, f->count);
+	xo_str(o, " entries in shard ");
+	xo_u64(o, f->shard);
+	xo_str(o, " of ");
+	xo_u64(o, 1u << f->bits);
+	xo_str(o, " (");
+	xo_prefix(o, &r);
+	xo_str(o, ")\n");
+	return 0;
+}
+
+static int
+plain_entry(xfile *f, const xitem *it)
+{
+	xout *o = f->o;
+
+	xo_prefix(o, &it->net);
+	xo_chr(o, '\n');
+	xo_maybe_flush(o);
+	return 0;
+}
+
+static int
+plain_end(xfile *f)
+{
+	return 0;
+}
+
+const export_writer export_writer_plain = {
+	"plain", EXPORT_PLAIN, XI_NETS, 0, 0, plain_begin, plain_entry, plain_end,
+};

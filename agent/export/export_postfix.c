@@ -1,0 +1,70 @@
+/*
+ * export_postfix.c - a Postfix cidr: table (cidr_table(5), blfed-export.5)
+ * for check_client_access / postscreen_access_list.
+ *
+ * Postfix scans a cidr table in order and the first match wins, so the
+ * whole feed is one file with the exceptions first:
+ *
+ *     192.0.2.129/32 DUNNO
+ *     198.51.100.7/32 REJECT listed by alpha: spam-source since 2026-01-01
+ *
+ * That is exactly the view's longest-match answer: the merged view exports
+ * an exclusion only strictly inside a remaining listing and never a listing
+ * inside an exported exclusion (SPEC 8.4).  DUNNO ends the table lookup
+ * and lets the next restriction decide.  The reply text is printable ASCII
+ * (a line cannot be continued or ended by the data).  Postfix reads the
+ * table linearly: big feeds belong in the DNSBL; this file is for small
+ * lists and for sites without one.
+ */
+#include "export_int.h"
+
+#define PF_TEXT_MAX 400 /* reply text bytes kept after "REJECT " */
+
+static int
+pf_begin(xfile *f)
+{
+	xout *o = f->o;
+
+	xo_str(o, "# blfed Postfix cidr table: ");
+	xo_str(o, f->cfg->source);
+	xo_str(o, ", serial ");
+	xo_u64(o, f->serial);
+	xo_str(o, ", ");
+	xo_time(o, f->now);
+	xo_str(o, ", ");
+	xo_u64(o, f->count);
+	xo_str(o, " entries, exceptions first (first match wins)\n");
+	return 0;
+}
+
+static int
+pf_entry(xfile *f, const xitem *it)
+{
+	const core_entry *e = it->e;
+	xout *o = f->o;
+	char txt[PF_TEXT_MAX];
+
+	/* phase 0 writes the exceptions, phase 1 the listings */
+	if ((e->kind == CORE_ENTRY_EXCLUDED) != (f->phase == 0))
+		return 0;
+	xo_prefix(o, &e->prefix);
+	if (e->kind == CORE_ENTRY_EXCLUDED) {
+		xo_str(o, " DUNNO\n");
+		return 0;
+	}
+	xo_str(o, " REJECT listed by ");
+	xo_mem(o, txt, x_prov_text(e, NULL, txt, sizeof(txt)));
+	xo_chr(o, '\n');
+	xo_maybe_flush(o);
+	return 0;
+}
+
+static int
+pf_end(xfile *f)
+{
+	return 0;
+}
+
+const export_writer export_writer_postfix = {
+	"postfix.cidr", EXPORT_POSTFIX, XI_ENTRIES, 1, 0, pf_begin, pf_entry, pf_end,
+};

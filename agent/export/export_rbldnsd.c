@@ -1,0 +1,171 @@
+/*
+ * export_rbldnsd.c - rbldnsd ip4trie / ip6trie zone data (rbldnsd(8),
+ * blfed-export.5).
+ *
+ * A dataset is the head file followed by the shards, which rbldnsd reads
+ * as one file: `zone:ip4trie:rbldnsd-ip4.head,rbldnsd-ip4.s00,...`.  The
+ * head carries what changes with every export and must come first ($SOA
+ * and $NS are taken from the first file that has them): $SOA with the
+ * serial, $NS, $TTL, $TIMESTAMP with an expiry so that a feed that stops
+ * being refreshed stops answering, the default A/TXT line, and the RFC 5782
+ * test points (127.0.0.2 listed, 127.0.0.1 not; ::ffff:7f00:2 and
+ * ::ffff:7f00:1 for IPv6).  Shards hold only entries:
+ *
+ *     198.51.100.7/32 :127.0.0.2:$ listed by alpha: spam-source since ...
+ *     !192.0.2.129/32
+ *
+ * A values come from the strongest contribution's reason (x_aval); the TXT
+ * template is printable ASCII without "$" or "#" from the data (the only
+ * "$" is ours, the queried address), at most EXPORT_TXT_MAX bytes once "$"
+ * is expanded to the longest address of the family.
+ */
+#include <string.h>
+
+#include "export_int.h"
+
+#define TXT_LEAD "$ listed by "
+#define TXT_DROP "$#"   /* substitution and comment characters of rbldnsd */
+
+static void
+put_a(xout *o, uint32_t a)
+{
+	xo_u64(o, a >> 24);
+	xo_chr(o, '.');
+	xo_u64(o, a >> 16 & 255);
+	xo_chr(o, '.');
+	xo_u64(o, a >> 8 & 255);
+	xo_chr(o, '.');
+	xo_u64(o, a & 255);
+}
+
+/* "$TIMESTAMP" time form: yyyy:mm:dd:hh:mi:ss. */
+static void
+put_stamp(xout *o, uint64_t t)
+{
+	char b[X_TIME_LEN + 1];
+
+	x_time_str(t, b);
+	b[4] = b[7] = b[10] = b[13] = b[16] = ':';
+	xo_mem(o, b, 19);
+}
+
+static void
+head(xfile *f)
+{
+	const export_config *cfg = f->cfg;
+	xout *o = f->o;
+	int v4 = f->af == BLF_AF_INET;
+	size_t i;
+
+	xo_str(o, v4 ? "# blfed rbldnsd ip4trie data: " : "# blfed rbldnsd ip6trie data: ");
+	xo_str(o, cfg->source);
+	xo_str(o, ", serial ");
+	xo_u64(o, f->serial);
+	xo_str(o, ", ");
+	xo_time(o, f->now);
+	xo_str(o, ", ");
+	xo_u64(o, f->total);
+	xo_str(o, " entries in ");
+	xo_u64(o, 1u << f->bits);
+	xo_str(o, " shards\n# list this file first in the dataset, then every shard in order\n");
+	xo_str(o, "$SOA 0 ");
+	xo_str(o, cfg->ns[0]);
+	xo_chr(o, ' ');
+	xo_str(o, cfg->hostmaster);
+	xo_chr(o, ' ');
+	xo_u64(o, f->serial);
+	xo_chr(o, ' ');
+	xo_u64(o, cfg->soa_refresh);
+	xo_chr(o, ' ');
+	xo_u64(o, cfg->soa_retry);
+	xo_chr(o, ' ');
+	xo_u64(o, cfg->soa_expire);
+	xo_chr(o, ' ');
+	xo_u64(o, cfg->soa_minttl);
+	xo_str(o, "\n$NS 0");
+	for (i = 0; i < cfg->nns; i++) {
+		xo_chr(o, ' ');
+		xo_str(o, cfg->ns[i]);
+	}
+	xo_str(o, "\n$TTL ");
+	xo_u64(o, cfg->ttl);
+	xo_str(o, "\n$TIMESTAMP ");
+	put_stamp(o, f->now);
+	if (!cfg->no_stale) {
+		xo_chr(o, ' ');
+		put_stamp(o, f->now + cfg->stale_after);
+	}
+	xo_str(o, "\n:");
+	put_a(o, cfg->a_default);
+	xo_str(o, ":$ listed in ");
+	xo_str(o, cfg->zone);
+	xo_str(o, "\n# RFC 5782 test points\n");
+	if (v4) {
+		xo_str(o, "127.0.0.2 :127.0.0.2:$ test point\n!127.0.0.1\n");
+	} else {
+		xo_str(o, "::ffff:7f00:2 :127.0.0.2:$ test point\n!::ffff:7f00:1\n");
+	}
+}
+
+static int
+rbl_begin(xfile *f)
+{
+	xout *o = f->o;
+
+	if (f->kind == XF_HEAD) {
+		head(f);
+		return 0;
+	}
+	xo_str(o, "# blfed rbldnsd ");
+	xo_str(o, f->af == BLF_AF_INET ? "ip4trie" : "ip6trie");
+	xo_str(o, " shard ");
+	xo_u64(o, f->shard);
+	xo_str(o, " of ");
+	xo_u64(o, 1u << f->bits);
+	xo_str(o, ": ");
+	xo_str(o, f->cfg->source);
+	xo_str(o, ", serial ");
+	xo_u64(o, f->serial);
+	xo_str(o, ", ");
+	xo_time(o, f->now);
+	xo_str(o, ", ");
+	xo_u64(o, f->count);
+	xo_str(o, " entries\n");
+	return 0;
+}
+
+static int
+rbl_entry(xfile *f, const xitem *it)
+{
+	const core_entry *e = it->e;
+	xout *o = f->o;
+	char txt[EXPORT_TXT_MAX + 1];
+	size_t dollar = f->af == BLF_AF_INET ? 15 : 39; /* longest address text */
+	size_t cap = EXPORT_TXT_MAX - dollar - (sizeof(TXT_LEAD) - 2) + 1;
+
+	if (e->kind == CORE_ENTRY_EXCLUDED) {
+		xo_chr(o, '!');
+		xo_prefix(o, &e->prefix);
+		xo_chr(o, '\n');
+		return 0;
+	}
+	xo_prefix(o, &e->prefix);
+	xo_str(o, " :");
+	put_a(o, x_aval(f->cfg, x_main_reason(e)));
+	xo_chr(o, ':');
+	xo_str(o, TXT_LEAD);
+	xo_mem(o, txt, x_prov_text(e, TXT_DROP, txt, cap));
+	xo_chr(o, '\n');
+	xo_maybe_flush(o);
+	return 0;
+}
+
+static int
+rbl_end(xfile *f)
+{
+	return 0;
+}
+
+const export_writer export_writer_rbldnsd = {
+	"rbldnsd", EXPORT_RBLDNSD, XI_ENTRIES, 0, 1, rbl_begin, rbl_entry, rbl_end,
+};

@@ -1,0 +1,487 @@
+/*
+ * bench_export.c - the exporter against issue 10's figures, beside the
+ * consumers' own costs measured in the same run.
+ *
+ *   cpu      CPU seconds (user + system) of one export of BENCH_EXPORT_N
+ *            merged entries (default 10,000,000) per format into a fresh
+ *            directory with 256 IPv4 and 256 IPv6 shards, and of a
+ *            re-export that finds nothing changed (pass 1 only);
+ *   memory   peak resident growth of the process over all of it (the view
+ *            comes from a generator, so all of it is the exporter's);
+ *   iprange  `iprange --optimize` on the same IPv4 set (the plain list),
+ *            rbldnsd loading the produced ip4trie/ip6trie zones (its own
+ *            "zones reloaded" time);
+ *   rsync    bytes `rsync --no-whole-file --stats` sends to bring a copy of
+ *            the previous export up to date after a 1 % change, sharded and
+ *            as one unsharded file, for the change spread uniformly (every
+ *            entry changes with probability 1/100) and in runs (1 % of the
+ *            runs of 100 consecutive entries, the runs spread over the
+ *            whole address space).
+ *
+ * The view: 90 % IPv4 (19 in 20 /32, the rest /24 with a /32 exclusion
+ * inside every tenth), 10 % IPv6 /64, one or two origins per entry, reasons
+ * 1-14, a reference on half of them.  A changed entry moves its address by
+ * one (all formats change).  Medians of BENCH_RUNS runs (default 3) for the
+ * CPU figures; BENCH_DIR (default /var/tmp) holds the directories;
+ * BENCH_EXPORT_ONLY=rbldnsd (a format's name) runs that row alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../agent/export/export.h"
+#include "bench_util.h"
+
+#define T0 1767225600ULL
+
+static size_t nentries = 10000000;
+static int runs = 3;
+static char basedir[400] = "/var/tmp";
+
+static const char *const names[4] = { "alpha", "beta", "gamma", "delta" };
+static uint8_t origins[4][BLF_KEYID_LEN];
+
+struct gen {
+	size_t i, n4, n;
+	uint64_t rng;
+	uint32_t a4;         /* next IPv4 address */
+	uint64_t a6;         /* next IPv6 /64 (upper 64 bits) */
+	int mode;            /* 0 none, 1 uniform, 2 runs */
+	int pending_excl;    /* an exclusion follows the /24 just given */
+	blf_prefix excl;
+	core_prov prov[2];
+	char ref[2][32];
+};
+
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static int
+changed(const struct gen *g, size_t i)
+{
+	if (g->mode == 1)
+		return mix(i * 7919 + 1) % 100 == 0;
+	if (g->mode == 2)
+		return mix(i / 100 + 17) % 100 == 0;
+	return 0;
+}
+
+static int
+g_begin(void *ctx, uint64_t now)
+{
+	struct gen *g = ctx;
+
+	(void)now;
+	g->i = 0;
+	g->rng = 42;
+	g->a4 = 0x01000000u;
+	g->a6 = 0x2001000000000000ULL;
+	g->pending_excl = 0;
+	return 0;
+}
+
+static void
+fill_prov(struct gen *g, core_entry *e, uint64_t r)
+{
+	size_t k, np = 1 + (r >> 20) % 2;
+
+	for (k = 0; k < np; k++) {
+		core_prov *p = &g->prov[k];
+		size_t o = (r >> (8 + k)) % 4;
+
+		if (k == 1 && o == ((r >> 8) % 4))
+			o = (o + 1) % 4;
+		memset(p, 0, sizeof(*p));
+		p->name = names[o];
+		p->origin = origins[o];
+		p->weight = 100;
+		p->reason = (uint16_t)(1 + (r >> (12 + k)) % 14);
+		p->first = T0 + (r >> 24) % 86400;
+		p->changed = p->first + 60;
+		p->expires = T0 + 7 * 86400 + (r >> 30) % 86400;
+		if ((r >> 40) & 1) {
+			unsigned v = (unsigned)((r >> 41) % 1000000), d;
+			char *q = g->ref[k];
+
+			memcpy(q, "ticket 000000", 13);
+			for (d = 0; d < 6; d++, v /= 10)
+				q[12 - d] = (char)('0' + v % 10);
+			p->ref = q;
+			p->ref_len = 13;
+		}
+	}
+	e->kind = CORE_ENTRY_LISTED;
+	e->nprov = np;
+	e->prov = g->prov;
+	e->weight = (uint32_t)(100 * np);
+	e->expires = g->prov[0].expires;
+}
+
+static int
+g_next(void *ctx, core_entry *e)
+{
+	struct gen *g = ctx;
+	uint64_t r;
+	uint32_t gap;
+
+	memset(e, 0, sizeof(*e));
+	if (g->pending_excl) {
+		g->pending_excl = 0;
+		e->kind = CORE_ENTRY_EXCLUDED;
+		e->prefix = g->excl;
+		g->prov[0].name = names[0];
+		g->prov[0].origin = origins[0];
+		g->prov[0].ref = NULL;
+		g->prov[0].ref_len = 0;
+		e->nprov = 1;
+		e->prov = g->prov;
+		return 1;
+	}
+	if (g->i >= g->n)
+		return 0;
+	r = g->rng = mix(g->rng);
+	if (g->i < g->n4) {
+		int is24 = r % 20 == 0;
+
+		if (is24)
+			g->a4 = (g->a4 + 255) & ~255u;
+		e->prefix.af = BLF_AF_INET;
+		e->prefix.len = is24 ? 24 : 32;
+		{
+			uint32_t a = g->a4 + (!is24 && changed(g, g->i) ? 1 : 0);
+
+			e->prefix.addr[0] = (uint8_t)(a >> 24);
+			e->prefix.addr[1] = (uint8_t)(a >> 16);
+			e->prefix.addr[2] = (uint8_t)(a >> 8);
+			e->prefix.addr[3] = (uint8_t)a;
+		}
+		fill_prov(g, e, r);
+		if (is24 && (r >> 50) % 10 == 0) {
+			g->pending_excl = 1;
+			g->excl = e->prefix;
+			g->excl.len = 32;
+			g->excl.addr[3] = (uint8_t)(1 + (r >> 52) % 254);
+		}
+		/* gap keeps room for the +1 of a change; spreads 9 M over 1/8..7/8 */
+		gap = is24 ? 256 : 2 + (uint32_t)((r >> 32) % (2u * (0xd0000000u / g->n4) - 2));
+		g->a4 += gap;
+	} else {
+		uint64_t hi = g->a6 + (changed(g, g->i) ? 1 : 0);
+		int k;
+
+		e->prefix.af = BLF_AF_INET6;
+		e->prefix.len = 64;
+		for (k = 0; k < 8; k++)
+			e->prefix.addr[k] = (uint8_t)(hi >> (56 - 8 * k));
+		fill_prov(g, e, r);
+		g->a6 += 2 + (r >> 33) % 1000000;
+	}
+	g->i++;
+	return 1;
+}
+
+static void
+g_end(void *ctx)
+{
+	(void)ctx;
+}
+
+static int
+g_signer(void *ctx, const uint8_t origin[BLF_KEYID_LEN], uint8_t keyid[BLF_KEYID_LEN])
+{
+	(void)ctx;
+	memcpy(keyid, origin, BLF_KEYID_LEN);
+	return 0;
+}
+
+static double
+cpu_now(int who)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
+static double last_user; /* user CPU of the last export_once */
+
+static double
+user_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+}
+
+static long
+maxrss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static void
+sh(const char *cmd)
+{
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_export: failed: %s\n", cmd);
+}
+
+static double
+export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
+	    const key_secret *k, uint64_t now, export_stats *st)
+{
+	export_source src = { g, g_begin, g_next, g_end, g_signer };
+	export_config cfg;
+	double c0;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dir = dir;
+	cfg.formats = formats;
+	cfg.shard4_bits = bits;
+	cfg.shard6_bits = bits;
+	cfg.zone = "bl.bench";
+	cfg.stale_after = 3650ull * 86400;
+	c0 = cpu_now(RUSAGE_SELF);
+	last_user = user_now();
+	rc = export_run_source(&src, &cfg, k, now, st);
+	last_user = user_now() - last_user;
+	if (rc != 0) {
+		fprintf(stderr, "bench_export: export: %s\n", blf_strerror(rc));
+		exit(1);
+	}
+	return cpu_now(RUSAGE_SELF) - c0;
+}
+
+static uint64_t
+dir_bytes(const char *dir)
+{
+	char cmd[600];
+	FILE *p;
+	unsigned long long b = 0;
+
+	snprintf(cmd, sizeof(cmd), "du -sb '%s' | cut -f1", dir);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fscanf(p, "%llu", &b) != 1)
+			b = 0;
+		pclose(p);
+	}
+	return b;
+}
+
+/* rsync the new export over a copy of the old one: bytes sent. */
+static unsigned long long
+rsync_sent(const char *newdir, const char *olddir)
+{
+	char cmd[1200];
+	FILE *p;
+	char line[256];
+	unsigned long long sent = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "rsync -rt --no-whole-file --stats '%s/' '%s/' | "
+		 "sed -n 's/^Total bytes sent: //p' | tr -d ,", newdir, olddir);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof(line), p) != NULL)
+			sent = strtoull(line, NULL, 10);
+		pclose(p);
+	}
+	return sent;
+}
+
+static void
+rsync_case(const char *label, int mode, unsigned bits, const key_secret *k)
+{
+	char a[512], b[512], cmd[1200];
+	struct gen g;
+	export_stats st;
+	unsigned long long sent;
+	uint64_t total;
+	unsigned formats = EXPORT_RBLDNSD | EXPORT_PLAIN | EXPORT_IPSET;
+
+	snprintf(a, sizeof(a), "%s/bench-export-rsync-a", basedir);
+	snprintf(b, sizeof(b), "%s/bench-export-rsync-b", basedir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
+	sh(cmd);
+	memset(&g, 0, sizeof(g));
+	g.n = nentries;
+	g.n4 = nentries / 10 * 9;
+	export_once(&g, a, formats, bits, k, T0 + 100, &st);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", a, b);
+	sh(cmd);
+	g.mode = mode;
+	export_once(&g, a, formats, bits, k, T0 + 200, &st);
+	total = dir_bytes(a);
+	sent = rsync_sent(a, b);
+	printf("  %-44s %10zu/%-5zu %12.1f MB %10.2f MB %7.2f %%\n", label, st.written, st.files,
+	       total / 1e6, sent / 1e6, 100.0 * (double)sent / (double)total);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
+	sh(cmd);
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char *name;
+		unsigned flag;
+	} fm[] = {
+		{ "rbldnsd", EXPORT_RBLDNSD }, { "postfix", EXPORT_POSTFIX },
+		{ "plain", EXPORT_PLAIN },     { "ipset", EXPORT_IPSET },
+		{ "jsonl", EXPORT_JSONL },     { "all five", EXPORT_ALL },
+	};
+	uint8_t seed[BLF_SEED_LEN] = { 7 };
+	key_secret *k = NULL;
+	char dir[512], cmd[4096];
+	const char *e, *only;
+	double t[15], w[15], u[15];
+	long rss0;
+	size_t f;
+	int i;
+
+	if ((e = getenv("BENCH_RUNS")) != NULL && atoi(e) > 0 && atoi(e) <= 15)
+		runs = atoi(e);
+	if ((e = getenv("BENCH_EXPORT_N")) != NULL && atol(e) >= 1000)
+		nentries = (size_t)atol(e);
+	if ((e = getenv("BENCH_DIR")) != NULL)
+		snprintf(basedir, sizeof(basedir), "%s", e);
+	only = getenv("BENCH_EXPORT_ONLY"); /* one format's row, nothing else */
+	if (blf_init() != 0 || key_secret_from_seed(seed, "bench", &k) != 0)
+		return 1;
+	for (i = 0; i < 4; i++)
+		origins[i][0] = (uint8_t)(0x10 * (i + 1));
+	snprintf(dir, sizeof(dir), "%s/bench-export", basedir);
+	rss0 = maxrss_kb();
+
+	printf("export of %zu merged entries (90 %% IPv4), 256+256 shards; "
+	       "median of %d runs\n", nentries, runs);
+	printf("  %-28s %12s %12s %12s %14s %10s\n", "format", "CPU s", "user s", "wall s", "bytes",
+	       "files");
+	/* reference: the generated view read twice (what every export's two
+	 * passes cost before formatting anything) */
+	{
+		struct gen g;
+		core_entry en;
+		size_t n = 0;
+
+		for (i = 0; i < runs; i++) {
+			double u0 = user_now();
+			int pass;
+
+			memset(&g, 0, sizeof(g));
+			g.n = nentries;
+			g.n4 = nentries / 10 * 9;
+			for (pass = 0; pass < 2; pass++) {
+				g_begin(&g, 0);
+				while (g_next(&g, &en) == 1)
+					n++;
+			}
+			t[i] = user_now() - u0;
+		}
+		printf("  %-28s %12s %12.2f %12s %14zu\n", "view read twice (reference)", "",
+		       bench_median(t, runs), "", n / (size_t)runs);
+	}
+	for (f = 0; f < sizeof(fm) / sizeof(fm[0]); f++) {
+		export_stats st;
+		struct gen g;
+		uint64_t bytes = 0;
+
+		if (only != NULL && strcmp(only, fm[f].name) != 0)
+			continue;
+
+		for (i = 0; i < runs; i++) {
+			double w0;
+
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+			sh(cmd);
+			memset(&g, 0, sizeof(g));
+			g.n = nentries;
+			g.n4 = nentries / 10 * 9;
+			w0 = bench_now();
+			t[i] = export_once(&g, dir, fm[f].flag, 8, k, T0 + 100 + (uint64_t)i, &st);
+			u[i] = last_user;
+			w[i] = bench_now() - w0;
+			bytes = st.bytes;
+		}
+		printf("  %-28s %12.2f %12.2f %12.2f %14llu %10zu\n", fm[f].name,
+		       bench_median(t, runs), bench_median(u, runs), bench_median(w, runs),
+		       (unsigned long long)bytes, st.files);
+	}
+	if (only != NULL) {
+		key_secret_free(k);
+		return 0;
+	}
+	/* nothing changed: pass 1 only, heads rewritten */
+	{
+		export_stats st;
+		struct gen g;
+
+		for (i = 0; i < runs; i++) {
+			memset(&g, 0, sizeof(g));
+			g.n = nentries;
+			g.n4 = nentries / 10 * 9;
+			t[i] = export_once(&g, dir, EXPORT_ALL, 8, k, T0 + 1000 + (uint64_t)i, &st);
+			u[i] = last_user;
+		}
+		printf("  %-28s %12.2f %12.2f %12s %14llu %10zu  (%zu written)\n",
+		       "all five, unchanged", bench_median(t, runs), bench_median(u, runs), "",
+		       (unsigned long long)st.bytes, st.files, st.written);
+	}
+	printf("  peak RSS growth of the process: %.1f MB\n", (maxrss_kb() - rss0) / 1024.0);
+
+	/* references in the same run: iprange and rbldnsd on the same files */
+	{
+		double c0 = cpu_now(RUSAGE_CHILDREN), w0 = bench_now();
+
+		snprintf(cmd, sizeof(cmd),
+			 "cat '%s'/plain-ip4.s* | grep -v '^#' > '%s'.ip4 && "
+			 "iprange --optimize '%s'.ip4 > '%s'.ip4.opt", dir, dir, dir, dir);
+		sh(cmd);
+		printf("reference: iprange --optimize of the plain IPv4 list: %.2f s CPU, "
+		       "%.2f s wall (includes cat)\n",
+		       cpu_now(RUSAGE_CHILDREN) - c0, bench_now() - w0);
+		snprintf(cmd, sizeof(cmd), "rm -f '%s'.ip4 '%s'.ip4.opt", dir, dir);
+		sh(cmd);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "chmod -R a+rX '%s'; d='%s'; "
+		 "l4=$(sed -n 's/^# file \\(rbldnsd-ip4[.][a-z0-9]*\\) .*/\\1/p' $d/MANIFEST | paste -sd,); "
+		 "l6=$(sed -n 's/^# file \\(rbldnsd-ip6[.][a-z0-9]*\\) .*/\\1/p' $d/MANIFEST | paste -sd,); "
+		 "port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])'); "
+		 "rbldnsd -n -u nobody -r $d -b 127.0.0.1/$port bl.bench:ip4trie:$l4 bl.bench:ip6trie:$l6 "
+		 "> $d.rbl.log 2>&1 & p=$!; i=0; "
+		 "while ! grep -q 'zones reloaded' $d.rbl.log && [ $i -lt 600 ]; do sleep 0.5; i=$((i+1)); done; "
+		 "kill $p; wait $p 2>/dev/null; "
+		 "echo \"reference: rbldnsd load of the zones: $(grep -o 'zones reloaded, time [^,]*' $d.rbl.log)"
+		 "; $(grep -o 'mem arena=[0-9]* ' $d.rbl.log)Kb\"; rm -f $d.rbl.log",
+		 dir, dir);
+	sh(cmd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	sh(cmd);
+
+	printf("rsync after a 1 %% change (rbldnsd + plain + ipset files)\n");
+	printf("  %-44s %16s %15s %13s %9s\n", "case", "written/files", "feed", "sent", "share");
+	rsync_case("sharded 256+256, change spread uniformly", 1, 8, k);
+	rsync_case("one file per family, change spread uniformly", 1, 0, k);
+	rsync_case("sharded 256+256, change in runs of 100", 2, 8, k);
+	rsync_case("one file per family, change in runs of 100", 2, 0, k);
+	key_secret_free(k);
+	return 0;
+}
