@@ -268,6 +268,7 @@ trust_anchor_clear(trust_anchor *a)
 	free(a->scope);
 	free(a->authority);
 	free(a->revoked);
+	free(a->chain);
 	free(a->note);
 	memset(a, 0, sizeof(*a));
 }
@@ -533,6 +534,54 @@ set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	return BLF_OK;
 }
 
+/* Append a key to the rollover chain (store line "chain KEY"). */
+static int
+set_chain(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	uint8_t pk[BLF_PK_LEN];
+	uint8_t (*v)[BLF_PK_LEN];
+	size_t i;
+	int rc;
+
+	if ((rc = parse_key("chain", value, pk, err, errlen)) != BLF_OK)
+		return rc;
+	if (memcmp(pk, a->pk, BLF_PK_LEN) == 0) {
+		keys_seterr(err, errlen, "chain: this is the current key");
+		return BLF_EEXIST;
+	}
+	for (i = 0; i < a->nchain; i++) {
+		if (memcmp(a->chain[i], pk, BLF_PK_LEN) == 0) {
+			keys_seterr(err, errlen, "chain: listed twice");
+			return BLF_EEXIST;
+		}
+	}
+	if (a->nchain == KEYS_MAX_CHAIN) {
+		keys_seterr(err, errlen, "chain: more than %d keys", KEYS_MAX_CHAIN);
+		return BLF_ELIMIT;
+	}
+	if ((v = realloc(a->chain, (a->nchain + 1) * sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	a->chain = v;
+	memcpy(a->chain[a->nchain++], pk, BLF_PK_LEN);
+	return BLF_OK;
+}
+
+/*
+ * Administrator re-key: new current key, chain forgotten; see keys.h.
+ */
+int
+trust_anchor_rekey(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = trust_anchor_set(a, "key", value, err, errlen)) != BLF_OK)
+		return rc;
+	free(a->chain);
+	a->chain = NULL;
+	a->nchain = 0;
+	return BLF_OK;
+}
+
 /*
  * Set one field from its text form; see keys.h for the codes.
  */
@@ -644,6 +693,8 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 			rc = set_old_key(a, p, err, errlen);
 		} else if (strcmp(field, "revoked-key") == 0) {
 			rc = set_revoked_key(a, p, err, errlen);
+		} else if (strcmp(field, "chain") == 0) {
+			rc = set_chain(a, p, err, errlen);
 		} else {
 			keys_seterr(err, errlen, "unknown field \"%.40s\"", field);
 			rc = BLF_EINVAL;

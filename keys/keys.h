@@ -36,7 +36,8 @@
 #define KEYS_DEFAULT_WEIGHT 100
 #define KEYS_MAX_WEIGHT 1000000u   /* largest weight accepted */
 #define KEYS_NOTE_MAX 255          /* note bytes */
-#define KEYS_MAX_REVOKED 64        /* revoked keys remembered per anchor */
+#define KEYS_MAX_REVOKED 1024      /* revoked keys remembered per anchor */
+#define KEYS_MAX_CHAIN 256         /* in-band rollovers remembered since the last re-key */
 #define KEYS_LINE_MAX 65536        /* longest trust store line (a full scope fits) */
 #define KEYS_MAX_SECRET_FILE 4096  /* largest secret key file read */
 #define KEYS_PUBLIC_STRLEN (14 + BLF_KEYID_HEX_LEN + 1 + 44 + 1 + KEYS_COMMENT_MAX + 1)
@@ -130,6 +131,10 @@ typedef struct trust_anchor {
 	size_t nold;
 	uint8_t (*revoked)[BLF_PK_LEN];   /* revoked keys: never accepted again */
 	size_t nrevoked;
+	uint8_t (*chain)[BLF_PK_LEN];     /* rollover chain, oldest first: chain[i]
+					   * handed over to chain[i+1], the last
+					   * one to pk; emptied by a re-key */
+	size_t nchain;
 	char *note;                       /* free text, may be NULL */
 } trust_anchor;
 
@@ -205,18 +210,41 @@ int trust_anchor_allows(const trust_anchor *a, unsigned op_type, const blf_prefi
 const char *trust_verdict_str(int verdict);
 
 /* Apply a verified rollover / revocation statement to the store according to
- * the anchor's policy.  BLF_EPOLICY if the anchor refuses in-band rollover. */
+ * the anchor's policy.  BLF_EPOLICY if the anchor refuses in-band rollover;
+ * BLF_ELIMIT if the anchor's rollover chain holds KEYS_MAX_CHAIN keys (an
+ * administrator re-keys it).  A rollover appends the outgoing key to the
+ * anchor's chain.
+ *
+ * trust_apply_revocation is trust_apply_revocation_signed with the statement
+ * signed by the revoked key itself.  A revocation for reason compromised
+ * (SPEC 6.7) also revokes every key that the compromised key handed over to,
+ * directly or through later rollovers (its successors in the chain, the
+ * current key included): the anchor is then suspended (state "revoked")
+ * until an administrator re-keys it (trust_anchor_rekey).  When the
+ * statement is signed by one of those successors (signer_pk, NULL = the
+ * revoked key), that key and the keys after it are kept: its holder vouches
+ * for them.  A compromised revocation of a key already revoked still revokes
+ * its successors not yet revoked; BLF_ESTALE when nothing changes. */
 int trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t errlen);
 int trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err,
 			   size_t errlen);
+int trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
+				  const uint8_t *signer_pk, char *err, size_t errlen);
+
+/* Re-key an anchor (administrator action): set its current key from the text
+ * form of a "key" line, as trust_anchor_set does, and forget its rollover
+ * chain, so that a later compromised revocation of an older key cannot
+ * reach the key the administrator chose.  Codes as trust_anchor_set. */
+int trust_anchor_rekey(trust_anchor *a, const char *value, char *err, size_t errlen);
 
 /* ---- Helpers shared by the store, the CLI and the agent ----------------- */
 
 /* Set one field of an anchor from its text form, exactly as a trust store
  * line "FIELD VALUE" would (blfed-trust.5): key, origin, permissions, scope,
  * authority, max-prefix, weight, expires, rollover, old-key, revoked-key,
- * note.  Lists may be separated by blanks or commas, max-prefix also by "/"
- * ("24/48").  old-key and revoked-key append, the others replace.  Returns
+ * chain, note.  Lists may be separated by blanks or commas, max-prefix also
+ * by "/" ("24/48").  old-key, revoked-key and chain append, the others
+ * replace.  Returns
  * BLF_OK, or an error with "FIELD VALUE: reason" in err, leaving a unchanged:
  * BLF_EINVAL (syntax, unknown field), BLF_ERANGE (number out of range),
  * BLF_ESIZE (key of wrong length), BLF_EKEYID, BLF_EPREFIX* / BLF_EHOSTBITS /

@@ -129,6 +129,12 @@ trust_anchor_key(const trust_anchor *a, const uint8_t keyid[BLF_KEYID_LEN],
 			return BLF_OK;
 		}
 	}
+	for (j = 0; j < a->nchain; j++) {
+		if (keys_pk_has_id(a->chain[j], keyid)) {
+			memcpy(pk, a->chain[j], BLF_PK_LEN);
+			return BLF_OK;
+		}
+	}
 	return BLF_EUNKKEY;
 }
 
@@ -251,6 +257,7 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 {
 	trust_anchor *a;
 	char hex[BLF_KEYID_HEX_LEN + 1];
+	uint8_t (*chain)[BLF_PK_LEN];
 	size_t i, drop;
 	int revoked;
 
@@ -301,6 +308,14 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 			return BLF_EPOLICY;
 		}
 	}
+	if (a->nchain >= KEYS_MAX_CHAIN) {
+		keys_seterr(err, errlen, "rollover for %s: %d in-band rollovers since the last "
+			    "re-key; set the new key with blfed trust set", a->name, KEYS_MAX_CHAIN);
+		return BLF_ELIMIT;
+	}
+	if ((chain = realloc(a->chain, (a->nchain + 1) * sizeof(*chain))) == NULL)
+		return BLF_ENOMEM;
+	a->chain = chain;
 	if (a->nold == KEYS_MAX_OLD_KEYS) {
 		drop = 0;
 		for (i = 1; i < a->nold; i++)
@@ -313,58 +328,126 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 	memcpy(a->old[a->nold].pk, a->pk, BLF_PK_LEN);
 	a->old[a->nold].until = r->overlap_until;
 	a->nold++;
+	memcpy(a->chain[a->nchain++], a->pk, BLF_PK_LEN);
 	memcpy(a->pk, r->new_pk, BLF_PK_LEN);
 	blf_keyid(a->pk, a->keyid);
 	return BLF_OK;
 }
 
+/* Drop pk from a's old keys, if it is one. */
+static void
+drop_old(trust_anchor *a, const uint8_t pk[BLF_PK_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < a->nold; i++) {
+		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
+			memmove(&a->old[i], &a->old[i + 1], (a->nold - i - 1) * sizeof(a->old[0]));
+			a->nold--;
+			return;
+		}
+	}
+}
+
+/* The key at position i of a's key sequence: chain[0..nchain), then pk. */
+static const uint8_t *
+seq_key(const trust_anchor *a, size_t i)
+{
+	return i < a->nchain ? a->chain[i] : a->pk;
+}
+
+/* Position of pk in a's key sequence, or (size_t)-1. */
+static size_t
+seq_find(const trust_anchor *a, const uint8_t *pk)
+{
+	size_t i;
+
+	if (pk == NULL)
+		return (size_t)-1;
+	for (i = 0; i <= a->nchain; i++)
+		if (memcmp(seq_key(a, i), pk, BLF_PK_LEN) == 0)
+			return i;
+	return (size_t)-1;
+}
+
 /*
  * Apply a verified revocation: the key joins the revoked list (and leaves
- * the old keys).  Revoking the current key disables the anchor until an
- * administrator sets a new key.
+ * the old keys); for reason compromised, so do the keys it handed over to
+ * (see keys.h).  Revoking the current key suspends the anchor until an
+ * administrator sets a new key.  Everything is checked, and the room in the
+ * revoked list counted, before the anchor changes.
  */
 int
-trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err, size_t errlen)
+trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
+			      const uint8_t *signer_pk, char *err, size_t errlen)
 {
 	trust_anchor *a;
 	char hex[BLF_KEYID_HEX_LEN + 1];
 	uint8_t (*v)[BLF_PK_LEN];
-	size_t i;
-	int known;
+	size_t i, first = 0, last = 0, at, sig, need = 0;
+	int known, already;
 
 	if ((a = trust_store_find_origin(st, r->origin)) == NULL) {
 		blf_keyid_hex(r->origin, hex);
 		keys_seterr(err, errlen, "revocation for origin %s: no such trust anchor", hex);
 		return BLF_EUNKKEY;
 	}
-	if (trust_anchor_is_revoked(a, r->revoked_pk)) {
-		keys_seterr(err, errlen, "revocation for %s: key already revoked", a->name);
-		return BLF_ESTALE;
-	}
-	known = memcmp(a->pk, r->revoked_pk, BLF_PK_LEN) == 0;
+	already = trust_anchor_is_revoked(a, r->revoked_pk);
+	at = seq_find(a, r->revoked_pk);
+	known = already || at != (size_t)-1;
 	for (i = 0; i < a->nold && !known; i++)
 		known = memcmp(a->old[i].pk, r->revoked_pk, BLF_PK_LEN) == 0;
 	if (!known) {
 		keys_seterr(err, errlen, "revocation for %s: not one of its keys", a->name);
 		return BLF_EUNKKEY;
 	}
-	if (a->nrevoked >= KEYS_MAX_REVOKED) {
+	/* Successors to revoke with a compromised key: sequence positions
+	 * [first, last), up to the signer if the signer is one of them. */
+	if (r->reason == BLF_REVOKE_COMPROMISED && at != (size_t)-1) {
+		first = at + 1;
+		last = a->nchain + 1;
+		sig = seq_find(a, signer_pk);
+		if (sig != (size_t)-1 && sig > at)
+			last = sig;
+	}
+	need = already ? 0 : 1;
+	for (i = first; i < last; i++)
+		if (!trust_anchor_is_revoked(a, seq_key(a, i)))
+			need++;
+	if (need == 0) {
+		keys_seterr(err, errlen, "revocation for %s: key already revoked", a->name);
+		return BLF_ESTALE;
+	}
+	if (a->nrevoked + need > KEYS_MAX_REVOKED) {
 		keys_seterr(err, errlen, "revocation for %s: %d keys revoked already", a->name,
 			    KEYS_MAX_REVOKED);
 		return BLF_ELIMIT;
 	}
-	if ((v = realloc(a->revoked, (a->nrevoked + 1) * sizeof(*v))) == NULL)
+	if ((v = realloc(a->revoked, (a->nrevoked + need) * sizeof(*v))) == NULL)
 		return BLF_ENOMEM;
 	a->revoked = v;
-	memcpy(a->revoked[a->nrevoked++], r->revoked_pk, BLF_PK_LEN);
-	for (i = 0; i < a->nold; i++) {
-		if (memcmp(a->old[i].pk, r->revoked_pk, BLF_PK_LEN) == 0) {
-			memmove(&a->old[i], &a->old[i + 1], (a->nold - i - 1) * sizeof(a->old[0]));
-			a->nold--;
-			break;
-		}
+	if (!already) {
+		memcpy(a->revoked[a->nrevoked++], r->revoked_pk, BLF_PK_LEN);
+		drop_old(a, r->revoked_pk);
+	}
+	for (i = first; i < last; i++) {
+		const uint8_t *k = seq_key(a, i);
+
+		if (trust_anchor_is_revoked(a, k))
+			continue;
+		memcpy(a->revoked[a->nrevoked++], k, BLF_PK_LEN);
+		drop_old(a, k);
 	}
 	return BLF_OK;
+}
+
+/*
+ * A revocation signed by the revoked key itself.
+ */
+int
+trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err, size_t errlen)
+{
+	return trust_apply_revocation_signed(st, r, NULL, err, errlen);
 }
 
 /*
@@ -380,6 +463,7 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 	blf_revocation rv;
 	trust_anchor *signer = NULL;
 	uint8_t pk[BLF_PK_LEN], id[BLF_KEYID_LEN];
+	const uint8_t *signer_pk;
 	char hex[BLF_KEYID_HEX_LEN + 1];
 	int rc;
 
@@ -435,6 +519,7 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 		 * (valid now) key of the same origin - the holder of a lost old key
 		 * can still revoke it after a rollover. */
 		blf_keyid(rv.revoked_pk, id);
+		signer_pk = NULL;
 		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0) {
 			trust_anchor *owner = trust_store_find_origin(st, rv.origin);
 
@@ -445,8 +530,9 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 						 "revoked by itself or by its origin's current key", hex);
 				return BLF_EPOLICY;
 			}
+			signer_pk = pk;
 		}
-		return trust_apply_revocation(st, &rv, err, errlen);
+		return trust_apply_revocation_signed(st, &rv, signer_pk, err, errlen);
 	}
 	keys_seterr(err, errlen, "a %s message is not a rollover or revocation statement",
 		    blf_msg_type_name(env.type));

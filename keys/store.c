@@ -77,6 +77,7 @@ anchor_copy(const trust_anchor *src, trust_anchor *dst)
 	dst->scope = NULL;
 	dst->authority = NULL;
 	dst->revoked = NULL;
+	dst->chain = NULL;
 	dst->note = NULL;
 	if (src->nscope > 0 &&
 	    (dst->scope = malloc(src->nscope * sizeof(blf_prefix))) == NULL)
@@ -87,8 +88,13 @@ anchor_copy(const trust_anchor *src, trust_anchor *dst)
 	if (src->nrevoked > 0 &&
 	    (dst->revoked = malloc(src->nrevoked * sizeof(*src->revoked))) == NULL)
 		goto fail;
+	if (src->nchain > 0 &&
+	    (dst->chain = malloc(src->nchain * sizeof(*src->chain))) == NULL)
+		goto fail;
 	if (src->note != NULL && (dst->note = strdup(src->note)) == NULL)
 		goto fail;
+	if (src->nchain > 0)
+		memcpy(dst->chain, src->chain, src->nchain * sizeof(*src->chain));
 	if (src->nscope > 0)
 		memcpy(dst->scope, src->scope, src->nscope * sizeof(blf_prefix));
 	if (src->nauthority > 0)
@@ -697,6 +703,10 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 			b64(a->old[j].pk, k64);
 			trust_time_format(a->old[j].until, tbuf);
 			sb_add(&b, "    old-key %s until %s\n", k64, tbuf);
+		}
+		for (j = 0; j < a->nchain; j++) {
+			b64(a->chain[j], k64);
+			sb_add(&b, "    chain %s\n", k64);
 		}
 		for (j = 0; j < a->nrevoked; j++) {
 			b64(a->revoked[j], k64);

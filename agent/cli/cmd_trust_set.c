@@ -6,8 +6,9 @@
  * are joined with blanks and parsed exactly as the store line "FIELD VALUE"
  * would be.  The edited store is checked as a whole (unique names, origins
  * and keys; no revoked key reused) before it is saved.  Setting `key`
- * replaces the current key and keeps the origin: this is how an
- * administrator re-enables an anchor whose current key was revoked.
+ * replaces the current key, keeps the origin and forgets the rollover chain
+ * (trust_anchor_rekey): this is how an administrator re-enables an anchor
+ * whose current key was revoked or that a compromised revocation suspended.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,11 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 			trust_store_free(&tmp);
 		}
 	} else {
-		rc = trust_anchor_set(a, pos[1], value, err, sizeof(err));
+		/* a new current key is a re-key: it also ends the rollover chain */
+		if (strcmp(pos[1], "key") == 0)
+			rc = trust_anchor_rekey(a, value, err, sizeof(err));
+		else
+			rc = trust_anchor_set(a, pos[1], value, err, sizeof(err));
 		if (rc == BLF_OK)
 			rc = trust_store_check(&st, NULL, err, sizeof(err));
 	}

@@ -909,6 +909,167 @@ test_statements(void **state)
 }
 
 static void
+seal_roll(const key_secret *from, const key_secret *to, blf_buf *out)
+{
+	blf_rollover r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.origin, k1->keyid, BLF_KEYID_LEN);
+	r.created = T0;
+	r.overlap_until = T0 + 7 * 86400;
+	out->len = 0;
+	assert_int_equal(blf_rollover_seal(&r, from->sk, to->sk, out), BLF_OK);
+}
+
+static void
+seal_rev(const key_secret *signer, const key_secret *revoked, unsigned reason, blf_buf *out)
+{
+	blf_revocation rv;
+
+	memset(&rv, 0, sizeof(rv));
+	memcpy(rv.origin, k1->keyid, BLF_KEYID_LEN);
+	memcpy(rv.revoked_pk, revoked->pk, BLF_PK_LEN);
+	rv.created = T0;
+	rv.reason = reason;
+	out->len = 0;
+	assert_int_equal(blf_revocation_seal(&rv, signer->sk, out), BLF_OK);
+}
+
+static int
+apply(trust_store *st, const blf_buf *b)
+{
+	char err[KEYS_ERRLEN];
+
+	return trust_apply_statement(st, b->data, b->len, T0, NULL, err, sizeof(err));
+}
+
+/*
+ * The key takeover: a thief holding org A's key k1 rotates to its own key
+ * and a partner applies it; A's owner revokes k1 as compromised: the thief's
+ * key must be revoked with it and the anchor suspended until re-keyed.
+ */
+static void
+test_takeover(void **state)
+{
+	trust_store st, st2;
+	blf_buf b = {NULL, 0, 0};
+	char err[KEYS_ERRLEN], *text;
+	uint8_t pk[BLF_PK_LEN];
+	key_secret *t2 = key_from(40);
+
+	(void)state;
+	simple_store(&st, 1);
+	/* the thief rotates k1 -> k2, then k2 -> t2 */
+	seal_roll(k1, k2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	seal_roll(k2, t2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(st.anchors[0].nchain, 2);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_OK);
+	/* the chain survives a save and a load */
+	text = store_text(&st);
+	assert_non_null(strstr(text, "    chain "));
+	parse_ok(text, &st2);
+	free(text);
+	assert_int_equal(st2.anchors[0].nchain, 2);
+	assert_memory_equal(st2.anchors[0].chain[0], k1->pk, BLF_PK_LEN);
+	assert_memory_equal(st2.anchors[0].chain[1], k2->pk, BLF_PK_LEN);
+	trust_store_free(&st2);
+	/* the thief gets in first: k1 revoked as superseded, signed by k1 */
+	seal_rev(k1, k1, BLF_REVOKE_SUPERSEDED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_OK);
+	/* ... and k1 as compromised signed by its own current key t2: t2 stays */
+	seal_rev(t2, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, k2->keyid, T0, NULL, pk), BLF_EREVOKED);
+	/* the owner revokes k1 as compromised, signed by k1: every key k1
+	 * handed over to is revoked, the anchor is suspended */
+	seal_rev(k1, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_EREVOKED);
+	assert_int_equal(trust_store_resolve(&st, k2->keyid, T0, NULL, pk), BLF_EREVOKED);
+	assert_string_equal(trust_anchor_state(&st.anchors[0], T0), "revoked");
+	assert_int_equal(st.anchors[0].nold, 0);
+	assert_int_equal(apply(&st, &b), BLF_ESTALE);
+	/* the thief cannot rotate away from a revoked key */
+	seal_roll(t2, k3, &b);
+	assert_int_equal(apply(&st, &b), BLF_EREVOKED);
+	/* the administrator re-keys with the owner's new key k3 */
+	assert_int_equal(trust_anchor_rekey(&st.anchors[0], b3, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st.anchors[0].nchain, 0);
+	assert_string_equal(trust_anchor_state(&st.anchors[0], T0), "active");
+	assert_int_equal(trust_store_resolve(&st, k3->keyid, T0, NULL, pk), BLF_OK);
+	/* a replayed compromised revocation of k1 no longer reaches k3 */
+	seal_rev(k1, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_ESTALE);
+	assert_int_equal(trust_store_resolve(&st, k3->keyid, T0, NULL, pk), BLF_OK);
+	trust_store_free(&st);
+
+	/* an owner who rotated k1 -> k2 revokes k1 as compromised with k2:
+	 * k2 is kept; revoked by k1 itself, k2 goes too */
+	simple_store(&st, 1);
+	seal_roll(k1, k2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_copy(&st, &st2), BLF_OK);
+	seal_rev(k2, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_string_equal(trust_anchor_state(&st.anchors[0], T0 + 8 * 86400), "active");
+	seal_rev(k1, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st2, &b), BLF_OK);
+	assert_string_equal(trust_anchor_state(&st2.anchors[0], T0 + 8 * 86400), "revoked");
+	trust_store_free(&st2);
+	trust_store_free(&st);
+
+	/* a superseded revocation of an old key touches nothing else */
+	simple_store(&st, 1);
+	seal_roll(k1, k2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	seal_rev(k1, k1, BLF_REVOKE_SUPERSEDED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, k2->keyid, T0, NULL, pk), BLF_OK);
+	trust_store_free(&st);
+	blf_buf_free(&b);
+	key_secret_free(t2);
+}
+
+/* An anchor remembers at most KEYS_MAX_CHAIN rollovers until re-keyed. */
+static void
+test_chain_limit(void **state)
+{
+	trust_store st;
+	blf_rollover r;
+	char err[KEYS_ERRLEN];
+	key_secret *n;
+	size_t i;
+
+	(void)state;
+	simple_store(&st, 1);
+	memset(&r, 0, sizeof(r));
+	memcpy(r.origin, k1->keyid, BLF_KEYID_LEN);
+	r.created = T0;
+	r.overlap_until = T0 + 60;
+	for (i = 0; i <= KEYS_MAX_CHAIN; i++) {
+		uint8_t seed[BLF_SEED_LEN];
+
+		memset(seed, 0, sizeof(seed));
+		seed[0] = (uint8_t)i;
+		seed[1] = (uint8_t)(i >> 8);
+		seed[2] = 0xcc;
+		assert_int_equal(key_secret_from_seed(seed, "", &n), BLF_OK);
+		memcpy(r.old_pk, st.anchors[0].pk, BLF_PK_LEN);
+		memcpy(r.new_pk, n->pk, BLF_PK_LEN);
+		assert_int_equal(trust_apply_rollover(&st, &r, err, sizeof(err)),
+				 i < KEYS_MAX_CHAIN ? BLF_OK : BLF_ELIMIT);
+		key_secret_free(n);
+	}
+	assert_int_equal(st.anchors[0].nchain, KEYS_MAX_CHAIN);
+	assert_non_null(strstr(err, "since the last re-key"));
+	trust_store_free(&st);
+}
+
+static void
 test_misc(void **state)
 {
 	char buf[64];
@@ -976,6 +1137,8 @@ main(void)
 		cmocka_unit_test(test_apply_revocation_struct),
 		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_takeover),
+		cmocka_unit_test(test_chain_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
