@@ -1,0 +1,140 @@
+/*
+ * fileio.h - the one file-I/O layer of blfed.
+ *
+ * Everything that writes or reads a file of ours goes through here: keys/
+ * (key files, the trust store), agent/core/ (journals, checkpoint,
+ * evidence) and the exporters.  It gives:
+ *   - full read/write loops that retry EINTR and short transfers;
+ *   - symlink-safe opens relative to a directory descriptor;
+ *   - a private-directory check (ours, not writable by others, no symlink);
+ *   - atomic replacement: an exclusive temporary file beside the target,
+ *     written through a buffer, fsynced, renamed over the target, and the
+ *     directory fsynced;
+ *   - fault injection for tests: every call that reaches the kernel passes
+ *     one counter, and a test can make the Nth such call fail with a chosen
+ *     errno (EIO, ENOSPC...), once or from then on, the way SQLite tests its
+ *     I/O paths.
+ *
+ * All functions return 0 (or a descriptor) on success and -1 with errno set
+ * on failure; none of them logs.  A short read at end of file sets errno to
+ * ENODATA.  The fault state is process-global and meant for single-threaded
+ * tests; production code never arms it.
+ */
+#ifndef BLF_FILEIO_H
+#define BLF_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- fault injection (tests) ------------------------------------------- */
+
+/*
+ * Arm the fault: the (after+1)-th I/O call from now fails with errno err;
+ * with sticky, every call after it fails too, until fio_fault_clear().
+ */
+void fio_fault_set(unsigned long after, int err, int sticky);
+
+/* Disarm the fault. */
+void fio_fault_clear(void);
+
+/* Number of I/O calls made so far (to size a fault sweep); never reset. */
+unsigned long fio_calls(void);
+
+/* Non-zero once an armed fault has fired (since the last fio_fault_set). */
+int fio_fault_fired(void);
+
+/* ---- whole transfers ---------------------------------------------------- */
+
+/* read(2) exactly len bytes (ENODATA at an early end of file). */
+int fio_read_full(int fd, void *buf, size_t len);
+
+/* read(2) until end of file or cap bytes; *got gets the count (got == cap
+ * means "maybe more": the caller's size limit). */
+int fio_read_upto(int fd, void *buf, size_t cap, size_t *got);
+
+/* pread(2) exactly len bytes at off (ENODATA at an early end of file). */
+int fio_pread_full(int fd, void *buf, size_t len, uint64_t off);
+
+/* write(2) / pwrite(2) all of buf. */
+int fio_write_full(int fd, const void *buf, size_t len);
+int fio_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
+
+/* fsync(2), fdatasync(2), ftruncate(2) through the fault counter. */
+int fio_fsync(int fd);
+int fio_fdatasync(int fd);
+int fio_ftruncate(int fd, uint64_t len);
+
+/* ---- directories and opens --------------------------------------------- */
+
+/*
+ * Open (creating it with mode when create is set and it is missing) the
+ * directory at path for use as a private data directory: it must be a real
+ * directory (a symlink is refused with ELOOP), owned by the effective user
+ * (EPERM otherwise) and not writable by group or others (EACCES otherwise).
+ * Returns a descriptor (O_DIRECTORY|O_CLOEXEC) or -1.  The same checks for
+ * a sub-directory of an open directory: fio_subdir_open.
+ */
+int fio_dir_open_private(const char *path, int create, mode_t mode);
+int fio_subdir_open(int dfd, const char *name, int create, mode_t mode);
+
+/* openat(2) with O_NOFOLLOW|O_CLOEXEC added: a symlink at name is refused
+ * (ELOOP).  mode applies when flags create the file. */
+int fio_openat(int dfd, const char *name, int flags, mode_t mode);
+
+/* unlinkat(2), renameat(2) through the fault counter. */
+int fio_unlinkat(int dfd, const char *name);
+int fio_renameat(int dfd, const char *from, const char *to);
+
+/* fsync of a directory, by descriptor or by path. */
+int fio_fsync_dirfd(int dfd);
+int fio_fsync_dir(const char *path);
+
+/* ---- atomic replacement ------------------------------------------------ */
+
+#define FIO_NAME_MAX 255u
+#define FIO_BUF_SIZE (64u * 1024u)
+
+/* A file being written to replace `name` in a directory. */
+typedef struct fio_atomic {
+	int dfd;                        /* directory (owned when own_dfd) */
+	int own_dfd;
+	int fd;                         /* the temporary file, -1 when closed */
+	int err;                        /* first errno met while writing, sticky */
+	char name[FIO_NAME_MAX + 1];    /* target name in dfd */
+	char tmp[FIO_NAME_MAX + 1];     /* ".name.XXXXXX" */
+	unsigned char *buf;             /* FIO_BUF_SIZE bytes */
+	size_t used;
+	uint64_t size;                  /* bytes written so far */
+} fio_atomic;
+
+/*
+ * Start replacing name in the directory dfd (which stays the caller's):
+ * create an exclusive temporary file ".name.XXXXXX" (O_EXCL, no symlink
+ * followed) with mode.  On failure nothing is left behind.
+ */
+int fio_atomic_begin(fio_atomic *a, int dfd, const char *name, mode_t mode);
+
+/* The same for a path: the parent directory is opened (and owned by a). */
+int fio_atomic_begin_path(fio_atomic *a, const char *path, mode_t mode);
+
+/* Append len bytes (buffered).  An error is remembered and returned again
+ * by every later call and by commit. */
+int fio_atomic_write(fio_atomic *a, const void *buf, size_t len);
+
+/*
+ * Flush, fsync the file (unless nosync), rename it over the target, fsync
+ * the directory (unless nosync) and release everything.  On failure the
+ * temporary file is removed and the target is untouched.
+ */
+int fio_atomic_commit(fio_atomic *a, int nosync);
+
+/* Give up: remove the temporary file and release everything.  Safe to call
+ * after commit or on a zeroed struct with fd -1. */
+void fio_atomic_abort(fio_atomic *a);
+
+/* Write buf as the whole new content of name in dfd, atomically. */
+int fio_replace(int dfd, const char *name, const void *buf, size_t len, mode_t mode,
+		int nosync);
+
+#endif /* BLF_FILEIO_H */
