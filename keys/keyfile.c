@@ -30,6 +30,7 @@
 
 #include <sodium.h>
 
+#include "fileio.h"
 #include "keys.h"
 #include "keys_int.h"
 
@@ -182,67 +183,22 @@ key_secret_free(key_secret *k)
 	sodium_free(k);
 }
 
-/* See keys_int.h. */
-int
-keys_read_all(int fd, char *buf, size_t cap, size_t *len)
-{
-	ssize_t r;
-
-	*len = 0;
-	while (*len < cap) {
-		r = read(fd, buf + *len, cap - *len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		*len += (size_t)r;
-	}
-	return 0;
-}
-
-/* See keys_int.h. */
-int
-keys_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* fsync the directory holding path, so that a new name survives a crash. */
+/* The directory part of path ("." for a bare name) into dir (cap bytes);
+ * -1 if it does not fit. */
 static int
-fsync_parent(const char *path)
+parent_dir(const char *path, char *dir, size_t cap)
 {
-	char dir[4096];
 	const char *slash = strrchr(path, '/');
-	int fd, rc;
+	size_t n;
 
-	if (slash == NULL) {
-		strcpy(dir, ".");
-	} else if (slash == path) {
-		strcpy(dir, "/");
-	} else {
-		if ((size_t)(slash - path) >= sizeof(dir))
-			return -1;
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
+	if (slash == NULL)
+		return snprintf(dir, cap, ".") < (int)cap ? 0 : -1;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= cap)
 		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return 0;
 }
 
 /*
@@ -257,6 +213,7 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 	char b64[KEYS_B64_LEN + 1];
 	char hex[BLF_KEYID_HEX_LEN + 1];
 	char ohex[BLF_KEYID_HEX_LEN + 1];
+	char dir[4096];
 	size_t cap = KEYS_MAX_SECRET_FILE;
 	int n, fd = -1, rc = BLF_EIO;
 
@@ -288,7 +245,8 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		}
 		goto out;
 	}
-	if (fchmod(fd, 0600) != 0 || keys_write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || fio_write_full(fd, text, (size_t)n) != 0 ||
+	    fio_fsync(fd) != 0) {
 		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		close(fd);
 		fd = -1;
@@ -302,7 +260,8 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	fd = -1;
-	(void)fsync_parent(path);
+	if (parent_dir(path, dir, sizeof(dir)) == 0)
+		(void)fio_fsync_dir(dir);
 	rc = BLF_OK;
 out:
 	if (text != NULL) {
@@ -450,7 +409,7 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	if (keys_read_all(fd, text, cap, &len) != 0) {
+	if (fio_read_upto(fd, text, cap, &len) != 0) {
 		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -609,7 +568,7 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	if (keys_read_all(fd, buf, MAX_PUBLIC_FILE + 1, &len) != 0) {
+	if (fio_read_upto(fd, buf, MAX_PUBLIC_FILE + 1, &len) != 0) {
 		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "keys.h"
 #include "keys_int.h"
 
@@ -571,7 +572,7 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	if (keys_read_all(fd, buf, (size_t)sb.st_size + 1, &len) != 0) {
+	if (fio_read_upto(fd, buf, (size_t)sb.st_size + 1, &len) != 0) {
 		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -725,64 +726,32 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 }
 
 /*
- * Atomic replace of path with the formatted store, mode 0644.
+ * Atomic replace of path with the formatted store, mode 0644 (fileio.h:
+ * exclusive temporary file, fsync, rename, directory fsync).
  */
 int
 trust_store_save(const trust_store *st, const char *path, char *err, size_t errlen)
 {
-	char *text = NULL, *tmp = NULL, *dir = NULL, *slash;
-	size_t len, plen = strlen(path);
-	int fd = -1, dfd = -1, rc;
+	fio_atomic fa;
+	char *text = NULL;
+	size_t len;
+	int rc;
 
 	if ((rc = trust_store_format(st, &text, &len)) != BLF_OK)
-		goto out;
-	rc = BLF_ENOMEM;
-	if ((tmp = malloc(plen + 16)) == NULL || (dir = malloc(plen + 2)) == NULL)
-		goto out;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	memcpy(dir, path, plen + 1);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+		return rc;
 	rc = BLF_EIO;
-	if ((fd = mkstemp(tmp)) < 0) {
+	if (fio_atomic_begin_path(&fa, path, 0644) != 0) {
 		keys_seterr(err, errlen, "%s: cannot create a temporary file: %s", path,
 			    strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, 0644) != 0 || keys_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-		keys_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		keys_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		keys_seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
-		goto fail;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
+	if (fio_atomic_write(&fa, text, len) != 0 || fio_atomic_commit(&fa, 0) != 0) {
+		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		fio_atomic_abort(&fa);
+		goto out;
 	}
 	rc = BLF_OK;
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-	unlink(tmp);
 out:
-	if (fd >= 0)
-		close(fd);
 	free(text);
-	free(tmp);
-	free(dir);
 	return rc;
 }
