@@ -267,20 +267,27 @@ trust_anchor_clear(trust_anchor *a)
 		return;
 	free(a->scope);
 	free(a->authority);
+	free(a->scope_file);
+	free(a->authority_file);
+	keys_pindex_free(a->scope_idx);
+	keys_pindex_free(a->auth_idx);
 	free(a->revoked);
 	free(a->chain);
 	free(a->note);
 	memset(a, 0, sizeof(*a));
 }
 
-/* Parse a list of prefixes ("none" = empty). */
-static int
-parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *nout,
-	       char *err, size_t errlen)
+/*
+ * Parse a list of prefixes ("none" = empty); see keys_int.h.  Duplicates
+ * are left to the index (one sort, not a pairwise scan).
+ */
+int
+keys_prefix_list_parse(const char *field, const char *value, blf_prefix **out,
+		       size_t *nout, char *err, size_t errlen)
 {
 	const char *p = value, *t;
 	blf_prefix *v = NULL, pf;
-	size_t n, nv = 0, i;
+	size_t n, nv = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
@@ -294,27 +301,21 @@ parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *n
 				    blf_strerror(rc));
 			goto fail;
 		}
-		for (i = 0; i < nv; i++) {
-			if (blf_prefix_cmp(&v[i], &pf) == 0) {
-				keys_seterr(err, errlen, "%s %.*s: listed twice", field,
-					    (int)n, t);
-				rc = BLF_EEXIST;
-				goto fail;
-			}
-		}
 		if (nv == KEYS_MAX_SCOPE) {
 			keys_seterr(err, errlen, "%s: more than %d prefixes", field, KEYS_MAX_SCOPE);
 			rc = BLF_ELIMIT;
 			goto fail;
 		}
-		if ((nv & (nv + 1)) == 0 || nv == 0) {
-			blf_prefix *nvp = realloc(v, (2 * nv + 1) * sizeof(*v));
+		if (nv == cap) {
+			size_t ncap = cap == 0 ? 8 : cap * 2;
+			blf_prefix *nvp = realloc(v, ncap * sizeof(*v));
 
 			if (nvp == NULL) {
 				rc = BLF_ENOMEM;
 				goto fail;
 			}
 			v = nvp;
+			cap = ncap;
 		}
 		v[nv++] = pf;
 	}
@@ -329,6 +330,131 @@ parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *n
 fail:
 	free(v);
 	return rc;
+}
+
+/* Replace a's scope (authority when auth) by v[0..n) (taken over), with its
+ * index and file name (copied; NULL for an inline list).  On error nothing
+ * changes and v is freed. */
+static int
+replace_list(trust_anchor *a, int auth, blf_prefix *v, size_t n, const char *file,
+	     char *err, size_t errlen)
+{
+	struct trust_pindex *ix = NULL;
+	char *f = NULL;
+	int rc;
+
+	if ((rc = keys_pindex_build(v, n, auth ? "authority" : "scope", &ix, NULL, err,
+				    errlen)) != BLF_OK)
+		goto fail;
+	if (file != NULL && (f = strdup(file)) == NULL) {
+		rc = BLF_ENOMEM;
+		goto fail;
+	}
+	if (auth) {
+		free(a->authority);
+		free(a->authority_file);
+		keys_pindex_free(a->auth_idx);
+		a->authority = v;
+		a->nauthority = n;
+		a->authority_file = f;
+		a->auth_idx = ix;
+	} else {
+		free(a->scope);
+		free(a->scope_file);
+		keys_pindex_free(a->scope_idx);
+		a->scope = v;
+		a->nscope = n;
+		a->scope_file = f;
+		a->scope_idx = ix;
+	}
+	return BLF_OK;
+fail:
+	keys_pindex_free(ix);
+	free(v);
+	return rc;
+}
+
+/* See keys_int.h. */
+int
+keys_anchor_append(trust_anchor *a, int auth, const blf_prefix *v, size_t n, char *err,
+		   size_t errlen)
+{
+	blf_prefix **list = auth ? &a->authority : &a->scope;
+	size_t *nl = auth ? &a->nauthority : &a->nscope;
+	blf_prefix *nv;
+
+	if (n == 0)
+		return BLF_OK;
+	if (*nl + n > KEYS_MAX_SCOPE) {
+		keys_seterr(err, errlen, "%s: more than %d prefixes", auth ? "authority" : "scope",
+			    KEYS_MAX_SCOPE);
+		return BLF_ELIMIT;
+	}
+	if ((nv = realloc(*list, (*nl + n) * sizeof(*nv))) == NULL)
+		return BLF_ENOMEM;
+	memcpy(nv + *nl, v, n * sizeof(*nv));
+	*list = nv;
+	*nl += n;
+	/* the index is stale now: keys_anchor_index rebuilds it */
+	if (auth) {
+		keys_pindex_free(a->auth_idx);
+		a->auth_idx = NULL;
+	} else {
+		keys_pindex_free(a->scope_idx);
+		a->scope_idx = NULL;
+	}
+	return BLF_OK;
+}
+
+/* See keys_int.h. */
+int
+keys_anchor_index(trust_anchor *a, size_t *dup, int *dup_auth, char *err, size_t errlen)
+{
+	int rc;
+
+	if (dup_auth != NULL)
+		*dup_auth = 0;
+	if (a->scope_idx == NULL && a->nscope > 0 &&
+	    (rc = keys_pindex_build(a->scope, a->nscope, "scope", &a->scope_idx, dup, err,
+				    errlen)) != BLF_OK)
+		return rc;
+	if (dup_auth != NULL)
+		*dup_auth = 1;
+	if (a->auth_idx == NULL && a->nauthority > 0 &&
+	    (rc = keys_pindex_build(a->authority, a->nauthority, "authority", &a->auth_idx,
+				    dup, err, errlen)) != BLF_OK)
+		return rc;
+	return BLF_OK;
+}
+
+/* See keys_int.h. */
+int
+keys_anchor_set_file(trust_anchor *a, int auth, const char *path, const char *basedir,
+		     char *err, size_t errlen)
+{
+	const char *field = auth ? "authority-file" : "scope-file";
+	char *full = NULL, e[KEYS_ERRLEN];
+	blf_prefix *v = NULL;
+	size_t n = 0, len = strlen(path);
+	int rc;
+
+	if (len == 0 || len > KEYS_PATH_MAX) {
+		keys_seterr(err, errlen, "%s: expected a file name of 1 to %d bytes", field,
+			    KEYS_PATH_MAX);
+		return BLF_EINVAL;
+	}
+	if (path[0] != '/' && basedir != NULL && strcmp(basedir, ".") != 0) {
+		if ((full = malloc(strlen(basedir) + len + 2)) == NULL)
+			return BLF_ENOMEM;
+		sprintf(full, "%s/%s", basedir, path);
+	}
+	rc = keys_prefixes_load(full != NULL ? full : path, &v, &n, e, sizeof(e));
+	free(full);
+	if (rc != BLF_OK) {
+		keys_seterr(err, errlen, "%s: %s", field, e);
+		return rc;
+	}
+	return replace_list(a, auth, v, n, path, err, errlen);
 }
 
 static int
@@ -649,16 +775,13 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 		} else if (strcmp(field, "permissions") == 0) {
 			rc = set_permissions(a, p, err, errlen);
 		} else if (strcmp(field, "scope") == 0 || strcmp(field, "authority") == 0) {
-			rc = parse_prefixes(field, p, &pl, &n, err, errlen);
-			if (rc == BLF_OK && field[0] == 's') {
-				free(a->scope);
-				a->scope = pl;
-				a->nscope = n;
-			} else if (rc == BLF_OK) {
-				free(a->authority);
-				a->authority = pl;
-				a->nauthority = n;
-			}
+			rc = keys_prefix_list_parse(field, p, &pl, &n, err, errlen);
+			if (rc == BLF_OK)
+				rc = replace_list(a, field[0] == 'a', pl, n, NULL, err, errlen);
+		} else if (strcmp(field, "scope-file") == 0) {
+			rc = keys_anchor_set_file(a, 0, p, NULL, err, errlen);
+		} else if (strcmp(field, "authority-file") == 0) {
+			rc = keys_anchor_set_file(a, 1, p, NULL, err, errlen);
 		} else if (strcmp(field, "max-prefix") == 0) {
 			rc = set_max_prefix(a, p, err, errlen);
 		} else if (strcmp(field, "weight") == 0) {

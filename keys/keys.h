@@ -27,7 +27,9 @@
 #define KEYS_ERRLEN 256          /* size of the err buffers below */
 #define KEYS_NAME_MAX 63         /* display name bytes */
 #define KEYS_COMMENT_MAX 200     /* public key comment bytes */
-#define KEYS_MAX_SCOPE 1024      /* prefixes in one scope or authority list */
+#define KEYS_MAX_SCOPE 262144    /* prefixes in one scope or authority list */
+#define KEYS_MAX_PREFIX_FILE (16u << 20) /* largest scope-file / authority-file */
+#define KEYS_PATH_MAX 4095       /* longest scope-file / authority-file path */
 #define KEYS_MAX_ANCHORS 4096    /* anchors in one store */
 #define KEYS_MAX_OLD_KEYS 16     /* previous (rolled-over) keys kept per anchor */
 #define KEYS_MAX_FILE (4u << 20) /* largest trust store or key file read */
@@ -112,6 +114,8 @@ typedef struct trust_oldkey {
 	uint64_t until; /* unix seconds; 0 = no longer valid */
 } trust_oldkey;
 
+struct trust_pindex; /* prefix index (scope.c), built by keys/ */
+
 typedef struct trust_anchor {
 	char name[KEYS_NAME_MAX + 1];     /* display name, unique in the store */
 	uint8_t origin[BLF_KEYID_LEN];    /* origin id (key id of its first key) */
@@ -122,6 +126,10 @@ typedef struct trust_anchor {
 	size_t nscope;
 	blf_prefix *authority;            /* exclude allowed within these */
 	size_t nauthority;
+	char *scope_file;                 /* scope read from this file, or NULL */
+	char *authority_file;             /* authority read from this file, or NULL */
+	struct trust_pindex *scope_idx;   /* index of scope (NULL: none or stale) */
+	struct trust_pindex *auth_idx;    /* index of authority */
 	uint8_t max4;                     /* widest IPv4 listing: len >= max4 */
 	uint8_t max6;                     /* widest IPv6 listing: len >= max6 */
 	uint32_t weight;                  /* merge weight */
@@ -239,9 +247,19 @@ int trust_anchor_rekey(trust_anchor *a, const char *value, char *err, size_t err
 
 /* ---- Helpers shared by the store, the CLI and the agent ----------------- */
 
+/* Parse the text of a prefix file (scope-file, authority-file): one prefix
+ * per line, blank lines and '#' comments ignored, at most KEYS_MAX_SCOPE
+ * prefixes.  *out (malloc'd, NULL when empty) gets them in file order.
+ * Errors name "NAME:LINE": BLF_EPREFIX* / BLF_EHOSTBITS / BLF_EMAPPED,
+ * BLF_ESTRING (control character), BLF_ELIMIT, BLF_ENOMEM.  Duplicates are
+ * found when the list is set on an anchor. */
+int trust_prefixes_parse(const char *text, size_t len, const char *name, blf_prefix **out,
+			 size_t *nout, char *err, size_t errlen);
+
 /* Set one field of an anchor from its text form, exactly as a trust store
  * line "FIELD VALUE" would (blfed-trust.5): key, origin, permissions, scope,
- * authority, max-prefix, weight, expires, rollover, old-key, revoked-key,
+ * authority, scope-file, authority-file (a file of prefixes, read now; a
+ * relative path is relative to the working directory), max-prefix, weight, expires, rollover, old-key, revoked-key,
  * chain, note.  Lists may be separated by blanks or commas, max-prefix also
  * by "/" ("24/48").  old-key, revoked-key and chain append, the others
  * replace.  Returns

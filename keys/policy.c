@@ -154,11 +154,15 @@ trust_key_lookup_any(void *ctx, const uint8_t keyid[BLF_KEYID_LEN],
 	return BLF_EUNKKEY;
 }
 
+/* p inside one of list[0..n): the index when there is one (O(log n)), a
+ * scan for an anchor whose lists were set by hand. */
 static int
-inside(const blf_prefix *list, size_t n, const blf_prefix *p)
+inside(const struct trust_pindex *ix, const blf_prefix *list, size_t n, const blf_prefix *p)
 {
 	size_t i;
 
+	if (ix != NULL || n == 0)
+		return keys_pindex_contains(ix, p);
 	for (i = 0; i < n; i++)
 		if (blf_prefix_contains(&list[i], p))
 			return 1;
@@ -182,7 +186,7 @@ trust_anchor_allows(const trust_anchor *a, unsigned op_type, const blf_prefix *p
 	case BLF_OP_LIST:
 		if ((a->perms & TRUST_LIST) == 0)
 			return TRUST_NO_PERMISSION;
-		if (!inside(a->scope, a->nscope, p))
+		if (!inside(a->scope_idx, a->scope, a->nscope, p))
 			return TRUST_OUT_OF_SCOPE;
 		if (p->len < (p->af == BLF_AF_INET ? a->max4 : a->max6))
 			return TRUST_TOO_WIDE;
@@ -190,12 +194,12 @@ trust_anchor_allows(const trust_anchor *a, unsigned op_type, const blf_prefix *p
 	case BLF_OP_DELIST:
 		if ((a->perms & TRUST_DELIST) == 0)
 			return TRUST_NO_PERMISSION;
-		return inside(a->scope, a->nscope, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
+		return inside(a->scope_idx, a->scope, a->nscope, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
 	case BLF_OP_EXCLUDE:
 	case BLF_OP_UNEXCLUDE:
 		if ((a->perms & TRUST_EXCLUDE) == 0)
 			return TRUST_NO_PERMISSION;
-		return inside(a->authority, a->nauthority, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
+		return inside(a->auth_idx, a->authority, a->nauthority, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
 	default:
 		return TRUST_NO_PERMISSION;
 	}

@@ -80,6 +80,10 @@ anchor_copy(const trust_anchor *src, trust_anchor *dst)
 	dst->revoked = NULL;
 	dst->chain = NULL;
 	dst->note = NULL;
+	dst->scope_file = NULL;
+	dst->authority_file = NULL;
+	dst->scope_idx = NULL;
+	dst->auth_idx = NULL;
 	if (src->nscope > 0 &&
 	    (dst->scope = malloc(src->nscope * sizeof(blf_prefix))) == NULL)
 		goto fail;
@@ -93,6 +97,18 @@ anchor_copy(const trust_anchor *src, trust_anchor *dst)
 	    (dst->chain = malloc(src->nchain * sizeof(*src->chain))) == NULL)
 		goto fail;
 	if (src->note != NULL && (dst->note = strdup(src->note)) == NULL)
+		goto fail;
+	dst->scope_file = NULL;
+	dst->authority_file = NULL;
+	dst->scope_idx = NULL;
+	dst->auth_idx = NULL;
+	if (src->scope_file != NULL && (dst->scope_file = strdup(src->scope_file)) == NULL)
+		goto fail;
+	if (src->authority_file != NULL &&
+	    (dst->authority_file = strdup(src->authority_file)) == NULL)
+		goto fail;
+	if (keys_pindex_copy(src->scope_idx, &dst->scope_idx) != BLF_OK ||
+	    keys_pindex_copy(src->auth_idx, &dst->auth_idx) != BLF_OK)
 		goto fail;
 	if (src->nchain > 0)
 		memcpy(dst->chain, src->chain, src->nchain * sizeof(*src->chain));
@@ -334,9 +350,11 @@ trust_store_remove(trust_store *st, const char *name)
 
 /* Keywords that may appear only once per stanza, with their bit. */
 static const char *const single_kw[] = {
-	"key", "origin", "permissions", "scope", "authority", "max-prefix",
+	"key", "origin", "permissions", "scope-file", "authority-file", "max-prefix",
 	"weight", "expires", "rollover", "note",
 };
+
+#define PREFIXES_PER_LINE 64 /* scope / authority lines written by format */
 
 struct parser {
 	const char *name;       /* file name for messages */
@@ -365,9 +383,13 @@ perr(struct parser *ps, int rc, const char *fmt, ...)
 
 /* Close a stanza: it needs a key; the origin defaults to the key id. */
 static int
-stanza_end(struct parser *ps, trust_anchor *a, unsigned line, int have_key, int have_origin)
+stanza_end(struct parser *ps, trust_anchor *a, unsigned line, int have_key, int have_origin,
+	   unsigned *const plines[2])
 {
-	char shown[KEYS_NAME_MAX + 8];
+	size_t dup = 0;
+	int dup_auth = 0;
+	char shown[KEYS_NAME_MAX + 8], reason[KEYS_ERRLEN];
+	int rc;
 
 	if (!have_key) {
 		snprintf(shown, sizeof(shown), "anchor %s", a->name);
@@ -377,6 +399,14 @@ stanza_end(struct parser *ps, trust_anchor *a, unsigned line, int have_key, int 
 	}
 	if (!have_origin)
 		memcpy(a->origin, a->keyid, BLF_KEYID_LEN);
+	if ((rc = keys_anchor_index(a, &dup, &dup_auth, reason, sizeof(reason))) != BLF_OK) {
+		/* a duplicate is reported at the line that repeats it */
+		snprintf(shown, sizeof(shown), "%s", dup_auth ? "authority ..." : "scope ...");
+		ps->lineno = rc == BLF_EEXIST && plines[dup_auth] != NULL ? plines[dup_auth][dup]
+									    : line;
+		ps->line = shown;
+		return perr(ps, rc, "%s", reason);
+	}
 	return BLF_OK;
 }
 
@@ -391,8 +421,9 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 	trust_store st = {NULL, 0};
 	trust_anchor *cur = NULL;
 	unsigned *stanza_line = NULL;
+	unsigned *plines[2] = {NULL, NULL}; /* line of each scope / authority prefix */
 	const char *p = text, *end = text + len, *eol;
-	char *line = NULL, *kw, *val, *e;
+	char *line = NULL, *kw, *val, *e, *basedir = NULL;
 	char reason[KEYS_ERRLEN];
 	char shown[96];         /* the line as quoted in messages */
 	unsigned seen = 0;
@@ -410,6 +441,19 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 	}
 	if ((line = malloc(KEYS_LINE_MAX + 1)) == NULL)
 		return BLF_ENOMEM;
+	/* scope-file paths are relative to the store's directory */
+	n = strlen(name);
+	if ((basedir = malloc(n + 2)) == NULL) {
+		free(line);
+		return BLF_ENOMEM;
+	}
+	memcpy(basedir, name, n + 1);
+	if ((e = strrchr(basedir, '/')) == NULL)
+		strcpy(basedir, ".");
+	else if (e == basedir)
+		basedir[1] = '\0';
+	else
+		*e = '\0';
 	while (p < end) {
 		ps.lineno++;
 		ps.line = "";
@@ -418,6 +462,11 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > KEYS_LINE_MAX) {
+			/* quote the start of the line, control bytes shown as '?' */
+			for (i = 0; i < 81 && i < n; i++)
+				shown[i] = ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
+			shown[i] = '\0';
+			ps.line = shown;
 			rc = perr(&ps, BLF_ETOOBIG, "line longer than %d bytes", KEYS_LINE_MAX);
 			goto out;
 		}
@@ -462,7 +511,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 
 			if (cur != NULL &&
 			    (rc = stanza_end(&ps, cur, stanza_line[st.nanchors - 1], have_key,
-					     have_origin)) != BLF_OK)
+					     have_origin, plines)) != BLF_OK)
 				goto out;
 			if (!name_ok(val, strlen(val)) || strchr(val, ' ') != NULL) {
 				rc = perr(&ps, BLF_EINVAL, "anchor name \"%.64s\": use 1 to %d "
@@ -494,6 +543,9 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 			stanza_line[st.nanchors] = ps.lineno;
 			cur = &st.anchors[st.nanchors++];
 			trust_anchor_init(cur, val, zero);
+			free(plines[0]);
+			free(plines[1]);
+			plines[0] = plines[1] = NULL;
 			seen = 0;
 			have_key = have_origin = 0;
 			continue;
@@ -512,7 +564,56 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 			}
 			seen |= 1u << i;
 		}
-		if ((rc = trust_anchor_set(cur, kw, val, reason, sizeof(reason))) != BLF_OK) {
+		if (strcmp(kw, "scope") == 0 || strcmp(kw, "authority") == 0) {
+			/* repeatable: each line appends; indexed at the stanza's end */
+			blf_prefix *pl = NULL;
+			size_t npl = 0;
+			int auth = kw[0] == 'a';
+
+			if (*val == '\0') {
+				rc = perr(&ps, BLF_EINVAL, "%s: missing value", kw);
+				goto out;
+			}
+			if ((auth ? cur->authority_file : cur->scope_file) != NULL) {
+				rc = perr(&ps, BLF_EEXIST, "%s and %s-file in anchor %s", kw, kw,
+					  cur->name);
+				goto out;
+			}
+			rc = keys_prefix_list_parse(kw, val, &pl, &npl, reason, sizeof(reason));
+			if (rc == BLF_OK)
+				rc = keys_anchor_append(cur, auth, pl, npl, reason, sizeof(reason));
+			free(pl);
+			if (rc == BLF_OK && npl > 0) {
+				/* the line of each prefix, for duplicate messages */
+				size_t have = auth ? cur->nauthority : cur->nscope;
+				unsigned *nl = realloc(plines[auth], have * sizeof(*nl));
+
+				if (nl == NULL) {
+					rc = BLF_ENOMEM;
+					goto out;
+				}
+				plines[auth] = nl;
+				for (i = have - npl; i < have; i++)
+					nl[i] = ps.lineno;
+			}
+			if (rc != BLF_OK) {
+				rc = perr(&ps, rc, "%s", reason);
+				goto out;
+			}
+			continue;
+		}
+		if ((strcmp(kw, "scope-file") == 0 && cur->nscope > 0) ||
+		    (strcmp(kw, "authority-file") == 0 && cur->nauthority > 0)) {
+			rc = perr(&ps, BLF_EEXIST, "%s and %.*s in anchor %s", kw,
+				  (int)(strlen(kw) - 5), kw, cur->name);
+			goto out;
+		}
+		if (strcmp(kw, "scope-file") == 0 || strcmp(kw, "authority-file") == 0)
+			rc = keys_anchor_set_file(cur, kw[0] == 'a', val, basedir, reason,
+						  sizeof(reason));
+		else
+			rc = trust_anchor_set(cur, kw, val, reason, sizeof(reason));
+		if (rc != BLF_OK) {
 			rc = perr(&ps, rc, "%s", reason);
 			goto out;
 		}
@@ -522,7 +623,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 			have_origin = 1;
 	}
 	if (cur != NULL && (rc = stanza_end(&ps, cur, stanza_line[st.nanchors - 1], have_key,
-					    have_origin)) != BLF_OK)
+					    have_origin, plines)) != BLF_OK)
 		goto out;
 	if ((rc = trust_store_check(&st, &bad, reason, sizeof(reason))) != BLF_OK) {
 		keys_seterr(err, errlen, "%s:%u: %s: `anchor %s`", name, stanza_line[bad], reason,
@@ -536,7 +637,10 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 out:
 	trust_store_free(&st);
 	free(stanza_line);
+	free(plines[0]);
+	free(plines[1]);
 	free(line);
+	free(basedir);
 	return rc;
 }
 
@@ -632,20 +736,26 @@ sb_add(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
+/* A list as "    KW P P ..." lines of PREFIXES_PER_LINE prefixes, or the
+ * file it came from. */
 static void
-sb_prefixes(struct sbuf *b, const char *kw, const blf_prefix *v, size_t n)
+sb_prefixes(struct sbuf *b, const char *kw, const blf_prefix *v, size_t n, const char *file)
 {
 	char buf[BLF_PREFIX_STRLEN];
 	size_t i;
 
-	if (n == 0)
+	if (file != NULL) {
+		sb_add(b, "    %s-file %s\n", kw, file);
 		return;
-	sb_add(b, "    %s", kw);
+	}
 	for (i = 0; i < n; i++) {
+		if (i % PREFIXES_PER_LINE == 0)
+			sb_add(b, "%s    %s", i > 0 ? "\n" : "", kw);
 		blf_prefix_format(&v[i], buf);
 		sb_add(b, " %s", buf);
 	}
-	sb_add(b, "\n");
+	if (n > 0)
+		sb_add(b, "\n");
 }
 
 static void
@@ -689,8 +799,8 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 		}
 		trust_perms_format(a->perms, " ", perms, sizeof(perms));
 		sb_add(&b, "    permissions %s\n", perms);
-		sb_prefixes(&b, "scope", a->scope, a->nscope);
-		sb_prefixes(&b, "authority", a->authority, a->nauthority);
+		sb_prefixes(&b, "scope", a->scope, a->nscope, a->scope_file);
+		sb_prefixes(&b, "authority", a->authority, a->nauthority, a->authority_file);
 		sb_add(&b, "    max-prefix %u %u\n", a->max4, a->max6);
 		sb_add(&b, "    weight %u\n", (unsigned)a->weight);
 		if (a->expires == 0) {

@@ -101,6 +101,10 @@ int cli_write_new(struct cli *c, const char *path, const void *buf, size_t len);
 /* Read a whole file of at most max bytes into malloc'd *buf.  0 or -1. */
 int cli_read_file(struct cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
 
+/* Absolute, resolved form of an existing path into malloc'd *out (for
+ * file names kept in the store).  0 or -1 after the error. */
+int cli_abspath(struct cli *c, const char *path, char **out);
+
 /* Current time (unix seconds). */
 uint64_t cli_now(void);
 

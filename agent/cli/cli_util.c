@@ -356,6 +356,19 @@ fail:
 }
 
 /*
+ * realpath(3) with the error said.
+ */
+int
+cli_abspath(struct cli *c, const char *path, char **out)
+{
+	if ((*out = realpath(path, NULL)) == NULL) {
+		cli_err(c, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Wall clock in unix seconds.
  */
 uint64_t

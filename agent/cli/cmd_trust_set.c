@@ -10,6 +10,7 @@
  * (trust_anchor_rekey): this is how an administrator re-enables an anchor
  * whose current key was revoked or that a compromised revocation suspended.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +25,18 @@
 int
 cmd_trust_set(struct cli *c, int argc, char **argv)
 {
-	char *pos[CLI_MAX_POS];
-	char err[KEYS_ERRLEN], *value = NULL;
+	char **pos = argv + 1;
+	char err[KEYS_ERRLEN], *value = NULL, *abs = NULL;
 	trust_store st = {NULL, 0};
 	trust_anchor *a;
 	size_t len = 0, n;
 	int i, npos, rc, ret = CLI_ERR;
 
 	/* No options: values such as "-1" or "--" are passed on verbatim, to be
-	 * judged by the field's parser. */
-	for (npos = 0; npos + 1 < argc && npos < CLI_MAX_POS; npos++)
-		pos[npos] = argv[npos + 1];
-	if (cli_nargs(c, argc - 1, 2, CLI_MAX_POS, SET_USAGE) != 0)
+	 * judged by the field's parser.  Any number of values (a scope of a
+	 * hundred thousand prefixes is one argument list). */
+	npos = argc - 1;
+	if (cli_nargs(c, npos, 2, INT_MAX, SET_USAGE) != 0)
 		goto out;
 	for (i = 2; i < npos; i++)
 		len += strlen(pos[i]) + 1;
@@ -50,6 +51,15 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 			value[len++] = ' ';
 		memcpy(value + len, pos[i], n + 1);
 		len += n;
+	}
+	if ((strcmp(pos[1], "scope-file") == 0 || strcmp(pos[1], "authority-file") == 0) &&
+	    value[0] != '\0') {
+		/* the store keeps absolute paths: they must not depend on our cwd */
+		if (cli_abspath(c, value, &abs) != 0)
+			goto out;
+		free(value);
+		value = abs;
+		abs = NULL;
 	}
 	if (cli_store_load(c, &st) != 0)
 		goto out;

@@ -263,6 +263,8 @@ test_parse_limits(void **state)
 	assert_int_equal(trust_store_parse(text, KEYS_LINE_MAX + 10, "long", &st, err,
 					   sizeof(err)), BLF_ETOOBIG);
 	assert_non_null(strstr(err, "long:1: line longer"));
+	/* the message quotes the start of the line, not an empty line */
+	assert_non_null(strstr(err, ": `xxxxxxxxxx"));
 	/* NUL byte */
 	assert_int_equal(trust_store_parse("anchor a\0b\n", 11, "nul", &st, err, sizeof(err)),
 			 BLF_ESTRING);
@@ -1069,6 +1071,289 @@ test_chain_limit(void **state)
 	trust_store_free(&st);
 }
 
+/* ---- country-sized scopes ------------------------------------------------ */
+
+static uint32_t
+mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+/* n distinct pseudo-random prefixes: IPv4 /8-/24 and IPv6 /20-/48. */
+static size_t
+gen_prefixes(blf_prefix *v, size_t n, uint32_t salt)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; k < n; i++) {
+		blf_prefix p;
+		uint32_t h = mix32((uint32_t)i * 2654435761U + salt);
+		int dup = 0;
+
+		memset(&p, 0, sizeof(p));
+		if (h % 4 != 0) {
+			uint32_t a;
+
+			p.af = BLF_AF_INET;
+			p.len = (uint8_t)(8 + mix32(h) % 17);
+			a = mix32(h + 1) & (UINT32_MAX << (32 - p.len));
+			p.addr[0] = (uint8_t)(a >> 24);
+			p.addr[1] = (uint8_t)(a >> 16);
+			p.addr[2] = (uint8_t)(a >> 8);
+			p.addr[3] = (uint8_t)a;
+		} else {
+			uint32_t a = mix32(h + 2), b = mix32(h + 3);
+
+			p.af = BLF_AF_INET6;
+			p.len = (uint8_t)(20 + mix32(h) % 29);
+			p.addr[0] = 0x20;
+			p.addr[1] = (uint8_t)(a >> 24);
+			p.addr[2] = (uint8_t)(a >> 16);
+			p.addr[3] = (uint8_t)(a >> 8);
+			p.addr[4] = (uint8_t)a;
+			p.addr[5] = (uint8_t)(b >> 24);
+			/* clear the host bits */
+			for (j = p.len; j < 128; j++)
+				p.addr[j / 8] &= (uint8_t)~(0x80u >> (j % 8));
+		}
+		for (j = 0; j < k && !dup; j++)
+			dup = blf_prefix_cmp(&v[j], &p) == 0;
+		if (!dup)
+			v[k++] = p;
+	}
+	return k;
+}
+
+/* The index answers exactly what a scan over the list answers. */
+static void
+test_scope_index(void **state)
+{
+	enum { N = 2000, Q = 10000 };
+	blf_prefix *v = malloc(N * sizeof(*v)), *q = malloc(Q * sizeof(*q));
+	trust_anchor a;
+	char *text, err[KEYS_ERRLEN], buf[BLF_PREFIX_STRLEN];
+	size_t i, j, len = 0, in = 0;
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(q);
+	gen_prefixes(v, N, 1);
+	gen_prefixes(q, Q, 2);
+	/* queries also inside and at the edges of listed prefixes */
+	for (i = 0; i < Q / 4; i++) {
+		q[i] = v[i % N];
+		if (q[i].len < (q[i].af == BLF_AF_INET ? 32 : 128) && i % 2 == 1) {
+			q[i].len++;
+			/* the upper half */
+			q[i].addr[(q[i].len - 1) / 8] |= (uint8_t)(0x80u >> ((q[i].len - 1) % 8));
+		}
+	}
+	text = malloc(N * BLF_PREFIX_STRLEN);
+	assert_non_null(text);
+	for (i = 0; i < N; i++) {
+		len += blf_prefix_format(&v[i], buf);
+		memcpy(text + len - strlen(buf), buf, strlen(buf));
+		text[len++] = ' ';
+	}
+	text[len - 1] = '\0';
+	trust_anchor_init(&a, "big", k1->pk);
+	a.perms = TRUST_LIST | TRUST_DELIST | TRUST_EXCLUDE;
+	a.max4 = 0;
+	a.max6 = 0;
+	assert_int_equal(trust_anchor_set(&a, "scope", text, err, sizeof(err)), BLF_OK);
+	assert_int_equal(trust_anchor_set(&a, "authority", text, err, sizeof(err)), BLF_OK);
+	assert_int_equal(a.nscope, N);
+	for (i = 0; i < Q; i++) {
+		int want = 0;
+
+		for (j = 0; j < N && !want; j++)
+			want = blf_prefix_contains(&v[j], &q[i]);
+		in += want;
+		assert_int_equal(trust_anchor_allows(&a, BLF_OP_DELIST, &q[i], T0),
+				 want ? TRUST_OK : TRUST_OUT_OF_SCOPE);
+		assert_int_equal(trust_anchor_allows(&a, BLF_OP_EXCLUDE, &q[i], T0),
+				 want ? TRUST_OK : TRUST_OUT_OF_SCOPE);
+	}
+	assert_true(in > Q / 8); /* both answers are well represented */
+	/* a duplicate far apart in the list is found */
+	len = strlen(text);
+	blf_prefix_format(&v[7], buf);
+	text = realloc(text, len + BLF_PREFIX_STRLEN + 2);
+	sprintf(text + len, " %s", buf);
+	assert_int_equal(trust_anchor_set(&a, "scope", text, err, sizeof(err)), BLF_EEXIST);
+	assert_non_null(strstr(err, "listed twice"));
+	assert_non_null(strstr(err, buf));
+	assert_int_equal(a.nscope, N); /* unchanged */
+	trust_anchor_clear(&a);
+	free(text);
+	free(v);
+	free(q);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* scope-file / authority-file, repeated scope lines, the limits. */
+static void
+test_scope_file(void **state)
+{
+	char text[1024], path[128], err[KEYS_ERRLEN], *out, *big;
+	trust_store st, st2;
+	blf_prefix p;
+	size_t n, i;
+	FILE *f;
+
+	(void)state;
+	write_file("cn.txt", "# country list\n1.0.1.0/24\r\n  1.0.2.0/23  # APNIC\n\n"
+		   "2001:250::/31\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n permissions exclude\n"
+		 " authority-file cn.txt\n scope 10.0.0.0/8\n scope 11.0.0.0/8 12.0.0.0/8\n", b1);
+	snprintf(path, sizeof(path), "%s/trust.conf", dir);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_OK);
+	assert_int_equal(st.anchors[0].nauthority, 3);
+	assert_string_equal(st.anchors[0].authority_file, "cn.txt");
+	assert_int_equal(st.anchors[0].nscope, 3);
+	p = pfx("1.0.3.0/24");
+	assert_int_equal(trust_anchor_allows(&st.anchors[0], BLF_OP_EXCLUDE, &p, T0), TRUST_OK);
+	p = pfx("1.0.4.0/24");
+	assert_int_equal(trust_anchor_allows(&st.anchors[0], BLF_OP_EXCLUDE, &p, T0),
+			 TRUST_OUT_OF_SCOPE);
+	/* the file name is written back, not its prefixes */
+	assert_int_equal(trust_store_format(&st, &out, &n), BLF_OK);
+	assert_non_null(strstr(out, "    authority-file cn.txt\n"));
+	assert_null(strstr(out, "1.0.1.0/24"));
+	assert_non_null(strstr(out, "    scope 10.0.0.0/8 11.0.0.0/8 12.0.0.0/8\n"));
+	assert_int_equal(trust_store_parse(out, n, path, &st2, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st2.anchors[0].nauthority, 3);
+	free(out);
+	trust_store_free(&st2);
+	/* a copy keeps the index */
+	assert_int_equal(trust_store_copy(&st, &st2), BLF_OK);
+	assert_int_equal(trust_anchor_allows(&st2.anchors[0], BLF_OP_EXCLUDE, &p, T0),
+			 TRUST_OUT_OF_SCOPE);
+	p = pfx("2001:251::/32");
+	assert_int_equal(trust_anchor_allows(&st2.anchors[0], BLF_OP_EXCLUDE, &p, T0), TRUST_OK);
+	trust_store_free(&st2);
+	trust_store_free(&st);
+
+	/* a duplicate across repeated lines is reported at the repeating line */
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope 10.0.0.0/8\n\n"
+		 " scope 11.0.0.0/8 10.0.0.0/8\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EEXIST);
+	assert_non_null(strstr(err, "trust.conf:5: scope 10.0.0.0/8: listed twice"));
+	/* inline and file lists do not mix */
+	snprintf(text, sizeof(text), "anchor a\n key %s\n authority 10.0.0.0/8\n"
+		 " authority-file cn.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EEXIST);
+	assert_non_null(strstr(err, ":4: authority-file and authority"));
+	/* errors in the file name the file and its line */
+	write_file("bad.txt", "1.0.1.0/24\n1.0.1.1/24\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file bad.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EHOSTBITS);
+	assert_non_null(strstr(err, "trust.conf:3: scope-file: "));
+	assert_non_null(strstr(err, "bad.txt:2: 1.0.1.1/24"));
+	write_file("dup.txt", "1.0.1.0/24\n1.0.1.0/24\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file dup.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EEXIST);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file .\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file missing.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_ENOTFOUND);
+
+	/* 100,000 prefixes load; KEYS_MAX_SCOPE + 1 do not */
+	snprintf(path, sizeof(path), "%s/big.txt", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i <= KEYS_MAX_SCOPE; i++)
+		fprintf(f, "%s%u.%u.%u.0/24\n", i == 100000 ? "# that is 100k\n" : "",
+			(unsigned)(1 + i / 65536), (unsigned)(i / 256 % 256), (unsigned)(i % 256));
+	fclose(f);
+	big = malloc(100000 * 16);
+	assert_non_null(big);
+	f = fopen(path, "r");
+	n = fread(big, 1, 100000 * 16, f);
+	fclose(f);
+	big[strstr(big, "# that") - big] = '\0';
+	write_file("100k.txt", big);
+	free(big);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file 100k.txt\n", b1);
+	snprintf(path, sizeof(path), "%s/trust.conf", dir);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_OK);
+	assert_int_equal(st.anchors[0].nscope, 100000);
+	trust_store_free(&st);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file big.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_ELIMIT);
+	assert_non_null(strstr(err, "more than 262144 prefixes"));
+}
+
+/* A long scope is written as repeated lines and read back the same. */
+static void
+test_scope_lines(void **state)
+{
+	enum { N = 1000 };
+	blf_prefix *v = malloc(N * sizeof(*v));
+	char *text, *out, *out2, err[KEYS_ERRLEN], buf[BLF_PREFIX_STRLEN];
+	trust_store st, st2;
+	trust_anchor a;
+	size_t i, len, n, n2;
+
+	(void)state;
+	assert_non_null(v);
+	gen_prefixes(v, N, 3);
+	text = malloc(N * (BLF_PREFIX_STRLEN + 1));
+	assert_non_null(text);
+	for (i = 0, len = 0; i < N; i++) {
+		blf_prefix_format(&v[i], buf);
+		len += (size_t)sprintf(text + len, "%s%s", i > 0 ? "," : "", buf);
+	}
+	trust_anchor_init(&a, "big", k1->pk);
+	assert_int_equal(trust_anchor_set(&a, "scope", text, err, sizeof(err)), BLF_OK);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(trust_store_add(&st, &a, err, sizeof(err)), BLF_OK);
+	assert_int_equal(trust_store_format(&st, &out, &n), BLF_OK);
+	for (i = 0, len = 0; out[i] != '\0'; i++)
+		len += strncmp(out + i, "\n    scope ", 11) == 0;
+	assert_int_equal(len, (N + 63) / 64);
+	assert_int_equal(trust_store_parse(out, n, "t.conf", &st2, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st2.anchors[0].nscope, N);
+	assert_memory_equal(st2.anchors[0].scope, v, N * sizeof(*v));
+	assert_int_equal(trust_store_format(&st2, &out2, &n2), BLF_OK);
+	assert_int_equal(n, n2);
+	assert_memory_equal(out, out2, n);
+	free(out);
+	free(out2);
+	free(text);
+	free(v);
+	trust_anchor_clear(&a);
+	trust_store_free(&st);
+	trust_store_free(&st2);
+}
+
 static void
 test_misc(void **state)
 {
@@ -1139,6 +1424,9 @@ main(void)
 		cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_takeover),
 		cmocka_unit_test(test_chain_limit),
+		cmocka_unit_test(test_scope_index),
+		cmocka_unit_test(test_scope_file),
+		cmocka_unit_test(test_scope_lines),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
