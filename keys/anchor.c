@@ -254,6 +254,33 @@ trust_anchor_init(trust_anchor *a, const char *name, const uint8_t pk[BLF_PK_LEN
 	a->max6 = KEYS_DEFAULT_MAX6;
 	a->weight = KEYS_DEFAULT_WEIGHT;
 	a->accept_rollover = 1;
+	keys_changed();
+}
+
+/* See keys_int.h. */
+int
+keys_revoked_reserve(trust_anchor *a, size_t n)
+{
+	uint8_t (*v)[BLF_PK_LEN];
+	uint8_t (*w)[BLF_KEYID_LEN];
+
+	if ((v = realloc(a->revoked, (a->nrevoked + n + 1) * sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	a->revoked = v;
+	if ((w = realloc(a->revoked_id, (a->nrevoked + n + 1) * sizeof(*w))) == NULL)
+		return BLF_ENOMEM;
+	a->revoked_id = w;
+	return BLF_OK;
+}
+
+/* See keys_int.h. */
+void
+keys_revoked_push(trust_anchor *a, const uint8_t pk[BLF_PK_LEN])
+{
+	memcpy(a->revoked[a->nrevoked], pk, BLF_PK_LEN);
+	blf_keyid(pk, a->revoked_id[a->nrevoked]);
+	a->nrevoked++;
+	keys_changed();
 }
 
 /*
@@ -272,9 +299,11 @@ trust_anchor_clear(trust_anchor *a)
 	keys_pindex_free(a->scope_idx);
 	keys_pindex_free(a->auth_idx);
 	free(a->revoked);
+	free(a->revoked_id);
 	free(a->chain);
 	free(a->note);
 	memset(a, 0, sizeof(*a));
+	keys_changed();
 }
 
 /*
@@ -505,6 +534,7 @@ set_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	}
 	memcpy(a->pk, pk, BLF_PK_LEN);
 	blf_keyid(pk, a->keyid);
+	keys_changed();
 	return BLF_OK;
 }
 
@@ -622,8 +652,10 @@ set_old_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 		return BLF_ELIMIT;
 	}
 	memcpy(a->old[a->nold].pk, pk, BLF_PK_LEN);
+	blf_keyid(pk, a->old[a->nold].keyid);
 	a->old[a->nold].until = until;
 	a->nold++;
+	keys_changed();
 	return BLF_OK;
 }
 
@@ -631,7 +663,6 @@ static int
 set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 {
 	uint8_t pk[BLF_PK_LEN];
-	uint8_t (*v)[BLF_PK_LEN];
 	size_t i;
 	int rc;
 
@@ -645,10 +676,9 @@ set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 		keys_seterr(err, errlen, "revoked-key: more than %d revoked keys", KEYS_MAX_REVOKED);
 		return BLF_ELIMIT;
 	}
-	if ((v = realloc(a->revoked, (a->nrevoked + 1) * sizeof(*v))) == NULL)
+	if (keys_revoked_reserve(a, 1) != BLF_OK)
 		return BLF_ENOMEM;
-	a->revoked = v;
-	memcpy(a->revoked[a->nrevoked++], pk, BLF_PK_LEN);
+	keys_revoked_push(a, pk);
 	/* A revoked key is no longer an old key. */
 	for (i = 0; i < a->nold; i++) {
 		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
@@ -689,6 +719,7 @@ set_chain(trust_anchor *a, const char *value, char *err, size_t errlen)
 		return BLF_ENOMEM;
 	a->chain = v;
 	memcpy(a->chain[a->nchain++], pk, BLF_PK_LEN);
+	keys_changed();
 	return BLF_OK;
 }
 
@@ -705,6 +736,7 @@ trust_anchor_rekey(trust_anchor *a, const char *value, char *err, size_t errlen)
 	free(a->chain);
 	a->chain = NULL;
 	a->nchain = 0;
+	keys_changed();
 	return BLF_OK;
 }
 

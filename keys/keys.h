@@ -112,6 +112,7 @@ enum trust_perm {
 typedef struct trust_oldkey {
 	uint8_t pk[BLF_PK_LEN];
 	uint64_t until; /* unix seconds; 0 = no longer valid */
+	uint8_t keyid[BLF_KEYID_LEN]; /* key id of pk, kept by keys/ */
 } trust_oldkey;
 
 struct trust_pindex; /* prefix index (scope.c), built by keys/ */
@@ -138,6 +139,7 @@ typedef struct trust_anchor {
 	trust_oldkey old[KEYS_MAX_OLD_KEYS]; /* rolled-over keys */
 	size_t nold;
 	uint8_t (*revoked)[BLF_PK_LEN];   /* revoked keys: never accepted again */
+	uint8_t (*revoked_id)[BLF_KEYID_LEN]; /* their key ids, kept by keys/ */
 	size_t nrevoked;
 	uint8_t (*chain)[BLF_PK_LEN];     /* rollover chain, oldest first: chain[i]
 					   * handed over to chain[i+1], the last
@@ -146,9 +148,13 @@ typedef struct trust_anchor {
 	char *note;                       /* free text, may be NULL */
 } trust_anchor;
 
+struct trust_keyindex; /* sorted key ids of a store (keyindex.c) */
+
+/* Initialise with {0} (or memset) before handing it to keys/ functions. */
 typedef struct trust_store {
 	trust_anchor *anchors;
 	size_t nanchors;
+	struct trust_keyindex *kidx; /* every key id, sorted; built by keys/ */
 } trust_store;
 
 /* Load a store; a missing file is an empty store.  err names file, line and
@@ -170,6 +176,11 @@ void trust_store_free(trust_store *st);
 
 /* Deep copy (for a reload that may fail). */
 int trust_store_copy(const trust_store *src, trust_store *dst);
+
+/* Rebuild the key id index after anchors were changed in place (with
+ * trust_anchor_set, say).  Until then lookups stay correct but scan every
+ * key id instead of one binary search.  BLF_OK or BLF_ENOMEM. */
+int trust_store_reindex(trust_store *st);
 
 /* Find by display name, by origin id, or by any key (current, old or
  * revoked) id.  NULL if absent. */

@@ -53,4 +53,17 @@ int keys_anchor_set_file(trust_anchor *a, int auth, const char *path, const char
 int keys_prefix_list_parse(const char *field, const char *value, blf_prefix **out,
 			   size_t *nout, char *err, size_t errlen);
 
+/* Key id index (keyindex.c): note that some anchor's keys changed (an
+ * index built before is then not trusted), free an index, and call fn for
+ * every key of st with id keyid (see keyindex.c). */
+void keys_changed(void);
+void keys_keyindex_free(struct trust_keyindex *ix);
+int keys_store_each_key(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
+			int (*fn)(void *, size_t, int, size_t, const uint8_t *), void *ctx);
+
+/* Make room for n more revoked keys (both arrays), then append one without
+ * failing.  BLF_OK or BLF_ENOMEM. */
+int keys_revoked_reserve(trust_anchor *a, size_t n);
+void keys_revoked_push(trust_anchor *a, const uint8_t pk[BLF_PK_LEN]);
+
 #endif

@@ -18,6 +18,7 @@
  * apply function validates everything before it touches the store.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,30 +32,66 @@ anchor_expired(const trust_anchor *a, uint64_t now)
 	return a->expires != 0 && now >= a->expires;
 }
 
+/* What resolution found for one key id, filled by resolve_hit(). */
+struct resolve {
+	const trust_store *st;
+	uint64_t now;
+	const uint8_t *cur;       /* a current key with the id */
+	size_t cur_anchor;
+	int revoked;              /* a revoked key with the id */
+	size_t rev_anchor;
+	const uint8_t *old;       /* an old key with the id */
+	size_t old_anchor, old_slot;
+};
+
+static int
+resolve_hit(void *ctx, size_t anchor, int kind, size_t slot, const uint8_t *pk)
+{
+	struct resolve *r = ctx;
+
+	if (kind == 0 && r->cur == NULL) {
+		r->cur = pk;
+		r->cur_anchor = anchor;
+	} else if (kind == 2 && !r->revoked) {
+		r->revoked = 1;
+		r->rev_anchor = anchor;
+	} else if (kind == 1 && r->old == NULL) {
+		r->old = pk;
+		r->old_anchor = anchor;
+		r->old_slot = slot;
+	}
+	return 0;
+}
+
 /*
  * Resolve a signer key id at time now; see keys.h.  *anchor (if anchor is
  * not NULL) is set to the matching anchor or NULL, also on refusal; pk is
- * filled only on success.
+ * filled only on success.  One lookup in the store's key id index: no key
+ * id is hashed here, whether the signer is known or not.
  */
 int
 trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
 		    uint64_t now, trust_anchor **anchor, uint8_t pk[BLF_PK_LEN])
 {
-	size_t i, j;
+	struct resolve r;
+	trust_anchor *a;
 
 	if (anchor != NULL)
 		*anchor = NULL;
-	/* The common case, a current key, costs memcmps only: the key ids of
-	 * old and revoked keys are not stored and would have to be hashed. */
-	for (i = 0; i < st->nanchors; i++) {
-		trust_anchor *a = &st->anchors[i];
+	memset(&r, 0, sizeof(r));
+	r.st = st;
+	r.now = now;
+	keys_store_each_key(st, keyid, resolve_hit, &r);
+	/* A current key: refused if that very key is revoked in any anchor
+	 * (same key, same id: the revoked entry is in the same lookup). */
+	if (r.cur != NULL) {
+		a = &st->anchors[r.cur_anchor];
+		if (r.revoked) {
+			const trust_anchor *ra = &st->anchors[r.rev_anchor];
 
-		if (memcmp(a->keyid, keyid, BLF_KEYID_LEN) != 0)
-			continue;
-		for (j = 0; j < st->nanchors; j++) {
-			if (trust_anchor_is_revoked(&st->anchors[j], a->pk)) {
+			if (trust_anchor_is_revoked(ra, r.cur)) {
 				if (anchor != NULL)
-					*anchor = &st->anchors[j];
+					*anchor = (trust_anchor *)(uintptr_t)ra;
 				return BLF_EREVOKED;
 			}
 		}
@@ -65,30 +102,19 @@ trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
 		memcpy(pk, a->pk, BLF_PK_LEN);
 		return BLF_OK;
 	}
-	for (i = 0; i < st->nanchors; i++) {
-		trust_anchor *a = &st->anchors[i];
-
-		for (j = 0; j < a->nrevoked; j++) {
-			if (keys_pk_has_id(a->revoked[j], keyid)) {
-				if (anchor != NULL)
-					*anchor = a;
-				return BLF_EREVOKED;
-			}
-		}
+	if (r.revoked) {
+		if (anchor != NULL)
+			*anchor = &st->anchors[r.rev_anchor];
+		return BLF_EREVOKED;
 	}
-	for (i = 0; i < st->nanchors; i++) {
-		trust_anchor *a = &st->anchors[i];
-
-		for (j = 0; j < a->nold; j++) {
-			if (!keys_pk_has_id(a->old[j].pk, keyid))
-				continue;
-			if (anchor != NULL)
-				*anchor = a;
-			if (anchor_expired(a, now) || now >= a->old[j].until)
-				return BLF_EEXPIREDKEY;
-			memcpy(pk, a->old[j].pk, BLF_PK_LEN);
-			return BLF_OK;
-		}
+	if (r.old != NULL) {
+		a = &st->anchors[r.old_anchor];
+		if (anchor != NULL)
+			*anchor = a;
+		if (anchor_expired(a, now) || now >= a->old[r.old_slot].until)
+			return BLF_EEXPIREDKEY;
+		memcpy(pk, r.old, BLF_PK_LEN);
+		return BLF_OK;
 	}
 	return BLF_EUNKKEY;
 }
@@ -118,13 +144,13 @@ trust_anchor_key(const trust_anchor *a, const uint8_t keyid[BLF_KEYID_LEN],
 		return BLF_OK;
 	}
 	for (j = 0; j < a->nold; j++) {
-		if (keys_pk_has_id(a->old[j].pk, keyid)) {
+		if (memcmp(a->old[j].keyid, keyid, BLF_KEYID_LEN) == 0) {
 			memcpy(pk, a->old[j].pk, BLF_PK_LEN);
 			return BLF_OK;
 		}
 	}
 	for (j = 0; j < a->nrevoked; j++) {
-		if (keys_pk_has_id(a->revoked[j], keyid)) {
+		if (memcmp(a->revoked_id[j], keyid, BLF_KEYID_LEN) == 0) {
 			memcpy(pk, a->revoked[j], BLF_PK_LEN);
 			return BLF_OK;
 		}
@@ -138,20 +164,25 @@ trust_anchor_key(const trust_anchor *a, const uint8_t keyid[BLF_KEYID_LEN],
 	return BLF_EUNKKEY;
 }
 
+/* keys_store_each_key callback: copy the first key found and stop. */
+static int
+first_key(void *ctx, size_t anchor, int kind, size_t slot, const uint8_t *pk)
+{
+	memcpy(ctx, pk, BLF_PK_LEN);
+	return 1;
+}
+
 /*
- * blf_key_lookup_fn that finds any key of any anchor, whatever its state.
+ * blf_key_lookup_fn that finds any key of any anchor, whatever its state:
+ * one index lookup.
  */
 int
 trust_key_lookup_any(void *ctx, const uint8_t keyid[BLF_KEYID_LEN],
 		     uint8_t pk[BLF_PK_LEN])
 {
 	const struct trust_lookup_ctx *c = ctx;
-	size_t i;
 
-	for (i = 0; i < c->store->nanchors; i++)
-		if (trust_anchor_key(&c->store->anchors[i], keyid, pk) == BLF_OK)
-			return BLF_OK;
-	return BLF_EUNKKEY;
+	return keys_store_each_key(c->store, keyid, first_key, pk) != 0 ? BLF_OK : BLF_EUNKKEY;
 }
 
 /* p inside one of list[0..n): the index when there is one (O(log n)), a
@@ -330,11 +361,14 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 		a->nold--;
 	}
 	memcpy(a->old[a->nold].pk, a->pk, BLF_PK_LEN);
+	memcpy(a->old[a->nold].keyid, a->keyid, BLF_KEYID_LEN);
 	a->old[a->nold].until = r->overlap_until;
 	a->nold++;
 	memcpy(a->chain[a->nchain++], a->pk, BLF_PK_LEN);
 	memcpy(a->pk, r->new_pk, BLF_PK_LEN);
 	blf_keyid(a->pk, a->keyid);
+	keys_changed();
+	(void)trust_store_reindex(st); /* without an index, lookups scan */
 	return BLF_OK;
 }
 
@@ -387,7 +421,6 @@ trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
 {
 	trust_anchor *a;
 	char hex[BLF_KEYID_HEX_LEN + 1];
-	uint8_t (*v)[BLF_PK_LEN];
 	size_t i, first = 0, last = 0, at, sig, need = 0;
 	int known, already;
 
@@ -427,11 +460,10 @@ trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
 			    KEYS_MAX_REVOKED);
 		return BLF_ELIMIT;
 	}
-	if ((v = realloc(a->revoked, (a->nrevoked + need) * sizeof(*v))) == NULL)
+	if (keys_revoked_reserve(a, need) != BLF_OK)
 		return BLF_ENOMEM;
-	a->revoked = v;
 	if (!already) {
-		memcpy(a->revoked[a->nrevoked++], r->revoked_pk, BLF_PK_LEN);
+		keys_revoked_push(a, r->revoked_pk);
 		drop_old(a, r->revoked_pk);
 	}
 	for (i = first; i < last; i++) {
@@ -439,9 +471,10 @@ trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
 
 		if (trust_anchor_is_revoked(a, k))
 			continue;
-		memcpy(a->revoked[a->nrevoked++], k, BLF_PK_LEN);
+		keys_revoked_push(a, k);
 		drop_old(a, k);
 	}
+	(void)trust_store_reindex(st); /* without an index, lookups scan */
 	return BLF_OK;
 }
 

@@ -67,17 +67,22 @@ trust_store_free(trust_store *st)
 	for (i = 0; i < st->nanchors; i++)
 		trust_anchor_clear(&st->anchors[i]);
 	free(st->anchors);
+	keys_keyindex_free(st->kidx);
 	st->anchors = NULL;
 	st->nanchors = 0;
+	st->kidx = NULL;
 }
 
 static int
 anchor_copy(const trust_anchor *src, trust_anchor *dst)
 {
+	size_t i;
+
 	*dst = *src;
 	dst->scope = NULL;
 	dst->authority = NULL;
 	dst->revoked = NULL;
+	dst->revoked_id = NULL;
 	dst->chain = NULL;
 	dst->note = NULL;
 	dst->scope_file = NULL;
@@ -91,7 +96,8 @@ anchor_copy(const trust_anchor *src, trust_anchor *dst)
 	    (dst->authority = malloc(src->nauthority * sizeof(blf_prefix))) == NULL)
 		goto fail;
 	if (src->nrevoked > 0 &&
-	    (dst->revoked = malloc(src->nrevoked * sizeof(*src->revoked))) == NULL)
+	    ((dst->revoked = malloc(src->nrevoked * sizeof(*src->revoked))) == NULL ||
+	     (dst->revoked_id = malloc(src->nrevoked * sizeof(*src->revoked_id))) == NULL))
 		goto fail;
 	if (src->nchain > 0 &&
 	    (dst->chain = malloc(src->nchain * sizeof(*src->chain))) == NULL)
@@ -110,14 +116,25 @@ anchor_copy(const trust_anchor *src, trust_anchor *dst)
 	if (keys_pindex_copy(src->scope_idx, &dst->scope_idx) != BLF_OK ||
 	    keys_pindex_copy(src->auth_idx, &dst->auth_idx) != BLF_OK)
 		goto fail;
+
 	if (src->nchain > 0)
 		memcpy(dst->chain, src->chain, src->nchain * sizeof(*src->chain));
 	if (src->nscope > 0)
 		memcpy(dst->scope, src->scope, src->nscope * sizeof(blf_prefix));
 	if (src->nauthority > 0)
 		memcpy(dst->authority, src->authority, src->nauthority * sizeof(blf_prefix));
+	/* The key ids are computed afresh: src may have been built by hand,
+	 * without them. */
+	blf_keyid(dst->pk, dst->keyid);
+	for (i = 0; i < src->nold; i++)
+		blf_keyid(src->old[i].pk, dst->old[i].keyid);
 	if (src->nrevoked > 0)
 		memcpy(dst->revoked, src->revoked, src->nrevoked * sizeof(*src->revoked));
+	for (i = 0; i < src->nrevoked; i++)
+		blf_keyid(src->revoked[i], dst->revoked_id[i]);
+	/* lists set by hand get their index here (if one cannot be built,
+	 * trust_anchor_allows scans) */
+	(void)keys_anchor_index(dst, NULL, NULL, NULL, 0);
 	return BLF_OK;
 fail:
 	trust_anchor_clear(dst);
@@ -134,6 +151,7 @@ trust_store_copy(const trust_store *src, trust_store *dst)
 
 	dst->anchors = NULL;
 	dst->nanchors = 0;
+	dst->kidx = NULL;
 	if (src->nanchors == 0)
 		return BLF_OK;
 	if ((dst->anchors = calloc(src->nanchors, sizeof(trust_anchor))) == NULL)
@@ -145,6 +163,7 @@ trust_store_copy(const trust_store *src, trust_store *dst)
 		}
 		dst->nanchors++;
 	}
+	(void)trust_store_reindex(dst); /* without an index, lookups scan */
 	return BLF_OK;
 }
 
@@ -187,28 +206,29 @@ keys_pk_has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
 	return memcmp(id, keyid, BLF_KEYID_LEN) == 0;
 }
 
+/* keys_store_each_key callback: the anchor of the first current, old or
+ * revoked key (not a chain key) found. */
+static int
+anchor_hit(void *ctx, size_t anchor, int kind, size_t slot, const uint8_t *pk)
+{
+	if (kind > 2)
+		return 0;
+	*(size_t *)ctx = anchor;
+	return 1;
+}
+
 /*
- * By the id of any key: current first, then old and revoked keys.
+ * By the id of any key: current first, then old and revoked keys.  One
+ * lookup in the key id index.
  */
 trust_anchor *
 trust_store_find_keyid(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN])
 {
-	size_t i, j;
+	size_t i = 0;
 
-	for (i = 0; i < st->nanchors; i++)
-		if (memcmp(st->anchors[i].keyid, keyid, BLF_KEYID_LEN) == 0)
-			return &st->anchors[i];
-	for (i = 0; i < st->nanchors; i++) {
-		const trust_anchor *a = &st->anchors[i];
-
-		for (j = 0; j < a->nold; j++)
-			if (keys_pk_has_id(a->old[j].pk, keyid))
-				return &st->anchors[i];
-		for (j = 0; j < a->nrevoked; j++)
-			if (keys_pk_has_id(a->revoked[j], keyid))
-				return &st->anchors[i];
-	}
-	return NULL;
+	if (keys_store_each_key(st, keyid, anchor_hit, &i) == 0)
+		return NULL;
+	return &st->anchors[i];
 }
 
 /* See keys_int.h. */
@@ -324,6 +344,7 @@ trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen
 	if ((rc = anchor_copy(a, &st->anchors[st->nanchors])) != BLF_OK)
 		return rc;
 	st->nanchors++;
+	(void)trust_store_reindex(st); /* without an index, lookups scan */
 	return BLF_OK;
 }
 
@@ -343,6 +364,7 @@ trust_store_remove(trust_store *st, const char *name)
 	memmove(&st->anchors[i], &st->anchors[i + 1],
 		(st->nanchors - i - 1) * sizeof(trust_anchor));
 	st->nanchors--;
+	(void)trust_store_reindex(st); /* without an index, lookups scan */
 	return BLF_OK;
 }
 
@@ -418,7 +440,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		  char *err, size_t errlen)
 {
 	struct parser ps = {name, 0, "", err, errlen};
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	trust_anchor *cur = NULL;
 	unsigned *stanza_line = NULL;
 	unsigned *plines[2] = {NULL, NULL}; /* line of each scope / authority prefix */
@@ -433,6 +455,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 
 	out->anchors = NULL;
 	out->nanchors = 0;
+	out->kidx = NULL;
 	if (blf_init() != BLF_OK)
 		return BLF_ENOMEM;
 	if (len > KEYS_MAX_FILE) {
@@ -630,9 +653,11 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 			    st.anchors[bad].name);
 		goto out;
 	}
+	(void)trust_store_reindex(&st); /* without an index, lookups scan */
 	*out = st;
 	st.anchors = NULL;
 	st.nanchors = 0;
+	st.kidx = NULL;
 	rc = BLF_OK;
 out:
 	trust_store_free(&st);
@@ -657,6 +682,7 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 
 	out->anchors = NULL;
 	out->nanchors = 0;
+	out->kidx = NULL;
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return BLF_OK;

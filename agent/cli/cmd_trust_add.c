@@ -91,7 +91,7 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 	char *pos[CLI_MAX_POS];
 	char err[KEYS_ERRLEN], hex[BLF_KEYID_HEX_LEN + 1];
 	uint8_t pk[BLF_PK_LEN];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	trust_anchor a;
 	size_t i;
 	int npos, rc, ret = CLI_ERR;

@@ -44,7 +44,7 @@ cmd_trust_apply(struct cli *c, int argc, char **argv)
 	char *pos[CLI_MAX_POS];
 	char err[KEYS_ERRLEN], name[KEYS_NAME_MAX + 1], signer[BLF_KEYID_HEX_LEN + 1];
 	char hex[BLF_KEYID_HEX_LEN + 1];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	const trust_anchor *a;
 	blf_envelope env;
 	uint8_t *buf = NULL;

@@ -59,7 +59,7 @@ cmd_trust_list(struct cli *c, int argc, char **argv)
 {
 	char *pos[CLI_MAX_POS];
 	char hex[BLF_KEYID_HEX_LEN + 1], t[KEYS_TIME_STRLEN], perms[64];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	uint64_t now = cli_now();
 	size_t i;
 	int npos, ret = CLI_ERR;

@@ -27,7 +27,7 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 {
 	char **pos = argv + 1;
 	char err[KEYS_ERRLEN], *value = NULL, *abs = NULL;
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	trust_anchor *a;
 	size_t len = 0, n;
 	int i, npos, rc, ret = CLI_ERR;
@@ -75,8 +75,8 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 		/* trust_store_add's rules: remove and add back under the new name */
 		{
 			trust_anchor copy;
-			trust_store one = {a, 1};
-			trust_store tmp = {NULL, 0};
+			trust_store one = {a, 1, NULL};
+			trust_store tmp = {NULL, 0, NULL};
 
 			if (trust_store_copy(&one, &tmp) != BLF_OK) {
 				cli_err(c, "out of memory");

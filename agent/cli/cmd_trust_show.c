@@ -175,7 +175,7 @@ int
 cmd_trust_show(struct cli *c, int argc, char **argv)
 {
 	char *pos[CLI_MAX_POS];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	const trust_anchor *a;
 	int npos, ret = CLI_ERR;
 

@@ -283,8 +283,7 @@ build_store(trust_store *st)
 	char err[KEYS_ERRLEN];
 	trust_anchor a;
 
-	st->anchors = NULL;
-	st->nanchors = 0;
+	memset(st, 0, sizeof(*st));
 	trust_anchor_init(&a, "ASCT", k1->pk);
 	assert_int_equal(trust_anchor_set(&a, "permissions", "list,delist,exclude", err,
 					  sizeof(err)), BLF_OK);
@@ -468,6 +467,7 @@ test_anchor_set(void **state)
 
 	(void)state;
 	trust_anchor_init(&a, "x", k1->pk);
+	memset(&one, 0, sizeof(one));
 	one.anchors = &a;
 	one.nanchors = 1;
 	assert_int_equal(trust_anchor_set(&a, "scope", "10.0.0.0/8", err, sizeof(err)),
@@ -665,8 +665,7 @@ simple_store(trust_store *st, int accept)
 	trust_anchor a;
 	char err[KEYS_ERRLEN];
 
-	st->anchors = NULL;
-	st->nanchors = 0;
+	memset(st, 0, sizeof(*st));
 	trust_anchor_init(&a, "orga", k1->pk);
 	a.accept_rollover = accept;
 	assert_int_equal(trust_store_add(st, &a, err, sizeof(err)), BLF_OK);
@@ -832,7 +831,7 @@ test_statements(void **state)
 	free(after);
 	/* not yet known to a store without the origin */
 	{
-		trust_store empty = {NULL, 0};
+		trust_store empty = {NULL, 0, NULL};
 
 		assert_int_equal(trust_apply_statement(&empty, roll.data, roll.len, T0, &type,
 						       err, sizeof(err)), BLF_EUNKKEY);
