@@ -174,6 +174,37 @@ int trust_store_format(const trust_store *st, char **out, size_t *outlen);
 
 void trust_store_free(trust_store *st);
 
+/* A transaction on the store file: exclusive flock(2) on "<path>.lock",
+ * load, change in memory, atomic save, unlock (txn.c).  The daemon applies
+ * statements from the network this way, as `blfed trust` edits do. */
+typedef struct trust_txn {
+	int fd;     /* the lock file, while held */
+	int held;   /* non-zero between begin and commit/abort */
+	char *path; /* the store */
+} trust_txn;
+
+/* Lock the store at path exclusively (waiting for other writers) and load
+ * it into st (a missing file is an empty store).  On success the lock is
+ * held until trust_store_txn_commit or _abort; on error nothing is held and
+ * st is empty: BLF_EIO (the lock file cannot be created or locked), or a
+ * trust_store_load code. */
+int trust_store_txn_begin(trust_txn *t, const char *path, trust_store *st, char *err,
+			  size_t errlen);
+
+/* Save st atomically over the store and release the lock, saved or not
+ * (st stays the caller's).  Returns a trust_store_save code. */
+int trust_store_txn_commit(trust_txn *t, const trust_store *st, char *err,
+			   size_t errlen);
+
+/* Release the lock without saving.  Safe to call twice, after commit, and
+ * on a zeroed trust_txn. */
+void trust_store_txn_abort(trust_txn *t);
+
+/* Load for reading under a shared lock, released before returning (without
+ * a lock if the lock file cannot be opened: a reader without write access).
+ * Codes as trust_store_load. */
+int trust_store_read(const char *path, trust_store *st, char *err, size_t errlen);
+
 /* Deep copy (for a reload that may fail). */
 int trust_store_copy(const trust_store *src, trust_store *dst);
 

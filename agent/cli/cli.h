@@ -38,6 +38,7 @@ struct cli {
 	const char *trustfile; /* -t, $BLFED_TRUST or CLI_DEFAULT_TRUST */
 	int json;              /* --json: one JSON object per line */
 	char cmd[64];          /* "trust add", used as the message prefix */
+	trust_txn txn;         /* the store edit in progress (cli_store_load) */
 };
 
 typedef int (*cli_fn)(struct cli *c, int argc, char **argv);
@@ -84,10 +85,14 @@ int cli_nargs(struct cli *c, int npos, int min, int max, const char *usage);
 /* Write s as a JSON string (quotes included). */
 void cli_json_str(FILE *f, const char *s);
 
-/* Load the trust store (missing file: empty) / save it atomically.  Return 0
- * or -1 after printing the error. */
+/* Edit the trust store: cli_store_load locks it exclusively and loads it
+ * (missing file: empty), cli_store_save saves it atomically and unlocks
+ * (a command that fails in between leaves the file alone; the lock goes at
+ * exit).  cli_store_read loads it for reading under a shared lock.  Return
+ * 0 or -1 after printing the error. */
 int cli_store_load(struct cli *c, trust_store *st);
 int cli_store_save(struct cli *c, const trust_store *st);
+int cli_store_read(struct cli *c, trust_store *st);
 
 /* The anchor called name, or NULL after printing "no anchor named ...". */
 trust_anchor *cli_anchor(struct cli *c, const trust_store *st, const char *name);

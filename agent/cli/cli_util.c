@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,30 +181,8 @@ cli_json_str(FILE *f, const char *s)
 }
 
 /*
- * Serialise edits: take an exclusive lock on "<store>.lock" that is held
- * until the process exits, so two concurrent `blfed trust` edits cannot each
- * load the old store and lose one of the updates.  A caller that cannot
- * create the lock file (a read-only user running `trust list`) goes on
- * without it: it has nothing to save.
- */
-static void
-store_lock(const struct cli *c)
-{
-	static int fd = -1;
-	char path[4096];
-
-	if (fd >= 0)
-		return;
-	if ((size_t)snprintf(path, sizeof(path), "%s.lock", c->trustfile) >= sizeof(path))
-		return;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return;
-	while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
-		;
-}
-
-/*
- * Load the store named by -t, under the edit lock.
+ * Begin an edit: lock the store named by -t exclusively and load it (a
+ * trust_txn in c, committed by cli_store_save, released at exit).
  */
 int
 cli_store_load(struct cli *c, trust_store *st)
@@ -213,8 +190,26 @@ cli_store_load(struct cli *c, trust_store *st)
 	char err[KEYS_ERRLEN];
 	int rc;
 
-	store_lock(c);
-	if ((rc = trust_store_load(c->trustfile, st, err, sizeof(err))) != BLF_OK) {
+	err[0] = '\0';
+	if ((rc = trust_store_txn_begin(&c->txn, c->trustfile, st, err, sizeof(err))) !=
+	    BLF_OK) {
+		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Load the store for reading, under a shared lock.
+ */
+int
+cli_store_read(struct cli *c, trust_store *st)
+{
+	char err[KEYS_ERRLEN];
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = trust_store_read(c->trustfile, st, err, sizeof(err))) != BLF_OK) {
 		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
 		return -1;
 	}
@@ -235,7 +230,7 @@ cli_anchor(struct cli *c, const trust_store *st, const char *name)
 }
 
 /*
- * Save the store atomically.
+ * Save the store atomically and end the edit.
  */
 int
 cli_store_save(struct cli *c, const trust_store *st)
@@ -244,7 +239,7 @@ cli_store_save(struct cli *c, const trust_store *st)
 	int rc;
 
 	err[0] = '\0';
-	if ((rc = trust_store_save(st, c->trustfile, err, sizeof(err))) != BLF_OK) {
+	if ((rc = trust_store_txn_commit(&c->txn, st, err, sizeof(err))) != BLF_OK) {
 		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
 		return -1;
 	}

@@ -51,7 +51,7 @@ cmd_trust_check(struct cli *c, int argc, char **argv)
 			at);
 		goto out;
 	}
-	if (cli_store_load(c, &st) != 0)
+	if (cli_store_read(c, &st) != 0)
 		goto out;
 	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
 		goto out;

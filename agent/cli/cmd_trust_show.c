@@ -182,7 +182,7 @@ cmd_trust_show(struct cli *c, int argc, char **argv)
 	if (cli_getopt(c, argc, argv, NULL, pos, &npos) != 0 ||
 	    cli_nargs(c, npos, 1, 1, "NAME") != 0)
 		goto out;
-	if (cli_store_load(c, &st) != 0)
+	if (cli_store_read(c, &st) != 0)
 		goto out;
 	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
 		goto out;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../keys/keys.h"
@@ -1353,6 +1354,70 @@ test_scope_lines(void **state)
 	trust_store_free(&st2);
 }
 
+/* Two writers in two processes: the lock serialises them, both land. */
+static void
+test_txn(void **state)
+{
+	char path[128], err[KEYS_ERRLEN];
+	trust_store st;
+	trust_txn t;
+	trust_anchor a;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/txn.conf", dir);
+	assert_int_equal(trust_store_txn_begin(&t, path, &st, err, sizeof(err)), BLF_OK);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		trust_txn t2;
+		trust_store s2;
+		trust_anchor b;
+
+		/* the inherited descriptor shares the parent's lock: drop it */
+		close(t.fd);
+		/* blocks until the parent commits, then sees its anchor */
+		if (trust_store_txn_begin(&t2, path, &s2, err, sizeof(err)) != BLF_OK ||
+		    s2.nanchors != 1)
+			_exit(1);
+		trust_anchor_init(&b, "b", k2->pk);
+		if (trust_store_add(&s2, &b, err, sizeof(err)) != BLF_OK ||
+		    trust_store_txn_commit(&t2, &s2, err, sizeof(err)) != BLF_OK)
+			_exit(2);
+		_exit(0);
+	}
+	usleep(200000); /* the child is waiting for the lock by now */
+	trust_anchor_init(&a, "a", k1->pk);
+	assert_int_equal(trust_store_add(&st, &a, err, sizeof(err)), BLF_OK);
+	trust_anchor_clear(&a);
+	assert_int_equal(trust_store_txn_commit(&t, &st, err, sizeof(err)), BLF_OK);
+	trust_store_free(&st);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(trust_store_read(path, &st, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st.nanchors, 2);
+	trust_store_free(&st);
+	/* abort releases the lock: a second transaction in this process */
+	assert_int_equal(trust_store_txn_begin(&t, path, &st, err, sizeof(err)), BLF_OK);
+	trust_store_txn_abort(&t);
+	trust_store_txn_abort(&t);
+	trust_store_free(&st);
+	assert_int_equal(trust_store_txn_begin(&t, path, &st, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st.nanchors, 2);
+	trust_store_txn_abort(&t);
+	trust_store_free(&st);
+	/* a lock file that cannot be created: an error for a writer */
+	assert_int_equal(trust_store_txn_begin(&t, "/nonexistent/dir/trust.conf", &st, err,
+					       sizeof(err)), BLF_EIO);
+	assert_non_null(strstr(err, "cannot lock the trust store"));
+	/* a reader goes on (a missing store is empty) */
+	assert_int_equal(trust_store_read("/nonexistent/dir/trust.conf", &st, err, sizeof(err)),
+			 BLF_OK);
+	assert_int_equal(st.nanchors, 0);
+}
+
 static void
 test_misc(void **state)
 {
@@ -1426,6 +1491,7 @@ main(void)
 		cmocka_unit_test(test_scope_index),
 		cmocka_unit_test(test_scope_file),
 		cmocka_unit_test(test_scope_lines),
+		cmocka_unit_test(test_txn),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
