@@ -11,7 +11,9 @@
  *     origin <keyid-hex>            (only after a rotation)
  *
  * It is created 0600 with O_CREAT|O_EXCL and fsynced; a file that group or
- * others may access is refused on load, with the reason and the fix.  The
+ * others may access, or that belongs to another user, or that lies in a
+ * directory others may write (key_dir_check) is refused, with the reason
+ * and the fix.  The
  * file is read into guarded memory, and every buffer that held secret bytes
  * is wiped with sodium_memzero before it is released.  Error messages never
  * quote a secret key file's content.
@@ -183,6 +185,68 @@ key_secret_free(key_secret *k)
 	sodium_free(k);
 }
 
+/*
+ * Where a secret key may live (as ssh's StrictModes): the directory holding
+ * it is owned by us or root and writable by nobody else; each directory
+ * above it is owned by us or root and, if others may write it, sticky (as
+ * /tmp), so that nobody else can rename the way to the key.  Returns
+ * BLF_OK, or BLF_EPOLICY / BLF_EIO with the reason in err.
+ */
+static int
+key_dir_check(const char *path, char *err, size_t errlen)
+{
+	char *dir = NULL, *slash;
+	struct stat sb;
+	uid_t me = geteuid();
+	int first = 1, rc = BLF_EPOLICY;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = realpath(".", NULL);
+	else if (slash == path)
+		dir = realpath("/", NULL);
+	else {
+		char *d = strndup(path, (size_t)(slash - path));
+
+		dir = d != NULL ? realpath(d, NULL) : NULL;
+		free(d);
+	}
+	if (dir == NULL) {
+		keys_seterr(err, errlen, "key file %s: its directory: %s", path, strerror(errno));
+		return BLF_EIO;
+	}
+	for (;;) {
+		if (stat(dir, &sb) != 0) {
+			keys_seterr(err, errlen, "key file %s: %s: %s", path, dir, strerror(errno));
+			rc = BLF_EIO;
+			goto out;
+		}
+		if (sb.st_uid != me && sb.st_uid != 0) {
+			keys_seterr(err, errlen, "key file %s: directory %s belongs to uid %u, not to "
+				    "us (uid %u) or root", path, dir, (unsigned)sb.st_uid,
+				    (unsigned)me);
+			goto out;
+		}
+		if ((sb.st_mode & 022) != 0 && (first || (sb.st_mode & S_ISVTX) == 0)) {
+			keys_seterr(err, errlen, "key file %s: directory %s is writable by group or "
+				    "others (mode %04o); chmod go-w it", path, dir,
+				    (unsigned)(sb.st_mode & 07777));
+			goto out;
+		}
+		if (strcmp(dir, "/") == 0)
+			break;
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		first = 0;
+	}
+	rc = BLF_OK;
+out:
+	free(dir);
+	return rc;
+}
+
 /* The directory part of path ("." for a bare name) into dir (cap bytes);
  * -1 if it does not fit. */
 static int
@@ -235,6 +299,9 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		rc = BLF_ETOOBIG;
 		goto out;
 	}
+	if ((rc = key_dir_check(path, err, errlen)) != BLF_OK)
+		goto out;
+	rc = BLF_EIO;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) {
@@ -405,6 +472,16 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 		rc = BLF_EPOLICY;
 		goto out;
 	}
+	if (sb.st_uid != geteuid()) {
+		keys_seterr(err, errlen, "key file %s belongs to uid %u, not to us (uid %u); "
+			    "a secret key is used only by its owner", path, (unsigned)sb.st_uid,
+			    (unsigned)geteuid());
+		rc = BLF_EPOLICY;
+		goto out;
+	}
+	if ((rc = key_dir_check(path, err, errlen)) != BLF_OK)
+		goto out;
+	rc = BLF_EIO;
 	if ((text = sodium_malloc(cap)) == NULL) {
 		rc = BLF_ENOMEM;
 		goto out;

@@ -69,11 +69,15 @@ int key_secret_from_seed(const uint8_t seed[BLF_SEED_LEN], const char *comment,
 void key_secret_free(key_secret *k);
 
 /* Write the secret key file at path, created 0600 with O_EXCL (an existing
- * file is never overwritten: BLF_EEXIST), fsynced. */
+ * file is never overwritten: BLF_EEXIST), fsynced.  BLF_EPOLICY if the
+ * directory is not one key_secret_load accepts. */
 int key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen);
 
 /* Load a secret key file.  Refuses (BLF_EPOLICY, with the reason in err) a
- * file that group or others may read or write, or that is not a regular file. */
+ * file that group or others may read or write, that is not a regular file,
+ * that does not belong to the effective user, or whose directory is not
+ * owned by that user or root or is writable by group or others (any
+ * directory above it likewise, unless sticky, as /tmp), as ssh does. */
 int key_secret_load(const char *path, key_secret **out, char *err, size_t errlen);
 
 /* ---- Public keys --------------------------------------------------------- */

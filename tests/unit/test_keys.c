@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
 #include <sodium.h>
 
 #include "../../keys/keys.h"
@@ -180,6 +182,69 @@ test_mode_refused(void **state)
 	/* missing */
 	path_in(path, sizeof(path), "missing.secret");
 	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_ENOTFOUND);
+}
+
+/* A key owned by someone else, or in a directory others may write, is
+ * refused (as ssh refuses them). */
+static void
+test_owner_refused(void **state)
+{
+	char sub[128], path[160], err[KEYS_ERRLEN];
+	uint8_t seed[BLF_SEED_LEN];
+	key_secret *k = NULL, *l = NULL;
+	struct passwd *nobody;
+
+	(void)state;
+	path_in(sub, sizeof(sub), "keys");
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/own.secret", sub);
+	seed_fill(seed, 5);
+	assert_int_equal(key_secret_from_seed(seed, "", &k), BLF_OK);
+	assert_int_equal(key_secret_save(k, path, err, sizeof(err)), BLF_OK);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_OK);
+	key_secret_free(l);
+	l = NULL;
+	/* the key's directory writable by others, sticky or not */
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	assert_null(l);
+	assert_non_null(strstr(err, "is writable by group or others (mode 0777)"));
+	assert_int_equal(chmod(sub, 01777), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	assert_int_equal(chmod(sub, 0720), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	/* a new key is not written there either */
+	snprintf(path, sizeof(path), "%s/new.secret", sub);
+	assert_int_equal(key_secret_save(k, path, err, sizeof(err)), BLF_EPOLICY);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/own.secret", sub);
+	/* a directory above it writable by others and not sticky */
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, dir));
+	assert_int_equal(chmod(dir, 01777), 0); /* sticky, as /tmp: fine */
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_OK);
+	key_secret_free(l);
+	l = NULL;
+	assert_int_equal(chmod(dir, 0700), 0);
+	/* owned by another user (needs root to arrange) */
+	if (geteuid() == 0 && (nobody = getpwnam("nobody")) != NULL) {
+		assert_int_equal(chown(path, nobody->pw_uid, nobody->pw_gid), 0);
+		assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+		assert_null(l);
+		assert_non_null(strstr(err, "belongs to uid"));
+		/* and a directory owned by another user */
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(chown(sub, nobody->pw_uid, nobody->pw_gid), 0);
+		assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "belongs to uid"));
+		assert_int_equal(chown(sub, 0, 0), 0);
+	} else {
+		printf("test_owner_refused: not root (or no user nobody): ownership case "
+		       "skipped\n");
+	}
+	key_secret_free(k);
 }
 
 static void
@@ -357,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_origin_line),
 		cmocka_unit_test(test_mode_refused),
+		cmocka_unit_test(test_owner_refused),
 		cmocka_unit_test(test_secret_malformed),
 		cmocka_unit_test(test_public_roundtrip),
 		cmocka_unit_test(test_public_bad),
