@@ -538,8 +538,26 @@ key_public_format(const uint8_t pk[BLF_PK_LEN], const char *comment, char *buf, 
 	return (size_t)n;
 }
 
+/* A token that may be quoted in a message as a key type ("ssh-ed25519"):
+ * short, lower-case letters, digits and '-'.  Anything else could be part
+ * of a secret pasted by mistake, and messages never quote it: a 32-byte
+ * seed is 44 characters of base64 or 64 of hex. */
+static int
+type_name_ok(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 24)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /*
  * Parse a public key line or a bare base64 key (trailing newline allowed).
+ * Error messages never quote the line: it may be a secret pasted by mistake.
  */
 int
 key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
@@ -565,8 +583,9 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	if (n == strlen(PUB_TAG) && memcmp(tok, PUB_TAG, n) == 0) {
 		n = next_token(&p, end, &tok);
 		if (blf_keyid_parse(tok, n, want) != BLF_OK) {
-			keys_seterr(err, errlen, "public key: bad key id \"%.*s\" (expected %d hex "
-				    "digits)", (int)(n > 40 ? 40 : n), tok, BLF_KEYID_HEX_LEN);
+			/* not quoted: a pasted secret key could stand there */
+			keys_seterr(err, errlen, "public key: bad key id (expected %d hex digits "
+				    "after " PUB_TAG ")", BLF_KEYID_HEX_LEN);
 			return BLF_EINVAL;
 		}
 		have_id = 1;
@@ -574,8 +593,12 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	} else if (n != KEYS_B64_LEN || p != end) {
 		/* Not our tag and not a lone key: say which algorithm we expect. */
 		if (p != end || memchr(tok, '-', n) != NULL) {
-			keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" (expected "
-				    PUB_TAG ")", (int)(n > 40 ? 40 : n), tok);
+			if (type_name_ok(tok, n))
+				keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" "
+					    "(expected " PUB_TAG ")", (int)n, tok);
+			else
+				keys_seterr(err, errlen, "public key: not a public key line "
+					    "(expected " PUB_TAG " <key id> <base64>)");
 			return BLF_EINVAL;
 		}
 	}

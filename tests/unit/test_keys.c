@@ -331,7 +331,7 @@ test_public_bad(void **state)
 	} cases[] = {
 		{"", BLF_EINVAL, "empty"},
 		{"ssh-ed25519 AAAA x", BLF_EINVAL, "unknown key type"},
-		{"blfed-ed25519 123 AAAA", BLF_EINVAL, "bad key id"},
+		{"blfed-ed25519 123 AAAA", BLF_EINVAL, "bad key id (expected 32 hex digits"},
 		/* 31 bytes */
 		{"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==", BLF_ESIZE, "wrong length"},
 		/* 33 bytes */
