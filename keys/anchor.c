@@ -486,15 +486,29 @@ keys_anchor_set_file(trust_anchor *a, int auth, const char *path, const char *ba
 	return replace_list(a, auth, v, n, path, err, errlen);
 }
 
-static int
-text_ok(const char *s, size_t n)
+/*
+ * The text rule; see keys.h.
+ */
+int
+trust_text_check(const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
+	if (blf_text_check(s, n) != BLF_OK)
+		return BLF_ESTRING;
+	/* valid UTF-8 now: the bidi controls are these exact sequences */
+	for (i = 0; i + 1 < n; i++) {
+		if (u[i] == 0xd8 && u[i + 1] == 0x9c)
+			return BLF_ESTRING; /* U+061C */
+		if (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x80 &&
+		    (u[i + 2] == 0x8e || u[i + 2] == 0x8f || (u[i + 2] >= 0xaa && u[i + 2] <= 0xae)))
+			return BLF_ESTRING; /* U+200E, U+200F, U+202A-U+202E */
+		if (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x81 && u[i + 2] >= 0xa6 &&
+		    u[i + 2] <= 0xa9)
+			return BLF_ESTRING; /* U+2066-U+2069 */
+	}
+	return BLF_OK;
 }
 
 /* One public key in a store line: a bare base64 key or a full public line. */
@@ -760,8 +774,9 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 	vlen = strlen(value);
 	while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
 		vlen--;
-	if (!text_ok(value, vlen)) {
-		keys_seterr(err, errlen, "%s: control characters in the value", field);
+	if (trust_text_check(value, vlen) != BLF_OK) {
+		keys_seterr(err, errlen, "%s: not UTF-8 text, or control or bidirectional "
+			    "characters in the value", field);
 		return BLF_ESTRING;
 	}
 	if (strcmp(field, "note") == 0) {

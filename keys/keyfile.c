@@ -53,21 +53,11 @@ keys_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A comment is printable text (UTF-8 bytes allowed) of bounded length. */
+/* A comment is text by the text rule (trust_text_check) of bounded length. */
 static int
 comment_ok(const char *c, size_t n)
 {
-	size_t i;
-
-	if (n > KEYS_COMMENT_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)c[i];
-
-		if (ch < 0x20 || ch == 0x7f)
-			return 0;
-	}
-	return 1;
+	return n <= KEYS_COMMENT_MAX && trust_text_check(c, n) == BLF_OK;
 }
 
 static int
@@ -614,7 +604,8 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	while (p < end && is_blank(*p))
 		p++;
 	if (!comment_ok(p, (size_t)(end - p))) {
-		keys_seterr(err, errlen, "public key: comment too long or has control characters");
+		keys_seterr(err, errlen, "public key: comment too long, not UTF-8 text, or has "
+			    "control or bidirectional characters");
 		return BLF_ESTRING;
 	}
 	if (comment != NULL && comment_cap > 0) {

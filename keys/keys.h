@@ -293,6 +293,13 @@ int trust_anchor_rekey(trust_anchor *a, const char *value, char *err, size_t err
 
 /* ---- Helpers shared by the store, the CLI and the agent ----------------- */
 
+/* The text rule for notes, key comments and every store value: the
+ * protocol's (SPEC 3.1 rule 6: strict UTF-8, no C0, DEL or C1 control
+ * characters) plus no bidirectional controls (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069), which can make a line read differently
+ * from what it says.  BLF_OK or BLF_ESTRING. */
+int trust_text_check(const char *s, size_t n);
+
 /* Parse the text of a prefix file (scope-file, authority-file): one prefix
  * per line, blank lines and '#' comments ignored, at most KEYS_MAX_SCOPE
  * prefixes.  *out (malloc'd, NULL when empty) gets them in file order.

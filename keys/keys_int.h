@@ -66,4 +66,10 @@ int keys_store_each_key(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN
 int keys_revoked_reserve(trust_anchor *a, size_t n);
 void keys_revoked_push(trust_anchor *a, const uint8_t pk[BLF_PK_LEN]);
 
+/* The protocol's text rule (SPEC 3.1 rule 6: strict UTF-8, no C0, DEL or
+ * C1 controls), defined in protocol/mpread.c and declared in the protocol's
+ * internal header; declared here so that keys/ applies the very same rule.
+ * BLF_OK or BLF_ESTRING. */
+int blf_text_check(const char *s, size_t n);
+
 #endif

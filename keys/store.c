@@ -389,17 +389,41 @@ struct parser {
 static int perr(struct parser *ps, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The first 80 bytes of s for a message: what is not text by the text rule
+ * (controls, bidi controls, broken UTF-8) becomes '?'. */
+static void
+quote(const char *s, char *out, size_t cap)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+
+	while (u[i] != '\0' && i < 80 && o + 5 < cap) {
+		k = u[i] < 0x80 ? 1 : u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
+		if (i + k <= 80 && strnlen(s + i, k) == k &&
+		    trust_text_check(s + i, k) == BLF_OK) {
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			out[o++] = '?';
+			i++;
+		}
+	}
+	out[o] = '\0';
+}
+
 static int
 perr(struct parser *ps, int rc, const char *fmt, ...)
 {
-	char reason[KEYS_ERRLEN];
+	char reason[KEYS_ERRLEN], shown[96];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	keys_seterr(ps->err, ps->errlen, "%s:%u: %s: `%.80s%s`", ps->name, ps->lineno, reason,
-		    ps->line, strlen(ps->line) > 80 ? "..." : "");
+	quote(ps->line, shown, sizeof(shown));
+	keys_seterr(ps->err, ps->errlen, "%s:%u: %s: `%s%s`", ps->name, ps->lineno, reason,
+		    shown, strlen(ps->line) > 80 ? "..." : "");
 	return rc;
 }
 
@@ -528,6 +552,11 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		e = val + strlen(val);
 		while (e > val && (e[-1] == ' ' || e[-1] == '\t'))
 			*--e = '\0';
+		if (trust_text_check(val, strlen(val)) != BLF_OK) {
+			rc = perr(&ps, BLF_ESTRING, "%s: not UTF-8 text, or control or "
+				  "bidirectional characters in the value", kw);
+			goto out;
+		}
 		if (strcmp(kw, "anchor") == 0) {
 			trust_anchor *v;
 			unsigned *sl;

@@ -82,8 +82,14 @@ int cli_getopt(struct cli *c, int argc, char **argv, const struct cli_opt *opts,
  * outside [min, max]. */
 int cli_nargs(struct cli *c, int npos, int min, int max, const char *usage);
 
-/* Write s as a JSON string (quotes included). */
+/* Write s as a JSON string (quotes included), always valid UTF-8: controls
+ * and bidirectional controls escaped, bytes that are not UTF-8 replaced by
+ * U+FFFD. */
 void cli_json_str(FILE *f, const char *s);
+
+/* Write s for a terminal: controls, bidirectional controls and bytes that
+ * are not UTF-8 shown as '?'. */
+void cli_print_text(FILE *f, const char *s);
 
 /* Edit the trust store: cli_store_load locks it exclusively and loads it
  * (missing file: empty), cli_store_save saves it atomically and unlocks

@@ -157,27 +157,110 @@ cli_nargs(struct cli *c, int npos, int min, int max, const char *usage)
 }
 
 /*
- * JSON string with the escapes RFC 8259 requires.
+ * Next code point of s at *i: its value, or -1 for a byte that does not
+ * start a valid UTF-8 sequence (RFC 3629: no overlongs, surrogates or
+ * values past U+10FFFF); *i moves past what was read.
+ */
+static long
+utf8_next(const unsigned char *s, size_t *i)
+{
+	unsigned long c = s[*i];
+	size_t need, k;
+
+	if (c < 0x80) {
+		(*i)++;
+		return (long)c;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		c &= 0x07;
+	} else {
+		(*i)++;
+		return -1;
+	}
+	for (k = 1; k <= need; k++) {
+		if ((s[*i + k] & 0xc0) != 0x80) { /* the NUL at the end stops this too */
+			(*i)++;
+			return -1;
+		}
+		c = (c << 6) | (s[*i + k] & 0x3f);
+	}
+	if ((need == 2 && c < 0x800) || (need == 3 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff)) {
+		(*i)++;
+		return -1;
+	}
+	*i += need + 1;
+	return (long)c;
+}
+
+/* Control (C0, DEL, C1) or bidirectional control: never printed raw. */
+static int
+unprintable(long c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x61c || c == 0x200e ||
+	       c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/*
+ * JSON string with the escapes RFC 8259 requires; always valid UTF-8:
+ * controls and bidirectional controls are escaped (\uXXXX), bytes that are
+ * not UTF-8 become U+FFFD.
  */
 void
 cli_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start;
+	long c;
 
 	fputc('"', f);
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
+	while (p[i] != '\0') {
+		start = i;
+		c = utf8_next(p, &i);
+		if (c < 0)
+			fputs("\\ufffd", f);
+		else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", (int)c);
+		else if (c == '\n')
 			fputs("\\n", f);
-		else if (*p == '\t')
+		else if (c == '\t')
 			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
+		else if (unprintable(c))
+			fprintf(f, "\\u%04lx", (unsigned long)c);
 		else
-			fputc(*p, f);
+			fwrite(p + start, 1, i - start, f);
 	}
 	fputc('"', f);
+}
+
+/*
+ * Text from a file we did not write, for a terminal: valid UTF-8 printed,
+ * controls, bidirectional controls and bytes that are not UTF-8 shown as
+ * '?', so that nothing in a partner's file can move the cursor or reorder
+ * what is shown.
+ */
+void
+cli_print_text(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start;
+	long c;
+
+	while (p[i] != '\0') {
+		start = i;
+		c = utf8_next(p, &i);
+		if (c < 0 || unprintable(c))
+			fputc('?', f);
+		else
+			fwrite(p + start, 1, i - start, f);
+	}
 }
 
 /*

@@ -100,8 +100,11 @@ show_human(const trust_anchor *a, uint64_t now)
 		key_b64(a->revoked[i], b64, hex);
 		printf("  revoked key  %s %s\n", hex, b64);
 	}
-	if (a->note != NULL)
-		printf("  note         %s\n", a->note);
+	if (a->note != NULL) {
+		printf("  note         ");
+		cli_print_text(stdout, a->note);
+		printf("\n");
+	}
 }
 
 static void

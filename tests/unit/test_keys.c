@@ -247,6 +247,51 @@ test_owner_refused(void **state)
 	key_secret_free(k);
 }
 
+/* Comments follow the protocol's text rule plus no bidi controls. */
+static void
+test_comment_text(void **state)
+{
+	static const char *const bad[] = {
+		"\xc2\x9b" "31m",         /* C1 CSI */
+		"evil\xe2\x80\xae" "gpj", /* U+202E RIGHT-TO-LEFT OVERRIDE */
+		"\xe2\x81\xa6x",          /* U+2066 */
+		"\xe2\x80\x8f",           /* U+200F */
+		"a\xd8\x9c",               /* U+061C */
+		"\xff",                   /* not UTF-8 */
+		"\xc0\xaf",               /* overlong */
+		"\xed\xa0\x80",           /* surrogate */
+		"\x1b[2J",                 /* C0 ESC */
+	};
+	char line[KEYS_PUBLIC_STRLEN + 64], base[KEYS_PUBLIC_STRLEN], err[KEYS_ERRLEN];
+	char comment[KEYS_COMMENT_MAX + 1];
+	uint8_t seed[BLF_SEED_LEN], pk[BLF_PK_LEN];
+	key_secret *k = NULL;
+	size_t i;
+
+	(void)state;
+	seed_fill(seed, 9);
+	assert_int_equal(key_secret_from_seed(seed, "", &k), BLF_OK);
+	key_public_format(k->pk, NULL, base, sizeof(base));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s %s", base, bad[i]);
+		err[0] = '\0';
+		assert_int_equal(key_public_parse(line, pk, comment, sizeof(comment), err,
+						  sizeof(err)), BLF_ESTRING);
+		assert_non_null(strstr(err, "bidirectional"));
+		key_secret_free(k);
+		k = NULL;
+		assert_int_equal(key_secret_from_seed(seed, bad[i], &k), BLF_ESTRING);
+		assert_int_equal(key_secret_from_seed(seed, "", &k), BLF_OK);
+	}
+	/* text in any script is fine */
+	snprintf(line, sizeof(line), "%s \xe4\xb8\xad\xe5\x9b\xbd ASCT \xc3\xa9", base);
+	assert_int_equal(key_public_parse(line, pk, comment, sizeof(comment), err, sizeof(err)),
+			 BLF_OK);
+	assert_string_equal(comment, "\xe4\xb8\xad\xe5\x9b\xbd ASCT \xc3\xa9");
+	assert_int_equal(trust_text_check("\xe2\x80\x8d", 3), BLF_OK); /* ZWJ is not bidi */
+	key_secret_free(k);
+}
+
 static void
 test_secret_malformed(void **state)
 {
@@ -423,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_origin_line),
 		cmocka_unit_test(test_mode_refused),
 		cmocka_unit_test(test_owner_refused),
+		cmocka_unit_test(test_comment_text),
 		cmocka_unit_test(test_secret_malformed),
 		cmocka_unit_test(test_public_roundtrip),
 		cmocka_unit_test(test_public_bad),

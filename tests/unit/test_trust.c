@@ -1418,6 +1418,36 @@ test_txn(void **state)
 	assert_int_equal(st.nanchors, 0);
 }
 
+/* Notes follow the text rule, in the store and through trust_anchor_set. */
+static void
+test_note_text(void **state)
+{
+	char text[512], err[KEYS_ERRLEN];
+	trust_store st;
+	trust_anchor a;
+
+	(void)state;
+	trust_anchor_init(&a, "x", k1->pk);
+	assert_int_equal(trust_anchor_set(&a, "note", "ok \xe2\x80\xae gpj.exe", err,
+					  sizeof(err)), BLF_ESTRING);
+	assert_int_equal(trust_anchor_set(&a, "note", "\xc2\x9b" "2J", err, sizeof(err)),
+			 BLF_ESTRING);
+	assert_int_equal(trust_anchor_set(&a, "note", "bad \xfe", err, sizeof(err)),
+			 BLF_ESTRING);
+	assert_null(a.note);
+	assert_int_equal(trust_anchor_set(&a, "note", "\xe4\xb8\xad\xe5\x9b\xbd", err,
+					  sizeof(err)), BLF_OK);
+	assert_string_equal(a.note, "\xe4\xb8\xad\xe5\x9b\xbd");
+	trust_anchor_clear(&a);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n note ASCT\xe2\x81\xa6x\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), "t.conf", &st, err, sizeof(err)),
+			 BLF_ESTRING);
+	assert_non_null(strstr(err, "t.conf:3: note: not UTF-8 text"));
+	snprintf(text, sizeof(text), "anchor a\n key %s\n note \xc2\x85\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), "t.conf", &st, err, sizeof(err)),
+			 BLF_ESTRING);
+}
+
 static void
 test_misc(void **state)
 {
@@ -1492,6 +1522,7 @@ main(void)
 		cmocka_unit_test(test_scope_file),
 		cmocka_unit_test(test_scope_lines),
 		cmocka_unit_test(test_txn),
+		cmocka_unit_test(test_note_text),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
