@@ -218,12 +218,16 @@ int trust_store_copy(const trust_store *src, trust_store *dst);
 int trust_store_reindex(trust_store *st);
 
 /* Find by display name, by origin id, or by any key (current, old or
- * revoked) id.  NULL if absent. */
-trust_anchor *trust_store_find_name(const trust_store *st, const char *name);
-trust_anchor *trust_store_find_origin(const trust_store *st,
-				      const uint8_t origin[BLF_KEYID_LEN]);
-trust_anchor *trust_store_find_keyid(const trust_store *st,
-				     const uint8_t keyid[BLF_KEYID_LEN]);
+ * revoked) id.  NULL if absent.  A const store gives const anchors; the
+ * _mut forms take a store the caller may change. */
+const trust_anchor *trust_store_find_name(const trust_store *st, const char *name);
+const trust_anchor *trust_store_find_origin(const trust_store *st,
+					    const uint8_t origin[BLF_KEYID_LEN]);
+const trust_anchor *trust_store_find_keyid(const trust_store *st,
+					   const uint8_t keyid[BLF_KEYID_LEN]);
+trust_anchor *trust_store_find_name_mut(trust_store *st, const char *name);
+trust_anchor *trust_store_find_origin_mut(trust_store *st,
+					  const uint8_t origin[BLF_KEYID_LEN]);
 
 /* Add a copy of a (validated) anchor: BLF_EEXIST on a duplicate name, origin
  * or key. */
@@ -241,7 +245,7 @@ void trust_anchor_clear(trust_anchor *a);
  * BLF_EUNKKEY (no anchor has the key), BLF_EREVOKED, BLF_EEXPIREDKEY (old key
  * past its overlap, or anchor expired). */
 int trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
-			uint64_t now, trust_anchor **anchor, uint8_t pk[BLF_PK_LEN]);
+			uint64_t now, const trust_anchor **anchor, uint8_t pk[BLF_PK_LEN]);
 
 /* blf_key_lookup_fn adapter: ctx is a struct trust_lookup_ctx. */
 struct trust_lookup_ctx {

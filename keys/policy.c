@@ -71,10 +71,10 @@ resolve_hit(void *ctx, size_t anchor, int kind, size_t slot, const uint8_t *pk)
  */
 int
 trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
-		    uint64_t now, trust_anchor **anchor, uint8_t pk[BLF_PK_LEN])
+		    uint64_t now, const trust_anchor **anchor, uint8_t pk[BLF_PK_LEN])
 {
 	struct resolve r;
-	trust_anchor *a;
+	const trust_anchor *a;
 
 	if (anchor != NULL)
 		*anchor = NULL;
@@ -91,7 +91,7 @@ trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
 
 			if (trust_anchor_is_revoked(ra, r.cur)) {
 				if (anchor != NULL)
-					*anchor = (trust_anchor *)(uintptr_t)ra;
+					*anchor = ra;
 				return BLF_EREVOKED;
 			}
 		}
@@ -296,7 +296,7 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 	size_t i, drop;
 	int revoked;
 
-	if ((a = trust_store_find_origin(st, r->origin)) == NULL) {
+	if ((a = trust_store_find_origin_mut(st, r->origin)) == NULL) {
 		blf_keyid_hex(r->origin, hex);
 		keys_seterr(err, errlen, "rollover for origin %s: no such trust anchor", hex);
 		return BLF_EUNKKEY;
@@ -424,7 +424,7 @@ trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
 	size_t i, first = 0, last = 0, at, sig, need = 0;
 	int known, already;
 
-	if ((a = trust_store_find_origin(st, r->origin)) == NULL) {
+	if ((a = trust_store_find_origin_mut(st, r->origin)) == NULL) {
 		blf_keyid_hex(r->origin, hex);
 		keys_seterr(err, errlen, "revocation for origin %s: no such trust anchor", hex);
 		return BLF_EUNKKEY;
@@ -498,7 +498,7 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 	blf_envelope env;
 	blf_rollover ro;
 	blf_revocation rv;
-	trust_anchor *signer = NULL;
+	const trust_anchor *signer = NULL;
 	uint8_t pk[BLF_PK_LEN], id[BLF_KEYID_LEN];
 	const uint8_t *signer_pk;
 	char hex[BLF_KEYID_HEX_LEN + 1];
@@ -558,7 +558,7 @@ trust_apply_statement(trust_store *st, const uint8_t *buf, size_t len, uint64_t 
 		blf_keyid(rv.revoked_pk, id);
 		signer_pk = NULL;
 		if (memcmp(id, env.signer, BLF_KEYID_LEN) != 0) {
-			trust_anchor *owner = trust_store_find_origin(st, rv.origin);
+			const trust_anchor *owner = trust_store_find_origin(st, rv.origin);
 
 			if (owner == NULL ||
 			    trust_store_resolve(st, env.signer, now, &signer, pk) != BLF_OK ||

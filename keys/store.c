@@ -171,7 +171,7 @@ trust_store_copy(const trust_store *src, trust_store *dst)
  * Lookups: linear scans, stores hold at most KEYS_MAX_ANCHORS anchors.
  * By display name here.
  */
-trust_anchor *
+const trust_anchor *
 trust_store_find_name(const trust_store *st, const char *name)
 {
 	size_t i;
@@ -183,9 +183,20 @@ trust_store_find_name(const trust_store *st, const char *name)
 }
 
 /*
- * By origin id (stable across rotations).
+ * The same in a store the caller may change.
  */
 trust_anchor *
+trust_store_find_name_mut(trust_store *st, const char *name)
+{
+	const trust_anchor *a = trust_store_find_name(st, name);
+
+	return a != NULL ? &st->anchors[a - st->anchors] : NULL;
+}
+
+/*
+ * By origin id (stable across rotations).
+ */
+const trust_anchor *
 trust_store_find_origin(const trust_store *st, const uint8_t origin[BLF_KEYID_LEN])
 {
 	size_t i;
@@ -194,6 +205,17 @@ trust_store_find_origin(const trust_store *st, const uint8_t origin[BLF_KEYID_LE
 		if (memcmp(st->anchors[i].origin, origin, BLF_KEYID_LEN) == 0)
 			return &st->anchors[i];
 	return NULL;
+}
+
+/*
+ * The same in a store the caller may change.
+ */
+trust_anchor *
+trust_store_find_origin_mut(trust_store *st, const uint8_t origin[BLF_KEYID_LEN])
+{
+	const trust_anchor *a = trust_store_find_origin(st, origin);
+
+	return a != NULL ? &st->anchors[a - st->anchors] : NULL;
 }
 
 /* See keys_int.h. */
@@ -221,7 +243,7 @@ anchor_hit(void *ctx, size_t anchor, int kind, size_t slot, const uint8_t *pk)
  * By the id of any key: current first, then old and revoked keys.  One
  * lookup in the key id index.
  */
-trust_anchor *
+const trust_anchor *
 trust_store_find_keyid(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN])
 {
 	size_t i = 0;
@@ -354,7 +376,7 @@ trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen
 int
 trust_store_remove(trust_store *st, const char *name)
 {
-	trust_anchor *a = trust_store_find_name(st, name);
+	trust_anchor *a = trust_store_find_name_mut(st, name);
 	size_t i;
 
 	if (a == NULL)

@@ -100,8 +100,10 @@ int cli_store_load(struct cli *c, trust_store *st);
 int cli_store_save(struct cli *c, const trust_store *st);
 int cli_store_read(struct cli *c, trust_store *st);
 
-/* The anchor called name, or NULL after printing "no anchor named ...". */
-trust_anchor *cli_anchor(struct cli *c, const trust_store *st, const char *name);
+/* The anchor called name, or NULL after printing "no anchor named ...";
+ * _mut for a store being edited. */
+const trust_anchor *cli_anchor(struct cli *c, const trust_store *st, const char *name);
+trust_anchor *cli_anchor_mut(struct cli *c, trust_store *st, const char *name);
 
 /* Load a secret key (path NULL: c->keyfile).  0 or -1 after the error. */
 int cli_key_load(struct cli *c, const char *path, key_secret **k);

@@ -302,10 +302,23 @@ cli_store_read(struct cli *c, trust_store *st)
 /*
  * The anchor named name in st, or NULL after saying so.
  */
-trust_anchor *
+const trust_anchor *
 cli_anchor(struct cli *c, const trust_store *st, const char *name)
 {
-	trust_anchor *a = trust_store_find_name(st, name);
+	const trust_anchor *a = trust_store_find_name(st, name);
+
+	if (a == NULL)
+		cli_err(c, "no anchor named \"%.64s\" in %s", name, c->trustfile);
+	return a;
+}
+
+/*
+ * The same in a store being edited.
+ */
+trust_anchor *
+cli_anchor_mut(struct cli *c, trust_store *st, const char *name)
+{
+	trust_anchor *a = trust_store_find_name_mut(st, name);
 
 	if (a == NULL)
 		cli_err(c, "no anchor named \"%.64s\" in %s", name, c->trustfile);

@@ -63,7 +63,7 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 	}
 	if (cli_store_load(c, &st) != 0)
 		goto out;
-	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
+	if ((a = cli_anchor_mut(c, &st, pos[0])) == NULL)
 		goto out;
 	err[0] = '\0';
 	if (strcmp(pos[1], "name") == 0) {

@@ -24,6 +24,15 @@
 
 #define T0 1800000000ull /* 2027-01-15T08:00:00Z: "now" in these tests */
 
+/* A const store gives const anchors: no lookup launders const away. */
+#define GIVES_CONST(call) _Generic((call), const trust_anchor *: 1, default: 0)
+_Static_assert(GIVES_CONST(trust_store_find_name((const trust_store *)0, "")),
+	       "trust_store_find_name on a const store must return a const anchor");
+_Static_assert(GIVES_CONST(trust_store_find_origin((const trust_store *)0, NULL)),
+	       "trust_store_find_origin on a const store must return a const anchor");
+_Static_assert(GIVES_CONST(trust_store_find_keyid((const trust_store *)0, NULL)),
+	       "trust_store_find_keyid on a const store must return a const anchor");
+
 static char dir[64];
 static key_secret *k1, *k2, *k3, *k4;
 static char b1[KEYS_B64_LEN + 1], b2[KEYS_B64_LEN + 1], b3[KEYS_B64_LEN + 1];
@@ -614,7 +623,7 @@ static void
 test_resolve(void **state)
 {
 	trust_store st;
-	trust_anchor *a = NULL;
+	const trust_anchor *a = NULL;
 	uint8_t pk[BLF_PK_LEN];
 	struct trust_lookup_ctx ctx;
 	uint64_t until;
