@@ -85,6 +85,8 @@ trust_store_reindex(trust_store *st)
 
 	keys_keyindex_free(st->kidx);
 	st->kidx = NULL;
+	if (st->nanchors == 0)
+		return BLF_OK; /* an empty store owns nothing; lookups find nothing */
 	for (i = 0; i < st->nanchors; i++)
 		n += 1 + st->anchors[i].nold + st->anchors[i].nrevoked + st->anchors[i].nchain;
 	if ((ix = calloc(1, sizeof(*ix))) == NULL ||
