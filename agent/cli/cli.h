@@ -31,6 +31,7 @@
 #define CLI_DEFAULT_TRUST "/etc/blfed/trust.conf"
 #define CLI_MAX_POS 64                 /* positional arguments of one command */
 #define CLI_MAX_STATEMENT (64u << 10)  /* largest rollover/revocation file read */
+#define CLI_ERR_MAX 2048               /* longest error message (longer: cut) */
 
 /* Global options and the name of the running command, for messages. */
 struct cli {

@@ -21,21 +21,26 @@
 #include "cli.h"
 
 /*
- * One line on stderr: "blfed: <cmd>: message".
+ * One line on stderr: "blfed: <cmd>: message".  The message often quotes an
+ * argument or a file name that came from a partner (a statement file, a
+ * .pub file), so it goes out through cli_print_text: no control byte,
+ * bidirectional control or invalid UTF-8 reaches the terminal.
  */
 void
 cli_err(const struct cli *c, const char *fmt, ...)
 {
+	char msg[CLI_ERR_MAX];
 	va_list ap;
 
 	fflush(stdout);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (c->cmd[0] != '\0')
 		fprintf(stderr, "blfed: %s: ", c->cmd);
 	else
 		fprintf(stderr, "blfed: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	cli_print_text(stderr, msg);
 	fputc('\n', stderr);
 }
 

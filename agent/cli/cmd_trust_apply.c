@@ -69,10 +69,12 @@ cmd_trust_apply(struct cli *c, int argc, char **argv)
 	err[0] = '\0';
 	rc = trust_apply_statement(&st, buf, len, cli_now(), &type, err, sizeof(err));
 	if (rc == BLF_ESTALE) {
-		if (c->json)
+		if (c->json) {
 			printf("{\"applied\":false,\"reason\":\"already applied\"}\n");
-		else
-			printf("%s: already applied, nothing to do\n", pos[0]);
+		} else {
+			cli_print_text(stdout, pos[0]); /* a partner may have named it */
+			printf(": already applied, nothing to do\n");
+		}
 		ret = CLI_OK;
 		goto out;
 	}
