@@ -300,8 +300,16 @@ trust_prefixes_parse(const char *text, size_t len, const char *name, blf_prefix 
 		if (s == e)
 			continue;
 		if ((rc = blf_prefix_parse(s, (size_t)(e - s), 0, &pf)) != BLF_OK) {
-			keys_seterr(err, errlen, "%s:%u: %.*s: %s", name, lineno,
-				    (int)(e - s > 64 ? 64 : e - s), s, blf_strerror(rc));
+			char shown[65];
+			size_t k;
+
+			/* a prefix is ASCII: show anything else as '?', so that
+			 * no byte of the file reaches a terminal or a log raw */
+			for (k = 0; k < 64 && s + k < e; k++)
+				shown[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
+			shown[k] = '\0';
+			keys_seterr(err, errlen, "%s:%u: %s: %s", name, lineno, shown,
+				    blf_strerror(rc));
 			goto fail;
 		}
 		if (n == KEYS_MAX_SCOPE) {

@@ -1280,6 +1280,14 @@ test_scope_file(void **state)
 			 BLF_EHOSTBITS);
 	assert_non_null(strstr(err, "trust.conf:3: scope-file: "));
 	assert_non_null(strstr(err, "bad.txt:2: 1.0.1.1/24"));
+	/* the file's bytes are quoted as ASCII only: no CSI, RLO or bad byte */
+	write_file("hostile.txt", "1.0.1.0/24\n1.0.2.0/24 \xc2\x9b" "2J\xe2\x80\xae\xff\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file hostile.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EPREFIX);
+	assert_non_null(strstr(err, "hostile.txt:2: 1.0.2.0/24 ??2J????: "));
+	for (i = 0; err[i] != '\0'; i++)
+		assert_true((unsigned char)err[i] >= 0x20 && (unsigned char)err[i] < 0x7f);
 	write_file("dup.txt", "1.0.1.0/24\n1.0.1.0/24\n");
 	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file dup.txt\n", b1);
 	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
