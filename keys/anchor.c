@@ -254,7 +254,6 @@ trust_anchor_init(trust_anchor *a, const char *name, const uint8_t pk[BLF_PK_LEN
 	a->max6 = KEYS_DEFAULT_MAX6;
 	a->weight = KEYS_DEFAULT_WEIGHT;
 	a->accept_rollover = 1;
-	keys_changed();
 }
 
 /* See keys_int.h. */
@@ -303,7 +302,6 @@ trust_anchor_clear(trust_anchor *a)
 	free(a->chain);
 	free(a->note);
 	memset(a, 0, sizeof(*a));
-	keys_changed();
 }
 
 /*

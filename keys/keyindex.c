@@ -10,11 +10,19 @@
  *
  * The index is rebuilt by every keys/ function that changes a whole store
  * (parse, copy, add, remove, apply).  Anchors can also be edited in place
- * (trust_anchor_set on a store's anchor); every keys/ function that changes
- * an anchor's keys bumps a process-wide generation, and an index built at
- * an older generation is not trusted: lookups then scan the cached ids
- * (memcmp only) until trust_store_reindex() is called.  Each hit is also
- * checked against the anchor it names before it is believed.
+ * (trust_anchor_set or trust_anchor_rekey on a store's anchor): each
+ * change of an anchor's keys bumps a process-wide generation, and an index
+ * built at an older generation is not trusted: lookups then scan the cached
+ * ids (memcmp only) until trust_store_reindex() is called.  Each hit is
+ * also checked against the anchor it names before it is believed, so a key
+ * taken away in place is never found through a stale entry.
+ *
+ * The generation moves only for edits that may touch an indexed store:
+ * not for trust_anchor_init and trust_anchor_clear, nor inside a parse or
+ * an apply function (keys_changed_hold), which build anchors no index
+ * covers yet or reindex the store they change.  A daemon's long-lived store
+ * thus keeps its index through reloads (failed ones included), freed
+ * stores and statements applied to a transaction's copy.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -39,12 +47,24 @@ struct trust_keyindex {
 };
 
 static atomic_ulong generation = 1;
+static _Thread_local unsigned hold; /* > 0: keys_changed does nothing */
 
 /* See keys_int.h. */
 void
 keys_changed(void)
 {
-	atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);
+	if (hold == 0)
+		atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);
+}
+
+/* See keys_int.h. */
+void
+keys_changed_hold(int on)
+{
+	if (on)
+		hold++;
+	else if (hold > 0)
+		hold--;
 }
 
 static int
@@ -131,6 +151,14 @@ trust_store_reindex(trust_store *st)
 	return BLF_OK;
 }
 
+/* See keys_int.h. */
+int
+keys_keyindex_current(const trust_store *st)
+{
+	return st->kidx != NULL &&
+	       st->kidx->gen == atomic_load_explicit(&generation, memory_order_relaxed);
+}
+
 /* The key an entry names, or NULL if the entry no longer matches st. */
 static const uint8_t *
 entry_key(const trust_store *st, const struct kent *k)
@@ -152,7 +180,8 @@ entry_key(const trust_store *st, const struct kent *k)
 		       memcmp(a->revoked_id[k->slot], k->id, BLF_KEYID_LEN) == 0
 			       ? a->revoked[k->slot] : NULL;
 	default:
-		return k->slot < a->nchain ? a->chain[k->slot] : NULL;
+		return k->slot < a->nchain && keys_pk_has_id(a->chain[k->slot], k->id)
+			       ? a->chain[k->slot] : NULL;
 	}
 }
 

@@ -237,7 +237,11 @@ int trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t er
 int trust_store_remove(trust_store *st, const char *name);
 
 /* Initialise an anchor with defaults (list+delist, empty scope, /24 and /48,
- * weight 100, no expiry, rollover accepted) for key pk. */
+ * weight 100, no expiry, rollover accepted) for key pk.  Neither this nor
+ * trust_anchor_clear touches any store's key id index: building or freeing
+ * anchors and stores leaves the index of every other store current.  To
+ * re-initialise an anchor inside a store, call trust_store_reindex after
+ * (until then the anchor's new keys are not found: lookups fail closed). */
 void trust_anchor_init(trust_anchor *a, const char *name, const uint8_t pk[BLF_PK_LEN]);
 void trust_anchor_clear(trust_anchor *a);
 

@@ -57,7 +57,14 @@ int keys_prefix_list_parse(const char *field, const char *value, blf_prefix **ou
  * index built before is then not trusted), free an index, and call fn for
  * every key of st with id keyid (see keyindex.c). */
 void keys_changed(void);
+/* keys_changed_hold(1) ... keys_changed_hold(0) around code of keys/ that
+ * changes only anchors no index covers yet (a parse), or that reindexes
+ * the store it changes (the apply functions): keys_changed does nothing in
+ * between (in this thread), so other stores' indexes stay current. */
+void keys_changed_hold(int on);
 void keys_keyindex_free(struct trust_keyindex *ix);
+/* Non-zero if st has an index that lookups use (not stale); for tests. */
+int keys_keyindex_current(const trust_store *st);
 int keys_store_each_key(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
 			int (*fn)(void *, size_t, int, size_t, const uint8_t *), void *ctx);
 

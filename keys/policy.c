@@ -367,8 +367,7 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 	memcpy(a->chain[a->nchain++], a->pk, BLF_PK_LEN);
 	memcpy(a->pk, r->new_pk, BLF_PK_LEN);
 	blf_keyid(a->pk, a->keyid);
-	keys_changed();
-	(void)trust_store_reindex(st); /* without an index, lookups scan */
+	(void)trust_store_reindex(st); /* st's own index; no other store changed */
 	return BLF_OK;
 }
 
@@ -462,6 +461,7 @@ trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
 	}
 	if (keys_revoked_reserve(a, need) != BLF_OK)
 		return BLF_ENOMEM;
+	keys_changed_hold(1); /* st is reindexed below; no other store changed */
 	if (!already) {
 		keys_revoked_push(a, r->revoked_pk);
 		drop_old(a, r->revoked_pk);
@@ -474,6 +474,7 @@ trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
 		keys_revoked_push(a, k);
 		drop_old(a, k);
 	}
+	keys_changed_hold(0);
 	(void)trust_store_reindex(st); /* without an index, lookups scan */
 	return BLF_OK;
 }

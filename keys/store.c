@@ -523,6 +523,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		basedir[1] = '\0';
 	else
 		*e = '\0';
+	keys_changed_hold(1); /* these anchors are in no indexed store yet */
 	while (p < end) {
 		ps.lineno++;
 		ps.line = "";
@@ -711,6 +712,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 	st.kidx = NULL;
 	rc = BLF_OK;
 out:
+	keys_changed_hold(0);
 	trust_store_free(&st);
 	free(stanza_line);
 	free(plines[0]);

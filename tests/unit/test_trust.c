@@ -20,7 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "../../keys/keys.h"
+#include "../../keys/keys_int.h" /* keys_keyindex_current */
 
 #define T0 1800000000ull /* 2027-01-15T08:00:00Z: "now" in these tests */
 
@@ -1515,6 +1518,60 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Making, parsing and freeing other anchors and stores, and applying a
+ * statement to another copy, leave a store's key id index in use (a daemon's
+ * store after a reload that failed, say); adding a key in place makes it
+ * stale, and lookups still find the key until the store is reindexed. */
+static void
+test_keyindex_current(void **state)
+{
+	trust_store st, other;
+	trust_anchor tmp;
+	blf_rollover ro;
+	const trust_anchor *a = NULL;
+	char err[KEYS_ERRLEN], *text, val[KEYS_B64_LEN + 32];
+	uint8_t pk[BLF_PK_LEN], npk[BLF_PK_LEN], id[BLF_KEYID_LEN];
+	size_t n;
+
+	(void)state;
+	build_store(&st);
+	assert_int_equal(trust_store_reindex(&st), BLF_OK);
+	assert_true(keys_keyindex_current(&st));
+	/* another store parsed from st's text, copied, changed by a rollover */
+	assert_int_equal(trust_store_format(&st, &text, &n), BLF_OK);
+	assert_int_equal(trust_store_parse(text, n, "other", &other, err, sizeof(err)), BLF_OK);
+	free(text);
+	memset(&ro, 0, sizeof(ro));
+	memcpy(ro.origin, other.anchors[0].origin, BLF_KEYID_LEN);
+	memcpy(ro.old_pk, other.anchors[0].pk, BLF_PK_LEN);
+	randombytes_buf(ro.new_pk, BLF_PK_LEN);
+	ro.overlap_until = T0 + 86400;
+	assert_int_equal(trust_apply_rollover(&other, &ro, err, sizeof(err)), BLF_OK);
+	trust_store_free(&other);
+	/* a reload that fails */
+	assert_int_equal(trust_store_parse("anchor x\n", 9, "bad", &other, err, sizeof(err)),
+			 BLF_EINVAL);
+	/* a temporary anchor */
+	trust_anchor_init(&tmp, "tmp", k4->pk);
+	trust_anchor_clear(&tmp);
+	assert_true(keys_keyindex_current(&st));
+	/* a key added in place */
+	randombytes_buf(npk, sizeof(npk));
+	sodium_bin2base64(val, sizeof(val), npk, sizeof(npk), sodium_base64_VARIANT_ORIGINAL);
+	strcat(val, " until 2099-01-01");
+	assert_int_equal(trust_anchor_set(&st.anchors[1], "old-key", val, err, sizeof(err)),
+			 BLF_OK);
+	assert_false(keys_keyindex_current(&st));
+	blf_keyid(npk, id);
+	assert_int_equal(trust_store_resolve(&st, id, T0, &a, pk), BLF_OK);
+	assert_ptr_equal(a, &st.anchors[1]);
+	assert_memory_equal(pk, npk, BLF_PK_LEN);
+	assert_int_equal(trust_store_reindex(&st), BLF_OK);
+	assert_true(keys_keyindex_current(&st));
+	assert_int_equal(trust_store_resolve(&st, id, T0, &a, pk), BLF_OK);
+	trust_store_free(&st);
+}
+
 int
 main(void)
 {
@@ -1540,6 +1597,7 @@ main(void)
 		cmocka_unit_test(test_scope_lines),
 		cmocka_unit_test(test_txn),
 		cmocka_unit_test(test_note_text),
+		cmocka_unit_test(test_keyindex_current),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
