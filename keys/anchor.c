@@ -256,6 +256,32 @@ trust_anchor_init(trust_anchor *a, const char *name, const uint8_t pk[BLF_PK_LEN
 	a->accept_rollover = 1;
 }
 
+/* See keys_int.h. */
+int
+keys_revoked_reserve(trust_anchor *a, size_t n)
+{
+	uint8_t (*v)[BLF_PK_LEN];
+	uint8_t (*w)[BLF_KEYID_LEN];
+
+	if ((v = realloc(a->revoked, (a->nrevoked + n + 1) * sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	a->revoked = v;
+	if ((w = realloc(a->revoked_id, (a->nrevoked + n + 1) * sizeof(*w))) == NULL)
+		return BLF_ENOMEM;
+	a->revoked_id = w;
+	return BLF_OK;
+}
+
+/* See keys_int.h. */
+void
+keys_revoked_push(trust_anchor *a, const uint8_t pk[BLF_PK_LEN])
+{
+	memcpy(a->revoked[a->nrevoked], pk, BLF_PK_LEN);
+	blf_keyid(pk, a->revoked_id[a->nrevoked]);
+	a->nrevoked++;
+	keys_changed();
+}
+
 /*
  * Release what an anchor owns and zero it; the struct itself is the
  * caller's.  NULL is fine.
@@ -267,19 +293,28 @@ trust_anchor_clear(trust_anchor *a)
 		return;
 	free(a->scope);
 	free(a->authority);
+	free(a->scope_file);
+	free(a->authority_file);
+	keys_pindex_free(a->scope_idx);
+	keys_pindex_free(a->auth_idx);
 	free(a->revoked);
+	free(a->revoked_id);
+	free(a->chain);
 	free(a->note);
 	memset(a, 0, sizeof(*a));
 }
 
-/* Parse a list of prefixes ("none" = empty). */
-static int
-parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *nout,
-	       char *err, size_t errlen)
+/*
+ * Parse a list of prefixes ("none" = empty); see keys_int.h.  Duplicates
+ * are left to the index (one sort, not a pairwise scan).
+ */
+int
+keys_prefix_list_parse(const char *field, const char *value, blf_prefix **out,
+		       size_t *nout, char *err, size_t errlen)
 {
 	const char *p = value, *t;
 	blf_prefix *v = NULL, pf;
-	size_t n, nv = 0, i;
+	size_t n, nv = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
@@ -293,27 +328,21 @@ parse_prefixes(const char *field, const char *value, blf_prefix **out, size_t *n
 				    blf_strerror(rc));
 			goto fail;
 		}
-		for (i = 0; i < nv; i++) {
-			if (blf_prefix_cmp(&v[i], &pf) == 0) {
-				keys_seterr(err, errlen, "%s %.*s: listed twice", field,
-					    (int)n, t);
-				rc = BLF_EEXIST;
-				goto fail;
-			}
-		}
 		if (nv == KEYS_MAX_SCOPE) {
 			keys_seterr(err, errlen, "%s: more than %d prefixes", field, KEYS_MAX_SCOPE);
 			rc = BLF_ELIMIT;
 			goto fail;
 		}
-		if ((nv & (nv + 1)) == 0 || nv == 0) {
-			blf_prefix *nvp = realloc(v, (2 * nv + 1) * sizeof(*v));
+		if (nv == cap) {
+			size_t ncap = cap == 0 ? 8 : cap * 2;
+			blf_prefix *nvp = realloc(v, ncap * sizeof(*v));
 
 			if (nvp == NULL) {
 				rc = BLF_ENOMEM;
 				goto fail;
 			}
 			v = nvp;
+			cap = ncap;
 		}
 		v[nv++] = pf;
 	}
@@ -330,15 +359,154 @@ fail:
 	return rc;
 }
 
+/* Replace a's scope (authority when auth) by v[0..n) (taken over), with its
+ * index and file name (copied; NULL for an inline list).  On error nothing
+ * changes and v is freed. */
 static int
-text_ok(const char *s, size_t n)
+replace_list(trust_anchor *a, int auth, blf_prefix *v, size_t n, const char *file,
+	     char *err, size_t errlen)
 {
+	struct trust_pindex *ix = NULL;
+	char *f = NULL;
+	int rc;
+
+	if ((rc = keys_pindex_build(v, n, auth ? "authority" : "scope", &ix, NULL, err,
+				    errlen)) != BLF_OK)
+		goto fail;
+	if (file != NULL && (f = strdup(file)) == NULL) {
+		rc = BLF_ENOMEM;
+		goto fail;
+	}
+	if (auth) {
+		free(a->authority);
+		free(a->authority_file);
+		keys_pindex_free(a->auth_idx);
+		a->authority = v;
+		a->nauthority = n;
+		a->authority_file = f;
+		a->auth_idx = ix;
+	} else {
+		free(a->scope);
+		free(a->scope_file);
+		keys_pindex_free(a->scope_idx);
+		a->scope = v;
+		a->nscope = n;
+		a->scope_file = f;
+		a->scope_idx = ix;
+	}
+	return BLF_OK;
+fail:
+	keys_pindex_free(ix);
+	free(v);
+	return rc;
+}
+
+/* See keys_int.h. */
+int
+keys_anchor_append(trust_anchor *a, int auth, const blf_prefix *v, size_t n, char *err,
+		   size_t errlen)
+{
+	blf_prefix **list = auth ? &a->authority : &a->scope;
+	size_t *nl = auth ? &a->nauthority : &a->nscope;
+	blf_prefix *nv;
+
+	if (n == 0)
+		return BLF_OK;
+	if (*nl + n > KEYS_MAX_SCOPE) {
+		keys_seterr(err, errlen, "%s: more than %d prefixes", auth ? "authority" : "scope",
+			    KEYS_MAX_SCOPE);
+		return BLF_ELIMIT;
+	}
+	if ((nv = realloc(*list, (*nl + n) * sizeof(*nv))) == NULL)
+		return BLF_ENOMEM;
+	memcpy(nv + *nl, v, n * sizeof(*nv));
+	*list = nv;
+	*nl += n;
+	/* the index is stale now: keys_anchor_index rebuilds it */
+	if (auth) {
+		keys_pindex_free(a->auth_idx);
+		a->auth_idx = NULL;
+	} else {
+		keys_pindex_free(a->scope_idx);
+		a->scope_idx = NULL;
+	}
+	return BLF_OK;
+}
+
+/* See keys_int.h. */
+int
+keys_anchor_index(trust_anchor *a, size_t *dup, int *dup_auth, char *err, size_t errlen)
+{
+	int rc;
+
+	if (dup_auth != NULL)
+		*dup_auth = 0;
+	if (a->scope_idx == NULL && a->nscope > 0 &&
+	    (rc = keys_pindex_build(a->scope, a->nscope, "scope", &a->scope_idx, dup, err,
+				    errlen)) != BLF_OK)
+		return rc;
+	if (dup_auth != NULL)
+		*dup_auth = 1;
+	if (a->auth_idx == NULL && a->nauthority > 0 &&
+	    (rc = keys_pindex_build(a->authority, a->nauthority, "authority", &a->auth_idx,
+				    dup, err, errlen)) != BLF_OK)
+		return rc;
+	return BLF_OK;
+}
+
+/* See keys_int.h. */
+int
+keys_anchor_set_file(trust_anchor *a, int auth, const char *path, const char *basedir,
+		     char *err, size_t errlen)
+{
+	const char *field = auth ? "authority-file" : "scope-file";
+	char *full = NULL, e[KEYS_ERRLEN];
+	blf_prefix *v = NULL;
+	size_t n = 0, len = strlen(path);
+	int rc;
+
+	if (len == 0 || len > KEYS_PATH_MAX) {
+		keys_seterr(err, errlen, "%s: expected a file name of 1 to %d bytes", field,
+			    KEYS_PATH_MAX);
+		return BLF_EINVAL;
+	}
+	if (path[0] != '/' && basedir != NULL && strcmp(basedir, ".") != 0) {
+		if ((full = malloc(strlen(basedir) + len + 2)) == NULL)
+			return BLF_ENOMEM;
+		sprintf(full, "%s/%s", basedir, path);
+	}
+	rc = keys_prefixes_load(full != NULL ? full : path, &v, &n, e, sizeof(e));
+	free(full);
+	if (rc != BLF_OK) {
+		keys_seterr(err, errlen, "%s: %s", field, e);
+		return rc;
+	}
+	return replace_list(a, auth, v, n, path, err, errlen);
+}
+
+/*
+ * The text rule; see keys.h.
+ */
+int
+trust_text_check(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
+	if (blf_text_check(s, n) != BLF_OK)
+		return BLF_ESTRING;
+	/* valid UTF-8 now: the bidi controls are these exact sequences */
+	for (i = 0; i + 1 < n; i++) {
+		if (u[i] == 0xd8 && u[i + 1] == 0x9c)
+			return BLF_ESTRING; /* U+061C */
+		if (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x80 &&
+		    (u[i + 2] == 0x8e || u[i + 2] == 0x8f || (u[i + 2] >= 0xaa && u[i + 2] <= 0xae)))
+			return BLF_ESTRING; /* U+200E, U+200F, U+202A-U+202E */
+		if (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x81 && u[i + 2] >= 0xa6 &&
+		    u[i + 2] <= 0xa9)
+			return BLF_ESTRING; /* U+2066-U+2069 */
+	}
+	return BLF_OK;
 }
 
 /* One public key in a store line: a bare base64 key or a full public line. */
@@ -378,6 +546,7 @@ set_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 	}
 	memcpy(a->pk, pk, BLF_PK_LEN);
 	blf_keyid(pk, a->keyid);
+	keys_changed();
 	return BLF_OK;
 }
 
@@ -495,8 +664,10 @@ set_old_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 		return BLF_ELIMIT;
 	}
 	memcpy(a->old[a->nold].pk, pk, BLF_PK_LEN);
+	blf_keyid(pk, a->old[a->nold].keyid);
 	a->old[a->nold].until = until;
 	a->nold++;
+	keys_changed();
 	return BLF_OK;
 }
 
@@ -504,7 +675,6 @@ static int
 set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 {
 	uint8_t pk[BLF_PK_LEN];
-	uint8_t (*v)[BLF_PK_LEN];
 	size_t i;
 	int rc;
 
@@ -518,10 +688,9 @@ set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 		keys_seterr(err, errlen, "revoked-key: more than %d revoked keys", KEYS_MAX_REVOKED);
 		return BLF_ELIMIT;
 	}
-	if ((v = realloc(a->revoked, (a->nrevoked + 1) * sizeof(*v))) == NULL)
+	if (keys_revoked_reserve(a, 1) != BLF_OK)
 		return BLF_ENOMEM;
-	a->revoked = v;
-	memcpy(a->revoked[a->nrevoked++], pk, BLF_PK_LEN);
+	keys_revoked_push(a, pk);
 	/* A revoked key is no longer an old key. */
 	for (i = 0; i < a->nold; i++) {
 		if (memcmp(a->old[i].pk, pk, BLF_PK_LEN) == 0) {
@@ -530,6 +699,56 @@ set_revoked_key(trust_anchor *a, const char *value, char *err, size_t errlen)
 			break;
 		}
 	}
+	return BLF_OK;
+}
+
+/* Append a key to the rollover chain (store line "chain KEY"). */
+static int
+set_chain(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	uint8_t pk[BLF_PK_LEN];
+	uint8_t (*v)[BLF_PK_LEN];
+	size_t i;
+	int rc;
+
+	if ((rc = parse_key("chain", value, pk, err, errlen)) != BLF_OK)
+		return rc;
+	if (memcmp(pk, a->pk, BLF_PK_LEN) == 0) {
+		keys_seterr(err, errlen, "chain: this is the current key");
+		return BLF_EEXIST;
+	}
+	for (i = 0; i < a->nchain; i++) {
+		if (memcmp(a->chain[i], pk, BLF_PK_LEN) == 0) {
+			keys_seterr(err, errlen, "chain: listed twice");
+			return BLF_EEXIST;
+		}
+	}
+	if (a->nchain == KEYS_MAX_CHAIN) {
+		keys_seterr(err, errlen, "chain: more than %d keys", KEYS_MAX_CHAIN);
+		return BLF_ELIMIT;
+	}
+	if ((v = realloc(a->chain, (a->nchain + 1) * sizeof(*v))) == NULL)
+		return BLF_ENOMEM;
+	a->chain = v;
+	memcpy(a->chain[a->nchain++], pk, BLF_PK_LEN);
+	keys_changed();
+	return BLF_OK;
+}
+
+/*
+ * Administrator re-key: new current key, chain forgotten; see keys.h.
+ */
+int
+trust_anchor_rekey(trust_anchor *a, const char *value, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = trust_anchor_set(a, "key", value, err, errlen)) != BLF_OK)
+		return rc;
+	free(a->chain);
+	a->chain = NULL;
+	a->nchain = 0;
+	keys_changed();
 	return BLF_OK;
 }
 
@@ -553,8 +772,9 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 	vlen = strlen(value);
 	while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
 		vlen--;
-	if (!text_ok(value, vlen)) {
-		keys_seterr(err, errlen, "%s: control characters in the value", field);
+	if (trust_text_check(value, vlen) != BLF_OK) {
+		keys_seterr(err, errlen, "%s: not UTF-8 text, or control or bidirectional "
+			    "characters in the value", field);
 		return BLF_ESTRING;
 	}
 	if (strcmp(field, "note") == 0) {
@@ -600,16 +820,13 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 		} else if (strcmp(field, "permissions") == 0) {
 			rc = set_permissions(a, p, err, errlen);
 		} else if (strcmp(field, "scope") == 0 || strcmp(field, "authority") == 0) {
-			rc = parse_prefixes(field, p, &pl, &n, err, errlen);
-			if (rc == BLF_OK && field[0] == 's') {
-				free(a->scope);
-				a->scope = pl;
-				a->nscope = n;
-			} else if (rc == BLF_OK) {
-				free(a->authority);
-				a->authority = pl;
-				a->nauthority = n;
-			}
+			rc = keys_prefix_list_parse(field, p, &pl, &n, err, errlen);
+			if (rc == BLF_OK)
+				rc = replace_list(a, field[0] == 'a', pl, n, NULL, err, errlen);
+		} else if (strcmp(field, "scope-file") == 0) {
+			rc = keys_anchor_set_file(a, 0, p, NULL, err, errlen);
+		} else if (strcmp(field, "authority-file") == 0) {
+			rc = keys_anchor_set_file(a, 1, p, NULL, err, errlen);
 		} else if (strcmp(field, "max-prefix") == 0) {
 			rc = set_max_prefix(a, p, err, errlen);
 		} else if (strcmp(field, "weight") == 0) {
@@ -644,6 +861,8 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 			rc = set_old_key(a, p, err, errlen);
 		} else if (strcmp(field, "revoked-key") == 0) {
 			rc = set_revoked_key(a, p, err, errlen);
+		} else if (strcmp(field, "chain") == 0) {
+			rc = set_chain(a, p, err, errlen);
 		} else {
 			keys_seterr(err, errlen, "unknown field \"%.40s\"", field);
 			rc = BLF_EINVAL;

@@ -11,7 +11,9 @@
  *     origin <keyid-hex>            (only after a rotation)
  *
  * It is created 0600 with O_CREAT|O_EXCL and fsynced; a file that group or
- * others may access is refused on load, with the reason and the fix.  The
+ * others may access, or that belongs to another user, or that lies in a
+ * directory others may write (key_dir_check) is refused, with the reason
+ * and the fix.  The
  * file is read into guarded memory, and every buffer that held secret bytes
  * is wiped with sodium_memzero before it is released.  Error messages never
  * quote a secret key file's content.
@@ -30,6 +32,7 @@
 
 #include <sodium.h>
 
+#include "fileio.h"
 #include "keys.h"
 #include "keys_int.h"
 
@@ -50,21 +53,11 @@ keys_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A comment is printable text (UTF-8 bytes allowed) of bounded length. */
+/* A comment is text by the text rule (trust_text_check) of bounded length. */
 static int
 comment_ok(const char *c, size_t n)
 {
-	size_t i;
-
-	if (n > KEYS_COMMENT_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)c[i];
-
-		if (ch < 0x20 || ch == 0x7f)
-			return 0;
-	}
-	return 1;
+	return n <= KEYS_COMMENT_MAX && trust_text_check(c, n) == BLF_OK;
 }
 
 static int
@@ -182,67 +175,84 @@ key_secret_free(key_secret *k)
 	sodium_free(k);
 }
 
-/* See keys_int.h. */
-int
-keys_read_all(int fd, char *buf, size_t cap, size_t *len)
-{
-	ssize_t r;
-
-	*len = 0;
-	while (*len < cap) {
-		r = read(fd, buf + *len, cap - *len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		*len += (size_t)r;
-	}
-	return 0;
-}
-
-/* See keys_int.h. */
-int
-keys_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* fsync the directory holding path, so that a new name survives a crash. */
+/*
+ * Where a secret key may live (as ssh's StrictModes): the directory holding
+ * it is owned by us or root and writable by nobody else; each directory
+ * above it is owned by us or root and, if others may write it, sticky (as
+ * /tmp), so that nobody else can rename the way to the key.  Returns
+ * BLF_OK, or BLF_EPOLICY / BLF_EIO with the reason in err.
+ */
 static int
-fsync_parent(const char *path)
+key_dir_check(const char *path, char *err, size_t errlen)
 {
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd, rc;
+	char *dir = NULL, *slash;
+	struct stat sb;
+	uid_t me = geteuid();
+	int first = 1, rc = BLF_EPOLICY;
 
-	if (slash == NULL) {
-		strcpy(dir, ".");
-	} else if (slash == path) {
-		strcpy(dir, "/");
-	} else {
-		if ((size_t)(slash - path) >= sizeof(dir))
-			return -1;
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = realpath(".", NULL);
+	else if (slash == path)
+		dir = realpath("/", NULL);
+	else {
+		char *d = strndup(path, (size_t)(slash - path));
+
+		dir = d != NULL ? realpath(d, NULL) : NULL;
+		free(d);
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
+	if (dir == NULL) {
+		keys_seterr(err, errlen, "key file %s: its directory: %s", path, strerror(errno));
+		return BLF_EIO;
+	}
+	for (;;) {
+		if (stat(dir, &sb) != 0) {
+			keys_seterr(err, errlen, "key file %s: %s: %s", path, dir, strerror(errno));
+			rc = BLF_EIO;
+			goto out;
+		}
+		if (sb.st_uid != me && sb.st_uid != 0) {
+			keys_seterr(err, errlen, "key file %s: directory %s belongs to uid %u, not to "
+				    "us (uid %u) or root", path, dir, (unsigned)sb.st_uid,
+				    (unsigned)me);
+			goto out;
+		}
+		if ((sb.st_mode & 022) != 0 && (first || (sb.st_mode & S_ISVTX) == 0)) {
+			keys_seterr(err, errlen, "key file %s: directory %s is writable by group or "
+				    "others (mode %04o); chmod go-w it", path, dir,
+				    (unsigned)(sb.st_mode & 07777));
+			goto out;
+		}
+		if (strcmp(dir, "/") == 0)
+			break;
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		first = 0;
+	}
+	rc = BLF_OK;
+out:
+	free(dir);
 	return rc;
+}
+
+/* The directory part of path ("." for a bare name) into dir (cap bytes);
+ * -1 if it does not fit. */
+static int
+parent_dir(const char *path, char *dir, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL)
+		return snprintf(dir, cap, ".") < (int)cap ? 0 : -1;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= cap)
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return 0;
 }
 
 /*
@@ -257,6 +267,7 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 	char b64[KEYS_B64_LEN + 1];
 	char hex[BLF_KEYID_HEX_LEN + 1];
 	char ohex[BLF_KEYID_HEX_LEN + 1];
+	char dir[4096];
 	size_t cap = KEYS_MAX_SECRET_FILE;
 	int n, fd = -1, rc = BLF_EIO;
 
@@ -278,6 +289,9 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		rc = BLF_ETOOBIG;
 		goto out;
 	}
+	if ((rc = key_dir_check(path, err, errlen)) != BLF_OK)
+		goto out;
+	rc = BLF_EIO;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) {
@@ -288,7 +302,8 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		}
 		goto out;
 	}
-	if (fchmod(fd, 0600) != 0 || keys_write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || fio_write_full(fd, text, (size_t)n) != 0 ||
+	    fio_fsync(fd) != 0) {
 		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		close(fd);
 		fd = -1;
@@ -302,7 +317,8 @@ key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	fd = -1;
-	(void)fsync_parent(path);
+	if (parent_dir(path, dir, sizeof(dir)) == 0)
+		(void)fio_fsync_dir(dir);
 	rc = BLF_OK;
 out:
 	if (text != NULL) {
@@ -446,11 +462,21 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 		rc = BLF_EPOLICY;
 		goto out;
 	}
+	if (sb.st_uid != geteuid()) {
+		keys_seterr(err, errlen, "key file %s belongs to uid %u, not to us (uid %u); "
+			    "a secret key is used only by its owner", path, (unsigned)sb.st_uid,
+			    (unsigned)geteuid());
+		rc = BLF_EPOLICY;
+		goto out;
+	}
+	if ((rc = key_dir_check(path, err, errlen)) != BLF_OK)
+		goto out;
+	rc = BLF_EIO;
 	if ((text = sodium_malloc(cap)) == NULL) {
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	if (keys_read_all(fd, text, cap, &len) != 0) {
+	if (fio_read_upto(fd, text, cap, &len) != 0) {
 		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -502,8 +528,26 @@ key_public_format(const uint8_t pk[BLF_PK_LEN], const char *comment, char *buf, 
 	return (size_t)n;
 }
 
+/* A token that may be quoted in a message as a key type ("ssh-ed25519"):
+ * short, lower-case letters, digits and '-'.  Anything else could be part
+ * of a secret pasted by mistake, and messages never quote it: a 32-byte
+ * seed is 44 characters of base64 or 64 of hex. */
+static int
+type_name_ok(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 24)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /*
  * Parse a public key line or a bare base64 key (trailing newline allowed).
+ * Error messages never quote the line: it may be a secret pasted by mistake.
  */
 int
 key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
@@ -529,8 +573,9 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	if (n == strlen(PUB_TAG) && memcmp(tok, PUB_TAG, n) == 0) {
 		n = next_token(&p, end, &tok);
 		if (blf_keyid_parse(tok, n, want) != BLF_OK) {
-			keys_seterr(err, errlen, "public key: bad key id \"%.*s\" (expected %d hex "
-				    "digits)", (int)(n > 40 ? 40 : n), tok, BLF_KEYID_HEX_LEN);
+			/* not quoted: a pasted secret key could stand there */
+			keys_seterr(err, errlen, "public key: bad key id (expected %d hex digits "
+				    "after " PUB_TAG ")", BLF_KEYID_HEX_LEN);
 			return BLF_EINVAL;
 		}
 		have_id = 1;
@@ -538,8 +583,12 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	} else if (n != KEYS_B64_LEN || p != end) {
 		/* Not our tag and not a lone key: say which algorithm we expect. */
 		if (p != end || memchr(tok, '-', n) != NULL) {
-			keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" (expected "
-				    PUB_TAG ")", (int)(n > 40 ? 40 : n), tok);
+			if (type_name_ok(tok, n))
+				keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" "
+					    "(expected " PUB_TAG ")", (int)n, tok);
+			else
+				keys_seterr(err, errlen, "public key: not a public key line "
+					    "(expected " PUB_TAG " <key id> <base64>)");
 			return BLF_EINVAL;
 		}
 	}
@@ -555,7 +604,8 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 	while (p < end && is_blank(*p))
 		p++;
 	if (!comment_ok(p, (size_t)(end - p))) {
-		keys_seterr(err, errlen, "public key: comment too long or has control characters");
+		keys_seterr(err, errlen, "public key: comment too long, not UTF-8 text, or has "
+			    "control or bidirectional characters");
 		return BLF_ESTRING;
 	}
 	if (comment != NULL && comment_cap > 0) {
@@ -609,7 +659,7 @@ key_public_load_info(const char *path, uint8_t pk[BLF_PK_LEN], char *comment,
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	if (keys_read_all(fd, buf, MAX_PUBLIC_FILE + 1, &len) != 0) {
+	if (fio_read_upto(fd, buf, MAX_PUBLIC_FILE + 1, &len) != 0) {
 		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}

@@ -27,7 +27,9 @@
 #define KEYS_ERRLEN 256          /* size of the err buffers below */
 #define KEYS_NAME_MAX 63         /* display name bytes */
 #define KEYS_COMMENT_MAX 200     /* public key comment bytes */
-#define KEYS_MAX_SCOPE 1024      /* prefixes in one scope or authority list */
+#define KEYS_MAX_SCOPE 262144    /* prefixes in one scope or authority list */
+#define KEYS_MAX_PREFIX_FILE (16u << 20) /* largest scope-file / authority-file */
+#define KEYS_PATH_MAX 4095       /* longest scope-file / authority-file path */
 #define KEYS_MAX_ANCHORS 4096    /* anchors in one store */
 #define KEYS_MAX_OLD_KEYS 16     /* previous (rolled-over) keys kept per anchor */
 #define KEYS_MAX_FILE (4u << 20) /* largest trust store or key file read */
@@ -36,7 +38,8 @@
 #define KEYS_DEFAULT_WEIGHT 100
 #define KEYS_MAX_WEIGHT 1000000u   /* largest weight accepted */
 #define KEYS_NOTE_MAX 255          /* note bytes */
-#define KEYS_MAX_REVOKED 64        /* revoked keys remembered per anchor */
+#define KEYS_MAX_REVOKED 1024      /* revoked keys remembered per anchor */
+#define KEYS_MAX_CHAIN 256         /* in-band rollovers remembered since the last re-key */
 #define KEYS_LINE_MAX 65536        /* longest trust store line (a full scope fits) */
 #define KEYS_MAX_SECRET_FILE 4096  /* largest secret key file read */
 #define KEYS_PUBLIC_STRLEN (14 + BLF_KEYID_HEX_LEN + 1 + 44 + 1 + KEYS_COMMENT_MAX + 1)
@@ -66,11 +69,15 @@ int key_secret_from_seed(const uint8_t seed[BLF_SEED_LEN], const char *comment,
 void key_secret_free(key_secret *k);
 
 /* Write the secret key file at path, created 0600 with O_EXCL (an existing
- * file is never overwritten: BLF_EEXIST), fsynced. */
+ * file is never overwritten: BLF_EEXIST), fsynced.  BLF_EPOLICY if the
+ * directory is not one key_secret_load accepts. */
 int key_secret_save(const key_secret *k, const char *path, char *err, size_t errlen);
 
 /* Load a secret key file.  Refuses (BLF_EPOLICY, with the reason in err) a
- * file that group or others may read or write, or that is not a regular file. */
+ * file that group or others may read or write, that is not a regular file,
+ * that does not belong to the effective user, or whose directory is not
+ * owned by that user or root or is writable by group or others (any
+ * directory above it likewise, unless sticky, as /tmp), as ssh does. */
 int key_secret_load(const char *path, key_secret **out, char *err, size_t errlen);
 
 /* ---- Public keys --------------------------------------------------------- */
@@ -109,7 +116,10 @@ enum trust_perm {
 typedef struct trust_oldkey {
 	uint8_t pk[BLF_PK_LEN];
 	uint64_t until; /* unix seconds; 0 = no longer valid */
+	uint8_t keyid[BLF_KEYID_LEN]; /* key id of pk, kept by keys/ */
 } trust_oldkey;
+
+struct trust_pindex; /* prefix index (scope.c), built by keys/ */
 
 typedef struct trust_anchor {
 	char name[KEYS_NAME_MAX + 1];     /* display name, unique in the store */
@@ -121,6 +131,10 @@ typedef struct trust_anchor {
 	size_t nscope;
 	blf_prefix *authority;            /* exclude allowed within these */
 	size_t nauthority;
+	char *scope_file;                 /* scope read from this file, or NULL */
+	char *authority_file;             /* authority read from this file, or NULL */
+	struct trust_pindex *scope_idx;   /* index of scope (NULL: none or stale) */
+	struct trust_pindex *auth_idx;    /* index of authority */
 	uint8_t max4;                     /* widest IPv4 listing: len >= max4 */
 	uint8_t max6;                     /* widest IPv6 listing: len >= max6 */
 	uint32_t weight;                  /* merge weight */
@@ -129,13 +143,22 @@ typedef struct trust_anchor {
 	trust_oldkey old[KEYS_MAX_OLD_KEYS]; /* rolled-over keys */
 	size_t nold;
 	uint8_t (*revoked)[BLF_PK_LEN];   /* revoked keys: never accepted again */
+	uint8_t (*revoked_id)[BLF_KEYID_LEN]; /* their key ids, kept by keys/ */
 	size_t nrevoked;
+	uint8_t (*chain)[BLF_PK_LEN];     /* rollover chain, oldest first: chain[i]
+					   * handed over to chain[i+1], the last
+					   * one to pk; emptied by a re-key */
+	size_t nchain;
 	char *note;                       /* free text, may be NULL */
 } trust_anchor;
 
+struct trust_keyindex; /* sorted key ids of a store (keyindex.c) */
+
+/* Initialise with {0} (or memset) before handing it to keys/ functions. */
 typedef struct trust_store {
 	trust_anchor *anchors;
 	size_t nanchors;
+	struct trust_keyindex *kidx; /* every key id, sorted; built by keys/ */
 } trust_store;
 
 /* Load a store; a missing file is an empty store.  err names file, line and
@@ -155,16 +178,56 @@ int trust_store_format(const trust_store *st, char **out, size_t *outlen);
 
 void trust_store_free(trust_store *st);
 
+/* A transaction on the store file: exclusive flock(2) on "<path>.lock",
+ * load, change in memory, atomic save, unlock (txn.c).  The daemon applies
+ * statements from the network this way, as `blfed trust` edits do. */
+typedef struct trust_txn {
+	int fd;     /* the lock file, while held */
+	int held;   /* non-zero between begin and commit/abort */
+	char *path; /* the store */
+} trust_txn;
+
+/* Lock the store at path exclusively (waiting for other writers) and load
+ * it into st (a missing file is an empty store).  On success the lock is
+ * held until trust_store_txn_commit or _abort; on error nothing is held and
+ * st is empty: BLF_EIO (the lock file cannot be created or locked), or a
+ * trust_store_load code. */
+int trust_store_txn_begin(trust_txn *t, const char *path, trust_store *st, char *err,
+			  size_t errlen);
+
+/* Save st atomically over the store and release the lock, saved or not
+ * (st stays the caller's).  Returns a trust_store_save code. */
+int trust_store_txn_commit(trust_txn *t, const trust_store *st, char *err,
+			   size_t errlen);
+
+/* Release the lock without saving.  Safe to call twice, after commit, and
+ * on a zeroed trust_txn. */
+void trust_store_txn_abort(trust_txn *t);
+
+/* Load for reading under a shared lock, released before returning (without
+ * a lock if the lock file cannot be opened: a reader without write access).
+ * Codes as trust_store_load. */
+int trust_store_read(const char *path, trust_store *st, char *err, size_t errlen);
+
 /* Deep copy (for a reload that may fail). */
 int trust_store_copy(const trust_store *src, trust_store *dst);
 
+/* Rebuild the key id index after anchors were changed in place (with
+ * trust_anchor_set, say).  Until then lookups stay correct but scan every
+ * key id instead of one binary search.  BLF_OK or BLF_ENOMEM. */
+int trust_store_reindex(trust_store *st);
+
 /* Find by display name, by origin id, or by any key (current, old or
- * revoked) id.  NULL if absent. */
-trust_anchor *trust_store_find_name(const trust_store *st, const char *name);
-trust_anchor *trust_store_find_origin(const trust_store *st,
-				      const uint8_t origin[BLF_KEYID_LEN]);
-trust_anchor *trust_store_find_keyid(const trust_store *st,
-				     const uint8_t keyid[BLF_KEYID_LEN]);
+ * revoked) id.  NULL if absent.  A const store gives const anchors; the
+ * _mut forms take a store the caller may change. */
+const trust_anchor *trust_store_find_name(const trust_store *st, const char *name);
+const trust_anchor *trust_store_find_origin(const trust_store *st,
+					    const uint8_t origin[BLF_KEYID_LEN]);
+const trust_anchor *trust_store_find_keyid(const trust_store *st,
+					   const uint8_t keyid[BLF_KEYID_LEN]);
+trust_anchor *trust_store_find_name_mut(trust_store *st, const char *name);
+trust_anchor *trust_store_find_origin_mut(trust_store *st,
+					  const uint8_t origin[BLF_KEYID_LEN]);
 
 /* Add a copy of a (validated) anchor: BLF_EEXIST on a duplicate name, origin
  * or key. */
@@ -174,7 +237,11 @@ int trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t er
 int trust_store_remove(trust_store *st, const char *name);
 
 /* Initialise an anchor with defaults (list+delist, empty scope, /24 and /48,
- * weight 100, no expiry, rollover accepted) for key pk. */
+ * weight 100, no expiry, rollover accepted) for key pk.  Neither this nor
+ * trust_anchor_clear touches any store's key id index: building or freeing
+ * anchors and stores leaves the index of every other store current.  To
+ * re-initialise an anchor inside a store, call trust_store_reindex after
+ * (until then the anchor's new keys are not found: lookups fail closed). */
 void trust_anchor_init(trust_anchor *a, const char *name, const uint8_t pk[BLF_PK_LEN]);
 void trust_anchor_clear(trust_anchor *a);
 
@@ -182,7 +249,7 @@ void trust_anchor_clear(trust_anchor *a);
  * BLF_EUNKKEY (no anchor has the key), BLF_EREVOKED, BLF_EEXPIREDKEY (old key
  * past its overlap, or anchor expired). */
 int trust_store_resolve(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN],
-			uint64_t now, trust_anchor **anchor, uint8_t pk[BLF_PK_LEN]);
+			uint64_t now, const trust_anchor **anchor, uint8_t pk[BLF_PK_LEN]);
 
 /* blf_key_lookup_fn adapter: ctx is a struct trust_lookup_ctx. */
 struct trust_lookup_ctx {
@@ -205,18 +272,58 @@ int trust_anchor_allows(const trust_anchor *a, unsigned op_type, const blf_prefi
 const char *trust_verdict_str(int verdict);
 
 /* Apply a verified rollover / revocation statement to the store according to
- * the anchor's policy.  BLF_EPOLICY if the anchor refuses in-band rollover. */
+ * the anchor's policy.  BLF_EPOLICY if the anchor refuses in-band rollover;
+ * BLF_ELIMIT if the anchor's rollover chain holds KEYS_MAX_CHAIN keys (an
+ * administrator re-keys it).  A rollover appends the outgoing key to the
+ * anchor's chain.
+ *
+ * trust_apply_revocation is trust_apply_revocation_signed with the statement
+ * signed by the revoked key itself.  A revocation for reason compromised
+ * (SPEC 6.7) also revokes every key that the compromised key handed over to,
+ * directly or through later rollovers (its successors in the chain, the
+ * current key included): the anchor is then suspended (state "revoked")
+ * until an administrator re-keys it (trust_anchor_rekey).  When the
+ * statement is signed by one of those successors (signer_pk, NULL = the
+ * revoked key), that key and the keys after it are kept: its holder vouches
+ * for them.  A compromised revocation of a key already revoked still revokes
+ * its successors not yet revoked; BLF_ESTALE when nothing changes. */
 int trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t errlen);
 int trust_apply_revocation(trust_store *st, const blf_revocation *r, char *err,
 			   size_t errlen);
+int trust_apply_revocation_signed(trust_store *st, const blf_revocation *r,
+				  const uint8_t *signer_pk, char *err, size_t errlen);
+
+/* Re-key an anchor (administrator action): set its current key from the text
+ * form of a "key" line, as trust_anchor_set does, and forget its rollover
+ * chain, so that a later compromised revocation of an older key cannot
+ * reach the key the administrator chose.  Codes as trust_anchor_set. */
+int trust_anchor_rekey(trust_anchor *a, const char *value, char *err, size_t errlen);
 
 /* ---- Helpers shared by the store, the CLI and the agent ----------------- */
 
+/* The text rule for notes, key comments and every store value: the
+ * protocol's (SPEC 3.1 rule 6: strict UTF-8, no C0, DEL or C1 control
+ * characters) plus no bidirectional controls (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069), which can make a line read differently
+ * from what it says.  BLF_OK or BLF_ESTRING. */
+int trust_text_check(const char *s, size_t n);
+
+/* Parse the text of a prefix file (scope-file, authority-file): one prefix
+ * per line, blank lines and '#' comments ignored, at most KEYS_MAX_SCOPE
+ * prefixes.  *out (malloc'd, NULL when empty) gets them in file order.
+ * Errors name "NAME:LINE": BLF_EPREFIX* / BLF_EHOSTBITS / BLF_EMAPPED,
+ * BLF_ESTRING (control character), BLF_ELIMIT, BLF_ENOMEM.  Duplicates are
+ * found when the list is set on an anchor. */
+int trust_prefixes_parse(const char *text, size_t len, const char *name, blf_prefix **out,
+			 size_t *nout, char *err, size_t errlen);
+
 /* Set one field of an anchor from its text form, exactly as a trust store
  * line "FIELD VALUE" would (blfed-trust.5): key, origin, permissions, scope,
- * authority, max-prefix, weight, expires, rollover, old-key, revoked-key,
- * note.  Lists may be separated by blanks or commas, max-prefix also by "/"
- * ("24/48").  old-key and revoked-key append, the others replace.  Returns
+ * authority, scope-file, authority-file (a file of prefixes, read now; a
+ * relative path is relative to the working directory), max-prefix, weight, expires, rollover, old-key, revoked-key,
+ * chain, note.  Lists may be separated by blanks or commas, max-prefix also
+ * by "/" ("24/48").  old-key, revoked-key and chain append, the others
+ * replace.  Returns
  * BLF_OK, or an error with "FIELD VALUE: reason" in err, leaving a unchanged:
  * BLF_EINVAL (syntax, unknown field), BLF_ERANGE (number out of range),
  * BLF_ESIZE (key of wrong length), BLF_EKEYID, BLF_EPREFIX* / BLF_EHOSTBITS /

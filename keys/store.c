@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "keys.h"
 #include "keys_int.h"
 
@@ -66,18 +67,28 @@ trust_store_free(trust_store *st)
 	for (i = 0; i < st->nanchors; i++)
 		trust_anchor_clear(&st->anchors[i]);
 	free(st->anchors);
+	keys_keyindex_free(st->kidx);
 	st->anchors = NULL;
 	st->nanchors = 0;
+	st->kidx = NULL;
 }
 
 static int
 anchor_copy(const trust_anchor *src, trust_anchor *dst)
 {
+	size_t i;
+
 	*dst = *src;
 	dst->scope = NULL;
 	dst->authority = NULL;
 	dst->revoked = NULL;
+	dst->revoked_id = NULL;
+	dst->chain = NULL;
 	dst->note = NULL;
+	dst->scope_file = NULL;
+	dst->authority_file = NULL;
+	dst->scope_idx = NULL;
+	dst->auth_idx = NULL;
 	if (src->nscope > 0 &&
 	    (dst->scope = malloc(src->nscope * sizeof(blf_prefix))) == NULL)
 		goto fail;
@@ -85,16 +96,45 @@ anchor_copy(const trust_anchor *src, trust_anchor *dst)
 	    (dst->authority = malloc(src->nauthority * sizeof(blf_prefix))) == NULL)
 		goto fail;
 	if (src->nrevoked > 0 &&
-	    (dst->revoked = malloc(src->nrevoked * sizeof(*src->revoked))) == NULL)
+	    ((dst->revoked = malloc(src->nrevoked * sizeof(*src->revoked))) == NULL ||
+	     (dst->revoked_id = malloc(src->nrevoked * sizeof(*src->revoked_id))) == NULL))
+		goto fail;
+	if (src->nchain > 0 &&
+	    (dst->chain = malloc(src->nchain * sizeof(*src->chain))) == NULL)
 		goto fail;
 	if (src->note != NULL && (dst->note = strdup(src->note)) == NULL)
 		goto fail;
+	dst->scope_file = NULL;
+	dst->authority_file = NULL;
+	dst->scope_idx = NULL;
+	dst->auth_idx = NULL;
+	if (src->scope_file != NULL && (dst->scope_file = strdup(src->scope_file)) == NULL)
+		goto fail;
+	if (src->authority_file != NULL &&
+	    (dst->authority_file = strdup(src->authority_file)) == NULL)
+		goto fail;
+	if (keys_pindex_copy(src->scope_idx, &dst->scope_idx) != BLF_OK ||
+	    keys_pindex_copy(src->auth_idx, &dst->auth_idx) != BLF_OK)
+		goto fail;
+
+	if (src->nchain > 0)
+		memcpy(dst->chain, src->chain, src->nchain * sizeof(*src->chain));
 	if (src->nscope > 0)
 		memcpy(dst->scope, src->scope, src->nscope * sizeof(blf_prefix));
 	if (src->nauthority > 0)
 		memcpy(dst->authority, src->authority, src->nauthority * sizeof(blf_prefix));
+	/* The key ids are computed afresh: src may have been built by hand,
+	 * without them. */
+	blf_keyid(dst->pk, dst->keyid);
+	for (i = 0; i < src->nold; i++)
+		blf_keyid(src->old[i].pk, dst->old[i].keyid);
 	if (src->nrevoked > 0)
 		memcpy(dst->revoked, src->revoked, src->nrevoked * sizeof(*src->revoked));
+	for (i = 0; i < src->nrevoked; i++)
+		blf_keyid(src->revoked[i], dst->revoked_id[i]);
+	/* lists set by hand get their index here (if one cannot be built,
+	 * trust_anchor_allows scans) */
+	(void)keys_anchor_index(dst, NULL, NULL, NULL, 0);
 	return BLF_OK;
 fail:
 	trust_anchor_clear(dst);
@@ -111,6 +151,7 @@ trust_store_copy(const trust_store *src, trust_store *dst)
 
 	dst->anchors = NULL;
 	dst->nanchors = 0;
+	dst->kidx = NULL;
 	if (src->nanchors == 0)
 		return BLF_OK;
 	if ((dst->anchors = calloc(src->nanchors, sizeof(trust_anchor))) == NULL)
@@ -122,6 +163,7 @@ trust_store_copy(const trust_store *src, trust_store *dst)
 		}
 		dst->nanchors++;
 	}
+	(void)trust_store_reindex(dst); /* without an index, lookups scan */
 	return BLF_OK;
 }
 
@@ -129,7 +171,7 @@ trust_store_copy(const trust_store *src, trust_store *dst)
  * Lookups: linear scans, stores hold at most KEYS_MAX_ANCHORS anchors.
  * By display name here.
  */
-trust_anchor *
+const trust_anchor *
 trust_store_find_name(const trust_store *st, const char *name)
 {
 	size_t i;
@@ -141,9 +183,20 @@ trust_store_find_name(const trust_store *st, const char *name)
 }
 
 /*
- * By origin id (stable across rotations).
+ * The same in a store the caller may change.
  */
 trust_anchor *
+trust_store_find_name_mut(trust_store *st, const char *name)
+{
+	const trust_anchor *a = trust_store_find_name(st, name);
+
+	return a != NULL ? &st->anchors[a - st->anchors] : NULL;
+}
+
+/*
+ * By origin id (stable across rotations).
+ */
+const trust_anchor *
 trust_store_find_origin(const trust_store *st, const uint8_t origin[BLF_KEYID_LEN])
 {
 	size_t i;
@@ -152,6 +205,17 @@ trust_store_find_origin(const trust_store *st, const uint8_t origin[BLF_KEYID_LE
 		if (memcmp(st->anchors[i].origin, origin, BLF_KEYID_LEN) == 0)
 			return &st->anchors[i];
 	return NULL;
+}
+
+/*
+ * The same in a store the caller may change.
+ */
+trust_anchor *
+trust_store_find_origin_mut(trust_store *st, const uint8_t origin[BLF_KEYID_LEN])
+{
+	const trust_anchor *a = trust_store_find_origin(st, origin);
+
+	return a != NULL ? &st->anchors[a - st->anchors] : NULL;
 }
 
 /* See keys_int.h. */
@@ -164,28 +228,29 @@ keys_pk_has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
 	return memcmp(id, keyid, BLF_KEYID_LEN) == 0;
 }
 
+/* keys_store_each_key callback: the anchor of the first current, old or
+ * revoked key (not a chain key) found. */
+static int
+anchor_hit(void *ctx, size_t anchor, int kind, size_t slot, const uint8_t *pk)
+{
+	if (kind > 2)
+		return 0;
+	*(size_t *)ctx = anchor;
+	return 1;
+}
+
 /*
- * By the id of any key: current first, then old and revoked keys.
+ * By the id of any key: current first, then old and revoked keys.  One
+ * lookup in the key id index.
  */
-trust_anchor *
+const trust_anchor *
 trust_store_find_keyid(const trust_store *st, const uint8_t keyid[BLF_KEYID_LEN])
 {
-	size_t i, j;
+	size_t i = 0;
 
-	for (i = 0; i < st->nanchors; i++)
-		if (memcmp(st->anchors[i].keyid, keyid, BLF_KEYID_LEN) == 0)
-			return &st->anchors[i];
-	for (i = 0; i < st->nanchors; i++) {
-		const trust_anchor *a = &st->anchors[i];
-
-		for (j = 0; j < a->nold; j++)
-			if (keys_pk_has_id(a->old[j].pk, keyid))
-				return &st->anchors[i];
-		for (j = 0; j < a->nrevoked; j++)
-			if (keys_pk_has_id(a->revoked[j], keyid))
-				return &st->anchors[i];
-	}
-	return NULL;
+	if (keys_store_each_key(st, keyid, anchor_hit, &i) == 0)
+		return NULL;
+	return &st->anchors[i];
 }
 
 /* See keys_int.h. */
@@ -301,6 +366,7 @@ trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen
 	if ((rc = anchor_copy(a, &st->anchors[st->nanchors])) != BLF_OK)
 		return rc;
 	st->nanchors++;
+	(void)trust_store_reindex(st); /* without an index, lookups scan */
 	return BLF_OK;
 }
 
@@ -310,7 +376,7 @@ trust_store_add(trust_store *st, const trust_anchor *a, char *err, size_t errlen
 int
 trust_store_remove(trust_store *st, const char *name)
 {
-	trust_anchor *a = trust_store_find_name(st, name);
+	trust_anchor *a = trust_store_find_name_mut(st, name);
 	size_t i;
 
 	if (a == NULL)
@@ -320,6 +386,7 @@ trust_store_remove(trust_store *st, const char *name)
 	memmove(&st->anchors[i], &st->anchors[i + 1],
 		(st->nanchors - i - 1) * sizeof(trust_anchor));
 	st->nanchors--;
+	(void)trust_store_reindex(st); /* without an index, lookups scan */
 	return BLF_OK;
 }
 
@@ -327,9 +394,11 @@ trust_store_remove(trust_store *st, const char *name)
 
 /* Keywords that may appear only once per stanza, with their bit. */
 static const char *const single_kw[] = {
-	"key", "origin", "permissions", "scope", "authority", "max-prefix",
+	"key", "origin", "permissions", "scope-file", "authority-file", "max-prefix",
 	"weight", "expires", "rollover", "note",
 };
+
+#define PREFIXES_PER_LINE 64 /* scope / authority lines written by format */
 
 struct parser {
 	const char *name;       /* file name for messages */
@@ -342,25 +411,53 @@ struct parser {
 static int perr(struct parser *ps, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The first 80 bytes of s for a message: what is not text by the text rule
+ * (controls, bidi controls, broken UTF-8) becomes '?'. */
+static void
+quote(const char *s, char *out, size_t cap)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+
+	while (u[i] != '\0' && i < 80 && o + 5 < cap) {
+		k = u[i] < 0x80 ? 1 : u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
+		if (i + k <= 80 && strnlen(s + i, k) == k &&
+		    trust_text_check(s + i, k) == BLF_OK) {
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			out[o++] = '?';
+			i++;
+		}
+	}
+	out[o] = '\0';
+}
+
 static int
 perr(struct parser *ps, int rc, const char *fmt, ...)
 {
-	char reason[KEYS_ERRLEN];
+	char reason[KEYS_ERRLEN], shown[96];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	keys_seterr(ps->err, ps->errlen, "%s:%u: %s: `%.80s%s`", ps->name, ps->lineno, reason,
-		    ps->line, strlen(ps->line) > 80 ? "..." : "");
+	quote(ps->line, shown, sizeof(shown));
+	keys_seterr(ps->err, ps->errlen, "%s:%u: %s: `%s%s`", ps->name, ps->lineno, reason,
+		    shown, strlen(ps->line) > 80 ? "..." : "");
 	return rc;
 }
 
 /* Close a stanza: it needs a key; the origin defaults to the key id. */
 static int
-stanza_end(struct parser *ps, trust_anchor *a, unsigned line, int have_key, int have_origin)
+stanza_end(struct parser *ps, trust_anchor *a, unsigned line, int have_key, int have_origin,
+	   unsigned *const plines[2])
 {
-	char shown[KEYS_NAME_MAX + 8];
+	size_t dup = 0;
+	int dup_auth = 0;
+	char shown[KEYS_NAME_MAX + 8], reason[KEYS_ERRLEN];
+	int rc;
 
 	if (!have_key) {
 		snprintf(shown, sizeof(shown), "anchor %s", a->name);
@@ -370,6 +467,14 @@ stanza_end(struct parser *ps, trust_anchor *a, unsigned line, int have_key, int 
 	}
 	if (!have_origin)
 		memcpy(a->origin, a->keyid, BLF_KEYID_LEN);
+	if ((rc = keys_anchor_index(a, &dup, &dup_auth, reason, sizeof(reason))) != BLF_OK) {
+		/* a duplicate is reported at the line that repeats it */
+		snprintf(shown, sizeof(shown), "%s", dup_auth ? "authority ..." : "scope ...");
+		ps->lineno = rc == BLF_EEXIST && plines[dup_auth] != NULL ? plines[dup_auth][dup]
+									    : line;
+		ps->line = shown;
+		return perr(ps, rc, "%s", reason);
+	}
 	return BLF_OK;
 }
 
@@ -381,11 +486,12 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		  char *err, size_t errlen)
 {
 	struct parser ps = {name, 0, "", err, errlen};
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	trust_anchor *cur = NULL;
 	unsigned *stanza_line = NULL;
+	unsigned *plines[2] = {NULL, NULL}; /* line of each scope / authority prefix */
 	const char *p = text, *end = text + len, *eol;
-	char *line = NULL, *kw, *val, *e;
+	char *line = NULL, *kw, *val, *e, *basedir = NULL;
 	char reason[KEYS_ERRLEN];
 	char shown[96];         /* the line as quoted in messages */
 	unsigned seen = 0;
@@ -395,6 +501,7 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 
 	out->anchors = NULL;
 	out->nanchors = 0;
+	out->kidx = NULL;
 	if (blf_init() != BLF_OK)
 		return BLF_ENOMEM;
 	if (len > KEYS_MAX_FILE) {
@@ -403,6 +510,20 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 	}
 	if ((line = malloc(KEYS_LINE_MAX + 1)) == NULL)
 		return BLF_ENOMEM;
+	/* scope-file paths are relative to the store's directory */
+	n = strlen(name);
+	if ((basedir = malloc(n + 2)) == NULL) {
+		free(line);
+		return BLF_ENOMEM;
+	}
+	memcpy(basedir, name, n + 1);
+	if ((e = strrchr(basedir, '/')) == NULL)
+		strcpy(basedir, ".");
+	else if (e == basedir)
+		basedir[1] = '\0';
+	else
+		*e = '\0';
+	keys_changed_hold(1); /* these anchors are in no indexed store yet */
 	while (p < end) {
 		ps.lineno++;
 		ps.line = "";
@@ -411,6 +532,11 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > KEYS_LINE_MAX) {
+			/* quote the start of the line, control bytes shown as '?' */
+			for (i = 0; i < 81 && i < n; i++)
+				shown[i] = ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
+			shown[i] = '\0';
+			ps.line = shown;
 			rc = perr(&ps, BLF_ETOOBIG, "line longer than %d bytes", KEYS_LINE_MAX);
 			goto out;
 		}
@@ -449,13 +575,18 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 		e = val + strlen(val);
 		while (e > val && (e[-1] == ' ' || e[-1] == '\t'))
 			*--e = '\0';
+		if (trust_text_check(val, strlen(val)) != BLF_OK) {
+			rc = perr(&ps, BLF_ESTRING, "%s: not UTF-8 text, or control or "
+				  "bidirectional characters in the value", kw);
+			goto out;
+		}
 		if (strcmp(kw, "anchor") == 0) {
 			trust_anchor *v;
 			unsigned *sl;
 
 			if (cur != NULL &&
 			    (rc = stanza_end(&ps, cur, stanza_line[st.nanchors - 1], have_key,
-					     have_origin)) != BLF_OK)
+					     have_origin, plines)) != BLF_OK)
 				goto out;
 			if (!name_ok(val, strlen(val)) || strchr(val, ' ') != NULL) {
 				rc = perr(&ps, BLF_EINVAL, "anchor name \"%.64s\": use 1 to %d "
@@ -487,6 +618,9 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 			stanza_line[st.nanchors] = ps.lineno;
 			cur = &st.anchors[st.nanchors++];
 			trust_anchor_init(cur, val, zero);
+			free(plines[0]);
+			free(plines[1]);
+			plines[0] = plines[1] = NULL;
 			seen = 0;
 			have_key = have_origin = 0;
 			continue;
@@ -505,7 +639,56 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 			}
 			seen |= 1u << i;
 		}
-		if ((rc = trust_anchor_set(cur, kw, val, reason, sizeof(reason))) != BLF_OK) {
+		if (strcmp(kw, "scope") == 0 || strcmp(kw, "authority") == 0) {
+			/* repeatable: each line appends; indexed at the stanza's end */
+			blf_prefix *pl = NULL;
+			size_t npl = 0;
+			int auth = kw[0] == 'a';
+
+			if (*val == '\0') {
+				rc = perr(&ps, BLF_EINVAL, "%s: missing value", kw);
+				goto out;
+			}
+			if ((auth ? cur->authority_file : cur->scope_file) != NULL) {
+				rc = perr(&ps, BLF_EEXIST, "%s and %s-file in anchor %s", kw, kw,
+					  cur->name);
+				goto out;
+			}
+			rc = keys_prefix_list_parse(kw, val, &pl, &npl, reason, sizeof(reason));
+			if (rc == BLF_OK)
+				rc = keys_anchor_append(cur, auth, pl, npl, reason, sizeof(reason));
+			free(pl);
+			if (rc == BLF_OK && npl > 0) {
+				/* the line of each prefix, for duplicate messages */
+				size_t have = auth ? cur->nauthority : cur->nscope;
+				unsigned *nl = realloc(plines[auth], have * sizeof(*nl));
+
+				if (nl == NULL) {
+					rc = BLF_ENOMEM;
+					goto out;
+				}
+				plines[auth] = nl;
+				for (i = have - npl; i < have; i++)
+					nl[i] = ps.lineno;
+			}
+			if (rc != BLF_OK) {
+				rc = perr(&ps, rc, "%s", reason);
+				goto out;
+			}
+			continue;
+		}
+		if ((strcmp(kw, "scope-file") == 0 && cur->nscope > 0) ||
+		    (strcmp(kw, "authority-file") == 0 && cur->nauthority > 0)) {
+			rc = perr(&ps, BLF_EEXIST, "%s and %.*s in anchor %s", kw,
+				  (int)(strlen(kw) - 5), kw, cur->name);
+			goto out;
+		}
+		if (strcmp(kw, "scope-file") == 0 || strcmp(kw, "authority-file") == 0)
+			rc = keys_anchor_set_file(cur, kw[0] == 'a', val, basedir, reason,
+						  sizeof(reason));
+		else
+			rc = trust_anchor_set(cur, kw, val, reason, sizeof(reason));
+		if (rc != BLF_OK) {
 			rc = perr(&ps, rc, "%s", reason);
 			goto out;
 		}
@@ -515,21 +698,27 @@ trust_store_parse(const char *text, size_t len, const char *name, trust_store *o
 			have_origin = 1;
 	}
 	if (cur != NULL && (rc = stanza_end(&ps, cur, stanza_line[st.nanchors - 1], have_key,
-					    have_origin)) != BLF_OK)
+					    have_origin, plines)) != BLF_OK)
 		goto out;
 	if ((rc = trust_store_check(&st, &bad, reason, sizeof(reason))) != BLF_OK) {
 		keys_seterr(err, errlen, "%s:%u: %s: `anchor %s`", name, stanza_line[bad], reason,
 			    st.anchors[bad].name);
 		goto out;
 	}
+	(void)trust_store_reindex(&st); /* without an index, lookups scan */
 	*out = st;
 	st.anchors = NULL;
 	st.nanchors = 0;
+	st.kidx = NULL;
 	rc = BLF_OK;
 out:
+	keys_changed_hold(0);
 	trust_store_free(&st);
 	free(stanza_line);
+	free(plines[0]);
+	free(plines[1]);
 	free(line);
+	free(basedir);
 	return rc;
 }
 
@@ -546,6 +735,7 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 
 	out->anchors = NULL;
 	out->nanchors = 0;
+	out->kidx = NULL;
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return BLF_OK;
@@ -565,7 +755,7 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	if (keys_read_all(fd, buf, (size_t)sb.st_size + 1, &len) != 0) {
+	if (fio_read_upto(fd, buf, (size_t)sb.st_size + 1, &len) != 0) {
 		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -625,20 +815,26 @@ sb_add(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
+/* A list as "    KW P P ..." lines of PREFIXES_PER_LINE prefixes, or the
+ * file it came from. */
 static void
-sb_prefixes(struct sbuf *b, const char *kw, const blf_prefix *v, size_t n)
+sb_prefixes(struct sbuf *b, const char *kw, const blf_prefix *v, size_t n, const char *file)
 {
 	char buf[BLF_PREFIX_STRLEN];
 	size_t i;
 
-	if (n == 0)
+	if (file != NULL) {
+		sb_add(b, "    %s-file %s\n", kw, file);
 		return;
-	sb_add(b, "    %s", kw);
+	}
 	for (i = 0; i < n; i++) {
+		if (i % PREFIXES_PER_LINE == 0)
+			sb_add(b, "%s    %s", i > 0 ? "\n" : "", kw);
 		blf_prefix_format(&v[i], buf);
 		sb_add(b, " %s", buf);
 	}
-	sb_add(b, "\n");
+	if (n > 0)
+		sb_add(b, "\n");
 }
 
 static void
@@ -682,8 +878,8 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 		}
 		trust_perms_format(a->perms, " ", perms, sizeof(perms));
 		sb_add(&b, "    permissions %s\n", perms);
-		sb_prefixes(&b, "scope", a->scope, a->nscope);
-		sb_prefixes(&b, "authority", a->authority, a->nauthority);
+		sb_prefixes(&b, "scope", a->scope, a->nscope, a->scope_file);
+		sb_prefixes(&b, "authority", a->authority, a->nauthority, a->authority_file);
 		sb_add(&b, "    max-prefix %u %u\n", a->max4, a->max6);
 		sb_add(&b, "    weight %u\n", (unsigned)a->weight);
 		if (a->expires == 0) {
@@ -697,6 +893,10 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 			b64(a->old[j].pk, k64);
 			trust_time_format(a->old[j].until, tbuf);
 			sb_add(&b, "    old-key %s until %s\n", k64, tbuf);
+		}
+		for (j = 0; j < a->nchain; j++) {
+			b64(a->chain[j], k64);
+			sb_add(&b, "    chain %s\n", k64);
 		}
 		for (j = 0; j < a->nrevoked; j++) {
 			b64(a->revoked[j], k64);
@@ -715,64 +915,32 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 }
 
 /*
- * Atomic replace of path with the formatted store, mode 0644.
+ * Atomic replace of path with the formatted store, mode 0644 (fileio.h:
+ * exclusive temporary file, fsync, rename, directory fsync).
  */
 int
 trust_store_save(const trust_store *st, const char *path, char *err, size_t errlen)
 {
-	char *text = NULL, *tmp = NULL, *dir = NULL, *slash;
-	size_t len, plen = strlen(path);
-	int fd = -1, dfd = -1, rc;
+	fio_atomic fa;
+	char *text = NULL;
+	size_t len;
+	int rc;
 
 	if ((rc = trust_store_format(st, &text, &len)) != BLF_OK)
-		goto out;
-	rc = BLF_ENOMEM;
-	if ((tmp = malloc(plen + 16)) == NULL || (dir = malloc(plen + 2)) == NULL)
-		goto out;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	memcpy(dir, path, plen + 1);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+		return rc;
 	rc = BLF_EIO;
-	if ((fd = mkstemp(tmp)) < 0) {
+	if (fio_atomic_begin_path(&fa, path, 0644) != 0) {
 		keys_seterr(err, errlen, "%s: cannot create a temporary file: %s", path,
 			    strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, 0644) != 0 || keys_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-		keys_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		keys_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		keys_seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
-		goto fail;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
+	if (fio_atomic_write(&fa, text, len) != 0 || fio_atomic_commit(&fa, 0) != 0) {
+		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		fio_atomic_abort(&fa);
+		goto out;
 	}
 	rc = BLF_OK;
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-	unlink(tmp);
 out:
-	if (fd >= 0)
-		close(fd);
 	free(text);
-	free(tmp);
-	free(dir);
 	return rc;
 }

@@ -138,7 +138,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct config *nc;
 	key_secret *nk = NULL;
-	trust_store st = {NULL, 0}, old = {NULL, 0};
+	trust_store st = { 0 }, old = { 0 };
 	int rc, netchange;
 
 	if ((nc = malloc(sizeof(*nc))) == NULL) {
@@ -429,7 +429,7 @@ main(int argc, char **argv)
 {
 	const char *conf = BLFEDD_CONF;
 	struct daemon d;
-	trust_store st = {NULL, 0};
+	trust_store st = { 0 };
 	sigset_t all;
 	char err[1024];
 	int opt, check = 0, foreground = 0, debug = 0, notify = -1, ret = 1, rc, pid_ok = 0;

@@ -2,10 +2,9 @@
  * store.c - the trust store transaction used when a key statement arrives:
  * lock, load, apply, save, unlock.
  *
- * The lock is the one `blfed trust` takes (flock on "<store>.lock"), so
+ * The lock is keys/' store transaction, the one `blfed trust` takes, so
  * the daemon and an administrator editing the store never lose each
- * other's change.  This file is the only place that knows how: when keys/
- * offers a store transaction, store_apply_statement becomes a call to it.
+ * other's change.
  *
  * Applied statements are also kept in <datadir>/statements/, so that the
  * daemon republishes them now and then, across restarts (net_seen).
@@ -15,15 +14,16 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "blfedd.h"
+#include "../../keys/fileio.h"
 
 /*
- * Apply one rollover or revocation envelope to the store file.  Returns
+ * Apply one rollover or revocation envelope to the store file under the
+ * store transaction of keys/ (the lock `blfed trust` takes).  Returns
  * BLF_OK (saved; *out holds the new store), BLF_ESTALE (already applied),
  * a verification or policy code from trust_apply_statement, or BLF_EIO;
  * err says why.  The file is unchanged on any error.
@@ -32,84 +32,60 @@ int
 store_apply_statement(const char *trustfile, const uint8_t *msg, size_t len, uint64_t now,
 		      trust_store *out, unsigned *type, char *err, size_t errlen)
 {
-	trust_store st = {NULL, 0};
-	char path[CONF_PATH_MAX + 8];
-	int fd = -1, rc = BLF_EIO;
+	trust_store st = { 0 };
+	trust_txn txn = { 0 };
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	err[0] = '\0';
-	if ((size_t)snprintf(path, sizeof(path), "%s.lock", trustfile) >= sizeof(path)) {
-		snprintf(err, errlen, "%s: name too long", trustfile);
-		goto out;
+	if ((rc = trust_store_txn_begin(&txn, trustfile, &st, err, errlen)) != BLF_OK)
+		return rc;
+	if ((rc = trust_apply_statement(&st, msg, len, now, type, err, errlen)) != BLF_OK) {
+		trust_store_txn_abort(&txn);
+		trust_store_free(&st);
+		return rc;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
+	if ((rc = trust_store_txn_commit(&txn, &st, err, errlen)) != BLF_OK) {
+		trust_store_free(&st);
+		return rc;
 	}
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "%s: lock: %s", path, strerror(errno));
-			goto out;
-		}
-	}
-	if ((rc = trust_store_load(trustfile, &st, err, errlen)) != BLF_OK)
-		goto out;
-	if ((rc = trust_apply_statement(&st, msg, len, now, type, err, errlen)) != BLF_OK)
-		goto out;
-	if ((rc = trust_store_save(&st, trustfile, err, errlen)) != BLF_OK)
-		goto out;
 	*out = st;
-	st.anchors = NULL;
-	st.nanchors = 0;
-out:
-	trust_store_free(&st);
-	if (fd >= 0)
-		close(fd); /* releases the lock */
-	return rc;
+	return BLF_OK;
 }
 
 /*
- * Keep an applied statement in <datadir>/statements/<hash>.stmt (temporary
- * file, fsync, rename), so that after a restart the daemon can still
- * republish it to agents that missed it.  Returns 0 or -1 after logging.
+ * Keep an applied statement in <datadir>/statements/<hash>.stmt (exclusive
+ * temporary file, fsync, rename, directory fsync; the directory must be
+ * ours and closed to others, no symlink followed), so that after a restart
+ * the daemon can still republish it to agents that missed it.  Returns 0
+ * or -1 after logging.
  */
 int
 store_keep_statement(const char *datadir, const uint8_t *msg, size_t len)
 {
-	char dir[CONF_PATH_MAX + 16], path[CONF_PATH_MAX + 128], tmp[CONF_PATH_MAX + 160];
+	char name[2 * BLF_HASH_LEN + 8];
 	char hex[2 * BLF_HASH_LEN + 1];
 	uint8_t h[BLF_HASH_LEN];
 	blf_envelope env;
-	int fd = -1, rc = -1;
+	int dfd = -1, sfd = -1, rc = -1;
 
 	if (len > NET_MAX_STATEMENT || blf_envelope_parse(msg, len, &env) != BLF_OK)
 		return -1;
 	blf_envelope_hash(&env, h);
 	ctl_hex_encode(h, sizeof(h), hex);
-	snprintf(dir, sizeof(dir), "%s/statements", datadir);
-	snprintf(path, sizeof(path), "%s/%s.stmt", dir, hex);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		goto out;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
-		goto out;
-	if (write(fd, msg, len) != (ssize_t)len || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
+	snprintf(name, sizeof(name), "%s.stmt", hex);
+	if ((dfd = fio_dir_open_private(datadir, 0, 0700)) < 0 ||
+	    (sfd = fio_subdir_open(dfd, "statements", 1, 0700)) < 0 ||
+	    fio_replace(sfd, name, msg, len, 0600, 0) != 0)
 		goto out;
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0) {
-		log_msg(LOG_WARNING, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
+	if (rc != 0)
+		log_msg(LOG_WARNING, "%s/statements/%s: %s", datadir, name, strerror(errno));
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
 	return rc;
 }
 
@@ -121,33 +97,36 @@ out:
 void
 store_load_statements(const char *datadir, net *n)
 {
-	char dir[CONF_PATH_MAX + 16], path[CONF_PATH_MAX + 300];
 	uint8_t buf[NET_MAX_STATEMENT + 1];
 	struct dirent *e;
-	size_t count = 0;
-	ssize_t r;
+	size_t count = 0, got;
 	DIR *dh;
-	int fd;
+	int fd, r, dfd, sfd;
 
-	snprintf(dir, sizeof(dir), "%s/statements", datadir);
-	if ((dh = opendir(dir)) == NULL)
+	if ((dfd = fio_dir_open_private(datadir, 0, 0700)) < 0)
 		return;
+	sfd = fio_subdir_open(dfd, "statements", 0, 0700);
+	close(dfd);
+	if (sfd < 0 || (dh = fdopendir(sfd)) == NULL) {
+		if (sfd >= 0)
+			close(sfd);
+		return;
+	}
 	while (count < NET_KEPT_STATEMENTS && (e = readdir(dh)) != NULL) {
 		size_t nl = strlen(e->d_name);
 
 		if (nl < 6 || strcmp(e->d_name + nl - 5, ".stmt") != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		if ((fd = fio_openat(sfd, e->d_name, O_RDONLY, 0)) < 0)
 			continue;
-		r = read(fd, buf, sizeof(buf));
+		r = fio_read_upto(fd, buf, sizeof(buf), &got);
 		close(fd);
-		if (r <= 0 || (size_t)r > NET_MAX_STATEMENT)
+		if (r != 0 || got == 0 || got > NET_MAX_STATEMENT)
 			continue;
-		net_seen(n, buf, (size_t)r);
+		net_seen(n, buf, got);
 		count++;
 	}
-	closedir(dh);
+	closedir(dh); /* closes sfd */
 	if (count > 0)
 		log_msg(LOG_INFO, "%zu key statement(s) kept for republishing", count);
 }

@@ -62,7 +62,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli c;
-	int i;
+	int i, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.keyfile = env_or("BLFED_KEY", CLI_DEFAULT_KEY);
@@ -108,5 +108,7 @@ main(int argc, char **argv)
 		cli_err(&c, "no command given; try blfed help");
 		return CLI_ERR;
 	}
-	return cli_dispatch(&c, cli_commands, cli_ncommands, argc - i, argv + i);
+	rc = cli_dispatch(&c, cli_commands, cli_ncommands, argc - i, argv + i);
+	trust_store_txn_abort(&c.txn); /* an edit that did not save */
+	return rc;
 }

@@ -31,6 +31,7 @@
 #define CLI_DEFAULT_TRUST "/etc/blfed/trust.conf"
 #define CLI_MAX_POS 64                 /* positional arguments of one command */
 #define CLI_MAX_STATEMENT (64u << 10)  /* largest rollover/revocation file read */
+#define CLI_ERR_MAX 2048               /* longest error message (longer: cut) */
 
 /* Global options and the name of the running command, for messages. */
 struct cli {
@@ -39,6 +40,7 @@ struct cli {
 	int json;              /* --json: one JSON object per line */
 	const char *socket;    /* -s, $BLFED_SOCKET or CTL_DEFAULT_SOCKET */
 	char cmd[64];          /* "trust add", used as the message prefix */
+	trust_txn txn;         /* the store edit in progress (cli_store_load) */
 };
 
 typedef int (*cli_fn)(struct cli *c, int argc, char **argv);
@@ -82,16 +84,28 @@ int cli_getopt(struct cli *c, int argc, char **argv, const struct cli_opt *opts,
  * outside [min, max]. */
 int cli_nargs(struct cli *c, int npos, int min, int max, const char *usage);
 
-/* Write s as a JSON string (quotes included). */
+/* Write s as a JSON string (quotes included), always valid UTF-8: controls
+ * and bidirectional controls escaped, bytes that are not UTF-8 replaced by
+ * U+FFFD. */
 void cli_json_str(FILE *f, const char *s);
 
-/* Load the trust store (missing file: empty) / save it atomically.  Return 0
- * or -1 after printing the error. */
+/* Write s for a terminal: controls, bidirectional controls and bytes that
+ * are not UTF-8 shown as '?'. */
+void cli_print_text(FILE *f, const char *s);
+
+/* Edit the trust store: cli_store_load locks it exclusively and loads it
+ * (missing file: empty), cli_store_save saves it atomically and unlocks
+ * (a command that fails in between leaves the file alone; the lock goes at
+ * exit).  cli_store_read loads it for reading under a shared lock.  Return
+ * 0 or -1 after printing the error. */
 int cli_store_load(struct cli *c, trust_store *st);
 int cli_store_save(struct cli *c, const trust_store *st);
+int cli_store_read(struct cli *c, trust_store *st);
 
-/* The anchor called name, or NULL after printing "no anchor named ...". */
-trust_anchor *cli_anchor(struct cli *c, const trust_store *st, const char *name);
+/* The anchor called name, or NULL after printing "no anchor named ...";
+ * _mut for a store being edited. */
+const trust_anchor *cli_anchor(struct cli *c, const trust_store *st, const char *name);
+trust_anchor *cli_anchor_mut(struct cli *c, trust_store *st, const char *name);
 
 /* Load a secret key (path NULL: c->keyfile).  0 or -1 after the error. */
 int cli_key_load(struct cli *c, const char *path, key_secret **k);
@@ -101,6 +115,10 @@ int cli_write_new(struct cli *c, const char *path, const void *buf, size_t len);
 
 /* Read a whole file of at most max bytes into malloc'd *buf.  0 or -1. */
 int cli_read_file(struct cli *c, const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/* Absolute, resolved form of an existing path into malloc'd *out (for
+ * file names kept in the store).  0 or -1 after the error. */
+int cli_abspath(struct cli *c, const char *path, char **out);
 
 /* Current time (unix seconds). */
 uint64_t cli_now(void);

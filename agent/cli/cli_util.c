@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,21 +21,26 @@
 #include "cli.h"
 
 /*
- * One line on stderr: "blfed: <cmd>: message".
+ * One line on stderr: "blfed: <cmd>: message".  The message often quotes an
+ * argument or a file name that came from a partner (a statement file, a
+ * .pub file), so it goes out through cli_print_text: no control byte,
+ * bidirectional control or invalid UTF-8 reaches the terminal.
  */
 void
 cli_err(const struct cli *c, const char *fmt, ...)
 {
+	char msg[CLI_ERR_MAX];
 	va_list ap;
 
 	fflush(stdout);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (c->cmd[0] != '\0')
 		fprintf(stderr, "blfed: %s: ", c->cmd);
 	else
 		fprintf(stderr, "blfed: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	cli_print_text(stderr, msg);
 	fputc('\n', stderr);
 }
 
@@ -158,54 +162,115 @@ cli_nargs(struct cli *c, int npos, int min, int max, const char *usage)
 }
 
 /*
- * JSON string with the escapes RFC 8259 requires.
+ * Next code point of s at *i: its value, or -1 for a byte that does not
+ * start a valid UTF-8 sequence (RFC 3629: no overlongs, surrogates or
+ * values past U+10FFFF); *i moves past what was read.
+ */
+static long
+utf8_next(const unsigned char *s, size_t *i)
+{
+	unsigned long c = s[*i];
+	size_t need, k;
+
+	if (c < 0x80) {
+		(*i)++;
+		return (long)c;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		c &= 0x07;
+	} else {
+		(*i)++;
+		return -1;
+	}
+	for (k = 1; k <= need; k++) {
+		if ((s[*i + k] & 0xc0) != 0x80) { /* the NUL at the end stops this too */
+			(*i)++;
+			return -1;
+		}
+		c = (c << 6) | (s[*i + k] & 0x3f);
+	}
+	if ((need == 2 && c < 0x800) || (need == 3 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff)) {
+		(*i)++;
+		return -1;
+	}
+	*i += need + 1;
+	return (long)c;
+}
+
+/* Control (C0, DEL, C1) or bidirectional control: never printed raw. */
+static int
+unprintable(long c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x61c || c == 0x200e ||
+	       c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/*
+ * JSON string with the escapes RFC 8259 requires; always valid UTF-8:
+ * controls and bidirectional controls are escaped (\uXXXX), bytes that are
+ * not UTF-8 become U+FFFD.
  */
 void
 cli_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start;
+	long c;
 
 	fputc('"', f);
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
+	while (p[i] != '\0') {
+		start = i;
+		c = utf8_next(p, &i);
+		if (c < 0)
+			fputs("\\ufffd", f);
+		else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", (int)c);
+		else if (c == '\n')
 			fputs("\\n", f);
-		else if (*p == '\t')
+		else if (c == '\t')
 			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
+		else if (unprintable(c))
+			fprintf(f, "\\u%04lx", (unsigned long)c);
 		else
-			fputc(*p, f);
+			fwrite(p + start, 1, i - start, f);
 	}
 	fputc('"', f);
 }
 
 /*
- * Serialise edits: take an exclusive lock on "<store>.lock" that is held
- * until the process exits, so two concurrent `blfed trust` edits cannot each
- * load the old store and lose one of the updates.  A caller that cannot
- * create the lock file (a read-only user running `trust list`) goes on
- * without it: it has nothing to save.
+ * Text from a file we did not write, for a terminal: valid UTF-8 printed,
+ * controls, bidirectional controls and bytes that are not UTF-8 shown as
+ * '?', so that nothing in a partner's file can move the cursor or reorder
+ * what is shown.
  */
-static void
-store_lock(const struct cli *c)
+void
+cli_print_text(FILE *f, const char *s)
 {
-	static int fd = -1;
-	char path[4096];
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start;
+	long c;
 
-	if (fd >= 0)
-		return;
-	if ((size_t)snprintf(path, sizeof(path), "%s.lock", c->trustfile) >= sizeof(path))
-		return;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return;
-	while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
-		;
+	while (p[i] != '\0') {
+		start = i;
+		c = utf8_next(p, &i);
+		if (c < 0 || unprintable(c))
+			fputc('?', f);
+		else
+			fwrite(p + start, 1, i - start, f);
+	}
 }
 
 /*
- * Load the store named by -t, under the edit lock.
+ * Begin an edit: lock the store named by -t exclusively and load it (a
+ * trust_txn in c, committed by cli_store_save, released at exit).
  */
 int
 cli_store_load(struct cli *c, trust_store *st)
@@ -213,8 +278,26 @@ cli_store_load(struct cli *c, trust_store *st)
 	char err[KEYS_ERRLEN];
 	int rc;
 
-	store_lock(c);
-	if ((rc = trust_store_load(c->trustfile, st, err, sizeof(err))) != BLF_OK) {
+	err[0] = '\0';
+	if ((rc = trust_store_txn_begin(&c->txn, c->trustfile, st, err, sizeof(err))) !=
+	    BLF_OK) {
+		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Load the store for reading, under a shared lock.
+ */
+int
+cli_store_read(struct cli *c, trust_store *st)
+{
+	char err[KEYS_ERRLEN];
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = trust_store_read(c->trustfile, st, err, sizeof(err))) != BLF_OK) {
 		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
 		return -1;
 	}
@@ -224,10 +307,10 @@ cli_store_load(struct cli *c, trust_store *st)
 /*
  * The anchor named name in st, or NULL after saying so.
  */
-trust_anchor *
+const trust_anchor *
 cli_anchor(struct cli *c, const trust_store *st, const char *name)
 {
-	trust_anchor *a = trust_store_find_name(st, name);
+	const trust_anchor *a = trust_store_find_name(st, name);
 
 	if (a == NULL)
 		cli_err(c, "no anchor named \"%.64s\" in %s", name, c->trustfile);
@@ -235,7 +318,20 @@ cli_anchor(struct cli *c, const trust_store *st, const char *name)
 }
 
 /*
- * Save the store atomically.
+ * The same in a store being edited.
+ */
+trust_anchor *
+cli_anchor_mut(struct cli *c, trust_store *st, const char *name)
+{
+	trust_anchor *a = trust_store_find_name_mut(st, name);
+
+	if (a == NULL)
+		cli_err(c, "no anchor named \"%.64s\" in %s", name, c->trustfile);
+	return a;
+}
+
+/*
+ * Save the store atomically and end the edit.
  */
 int
 cli_store_save(struct cli *c, const trust_store *st)
@@ -244,7 +340,7 @@ cli_store_save(struct cli *c, const trust_store *st)
 	int rc;
 
 	err[0] = '\0';
-	if ((rc = trust_store_save(st, c->trustfile, err, sizeof(err))) != BLF_OK) {
+	if ((rc = trust_store_txn_commit(&c->txn, st, err, sizeof(err))) != BLF_OK) {
 		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
 		return -1;
 	}
@@ -353,6 +449,19 @@ fail:
 	close(fd);
 	free(b);
 	return -1;
+}
+
+/*
+ * realpath(3) with the error said.
+ */
+int
+cli_abspath(struct cli *c, const char *path, char **out)
+{
+	if ((*out = realpath(path, NULL)) == NULL) {
+		cli_err(c, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /*

@@ -35,7 +35,8 @@ key_show(struct cli *c, const char *path)
 		cli_json_str(stdout, line);
 		printf("}\n");
 	} else {
-		printf("%s\n", line);
+		cli_print_text(stdout, line);
+		printf("\n");
 		if (memcmp(origin, id, BLF_KEYID_LEN) != 0) {
 			blf_keyid_hex(origin, hex);
 			printf("# origin %s (partners adding this key: --origin %s)\n", hex,

@@ -12,7 +12,8 @@
 
 const struct cli_cmd cli_trust_commands[] = {
 	{"add", cmd_trust_add,
-	 "NAME KEY-LINE|FILE [--scope P,...] [--authority P,...] "
+	 "NAME KEY-LINE|FILE [--scope P,...|--scope-file FILE] "
+	 "[--authority P,...|--authority-file FILE] "
 	 "[--permissions P,...] [--max-prefix 24/48] [--weight N] "
 	 "[--expires DATE|never] [--rollover accept|refuse] [--note TEXT] [--origin KEYID]",
 	 "trust a partner's key for what the options say"},
@@ -20,8 +21,8 @@ const struct cli_cmd cli_trust_commands[] = {
 	{"list", cmd_trust_list, "", "one line per anchor"},
 	{"show", cmd_trust_show, "NAME", "everything about one anchor"},
 	{"set", cmd_trust_set, "NAME FIELD VALUE...",
-	 "change one field (key, scope, authority, permissions, max-prefix, weight, "
-	 "expires, rollover, note, origin, old-key, revoked-key)"},
+	 "change one field (key, scope, authority, scope-file, authority-file, permissions, "
+	 "max-prefix, weight, expires, rollover, note, origin, old-key, revoked-key, chain)"},
 	{"check", cmd_trust_check, "NAME list|delist|exclude|unexclude PREFIX [--at TIME]",
 	 "may this anchor do this? exit 0 if allowed, 1 if refused"},
 	{"rotate", cmd_trust_rotate, "[-o NEWKEY] [-s FILE] [--overlap DURATION]",

@@ -4,7 +4,9 @@
  * KEY is a public key line ("blfed-ed25519 <keyid> <base64> comment", quoted
  * or not), a bare base64 key, or a file holding one.  Each option is the
  * store field of the same name and goes through trust_anchor_set(), so the
- * command accepts exactly what the file format accepts.  --origin is needed
+ * command accepts exactly what the file format accepts.  --scope-file and
+ * --authority-file name a file of prefixes (blfed-trust.5), stored as an
+ * absolute path.  --origin is needed
  * only for a partner that has rotated its key before we first trust it (its
  * origin id stays the key id of its first key; `blfed key show` prints it).
  */
@@ -61,10 +63,12 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 {
 	const char *scope = NULL, *authority = NULL, *perms = NULL, *maxp = NULL;
 	const char *weight = NULL, *expires = NULL, *rollover = NULL, *note = NULL;
-	const char *origin = NULL;
+	const char *origin = NULL, *scope_file = NULL, *authority_file = NULL;
 	struct cli_opt opts[] = {
 		{"--scope", NULL, &scope, NULL},
 		{"--authority", NULL, &authority, NULL},
+		{"--scope-file", NULL, &scope_file, NULL},
+		{"--authority-file", NULL, &authority_file, NULL},
 		{"--permissions", NULL, &perms, NULL},
 		{"--max-prefix", NULL, &maxp, NULL},
 		{"--weight", NULL, &weight, NULL},
@@ -81,11 +85,13 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 		{"permissions", &perms}, {"scope", &scope}, {"authority", &authority},
 		{"max-prefix", &maxp}, {"weight", &weight}, {"expires", &expires},
 		{"rollover", &rollover}, {"note", &note}, {"origin", &origin},
+		{"scope-file", &scope_file}, {"authority-file", &authority_file},
 	};
+	char *abs[2] = {NULL, NULL};
 	char *pos[CLI_MAX_POS];
 	char err[KEYS_ERRLEN], hex[BLF_KEYID_HEX_LEN + 1];
 	uint8_t pk[BLF_PK_LEN];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	trust_anchor a;
 	size_t i;
 	int npos, rc, ret = CLI_ERR;
@@ -101,6 +107,21 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 	}
 	if (read_key(c, pos + 1, npos - 1, pk) != 0)
 		goto out;
+	if ((scope != NULL && scope_file != NULL) ||
+	    (authority != NULL && authority_file != NULL)) {
+		cli_err(c, "--%s and --%s-file: give one of them",
+			scope != NULL && scope_file != NULL ? "scope" : "authority",
+			scope != NULL && scope_file != NULL ? "scope" : "authority");
+		goto out;
+	}
+	/* the store keeps absolute paths: they must not depend on our cwd */
+	if ((scope_file != NULL && cli_abspath(c, scope_file, &abs[0]) != 0) ||
+	    (authority_file != NULL && cli_abspath(c, authority_file, &abs[1]) != 0))
+		goto out;
+	if (abs[0] != NULL)
+		scope_file = abs[0];
+	if (abs[1] != NULL)
+		authority_file = abs[1];
 	trust_anchor_init(&a, pos[0], pk);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (*fields[i].val == NULL)
@@ -131,6 +152,8 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 	}
 	ret = CLI_OK;
 out:
+	free(abs[0]);
+	free(abs[1]);
 	trust_anchor_clear(&a);
 	trust_store_free(&st);
 	return ret;

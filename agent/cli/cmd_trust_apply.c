@@ -44,7 +44,7 @@ cmd_trust_apply(struct cli *c, int argc, char **argv)
 	char *pos[CLI_MAX_POS];
 	char err[KEYS_ERRLEN], name[KEYS_NAME_MAX + 1], signer[BLF_KEYID_HEX_LEN + 1];
 	char hex[BLF_KEYID_HEX_LEN + 1];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	const trust_anchor *a;
 	blf_envelope env;
 	uint8_t *buf = NULL;
@@ -69,10 +69,12 @@ cmd_trust_apply(struct cli *c, int argc, char **argv)
 	err[0] = '\0';
 	rc = trust_apply_statement(&st, buf, len, cli_now(), &type, err, sizeof(err));
 	if (rc == BLF_ESTALE) {
-		if (c->json)
+		if (c->json) {
 			printf("{\"applied\":false,\"reason\":\"already applied\"}\n");
-		else
-			printf("%s: already applied, nothing to do\n", pos[0]);
+		} else {
+			cli_print_text(stdout, pos[0]); /* a partner may have named it */
+			printf(": already applied, nothing to do\n");
+		}
 		ret = CLI_OK;
 		goto out;
 	}

@@ -26,7 +26,7 @@ cmd_trust_check(struct cli *c, int argc, char **argv)
 	};
 	char *pos[CLI_MAX_POS];
 	char pbuf[BLF_PREFIX_STRLEN], extra[32];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	const trust_anchor *a;
 	blf_prefix p;
 	uint64_t now;
@@ -51,7 +51,7 @@ cmd_trust_check(struct cli *c, int argc, char **argv)
 			at);
 		goto out;
 	}
-	if (cli_store_load(c, &st) != 0)
+	if (cli_store_read(c, &st) != 0)
 		goto out;
 	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
 		goto out;

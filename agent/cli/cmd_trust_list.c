@@ -59,7 +59,7 @@ cmd_trust_list(struct cli *c, int argc, char **argv)
 {
 	char *pos[CLI_MAX_POS];
 	char hex[BLF_KEYID_HEX_LEN + 1], t[KEYS_TIME_STRLEN], perms[64];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	uint64_t now = cli_now();
 	size_t i;
 	int npos, ret = CLI_ERR;
@@ -67,7 +67,7 @@ cmd_trust_list(struct cli *c, int argc, char **argv)
 	if (cli_getopt(c, argc, argv, NULL, pos, &npos) != 0 ||
 	    cli_nargs(c, npos, 0, 0, "") != 0)
 		goto out;
-	if (cli_store_load(c, &st) != 0)
+	if (cli_store_read(c, &st) != 0)
 		goto out;
 	if (!c->json)
 		printf("%-16s %-32s %-20s %6s %5s %5s %-20s %s\n", "NAME", "KEY ID",

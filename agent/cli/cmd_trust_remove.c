@@ -12,7 +12,7 @@ int
 cmd_trust_remove(struct cli *c, int argc, char **argv)
 {
 	char *pos[CLI_MAX_POS];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	int npos, ret = CLI_ERR;
 
 	if (cli_getopt(c, argc, argv, NULL, pos, &npos) != 0 ||

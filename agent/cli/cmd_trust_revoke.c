@@ -67,8 +67,12 @@ cmd_trust_revoke(struct cli *c, int argc, char **argv)
 					    : key_public_parse(pubarg, revoked, NULL, 0, err,
 							       sizeof(err));
 		if (rc != BLF_OK) {
-			cli_err(c, "public key %.64s: %s", pubarg,
-				err[0] != '\0' ? err : blf_strerror(rc));
+			/* a file name is shown; a key given inline is not: it may be a
+			 * secret key pasted by mistake */
+			if (stat(pubarg, &sb) == 0)
+				cli_err(c, "-p %s: %s", pubarg, err[0] != '\0' ? err : blf_strerror(rc));
+			else
+				cli_err(c, "-p: %s", err[0] != '\0' ? err : blf_strerror(rc));
 			goto out;
 		}
 	}

@@ -6,9 +6,11 @@
  * are joined with blanks and parsed exactly as the store line "FIELD VALUE"
  * would be.  The edited store is checked as a whole (unique names, origins
  * and keys; no revoked key reused) before it is saved.  Setting `key`
- * replaces the current key and keeps the origin: this is how an
- * administrator re-enables an anchor whose current key was revoked.
+ * replaces the current key, keeps the origin and forgets the rollover chain
+ * (trust_anchor_rekey): this is how an administrator re-enables an anchor
+ * whose current key was revoked or that a compromised revocation suspended.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +25,18 @@
 int
 cmd_trust_set(struct cli *c, int argc, char **argv)
 {
-	char *pos[CLI_MAX_POS];
-	char err[KEYS_ERRLEN], *value = NULL;
-	trust_store st = {NULL, 0};
+	char **pos = argv + 1;
+	char err[KEYS_ERRLEN], *value = NULL, *abs = NULL;
+	trust_store st = {NULL, 0, NULL};
 	trust_anchor *a;
 	size_t len = 0, n;
 	int i, npos, rc, ret = CLI_ERR;
 
 	/* No options: values such as "-1" or "--" are passed on verbatim, to be
-	 * judged by the field's parser. */
-	for (npos = 0; npos + 1 < argc && npos < CLI_MAX_POS; npos++)
-		pos[npos] = argv[npos + 1];
-	if (cli_nargs(c, argc - 1, 2, CLI_MAX_POS, SET_USAGE) != 0)
+	 * judged by the field's parser.  Any number of values (a scope of a
+	 * hundred thousand prefixes is one argument list). */
+	npos = argc - 1;
+	if (cli_nargs(c, npos, 2, INT_MAX, SET_USAGE) != 0)
 		goto out;
 	for (i = 2; i < npos; i++)
 		len += strlen(pos[i]) + 1;
@@ -50,9 +52,18 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 		memcpy(value + len, pos[i], n + 1);
 		len += n;
 	}
+	if ((strcmp(pos[1], "scope-file") == 0 || strcmp(pos[1], "authority-file") == 0) &&
+	    value[0] != '\0') {
+		/* the store keeps absolute paths: they must not depend on our cwd */
+		if (cli_abspath(c, value, &abs) != 0)
+			goto out;
+		free(value);
+		value = abs;
+		abs = NULL;
+	}
 	if (cli_store_load(c, &st) != 0)
 		goto out;
-	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
+	if ((a = cli_anchor_mut(c, &st, pos[0])) == NULL)
 		goto out;
 	err[0] = '\0';
 	if (strcmp(pos[1], "name") == 0) {
@@ -64,8 +75,8 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 		/* trust_store_add's rules: remove and add back under the new name */
 		{
 			trust_anchor copy;
-			trust_store one = {a, 1};
-			trust_store tmp = {NULL, 0};
+			trust_store one = {a, 1, NULL};
+			trust_store tmp = {NULL, 0, NULL};
 
 			if (trust_store_copy(&one, &tmp) != BLF_OK) {
 				cli_err(c, "out of memory");
@@ -78,7 +89,11 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 			trust_store_free(&tmp);
 		}
 	} else {
-		rc = trust_anchor_set(a, pos[1], value, err, sizeof(err));
+		/* a new current key is a re-key: it also ends the rollover chain */
+		if (strcmp(pos[1], "key") == 0)
+			rc = trust_anchor_rekey(a, value, err, sizeof(err));
+		else
+			rc = trust_anchor_set(a, pos[1], value, err, sizeof(err));
 		if (rc == BLF_OK)
 			rc = trust_store_check(&st, NULL, err, sizeof(err));
 	}

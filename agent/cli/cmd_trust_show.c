@@ -64,10 +64,19 @@ show_human(const trust_anchor *a, uint64_t now)
 	printf("  origin       %s\n", hex);
 	trust_perms_format(a->perms, " ", perms, sizeof(perms));
 	printf("  permissions  %s\n", perms);
-	printf("  scope        ");
-	prefixes(a->scope, a->nscope, 0);
-	printf("\n  authority    ");
-	prefixes(a->authority, a->nauthority, 0);
+	/* a list read from a file is named, not printed: it may be a country */
+	if (a->scope_file != NULL) {
+		printf("  scope-file   %s (%zu prefixes)", a->scope_file, a->nscope);
+	} else {
+		printf("  scope        ");
+		prefixes(a->scope, a->nscope, 0);
+	}
+	if (a->authority_file != NULL) {
+		printf("\n  authority-file %s (%zu prefixes)", a->authority_file, a->nauthority);
+	} else {
+		printf("\n  authority    ");
+		prefixes(a->authority, a->nauthority, 0);
+	}
 	printf("\n  max-prefix   /%u (IPv4) /%u (IPv6)\n", a->max4, a->max6);
 	printf("  weight       %u\n", (unsigned)a->weight);
 	if (a->expires == 0)
@@ -83,12 +92,19 @@ show_human(const trust_anchor *a, uint64_t now)
 		printf("  old key      %s %s until %s (%s)\n", hex, b64, t,
 		       now < a->old[i].until ? "valid" : "expired");
 	}
+	for (i = 0; i < a->nchain; i++) {
+		key_b64(a->chain[i], b64, hex);
+		printf("  chain key    %s %s\n", hex, b64);
+	}
 	for (i = 0; i < a->nrevoked; i++) {
 		key_b64(a->revoked[i], b64, hex);
 		printf("  revoked key  %s %s\n", hex, b64);
 	}
-	if (a->note != NULL)
-		printf("  note         %s\n", a->note);
+	if (a->note != NULL) {
+		printf("  note         ");
+		cli_print_text(stdout, a->note);
+		printf("\n");
+	}
 }
 
 static void
@@ -116,6 +132,16 @@ show_json(const trust_anchor *a, uint64_t now)
 	prefixes(a->scope, a->nscope, 1);
 	printf(",\"authority\":");
 	prefixes(a->authority, a->nauthority, 1);
+	printf(",\"scope_file\":");
+	if (a->scope_file != NULL)
+		cli_json_str(stdout, a->scope_file);
+	else
+		printf("null");
+	printf(",\"authority_file\":");
+	if (a->authority_file != NULL)
+		cli_json_str(stdout, a->authority_file);
+	else
+		printf("null");
 	printf(",\"max_prefix\":[%u,%u],\"weight\":%u", a->max4, a->max6,
 	       (unsigned)a->weight);
 	if (a->expires == 0) {
@@ -152,14 +178,14 @@ int
 cmd_trust_show(struct cli *c, int argc, char **argv)
 {
 	char *pos[CLI_MAX_POS];
-	trust_store st = {NULL, 0};
+	trust_store st = {NULL, 0, NULL};
 	const trust_anchor *a;
 	int npos, ret = CLI_ERR;
 
 	if (cli_getopt(c, argc, argv, NULL, pos, &npos) != 0 ||
 	    cli_nargs(c, npos, 1, 1, "NAME") != 0)
 		goto out;
-	if (cli_store_load(c, &st) != 0)
+	if (cli_store_read(c, &st) != 0)
 		goto out;
 	if ((a = cli_anchor(c, &st, pos[0])) == NULL)
 		goto out;

@@ -219,7 +219,7 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 {
 	blf_envelope env;
 	blf_delta d;
-	trust_anchor *a = NULL;
+	const trust_anchor *a = NULL;
 	struct origin *o;
 	uint8_t pk[BLF_PK_LEN], hash[BLF_HASH_LEN], *stored = NULL;
 	size_t slen = 0, nf = 0;
@@ -406,7 +406,7 @@ int
 core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops, uint64_t now,
 	     blf_buf *out)
 {
-	trust_anchor *a = NULL;
+	const trust_anchor *a = NULL;
 	struct origin *o;
 	uint8_t pk[BLF_PK_LEN];
 	blf_delta d;

@@ -81,7 +81,7 @@ in_snapshot(const struct rec *x, uint64_t now)
 int
 core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn, void *ctx)
 {
-	trust_anchor *a = NULL;
+	const trust_anchor *a = NULL;
 	const struct origin *o;
 	uint8_t pk[BLF_PK_LEN];
 	blf_snapshot s;
@@ -148,7 +148,7 @@ static int
 chunk_open(core *c, const uint8_t *msg, size_t len, uint64_t now, blf_snapshot *s)
 {
 	blf_envelope env;
-	trust_anchor *a = NULL;
+	const trust_anchor *a = NULL;
 	uint8_t pk[BLF_PK_LEN];
 	int rc;
 

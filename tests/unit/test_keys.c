@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
 #include <sodium.h>
 
 #include "../../keys/keys.h"
@@ -182,6 +184,114 @@ test_mode_refused(void **state)
 	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_ENOTFOUND);
 }
 
+/* A key owned by someone else, or in a directory others may write, is
+ * refused (as ssh refuses them). */
+static void
+test_owner_refused(void **state)
+{
+	char sub[128], path[160], err[KEYS_ERRLEN];
+	uint8_t seed[BLF_SEED_LEN];
+	key_secret *k = NULL, *l = NULL;
+	struct passwd *nobody;
+
+	(void)state;
+	path_in(sub, sizeof(sub), "keys");
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/own.secret", sub);
+	seed_fill(seed, 5);
+	assert_int_equal(key_secret_from_seed(seed, "", &k), BLF_OK);
+	assert_int_equal(key_secret_save(k, path, err, sizeof(err)), BLF_OK);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_OK);
+	key_secret_free(l);
+	l = NULL;
+	/* the key's directory writable by others, sticky or not */
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	assert_null(l);
+	assert_non_null(strstr(err, "is writable by group or others (mode 0777)"));
+	assert_int_equal(chmod(sub, 01777), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	assert_int_equal(chmod(sub, 0720), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	/* a new key is not written there either */
+	snprintf(path, sizeof(path), "%s/new.secret", sub);
+	assert_int_equal(key_secret_save(k, path, err, sizeof(err)), BLF_EPOLICY);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/own.secret", sub);
+	/* a directory above it writable by others and not sticky */
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, dir));
+	assert_int_equal(chmod(dir, 01777), 0); /* sticky, as /tmp: fine */
+	assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_OK);
+	key_secret_free(l);
+	l = NULL;
+	assert_int_equal(chmod(dir, 0700), 0);
+	/* owned by another user (needs root to arrange) */
+	if (geteuid() == 0 && (nobody = getpwnam("nobody")) != NULL) {
+		assert_int_equal(chown(path, nobody->pw_uid, nobody->pw_gid), 0);
+		assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+		assert_null(l);
+		assert_non_null(strstr(err, "belongs to uid"));
+		/* and a directory owned by another user */
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(chown(sub, nobody->pw_uid, nobody->pw_gid), 0);
+		assert_int_equal(key_secret_load(path, &l, err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "belongs to uid"));
+		assert_int_equal(chown(sub, 0, 0), 0);
+	} else {
+		printf("test_owner_refused: not root (or no user nobody): ownership case "
+		       "skipped\n");
+	}
+	key_secret_free(k);
+}
+
+/* Comments follow the protocol's text rule plus no bidi controls. */
+static void
+test_comment_text(void **state)
+{
+	static const char *const bad[] = {
+		"\xc2\x9b" "31m",         /* C1 CSI */
+		"evil\xe2\x80\xae" "gpj", /* U+202E RIGHT-TO-LEFT OVERRIDE */
+		"\xe2\x81\xa6x",          /* U+2066 */
+		"\xe2\x80\x8f",           /* U+200F */
+		"a\xd8\x9c",               /* U+061C */
+		"\xff",                   /* not UTF-8 */
+		"\xc0\xaf",               /* overlong */
+		"\xed\xa0\x80",           /* surrogate */
+		"\x1b[2J",                 /* C0 ESC */
+	};
+	char line[KEYS_PUBLIC_STRLEN + 64], base[KEYS_PUBLIC_STRLEN], err[KEYS_ERRLEN];
+	char comment[KEYS_COMMENT_MAX + 1];
+	uint8_t seed[BLF_SEED_LEN], pk[BLF_PK_LEN];
+	key_secret *k = NULL;
+	size_t i;
+
+	(void)state;
+	seed_fill(seed, 9);
+	assert_int_equal(key_secret_from_seed(seed, "", &k), BLF_OK);
+	key_public_format(k->pk, NULL, base, sizeof(base));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s %s", base, bad[i]);
+		err[0] = '\0';
+		assert_int_equal(key_public_parse(line, pk, comment, sizeof(comment), err,
+						  sizeof(err)), BLF_ESTRING);
+		assert_non_null(strstr(err, "bidirectional"));
+		key_secret_free(k);
+		k = NULL;
+		assert_int_equal(key_secret_from_seed(seed, bad[i], &k), BLF_ESTRING);
+		assert_int_equal(key_secret_from_seed(seed, "", &k), BLF_OK);
+	}
+	/* text in any script is fine */
+	snprintf(line, sizeof(line), "%s \xe4\xb8\xad\xe5\x9b\xbd ASCT \xc3\xa9", base);
+	assert_int_equal(key_public_parse(line, pk, comment, sizeof(comment), err, sizeof(err)),
+			 BLF_OK);
+	assert_string_equal(comment, "\xe4\xb8\xad\xe5\x9b\xbd ASCT \xc3\xa9");
+	assert_int_equal(trust_text_check("\xe2\x80\x8d", 3), BLF_OK); /* ZWJ is not bidi */
+	key_secret_free(k);
+}
+
 static void
 test_secret_malformed(void **state)
 {
@@ -266,7 +376,7 @@ test_public_bad(void **state)
 	} cases[] = {
 		{"", BLF_EINVAL, "empty"},
 		{"ssh-ed25519 AAAA x", BLF_EINVAL, "unknown key type"},
-		{"blfed-ed25519 123 AAAA", BLF_EINVAL, "bad key id"},
+		{"blfed-ed25519 123 AAAA", BLF_EINVAL, "bad key id (expected 32 hex digits"},
 		/* 31 bytes */
 		{"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==", BLF_ESIZE, "wrong length"},
 		/* 33 bytes */
@@ -357,6 +467,8 @@ main(void)
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_origin_line),
 		cmocka_unit_test(test_mode_refused),
+		cmocka_unit_test(test_owner_refused),
+		cmocka_unit_test(test_comment_text),
 		cmocka_unit_test(test_secret_malformed),
 		cmocka_unit_test(test_public_roundtrip),
 		cmocka_unit_test(test_public_bad),

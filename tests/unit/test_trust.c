@@ -17,11 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "../../keys/keys.h"
+#include "../../keys/keys_int.h" /* keys_keyindex_current */
 
 #define T0 1800000000ull /* 2027-01-15T08:00:00Z: "now" in these tests */
+
+/* A const store gives const anchors: no lookup launders const away. */
+#define GIVES_CONST(call) _Generic((call), const trust_anchor *: 1, default: 0)
+_Static_assert(GIVES_CONST(trust_store_find_name((const trust_store *)0, "")),
+	       "trust_store_find_name on a const store must return a const anchor");
+_Static_assert(GIVES_CONST(trust_store_find_origin((const trust_store *)0, NULL)),
+	       "trust_store_find_origin on a const store must return a const anchor");
+_Static_assert(GIVES_CONST(trust_store_find_keyid((const trust_store *)0, NULL)),
+	       "trust_store_find_keyid on a const store must return a const anchor");
 
 static char dir[64];
 static key_secret *k1, *k2, *k3, *k4;
@@ -263,6 +276,8 @@ test_parse_limits(void **state)
 	assert_int_equal(trust_store_parse(text, KEYS_LINE_MAX + 10, "long", &st, err,
 					   sizeof(err)), BLF_ETOOBIG);
 	assert_non_null(strstr(err, "long:1: line longer"));
+	/* the message quotes the start of the line, not an empty line */
+	assert_non_null(strstr(err, ": `xxxxxxxxxx"));
 	/* NUL byte */
 	assert_int_equal(trust_store_parse("anchor a\0b\n", 11, "nul", &st, err, sizeof(err)),
 			 BLF_ESTRING);
@@ -281,8 +296,7 @@ build_store(trust_store *st)
 	char err[KEYS_ERRLEN];
 	trust_anchor a;
 
-	st->anchors = NULL;
-	st->nanchors = 0;
+	memset(st, 0, sizeof(*st));
 	trust_anchor_init(&a, "ASCT", k1->pk);
 	assert_int_equal(trust_anchor_set(&a, "permissions", "list,delist,exclude", err,
 					  sizeof(err)), BLF_OK);
@@ -466,6 +480,7 @@ test_anchor_set(void **state)
 
 	(void)state;
 	trust_anchor_init(&a, "x", k1->pk);
+	memset(&one, 0, sizeof(one));
 	one.anchors = &a;
 	one.nanchors = 1;
 	assert_int_equal(trust_anchor_set(&a, "scope", "10.0.0.0/8", err, sizeof(err)),
@@ -611,7 +626,7 @@ static void
 test_resolve(void **state)
 {
 	trust_store st;
-	trust_anchor *a = NULL;
+	const trust_anchor *a = NULL;
 	uint8_t pk[BLF_PK_LEN];
 	struct trust_lookup_ctx ctx;
 	uint64_t until;
@@ -663,8 +678,7 @@ simple_store(trust_store *st, int accept)
 	trust_anchor a;
 	char err[KEYS_ERRLEN];
 
-	st->anchors = NULL;
-	st->nanchors = 0;
+	memset(st, 0, sizeof(*st));
 	trust_anchor_init(&a, "orga", k1->pk);
 	a.accept_rollover = accept;
 	assert_int_equal(trust_store_add(st, &a, err, sizeof(err)), BLF_OK);
@@ -703,10 +717,12 @@ test_apply_rollover_struct(void **state)
 	/* from a key that is no longer current */
 	memcpy(r.new_pk, k3->pk, BLF_PK_LEN);
 	assert_int_equal(trust_apply_rollover(&st, &r, err, sizeof(err)), BLF_EPOLICY);
-	/* to a key another anchor holds */
+	/* to a key another anchor holds: refused by policy (SPEC 3.6, the
+	 * conformance case rollover-new-key-of-other-origin) */
 	memcpy(r.old_pk, k2->pk, BLF_PK_LEN);
 	memcpy(r.new_pk, k4->pk, BLF_PK_LEN);
-	assert_int_equal(trust_apply_rollover(&st, &r, err, sizeof(err)), BLF_EEXIST);
+	assert_int_equal(trust_apply_rollover(&st, &r, err, sizeof(err)), BLF_EPOLICY);
+	assert_string_equal(blf_outcome_name(BLF_EPOLICY), "policy");
 	/* unknown origin */
 	memset(r.origin, 7, BLF_KEYID_LEN);
 	assert_int_equal(trust_apply_rollover(&st, &r, err, sizeof(err)), BLF_EUNKKEY);
@@ -830,7 +846,7 @@ test_statements(void **state)
 	free(after);
 	/* not yet known to a store without the origin */
 	{
-		trust_store empty = {NULL, 0};
+		trust_store empty = {NULL, 0, NULL};
 
 		assert_int_equal(trust_apply_statement(&empty, roll.data, roll.len, T0, &type,
 						       err, sizeof(err)), BLF_EUNKKEY);
@@ -909,6 +925,552 @@ test_statements(void **state)
 }
 
 static void
+seal_roll(const key_secret *from, const key_secret *to, blf_buf *out)
+{
+	blf_rollover r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.origin, k1->keyid, BLF_KEYID_LEN);
+	r.created = T0;
+	r.overlap_until = T0 + 7 * 86400;
+	out->len = 0;
+	assert_int_equal(blf_rollover_seal(&r, from->sk, to->sk, out), BLF_OK);
+}
+
+static void
+seal_rev(const key_secret *signer, const key_secret *revoked, unsigned reason, blf_buf *out)
+{
+	blf_revocation rv;
+
+	memset(&rv, 0, sizeof(rv));
+	memcpy(rv.origin, k1->keyid, BLF_KEYID_LEN);
+	memcpy(rv.revoked_pk, revoked->pk, BLF_PK_LEN);
+	rv.created = T0;
+	rv.reason = reason;
+	out->len = 0;
+	assert_int_equal(blf_revocation_seal(&rv, signer->sk, out), BLF_OK);
+}
+
+static int
+apply(trust_store *st, const blf_buf *b)
+{
+	char err[KEYS_ERRLEN];
+
+	return trust_apply_statement(st, b->data, b->len, T0, NULL, err, sizeof(err));
+}
+
+/*
+ * The key takeover: a thief holding org A's key k1 rotates to its own key
+ * and a partner applies it; A's owner revokes k1 as compromised: the thief's
+ * key must be revoked with it and the anchor suspended until re-keyed.
+ */
+static void
+test_takeover(void **state)
+{
+	trust_store st, st2;
+	blf_buf b = {NULL, 0, 0};
+	char err[KEYS_ERRLEN], *text;
+	uint8_t pk[BLF_PK_LEN];
+	key_secret *t2 = key_from(40);
+
+	(void)state;
+	simple_store(&st, 1);
+	/* the thief rotates k1 -> k2, then k2 -> t2 */
+	seal_roll(k1, k2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	seal_roll(k2, t2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(st.anchors[0].nchain, 2);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_OK);
+	/* the chain survives a save and a load */
+	text = store_text(&st);
+	assert_non_null(strstr(text, "    chain "));
+	parse_ok(text, &st2);
+	free(text);
+	assert_int_equal(st2.anchors[0].nchain, 2);
+	assert_memory_equal(st2.anchors[0].chain[0], k1->pk, BLF_PK_LEN);
+	assert_memory_equal(st2.anchors[0].chain[1], k2->pk, BLF_PK_LEN);
+	trust_store_free(&st2);
+	/* the thief gets in first: k1 revoked as superseded, signed by k1 */
+	seal_rev(k1, k1, BLF_REVOKE_SUPERSEDED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_OK);
+	/* ... and k1 as compromised signed by its own current key t2: t2 stays */
+	seal_rev(t2, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, k2->keyid, T0, NULL, pk), BLF_EREVOKED);
+	/* the owner revokes k1 as compromised, signed by k1: every key k1
+	 * handed over to is revoked, the anchor is suspended */
+	seal_rev(k1, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, t2->keyid, T0, NULL, pk), BLF_EREVOKED);
+	assert_int_equal(trust_store_resolve(&st, k2->keyid, T0, NULL, pk), BLF_EREVOKED);
+	assert_string_equal(trust_anchor_state(&st.anchors[0], T0), "revoked");
+	assert_int_equal(st.anchors[0].nold, 0);
+	assert_int_equal(apply(&st, &b), BLF_ESTALE);
+	/* the thief cannot rotate away from a revoked key */
+	seal_roll(t2, k3, &b);
+	assert_int_equal(apply(&st, &b), BLF_EREVOKED);
+	/* the administrator re-keys with the owner's new key k3 */
+	assert_int_equal(trust_anchor_rekey(&st.anchors[0], b3, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st.anchors[0].nchain, 0);
+	assert_string_equal(trust_anchor_state(&st.anchors[0], T0), "active");
+	assert_int_equal(trust_store_resolve(&st, k3->keyid, T0, NULL, pk), BLF_OK);
+	/* a replayed compromised revocation of k1 no longer reaches k3 */
+	seal_rev(k1, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_ESTALE);
+	assert_int_equal(trust_store_resolve(&st, k3->keyid, T0, NULL, pk), BLF_OK);
+	trust_store_free(&st);
+
+	/* an owner who rotated k1 -> k2 revokes k1 as compromised with k2:
+	 * k2 is kept; revoked by k1 itself, k2 goes too */
+	simple_store(&st, 1);
+	seal_roll(k1, k2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_copy(&st, &st2), BLF_OK);
+	seal_rev(k2, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_string_equal(trust_anchor_state(&st.anchors[0], T0 + 8 * 86400), "active");
+	seal_rev(k1, k1, BLF_REVOKE_COMPROMISED, &b);
+	assert_int_equal(apply(&st2, &b), BLF_OK);
+	assert_string_equal(trust_anchor_state(&st2.anchors[0], T0 + 8 * 86400), "revoked");
+	trust_store_free(&st2);
+	trust_store_free(&st);
+
+	/* a superseded revocation of an old key touches nothing else */
+	simple_store(&st, 1);
+	seal_roll(k1, k2, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	seal_rev(k1, k1, BLF_REVOKE_SUPERSEDED, &b);
+	assert_int_equal(apply(&st, &b), BLF_OK);
+	assert_int_equal(trust_store_resolve(&st, k2->keyid, T0, NULL, pk), BLF_OK);
+	trust_store_free(&st);
+	blf_buf_free(&b);
+	key_secret_free(t2);
+}
+
+/* An anchor remembers at most KEYS_MAX_CHAIN rollovers until re-keyed. */
+static void
+test_chain_limit(void **state)
+{
+	trust_store st;
+	blf_rollover r;
+	char err[KEYS_ERRLEN];
+	key_secret *n;
+	size_t i;
+
+	(void)state;
+	simple_store(&st, 1);
+	memset(&r, 0, sizeof(r));
+	memcpy(r.origin, k1->keyid, BLF_KEYID_LEN);
+	r.created = T0;
+	r.overlap_until = T0 + 60;
+	for (i = 0; i <= KEYS_MAX_CHAIN; i++) {
+		uint8_t seed[BLF_SEED_LEN];
+
+		memset(seed, 0, sizeof(seed));
+		seed[0] = (uint8_t)i;
+		seed[1] = (uint8_t)(i >> 8);
+		seed[2] = 0xcc;
+		assert_int_equal(key_secret_from_seed(seed, "", &n), BLF_OK);
+		memcpy(r.old_pk, st.anchors[0].pk, BLF_PK_LEN);
+		memcpy(r.new_pk, n->pk, BLF_PK_LEN);
+		assert_int_equal(trust_apply_rollover(&st, &r, err, sizeof(err)),
+				 i < KEYS_MAX_CHAIN ? BLF_OK : BLF_ELIMIT);
+		key_secret_free(n);
+	}
+	assert_int_equal(st.anchors[0].nchain, KEYS_MAX_CHAIN);
+	assert_non_null(strstr(err, "since the last re-key"));
+	trust_store_free(&st);
+}
+
+/* ---- country-sized scopes ------------------------------------------------ */
+
+static uint32_t
+mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+/* n distinct pseudo-random prefixes: IPv4 /8-/24 and IPv6 /20-/48. */
+static size_t
+gen_prefixes(blf_prefix *v, size_t n, uint32_t salt)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; k < n; i++) {
+		blf_prefix p;
+		uint32_t h = mix32((uint32_t)i * 2654435761U + salt);
+		int dup = 0;
+
+		memset(&p, 0, sizeof(p));
+		if (h % 4 != 0) {
+			uint32_t a;
+
+			p.af = BLF_AF_INET;
+			p.len = (uint8_t)(8 + mix32(h) % 17);
+			a = mix32(h + 1) & (UINT32_MAX << (32 - p.len));
+			p.addr[0] = (uint8_t)(a >> 24);
+			p.addr[1] = (uint8_t)(a >> 16);
+			p.addr[2] = (uint8_t)(a >> 8);
+			p.addr[3] = (uint8_t)a;
+		} else {
+			uint32_t a = mix32(h + 2), b = mix32(h + 3);
+
+			p.af = BLF_AF_INET6;
+			p.len = (uint8_t)(20 + mix32(h) % 29);
+			p.addr[0] = 0x20;
+			p.addr[1] = (uint8_t)(a >> 24);
+			p.addr[2] = (uint8_t)(a >> 16);
+			p.addr[3] = (uint8_t)(a >> 8);
+			p.addr[4] = (uint8_t)a;
+			p.addr[5] = (uint8_t)(b >> 24);
+			/* clear the host bits */
+			for (j = p.len; j < 128; j++)
+				p.addr[j / 8] &= (uint8_t)~(0x80u >> (j % 8));
+		}
+		for (j = 0; j < k && !dup; j++)
+			dup = blf_prefix_cmp(&v[j], &p) == 0;
+		if (!dup)
+			v[k++] = p;
+	}
+	return k;
+}
+
+/* The index answers exactly what a scan over the list answers. */
+static void
+test_scope_index(void **state)
+{
+	enum { N = 2000, Q = 10000 };
+	blf_prefix *v = malloc(N * sizeof(*v)), *q = malloc(Q * sizeof(*q));
+	trust_anchor a;
+	char *text, err[KEYS_ERRLEN], buf[BLF_PREFIX_STRLEN];
+	size_t i, j, len = 0, in = 0;
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(q);
+	gen_prefixes(v, N, 1);
+	gen_prefixes(q, Q, 2);
+	/* queries also inside and at the edges of listed prefixes */
+	for (i = 0; i < Q / 4; i++) {
+		q[i] = v[i % N];
+		if (q[i].len < (q[i].af == BLF_AF_INET ? 32 : 128) && i % 2 == 1) {
+			q[i].len++;
+			/* the upper half */
+			q[i].addr[(q[i].len - 1) / 8] |= (uint8_t)(0x80u >> ((q[i].len - 1) % 8));
+		}
+	}
+	text = malloc(N * BLF_PREFIX_STRLEN);
+	assert_non_null(text);
+	for (i = 0; i < N; i++) {
+		len += blf_prefix_format(&v[i], buf);
+		memcpy(text + len - strlen(buf), buf, strlen(buf));
+		text[len++] = ' ';
+	}
+	text[len - 1] = '\0';
+	trust_anchor_init(&a, "big", k1->pk);
+	a.perms = TRUST_LIST | TRUST_DELIST | TRUST_EXCLUDE;
+	a.max4 = 0;
+	a.max6 = 0;
+	assert_int_equal(trust_anchor_set(&a, "scope", text, err, sizeof(err)), BLF_OK);
+	assert_int_equal(trust_anchor_set(&a, "authority", text, err, sizeof(err)), BLF_OK);
+	assert_int_equal(a.nscope, N);
+	for (i = 0; i < Q; i++) {
+		int want = 0;
+
+		for (j = 0; j < N && !want; j++)
+			want = blf_prefix_contains(&v[j], &q[i]);
+		in += want;
+		assert_int_equal(trust_anchor_allows(&a, BLF_OP_DELIST, &q[i], T0),
+				 want ? TRUST_OK : TRUST_OUT_OF_SCOPE);
+		assert_int_equal(trust_anchor_allows(&a, BLF_OP_EXCLUDE, &q[i], T0),
+				 want ? TRUST_OK : TRUST_OUT_OF_SCOPE);
+	}
+	assert_true(in > Q / 8); /* both answers are well represented */
+	/* a duplicate far apart in the list is found */
+	len = strlen(text);
+	blf_prefix_format(&v[7], buf);
+	text = realloc(text, len + BLF_PREFIX_STRLEN + 2);
+	sprintf(text + len, " %s", buf);
+	assert_int_equal(trust_anchor_set(&a, "scope", text, err, sizeof(err)), BLF_EEXIST);
+	assert_non_null(strstr(err, "listed twice"));
+	assert_non_null(strstr(err, buf));
+	assert_int_equal(a.nscope, N); /* unchanged */
+	trust_anchor_clear(&a);
+	free(text);
+	free(v);
+	free(q);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* scope-file / authority-file, repeated scope lines, the limits. */
+static void
+test_scope_file(void **state)
+{
+	char text[1024], path[128], err[KEYS_ERRLEN], *out, *big;
+	trust_store st, st2;
+	blf_prefix p;
+	size_t n, i;
+	FILE *f;
+
+	(void)state;
+	write_file("cn.txt", "# country list\n1.0.1.0/24\r\n  1.0.2.0/23  # APNIC\n\n"
+		   "2001:250::/31\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n permissions exclude\n"
+		 " authority-file cn.txt\n scope 10.0.0.0/8\n scope 11.0.0.0/8 12.0.0.0/8\n", b1);
+	snprintf(path, sizeof(path), "%s/trust.conf", dir);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_OK);
+	assert_int_equal(st.anchors[0].nauthority, 3);
+	assert_string_equal(st.anchors[0].authority_file, "cn.txt");
+	assert_int_equal(st.anchors[0].nscope, 3);
+	p = pfx("1.0.3.0/24");
+	assert_int_equal(trust_anchor_allows(&st.anchors[0], BLF_OP_EXCLUDE, &p, T0), TRUST_OK);
+	p = pfx("1.0.4.0/24");
+	assert_int_equal(trust_anchor_allows(&st.anchors[0], BLF_OP_EXCLUDE, &p, T0),
+			 TRUST_OUT_OF_SCOPE);
+	/* the file name is written back, not its prefixes */
+	assert_int_equal(trust_store_format(&st, &out, &n), BLF_OK);
+	assert_non_null(strstr(out, "    authority-file cn.txt\n"));
+	assert_null(strstr(out, "1.0.1.0/24"));
+	assert_non_null(strstr(out, "    scope 10.0.0.0/8 11.0.0.0/8 12.0.0.0/8\n"));
+	assert_int_equal(trust_store_parse(out, n, path, &st2, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st2.anchors[0].nauthority, 3);
+	free(out);
+	trust_store_free(&st2);
+	/* a copy keeps the index */
+	assert_int_equal(trust_store_copy(&st, &st2), BLF_OK);
+	assert_int_equal(trust_anchor_allows(&st2.anchors[0], BLF_OP_EXCLUDE, &p, T0),
+			 TRUST_OUT_OF_SCOPE);
+	p = pfx("2001:251::/32");
+	assert_int_equal(trust_anchor_allows(&st2.anchors[0], BLF_OP_EXCLUDE, &p, T0), TRUST_OK);
+	trust_store_free(&st2);
+	trust_store_free(&st);
+
+	/* a duplicate across repeated lines is reported at the repeating line */
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope 10.0.0.0/8\n\n"
+		 " scope 11.0.0.0/8 10.0.0.0/8\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EEXIST);
+	assert_non_null(strstr(err, "trust.conf:5: scope 10.0.0.0/8: listed twice"));
+	/* inline and file lists do not mix */
+	snprintf(text, sizeof(text), "anchor a\n key %s\n authority 10.0.0.0/8\n"
+		 " authority-file cn.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EEXIST);
+	assert_non_null(strstr(err, ":4: authority-file and authority"));
+	/* errors in the file name the file and its line */
+	write_file("bad.txt", "1.0.1.0/24\n1.0.1.1/24\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file bad.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EHOSTBITS);
+	assert_non_null(strstr(err, "trust.conf:3: scope-file: "));
+	assert_non_null(strstr(err, "bad.txt:2: 1.0.1.1/24"));
+	/* the file's bytes are quoted as ASCII only: no CSI, RLO or bad byte */
+	write_file("hostile.txt", "1.0.1.0/24\n1.0.2.0/24 \xc2\x9b" "2J\xe2\x80\xae\xff\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file hostile.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EPREFIX);
+	assert_non_null(strstr(err, "hostile.txt:2: 1.0.2.0/24 ??2J????: "));
+	for (i = 0; err[i] != '\0'; i++)
+		assert_true((unsigned char)err[i] >= 0x20 && (unsigned char)err[i] < 0x7f);
+	write_file("dup.txt", "1.0.1.0/24\n1.0.1.0/24\n");
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file dup.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EEXIST);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file .\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file missing.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_ENOTFOUND);
+
+	/* 100,000 prefixes load; KEYS_MAX_SCOPE + 1 do not */
+	snprintf(path, sizeof(path), "%s/big.txt", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i <= KEYS_MAX_SCOPE; i++)
+		fprintf(f, "%s%u.%u.%u.0/24\n", i == 100000 ? "# that is 100k\n" : "",
+			(unsigned)(1 + i / 65536), (unsigned)(i / 256 % 256), (unsigned)(i % 256));
+	fclose(f);
+	big = malloc(100000 * 16);
+	assert_non_null(big);
+	f = fopen(path, "r");
+	n = fread(big, 1, 100000 * 16, f);
+	fclose(f);
+	big[strstr(big, "# that") - big] = '\0';
+	write_file("100k.txt", big);
+	free(big);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file 100k.txt\n", b1);
+	snprintf(path, sizeof(path), "%s/trust.conf", dir);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_OK);
+	assert_int_equal(st.anchors[0].nscope, 100000);
+	trust_store_free(&st);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n scope-file big.txt\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), path, &st, err, sizeof(err)),
+			 BLF_ELIMIT);
+	assert_non_null(strstr(err, "more than 262144 prefixes"));
+}
+
+/* A long scope is written as repeated lines and read back the same. */
+static void
+test_scope_lines(void **state)
+{
+	enum { N = 1000 };
+	blf_prefix *v = malloc(N * sizeof(*v));
+	char *text, *out, *out2, err[KEYS_ERRLEN], buf[BLF_PREFIX_STRLEN];
+	trust_store st, st2;
+	trust_anchor a;
+	size_t i, len, n, n2;
+
+	(void)state;
+	assert_non_null(v);
+	gen_prefixes(v, N, 3);
+	text = malloc(N * (BLF_PREFIX_STRLEN + 1));
+	assert_non_null(text);
+	for (i = 0, len = 0; i < N; i++) {
+		blf_prefix_format(&v[i], buf);
+		len += (size_t)sprintf(text + len, "%s%s", i > 0 ? "," : "", buf);
+	}
+	trust_anchor_init(&a, "big", k1->pk);
+	assert_int_equal(trust_anchor_set(&a, "scope", text, err, sizeof(err)), BLF_OK);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(trust_store_add(&st, &a, err, sizeof(err)), BLF_OK);
+	assert_int_equal(trust_store_format(&st, &out, &n), BLF_OK);
+	for (i = 0, len = 0; out[i] != '\0'; i++)
+		len += strncmp(out + i, "\n    scope ", 11) == 0;
+	assert_int_equal(len, (N + 63) / 64);
+	assert_int_equal(trust_store_parse(out, n, "t.conf", &st2, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st2.anchors[0].nscope, N);
+	assert_memory_equal(st2.anchors[0].scope, v, N * sizeof(*v));
+	assert_int_equal(trust_store_format(&st2, &out2, &n2), BLF_OK);
+	assert_int_equal(n, n2);
+	assert_memory_equal(out, out2, n);
+	free(out);
+	free(out2);
+	free(text);
+	free(v);
+	trust_anchor_clear(&a);
+	trust_store_free(&st);
+	trust_store_free(&st2);
+}
+
+/* Two writers in two processes: the lock serialises them, both land. */
+static void
+test_txn(void **state)
+{
+	char path[128], err[KEYS_ERRLEN];
+	trust_store st;
+	trust_txn t;
+	trust_anchor a;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/txn.conf", dir);
+	assert_int_equal(trust_store_txn_begin(&t, path, &st, err, sizeof(err)), BLF_OK);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		trust_txn t2;
+		trust_store s2;
+		trust_anchor b;
+
+		/* the inherited descriptor shares the parent's lock: drop it */
+		close(t.fd);
+		/* blocks until the parent commits, then sees its anchor */
+		if (trust_store_txn_begin(&t2, path, &s2, err, sizeof(err)) != BLF_OK ||
+		    s2.nanchors != 1)
+			_exit(1);
+		trust_anchor_init(&b, "b", k2->pk);
+		if (trust_store_add(&s2, &b, err, sizeof(err)) != BLF_OK ||
+		    trust_store_txn_commit(&t2, &s2, err, sizeof(err)) != BLF_OK)
+			_exit(2);
+		_exit(0);
+	}
+	usleep(200000); /* the child is waiting for the lock by now */
+	trust_anchor_init(&a, "a", k1->pk);
+	assert_int_equal(trust_store_add(&st, &a, err, sizeof(err)), BLF_OK);
+	trust_anchor_clear(&a);
+	assert_int_equal(trust_store_txn_commit(&t, &st, err, sizeof(err)), BLF_OK);
+	trust_store_free(&st);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(trust_store_read(path, &st, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st.nanchors, 2);
+	trust_store_free(&st);
+	/* abort releases the lock: a second transaction in this process */
+	assert_int_equal(trust_store_txn_begin(&t, path, &st, err, sizeof(err)), BLF_OK);
+	trust_store_txn_abort(&t);
+	trust_store_txn_abort(&t);
+	trust_store_free(&st);
+	assert_int_equal(trust_store_txn_begin(&t, path, &st, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st.nanchors, 2);
+	trust_store_txn_abort(&t);
+	trust_store_free(&st);
+	/* a lock file that cannot be created: an error for a writer */
+	assert_int_equal(trust_store_txn_begin(&t, "/nonexistent/dir/trust.conf", &st, err,
+					       sizeof(err)), BLF_EIO);
+	assert_non_null(strstr(err, "cannot lock the trust store"));
+	/* a reader goes on (a missing store is empty) */
+	assert_int_equal(trust_store_read("/nonexistent/dir/trust.conf", &st, err, sizeof(err)),
+			 BLF_OK);
+	assert_int_equal(st.nanchors, 0);
+}
+
+/* Notes follow the text rule, in the store and through trust_anchor_set. */
+static void
+test_note_text(void **state)
+{
+	char text[512], err[KEYS_ERRLEN];
+	trust_store st;
+	trust_anchor a;
+
+	(void)state;
+	trust_anchor_init(&a, "x", k1->pk);
+	assert_int_equal(trust_anchor_set(&a, "note", "ok \xe2\x80\xae gpj.exe", err,
+					  sizeof(err)), BLF_ESTRING);
+	assert_int_equal(trust_anchor_set(&a, "note", "\xc2\x9b" "2J", err, sizeof(err)),
+			 BLF_ESTRING);
+	assert_int_equal(trust_anchor_set(&a, "note", "bad \xfe", err, sizeof(err)),
+			 BLF_ESTRING);
+	assert_null(a.note);
+	assert_int_equal(trust_anchor_set(&a, "note", "\xe4\xb8\xad\xe5\x9b\xbd", err,
+					  sizeof(err)), BLF_OK);
+	assert_string_equal(a.note, "\xe4\xb8\xad\xe5\x9b\xbd");
+	trust_anchor_clear(&a);
+	snprintf(text, sizeof(text), "anchor a\n key %s\n note ASCT\xe2\x81\xa6x\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), "t.conf", &st, err, sizeof(err)),
+			 BLF_ESTRING);
+	assert_non_null(strstr(err, "t.conf:3: note: not UTF-8 text"));
+	snprintf(text, sizeof(text), "anchor a\n key %s\n note \xc2\x85\n", b1);
+	assert_int_equal(trust_store_parse(text, strlen(text), "t.conf", &st, err, sizeof(err)),
+			 BLF_ESTRING);
+}
+
+static void
 test_misc(void **state)
 {
 	char buf[64];
@@ -958,6 +1520,60 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Making, parsing and freeing other anchors and stores, and applying a
+ * statement to another copy, leave a store's key id index in use (a daemon's
+ * store after a reload that failed, say); adding a key in place makes it
+ * stale, and lookups still find the key until the store is reindexed. */
+static void
+test_keyindex_current(void **state)
+{
+	trust_store st, other;
+	trust_anchor tmp;
+	blf_rollover ro;
+	const trust_anchor *a = NULL;
+	char err[KEYS_ERRLEN], *text, val[KEYS_B64_LEN + 32];
+	uint8_t pk[BLF_PK_LEN], npk[BLF_PK_LEN], id[BLF_KEYID_LEN];
+	size_t n;
+
+	(void)state;
+	build_store(&st);
+	assert_int_equal(trust_store_reindex(&st), BLF_OK);
+	assert_true(keys_keyindex_current(&st));
+	/* another store parsed from st's text, copied, changed by a rollover */
+	assert_int_equal(trust_store_format(&st, &text, &n), BLF_OK);
+	assert_int_equal(trust_store_parse(text, n, "other", &other, err, sizeof(err)), BLF_OK);
+	free(text);
+	memset(&ro, 0, sizeof(ro));
+	memcpy(ro.origin, other.anchors[0].origin, BLF_KEYID_LEN);
+	memcpy(ro.old_pk, other.anchors[0].pk, BLF_PK_LEN);
+	randombytes_buf(ro.new_pk, BLF_PK_LEN);
+	ro.overlap_until = T0 + 86400;
+	assert_int_equal(trust_apply_rollover(&other, &ro, err, sizeof(err)), BLF_OK);
+	trust_store_free(&other);
+	/* a reload that fails */
+	assert_int_equal(trust_store_parse("anchor x\n", 9, "bad", &other, err, sizeof(err)),
+			 BLF_EINVAL);
+	/* a temporary anchor */
+	trust_anchor_init(&tmp, "tmp", k4->pk);
+	trust_anchor_clear(&tmp);
+	assert_true(keys_keyindex_current(&st));
+	/* a key added in place */
+	randombytes_buf(npk, sizeof(npk));
+	sodium_bin2base64(val, sizeof(val), npk, sizeof(npk), sodium_base64_VARIANT_ORIGINAL);
+	strcat(val, " until 2099-01-01");
+	assert_int_equal(trust_anchor_set(&st.anchors[1], "old-key", val, err, sizeof(err)),
+			 BLF_OK);
+	assert_false(keys_keyindex_current(&st));
+	blf_keyid(npk, id);
+	assert_int_equal(trust_store_resolve(&st, id, T0, &a, pk), BLF_OK);
+	assert_ptr_equal(a, &st.anchors[1]);
+	assert_memory_equal(pk, npk, BLF_PK_LEN);
+	assert_int_equal(trust_store_reindex(&st), BLF_OK);
+	assert_true(keys_keyindex_current(&st));
+	assert_int_equal(trust_store_resolve(&st, id, T0, &a, pk), BLF_OK);
+	trust_store_free(&st);
+}
+
 int
 main(void)
 {
@@ -976,6 +1592,14 @@ main(void)
 		cmocka_unit_test(test_apply_revocation_struct),
 		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_takeover),
+		cmocka_unit_test(test_chain_limit),
+		cmocka_unit_test(test_scope_index),
+		cmocka_unit_test(test_scope_file),
+		cmocka_unit_test(test_scope_lines),
+		cmocka_unit_test(test_txn),
+		cmocka_unit_test(test_note_text),
+		cmocka_unit_test(test_keyindex_current),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
