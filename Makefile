@@ -20,7 +20,7 @@ FUZZ_TIME ?= 60
 FUZZ_SMOKE_TIME ?= 5
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wno-unused-parameter
+	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
 PKGS := libsodium msgpack libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lmsgpackc -lcrypto)

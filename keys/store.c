@@ -233,6 +233,8 @@ keys_pk_has_id(const uint8_t pk[BLF_PK_LEN], const uint8_t keyid[BLF_KEYID_LEN])
 static int
 anchor_hit(void *ctx, size_t anchor, int kind, size_t slot, const uint8_t *pk)
 {
+	(void)slot; /* the callback type's */
+	(void)pk;
 	if (kind > 2)
 		return 0;
 	*(size_t *)ctx = anchor;

@@ -758,7 +758,8 @@ shard_open(struct xrun *x)
 		x->open[w] = 1;
 		x->nets_open |= writers[w]->input != XI_ENTRIES;
 		xfile_init(x, &x->xf[w], x->out[w], pf);
-		writers[w]->begin(&x->xf[w]);
+		if (writers[w]->begin != NULL)
+			writers[w]->begin(&x->xf[w]);
 	}
 	return rc;
 }
@@ -795,7 +796,8 @@ shard_close(struct xrun *x)
 
 		if (!x->open[w])
 			continue;
-		writers[w]->end(&x->xf[w]);
+		if (writers[w]->end != NULL)
+			writers[w]->end(&x->xf[w]);
 		x->open[w] = 0;
 		if ((r = stage_close(x, &x->files[i], x->out[w])) != BLF_OK && rc == BLF_OK)
 			rc = r;
@@ -933,7 +935,8 @@ write_whole(struct xrun *x, struct pfile *pf, xout *o)
 		return rc;
 	xfile_init(x, &f, o, pf);
 	f.count = x->fam[0].nraw + x->fam[1].nraw;
-	pf->w->begin(&f);
+	if (pf->w->begin != NULL)
+		pf->w->begin(&f);
 	for (phase = 0; phase < 2; phase++) {
 		f.phase = phase;
 		if (x->src->begin(x->src->ctx, x->now) != 0) {
@@ -953,7 +956,8 @@ write_whole(struct xrun *x, struct pfile *pf, xout *o)
 			goto fail;
 		}
 	}
-	pf->w->end(&f);
+	if (pf->w->end != NULL)
+		pf->w->end(&f);
 	return stage_close(x, pf, o);
 fail:
 	fio_atomic_abort(&o->fa);
@@ -970,8 +974,10 @@ write_head(struct xrun *x, struct pfile *pf, xout *o)
 	if ((rc = stage_open(x, pf, o)) != BLF_OK)
 		return rc;
 	xfile_init(x, &f, o, pf);
-	pf->w->begin(&f);
-	pf->w->end(&f);
+	if (pf->w->begin != NULL)
+		pf->w->begin(&f);
+	if (pf->w->end != NULL)
+		pf->w->end(&f);
 	return stage_close(x, pf, o);
 }
 

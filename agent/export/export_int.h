@@ -136,9 +136,9 @@ typedef struct export_writer {
 	int input;               /* XI_* */
 	int whole;               /* one file for the whole feed (no shards) */
 	int head;                /* a head file per family before its shards */
-	int (*begin)(xfile *f);
+	int (*begin)(xfile *f);  /* before the entries; NULL: nothing to write */
 	int (*entry)(xfile *f, const xitem *it);
-	int (*end)(xfile *f);
+	int (*end)(xfile *f);    /* after the entries; NULL: nothing to write */
 } export_writer;
 
 extern const export_writer export_writer_rbldnsd;

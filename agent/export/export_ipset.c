@@ -95,12 +95,6 @@ ipset_entry(xfile *f, const xitem *it)
 	return 0;
 }
 
-static int
-ipset_end(xfile *f)
-{
-	return 0;
-}
-
 const export_writer export_writer_ipset = {
-	"ipset", EXPORT_IPSET, XI_TAGGED_NETS, 0, 1, ipset_begin, ipset_entry, ipset_end,
+	"ipset", EXPORT_IPSET, XI_TAGGED_NETS, 0, 1, ipset_begin, ipset_entry, NULL,
 };

@@ -19,12 +19,6 @@
 #include "export_int.h"
 
 static int
-jsonl_begin(xfile *f)
-{
-	return 0;
-}
-
-static int
 jsonl_entry(xfile *f, const xitem *it)
 {
 	const core_entry *e = it->e;
@@ -87,12 +81,6 @@ jsonl_entry(xfile *f, const xitem *it)
 	return 0;
 }
 
-static int
-jsonl_end(xfile *f)
-{
-	return 0;
-}
-
 const export_writer export_writer_jsonl = {
-	"jsonl", EXPORT_JSONL, XI_ENTRIES, 0, 0, jsonl_begin, jsonl_entry, jsonl_end,
+	"jsonl", EXPORT_JSONL, XI_ENTRIES, 0, 0, NULL, jsonl_entry, NULL,
 };

@@ -52,12 +52,6 @@ plain_entry(xfile *f, const xitem *it)
 	return 0;
 }
 
-static int
-plain_end(xfile *f)
-{
-	return 0;
-}
-
 const export_writer export_writer_plain = {
-	"plain", EXPORT_PLAIN, XI_NETS, 0, 0, plain_begin, plain_entry, plain_end,
+	"plain", EXPORT_PLAIN, XI_NETS, 0, 0, plain_begin, plain_entry, NULL,
 };

@@ -59,12 +59,6 @@ pf_entry(xfile *f, const xitem *it)
 	return 0;
 }
 
-static int
-pf_end(xfile *f)
-{
-	return 0;
-}
-
 const export_writer export_writer_postfix = {
-	"postfix.cidr", EXPORT_POSTFIX, XI_ENTRIES, 1, 0, pf_begin, pf_entry, pf_end,
+	"postfix.cidr", EXPORT_POSTFIX, XI_ENTRIES, 1, 0, pf_begin, pf_entry, NULL,
 };

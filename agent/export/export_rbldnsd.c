@@ -160,12 +160,6 @@ rbl_entry(xfile *f, const xitem *it)
 	return 0;
 }
 
-static int
-rbl_end(xfile *f)
-{
-	return 0;
-}
-
 const export_writer export_writer_rbldnsd = {
-	"rbldnsd", EXPORT_RBLDNSD, XI_ENTRIES, 0, 1, rbl_begin, rbl_entry, rbl_end,
+	"rbldnsd", EXPORT_RBLDNSD, XI_ENTRIES, 0, 1, rbl_begin, rbl_entry, NULL,
 };
