@@ -46,6 +46,7 @@
 #define BLF_MAX_TTL (400u * 86400u)    /* a listing expires at most 400 days after creation */
 #define BLF_MAX_CLOCK_SKEW 600u        /* seconds a message may be dated in the future */
 #define BLF_MAX_OVERLAP (90u * 86400u) /* longest rollover overlap window */
+#define BLF_MAX_TIME 4294967295u       /* latest time a message carries: 2^32-1, 2106-02-07 */
 #define BLF_MAX_DEPTH 4u               /* no body nests deeper (the per-type depths follow) */
 #define BLF_MAX_PREFIX_TEXT 64u        /* longest prefix text accepted by blf_prefix_parse */
 #define BLF_PREFIX_STRLEN 44u          /* buffer for blf_prefix_format, NUL included */

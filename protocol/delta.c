@@ -29,6 +29,8 @@ op_check(const blf_op *op, uint64_t created, int allow_withdraw, int check_text)
 	case BLF_OP_LIST:
 		if (op->reason == 0)
 			return BLF_EREASON;
+		if (op->expires > BLF_MAX_TIME)
+			return BLF_ERANGE;
 		if (op->expires <= created || op->expires - created > BLF_MAX_TTL)
 			return BLF_EEXPIRY;
 		break;
@@ -151,7 +153,7 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 		if (v == 0)
 			return BLF_EREASON;
 		op->reason = (uint16_t)v;
-		if ((err = mp_uint(&f[3], UINT64_MAX, &op->expires)) != BLF_OK)
+		if ((err = mp_uint(&f[3], BLF_MAX_TIME, &op->expires)) != BLF_OK)
 			return err;
 	}
 	if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE) {
@@ -247,7 +249,7 @@ check_ops(const blf_op *ops, size_t n, uint64_t created, int allow_withdraw)
 static int
 delta_check(const blf_delta *d)
 {
-	if (d->epoch == 0)
+	if (d->epoch == 0 || d->created > BLF_MAX_TIME)
 		return BLF_ERANGE;
 	if (d->seq == 0 || d->seq == UINT64_MAX)
 		return BLF_ESEQ;
@@ -275,7 +277,7 @@ blf_delta_decode_body(const uint8_t *body, size_t len, blf_delta *out)
 	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
 	    (err = mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[3], out->prev, BLF_HASH_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[4], UINT64_MAX, &out->created)) != BLF_OK ||
+	    (err = mp_uint(&f[4], BLF_MAX_TIME, &out->created)) != BLF_OK ||
 	    (err = mp_array_max(&f[5], BLF_MAX_OPS, &items, &n)) != BLF_OK)
 		goto out;
 	if ((err = delta_check(out)) != BLF_OK)
@@ -347,7 +349,7 @@ blf_delta_free(blf_delta *d)
 static int
 snapshot_check(const blf_snapshot *s)
 {
-	if (s->epoch == 0)
+	if (s->epoch == 0 || s->created > BLF_MAX_TIME)
 		return BLF_ERANGE;
 	if (s->seq == 0 || s->seq == UINT64_MAX)
 		return BLF_ESEQ;
@@ -373,7 +375,7 @@ blf_snapshot_decode_body(const uint8_t *body, size_t len, blf_snapshot *out)
 	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
 	    (err = mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[3], out->head, BLF_HASH_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[4], UINT64_MAX, &out->created)) != BLF_OK ||
+	    (err = mp_uint(&f[4], BLF_MAX_TIME, &out->created)) != BLF_OK ||
 	    (err = mp_u32(&f[5], &out->chunk)) != BLF_OK ||
 	    (err = mp_u32_in(&f[6], 1, BLF_MAX_SNAPSHOT_CHUNKS, BLF_ECHUNK,
 			     &out->nchunks)) != BLF_OK ||

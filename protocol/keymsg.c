@@ -52,6 +52,8 @@ rollover_input(const blf_rollover *r, uint8_t in[BLF_ROLLOVER_INPUT_LEN])
 static int
 rollover_check(const blf_rollover *r)
 {
+	if (r->created > BLF_MAX_TIME || r->overlap_until > BLF_MAX_TIME)
+		return BLF_ERANGE; /* the encoder's field ranges; the decoder read them */
 	if (memcmp(r->old_pk, r->new_pk, BLF_PK_LEN) == 0)
 		return BLF_ERANGE;
 	if (r->overlap_until < r->created || r->overlap_until - r->created > BLF_MAX_OVERLAP)
@@ -74,8 +76,8 @@ blf_rollover_decode_body(const uint8_t *body, size_t len, blf_rollover *out)
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[1], out->old_pk, BLF_PK_LEN)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[2], out->new_pk, BLF_PK_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[3], UINT64_MAX, &out->created)) != BLF_OK ||
-	    (err = mp_uint(&f[4], UINT64_MAX, &out->overlap_until)) != BLF_OK ||
+	    (err = mp_uint(&f[3], BLF_MAX_TIME, &out->created)) != BLF_OK ||
+	    (err = mp_uint(&f[4], BLF_MAX_TIME, &out->overlap_until)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[5], out->counter_sig, BLF_SIG_LEN)) != BLF_OK)
 		goto out;
 	err = rollover_check(out);
@@ -164,7 +166,7 @@ blf_revocation_decode_body(const uint8_t *body, size_t len, blf_revocation *out)
 	if ((err = mp_array(doc.root, REVOCATION_FIELDS, &f)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
 	    (err = mp_bin_fixed(&f[1], out->revoked_pk, BLF_PK_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[2], UINT64_MAX, &out->created)) != BLF_OK ||
+	    (err = mp_uint(&f[2], BLF_MAX_TIME, &out->created)) != BLF_OK ||
 	    (err = mp_u32_in(&f[3], 0, BLF_REVOKE_REASON_MAX, BLF_ERANGE,
 			     &out->reason)) != BLF_OK)
 		goto out;
@@ -181,7 +183,7 @@ revocation_encode(const void *msg, mp_out *o)
 {
 	const blf_revocation *r = msg;
 
-	if (r->reason > BLF_REVOKE_REASON_MAX)
+	if (r->reason > BLF_REVOKE_REASON_MAX || r->created > BLF_MAX_TIME)
 		return BLF_ERANGE;
 	mp_w_array(o, REVOCATION_FIELDS);
 	mp_w_bin(o, r->origin, BLF_KEYID_LEN);

@@ -76,7 +76,7 @@ blf_heads_decode_body(const uint8_t *body, size_t len, blf_heads *out)
 			       BLF_MAX_OBJECTS_HEADS)) != BLF_OK)
 		goto out;
 	if ((err = mp_array(doc.root, HEADS_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_uint(&f[0], UINT64_MAX, &out->created)) != BLF_OK ||
+	    (err = mp_uint(&f[0], BLF_MAX_TIME, &out->created)) != BLF_OK ||
 	    (err = mp_array_max(&f[1], BLF_MAX_HEADS, &items, &n)) != BLF_OK)
 		goto out;
 	err = BLF_ENOMEM;
@@ -110,6 +110,8 @@ heads_encode(const void *msg, mp_out *o)
 	size_t i;
 	int err;
 
+	if (h->created > BLF_MAX_TIME)
+		return BLF_ERANGE;
 	if ((err = heads_check(h->heads, h->nheads)) != BLF_OK)
 		return err;
 	mp_w_array(o, HEADS_FIELDS);

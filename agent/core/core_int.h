@@ -17,8 +17,9 @@
  *    them), built lazily when asked for (merge.c); with the change feed,
  *    24-byte fingerprints of the exported entries and a change log
  *    (feed.c).
- * Times are stored as u32 unix seconds (valid until 2106); larger values
- * are refused with BLF_ERANGE at apply time.
+ * Times are stored as u32 unix seconds (valid until 2106); the protocol's
+ * decoders refuse larger values (BLF_MAX_TIME, SPEC 3.1 rule 5) with
+ * BLF_ERANGE, and times_fit (core.c) checks again before storing.
  */
 #ifndef BLF_CORE_INT_H
 #define BLF_CORE_INT_H

@@ -23,7 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = 1767225600
 DAY = 86400
 TYPES = {"delta": 1, "heads": 2, "catchup-request": 3, "catchup-response": 4,
-         "snapshot": 5, "rollover": 6, "revocation": 7}
+         "snapshot": 5, "rollover": 6, "revocation": 7, "snapshot-set": 5}
+M32 = 2 ** 32 - 1  # SPEC 3.1 rule 5: the latest time a message carries
 
 # Requirement ids -> where SPEC states them.  A case lists the ids it tests.
 MUSTS = {
@@ -35,6 +36,7 @@ MUSTS = {
     "3.1/bounds": "3.1 rule 4: declared lengths within the input; the object bound of section 9",
     "3.1/types": "3.1 rule 5: exact field types and fixed sizes",
     "3.1/ranges": "3.1 rule 5: integer fields within their ranges",
+    "3.1/time": "3.1 rule 5: a time (created, expires, overlap_until) is at most 2^32-1",
     "3.1/text": "3.1 rule 6: strings are UTF-8 without control characters",
     "3.1/field-count": "3.1 rule 7: field lists of exactly the specified length",
     "3.1/depth": "3.1 rule 8: nesting depth per structure (section 9)",
@@ -58,6 +60,10 @@ MUSTS = {
     "5.5/freeze": "5.5: equivocation freezes the origin; no delta is accepted from it",
     "6.4/items": "6.4: each carried item is a delta envelope of the request, in order",
     "6.5/no-withdraw": "6.5: delist and unexclude do not appear in a snapshot",
+    "6.5/set": "6.5: a snapshot is used only as a complete set: every chunk verified and "
+               "signed for its origin, the same fields, each chunk once, no prefix twice",
+    "6.5/base": "6.5: a snapshot set against the log held (future, frozen, stale, duplicate, "
+                "bad-prev, epoch step); the log then continues at seq + 1 with prev = head",
     "6.6/signer": "6.6: a rollover is signed by old_pk",
     "6.6/counter": "6.6: the counter-signature of new_pk verifies",
     "6.6/overlap": "6.6: the old key is valid while now < overlap_until, never after",
@@ -77,6 +83,7 @@ SPEC_MUSTS = [
     ("3.1 r4", "check declared counts before allocating; refuse over the object bound; "
      "same first fault", "3.1/bounds 3.3/order"),
     ("3.1 r5", "fixed sizes exact; integers within range", "3.1/types 3.1/ranges"),
+    ("3.1 r5", "a time at most 2^32-1", "3.1/time"),
     ("3.1 r6", "strings UTF-8 without C0, DEL, C1", "3.1/text"),
     ("3.1 r7", "field lists of the specified length", "3.1/field-count"),
     ("3.1 r8", "reject a deeper array, empty or not", "3.1/depth"),
@@ -96,11 +103,14 @@ SPEC_MUSTS = [
     ("5.1", "expires after created, at most 400 days", "5.1/expires"),
     ("5.1", "each prefix at most once; reject a duplicate", "5.1/unique"),
     ("5.2", "signer a valid key of the origin", "5.2/signer 6.6/overlap 6.7/revoked"),
-    ("5.3", "an origin that lost its log starts epoch + 1 and re-states",
-     "outside: a sender's duty (its effect on receivers: 5.4/gap)"),
+    ("5.3", "an origin that lost its log starts epoch + 1 and re-states; it learns its "
+     "last epoch rather than guess high",
+     "outside: a sender's duty (its effect on receivers: 5.4/gap, 5.3/epoch-step)"),
     ("5.3", "not accept a delta dated over 600 s ahead", "5.3/future"),
     ("5.3", "refuse an epoch more than 16 above the one held", "5.3/epoch-step"),
     ("5.4", "not apply a gap, not invent deltas", "5.4/gap"),
+    ("5.4 / 9", "refuse whole a delta past a local storage bound",
+     "outside: local bounds, each receiver its own"),
     ("5.5", "keep both messages as evidence; alert the administrator",
      "outside: behaviour, not a verdict"),
     ("5.5", "stop accepting deltas of a frozen origin", "5.5/freeze"),
@@ -108,6 +118,11 @@ SPEC_MUSTS = [
     ("6.2", "fetch the delta on a differing head hash", "outside: behaviour"),
     ("6.4", "each item a delta envelope; tied to the request in order", "6.4/items"),
     ("6.5", "no delist or unexclude in a snapshot", "6.5/no-withdraw"),
+    ("6.5", "use no chunk before the set is complete; check the set in the stated order",
+     "6.5/set 6.5/base"),
+    ("6.5", "each chunk signed by a valid key of the snapshot's origin", "6.5/set"),
+    ("6.5", "a snapshot newer than the log held becomes its base; the epoch step applies",
+     "6.5/base 5.3/epoch-step"),
     ("6.6", "new_pk differs from old_pk", "3.1/ranges (rollover-same-key)"),
     ("6.6", "signed by old_pk", "6.6/signer 6.6/counter"),
     ("6.6 / 3.6", "old key valid while now < overlap_until; a replay is stale",
@@ -191,6 +206,7 @@ def case(name, must, as_, data, expect, keys=None, now=T0, apply=(), items=None,
     for m in must:
         assert m in MUSTS, m
     assert as_ in TYPES
+    assert (as_ == "snapshot-set") == isinstance(data, list), name
     cases.append(dict(name=name, must=must, as_=as_, data=data, expect=expect,
                       keys=DEFAULT_KEYS if keys is None else keys, now=now,
                       apply=list(apply), items=items, frozen=list(frozen),
@@ -695,6 +711,117 @@ case("revoked-key-delta", ["6.7/revoked"], "delta", delta(created=T0 + 2 * DAY),
 case("revoked-key-rollover", ["6.7/revoked"], "rollover", RO, "revoked-key", apply=[REV],
      now=T0 + 2 * DAY)
 
+# -- snapshot sets as the base of a log (6.5)
+
+
+def snapc(ops=None, chunk=0, nchunks=1, epoch=1, seq=2, head=None, created=T0 + 180, key=A,
+          origin=None):
+    """One chunk of a snapshot of A's log, by default after D2."""
+    if ops is None:
+        ops = [lst(expires=T0 + 600)]
+    return seal(5, pack([A.id if origin is None else origin, epoch, seq,
+                         H2 if head is None else head, created, chunk, nchunks, ops]), key)
+
+
+H3 = msg_hash(D3)
+S2 = snapc()  # A's state after D2, one chunk
+C0 = snapc([lst(expires=T0 + 600)], 0, 2)
+C1 = snapc([[3, P6, "x"]], 1, 2)
+SET = ["6.5/set"]
+BASE = ["6.5/base"]
+case("snapset-one-ok", SET + BASE, "snapshot-set", [S2], "ok", now=T0 + 180,
+     note="no log held: a complete set of one chunk becomes the base")
+case("snapset-two-ok", SET, "snapshot-set", [C0, C1], "ok", now=T0 + 180)
+case("snapset-any-order-ok", SET, "snapshot-set", [C1, C0], "ok", now=T0 + 180,
+     note="chunks may arrive in any order")
+case("snapset-missing-chunk", SET, "snapshot-set", [C0], "range", now=T0 + 180,
+     note="chunk 0 of 2 alone is not a complete set")
+case("snapset-chunk-twice", SET, "snapshot-set", [C0, C0], "range", now=T0 + 180)
+case("snapset-seq-differs", SET, "snapshot-set", [C0, snapc([[3, P6, "x"]], 1, 2, seq=3)],
+     "range", now=T0 + 180)
+case("snapset-head-differs", SET, "snapshot-set",
+     [C0, snapc([[3, P6, "x"]], 1, 2, head=H1)], "range", now=T0 + 180)
+case("snapset-created-differs", SET, "snapshot-set",
+     [C0, snapc([[3, P6, "x"]], 1, 2, created=T0 + 181)], "range", now=T0 + 180)
+case("snapset-nchunks-differs", SET, "snapshot-set", [C0, snapc([[3, P6, "x"]], 1, 3)], "range",
+     now=T0 + 180, note="chunk 1 says 3 chunks, chunk 0 says 2")
+case("snapset-prefix-twice", SET, "snapshot-set", [C0, snapc([[3, P4, ""]], 1, 2)],
+     "duplicate-entry", now=T0 + 180, note="192.0.2.0/24 listed in chunk 0, excluded in chunk 1")
+case("snapset-signed-for-other-origin", SET, "snapshot-set", [snapc(key=B)], "unknown-key",
+     now=T0 + 180, note="B is a known key, but not one of origin A's")
+bad = bytearray(C1)
+bad[-1] ^= 1
+case("snapset-bad-signature", SET, "snapshot-set", [C0, bytes(bad)], "bad-signature",
+     now=T0 + 180, note="every chunk is verified on its own")
+case("snapset-chunk-before-set", SET + ["3.3/order"], "snapshot-set",
+     [snapc([[3, P6, "x"]], 1, 3), bytes(bad)], "bad-signature", now=T0 + 180,
+     note="the chunks on their own come before the set rules")
+case("snapset-future", BASE + ["5.3/future"], "snapshot-set",
+     [snapc(created=T0 + 601, ops=[lst(expires=T0 + 1000)])], "future", now=T0)
+case("snapset-future-600-ok", BASE + ["5.3/future"], "snapshot-set",
+     [snapc(created=T0 + 600, ops=[lst(expires=T0 + 1000)])], "ok", now=T0)
+case("snapset-frozen", BASE + ["5.5/freeze"], "snapshot-set", [S2], "frozen", now=T0 + 180,
+     frozen=[A.id])
+case("snapset-future-before-frozen", BASE + ["3.3/order"], "snapshot-set",
+     [snapc(created=T0 + 601, ops=[lst(expires=T0 + 1000)])], "future", now=T0,
+     frozen=[A.id], note="for a snapshot the clock comes before the freeze")
+case("snapset-stale-epoch", BASE, "snapshot-set", [S2], "stale", now=T0 + 180,
+     apply=[delta(epoch=2, ops=[])], note="the receiver holds epoch 2")
+case("snapset-stale-seq", BASE, "snapshot-set", [S2], "stale", now=T0 + 180,
+     apply=[D1, D2, D3], note="the receiver holds seq 3; the snapshot is of seq 2")
+case("snapset-duplicate", BASE, "snapshot-set", [S2], "duplicate", now=T0 + 180,
+     apply=[D1, D2], note="exactly the head held: nothing to do")
+case("snapset-other-head", BASE, "snapshot-set", [snapc(head=H1)], "bad-prev", now=T0 + 180,
+     apply=[D1, D2], note="seq 2 held with another hash than the snapshot's head")
+case("snapset-newer-seq-ok", BASE, "snapshot-set", [S2], "ok", now=T0 + 180, apply=[D1],
+     note="seq 1 held; the snapshot of seq 2 replaces the state")
+case("snapset-newer-epoch-ok", BASE, "snapshot-set", [snapc(epoch=2, seq=5, head=b"\x05" * 32)],
+     "ok", now=T0 + 180, apply=[D1, D2], note="a new epoch at any seq")
+case("snapset-epoch-step-fresh-16-ok", BASE + ["5.3/epoch-step"], "snapshot-set",
+     [snapc(epoch=16)], "ok", now=T0 + 180)
+case("snapset-epoch-step-fresh-17", BASE + ["5.3/epoch-step"], "snapshot-set",
+     [snapc(epoch=17)], "epoch-step", now=T0 + 180, note="no epoch held counts as 0")
+case("snapset-epoch-step-16-ok", BASE + ["5.3/epoch-step"], "snapshot-set", [snapc(epoch=17)],
+     "ok", now=T0 + 180, apply=[D1], note="from epoch 1 to 17")
+case("snapset-epoch-step-17", BASE + ["5.3/epoch-step"], "snapshot-set", [snapc(epoch=18)],
+     "epoch-step", now=T0 + 180, apply=[D1], note="from epoch 1 to 18")
+case("base-next-ok", BASE, "delta", D3, "ok", now=T0 + 180, apply=[S2],
+     note="after a snapshot of seq 2 the log continues at seq 3 with prev = head")
+case("base-next-bad-prev", BASE, "delta",
+     delta(seq=3, prev=b"\x07" * 32, ops=[], created=T0 + 120), "bad-prev", now=T0 + 180,
+     apply=[S2])
+case("base-at-seq-stale", BASE, "delta", D2, "stale", now=T0 + 180, apply=[S2],
+     note="the receiver holds no delta at or below the snapshot's seq to compare")
+case("base-below-seq-stale", BASE, "delta", D1, "stale", now=T0 + 180, apply=[S2])
+case("base-gap", BASE, "delta", delta(seq=4, prev=H3, ops=[], created=T0 + 180), "gap",
+     now=T0 + 180, apply=[S2])
+case("base-new-epoch-ok", BASE, "delta", delta(epoch=2, ops=[], created=T0 + 180), "ok",
+     now=T0 + 180, apply=[S2])
+case("base-same-snapshot-duplicate", BASE, "snapshot-set", [S2], "duplicate", now=T0 + 180,
+     apply=[S2])
+
+# -- times (3.1 rule 5): at most 2^32-1
+case("time-created-max-ok", ["3.1/time"], "delta", delta(created=M32, ops=[]), "ok", now=M32)
+case("time-created-2pow32", ["3.1/time"], "delta", delta(created=M32 + 1, ops=[]), "range",
+     now=M32 + 1)
+case("time-created-2pow64-1", ["3.1/time", "3.3/order"], "delta",
+     delta(created=2 ** 64 - 1, ops=[]), "range",
+     note="the field's range comes before the clock (5.4 step 1)")
+case("time-expires-max-ok", ["3.1/time"], "delta",
+     delta(created=M32 - DAY, ops=[lst(expires=M32)]), "ok", now=M32 - DAY)
+case("time-expires-2pow32", ["3.1/time"], "delta",
+     delta(created=M32 - DAY, ops=[lst(expires=M32 + 1)]), "range", now=M32 - DAY,
+     note="within 400 days of created, but past 2^32-1: range, before the expiry rule")
+case("time-heads-max-ok", ["3.1/time"], "heads", seal(2, pack([M32, []]), B), "ok")
+case("time-heads-2pow32", ["3.1/time"], "heads", seal(2, pack([M32 + 1, []]), B), "range")
+case("time-snapshot-2pow32", ["3.1/time"], "snapshot", snapc(created=M32 + 1, ops=[]), "range")
+case("time-rollover-until-max-ok", ["3.1/time"], "rollover",
+     rollover(A, C, created=M32 - DAY, until=M32), "ok", now=M32 - DAY)
+case("time-rollover-until-2pow32", ["3.1/time"], "rollover",
+     rollover(A, C, created=M32 - DAY, until=M32 + 1), "range", now=M32 - DAY)
+case("time-revocation-2pow32", ["3.1/time"], "revocation",
+     seal(7, pack([A.id, A.pk, M32 + 1, 1]), A), "range")
+
 # ---- output ------------------------------------------------------------------
 
 
@@ -723,7 +850,10 @@ def write():
             out.append("frozen %s\n" % hexs(o))
         for a in c["apply"]:
             out.append("apply %s\n" % hexs(a))
-        if isinstance(c["data"], Zeros):
+        if isinstance(c["data"], list):
+            for chunk in c["data"]:
+                out.append("chunk %s\n" % hexs(chunk))
+        elif isinstance(c["data"], Zeros):
             out.append("zeros %d\n" % len(c["data"]))
         else:
             out.append("input %s\n" % hexs(c["data"]))

@@ -29,6 +29,7 @@ MAX_OPS, MAX_REF, MAX_HEADS, MAX_ASK, MAX_ITEMS = 10000, 255, 4096, 1024, 1024
 MAX_CHUNKS, MAX_TTL, MAX_OVERLAP, SKEW = 65536, 400 * 86400, 90 * 86400, 600
 EPOCH_STEP = 16  # SPEC 5.3
 U32, U64 = 2 ** 32 - 1, 2 ** 64 - 1
+TIME = U32  # SPEC 3.1 rule 5: a time is at most 2^32-1
 # SPEC 9: depth and object bound of each structure
 DEPTH = {"envelope": 1, 1: 3, 2: 3, 3: 1, 4: 2, 5: 3, 6: 1, 7: 1}
 OBJECTS = {"envelope": 16, 1: 16 + 6 * MAX_OPS, 2: 4 + 5 * MAX_HEADS, 3: 16,
@@ -219,7 +220,7 @@ def operation(o, created, withdraw):
     prefix(o[1])
     if t == 1:
         uint(o[2], 1, 65535)
-        expires = uint(o[3])
+        expires = uint(o[3], 0, TIME)
         text(o[4], MAX_REF)
         if expires <= created or expires - created > MAX_TTL:
             raise Refused("expiry")
@@ -241,7 +242,7 @@ def operations(ops, created, withdraw):
 def body_delta(b):
     f = array(parse(b, 1), 6)
     binary(f[0], 16), uint(f[1], 1, U32), uint(f[2], 1, U64 - 1), binary(f[3], 32)
-    uint(f[4]), count(f[5], MAX_OPS)
+    uint(f[4], 0, TIME), count(f[5], MAX_OPS)
     if (f[2] == 1) != (f[3] == bytes(32)):
         raise Refused("bad-prev")
     operations(f[5], f[4], True)
@@ -250,7 +251,7 @@ def body_delta(b):
 
 def body_heads(b):
     f = array(parse(b, 2), 2)
-    uint(f[0]), count(f[1], MAX_HEADS)
+    uint(f[0], 0, TIME), count(f[1], MAX_HEADS)
     for h in f[1]:
         array(h, 4)
         binary(h[0], 16), uint(h[1], 1, U32), uint(h[2], 1, U64 - 1), binary(h[3], 32)
@@ -304,15 +305,18 @@ def body_response(b):
 def body_snapshot(b):
     f = array(parse(b, 5), 8)
     binary(f[0], 16), uint(f[1], 1, U32), uint(f[2], 1, U64 - 1), binary(f[3], 32)
-    uint(f[4]), uint(f[5], 0, U32), uint(f[6], 1, MAX_CHUNKS), count(f[7], MAX_OPS)
+    uint(f[4], 0, TIME), uint(f[5], 0, U32), uint(f[6], 1, MAX_CHUNKS), count(f[7], MAX_OPS)
     if f[5] >= f[6]:
         raise Refused("range")
     operations(f[7], f[4], False)
+    return dict(origin=f[0], epoch=f[1], seq=f[2], head=f[3], created=f[4], chunk=f[5],
+                nchunks=f[6], prefixes=[op[1] for op in f[7]])
 
 
 def body_rollover(b):
     f = array(parse(b, 6), 6)
-    binary(f[0], 16), binary(f[1], 32), binary(f[2], 32), uint(f[3]), uint(f[4])
+    binary(f[0], 16), binary(f[1], 32), binary(f[2], 32), uint(f[3], 0, TIME)
+    uint(f[4], 0, TIME)
     binary(f[5], 64)
     if f[1] == f[2] or f[4] < f[3] or f[4] - f[3] > MAX_OVERLAP:
         raise Refused("range")
@@ -321,7 +325,7 @@ def body_rollover(b):
 
 def body_revocation(b):
     f = array(parse(b, 7), 4)
-    binary(f[0], 16), binary(f[1], 32), uint(f[2]), uint(f[3], 0, 3)
+    binary(f[0], 16), binary(f[1], 32), uint(f[2], 0, TIME), uint(f[3], 0, 3)
     return dict(origin=f[0], revoked=f[1], created=f[2])
 
 
@@ -351,10 +355,11 @@ class Receiver:
     def __init__(self, now):
         self.now = now
         self.keys = {}     # key id -> dict(pk, origin, state, until)
-        self.logs = {}     # origin -> dict(epoch, seq, hashes, frozen)
+        self.logs = {}     # origin -> dict(epoch, seq, head, hashes: seq -> hash, frozen)
 
     def log(self, origin):
-        return self.logs.setdefault(origin, dict(epoch=0, seq=0, hashes=[], frozen=False))
+        return self.logs.setdefault(origin, dict(epoch=0, seq=0, head=None, hashes={},
+                                                 frozen=False))
 
     def lookup(self, signer, any_state=False):
         k = self.keys.get(signer)
@@ -396,20 +401,54 @@ class Receiver:
                 raise Refused("epoch-step")
             if s != 1:
                 raise Refused("gap")
-            lg.update(epoch=e, seq=0, hashes=[])
+            lg.update(epoch=e, seq=0, head=None, hashes={})
         elif e < lg["epoch"]:
             raise Refused("stale")
         elif s > lg["seq"] + 1:
             raise Refused("gap")
         elif s <= lg["seq"]:
-            if lg["hashes"][s - 1] == h:
+            if s not in lg["hashes"]:
+                raise Refused("stale")  # at or below a snapshot's seq: nothing to compare
+            if lg["hashes"][s] == h:
                 raise Refused("duplicate")
             lg["frozen"] = True
             raise Refused("equivocation")
-        elif d["prev"] != lg["hashes"][-1]:
+        elif d["prev"] != lg["head"]:
             raise Refused("bad-prev")
-        lg["hashes"].append(h)
-        lg["seq"] = s
+        lg["hashes"][s] = h
+        lg.update(seq=s, head=h)
+
+    def apply_snapshot(self, chunks):
+        """SPEC 6.5: a complete snapshot set as the base of its origin's log."""
+        parts = []
+        for c in chunks:
+            signer, _, sn = self.open(c, 5)
+            if self.keys[signer]["origin"] != sn["origin"]:
+                raise Refused("unknown-key")
+            parts.append(sn)
+        first = parts[0]
+        same = ("origin", "epoch", "seq", "head", "created", "nchunks")
+        if (any(tuple(p[k] for k in same) != tuple(first[k] for k in same) for p in parts) or
+                first["nchunks"] != len(parts) or
+                len({p["chunk"] for p in parts}) != len(parts)):
+            raise Refused("range")
+        if first["created"] > self.now + SKEW:
+            raise Refused("future")
+        lg = self.log(first["origin"])
+        if lg["frozen"]:
+            raise Refused("frozen")
+        e, s, held = first["epoch"], first["seq"], lg["epoch"]
+        if held != 0:
+            if e < held or (e == held and s < lg["seq"]):
+                raise Refused("stale")
+            if e == held and s == lg["seq"]:
+                raise Refused("duplicate" if first["head"] == lg["head"] else "bad-prev")
+        if e - held > EPOCH_STEP:
+            raise Refused("epoch-step")
+        prefixes = [x for p in parts for x in p["prefixes"]]
+        if len(set(prefixes)) != len(prefixes):
+            raise Refused("duplicate-entry")
+        lg.update(epoch=e, seq=s, head=first["head"], hashes={})
 
     def handle(self, buf, t, items):
         if t == 1:
@@ -428,6 +467,8 @@ class Receiver:
                     items.append(e.outcome)
                     if e.outcome not in ("duplicate", "stale"):
                         break
+        elif t == 5 and isinstance(buf, list):
+            self.apply_snapshot(buf)
         elif t == 6:
             signer, _, r = self.open(buf, 6)
             if keyid(r["old"]) != signer:
@@ -481,7 +522,7 @@ def cases(path):
                 continue
             word, _, rest = line.partition(" ")
             if word == "case":
-                c = dict(name=rest, keys=[], apply=[], frozen=[], items=None)
+                c = dict(name=rest, keys=[], apply=[], frozen=[], items=None, chunks=[])
             elif word in ("as", "expect", "note"):
                 c[word] = rest
             elif word == "must":
@@ -496,6 +537,8 @@ def cases(path):
                 c["apply"].append(bytes.fromhex(rest))
             elif word == "input":
                 c["input"] = bytes.fromhex(rest)
+            elif word == "chunk":
+                c["chunks"].append(bytes.fromhex(rest))
             elif word == "zeros":
                 c["input"] = bytes(int(rest))
             elif word == "items":
@@ -514,14 +557,18 @@ def run(c):
                                  until=int(k[3]) if k[2] == "old" else 0)
     for i, m in enumerate(c["apply"]):
         try:
-            r.handle(m, envelope(m)[0], [])
+            t = envelope(m)[0]
+            r.handle([m] if t == 5 else m, t, [])  # a snapshot chunk: a set of one
         except Refused as e:
             return "applying message %d of the state: %s" % (i, e.outcome)
     for o in c["frozen"]:
         r.log(o)["frozen"] = True
     items = []
     try:
-        r.handle(c["input"], TYPES[c["as"]], items)
+        if c["as"] == "snapshot-set":
+            r.handle(c["chunks"], 5, items)
+        else:
+            r.handle(c["input"], TYPES[c["as"]], items)
         got = "ok"
     except Refused as e:
         got = e.outcome

@@ -913,6 +913,125 @@ test_delta_header_rejections(void **state)
 	}
 }
 
+/* SPEC 3.1 rule 5: a time (created, expires, overlap_until) is at most
+ * 2^32-1 (BLF_MAX_TIME); one past it is a range error at decode time, in
+ * every body, and the encoders refuse to write it. */
+static void
+pack_delta_at(struct mb *m, uint64_t created, uint64_t expires, int nops)
+{
+	uint8_t z[32] = { 0 };
+
+	mb_init(m);
+	msgpack_pack_array(&m->pk, 6);
+	mb_bin(m, ka.keyid, 16);
+	msgpack_pack_uint8(&m->pk, 1);
+	msgpack_pack_uint8(&m->pk, 1);
+	mb_bin(m, z, 32);
+	msgpack_pack_uint64(&m->pk, created);
+	msgpack_pack_array(&m->pk, (size_t)nops);
+	if (nops > 0) {
+		msgpack_pack_array(&m->pk, 5);
+		msgpack_pack_uint8(&m->pk, 1);
+		mb_prefix(m, "192.0.2.0/24");
+		msgpack_pack_uint8(&m->pk, 1);
+		msgpack_pack_uint64(&m->pk, expires);
+		mb_str(m, "", 0);
+	}
+}
+
+static int
+decode_delta_at(uint64_t created, uint64_t expires, int nops)
+{
+	struct mb m;
+	blf_delta d;
+	int err;
+
+	pack_delta_at(&m, created, expires, nops);
+	err = blf_delta_decode_body((uint8_t *)m.sb.data, m.sb.size, &d);
+	blf_delta_free(&d);
+	msgpack_sbuffer_destroy(&m.sb);
+	return err;
+}
+
+static void
+test_time_bound(void **state)
+{
+	const uint64_t max = BLF_MAX_TIME, day = 86400;
+	uint8_t z[32] = { 0 }, sig0[BLF_SIG_LEN] = { 0 };
+	blf_heads hs;
+	blf_rollover ro;
+	blf_revocation rv;
+	blf_snapshot sn;
+	blf_op op = op_list("192.0.2.0/24", 1, max + 1, "");
+	blf_delta d = { .epoch = 1, .seq = 1, .created = max - day, .nops = 1, .ops = &op };
+	blf_heads h = { .created = max + 1 };
+	blf_buf buf = { 0 };
+	struct mb m;
+
+	(void)state;
+	assert_int_equal(max, 4294967295ULL);
+	/* delta: created and expires */
+	assert_int_equal(decode_delta_at(max, 0, 0), BLF_OK);
+	assert_int_equal(decode_delta_at(max + 1, 0, 0), BLF_ERANGE);
+	assert_int_equal(decode_delta_at(UINT64_MAX, 0, 0), BLF_ERANGE);
+	assert_int_equal(decode_delta_at(max - day, max, 1), BLF_OK);
+	assert_int_equal(decode_delta_at(max - day, max + 1, 1), BLF_ERANGE);
+	/* snapshot chunk: created */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 8);
+	mb_bin(&m, ka.keyid, 16);
+	msgpack_pack_uint8(&m.pk, 1);
+	msgpack_pack_uint8(&m.pk, 2);
+	mb_bin(&m, z, 32);
+	msgpack_pack_uint64(&m.pk, max + 1);
+	msgpack_pack_uint8(&m.pk, 0);
+	msgpack_pack_uint8(&m.pk, 1);
+	msgpack_pack_array(&m.pk, 0);
+	assert_int_equal(blf_snapshot_decode_body((uint8_t *)m.sb.data, m.sb.size, &sn),
+			 BLF_ERANGE);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* heads: created */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 2);
+	msgpack_pack_uint64(&m.pk, max + 1);
+	msgpack_pack_array(&m.pk, 0);
+	assert_int_equal(blf_heads_decode_body((uint8_t *)m.sb.data, m.sb.size, &hs),
+			 BLF_ERANGE);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* rollover: overlap_until, within the 90-day window of created */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 6);
+	mb_bin(&m, ka.keyid, 16);
+	mb_bin(&m, ka.pk, 32);
+	mb_bin(&m, kc.pk, 32);
+	msgpack_pack_uint64(&m.pk, max - day);
+	msgpack_pack_uint64(&m.pk, max + 1);
+	mb_bin(&m, sig0, sizeof(sig0));
+	assert_int_equal(blf_rollover_decode_body((uint8_t *)m.sb.data, m.sb.size, &ro),
+			 BLF_ERANGE);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* revocation: created */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 4);
+	mb_bin(&m, ka.keyid, 16);
+	mb_bin(&m, ka.pk, 32);
+	msgpack_pack_uint64(&m.pk, max + 1);
+	msgpack_pack_uint8(&m.pk, 1);
+	assert_int_equal(blf_revocation_decode_body((uint8_t *)m.sb.data, m.sb.size, &rv),
+			 BLF_ERANGE);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* the encoders never write what the decoders refuse */
+	memcpy(d.origin, ka.keyid, BLF_KEYID_LEN);
+	assert_int_equal(blf_delta_seal(&d, ka.sk, &buf), BLF_ERANGE);
+	op.expires = max;
+	assert_int_equal(blf_delta_seal(&d, ka.sk, &buf), BLF_OK);
+	d.created = max + 1;
+	d.nops = 0;
+	assert_int_equal(blf_delta_seal(&d, ka.sk, &buf), BLF_ERANGE);
+	assert_int_equal(blf_heads_seal(&h, ka.sk, &buf), BLF_ERANGE);
+	blf_buf_free(&buf);
+}
+
 static void
 test_too_many_ops(void **state)
 {
@@ -1376,6 +1495,7 @@ main(void)
 		cmocka_unit_test(test_version_any_uint),
 		cmocka_unit_test(test_fixed_bodies_field_count),
 		cmocka_unit_test(test_field_order),
+		cmocka_unit_test(test_time_bound),
 		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_strerror_distinct),
 		cmocka_unit_test(test_reasons),

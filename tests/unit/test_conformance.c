@@ -3,11 +3,12 @@
  * 10.3) through the protocol library and compare outcome names.
  *
  * A case gives the receiver's state (trusted keys with their origin and
- * state, frozen origins, the time, messages already applied), one input, the
- * type the receiver expects, and the expected outcome name (SPEC 3.6).  The
- * receiver here is a thin model of SPEC 5.2-5.5 and 6.4-6.7 over the
- * protocol decoders: a key table, per-origin log heads and the hashes of
- * the deltas applied.  It deliberately uses nothing of keys/ or agent/, so
+ * state, frozen origins, the time, messages already applied), one input (or
+ * the chunks of one snapshot set), the type the receiver expects, and the
+ * expected outcome name (SPEC 3.6).  The receiver here is a thin model of
+ * SPEC 5.2-5.5 and 6.4-6.7 over the protocol decoders: a key table,
+ * per-origin log heads (a delta's hash, or a snapshot's head) and the
+ * hashes of the deltas applied since.  It deliberately uses nothing of keys/ or agent/, so
  * that it checks the standard and the protocol library alone; the same
  * model is written out in tests/conformance/README.md, and
  * tests/conformance/run.py implements it independently in Python.
@@ -30,6 +31,7 @@
 #define MAX_HELD 64
 #define MAX_APPLY 8
 #define MAX_ITEMS 16
+#define MAX_CHUNKS 8      /* chunks of one snapshot set in a case */
 #define CONF_EPOCH_STEP 16 /* SPEC 5.3: largest epoch step one delta may take */
 
 enum key_state { KEY_CURRENT, KEY_OLD, KEY_REVOKED };
@@ -47,7 +49,9 @@ struct mlog {
 	int frozen;
 	uint32_t epoch;                     /* 0: nothing applied yet */
 	uint64_t seq;                       /* last applied */
-	uint8_t hash[MAX_HELD][BLF_HASH_LEN]; /* hash of seq 1..nheld of the epoch */
+	uint8_t head[BLF_HASH_LEN];         /* hash of delta seq (a snapshot's head) */
+	uint64_t low;                       /* hash[0] is of seq low (snapshot seq + 1) */
+	uint8_t hash[MAX_HELD][BLF_HASH_LEN]; /* hash of seq low..low+nheld-1 */
 	size_t nheld;
 };
 
@@ -71,6 +75,9 @@ struct tcase {
 	uint8_t *apply[MAX_APPLY];
 	size_t apply_len[MAX_APPLY];
 	size_t napply;
+	uint8_t *chunk[MAX_CHUNKS]; /* as snapshot-set: the set under test */
+	size_t chunk_len[MAX_CHUNKS];
+	size_t nchunk;
 	uint8_t frozen[MAX_ORIGINS][BLF_KEYID_LEN]; /* marked after the apply lines */
 	size_t nfrozen;
 };
@@ -171,23 +178,121 @@ delta_apply(struct receiver *r, const blf_envelope *env, const blf_delta *d)
 			return BLF_EGAP;
 		l->epoch = d->epoch;
 		l->seq = 0;
+		l->low = 1;
 		l->nheld = 0;
 	} else if (d->epoch < l->epoch) {
 		return BLF_ESTALE;
 	} else if (d->seq > l->seq + 1) {
 		return BLF_EGAP;
 	} else if (d->seq <= l->seq) {
-		if (memcmp(l->hash[d->seq - 1], h, BLF_HASH_LEN) == 0)
+		if (d->seq < l->low)
+			return BLF_ESTALE; /* at or below a snapshot's seq: nothing to compare */
+		if (memcmp(l->hash[d->seq - l->low], h, BLF_HASH_LEN) == 0)
 			return BLF_EDUPLICATE;
 		l->frozen = 1;
 		return BLF_EEQUIVOCATION;
-	} else if (memcmp(d->prev, l->hash[l->seq - 1], BLF_HASH_LEN) != 0) {
+	} else if (memcmp(d->prev, l->head, BLF_HASH_LEN) != 0) {
 		return BLF_EPREV;
 	}
 	assert_true(l->nheld < MAX_HELD);
 	memcpy(l->hash[l->nheld++], h, BLF_HASH_LEN);
+	memcpy(l->head, h, BLF_HASH_LEN);
 	l->seq = d->seq;
 	return BLF_OK;
+}
+
+/* The set rules of SPEC 6.5 over opened chunks: the same fields, n ==
+ * nchunks, each chunk once. */
+static int
+snapshot_set_check(const blf_snapshot *s, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (memcmp(s[i].origin, s[0].origin, BLF_KEYID_LEN) != 0 ||
+		    s[i].epoch != s[0].epoch || s[i].seq != s[0].seq ||
+		    memcmp(s[i].head, s[0].head, BLF_HASH_LEN) != 0 ||
+		    s[i].created != s[0].created || s[i].nchunks != n)
+			return BLF_ECHUNK;
+		for (k = 0; k < i; k++)
+			if (s[k].chunk == s[i].chunk)
+				return BLF_ECHUNK;
+	}
+	return BLF_OK;
+}
+
+/* SPEC 6.5 across the chunks, last: no prefix twice. */
+static int
+snapshot_set_unique(const blf_snapshot *s, size_t n)
+{
+	size_t i, j, k, l;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < s[i].nops; j++)
+			for (k = i; k < n; k++)
+				for (l = k == i ? j + 1 : 0; l < s[k].nops; l++)
+					if (blf_prefix_cmp(&s[i].ops[j].prefix,
+							   &s[k].ops[l].prefix) == 0)
+						return BLF_EDUP;
+	return BLF_OK;
+}
+
+/* SPEC 6.5: a complete snapshot set as the base of its origin's log. */
+static int
+handle_snapshot_set(struct receiver *r, const uint8_t *const *p, const size_t *len, size_t n)
+{
+	blf_snapshot s[MAX_CHUNKS];
+	blf_envelope env;
+	struct mlog *l;
+	struct mkey *k;
+	size_t i;
+	int rc = BLF_OK;
+
+	assert_true(n >= 1 && n <= MAX_CHUNKS);
+	memset(s, 0, sizeof(s));
+	/* every chunk on its own: 3.3, the body, its signer a key of its origin */
+	for (i = 0; i < n && rc == BLF_OK; i++) {
+		if ((rc = blf_snapshot_open(p[i], len[i], lookup, r, &env, &s[i])) != BLF_OK)
+			break;
+		k = key_by_id(r, env.signer);
+		if (memcmp(k->origin, s[i].origin, BLF_KEYID_LEN) != 0)
+			rc = BLF_EUNKKEY;
+	}
+	if (rc != BLF_OK)
+		goto out;
+	if ((rc = snapshot_set_check(s, n)) != BLF_OK)
+		goto out;
+	rc = BLF_ECLOCK;
+	if (s[0].created > r->now + BLF_MAX_CLOCK_SKEW)
+		goto out;
+	l = log_of(r, s[0].origin, 1);
+	rc = BLF_EFROZEN;
+	if (l->frozen)
+		goto out;
+	if (l->epoch != 0) {
+		rc = BLF_ESTALE;
+		if (s[0].epoch < l->epoch || (s[0].epoch == l->epoch && s[0].seq < l->seq))
+			goto out;
+		if (s[0].epoch == l->epoch && s[0].seq == l->seq) {
+			rc = memcmp(s[0].head, l->head, BLF_HASH_LEN) == 0 ? BLF_EDUPLICATE
+									 : BLF_EPREV;
+			goto out;
+		}
+	}
+	rc = BLF_EEPOCH;
+	if (s[0].epoch - l->epoch > CONF_EPOCH_STEP)
+		goto out;
+	if ((rc = snapshot_set_unique(s, n)) != BLF_OK)
+		goto out;
+	l->epoch = s[0].epoch;
+	l->seq = s[0].seq;
+	memcpy(l->head, s[0].head, BLF_HASH_LEN);
+	l->low = s[0].seq + 1;
+	l->nheld = 0;
+out:
+	for (i = 0; i < n; i++)
+		blf_snapshot_free(&s[i]); /* zeroed where not opened */
+	return rc;
 }
 
 static int
@@ -328,6 +433,11 @@ handle(struct receiver *r, const char *as, const uint8_t *p, size_t n, char *ite
 
 		return blf_catchup_req_open(p, n, lookup, r, &env, &q);
 	}
+	if (strcmp(as, "snapshot-set") == 0) {
+		const uint8_t *one = p; /* a set of one (apply lines) */
+
+		return handle_snapshot_set(r, &one, &n, 1);
+	}
 	if (strcmp(as, "snapshot") == 0) {
 		blf_snapshot s;
 
@@ -380,6 +490,8 @@ case_free(struct tcase *c)
 	free(c->input);
 	for (i = 0; i < c->napply; i++)
 		free(c->apply[i]);
+	for (i = 0; i < c->nchunk; i++)
+		free(c->chunk[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -424,6 +536,7 @@ run_case(struct tcase *c, struct receiver *r)
 		assert_int_equal(blf_envelope_parse(c->apply[i], c->apply_len[i], &env), BLF_OK);
 		as = env.type == BLF_MSG_CATCHUP_REQ ? "catchup-request" :
 		     env.type == BLF_MSG_CATCHUP_RESP ? "catchup-response" :
+		     env.type == BLF_MSG_SNAPSHOT ? "snapshot-set" : /* a set of one */
 		     blf_msg_type_name(env.type);
 		rc = handle(r, as, c->apply[i], c->apply_len[i], items, sizeof(items));
 		if (rc != BLF_OK) {
@@ -435,7 +548,15 @@ run_case(struct tcase *c, struct receiver *r)
 	for (i = 0; i < c->nfrozen; i++)
 		log_of(r, c->frozen[i], 1)->frozen = 1;
 	items[0] = '\0';
-	rc = handle(r, c->as, c->input, c->input_len, items, sizeof(items));
+	if (strcmp(c->as, "snapshot-set") == 0) {
+		const uint8_t *chunks[MAX_CHUNKS];
+
+		for (i = 0; i < c->nchunk; i++)
+			chunks[i] = c->chunk[i];
+		rc = handle_snapshot_set(r, chunks, c->chunk_len, c->nchunk);
+	} else {
+		rc = handle(r, c->as, c->input, c->input_len, items, sizeof(items));
+	}
 	if (strcmp(blf_outcome_name(rc), c->expect) != 0) {
 		print_error("%s: got %s (%s), want %s\n", c->name, blf_outcome_name(rc),
 			    blf_strerror(rc), c->expect);
@@ -491,6 +612,10 @@ test_cases(void **state)
 			c.napply++;
 		} else if (strncmp(line, "input ", 6) == 0) {
 			c.input_len = unhex(rest, &c.input);
+		} else if (strncmp(line, "chunk ", 6) == 0) {
+			assert_true(c.nchunk < MAX_CHUNKS);
+			c.chunk_len[c.nchunk] = unhex(rest, &c.chunk[c.nchunk]);
+			c.nchunk++;
 		} else if (strncmp(line, "zeros ", 6) == 0) {
 			c.input_len = strtoull(rest, NULL, 10);
 			c.input = calloc(1, c.input_len);
