@@ -15,6 +15,8 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include <sodium.h>
+
 #include "ctl.h"
 
 #define CTL_MAGIC "blfctl 1 "
@@ -375,48 +377,29 @@ out:
 	return rc;
 }
 
-/* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+/* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated):
+ * libsodium's constant-time codec. */
 void
 ctl_hex_encode(const uint8_t *p, size_t n, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * n] = '\0';
+	sodium_bin2hex(out, 2 * n + 1, p, n);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex text (either case, even length) into out; BLF_ETOOBIG past cap. */
+/* Hex text (either case, even length, nothing else) into out;
+ * BLF_ETOOBIG past cap, BLF_EINVAL for anything that is not hex. */
 int
 ctl_hex_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
 {
-	size_t i;
-	int hi, lo;
+	const char *end;
+	size_t got;
 
 	if (n % 2 != 0)
 		return BLF_EINVAL;
 	if (n / 2 > cap)
 		return BLF_ETOOBIG;
-	for (i = 0; i < n / 2; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
-			return BLF_EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*outlen = n / 2;
+	if (sodium_hex2bin(out, cap, s, n, NULL, &got, &end) != 0 || end != s + n ||
+	    got != n / 2)
+		return BLF_EINVAL;
+	*outlen = got;
 	return BLF_OK;
 }
