@@ -101,6 +101,9 @@ s0=$(sed -n 's/^# serial \([0-9]*\).*/\1/p' "$X/MANIFEST")
 { cat "$T/A.conf.good"; echo "export-formats nonsense"; } >"$T/A.conf"
 ctl A reload 2>"$T/err"; [ $? -eq 1 ] || fail "reload with a bad export setting: want 1"
 grep -q "A.conf:[0-9]*: \`export-formats nonsense\`" "$T/err" || fail "reload error: $(cat "$T/err")"
+kill -HUP "$PID_A"
+refused_twice() { [ "$(grep -c 'reload refused.*export-formats nonsense' "$T/A.log")" -ge 2 ]; }
+wait_for 5 refused_twice || fail "SIGHUP with a bad export setting not refused"
 ctl A list 192.0.2.44 --reason spam-source --expires 7d >/dev/null || fail "list after reload"
 wait_for 5 in_export 'plain-ip4.*' '^192\.0\.2\.44' || fail "old export settings not kept"
 [ ! -e "$X/postfix.cidr" ] || fail "formats changed by a refused reload"
