@@ -291,9 +291,8 @@ do_export(struct daemon *d, const ctl_req *q, struct reply *r)
 		fail(r, 2, "export failed, the previous one stays published: %s", x->error);
 		return;
 	}
-	if (q->json)
-		ctl_buf_printf(&r->body, "{\"serial\":%llu,\"dir\":", (unsigned long long)x->st.serial);
 	if (q->json) {
+		ctl_buf_printf(&r->body, "{\"serial\":%llu,\"dir\":", (unsigned long long)x->st.serial);
 		ctl_buf_json_str(&r->body, d->cfg->export_dir, strlen(d->cfg->export_dir));
 		ctl_buf_printf(&r->body, ",\"files\":%zu,\"written\":%zu,\"unchanged\":%zu,"
 			       "\"removed\":%zu,\"listed\":%zu,\"excluded\":%zu,\"duration_ms\":%llu}\n",

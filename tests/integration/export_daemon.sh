@@ -116,6 +116,20 @@ s1=$(sed -n 's/^# serial \([0-9]*\).*/\1/p' "$X/MANIFEST")
 ctl A reload >/dev/null || fail "good reload"
 wait_for 5 test -f "$X/postfix.cidr" || fail "postfix not written after the reload"
 
+# an export that cannot be written: exit 2, the error in status and metrics
+: >"$T/afile"
+{ grep -v '^export-dir' "$T/A.conf.good"; echo "export-dir $T/afile/export"; } >"$T/A.conf"
+ctl A reload >/dev/null || fail "reload to an unwritable export-dir"
+ctl A export 2>"$T/err"; [ $? -eq 2 ] || fail "failing export: want 2"
+grep -q "export failed, the previous one stays published: $T/afile/export: " "$T/err" ||
+	fail "failing export message: $(cat "$T/err")"
+ctl A --json status | python3 -c '
+import json, sys
+x = json.load(sys.stdin)["export"]
+assert x["failures"] >= 1 and "afile" in x["error"], x' || fail "status does not show the export error"
+ctl A status | grep -q "^last export error: " || fail "status text without the export error"
+wait_for 3 grep -q '^blfedd_export_failures_total [1-9]' "$T/A.prom" || fail "metrics: no failure"
+
 # no export configured: exit 1 with the reason
 cat "$T/A.conf.good" | grep -v '^export-' >"$T/A.conf"
 ctl A reload >/dev/null || fail "reload without export"
