@@ -211,7 +211,7 @@ bench: deps
 bench-net: all tools
 	$(Q)sh tests/bench/federation.sh $(BUILD)
 
-demo: deps all
+demo: deps all tools
 	$(Q)if [ -x contrib/demo.sh ]; then sh contrib/demo.sh $(BUILD); \
 	else echo "demo: not yet (the demo federation arrives with the transport)"; fi
 

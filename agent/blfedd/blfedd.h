@@ -18,6 +18,7 @@
 
 #include "../core/core.h"
 #include "../ctl/ctl.h"
+#include "../export/export.h"
 #include "../net/net.h"
 
 #define BLFEDD_CONF "/etc/blfed/blfedd.conf"
@@ -44,7 +45,20 @@ struct config {
 	uint32_t threshold;                /* merge threshold (core) */
 	uint64_t journal_window;           /* seconds (core) */
 	net_config net;                    /* sockets, peers, timers */
+	/* export (blfed-export.5); export_dir "" = no export */
+	char export_dir[CONF_PATH_MAX];
+	unsigned export_formats;           /* EXPORT_* bits */
+	uint32_t export_interval_ms;       /* least time between two exports */
+	char export_zone[EXPORT_NAME_MAX + 1];
+	char export_ns[EXPORT_MAX_NS][EXPORT_NAME_MAX + 1];
+	size_t export_nns;
+	unsigned export_shard4, export_shard6;
+	uint64_t export_stale;             /* seconds; 0 = default */
+	int export_no_stale;               /* export-stale never */
+	char export_source[EXPORT_SOURCE_MAX + 1];
 };
+
+#define CONF_EXPORT_INTERVAL_MS 10000u /* export-interval default */
 
 /* Parse path into *cfg (defaults first).  On error err holds
  * "FILE:LINE: `text`: reason" and -1 is returned. */
@@ -54,6 +68,20 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void log_init(int to_stderr, int debug);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_net(void *ctx, int prio, const char *msg);
+
+/* The export's state and its last run (export.c). */
+struct daemon_export {
+	int done;                  /* exported once since start */
+	uint64_t gen;              /* view generation of the last export */
+	uint64_t last_ms;          /* when the last export started (0: never) */
+	uint64_t next_ms;          /* next check of the view */
+	uint64_t time;             /* last export: unix seconds */
+	uint64_t duration_ms;
+	export_stats st;
+	uint64_t runs, failures;   /* since start */
+	uint64_t files_written, bytes;
+	char error[256];           /* last failure, "" after a success */
+};
 
 /* The running daemon. */
 struct daemon {
@@ -69,6 +97,7 @@ struct daemon {
 	uint64_t reload_failures;
 	char last_reload_error[512];
 	int stop;                  /* set by SIGTERM/SIGINT */
+	struct daemon_export exp;  /* export.c */
 };
 
 /* main.c: reload config, key and trust atomically; 0, or -1 keeping the
@@ -79,6 +108,15 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen);
 int control_open(struct daemon *d);
 void control_process(struct daemon *d);
 void control_close(struct daemon *d);
+
+/* export.c: export when due (view changed, interval passed, expiry), or
+ * now with force; returns the poll timeout cap in ms until the next check
+ * (UINT64_MAX with no export).  daemon_export_now runs it at once: 0 or
+ * -1 with the reason in d->exp.error. */
+uint64_t daemon_export_tick(struct daemon *d, uint64_t now_ms);
+int daemon_export_now(struct daemon *d, uint64_t now_ms);
+/* export.c: the export_config of a parsed configuration (strings borrowed). */
+void daemon_export_config(const struct config *cfg, export_config *ec);
 
 /* metrics.c: write cfg->metrics (temporary file + rename).  0 or -1. */
 int metrics_write(struct daemon *d, uint64_t now_ms);

@@ -36,6 +36,7 @@ defaults(struct config *c)
 	c->net.redial_max_ms = 30000;
 	c->net.serve_rate = 8u << 20;
 	c->net.serve_burst = 32u << 20;
+	c->export_interval_ms = CONF_EXPORT_INTERVAL_MS;
 }
 
 /* "N", "Nms", "Ns", "Nm", "Nh", "Nd" to milliseconds, at most max_ms. */
@@ -115,6 +116,130 @@ valid_url(const char *u, int ipc_ok)
 	return ipc_ok && strncmp(u, "ipc://", 6) == 0 && u[6] != '\0';
 }
 
+static const struct {
+	const char *name;
+	unsigned bits;
+} export_format_names[] = {
+	{ "rbldnsd", EXPORT_RBLDNSD }, { "postfix", EXPORT_POSTFIX }, { "plain", EXPORT_PLAIN },
+	{ "ipset", EXPORT_IPSET },     { "jsonl", EXPORT_JSONL },     { "all", EXPORT_ALL },
+};
+
+/* "rbldnsd,plain" to EXPORT_* bits; -1 for an unknown or empty name. */
+static int
+parse_formats(const char *s, unsigned *out)
+{
+	char buf[128], *tok, *save;
+	unsigned bits = 0;
+	size_t i;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, strlen(s) + 1);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(export_format_names) / sizeof(export_format_names[0]); i++)
+			if (strcmp(tok, export_format_names[i].name) == 0)
+				break;
+		if (i == sizeof(export_format_names) / sizeof(export_format_names[0]))
+			return -1;
+		bits |= export_format_names[i].bits;
+	}
+	if (bits == 0)
+		return -1;
+	*out = bits;
+	return 0;
+}
+
+/* Check one export setting alone with the exporter's own rules. */
+static const char *
+export_check(const struct config *c, char *why, size_t whylen)
+{
+	export_config ec;
+	char err[200];
+
+	daemon_export_config(c, &ec);
+	ec.dir = "/";
+	if (export_config_check(&ec, err, sizeof(err)) != BLF_OK) {
+		snprintf(why, whylen, "%s", err);
+		return why;
+	}
+	return NULL;
+}
+
+/* The export-* keywords (blfedd.conf.5): NULL, the reason, or "" if k is
+ * not one of them. */
+static const char *
+apply_export(struct config *c, char **w, int nw, char *why, size_t whylen)
+{
+	const char *k = w[0];
+	uint64_t v;
+	int i;
+
+	if (strncmp(k, "export-", 7) != 0)
+		return "";
+	k += 7;
+	if (strcmp(k, "ns") == 0) {
+		if (nw < 2 || (size_t)nw - 1 > EXPORT_MAX_NS)
+			return "expects one to eight name server names";
+		c->export_nns = 0;
+		for (i = 1; i < nw; i++) {
+			if (copy_str(c->export_ns[i - 1], sizeof(c->export_ns[0]), w[i]) != 0)
+				return "name too long";
+			c->export_nns++;
+		}
+		return export_check(c, why, whylen);
+	}
+	if (nw != 2)
+		return "expects one value";
+	if (strcmp(k, "dir") == 0) {
+		if (w[1][0] != '/')
+			return "expects an absolute directory name";
+		if (copy_str(c->export_dir, sizeof(c->export_dir), w[1]) != 0)
+			return "directory name too long";
+		return NULL;
+	}
+	if (strcmp(k, "formats") == 0) {
+		if (parse_formats(w[1], &c->export_formats) != 0)
+			return "expects a comma-separated list of rbldnsd, postfix, plain, ipset, "
+			       "jsonl, all";
+		return NULL;
+	}
+	if (strcmp(k, "interval") == 0) {
+		if (parse_duration_ms(w[1], 86400000ull, &v) != 0 || v < 100)
+			return "expects a duration from 100ms to 1d";
+		c->export_interval_ms = (uint32_t)v;
+		return NULL;
+	}
+	if (strcmp(k, "stale") == 0) {
+		if (strcmp(w[1], "never") == 0) {
+			c->export_no_stale = 1;
+			c->export_stale = 0;
+			return NULL;
+		}
+		if (parse_duration_ms(w[1], 3650ull * 86400000, &v) != 0 || v < 60000)
+			return "expects a duration from 1m to 3650d, or never";
+		c->export_no_stale = 0;
+		c->export_stale = v / 1000;
+		return NULL;
+	}
+	if (strcmp(k, "shard4") == 0 || strcmp(k, "shard6") == 0) {
+		if (strlen(w[1]) > 1 || w[1][0] < '0' || w[1][0] > '0' + (int)EXPORT_MAX_SHARD_BITS)
+			return "expects a number of bits from 0 to 8";
+		*(k[5] == '4' ? &c->export_shard4 : &c->export_shard6) = (unsigned)(w[1][0] - '0');
+		return NULL;
+	}
+	if (strcmp(k, "zone") == 0) {
+		if (copy_str(c->export_zone, sizeof(c->export_zone), w[1]) != 0)
+			return "name too long";
+		return export_check(c, why, whylen);
+	}
+	if (strcmp(k, "source") == 0) {
+		if (copy_str(c->export_source, sizeof(c->export_source), w[1]) != 0)
+			return "source: letters, digits, '.', '_', '-', 1-63 bytes";
+		return export_check(c, why, whylen);
+	}
+	return "unknown keyword";
+}
+
 /*
  * One line, already split into words.  Returns NULL or the reason.
  */
@@ -122,8 +247,11 @@ static const char *
 apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 {
 	const char *k = w[0];
+	const char *xr;
 	uint64_t v;
 
+	if ((xr = apply_export(c, w, nw, why, whylen)) == NULL || xr[0] != '\0')
+		return xr;
 #define NARGS(n)                                          \
 	do {                                              \
 		if (nw != (n) + 1)                        \

@@ -227,6 +227,88 @@ origins_out(struct daemon *d, const ctl_req *q, ctl_buf *b)
 	}
 }
 
+/* The last export, for status: JSON object (null with none configured) or
+ * text lines. */
+static void
+export_out(struct daemon *d, const ctl_req *q, ctl_buf *b)
+{
+	const struct daemon_export *x = &d->exp;
+	char t[KEYS_TIME_STRLEN];
+
+	if (d->cfg->export_dir[0] == '\0') {
+		ctl_buf_printf(b, q->json ? "null" : "export: none configured\n");
+		return;
+	}
+	trust_time_format(x->time, t);
+	if (q->json) {
+		ctl_buf_printf(b, "{\"dir\":");
+		ctl_buf_json_str(b, d->cfg->export_dir, strlen(d->cfg->export_dir));
+		ctl_buf_printf(b, ",\"interval_ms\":%u,\"runs\":%llu,\"failures\":%llu",
+			       d->cfg->export_interval_ms, (unsigned long long)x->runs,
+			       (unsigned long long)x->failures);
+		if (x->done)
+			ctl_buf_printf(b, ",\"last\":{\"time\":\"%s\",\"serial\":%llu,\"files\":%zu,"
+				       "\"written\":%zu,\"unchanged\":%zu,\"removed\":%zu,"
+				       "\"listed\":%zu,\"excluded\":%zu,\"bytes\":%llu,"
+				       "\"duration_ms\":%llu}", t, (unsigned long long)x->st.serial,
+				       x->st.files, x->st.written, x->st.skipped, x->st.removed,
+				       x->st.listed4 + x->st.listed6, x->st.excluded,
+				       (unsigned long long)x->st.bytes,
+				       (unsigned long long)x->duration_ms);
+		else
+			ctl_buf_printf(b, ",\"last\":null");
+		ctl_buf_printf(b, ",\"error\":");
+		if (x->error[0] != '\0')
+			ctl_buf_json_str(b, x->error, strlen(x->error));
+		else
+			ctl_buf_printf(b, "null");
+		ctl_buf_printf(b, "}");
+		return;
+	}
+	if (x->done)
+		ctl_buf_printf(b, "export: %s serial %llu at %s, %zu files (%zu written, "
+			       "%zu unchanged), %zu listed, %zu excluded, %llu ms\n",
+			       d->cfg->export_dir, (unsigned long long)x->st.serial, t, x->st.files,
+			       x->st.written, x->st.skipped, x->st.listed4 + x->st.listed6,
+			       x->st.excluded, (unsigned long long)x->duration_ms);
+	else
+		ctl_buf_printf(b, "export: %s, none written yet\n", d->cfg->export_dir);
+	if (x->error[0] != '\0')
+		ctl_buf_printf(b, "last export error: %s\n", x->error);
+}
+
+/* `blfed export`: write the export now. */
+static void
+do_export(struct daemon *d, const ctl_req *q, struct reply *r)
+{
+	const struct daemon_export *x = &d->exp;
+
+	if (d->cfg->export_dir[0] == '\0') {
+		fail(r, 1, "no export is configured (export-dir in %s)", d->cfg->path);
+		return;
+	}
+	if (daemon_export_now(d, daemon_now_ms()) != 0) {
+		fail(r, 2, "export failed, the previous one stays published: %s", x->error);
+		return;
+	}
+	if (q->json) {
+		ctl_buf_printf(&r->body, "{\"serial\":%llu,\"dir\":", (unsigned long long)x->st.serial);
+		ctl_buf_json_str(&r->body, d->cfg->export_dir, strlen(d->cfg->export_dir));
+		ctl_buf_printf(&r->body, ",\"files\":%zu,\"written\":%zu,\"unchanged\":%zu,"
+			       "\"removed\":%zu,\"listed\":%zu,\"excluded\":%zu,\"duration_ms\":%llu}\n",
+			       x->st.files, x->st.written, x->st.skipped, x->st.removed,
+			       x->st.listed4 + x->st.listed6, x->st.excluded,
+			       (unsigned long long)x->duration_ms);
+	} else {
+		ctl_buf_printf(&r->body, "exported serial %llu to %s: %zu files, %zu written, "
+			       "%zu unchanged, %zu removed; %zu listed, %zu excluded; %llu ms\n",
+			       (unsigned long long)x->st.serial, d->cfg->export_dir, x->st.files,
+			       x->st.written, x->st.skipped, x->st.removed,
+			       x->st.listed4 + x->st.listed6, x->st.excluded,
+			       (unsigned long long)x->duration_ms);
+	}
+}
+
 static void
 do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 {
@@ -249,7 +331,9 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 		peers_out(d, q, &r->body, 1);
 		ctl_buf_printf(&r->body, "],\"origins\":[");
 		origins_out(d, q, &r->body);
-		ctl_buf_printf(&r->body, "],\"export\":null}\n");
+		ctl_buf_printf(&r->body, "],\"export\":");
+		export_out(d, q, &r->body);
+		ctl_buf_printf(&r->body, "}\n");
 		return;
 	}
 	ctl_buf_printf(&r->body, "blfedd %s up %llu s, our origin %s (%s)\n", BLFEDD_VERSION,
@@ -260,7 +344,7 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 	peers_out(d, q, &r->body, 0);
 	ctl_buf_printf(&r->body, "origins:\n");
 	origins_out(d, q, &r->body);
-	ctl_buf_printf(&r->body, "export: none configured\n");
+	export_out(d, q, &r->body);
 	if (d->reload_failures > 0)
 		ctl_buf_printf(&r->body, "last reload error: %s\n", d->last_reload_error);
 }
@@ -521,7 +605,7 @@ handle(struct daemon *d, const ctl_req *q, struct reply *r)
 		do_origin(d, q, r);
 		break;
 	case CTL_EXPORT:
-		fail(r, 1, "no export is configured");
+		do_export(d, q, r);
 		break;
 	case CTL_RELOAD:
 		if (daemon_reload(d, err, sizeof(err)) != 0)

@@ -14,7 +14,7 @@
  *
  * One thread touches the core: the main loop polls the signalfd, the
  * control socket and the net's sockets, and runs the timers (heads,
- * catch-up, metrics, compaction).  SIGHUP re-reads config, key and trust
+ * catch-up, export, metrics, compaction).  SIGHUP re-reads config, key and trust
  * store into new structures and swaps them in only when all are valid;
  * SIGTERM/SIGINT stop cleanly: sockets closed, checkpoint written.
  */
@@ -178,6 +178,10 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	net_set_key(d->net, d->key);
 	trust_store_free(&st);
 	trust_store_free(&old);
+	/* export settings may have changed: write the whole set once more
+	 * (unchanged files are kept) */
+	d->exp.done = 0;
+	d->exp.next_ms = 0;
 	d->reloads++;
 	log_msg(LOG_NOTICE, "reloaded %s: %zu trust anchors", d->cfg->path,
 		core_trust(d->core)->nanchors);
@@ -341,6 +345,8 @@ open_core(struct daemon *d, const trust_store *st)
 	memset(&cc, 0, sizeof(cc));
 	cc.threshold = d->cfg->threshold;
 	cc.window = d->cfg->journal_window;
+	/* the generation then moves only when an exported entry changed */
+	cc.change_feed = d->cfg->export_dir[0] != '\0';
 	if ((rc = core_open(d->cfg->datadir, &cc, st, daemon_now_ms() / 1000, &d->core)) != BLF_OK) {
 		log_msg(LOG_ERR, "datadir %s: %s%s%s", d->cfg->datadir, blf_strerror(rc),
 			rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
@@ -380,6 +386,9 @@ run(struct daemon *d)
 		if (d->cfg->metrics[0] != '\0')
 			t = next_metrics > now ? (next_metrics - now < t ? next_metrics - now : t) : 0;
 		t = next_compact > now ? (next_compact - now < t ? next_compact - now : t) : 0;
+		if (d->cfg->export_dir[0] != '\0')
+			t = d->exp.next_ms > now ? (d->exp.next_ms - now < t ? d->exp.next_ms - now : t)
+						 : 0;
 		timeout = t > 60000 ? 60000 : (int)t;
 		if (poll(fds, nf, timeout) < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
@@ -405,6 +414,7 @@ run(struct daemon *d)
 			rc = -1;
 			break;
 		}
+		(void)daemon_export_tick(d, daemon_now_ms());
 		if (d->cfg->metrics[0] != '\0' && now >= next_metrics) {
 			(void)metrics_write(d, now);
 			next_metrics = now + d->cfg->metrics_interval_ms;
@@ -477,8 +487,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (check) {
-		printf("%s: configuration ok (%zu peers, %zu trust anchors)\n", conf,
-		       d.cfg->net.npeers, st.nanchors);
+		printf("%s: configuration ok (%zu peers, %zu trust anchors, %s%s)\n", conf,
+		       d.cfg->net.npeers, st.nanchors,
+		       d.cfg->export_dir[0] != '\0' ? "export to " : "no export",
+		       d.cfg->export_dir);
 		ret = 0;
 		goto out;
 	}

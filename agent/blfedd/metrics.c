@@ -59,6 +59,37 @@ counters(FILE *f, const char *kind, const char *name, const net_counters *c, int
 	}
 }
 
+/* The export's counters and its last run. */
+static void
+export_metrics(FILE *f, const struct daemon_export *x)
+{
+	fprintf(f, "# HELP blfedd_export_runs_total Exports started.\n"
+		   "# TYPE blfedd_export_runs_total counter\nblfedd_export_runs_total %llu\n",
+		(unsigned long long)x->runs);
+	fprintf(f, "# HELP blfedd_export_failures_total Exports that failed.\n"
+		   "# TYPE blfedd_export_failures_total counter\n"
+		   "blfedd_export_failures_total %llu\n", (unsigned long long)x->failures);
+	fprintf(f, "# HELP blfedd_export_files_written_total Export files rewritten.\n"
+		   "# TYPE blfedd_export_files_written_total counter\n"
+		   "blfedd_export_files_written_total %llu\n", (unsigned long long)x->files_written);
+	fprintf(f, "# HELP blfedd_export_bytes_written_total Export bytes written.\n"
+		   "# TYPE blfedd_export_bytes_written_total counter\n"
+		   "blfedd_export_bytes_written_total %llu\n", (unsigned long long)x->bytes);
+	if (!x->done)
+		return;
+	fprintf(f, "# HELP blfedd_export_last_duration_seconds Duration of the last export.\n"
+		   "# TYPE blfedd_export_last_duration_seconds gauge\n"
+		   "blfedd_export_last_duration_seconds %.3f\n", (double)x->duration_ms / 1000.0);
+	fprintf(f, "# HELP blfedd_export_last_serial Serial of the last export.\n"
+		   "# TYPE blfedd_export_last_serial gauge\nblfedd_export_last_serial %llu\n",
+		(unsigned long long)x->st.serial);
+	fprintf(f, "# HELP blfedd_export_last_time_seconds Unix time of the last export.\n"
+		   "# TYPE blfedd_export_last_time_seconds gauge\n"
+		   "blfedd_export_last_time_seconds %llu\n", (unsigned long long)x->time);
+	fprintf(f, "# HELP blfedd_export_files Files in the last export's MANIFEST.\n"
+		   "# TYPE blfedd_export_files gauge\nblfedd_export_files %zu\n", x->st.files);
+}
+
 /*
  * Write the file; 0, or -1 after logging.
  */
@@ -130,6 +161,8 @@ metrics_write(struct daemon *d, uint64_t now_ms)
 		label(f, st->anchors[i].name);
 		fprintf(f, "\",epoch=\"%u\"} %llu\n", h.epoch, (unsigned long long)h.seq);
 	}
+	if (d->cfg->export_dir[0] != '\0')
+		export_metrics(f, &d->exp);
 	err = ferror(f);
 	if (fflush(f) != 0 || err || fsync(fileno(f)) != 0) {
 		log_msg(LOG_WARNING, "metrics %s: %s", tmp, strerror(errno));
