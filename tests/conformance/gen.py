@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = 1767225600
 DAY = 86400
 TYPES = {"delta": 1, "heads": 2, "catchup-request": 3, "catchup-response": 4,
-         "snapshot": 5, "rollover": 6, "revocation": 7}
+         "snapshot": 5, "rollover": 6, "revocation": 7, "snapshot-request": 8}
 
 # Requirement ids -> where SPEC states them.  A case lists the ids it tests.
 MUSTS = {
@@ -251,7 +251,7 @@ case("seventeen-objects", ["3.1/bounds"], "delta",
      pack([1, 1, A.id, b"x", SIG0] + [0] * 11), "limit",
      note="17 objects: over the envelope bound of 16")
 case("type-0", ["2/unknown-type"], "delta", env(0, b"\x90", A.id, SIG0), "unknown-type")
-case("type-8", ["2/unknown-type"], "delta", env(8, b"\x90", A.id, SIG0), "unknown-type")
+case("type-9", ["2/unknown-type"], "delta", env(9, b"\x90", A.id, SIG0), "unknown-type")
 case("type-255", ["2/unknown-type"], "delta", env(255, b"", X.id, SIG0), "unknown-type",
      note="unknown type before the signer lookup")
 case("type-256", ["3.1/ranges"], "delta",
