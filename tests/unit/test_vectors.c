@@ -227,6 +227,15 @@ test_vectors(void **state)
 	assert_int_equal(blf_revocation_seal(&rv, ka.sk, &buf), BLF_OK);
 	add("revocation", &buf);
 
+	/* snapshot request: B asks for chunk 0 of A's snapshot after seq 2 */
+	{
+		blf_snapshot_req sq = { .epoch = 1, .seq = 2, .chunk = 0 };
+
+		memcpy(sq.origin, ka.keyid, BLF_KEYID_LEN);
+		assert_int_equal(blf_snapshot_req_seal(&sq, kb.sk, &buf), BLF_OK);
+		add("snapshot-req", &buf);
+	}
+
 	while (nvec > 0)
 		blf_buf_free(&vec[--nvec].msg);
 }
