@@ -551,6 +551,24 @@ case("catchup-req-5-fields", ["3.1/field-count"], "catchup-request",
 case("catchup-req-depth", ["3.1/depth"], "catchup-request",
      seal(3, pack([A.id, 1, 0, [1]]), B), "depth")
 
+# -- snapshot requests (6.8)
+
+case("snapshot-req-newest", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 0, 0]), B), "ok")
+case("snapshot-req-named", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 2 ** 64 - 2, 65535]), B), "ok")
+case("snapshot-req-seq-2pow64-1", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 2 ** 64 - 1, 0]), B), "range")
+case("snapshot-req-chunk-65536", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 5, 65536]), B), "range")
+case("snapshot-req-newest-chunk-1", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 0, 1]), B), "range",
+     note="seq 0 asks for the newest snapshot, whose chunk 0 comes first")
+case("snapshot-req-epoch-0", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 0, 0, 0]), B), "range")
+case("snapshot-req-as-catchup", ["3.3/expected-type"], "catchup-request",
+     seal(8, pack([A.id, 1, 0, 0]), B), "unexpected-type")
+
 # -- catch-up responses (6.4)
 
 

@@ -37,7 +37,7 @@ struct vector {
 	uint8_t hash[BLF_HASH_LEN];
 };
 
-static struct vector vec[8];
+static struct vector vec[16];
 static size_t nvec;
 
 static blf_prefix
@@ -87,8 +87,11 @@ check_or_write(const char *name, const char *ext, const uint8_t *p, size_t n)
 static struct vector *
 add(const char *name, blf_buf *msg)
 {
-	struct vector *v = &vec[nvec++];
+	struct vector *v;
 	blf_envelope env;
+
+	assert_true(nvec < sizeof(vec) / sizeof(vec[0]));
+	v = &vec[nvec++];
 
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->msg = *msg;
