@@ -15,8 +15,9 @@
  *              the reference)
  *
  * Each child reports its wall time and peak resident size (getrusage
- * ru_maxrss), which includes the chunks or deltas it was handed (read
- * before the clock starts).  Runs BENCH_RUNS (default 3) times; medians.
+ * ru_maxrss), which includes the chunks and deltas it inherited from the
+ * parent (read before the clock starts); the reference is a child that
+ * only opens an empty data directory, with the same inheritance.  Runs BENCH_RUNS (default 3) times; medians.
  * BENCH_DIR (default /var/tmp) holds the data directories.
  */
 #include <stdio.h>
@@ -51,9 +52,10 @@ struct res {
 	int rc;
 };
 
-/* In a child: bootstrap dir from the snapshot (snap) or the deltas. */
+/* In a child: bootstrap dir from the snapshot (mode 0) or the deltas (1),
+ * or only open it (2: the reference). */
 static struct res
-child(const char *dir, int snap)
+child(const char *dir, int mode)
 {
 	struct res r = { 0, -1, -1 };
 	int fds[2], status;
@@ -73,7 +75,9 @@ child(const char *dir, int snap)
 		cfg.journal_max = 1ull << 40;
 		if ((v.rc = core_open(dir, &cfg, &st, T0 + 60, &c)) == 0) {
 			t = bench_now();
-			if (snap) {
+			if (mode == 2) {
+				/* the reference: nothing but the open */
+			} else if (mode == 0) {
 				v.rc = core_snapshot_take(c, (const uint8_t *const *)chunks, clens,
 							  nchunks, T0 + 60, 0, &applied);
 			} else {
@@ -129,8 +133,8 @@ main(void)
 	core_config cfg = { 0 };
 	core_snap_info info;
 	core *c;
-	double ts[2][16];
-	long ks_[2][16];
+	double ts[3][16];
+	long ks_[3][16];
 	uint64_t bytes = 0, dbytes = 0;
 
 	if ((e = getenv("BENCH_LISTINGS")) != NULL)
@@ -210,13 +214,14 @@ main(void)
 	}
 	core_close(c);
 	for (run = 0; run < runs; run++) {
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 3; k++) {
 			struct res r;
 
 			snprintf(dir, sizeof(dir), "%s/boot%d%zu", tmpl, run, k);
-			r = child(dir, k == 0);
+			r = child(dir, (int)k);
 			if (r.rc != 0)
-				die(k == 0 ? "snapshot bootstrap" : "catch-up bootstrap", r.rc);
+				die(k == 0 ? "snapshot bootstrap" : k == 1 ? "catch-up bootstrap"
+							      : "reference open", r.rc);
 			ts[k][run] = r.secs;
 			ks_[k][run] = r.kib;
 			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -226,13 +231,18 @@ main(void)
 	}
 	printf("bootstrap of one origin with %zu listings (fsync on), %d runs, medians\n", n,
 	       runs);
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++)
 		qsort(ks_[k], (size_t)runs, sizeof(long), lcmp);
+	printf("  reference: a child that only opens an empty data directory: peak RSS "
+	       "%ld KiB\n", ks_[2][runs / 2]);
+	for (k = 0; k < 2; k++) {
 		printf("  %-9s %6zu %-7s %8.1f MB  %8.2f s  peak RSS %7ld KiB\n",
 		       k == 0 ? "snapshot" : "catch-up", k == 0 ? nchunks : nmsgs,
 		       k == 0 ? "chunks" : "deltas", (double)(k == 0 ? bytes : dbytes) / 1e6,
 		       bench_median(ts[k], runs), ks_[k][runs / 2]);
 	}
+	printf("  peak RSS above the reference: snapshot %ld KiB, catch-up %ld KiB\n",
+	       ks_[0][runs / 2] - ks_[2][runs / 2], ks_[1][runs / 2] - ks_[2][runs / 2]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
 	return system(cmd) != 0 ? 2 : 0;
 }
