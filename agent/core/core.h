@@ -291,7 +291,9 @@ int core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_f
  * BLF_ECLOCK, BLF_ERANGE, BLF_EFROZEN, BLF_ESTALE (not newer than the log
  * held), BLF_EDUPLICATE (exactly our head), BLF_EPREV (our head at that
  * seq differs).  The state is durable on return (a base file and an empty
- * journal of its epoch); BLF_EIO otherwise.
+ * journal of its epoch), and the chunks are kept, unchanged, to serve
+ * (log/<hex>.snap, written first: core_snapshot_chunk); BLF_EIO otherwise,
+ * with nothing changed when the kept file could not be written.
  */
 int core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
 			uint64_t now);
