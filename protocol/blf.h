@@ -220,7 +220,8 @@ enum blf_msg_type {
 	BLF_MSG_SNAPSHOT = 5,
 	BLF_MSG_ROLLOVER = 6,
 	BLF_MSG_REVOCATION = 7,
-	BLF_MSG_TYPE_MAX = 7  /* highest type this version understands */
+	BLF_MSG_SNAPSHOT_REQ = 8,
+	BLF_MSG_TYPE_MAX = 8  /* highest type this version understands */
 };
 
 /* Name of a message type ("delta"...) or "unknown". */
@@ -276,6 +277,16 @@ typedef struct blf_catchup_req {
 	uint64_t after_seq; /* send deltas with seq > after_seq */
 	uint32_t max;       /* at most this many, 1..BLF_MAX_CATCHUP_ASK */
 } blf_catchup_req;
+
+/* Snapshot request (SPEC 6.8): one chunk of the newest snapshot of origin
+ * that the responder keeps, of epoch `epoch` or later. */
+typedef struct blf_snapshot_req {
+	uint8_t origin[BLF_KEYID_LEN];
+	uint32_t epoch;     /* 1..2^32-1: the lowest epoch wanted */
+	uint64_t seq;       /* 0: the newest kept; else the seq of the snapshot
+			     * being paged, 1..2^64-2 */
+	uint32_t chunk;     /* 0..BLF_MAX_SNAPSHOT_CHUNKS-1; 0 when seq is 0 */
+} blf_snapshot_req;
 
 enum blf_catchup_status {
 	BLF_CATCHUP_OK = 0,        /* deltas follow (possibly none: up to date) */
@@ -397,6 +408,8 @@ int blf_catchup_resp_open(const uint8_t *buf, size_t len, blf_key_lookup_fn look
 			  void *ctx, blf_envelope *env, blf_catchup_resp *out);
 int blf_snapshot_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
 		      blf_envelope *env, blf_snapshot *out);
+int blf_snapshot_req_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup,
+			  void *ctx, blf_envelope *env, blf_snapshot_req *out);
 /* A rollover is verified with the old key (looked up) and the counter-
  * signature with the new key carried in the body. */
 int blf_rollover_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
@@ -420,6 +433,7 @@ int blf_heads_decode_body(const uint8_t *body, size_t len, blf_heads *out);
 int blf_catchup_req_decode_body(const uint8_t *body, size_t len, blf_catchup_req *out);
 int blf_catchup_resp_decode_body(const uint8_t *body, size_t len, blf_catchup_resp *out);
 int blf_snapshot_decode_body(const uint8_t *body, size_t len, blf_snapshot *out);
+int blf_snapshot_req_decode_body(const uint8_t *body, size_t len, blf_snapshot_req *out);
 int blf_rollover_decode_body(const uint8_t *body, size_t len, blf_rollover *out);
 int blf_revocation_decode_body(const uint8_t *body, size_t len, blf_revocation *out);
 
@@ -434,6 +448,8 @@ int blf_catchup_req_seal(const blf_catchup_req *r, const uint8_t sk[BLF_SK_LEN],
 int blf_catchup_resp_seal(const blf_catchup_resp *r, const uint8_t sk[BLF_SK_LEN],
 			  blf_buf *out);
 int blf_snapshot_seal(const blf_snapshot *s, const uint8_t sk[BLF_SK_LEN], blf_buf *out);
+int blf_snapshot_req_seal(const blf_snapshot_req *r, const uint8_t sk[BLF_SK_LEN],
+			  blf_buf *out);
 /* Signs the envelope with old_sk and the counter-signature with new_sk;
  * r->old_pk, r->new_pk and r->counter_sig are filled in from the keys. */
 int blf_rollover_seal(blf_rollover *r, const uint8_t old_sk[BLF_SK_LEN],

@@ -137,6 +137,7 @@ blf_msg_type_name(unsigned type)
 		[BLF_MSG_SNAPSHOT] = "snapshot",
 		[BLF_MSG_ROLLOVER] = "rollover",
 		[BLF_MSG_REVOCATION] = "revocation",
+		[BLF_MSG_SNAPSHOT_REQ] = "snapshot-request",
 	};
 
 	if (type == 0 || type > BLF_MSG_TYPE_MAX)

@@ -1,6 +1,7 @@
 /*
  * sync.c - anti-entropy messages: heads announcements and catch-up
- * request/response (SPEC 6.2 - 6.4).
+ * request/response (SPEC 6.2 - 6.4), and the snapshot request (SPEC 6.8),
+ * which asks for one chunk of a snapshot at a time.
  *
  * A catch-up response carries complete, still-signed delta envelopes as
  * byte strings: the responder is only a courier, and the receiver opens each
@@ -236,6 +237,91 @@ blf_catchup_req_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, v
 	memset(out, 0, sizeof(*out));
 	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_REQ, lookup, ctx, env,
 				  dec_catchup_req, out);
+}
+
+/* ---- snapshot request ---- */
+
+#define SREQ_FIELDS 4
+#define MAX_SNAP_SEQ (UINT64_MAX - 1)
+
+/* The rules that relate fields (SPEC 6.8): seq 0 asks for chunk 0. */
+static int
+sreq_check(const blf_snapshot_req *r)
+{
+	if (r->epoch == 0)
+		return BLF_ERANGE;
+	if (r->seq > MAX_SNAP_SEQ)
+		return BLF_ESEQ;
+	if (r->chunk >= BLF_MAX_SNAPSHOT_CHUNKS)
+		return BLF_ECHUNK;
+	if (r->seq == 0 && r->chunk != 0)
+		return BLF_ECHUNK;
+	return BLF_OK;
+}
+
+int
+blf_snapshot_req_decode_body(const uint8_t *body, size_t len, blf_snapshot_req *out)
+{
+	const msgpack_object *f;
+	mp_doc doc;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_REQ,
+			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
+		goto out;
+	if ((err = mp_array(doc.root, SREQ_FIELDS, &f)) != BLF_OK ||
+	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = mp_uint_in(&f[2], 0, MAX_SNAP_SEQ, BLF_ESEQ, &out->seq)) != BLF_OK ||
+	    (err = mp_u32_in(&f[3], 0, BLF_MAX_SNAPSHOT_CHUNKS - 1, BLF_ECHUNK, &out->chunk)) !=
+		    BLF_OK)
+		goto out;
+	err = sreq_check(out);
+out:
+	mp_doc_free(&doc);
+	if (err != BLF_OK)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+static int
+sreq_encode(const void *msg, mp_out *o)
+{
+	const blf_snapshot_req *r = msg;
+	int err;
+
+	if ((err = sreq_check(r)) != BLF_OK)
+		return err;
+	mp_w_array(o, SREQ_FIELDS);
+	mp_w_bin(o, r->origin, BLF_KEYID_LEN);
+	mp_w_uint(o, r->epoch);
+	mp_w_uint(o, r->seq);
+	mp_w_uint(o, r->chunk);
+	return BLF_OK;
+}
+
+int
+blf_snapshot_req_seal(const blf_snapshot_req *r, const uint8_t sk[BLF_SK_LEN], blf_buf *out)
+{
+	if (r == NULL || sk == NULL || out == NULL)
+		return BLF_EINVAL;
+	return envelope_seal(BLF_MSG_SNAPSHOT_REQ, r, sreq_encode, sk, out);
+}
+
+static int
+dec_snapshot_req(const uint8_t *body, size_t len, void *out)
+{
+	return blf_snapshot_req_decode_body(body, len, out);
+}
+
+int
+blf_snapshot_req_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *ctx,
+		      blf_envelope *env, blf_snapshot_req *out)
+{
+	memset(out, 0, sizeof(*out));
+	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT_REQ, lookup, ctx,
+				  env, dec_snapshot_req, out);
 }
 
 /* ---- catch-up response ---- */

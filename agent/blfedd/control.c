@@ -115,6 +115,7 @@ origin_name(struct daemon *d, const uint8_t *origin, char *hex)
 static const char *const counter_names[NET_C_MAX] = {
 	"received", "applied", "relayed", "duplicate", "rejected", "dropped",
 	"served", "fetched", "heads", "disconnects",
+	"snapshots_served", "snapshots_fetched",
 };
 
 static void

@@ -361,7 +361,7 @@ run(struct daemon *d)
 	struct pollfd fds[DAEMON_MAX_POLL];
 	struct signalfd_siginfo si;
 	sigset_t set;
-	uint64_t now, t, next_metrics, next_compact;
+	uint64_t now, t, next_metrics, next_compact, compact_ms;
 	size_t nf;
 	int sfd, timeout, rc = 0;
 	char err[512];
@@ -376,7 +376,11 @@ run(struct daemon *d)
 	}
 	now = daemon_now_ms();
 	next_metrics = now;
-	next_compact = now + DAEMON_COMPACT_MS;
+	/* compaction runs at least once per journal window (a short window
+	 * is for tests), at most once a second */
+	compact_ms = d->cfg->journal_window * 1000 < DAEMON_COMPACT_MS
+			     ? d->cfg->journal_window * 1000 : DAEMON_COMPACT_MS;
+	next_compact = now + compact_ms;
 	while (!d->stop) {
 		fds[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = d->ctlfd, .events = POLLIN};
@@ -424,7 +428,7 @@ run(struct daemon *d)
 
 			if (crc != BLF_OK)
 				log_msg(LOG_WARNING, "compaction: %s", blf_strerror(crc));
-			next_compact = now + DAEMON_COMPACT_MS;
+			next_compact = now + compact_ms;
 		}
 	}
 	if (d->stop == 2)

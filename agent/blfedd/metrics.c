@@ -15,6 +15,7 @@
 static const char *const names[NET_C_MAX] = {
 	"received", "applied", "relayed", "duplicate", "rejected", "dropped",
 	"served", "fetched", "heads", "disconnects",
+	"snapshots_served", "snapshots_fetched",
 };
 
 static const char *const help[NET_C_MAX] = {
@@ -22,6 +23,7 @@ static const char *const help[NET_C_MAX] = {
 	"Duplicate or stale deltas", "Messages refused", "Deltas found missing (gaps)",
 	"Deltas served by catch-up", "Deltas fetched by catch-up", "Heads received",
 	"Disconnects for malformed messages",
+	"Snapshots served (last chunk sent)", "Snapshots fetched and applied or kept",
 };
 
 /* Label values are names from our own config and trust store; escape anyway. */

@@ -23,6 +23,11 @@
  * brought back with a snapshot of the origin (snapshot.c), which an agent
  * that accepts it stores as that origin's base in turn.
  *
+ * A record is dropped only when the snapshot kept of the origin's epoch
+ * (snapstore.c) covers it: every agent can then serve a peer however far
+ * behind, from its kept snapshot and the deltas after it.  An origin no
+ * snapshot of which we keep is not compacted (journal_max bounds it).
+ *
  * The journal is copied through one buffer: memory does not grow with it.
  */
 #include <errno.h>
@@ -73,13 +78,17 @@ compact_origin(core *c, struct origin *o, uint64_t now)
 	char name[JNAME_MAX];
 	fio_atomic a;
 	size_t k, i;
-	uint64_t from;
+	uint64_t from, covered;
 	int fd, rc;
 
 	if (o->fd < 0 || o->epoch == 0 || o->jepoch != o->epoch)
 		return 0;
+	/* older than the window, and covered by the kept snapshot (snapstore.c) */
+	if ((rc = snapstore_covered(c, o, &covered)) != 0)
+		return rc;
 	for (k = 0; k < o->njrecs; k++)
-		if ((uint64_t)o->jrecs[k].created + c->cfg.window >= now)
+		if ((uint64_t)o->jrecs[k].created + c->cfg.window >= now ||
+		    o->low_seq + k > covered)
 			break;
 	if (k == 0)
 		return 0;

@@ -528,8 +528,10 @@ core_origin_reset(core *c, const uint8_t origin[BLF_KEYID_LEN])
 	memmove(c->origins + i, c->origins + i + 1, (c->norigins - i - 1) * sizeof(*c->origins));
 	c->norigins--;
 	c->vdirty = 1;
-	if ((rc = core_checkpoint(c)) == 0)
+	if ((rc = core_checkpoint(c)) == 0) {
+		snapstore_remove(c, origin);
 		rc = unlink_journals(c, o);
+	}
 	origin_free(o);
 	return rc;
 }

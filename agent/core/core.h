@@ -33,6 +33,12 @@
  *                                            and by an accepted snapshot);
  *                                            base + the journal records
  *                                            after its seq = the state
+ *   <datadir>/log/<origin-hex>.snap          the newest verified snapshot of
+ *                                            the origin that we keep to
+ *                                            serve (its signed chunks as
+ *                                            received or made: snapstore.c);
+ *                                            compaction never drops a
+ *                                            record it does not cover
  *   <datadir>/log/<name>.broken               a journal recovery could not
  *                                            replay, set aside (never deleted)
  *   <datadir>/checkpoint                     a cache of the whole state in
@@ -246,7 +252,10 @@ int core_head(const core *c, const uint8_t origin[BLF_KEYID_LEN], blf_head *head
 int core_checkpoint(core *c);
 
 /* Purge listings that expired by now; for each origin with journal records
- * older than the window, write its base (its state now, durably), then
+ * older than the window and covered by the snapshot kept of its epoch
+ * (core_snapshot_keep, core_snapshot_take: never a record that no kept
+ * snapshot covers, so that a peer that far behind can be served one),
+ * write its base (its state now, durably), then
  * rewrite its journal without those records; then checkpoint.  Requests
  * for dropped records get BLF_CATCHUP_COMPACTED (serve a snapshot).  The
  * state never depends on the checkpoint: base + journal give it.  BLF_EIO
@@ -281,11 +290,63 @@ int core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_f
  * or twice, n != nchunks) and BLF_EDUP (a prefix in two chunks); then
  * BLF_ECLOCK, BLF_ERANGE, BLF_EFROZEN, BLF_ESTALE (not newer than the log
  * held), BLF_EDUPLICATE (exactly our head), BLF_EPREV (our head at that
- * seq differs).  The state is durable on return (a base file and an empty
- * journal of its epoch); BLF_EIO otherwise.
+ * seq differs), BLF_EEPOCH (an epoch more than CORE_MAX_EPOCH_STEP above
+ * the one held, or above 0: SPEC 5.3).  The state is durable on return (a base file and an empty
+ * journal of its epoch), and the chunks are kept, unchanged, to serve
+ * (log/<hex>.snap, written first: core_snapshot_chunk); BLF_EIO otherwise,
+ * with nothing changed when the kept file could not be written.
  */
 int core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
 			uint64_t now);
+
+/*
+ * Accept a served snapshot as core_snapshot_apply does (same checks, same
+ * codes) and keep its chunks to serve (log/<hex>.snap); *applied tells
+ * whether it became the log's base.  With keep_older, a snapshot that is
+ * not newer than the log held but agrees with it (same epoch; the same
+ * hash at its seq where we still hold that delta; else BLF_EPREV) is only
+ * kept, when newer than the one kept (else BLF_ESTALE): a relay keeps a
+ * snapshot of each origin it carries so that compaction can proceed and a
+ * peer behind it can be served.  core_snapshot_apply(...) is
+ * core_snapshot_take(..., 0, &applied).  Failing to write the kept file
+ * loses no state and is not reported.
+ */
+int core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
+		       uint64_t now, int keep_older, int *applied);
+
+/* What a kept snapshot is of. */
+typedef struct core_snap_info {
+	uint32_t epoch;
+	uint64_t seq;
+	uint32_t nchunks;
+} core_snap_info;
+
+/*
+ * Make our own origin's snapshot now (as core_snapshot_make) and keep it
+ * to serve, replacing the kept one.  0, the codes of core_snapshot_make,
+ * BLF_EIO.
+ */
+int core_snapshot_keep(core *c, const key_secret *ks, uint64_t now);
+
+/* The snapshot kept of origin: 0 and *info, or BLF_ENOTFOUND. */
+int core_snapshot_kept(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info);
+
+/*
+ * Chunk number `chunk` of the kept snapshot of origin (the exact signed
+ * envelope, malloc'd: free()), and what the kept snapshot is of.
+ * BLF_ENOTFOUND (none kept, or chunk >= info->nchunks; *info is filled in
+ * the latter case), BLF_EIO (a damaged file), BLF_ENOMEM.
+ */
+int core_snapshot_chunk(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t chunk,
+			core_snap_info *info, uint8_t **msg, size_t *len);
+
+/*
+ * The origins whose compaction waits for a snapshot (journal records older
+ * than the window that the kept snapshot does not cover), at most max, as
+ * our heads of them.  The transport makes our own (core_snapshot_keep) and
+ * asks peers for the others'.
+ */
+size_t core_snapshot_needed(core *c, uint64_t now, blf_head *out, size_t max);
 
 /* One record of one origin's state (strings point into the core and stay
  * valid until the next call that changes it; ref is not NUL-terminated). */

@@ -239,6 +239,14 @@ int evidence_load_marks(core *c);
 
 /* ---- base.c ------------------------------------------------------------- */
 int base_write(core *c, const struct origin *o);
+
+/* snapstore.c: the kept snapshot of each origin (log/<hex>.snap) */
+int snapshot_rec_in(const struct rec *x, uint64_t now);
+int snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info);
+int snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
+		    const size_t *lens, size_t n);
+void snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+int snapstore_covered(core *c, const struct origin *o, uint64_t *seq);
 int base_load(core *c, struct origin *o, uint32_t epoch);
 int base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq);
 

@@ -70,9 +70,9 @@ core_origin_iter_next(core_origin_iter *it, core_origin_rec *r)
 	return 1;
 }
 
-/* Does record x go into a snapshot made at now? */
-static int
-in_snapshot(const struct rec *x, uint64_t now)
+/* Internal (core_int.h): does record x go into a snapshot made at now? */
+int
+snapshot_rec_in(const struct rec *x, uint64_t now)
 {
 	return (x->flags & REC_EXCL) || (x->expires > now && x->expires <= now + BLF_MAX_TTL);
 }
@@ -97,7 +97,7 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	if (o == NULL || o->epoch == 0)
 		return BLF_ENOTFOUND;
 	for (i = 0; i < o->nrecs; i++)
-		n += in_snapshot(&o->recs[i], now);
+		n += snapshot_rec_in(&o->recs[i], now);
 	memset(&s, 0, sizeof(s));
 	memcpy(s.origin, o->id, BLF_KEYID_LEN);
 	s.epoch = o->epoch;
@@ -115,7 +115,7 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 			const struct rec *x = &o->recs[i];
 			size_t rl;
 
-			if (!in_snapshot(x, now))
+			if (!snapshot_rec_in(x, now))
 				continue;
 			memset(&ops[k], 0, sizeof(ops[k]));
 			origin_rec_prefix(o, x, &ops[k].prefix);
@@ -201,27 +201,21 @@ take_state(core *c, struct origin *o, struct origin *n)
 	c->vdirty = 1;
 }
 
-/* See core.h. */
-int
-core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
-		    uint64_t now)
+/*
+ * Verify a served snapshot (every chunk on its own, then the set, SPEC
+ * 6.5), into s (n zeroed entries; the caller frees them with
+ * blf_snapshot_free).  Nothing changes.
+ */
+static int
+snap_verify(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n, uint64_t now,
+	    blf_snapshot *s)
 {
-	blf_snapshot *s = NULL;
-	struct origin *o = NULL, *tmp = NULL;
-	char name[JNAME_MAX];
 	uint8_t *seen = NULL;
-	size_t i, k, total = 0;
-	uint32_t old_epoch;
-	int rc, fd;
+	size_t i, k;
+	int rc;
 
-	if (c->failed)
-		return BLF_EIO;
-	if (n == 0 || n > BLF_MAX_SNAPSHOT_CHUNKS)
-		return BLF_ECHUNK;
-	if ((s = calloc(n, sizeof(*s))) == NULL || (seen = calloc(n, 1)) == NULL) {
-		rc = BLF_ENOMEM;
-		goto out;
-	}
+	if ((seen = calloc(n, 1)) == NULL)
+		return BLF_ENOMEM;
 	/* every chunk on its own, then the set (SPEC 6.5) */
 	for (i = 0; i < n; i++)
 		if ((rc = chunk_open(c, chunks[i], lens[i], now, &s[i])) != 0)
@@ -235,7 +229,6 @@ core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, s
 		    seen[s[i].chunk])
 			goto out;
 		seen[s[i].chunk] = 1;
-		total += s[i].nops;
 	}
 	rc = BLF_ECLOCK;
 	if (s[0].created > now + BLF_MAX_CLOCK_SKEW)
@@ -247,23 +240,51 @@ core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, s
 		for (k = 0; k < s[i].nops; k++)
 			if (s[i].ops[k].type == BLF_OP_LIST && s[i].ops[k].expires > UINT32_MAX)
 				goto out;
-	/* against the log we hold */
-	o = origin_find(c, s[0].origin);
-	if (o != NULL && o->frozen) {
-		rc = BLF_EFROZEN;
-		goto out;
-	}
+	rc = 0;
+out:
+	free(seen);
+	return rc;
+}
+
+/* A verified snapshot against the log o we hold of its origin (NULL:
+ * none): it must be newer. */
+static int
+snap_log_check(const struct origin *o, const blf_snapshot *s)
+{
+	if (o != NULL && o->frozen)
+		return BLF_EFROZEN;
 	if (o != NULL && o->epoch != 0) {
-		if (s[0].epoch < o->epoch || (s[0].epoch == o->epoch && s[0].seq < o->seq)) {
-			rc = BLF_ESTALE;
-			goto out;
-		}
-		if (s[0].epoch == o->epoch && s[0].seq == o->seq) {
-			rc = memcmp(s[0].head, o->head, BLF_HASH_LEN) == 0 ? BLF_EDUPLICATE
-									   : BLF_EPREV;
-			goto out;
-		}
+		if (s[0].epoch < o->epoch || (s[0].epoch == o->epoch && s[0].seq < o->seq))
+			return BLF_ESTALE;
+		if (s[0].epoch == o->epoch && s[0].seq == o->seq)
+			return memcmp(s[0].head, o->head, BLF_HASH_LEN) == 0 ? BLF_EDUPLICATE
+									    : BLF_EPREV;
 	}
+	/* SPEC 5.3, 6.5: a snapshot cannot burn the epoch space any more than
+	 * a delta can (CORE_MAX_EPOCH_STEP above the epoch held, or above 0) */
+	if ((uint64_t)s[0].epoch - (o != NULL ? o->epoch : 0) > CORE_MAX_EPOCH_STEP)
+		return BLF_EEPOCH;
+	return 0;
+}
+
+/*
+ * Make the verified snapshot s (n chunks) the base of its origin's log;
+ * see core_snapshot_apply.
+ */
+static int
+snap_apply(core *c, const blf_snapshot *s, size_t n)
+{
+	struct origin *o = NULL, *tmp = NULL;
+	char name[JNAME_MAX];
+	size_t i, k, total = 0;
+	uint32_t old_epoch;
+	int rc, fd;
+
+	for (i = 0; i < n; i++)
+		total += s[i].nops;
+	o = origin_find(c, s[0].origin);
+	if ((rc = snap_log_check(o, s)) != 0)
+		goto out;
 	/* build the state aside: nothing changes if this fails */
 	rc = BLF_ENOMEM;
 	if ((tmp = calloc(1, sizeof(*tmp))) == NULL)
@@ -325,10 +346,79 @@ out:
 		origin_reset(c, tmp);
 		origin_free(tmp);
 	}
-	if (s != NULL)
-		for (i = 0; i < n; i++)
-			blf_snapshot_free(&s[i]);
+	return rc;
+}
+
+/* See core.h. */
+int
+core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
+		    uint64_t now)
+{
+	int applied;
+
+	return core_snapshot_take(c, chunks, lens, n, now, 0, &applied);
+}
+
+/* Does a verified snapshot at (epoch, seq, head) agree with o's log? */
+static int
+agrees(const struct origin *o, const blf_snapshot *s)
+{
+	if (s->epoch != o->epoch || s->seq > o->seq)
+		return 0;
+	if (s->seq == o->seq)
+		return memcmp(s->head, o->head, BLF_HASH_LEN) == 0;
+	if (s->seq >= o->low_seq && s->seq - o->low_seq < o->njrecs)
+		return memcmp(s->head, o->jrecs[s->seq - o->low_seq].hash, BLF_HASH_LEN) == 0;
+	return 1; /* compacted here: its signature is all there is to check */
+}
+
+/* See core.h. */
+int
+core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
+		   uint64_t now, int keep_older, int *applied)
+{
+	blf_snapshot *s = NULL;
+	const struct origin *o;
+	core_snap_info kept;
+	size_t i;
+	int rc;
+
+	*applied = 0;
+	if (c->failed)
+		return BLF_EIO;
+	if (n == 0 || n > BLF_MAX_SNAPSHOT_CHUNKS)
+		return BLF_ECHUNK;
+	if ((s = calloc(n, sizeof(*s))) == NULL)
+		return BLF_ENOMEM;
+	if ((rc = snap_verify(c, chunks, lens, n, now, s)) != 0)
+		goto out;
+	o = origin_find(c, s[0].origin);
+	if (!keep_older || o == NULL || o->epoch == 0 || o->frozen || s[0].epoch > o->epoch ||
+	    (s[0].epoch == o->epoch && s[0].seq > o->seq)) {
+		/* the kept file first: a failure leaves everything as it was, and
+		 * a kept snapshot newer than the log is harmless */
+		if ((rc = snap_log_check(o, s)) != 0 ||
+		    (rc = snapstore_write(c, s, chunks, lens, n)) != 0 ||
+		    (rc = snap_apply(c, s, n)) != 0)
+			goto out;
+		*applied = 1;
+		goto out;
+	} else if (s[0].epoch < o->epoch) {
+		rc = BLF_ESTALE;
+		goto out;
+	} else if (!agrees(o, &s[0])) {
+		rc = BLF_EPREV; /* another history than the one we hold */
+		goto out;
+	} else if (snapstore_info(c, s[0].origin, &kept) == 0 &&
+		   (kept.epoch > s[0].epoch ||
+		    (kept.epoch == s[0].epoch && kept.seq >= s[0].seq))) {
+		rc = BLF_ESTALE; /* we keep this one or a newer one already */
+		goto out;
+	}
+	rc = snapstore_write(c, s, chunks, lens, n);
+out:
+	for (i = 0; i < n; i++)
+		blf_snapshot_free(&s[i]);
 	free(s);
-	free(seen);
 	return rc;
 }

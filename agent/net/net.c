@@ -17,6 +17,20 @@
  * responses are verified with the peer's key and each carried delta goes
  * through the core as if it had arrived alone (SPEC 6.4).  The REP socket
  * answers configured peers only, within a per-peer token bucket.
+ *
+ * Snapshots (SPEC 6.8, 12.4).  A fetch gathers one origin's chunks from
+ * one peer, a request per chunk: chunk 0 of the newest snapshot the peer
+ * keeps (seq 0), then chunks 1 .. nchunks-1 of that one (its seq).  Each
+ * reply is checked for shape (a snapshot chunk envelope of the origin,
+ * the chunk asked for, the same snapshot as chunk 0) as it comes; the
+ * signatures and the whole set are checked by the core when the last one
+ * is in, and nothing changes before.  A responder that replaced its kept
+ * snapshot meanwhile answers with chunk 0 of the new one, and the fetch
+ * starts over from it.  While a fetch runs, the peer's catch-up wishes
+ * wait; catch-up of the origin continues after the snapshot's seq.
+ * The REP side reads the chunk from the kept file and sends the envelope
+ * as it is: it is the origin's signature, not ours, that the requester
+ * checks.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -47,6 +61,20 @@ struct want {
 	uint32_t max;
 };
 
+/* One snapshot being gathered from a peer. */
+struct snapfetch {
+	int active;
+	int keep;         /* a refresh for compaction (kept only), not a bootstrap */
+	uint8_t origin[BLF_KEYID_LEN];
+	uint32_t epoch;   /* the lowest epoch asked for; chunk 0's once it came */
+	uint64_t seq;     /* 0 until chunk 0 came */
+	uint32_t next;    /* the chunk to ask for */
+	uint32_t nchunks;
+	uint8_t **chunks; /* nchunks copies */
+	size_t *lens;
+	uint64_t bytes;
+};
+
 struct logslot {
 	uint64_t last;       /* ms of the last line */
 	uint64_t suppressed; /* lines not written since */
@@ -72,6 +100,8 @@ struct peer {
 	struct want wants[NET_MAX_WANTS];
 	size_t nwants;
 	int pending;                  /* a request is outstanding */
+	int pending_snap;             /* ... and it is a snapshot request */
+	struct snapfetch snap;
 	struct want cur;
 	uint64_t pending_until;
 	uint64_t fetch_after;         /* do not ask before this time */
@@ -105,6 +135,8 @@ struct net {
 	size_t keptlen[NET_KEPT_STATEMENTS];
 	size_t nkept;
 	uint64_t nheads;                   /* heads sent */
+	uint64_t snap_due;                 /* next look at core_snapshot_needed */
+	size_t snap_rr;                    /* the peer asked last for a kept snapshot */
 };
 
 /* ---- logging -------------------------------------------------------------- */
@@ -541,6 +573,7 @@ net_open(const net_config *cfg, core *c, const key_secret *key, uint64_t now_ms,
 	n->key = key;
 	n->repfd = -1;
 	n->heads_due = now_ms + NET_HEADS_SOON_MS;
+	n->snap_due = now_ms + n->cfg.heads_interval_ms;
 	if (tls_setup(n) != 0)
 		goto fail;
 	if ((rv = nng_pub0_open(&n->pub)) != 0) {
@@ -582,6 +615,20 @@ fail:
 	return -1;
 }
 
+/* Forget a snapshot fetch and free what it gathered. */
+static void
+snap_clear(struct snapfetch *f)
+{
+	uint32_t i;
+
+	if (f->chunks != NULL)
+		for (i = 0; i < f->nchunks; i++)
+			free(f->chunks[i]);
+	free(f->chunks);
+	free(f->lens);
+	memset(f, 0, sizeof(*f));
+}
+
 /* Close every socket and free the net; NULL is fine. */
 void
 net_close(net *n)
@@ -591,6 +638,7 @@ net_close(net *n)
 	if (n == NULL)
 		return;
 	for (i = 0; i < n->npeers; i++) {
+		snap_clear(&n->peers[i].snap);
 		if (n->peers[i].sub_ok)
 			nng_close(n->peers[i].sub);
 		if (n->peers[i].req_ok)
@@ -737,6 +785,57 @@ want_add(struct peer *p, const uint8_t origin[BLF_KEYID_LEN], uint32_t epoch, ui
 	p->nwants++;
 }
 
+/* Send the next snapshot request of p's fetch. */
+static void
+snap_ask(net *n, struct peer *p, uint64_t now)
+{
+	blf_snapshot_req rq;
+	blf_buf out = {0};
+	int rv;
+
+	memset(&rq, 0, sizeof(rq));
+	memcpy(rq.origin, p->snap.origin, BLF_KEYID_LEN);
+	rq.epoch = p->snap.epoch;
+	rq.seq = p->snap.seq;
+	rq.chunk = p->snap.seq == 0 ? 0 : p->snap.next;
+	if (n->key == NULL || blf_snapshot_req_seal(&rq, n->key->sk, &out) != BLF_OK) {
+		blf_buf_free(&out);
+		snap_clear(&p->snap);
+		return;
+	}
+	rv = nng_send(p->req, out.data, out.len, NNG_FLAG_NONBLOCK);
+	blf_buf_free(&out);
+	if (rv != 0) {
+		p->fetch_after = now + NET_RETRY_MS;
+		return;
+	}
+	p->pending = 1;
+	p->pending_snap = 1;
+	p->pending_until = now + n->cfg.catchup_timeout_ms;
+}
+
+/* Start fetching origin's snapshot (epoch or later) from p, unless a fetch
+ * runs there already. */
+static void
+snap_start(net *n, struct peer *p, const uint8_t origin[BLF_KEYID_LEN], uint32_t epoch,
+	   int keep)
+{
+	char hex[BLF_KEYID_HEX_LEN + 1];
+
+	if (p->snap.active)
+		return;
+	memset(&p->snap, 0, sizeof(p->snap));
+	p->snap.active = 1;
+	p->snap.keep = keep;
+	memcpy(p->snap.origin, origin, BLF_KEYID_LEN);
+	p->snap.epoch = epoch;
+	if (!keep) {
+		blf_keyid_hex(origin, hex);
+		nlog(n, LOG_INFO, "peer %s: origin %s epoch %u: deltas compacted there: asking "
+		     "for its snapshot (SPEC 6.8)", p->conf.name, hex, epoch);
+	}
+}
+
 static void
 fetch_next(net *n, struct peer *p, uint64_t now)
 {
@@ -746,6 +845,10 @@ fetch_next(net *n, struct peer *p, uint64_t now)
 	struct want w;
 	int rv;
 
+	if (!p->pending && p->snap.active && now >= p->fetch_after) {
+		snap_ask(n, p, now);
+		return;
+	}
 	while (!p->pending && p->nwants > 0 && now >= p->fetch_after) {
 		w = p->wants[0];
 		memmove(&p->wants[0], &p->wants[1], (p->nwants - 1) * sizeof(p->wants[0]));
@@ -1051,6 +1154,160 @@ check_garbage(net *n, struct peer *p, uint64_t now)
 
 /* ---- the REQ side (our catch-up requests) ------------------------------- */
 
+/* The whole snapshot of p's fetch is in: verify and apply or keep it. */
+static int
+snap_done(net *n, struct peer *p, uint64_t now)
+{
+	struct snapfetch *f = &p->snap;
+	char hex[BLF_KEYID_HEX_LEN + 1], what[96];
+	int applied = 0, rc;
+
+	blf_keyid_hex(f->origin, hex);
+	rc = core_snapshot_take(n->core, (const uint8_t *const *)f->chunks, f->lens, f->nchunks,
+				now / 1000, f->keep, &applied);
+	if (rc == BLF_EIO) {
+		nlog(n, LOG_CRIT, "storing a snapshot failed: stopping");
+		snap_clear(f);
+		return -1;
+	}
+	if (rc == BLF_OK) {
+		count(n, p, f->origin, NET_C_SNAP_FETCHED, 1);
+		nlog(n, LOG_NOTICE, "peer %s: origin %s: snapshot at epoch %u seq %llu (%u chunks) "
+		     "%s", p->conf.name, hex, f->epoch, (unsigned long long)f->seq, f->nchunks,
+		     applied ? "applied as the log's base" : "kept to serve");
+		if (applied) {
+			/* catch-up continues after the snapshot */
+			want_add(p, f->origin, f->epoch, f->seq, 0, BLF_MAX_CATCHUP_ASK);
+			n->heads_due = now; /* our heads changed a lot */
+		}
+	} else if (rc != BLF_ESTALE && rc != BLF_EDUPLICATE) {
+		count_reject(n, p, f->origin, rc);
+		snprintf(what, sizeof(what), "snapshot %s/%u/%llu", hex, f->epoch,
+			 (unsigned long long)f->seq);
+		log_reject(n, p->log, p->conf.name, rc, now, what);
+	}
+	snap_clear(f);
+	return 0;
+}
+
+/* Is a snapshot at (epoch, seq) worth gathering for the fetch f? */
+static int
+snap_useful(net *n, const struct snapfetch *f, uint32_t epoch, uint64_t seq)
+{
+	core_snap_info kept;
+	blf_head h;
+
+	if (core_head(n->core, f->origin, &h) != BLF_OK)
+		return 1;
+	if (epoch > h.epoch || (epoch == h.epoch && seq > h.seq))
+		return 1; /* newer than our log: a base */
+	if (!f->keep || epoch != h.epoch)
+		return 0;
+	if (core_snapshot_kept(n->core, f->origin, &kept) != BLF_OK)
+		return 1;
+	return epoch > kept.epoch || (epoch == kept.epoch && seq > kept.seq);
+}
+
+/*
+ * A reply to our snapshot request: a chunk envelope (type 5) of the
+ * snapshot, or a catch-up response (type 4, signed by the peer) saying the
+ * peer keeps none (status 1) or is rationing us (status 0, more, empty).
+ * Returns -1 only on a fatal storage error.
+ */
+static int
+on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64_t now)
+{
+	struct snapfetch *f = &p->snap;
+	blf_envelope env;
+	blf_snapshot s;
+	blf_catchup_resp r;
+	uint8_t *copy;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	if (!f->active)
+		return 0;
+	rc = blf_envelope_parse(msg, len, &env);
+	if (rc == BLF_OK && env.type == BLF_MSG_CATCHUP_RESP) {
+		rc = blf_catchup_resp_open(msg, len, peer_key_lookup, p, &env, &r);
+		if (rc == BLF_OK && memcmp(r.origin, f->origin, BLF_KEYID_LEN) != 0)
+			rc = BLF_EWRONGTYPE;
+		if (rc == BLF_OK && r.status == BLF_CATCHUP_OK && r.more && r.ndeltas == 0) {
+			p->fetch_after = now + NET_RETRY_MS; /* rationed: ask again later */
+			blf_catchup_resp_free(&r);
+			return 0;
+		}
+		blf_catchup_resp_free(&r);
+		if (rc != BLF_OK) {
+			count_reject(n, p, NULL, rc);
+			log_reject(n, p->log, p->conf.name, rc, now, "snapshot reply");
+		}
+		snap_clear(f); /* the peer keeps none: heads will lead us elsewhere */
+		return 0;
+	}
+	if (rc == BLF_OK && env.type != BLF_MSG_SNAPSHOT)
+		rc = BLF_EWRONGTYPE;
+	if (rc == BLF_OK)
+		rc = blf_snapshot_decode_body(env.body, env.body_len, &s);
+	/* the chunk we asked for, of the snapshot chunk 0 began */
+	if (rc == BLF_OK && (memcmp(s.origin, f->origin, BLF_KEYID_LEN) != 0 ||
+			     s.epoch < f->epoch))
+		rc = BLF_EITEM;
+	if (rc == BLF_OK && f->seq != 0 && s.chunk == 0 &&
+	    (s.seq != f->seq || s.epoch != f->epoch)) {
+		/* the peer keeps a newer snapshot now: start over from it */
+		uint8_t origin[BLF_KEYID_LEN];
+		int keep = f->keep;
+
+		memcpy(origin, f->origin, BLF_KEYID_LEN);
+		snap_clear(f);
+		snap_start(n, p, origin, s.epoch, keep);
+	}
+	if (rc == BLF_OK && f->seq == 0) {
+		if (s.chunk != 0)
+			rc = BLF_EITEM;
+		else if (!snap_useful(n, f, s.epoch, s.seq)) {
+			blf_snapshot_free(&s);
+			snap_clear(f);
+			return 0;
+		} else if ((f->chunks = calloc(s.nchunks, sizeof(*f->chunks))) == NULL ||
+			   (f->lens = calloc(s.nchunks, sizeof(*f->lens))) == NULL) {
+			blf_snapshot_free(&s);
+			snap_clear(f);
+			return 0;
+		} else {
+			f->epoch = s.epoch;
+			f->seq = s.seq;
+			f->nchunks = s.nchunks;
+		}
+	} else if (rc == BLF_OK && (s.epoch != f->epoch || s.seq != f->seq ||
+				    s.nchunks != f->nchunks || s.chunk != f->next)) {
+		rc = BLF_EITEM;
+	}
+	blf_snapshot_free(&s);
+	if (rc == BLF_OK && f->bytes + len > NET_SNAP_MAX_BYTES)
+		rc = BLF_ETOOBIG;
+	if (rc != BLF_OK) {
+		count_reject(n, p, f->origin, rc);
+		log_reject(n, p->log, p->conf.name, rc, now, "snapshot chunk");
+		if (is_garbage(rc))
+			p->garbage++;
+		snap_clear(f);
+		return 0;
+	}
+	if ((copy = malloc(len)) == NULL) {
+		snap_clear(f);
+		return 0;
+	}
+	memcpy(copy, msg, len);
+	f->chunks[f->next] = copy;
+	f->lens[f->next] = len;
+	f->bytes += len;
+	if (++f->next < f->nchunks)
+		return 0;
+	return snap_done(n, p, now);
+}
+
 static int
 on_response(net *n, struct peer *p, uint64_t now)
 {
@@ -1069,6 +1326,15 @@ on_response(net *n, struct peer *p, uint64_t now)
 		return 0;
 	}
 	p->pending = 0;
+	if (p->pending_snap) {
+		p->pending_snap = 0;
+		rc = on_snapshot_reply(n, p, nng_msg_body(m), nng_msg_len(m), now);
+		nng_msg_free(m);
+		if (rc != 0)
+			return -1;
+		fetch_next(n, p, now);
+		return 0;
+	}
 	rc = blf_catchup_resp_open(nng_msg_body(m), nng_msg_len(m), peer_key_lookup, p, &env, &r);
 	if (rc == BLF_OK && (memcmp(r.origin, p->cur.origin, BLF_KEYID_LEN) != 0 ||
 			     r.epoch != p->cur.epoch || r.after_seq != p->cur.after))
@@ -1082,9 +1348,7 @@ on_response(net *n, struct peer *p, uint64_t now)
 		return 0;
 	}
 	if (r.status == BLF_CATCHUP_COMPACTED)
-		log_reject(n, p->log, p->conf.name, BLF_ESTALE, now,
-			   "catch-up: deltas compacted at the peer and snapshot bootstrap is "
-			   "not supported by this build");
+		snap_start(n, p, r.origin, r.epoch, 0);
 	/* SPEC 6.4: each item must answer our question (origin, epoch, seq
 	 * after_seq + 1 + i); the first that does not ends the response */
 	for (i = 0; i < r.ndeltas; i++) {
@@ -1273,16 +1537,132 @@ out:
 	blf_buf_free(&out);
 }
 
+/* A catch-up response with no deltas: status 1 (we keep no snapshot of
+ * it) or status 0 with more (rationed), as the answer to a snapshot
+ * request (SPEC 6.8). */
+static void
+snap_reply_status(net *n, const blf_snapshot_req *rq, uint32_t status)
+{
+	blf_catchup_resp resp;
+	blf_buf out = {0};
+
+	memset(&resp, 0, sizeof(resp));
+	memcpy(resp.origin, rq->origin, BLF_KEYID_LEN);
+	resp.epoch = rq->epoch;
+	resp.status = status;
+	resp.more = status == BLF_CATCHUP_OK;
+	if (n->key != NULL && blf_catchup_resp_seal(&resp, n->key->sk, &out) == BLF_OK)
+		(void)nng_send(n->rep, out.data, out.len, NNG_FLAG_NONBLOCK);
+	blf_buf_free(&out);
+}
+
+/*
+ * Answer one snapshot request (SPEC 6.8) within the peer's budget: the
+ * chunk asked for of the snapshot we keep of the origin, as it is stored;
+ * chunk 0 of the one we keep when the request names another; status 1
+ * when we keep none of that epoch or later.
+ */
+static void
+serve_snapshot(net *n, nng_msg *m, uint64_t now)
+{
+	blf_envelope env;
+	blf_snapshot_req rq;
+	core_snap_info info;
+	struct peer *p = NULL;
+	uint8_t *msg = NULL;
+	size_t len = 0, i;
+	uint32_t ask;
+	int rc;
+
+	rc = blf_snapshot_req_open(nng_msg_body(m), nng_msg_len(m), any_peer_lookup, n, &env,
+				   &rq);
+	if (rc != BLF_OK) {
+		/* SPEC 6.1: not a configured peer: no answer */
+		log_reject(n, n->anon_log, "(unknown)", rc, now, "snapshot request");
+		return;
+	}
+	for (i = 0; i < n->npeers; i++)
+		if (memcmp(n->peers[i].keyid, env.signer, BLF_KEYID_LEN) == 0)
+			p = &n->peers[i];
+	refill(n, p, now);
+	if (p->tokens <= 0) {
+		snap_reply_status(n, &rq, BLF_CATCHUP_OK);
+		return;
+	}
+	if (core_snapshot_kept(n->core, rq.origin, &info) != BLF_OK || info.epoch < rq.epoch) {
+		snap_reply_status(n, &rq, BLF_CATCHUP_UNKNOWN);
+		return;
+	}
+	ask = rq.chunk;
+	if (rq.seq == 0 || rq.seq != info.seq || rq.epoch != info.epoch)
+		ask = 0; /* the newest, or the one we keep instead of the one named */
+	rc = core_snapshot_chunk(n->core, rq.origin, ask, &info, &msg, &len);
+	if (rc != BLF_OK) {
+		snap_reply_status(n, &rq, BLF_CATCHUP_UNKNOWN);
+		return;
+	}
+	p->tokens -= (double)len;
+	if (ask + 1 == info.nchunks) {
+		p->cnt.c[NET_C_SNAP_SERVED]++;
+		count(n, NULL, rq.origin, NET_C_SNAP_SERVED, 1);
+	}
+	(void)nng_send(n->rep, msg, len, NNG_FLAG_NONBLOCK);
+	free(msg);
+}
+
 static void
 drain_rep(net *n, uint64_t now)
 {
+	blf_envelope env;
 	nng_msg *m;
 	int i;
 
 	/* a few per round, so that the SUB sockets are not starved */
 	for (i = 0; i < 16 && nng_recvmsg(n->rep, &m, NNG_FLAG_NONBLOCK) == 0; i++) {
-		serve_one(n, m, now);
+		if (blf_envelope_parse(nng_msg_body(m), nng_msg_len(m), &env) == BLF_OK &&
+		    env.type == BLF_MSG_SNAPSHOT_REQ)
+			serve_snapshot(n, m, now);
+		else
+			serve_one(n, m, now);
 		nng_msg_free(m);
+	}
+}
+
+/*
+ * Every heads interval: origins whose compaction waits for a snapshot get
+ * one.  Our own is made here; another origin's is asked of the peers in
+ * turn (one fetch per peer at a time), and kept when it agrees with our
+ * log and is newer than the one kept.
+ */
+static void
+snap_refresh(net *n, uint64_t now)
+{
+	blf_head need[NET_SNAP_NEEDED_MAX];
+	const trust_anchor *own = NULL;
+	uint8_t pk[BLF_PK_LEN];
+	size_t k, nn, i;
+	int rc;
+
+	nn = core_snapshot_needed(n->core, now / 1000, need, NET_SNAP_NEEDED_MAX);
+	if (nn == 0)
+		return;
+	if (n->key != NULL)
+		(void)trust_store_resolve(core_trust(n->core), n->key->keyid, now / 1000, &own, pk);
+	for (k = 0; k < nn; k++) {
+		if (own != NULL && memcmp(need[k].origin, own->origin, BLF_KEYID_LEN) == 0) {
+			if ((rc = core_snapshot_keep(n->core, n->key, now / 1000)) != BLF_OK)
+				nlog(n, LOG_WARNING, "snapshot of our origin: %s", blf_strerror(rc));
+			continue;
+		}
+		for (i = 0; i < n->npeers; i++) {
+			struct peer *p = &n->peers[(n->snap_rr + i) % n->npeers];
+
+			if (!p->snap.active) {
+				snap_start(n, p, need[k].origin, need[k].epoch, 1);
+				n->snap_rr = (n->snap_rr + i + 1) % n->npeers;
+				break;
+			}
+		}
 	}
 }
 
@@ -1326,6 +1706,13 @@ net_process(net *n, const struct pollfd *fds, size_t nfds, uint64_t now)
 			if (dial_url(n, p->sub, p->conf.pub_url, &p->subd) == 0)
 				p->subd_open = 1;
 		}
+		if (p->pending && p->pending_snap && now >= p->pending_until) {
+			/* no answer: give up; heads or the next round ask again */
+			p->pending = 0;
+			p->pending_snap = 0;
+			p->fetch_after = now + NET_RETRY_MS;
+			snap_clear(&p->snap);
+		}
 		if (p->pending && now >= p->pending_until) {
 			p->pending = 0;
 			p->fetch_after = now + NET_RETRY_MS;
@@ -1334,6 +1721,10 @@ net_process(net *n, const struct pollfd *fds, size_t nfds, uint64_t now)
 				 p->cur.max);
 		}
 		fetch_next(n, p, now);
+	}
+	if (now >= n->snap_due) {
+		n->snap_due = now + n->cfg.heads_interval_ms;
+		snap_refresh(n, now);
 	}
 	if (now >= n->heads_due)
 		send_heads(n, now);
@@ -1347,6 +1738,8 @@ net_next_timeout(const net *n, uint64_t now)
 	uint64_t t = n->heads_due > now ? n->heads_due - now : 0;
 	size_t i;
 
+	if (n->snap_due < now + t)
+		t = n->snap_due > now ? n->snap_due - now : 0;
 	for (i = 0; i < n->npeers; i++) {
 		const struct peer *p = &n->peers[i];
 
@@ -1354,7 +1747,7 @@ net_next_timeout(const net *n, uint64_t now)
 			t = p->backoff_until > now ? (p->backoff_until - now < t ? p->backoff_until - now : t) : 0;
 		if (p->pending)
 			t = p->pending_until > now ? (p->pending_until - now < t ? p->pending_until - now : t) : 0;
-		else if (p->nwants > 0)
+		else if (p->nwants > 0 || p->snap.active)
 			t = p->fetch_after > now ? (p->fetch_after - now < t ? p->fetch_after - now : t) : 0;
 	}
 	return t;

@@ -7,8 +7,18 @@
  * which we publish our own deltas, every delta we applied (relay), signed
  * heads, and rollover/revocation statements; per configured peer one SUB
  * socket dialled to the peer's PUB URL and one REQ socket dialled to its
- * sync URL (catch-up); one REP socket bound on every `sync-listen` URL
- * serving catch-up requests of configured peers.
+ * sync URL (catch-up, snapshots); one REP socket bound on every
+ * `sync-listen` URL serving catch-up and snapshot requests of configured
+ * peers.
+ *
+ * Snapshots (SPEC 6.8, 12.4): a peer that answers a catch-up request with
+ * status 2 (compacted) is asked for the snapshot it keeps of the origin,
+ * one chunk per request; the chunks are verified and applied as the
+ * origin's base (core_snapshot_take), and catch-up continues after it.
+ * Every heads interval the origins whose compaction waits for a snapshot
+ * (core_snapshot_needed) get one: our own is made (core_snapshot_keep),
+ * another origin's is fetched from a peer and kept, so that this agent
+ * can serve it in turn.
  *
  * Threads: nng runs its own threads, but this module is driven from the
  * caller's poll loop only (net_pollfds, net_process, net_next_timeout): the
@@ -52,6 +62,11 @@
 #define NET_KEPT_STATEMENTS 64u    /* statements republished now and then */
 #define NET_MAX_STATEMENT 1024u    /* a rollover is 227 bytes, a revocation 127 */
 #define NET_RESTATE_EVERY 10u      /* republish kept statements every 10th heads */
+/* Bytes of snapshot chunks one fetch may gather before it is applied: a
+ * snapshot is applied whole, from memory (10 M listings with 45-byte
+ * references are about 700 MB of chunks). */
+#define NET_SNAP_MAX_BYTES (1ull << 30)
+#define NET_SNAP_NEEDED_MAX 64u    /* origins looked at per snapshot round */
 
 /* Counters kept per peer and per origin. */
 enum net_counter {
@@ -65,6 +80,8 @@ enum net_counter {
 	NET_C_FETCHED,      /* deltas fetched by catch-up */
 	NET_C_HEADS,        /* heads received */
 	NET_C_DISCONNECTS,  /* disconnects for garbage */
+	NET_C_SNAP_SERVED,  /* snapshots served (their last chunk sent) */
+	NET_C_SNAP_FETCHED, /* snapshots fetched, verified and applied or kept */
 	NET_C_MAX
 };
 

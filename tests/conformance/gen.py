@@ -23,7 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = 1767225600
 DAY = 86400
 TYPES = {"delta": 1, "heads": 2, "catchup-request": 3, "catchup-response": 4,
-         "snapshot": 5, "rollover": 6, "revocation": 7, "snapshot-set": 5}
+         "snapshot": 5, "rollover": 6, "revocation": 7, "snapshot-set": 5,
+         "snapshot-request": 8}
 M32 = 2 ** 32 - 1  # SPEC 3.1 rule 5: the latest time a message carries
 
 # Requirement ids -> where SPEC states them.  A case lists the ids it tests.
@@ -267,7 +268,7 @@ case("seventeen-objects", ["3.1/bounds"], "delta",
      pack([1, 1, A.id, b"x", SIG0] + [0] * 11), "limit",
      note="17 objects: over the envelope bound of 16")
 case("type-0", ["2/unknown-type"], "delta", env(0, b"\x90", A.id, SIG0), "unknown-type")
-case("type-8", ["2/unknown-type"], "delta", env(8, b"\x90", A.id, SIG0), "unknown-type")
+case("type-9", ["2/unknown-type"], "delta", env(9, b"\x90", A.id, SIG0), "unknown-type")
 case("type-255", ["2/unknown-type"], "delta", env(255, b"", X.id, SIG0), "unknown-type",
      note="unknown type before the signer lookup")
 case("type-256", ["3.1/ranges"], "delta",
@@ -566,6 +567,24 @@ case("catchup-req-5-fields", ["3.1/field-count"], "catchup-request",
      note="one field too many: the field-count outcome, not limit")
 case("catchup-req-depth", ["3.1/depth"], "catchup-request",
      seal(3, pack([A.id, 1, 0, [1]]), B), "depth")
+
+# -- snapshot requests (6.8)
+
+case("snapshot-req-newest", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 0, 0]), B), "ok")
+case("snapshot-req-named", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 2 ** 64 - 2, 65535]), B), "ok")
+case("snapshot-req-seq-2pow64-1", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 2 ** 64 - 1, 0]), B), "range")
+case("snapshot-req-chunk-65536", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 5, 65536]), B), "range")
+case("snapshot-req-newest-chunk-1", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 1, 0, 1]), B), "range",
+     note="seq 0 asks for the newest snapshot, whose chunk 0 comes first")
+case("snapshot-req-epoch-0", ["3.1/ranges"], "snapshot-request",
+     seal(8, pack([A.id, 0, 0, 0]), B), "range")
+case("snapshot-req-as-catchup", ["3.3/expected-type"], "catchup-request",
+     seal(8, pack([A.id, 1, 0, 0]), B), "unexpected-type")
 
 # -- catch-up responses (6.4)
 

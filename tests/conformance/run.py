@@ -22,7 +22,7 @@ import ed25519_ref
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TYPES = {"delta": 1, "heads": 2, "catchup-request": 3, "catchup-response": 4,
-         "snapshot": 5, "rollover": 6, "revocation": 7}
+         "snapshot": 5, "rollover": 6, "revocation": 7, "snapshot-request": 8}
 NAMES = {v: k for k, v in TYPES.items()}
 MAX_MSG, MAX_DELTA = 16 << 20, 4 << 20
 MAX_OPS, MAX_REF, MAX_HEADS, MAX_ASK, MAX_ITEMS = 10000, 255, 4096, 1024, 1024
@@ -264,6 +264,14 @@ def body_request(b):
     binary(f[0], 16), uint(f[1], 1, U32), uint(f[2], 0, U64 - 2), uint(f[3], 1, MAX_ASK)
 
 
+def body_snapshot_request(b):
+    f = array(parse(b, 3), 4)
+    binary(f[0], 16), uint(f[1], 1, U32)
+    seq, chunk = uint(f[2], 0, U64 - 1), uint(f[3], 0, MAX_CHUNKS - 1)
+    if seq == 0 and chunk != 0:
+        raise Refused("range")
+
+
 def envelope(buf, expected=None):
     """SPEC 3.3 steps 1-5: (type, signer, body, sig)."""
     limit = MAX_DELTA if expected == 1 else MAX_MSG
@@ -329,7 +337,7 @@ def body_revocation(b):
     return dict(origin=f[0], revoked=f[1], created=f[2])
 
 
-BODIES = {1: body_delta, 2: body_heads, 3: body_request, 4: body_response, 5: body_snapshot,
+BODIES = {8: body_snapshot_request, 1: body_delta, 2: body_heads, 3: body_request, 4: body_response, 5: body_snapshot,
           6: body_rollover, 7: body_revocation}
 
 

@@ -1336,6 +1336,102 @@ static void w_optype256(struct mb *m)
 
 static void w_reason0_badref(struct mb *m) { list_with(m, 0, T0 + 60, "a\nb", 3); }
 
+/* SPEC 6.8: the snapshot request round-trips, and each rule has its code. */
+static void
+test_snapshot_req(void **state)
+{
+	blf_snapshot_req rq = { .epoch = 2, .seq = 0, .chunk = 0 }, rq2;
+	blf_envelope env;
+	blf_buf buf = { 0 };
+	struct mb m;
+
+	(void)state;
+	memcpy(rq.origin, ka.keyid, BLF_KEYID_LEN);
+	assert_int_equal(blf_snapshot_req_seal(&rq, kb.sk, &buf), BLF_OK);
+	assert_int_equal(blf_snapshot_req_open(buf.data, buf.len, tk_lookup, &table, &env, &rq2),
+			 BLF_OK);
+	assert_int_equal(env.type, BLF_MSG_SNAPSHOT_REQ);
+	assert_memory_equal(&rq, &rq2, sizeof(rq));
+	/* a catch-up request opener refuses it as another known type */
+	{
+		blf_catchup_req cq;
+
+		assert_int_equal(blf_catchup_req_open(buf.data, buf.len, tk_lookup, &table, &env,
+						      &cq), BLF_EWRONGTYPE);
+	}
+	rq.seq = 41;
+	rq.chunk = BLF_MAX_SNAPSHOT_CHUNKS - 1;
+	buf.len = 0;
+	assert_int_equal(blf_snapshot_req_seal(&rq, kb.sk, &buf), BLF_OK);
+	assert_int_equal(blf_snapshot_req_open(buf.data, buf.len, tk_lookup, &table, &env, &rq2),
+			 BLF_OK);
+	assert_memory_equal(&rq, &rq2, sizeof(rq));
+	/* encoder refusals: the same rules as the decoder */
+	rq.chunk = BLF_MAX_SNAPSHOT_CHUNKS;
+	assert_int_equal(blf_snapshot_req_seal(&rq, kb.sk, &buf), BLF_ECHUNK);
+	rq.chunk = 1;
+	rq.seq = 0;
+	assert_int_equal(blf_snapshot_req_seal(&rq, kb.sk, &buf), BLF_ECHUNK);
+	rq.seq = UINT64_MAX;
+	assert_int_equal(blf_snapshot_req_seal(&rq, kb.sk, &buf), BLF_ESEQ);
+	rq.seq = 5;
+	rq.epoch = 0;
+	assert_int_equal(blf_snapshot_req_seal(&rq, kb.sk, &buf), BLF_ERANGE);
+	blf_buf_free(&buf);
+	assert_string_equal(blf_outcome_name(BLF_ECHUNK), "range");
+	assert_string_equal(blf_msg_type_name(BLF_MSG_SNAPSHOT_REQ), "snapshot-request");
+
+	/* decoder: seq 0 with a chunk other than 0 */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 4);
+	mb_bin(&m, ka.keyid, 16);
+	msgpack_pack_uint8(&m.pk, 1);
+	msgpack_pack_uint8(&m.pk, 0);
+	msgpack_pack_uint8(&m.pk, 3);
+	assert_int_equal(blf_snapshot_req_decode_body((uint8_t *)m.sb.data, m.sb.size, &rq2),
+			 BLF_ECHUNK);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* a chunk of 65536 */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 4);
+	mb_bin(&m, ka.keyid, 16);
+	msgpack_pack_uint8(&m.pk, 1);
+	msgpack_pack_uint8(&m.pk, 9);
+	msgpack_pack_uint32(&m.pk, 65536);
+	assert_int_equal(blf_snapshot_req_decode_body((uint8_t *)m.sb.data, m.sb.size, &rq2),
+			 BLF_ECHUNK);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* three fields */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 3);
+	mb_bin(&m, ka.keyid, 16);
+	msgpack_pack_uint8(&m.pk, 1);
+	msgpack_pack_uint8(&m.pk, 9);
+	assert_int_equal(blf_snapshot_req_decode_body((uint8_t *)m.sb.data, m.sb.size, &rq2),
+			 BLF_EFIELDS);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* a non-shortest seq (uint16 holding 9) */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 4);
+	mb_bin(&m, ka.keyid, 16);
+	msgpack_pack_uint8(&m.pk, 1);
+	msgpack_sbuffer_write(&m.sb, "\xcd\x00\x09", 3);
+	msgpack_pack_uint8(&m.pk, 0);
+	assert_int_equal(blf_snapshot_req_decode_body((uint8_t *)m.sb.data, m.sb.size, &rq2),
+			 BLF_ENONCANON);
+	msgpack_sbuffer_destroy(&m.sb);
+	/* an origin of 15 bytes */
+	mb_init(&m);
+	msgpack_pack_array(&m.pk, 4);
+	mb_bin(&m, ka.keyid, 15);
+	msgpack_pack_uint8(&m.pk, 1);
+	msgpack_pack_uint8(&m.pk, 0);
+	msgpack_pack_uint8(&m.pk, 0);
+	assert_int_equal(blf_snapshot_req_decode_body((uint8_t *)m.sb.data, m.sb.size, &rq2),
+			 BLF_ESIZE);
+	msgpack_sbuffer_destroy(&m.sb);
+}
+
 static void
 test_field_order(void **state)
 {
@@ -1496,6 +1592,7 @@ main(void)
 		cmocka_unit_test(test_fixed_bodies_field_count),
 		cmocka_unit_test(test_field_order),
 		cmocka_unit_test(test_time_bound),
+		cmocka_unit_test(test_snapshot_req),
 		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_strerror_distinct),
 		cmocka_unit_test(test_reasons),

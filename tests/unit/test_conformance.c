@@ -438,6 +438,11 @@ handle(struct receiver *r, const char *as, const uint8_t *p, size_t n, char *ite
 
 		return handle_snapshot_set(r, &one, &n, 1);
 	}
+	if (strcmp(as, "snapshot-request") == 0) {
+		blf_snapshot_req q;
+
+		return blf_snapshot_req_open(p, n, lookup, r, &env, &q);
+	}
 	if (strcmp(as, "snapshot") == 0) {
 		blf_snapshot s;
 

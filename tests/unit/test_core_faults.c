@@ -70,6 +70,15 @@ prep_next(struct fx *f)
 	assert_int_equal(pub_next(&f->a, T0 + 7300, &op, 1, &pending), 0);
 }
 
+/* prep_next, and the snapshots compaction needs kept (snapstore.c) */
+static void
+prep_kept(struct fx *f)
+{
+	prep_next(f);
+	assert_int_equal(core_snapshot_keep(f->core, f->a.ks, T0 + 7300), 0);
+	(void)core_snapshot_keep(f->core, f->b.ks, T0 + 7300);
+}
+
 static void
 prep_epoch(struct fx *f)
 {
@@ -102,6 +111,7 @@ static void
 prep_closed(struct fx *f)
 {
 	prep_frozen(f);
+	assert_int_equal(core_snapshot_keep(f->core, f->a.ks, T0 + 7300), 0);
 	assert_int_equal(core_compact(f->core, T0 + 7300), 0);
 	core_close(f->core);
 	f->core = NULL;
@@ -240,7 +250,7 @@ static const struct scen scens[] = {
 	{ "core_apply_batch", prep_next, op_batch, 0, 0, op_apply },
 	{ "core_publish", prep_base, op_publish, 1, 0, NULL },
 	{ "core_checkpoint", prep_next, op_checkpoint, 0, 0, NULL },
-	{ "core_compact", prep_next, op_compact, 1, 0, NULL },
+	{ "core_compact", prep_kept, op_compact, 1, 0, NULL },
 	{ "core_unfreeze", prep_frozen, op_unfreeze, 0, 0, NULL },
 	{ "core_open", prep_closed, op_open, 0, 1, NULL },
 	{ "core_snapshot_apply", prep_snapshot, op_snapshot, 0, 0, NULL },

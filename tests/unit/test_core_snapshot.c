@@ -132,6 +132,13 @@ publish_and_compact(struct two *t)
 		assert_int_equal(core_publish(t->x->core, t->x->c.ks, ops, n, T0 + d * 3600,
 					      &t->last), 0);
 	}
+	/* compaction drops only what a kept snapshot covers */
+	assert_int_equal(core_compact(t->x->core, T0 + 2 * 3600 + 10), 0);
+	assert_int_equal(core_get_deltas(t->x->core, t->x->c.origin, 1, 0, 10, &st, &more,
+					 &blobs, &nb), 0);
+	assert_int_equal(st, BLF_CATCHUP_OK);
+	core_blobs_free(blobs, nb);
+	assert_int_equal(core_snapshot_keep(t->x->core, t->x->c.ks, T0 + 2 * 3600 + 10), 0);
 	assert_int_equal(core_compact(t->x->core, T0 + 2 * 3600 + 10), 0);
 	assert_int_equal(core_get_deltas(t->x->core, t->x->c.origin, 1, 0, 10, &st, &more,
 					 &blobs, &nb), 0);
@@ -295,6 +302,41 @@ test_snapshot_refusals(void **state)
 	free(s0);
 }
 
+/* SPEC 5.3, 6.5: a snapshot cannot burn the epoch space either.  Holding
+ * nothing of an origin, a snapshot at epoch 17 is refused and changes
+ * nothing; one at epoch 16 is taken. */
+static void
+test_snapshot_epoch_step(void **state)
+{
+	struct two *t = *state;
+	struct chunks k = { 0 };
+	blf_op op = op_list("10.0.0.0/24", T0 + 90000, NULL);
+	blf_snapshot sn;
+	char *s0, *s;
+
+	memset(&sn, 0, sizeof(sn));
+	memcpy(sn.origin, t->x->c.origin, BLF_KEYID_LEN);
+	sn.epoch = CORE_MAX_EPOCH_STEP + 1;
+	sn.seq = 3;
+	sn.created = T0;
+	sn.nchunks = 1;
+	sn.nops = 1;
+	sn.ops = &op;
+	k.n = 1;
+	s0 = dump_state(t->y->core, T0);
+	assert_int_equal(blf_snapshot_seal(&sn, t->x->c.ks->sk, &k.b[0]), 0);
+	assert_int_equal(apply_chunks(t->y->core, &k, NULL, 1, T0), BLF_EEPOCH);
+	s = dump_state(t->y->core, T0);
+	assert_string_equal(s, s0);
+	free(s);
+	free(s0);
+	k.b[0].len = 0;
+	sn.epoch = CORE_MAX_EPOCH_STEP;
+	assert_int_equal(blf_snapshot_seal(&sn, t->x->c.ks->sk, &k.b[0]), 0);
+	assert_int_equal(apply_chunks(t->y->core, &k, NULL, 1, T0), 0);
+	chunks_free(&k);
+}
+
 /* A checkpoint taken right after a snapshot (empty journal), then a newer
  * snapshot, then a restart: the newer base wins over the checkpoint. */
 static void
@@ -322,13 +364,87 @@ test_snapshot_after_checkpoint(void **state)
 	blf_buf_free(&next);
 }
 
+/* The kept snapshot (snapstore.c): what the origin keeps is served chunk
+ * by chunk, unchanged; an agent that applies it keeps the same bytes to
+ * serve in turn; a tampered or older set changes nothing (the keep-only
+ * path is exercised by tests/integration/snapshot.sh, where B keeps A's). */
+static void
+test_kept_snapshot_relayed(void **state)
+{
+	struct two *t = *state;
+	core_snap_info ix, iy;
+	uint8_t *cx[3], *cy;
+	size_t lx[3], ly, i;
+	const uint8_t *ptrs[3];
+	int applied = -1;
+	blf_op op = op_list("198.51.100.0/24", T0 + 90000, "later");
+	blf_buf next = { 0 };
+
+	publish_and_compact(t); /* keeps x's own snapshot, then compacts */
+	assert_int_equal(core_snapshot_kept(t->x->core, t->x->c.origin, &ix), 0);
+	assert_int_equal(ix.epoch, 1);
+	assert_int_equal(ix.nchunks, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(core_snapshot_chunk(t->x->core, t->x->c.origin, (uint32_t)i, &ix,
+						     &cx[i], &lx[i]), 0);
+		ptrs[i] = cx[i];
+	}
+	assert_int_equal(core_snapshot_chunk(t->x->core, t->x->c.origin, 3, &ix, &cy, &ly),
+			 BLF_ENOTFOUND);
+	assert_int_equal(core_snapshot_kept(t->y->core, t->x->c.origin, &iy), BLF_ENOTFOUND);
+	/* a flipped signature byte: refused, nothing held, nothing kept */
+	cx[1][lx[1] - 1] ^= 1;
+	assert_int_equal(core_snapshot_take(t->y->core, ptrs, lx, 3, T0 + 7300, 1, &applied),
+			 BLF_EBADSIG);
+	assert_int_equal(applied, 0);
+	assert_int_equal(core_snapshot_kept(t->y->core, t->x->c.origin, &iy), BLF_ENOTFOUND);
+	{
+		blf_head h;
+
+		assert_int_equal(core_head(t->y->core, t->x->c.origin, &h), BLF_ENOTFOUND);
+	}
+	cx[1][lx[1] - 1] ^= 1;
+	/* the genuine set becomes y's base, and y keeps the same bytes */
+	assert_int_equal(core_snapshot_take(t->y->core, ptrs, lx, 3, T0 + 7300, 1, &applied), 0);
+	assert_int_equal(applied, 1);
+	same_records(t->x->core, t->y->core, t->x->c.origin);
+	assert_int_equal(fx_open(t->y), 0);
+	assert_int_equal(core_snapshot_kept(t->y->core, t->x->c.origin, &iy), 0);
+	assert_memory_equal(&ix, &iy, sizeof(ix));
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(core_snapshot_chunk(t->y->core, t->x->c.origin, (uint32_t)i, &iy,
+						     &cy, &ly), 0);
+		assert_int_equal(ly, lx[i]);
+		assert_memory_equal(cy, cx[i], ly);
+		free(cy);
+	}
+	/* y follows the log; the same snapshot again is older than y's log and
+	 * no newer than the one kept: stale, kept or not */
+	assert_int_equal(core_publish(t->x->core, t->x->c.ks, &op, 1, T0 + 7400, &next), 0);
+	assert_int_equal(core_apply(t->y->core, next.data, next.len, T0 + 7400, NULL), 0);
+	assert_int_equal(core_snapshot_take(t->y->core, ptrs, lx, 3, T0 + 7400, 1, &applied),
+			 BLF_ESTALE);
+	assert_int_equal(core_snapshot_take(t->y->core, ptrs, lx, 3, T0 + 7400, 0, &applied),
+			 BLF_ESTALE);
+	/* y has nothing old to compact: compaction keeps its journal */
+	assert_int_equal(core_compact(t->y->core, T0 + 7400), 0);
+	/* a reset forgets the kept snapshot too */
+	assert_int_equal(core_origin_reset(t->y->core, t->x->c.origin), 0);
+	assert_int_equal(core_snapshot_kept(t->y->core, t->x->c.origin, &iy), BLF_ENOTFOUND);
+	for (i = 0; i < 3; i++)
+		free(cx[i]);
+	blf_buf_free(&next);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bootstrap_from_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_epoch_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_after_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_snapshot_relayed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,6 +98,7 @@ test_defect1_compact_after_checkpoint_load(void **state)
 	apply_next(f, &f->a, T0, ops, 100);
 	assert_int_equal(core_checkpoint(f->core), 0);
 	reopen(f);
+	assert_int_equal(core_snapshot_keep(f->core, f->a.ks, T0 + 2000), 0);
 	assert_int_equal(core_compact(f->core, T0 + 2000), 0);
 	core_get_stats(f->core, &s);
 	assert_int_equal(s.nlistings, 0);
@@ -122,6 +123,7 @@ test_defect1_compact_three_expired_deltas(void **state)
 	apply_next(f, &f->a, T0, o1, 1000);
 	apply_next(f, &f->a, T0 + 1, o2, 1000);
 	apply_next(f, &f->a, T0 + 2, o3, 1000);
+	assert_int_equal(core_snapshot_keep(f->core, f->a.ks, T0 + 2000), 0);
 	assert_int_equal(core_compact(f->core, T0 + 2000), 0);
 	core_get_stats(f->core, &s);
 	assert_int_equal(s.nlistings, 0);
@@ -291,6 +293,8 @@ compacted(struct fx *f)
 	apply_next(f, &f->a, T0 + 3600, &o2, 1);
 	apply_next(f, &f->a, T0 + 7200, &o3, 1);
 	apply_next(f, &f->b, T0 + 7200, &o2, 1);
+	assert_int_equal(core_snapshot_keep(f->core, f->a.ks, T0 + 7300), 0);
+	assert_int_equal(core_snapshot_keep(f->core, f->b.ks, T0 + 7300), 0);
 	assert_int_equal(core_compact(f->core, T0 + 7300), 0);
 }
 
@@ -517,6 +521,7 @@ test_journal_limit(void **state)
 	/* other origins are not affected */
 	apply_next(f, &f->b, T0 + 100, ops, 10);
 	/* compaction makes room again */
+	assert_int_equal(core_snapshot_keep(f->core, f->a.ks, T0 + 7200), 0);
 	assert_int_equal(core_compact(f->core, T0 + 7200), 0);
 	assert_int_equal(core_apply(f->core, refused.data, refused.len, T0 + 7200, NULL), 0);
 	blf_buf_free(&refused);

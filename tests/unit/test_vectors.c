@@ -37,7 +37,7 @@ struct vector {
 	uint8_t hash[BLF_HASH_LEN];
 };
 
-static struct vector vec[8];
+static struct vector vec[16];
 static size_t nvec;
 
 static blf_prefix
@@ -87,8 +87,11 @@ check_or_write(const char *name, const char *ext, const uint8_t *p, size_t n)
 static struct vector *
 add(const char *name, blf_buf *msg)
 {
-	struct vector *v = &vec[nvec++];
+	struct vector *v;
 	blf_envelope env;
+
+	assert_true(nvec < sizeof(vec) / sizeof(vec[0]));
+	v = &vec[nvec++];
 
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->msg = *msg;
@@ -226,6 +229,15 @@ test_vectors(void **state)
 	memcpy(rv.revoked_pk, ka.pk, BLF_PK_LEN);
 	assert_int_equal(blf_revocation_seal(&rv, ka.sk, &buf), BLF_OK);
 	add("revocation", &buf);
+
+	/* snapshot request: B asks for chunk 0 of A's snapshot after seq 2 */
+	{
+		blf_snapshot_req sq = { .epoch = 1, .seq = 2, .chunk = 0 };
+
+		memcpy(sq.origin, ka.keyid, BLF_KEYID_LEN);
+		assert_int_equal(blf_snapshot_req_seal(&sq, kb.sk, &buf), BLF_OK);
+		add("snapshot-req", &buf);
+	}
 
 	while (nvec > 0)
 		blf_buf_free(&vec[--nvec].msg);

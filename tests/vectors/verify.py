@@ -28,7 +28,7 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 T0 = 1767225600
 DAY = 86400
 TYPES = {"delta": 1, "heads": 2, "catchup-req": 3, "catchup-resp": 4,
-         "snapshot": 5, "rollover": 6, "revocation": 7}
+         "snapshot": 5, "rollover": 6, "revocation": 7, "snapshot-req": 8}
 failures = []
 
 
@@ -109,6 +109,7 @@ def main():
     counter = skc.sign(counter_input).signature
     vectors["rollover"] = seal(6, [ida, pka, pkc, ro_created, ro_until, counter], ska)
     vectors["revocation"] = seal(7, [ida, pka, T0 + 8 * DAY, 2], ska)
+    vectors["snapshot-req"] = seal(8, [ida, 1, 2, 0], skb)
 
     keys_by_id = {keyid(pk): pk for pk in (pka, pkb, pkc)}
     for name, (env, h) in vectors.items():
