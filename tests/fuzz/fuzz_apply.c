@@ -404,7 +404,7 @@ make_store(trust_store *st, struct fx *f, unsigned v, uint64_t now)
 	store_add(st, &f->a, "alpha", 60);
 	if (v != 2)
 		store_add(st, &f->b, "beta", 50);
-	x = trust_store_find_name(st, "alpha");
+	x = trust_store_find_name_mut(st, "alpha");
 	switch (v) {
 	case 1:
 		x->weight = 100;
@@ -413,7 +413,7 @@ make_store(trust_store *st, struct fx *f, unsigned v, uint64_t now)
 		x->perms |= TRUST_RELAY_ONLY;
 		break;
 	case 4:
-		trust_store_find_name(st, "beta")->expires = now + 200;
+		trust_store_find_name_mut(st, "beta")->expires = now + 200;
 		x->expires = now + 500;
 		x->weight = 100; /* alone at the threshold: its entries end with it */
 		break;
