@@ -79,6 +79,9 @@ fi
 chown nobody "$T/A.key"
 refused A 'belongs to uid' "key owned by another user"
 chown root "$T/A.key"
+chown nobody "$T/A.data"
+refused A 'A.data: .*Operation not permitted' "data directory owned by another user"
+chown root "$T/A.data"
 
 # 5. the control socket does not answer another user, even with every
 #    directory above it open
