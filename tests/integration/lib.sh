@@ -9,7 +9,13 @@
 #   ctl NAME ARGS...        blfed against NAME's control socket
 #   wait_for SECS CMD...    poll CMD every 0.1 s until it succeeds
 #   fail MSG / finish NAME  as in tests/cli/lib/common.sh
+#
+# BLFEDD_WRAP, if set, prefixes every daemon start (make check-valgrind sets
+# it to valgrind memcheck); START_WAIT is how many seconds a start may take
+# (default 10).  finish fails on a sanitizer or memcheck report in a log.
 set -u
+BLFEDD_WRAP=${BLFEDD_WRAP:-}
+START_WAIT=${START_WAIT:-10}
 BUILD=$(cd "$1" && pwd)
 B=$BUILD/blfed
 D=$BUILD/blfedd
@@ -45,6 +51,7 @@ finish() {
 	PIDS=""
 	for l in "$T"/*.log; do
 		grep -q 'Sanitizer\|runtime error:' "$l" 2>/dev/null && fail "sanitizer report in $l"
+		grep -q 'ERROR SUMMARY: [1-9]' "$l" 2>/dev/null && fail "memcheck report in $l"
 	done
 	if [ "$fails" -ne 0 ]; then
 		echo "$1: $fails failure(s); logs kept in $T" >&2
@@ -126,10 +133,10 @@ wait_for() {
 }
 
 start() {
-	"$D" -d -c "$T/$1.conf" 2>>"$T/$1.log" &
+	$BLFEDD_WRAP "$D" -d -c "$T/$1.conf" 2>>"$T/$1.log" &
 	eval "PID_$1=$!"
 	PIDS="$PIDS $!"
-	wait_for 10 ctl "$1" status || fail "$1 did not start: $(tail -3 "$T/$1.log")"
+	wait_for "$START_WAIT" ctl "$1" status || fail "$1 did not start: $(tail -3 "$T/$1.log")"
 }
 
 stop() {
