@@ -4,9 +4,9 @@
  *
  * config_load() reads a path, so each input is written to a private file
  * (created once per process in a mkdtemp directory, rewritten per run) and
- * the parser is compiled into this target from its source: the daemon's
- * objects are not in the fuzz library.  The oracle: a refused file names
- * the file in its message; an accepted one holds only absolute file names,
+ * the parser is compiled into this target from its source, with the daemon
+ * files it calls: the daemon's objects are not in the fuzz library.  The
+ * oracle: a refused file names the file in its message; an accepted one holds only absolute file names,
  * NUL-terminated strings, an ipc:/// control URL, peer and listen counts
  * within their limits, and redial-min <= redial-max.
  */
@@ -17,6 +17,12 @@
 #include <unistd.h>
 
 #include "../../agent/blfedd/config.c"
+/* the export-* keywords are checked through the daemon's export settings
+ * (export.c), which log through log.c: both come along where they exist */
+#if __has_include("../../agent/blfedd/export.c")
+#include "../../agent/blfedd/export.c"
+#include "../../agent/blfedd/log.c"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
