@@ -78,6 +78,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
 	bench fuzz fuzz-build demo install clean deps unit man-lint check-integration tools \
 	bench-net check-export
+.PHONY: check-valgrind check-integration-asan soak
 
 all: $(LIBS_ALL) $(BLFED) $(BLFEDD)
 
@@ -160,6 +161,31 @@ check-vectors: unit
 # the end.
 check-integration: all tools
 	$(Q)sh tests/run-integration.sh $(BUILD) $(INTEGRATION)
+
+# The daemons of the integration suite under valgrind memcheck: no error and
+# no definite or indirect leak at a clean stop (slow: see TESTING.md).  The
+# export consumers start no daemon and are left out.
+VALGRIND ?= valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --num-callers=30
+check-valgrind: all tools
+	$(Q)BLFEDD_WRAP="$(VALGRIND)" START_WAIT=60 CRASH_ROUNDS=$${CRASH_ROUNDS:-3} \
+		sh tests/run-integration.sh $(BUILD) \
+		$(filter-out tests/integration/export_consumers.sh,$(INTEGRATION))
+
+# The integration suite with blfedd, blfed and the tools built with ASan and
+# UBSan (build-asan/, as check-asan).
+check-integration-asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" all tools
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/run-integration.sh build-asan $(INTEGRATION)
+
+# Honest and hostile peers together for SOAK_TIME seconds (default 600).
+SOAK_TIME ?= 600
+soak: all tools
+	$(Q)SOAK_TIME=$(SOAK_TIME) sh tests/soak.sh $(BUILD)
 
 # The export consumers alone.
 check-export: all tools

@@ -9,7 +9,16 @@
 #   ctl NAME ARGS...        blfed against NAME's control socket
 #   wait_for SECS CMD...    poll CMD every 0.1 s until it succeeds
 #   fail MSG / finish NAME  as in tests/cli/lib/common.sh
+#
+# BLFEDD_WRAP, if set, prefixes every daemon start (make check-valgrind sets
+# it to valgrind memcheck); START_WAIT is how many seconds a start may take
+# (default 10), STOP_WAIT how many seconds a stop may take before it is a
+# failure and the daemon is killed (default 30).  finish fails on a
+# sanitizer or memcheck report in a log.
 set -u
+BLFEDD_WRAP=${BLFEDD_WRAP:-}
+START_WAIT=${START_WAIT:-10}
+STOP_WAIT=${STOP_WAIT:-30}
 BUILD=$(cd "$1" && pwd)
 B=$BUILD/blfed
 D=$BUILD/blfedd
@@ -35,16 +44,34 @@ fail() {
 	fails=$((fails + 1))
 }
 
+# reap PID: wait for a daemon sent SIGTERM; one still running after
+# STOP_WAIT seconds is a failure (a hung shutdown) and is killed
+reap() {
+	_ri=0
+	while [ "$_ri" -lt $((STOP_WAIT * 10)) ]; do
+		_rs=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || break
+		[ "$_rs" = Z ] && break
+		sleep 0.1
+		_ri=$((_ri + 1))
+	done
+	if [ "$_ri" -ge $((STOP_WAIT * 10)) ]; then
+		fail "pid $1 did not stop within ${STOP_WAIT}s of SIGTERM"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+}
+
 finish() {
 	# stop every daemon cleanly first: a sanitizer build reports on exit
 	for p in $PIDS; do
 		kill -CONT "$p" 2>/dev/null
 		kill -TERM "$p" 2>/dev/null
 	done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	for p in $PIDS; do reap "$p"; done
 	PIDS=""
 	for l in "$T"/*.log; do
 		grep -q 'Sanitizer\|runtime error:' "$l" 2>/dev/null && fail "sanitizer report in $l"
+		grep -q 'ERROR SUMMARY: [1-9]' "$l" 2>/dev/null && fail "memcheck report in $l"
 	done
 	if [ "$fails" -ne 0 ]; then
 		echo "$1: $fails failure(s); logs kept in $T" >&2
@@ -126,16 +153,16 @@ wait_for() {
 }
 
 start() {
-	"$D" -d -c "$T/$1.conf" 2>>"$T/$1.log" &
+	$BLFEDD_WRAP "$D" -d -c "$T/$1.conf" 2>>"$T/$1.log" &
 	eval "PID_$1=$!"
 	PIDS="$PIDS $!"
-	wait_for 10 ctl "$1" status || fail "$1 did not start: $(tail -3 "$T/$1.log")"
+	wait_for "$START_WAIT" ctl "$1" status || fail "$1 did not start: $(tail -3 "$T/$1.log")"
 }
 
 stop() {
 	eval "p=\$PID_$1"
 	kill -TERM "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	reap "$p"
 }
 
 # origin_seq AGENT ORIGIN: the seq AGENT holds of ORIGIN

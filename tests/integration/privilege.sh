@@ -1,0 +1,117 @@
+#!/bin/sh
+# privilege.sh BUILD - least privilege (issue 12 item 5).
+#
+# blfedd refuses to start with a secret key that others can read or that
+# belongs to another user, and with a data directory others can write; a
+# symbolic link planted in its data directory (the checkpoint, a journal,
+# the log directory) is never followed; its control socket does not answer
+# another user; started as root with `user nobody` it keeps no root id, no
+# supplementary group and no capability.  The parts that need a second
+# user run only as root (SKIP otherwise, said plainly).
+. "$(dirname "$0")/lib.sh"
+
+# refused NAME PATTERN WHAT: blfedd must exit 1 at start with PATTERN
+# logged, and leave no daemon behind
+refused() {
+	timeout 10 "$D" -d -c "$T/$1.conf" 2>"$T/refused.err"
+	_rc=$?
+	[ "$_rc" -eq 1 ] || fail "$3: blfedd exited $_rc, want 1 ($(tail -2 "$T/refused.err"))"
+	grep -q "$2" "$T/refused.err" || fail "$3: message: $(tail -2 "$T/refused.err")"
+}
+
+agent A
+trust A A
+conf A
+start A
+ctl A list 192.0.2.1 --reason 1 --expires 1d >/dev/null || fail "list at A"
+stop A
+
+# 1. a secret key readable by others
+chmod 644 "$T/A.key"
+refused A 'readable by group or others' "world-readable key"
+chmod 600 "$T/A.key"
+
+# 2. a data directory writable by others
+chmod 777 "$T/A.data"
+refused A 'A.data: .*Permission denied' "world-writable data directory"
+chmod 700 "$T/A.data"
+
+# 3. symbolic links planted in the data directory are never followed: the
+#    checkpoint and a journal pointing at a file outside, and the log
+#    directory replaced by a link to another directory.  blfedd refuses to
+#    start on each (the administrator must look), and the target is left
+#    as it was.
+echo precious >"$T/victim"
+cp "$T/victim" "$T/victim.orig"
+AHEX=$(cut -d' ' -f2 "$T/A.pub")
+mv "$T/A.data/checkpoint" "$T/checkpoint.real"
+ln -s "$T/victim" "$T/A.data/checkpoint"
+refused A 'symbolic links' "checkpoint replaced by a link"
+cmp -s "$T/victim" "$T/victim.orig" || fail "the planted checkpoint link was written through"
+rm "$T/A.data/checkpoint"
+mv "$T/checkpoint.real" "$T/A.data/checkpoint"
+
+J=$(ls "$T/A.data/log/$AHEX".*.jnl | tail -1)
+mv "$J" "$T/journal.real"
+ln -s "$T/victim" "$J"
+refused A 'symbolic links' "journal replaced by a link"
+cmp -s "$T/victim" "$T/victim.orig" || fail "the planted journal link was written through"
+rm "$J"
+mv "$T/journal.real" "$J"
+
+mkdir -p "$T/elsewhere"
+mv "$T/A.data/log" "$T/A.data/log.real"
+ln -s "$T/elsewhere" "$T/A.data/log"
+refused A 'symbolic links' "log directory replaced by a link"
+[ -z "$(ls -A "$T/elsewhere")" ] || fail "files written through the planted log link"
+rm "$T/A.data/log"
+mv "$T/A.data/log.real" "$T/A.data/log"
+start A
+ctl A why 192.0.2.1 >/dev/null || fail "state lost after the link tests"
+stop A
+
+if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
+	echo "privilege: SKIP the parts that need root and the user nobody"
+	finish privilege
+fi
+
+# 4. a secret key that belongs to another user
+chown nobody "$T/A.key"
+refused A 'belongs to uid' "key owned by another user"
+chown root "$T/A.key"
+chown nobody "$T/A.data"
+refused A 'A.data: .*Operation not permitted' "data directory owned by another user"
+chown root "$T/A.data"
+
+# 5. the control socket does not answer another user, even with every
+#    directory above it open
+chmod 755 "$T"
+start A
+setpriv --reuid nobody --regid nogroup --clear-groups "$B" -s "$T/A.sock" status \
+	>/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "nobody reached the control socket (exit $rc)"
+stop A
+
+# 6. started as root with `user nobody`: no root id, group or capability left
+agent P
+trust P P
+EXTRA="user nobody" conf P
+chown -R nobody "$T/P.data"
+start P
+eval "pp=\$PID_P"
+nuid=$(id -u nobody)
+ngid=$(id -g nobody)
+grep -q "^Uid:	$nuid	$nuid	$nuid	$nuid$" "/proc/$pp/status" ||
+	fail "uids after the drop: $(grep Uid: "/proc/$pp/status")"
+grep -q "^Gid:	$ngid	$ngid	$ngid	$ngid$" "/proc/$pp/status" ||
+	fail "gids after the drop: $(grep Gid: "/proc/$pp/status")"
+grep -q "^Groups:	*$" "/proc/$pp/status" ||
+	grep -q "^Groups:	$ngid *$" "/proc/$pp/status" ||
+	fail "supplementary groups kept: $(grep Groups: "/proc/$pp/status")"
+grep -q "^CapEff:	0000000000000000$" "/proc/$pp/status" ||
+	fail "capabilities kept: $(grep CapEff: "/proc/$pp/status")"
+grep -q "^CapPrm:	0000000000000000$" "/proc/$pp/status" ||
+	fail "permitted capabilities kept: $(grep CapPrm: "/proc/$pp/status")"
+ctl P list 192.0.2.9 --reason 1 --expires 1d >/dev/null || fail "list after the drop"
+finish privilege
