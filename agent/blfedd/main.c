@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,14 @@
 #include <unistd.h>
 
 #include "blfedd.h"
+
+/*
+ * Seconds the sockets may take to close at exit.  nng_close has been seen
+ * to deadlock now and then with libnng 1.5.2 (the main thread in nng_close,
+ * nng's reaper waiting on a condition): by then everything durable is
+ * written, so a watchdog ends the process rather than let a stop hang.
+ */
+#define STOP_GRACE_S 5
 
 static void
 usage(void)
@@ -438,6 +447,25 @@ run(struct daemon *d)
 }
 
 /* Options, start-up in the order described above, the loop, the stop. */
+
+/* The exit status the watchdog uses (set before it starts). */
+static int stop_status;
+
+/* Sleep STOP_GRACE_S, then end the process: only reached when closing the
+ * sockets hangs (see STOP_GRACE_S). */
+static void *
+stop_watchdog(void *arg)
+{
+	struct timespec ts = { STOP_GRACE_S, 0 };
+
+	(void)arg;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	log_msg(LOG_WARNING, "sockets did not close within %d s: exiting", STOP_GRACE_S);
+	_exit(stop_status);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -447,6 +475,7 @@ main(int argc, char **argv)
 	sigset_t all;
 	char err[1024];
 	int opt, check = 0, foreground = 0, debug = 0, notify = -1, ret = 1, rc, pid_ok = 0;
+	int started = 0; /* the core was open: log "stopped" */
 
 	memset(&d, 0, sizeof(d));
 	d.ctlfd = -1;
@@ -523,16 +552,28 @@ main(int argc, char **argv)
 	ret = run(&d) == 0 ? 0 : 1;
 out:
 	notify_parent(&notify, 1);
-	net_close(d.net);
-	control_close(&d);
+	/* everything durable first: the sockets are closed last, under a
+	 * watchdog (STOP_GRACE_S); the net never touches the core again */
 	if (d.core != NULL) {
 		if ((rc = core_checkpoint(d.core)) != BLF_OK)
 			log_msg(LOG_ERR, "checkpoint: %s", blf_strerror(rc));
 		core_close(d.core);
-		log_msg(LOG_NOTICE, "stopped");
+		d.core = NULL;
+		started = 1;
 	}
 	if (pid_ok == 1)
 		unlink(d.cfg->pidfile);
+	if (d.net != NULL || d.ctl_ok) {
+		pthread_t wd;
+
+		stop_status = ret;
+		if (pthread_create(&wd, NULL, stop_watchdog, NULL) == 0)
+			pthread_detach(wd);
+	}
+	net_close(d.net);
+	control_close(&d);
+	if (started)
+		log_msg(LOG_NOTICE, "stopped");
 	trust_store_free(&st);
 	key_secret_free(d.key);
 	free(d.cfg);
