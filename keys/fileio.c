@@ -113,13 +113,15 @@ fio_read_upto(int fd, void *buf, size_t cap, size_t *got)
 	return 0;
 }
 
-int
-fio_pread_full(int fd, void *buf, size_t len, uint64_t off)
+/* pread(2) up to len bytes at off through the fault counter; *got may be
+ * short only at end of file. */
+static int
+pread_upto(int fd, unsigned char *p, size_t len, uint64_t off, size_t *got)
 {
-	unsigned char *p = buf;
 	size_t n = 0;
 	ssize_t r;
 
+	*got = 0;
 	if (fault() != 0)
 		return -1;
 	while (n < len) {
@@ -128,11 +130,24 @@ fio_pread_full(int fd, void *buf, size_t len, uint64_t off)
 			continue;
 		if (r < 0)
 			return -1;
-		if (r == 0) {
-			errno = ENODATA;
-			return -1;
-		}
+		if (r == 0)
+			break;
 		n += (size_t)r;
+	}
+	*got = n;
+	return 0;
+}
+
+int
+fio_pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t got;
+
+	if (pread_upto(fd, buf, len, off, &got) != 0)
+		return -1;
+	if (got != len) {
+		errno = ENODATA;
+		return -1;
 	}
 	return 0;
 }
@@ -490,31 +505,6 @@ fio_replace(int dfd, const char *name, const void *buf, size_t len, mode_t mode,
 }
 
 /* ---- buffered sequential reading --------------------------------------- */
-
-/* pread(2) up to len bytes at off through the fault counter; *got may be
- * short only at end of file. */
-static int
-pread_upto(int fd, unsigned char *p, size_t len, uint64_t off, size_t *got)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	*got = 0;
-	if (fault() != 0)
-		return -1;
-	while (n < len) {
-		r = pread(fd, p + n, len - n, (off_t)(off + n));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*got = n;
-	return 0;
-}
 
 int
 fio_reader_init(fio_reader *r, int fd, uint64_t off, size_t bufsize)
