@@ -70,8 +70,7 @@ struct snapfetch {
 	uint64_t seq;     /* 0 until chunk 0 came */
 	uint32_t next;    /* the chunk to ask for */
 	uint32_t nchunks;
-	uint8_t **chunks; /* nchunks copies */
-	size_t *lens;
+	core_spool *spool; /* the chunks so far, verified, in a file */
 	uint64_t bytes;
 };
 
@@ -619,13 +618,7 @@ fail:
 static void
 snap_clear(struct snapfetch *f)
 {
-	uint32_t i;
-
-	if (f->chunks != NULL)
-		for (i = 0; i < f->nchunks; i++)
-			free(f->chunks[i]);
-	free(f->chunks);
-	free(f->lens);
+	core_spool_free(f->spool);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -1163,8 +1156,7 @@ snap_done(net *n, struct peer *p, uint64_t now)
 	int applied = 0, rc;
 
 	blf_keyid_hex(f->origin, hex);
-	rc = core_snapshot_take(n->core, (const uint8_t *const *)f->chunks, f->lens, f->nchunks,
-				now / 1000, f->keep, &applied);
+	rc = core_spool_take(f->spool, now / 1000, f->keep, &applied);
 	if (rc == BLF_EIO) {
 		nlog(n, LOG_CRIT, "storing a snapshot failed: stopping");
 		snap_clear(f);
@@ -1221,7 +1213,6 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 	blf_envelope env;
 	blf_snapshot s;
 	blf_catchup_resp r;
-	uint8_t *copy;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
@@ -1270,10 +1261,11 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 			blf_snapshot_free(&s);
 			snap_clear(f);
 			return 0;
-		} else if ((f->chunks = calloc(s.nchunks, sizeof(*f->chunks))) == NULL ||
-			   (f->lens = calloc(s.nchunks, sizeof(*f->lens))) == NULL) {
+		} else if ((rc = core_spool_begin(n->core, f->origin, &f->spool)) != BLF_OK) {
 			blf_snapshot_free(&s);
 			snap_clear(f);
+			nlog(n, LOG_ERR, "peer %s: cannot gather a snapshot in the data directory: "
+			     "%s", p->conf.name, blf_strerror(rc));
 			return 0;
 		} else {
 			f->epoch = s.epoch;
@@ -1287,6 +1279,15 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 	blf_snapshot_free(&s);
 	if (rc == BLF_OK && f->bytes + len > NET_SNAP_MAX_BYTES)
 		rc = BLF_ETOOBIG;
+	/* verified on its own and written to the file before the next is asked */
+	if (rc == BLF_OK)
+		rc = core_spool_add(f->spool, msg, len, now / 1000);
+	if (rc == BLF_EIO) {
+		nlog(n, LOG_ERR, "peer %s: writing a snapshot chunk to the data directory failed",
+		     p->conf.name);
+		snap_clear(f);
+		return 0;
+	}
 	if (rc != BLF_OK) {
 		count_reject(n, p, f->origin, rc);
 		log_reject(n, p->log, p->conf.name, rc, now, "snapshot chunk");
@@ -1295,13 +1296,6 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 		snap_clear(f);
 		return 0;
 	}
-	if ((copy = malloc(len)) == NULL) {
-		snap_clear(f);
-		return 0;
-	}
-	memcpy(copy, msg, len);
-	f->chunks[f->next] = copy;
-	f->lens[f->next] = len;
 	f->bytes += len;
 	if (++f->next < f->nchunks)
 		return 0;

@@ -13,8 +13,9 @@
  *
  * Snapshots (SPEC 6.8, 12.4): a peer that answers a catch-up request with
  * status 2 (compacted) is asked for the snapshot it keeps of the origin,
- * one chunk per request; the chunks are verified and applied as the
- * origin's base (core_snapshot_take), and catch-up continues after it.
+ * one chunk per request; each chunk is verified as it comes and written
+ * to a file in the data directory (core_spool), and the whole is applied
+ * from that file as the origin's base, and catch-up continues after it.
  * Every heads interval the origins whose compaction waits for a snapshot
  * (core_snapshot_needed) get one: our own is made (core_snapshot_keep),
  * another origin's is fetched from a peer and kept, so that this agent
@@ -62,9 +63,10 @@
 #define NET_KEPT_STATEMENTS 64u    /* statements republished now and then */
 #define NET_MAX_STATEMENT 1024u    /* a rollover is 227 bytes, a revocation 127 */
 #define NET_RESTATE_EVERY 10u      /* republish kept statements every 10th heads */
-/* Bytes of snapshot chunks one fetch may gather before it is applied: a
- * snapshot is applied whole, from memory (10 M listings with 45-byte
- * references are about 700 MB of chunks). */
+/* Bytes of snapshot chunks one fetch may gather before it is applied: the
+ * chunks go to a file in the data directory as they come (core_spool), and
+ * are applied from it one at a time (10 M listings with 45-byte references
+ * are about 600 MB of chunks). */
 #define NET_SNAP_MAX_BYTES (1ull << 30)
 #define NET_SNAP_NEEDED_MAX 64u    /* origins looked at per snapshot round */
 
