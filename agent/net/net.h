@@ -60,6 +60,11 @@
 #define NET_RETRY_MS 1000u         /* wait before asking a busy peer again */
 #define NET_HEADS_SOON_MS 200u     /* heads after a change, at the earliest */
 #define NET_SEEN_STATEMENTS 256u   /* statement hashes remembered for relay */
+/* Live deltas held lately, by envelope hash (SPEC 5.4: the hash the journal
+ * keeps): the copies that the other peers of a mesh relay are dropped by
+ * hash before any signature check or decoding.  4096 x 48 bytes; a delta
+ * pushed out of it is still recognised by the core, only at full cost. */
+#define NET_SEEN_DELTAS 4096u
 #define NET_KEPT_STATEMENTS 64u    /* statements republished now and then */
 #define NET_MAX_STATEMENT 1024u    /* a rollover is 227 bytes, a revocation 127 */
 #define NET_RESTATE_EVERY 10u      /* republish kept statements every 10th heads */
