@@ -50,6 +50,13 @@
 #define NET_REP_MAXSZ 1024u        /* a catch-up request is ~150 bytes */
 #define NET_SERVE_MAX_BYTES (4u << 20) /* delta bytes in one served response */
 #define NET_SERVE_CHUNK 16u        /* deltas copied out of the core at a time */
+/* Catch-up budget per peer (serve-rate, serve-burst): the burst holds a
+ * million operations of deltas (about 65 MB in deltas of 1000), so that a
+ * peer that missed that many catches up without waiting for its budget; at
+ * 8 MiB/s and 32 MiB the budget alone took 4-6 s, in whole seconds of
+ * rationing (BENCHMARKS.md "Federation on loopback"). */
+#define NET_SERVE_RATE_DEFAULT (16u << 20)
+#define NET_SERVE_BURST_DEFAULT (64u << 20)
 #define NET_BATCH 256u             /* live deltas applied under one fsync */
 #define NET_MAX_WANTS 64u          /* pending catch-up wishes per peer */
 #define NET_GARBAGE_MAX 50u        /* malformed messages tolerated per window */
