@@ -413,6 +413,16 @@ flush(fio_atomic *a)
 }
 
 int
+fio_atomic_flush(fio_atomic *a)
+{
+	if (flush(a) != 0) {
+		errno = a->err;
+		return -1;
+	}
+	return 0;
+}
+
+int
 fio_atomic_write(fio_atomic *a, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;

@@ -122,6 +122,10 @@ int fio_atomic_begin_path(fio_atomic *a, const char *path, mode_t mode);
  * by every later call and by commit. */
 int fio_atomic_write(fio_atomic *a, const void *buf, size_t len);
 
+/* Write out what is buffered, so that the temporary file (a->tmp in
+ * a->dfd) can be read back before commit.  0, or -1 as fio_atomic_write. */
+int fio_atomic_flush(fio_atomic *a);
+
 /*
  * Flush, fsync the file (unless nosync), rename it over the target, fsync
  * the directory (unless nosync) and release everything.  On failure the

@@ -34,8 +34,8 @@ defaults(struct config *c)
 	c->net.catchup_timeout_ms = 5000;
 	c->net.redial_min_ms = 100;
 	c->net.redial_max_ms = 30000;
-	c->net.serve_rate = 8u << 20;
-	c->net.serve_burst = 32u << 20;
+	c->net.serve_rate = NET_SERVE_RATE_DEFAULT;
+	c->net.serve_burst = NET_SERVE_BURST_DEFAULT;
 	c->export_interval_ms = CONF_EXPORT_INTERVAL_MS;
 }
 

@@ -314,6 +314,43 @@ int core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *len
 int core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
 		       uint64_t now, int keep_older, int *applied);
 
+/*
+ * A served snapshot gathered chunk by chunk into a file instead of memory
+ * (SPEC 6.8: the requester of a large origin's snapshot), then accepted
+ * from that file as core_snapshot_take accepts one: the file is the
+ * temporary of the kept file (log/.<hex>.snap.XXXXXX, created exclusively,
+ * mode 0600, no symlink followed) and is renamed into place when accepted,
+ * so the chunks are written once.  Memory stays one chunk and the state.
+ */
+typedef struct core_spool core_spool;
+
+/* Start gathering origin's snapshot: 0 and *out (core_spool_free it),
+ * BLF_EIO (the file cannot be created, or the core has failed), BLF_ENOMEM. */
+int core_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], core_spool **out);
+
+/*
+ * Verify one chunk on its own (the codes of core_snapshot_apply per chunk,
+ * and BLF_ECLOCK, BLF_ERANGE), check that it is the next one (chunk 0
+ * first, then 1, 2...) of the snapshot chunk 0 began, of the origin asked
+ * for (else BLF_ECHUNK), and append it to the file (BLF_EIO).  After an
+ * error the spool takes nothing more: free it.
+ */
+int core_spool_add(core_spool *sp, const uint8_t *msg, size_t len, uint64_t now);
+
+/* Chunks gathered so far, and of how many (0 before chunk 0). */
+void core_spool_count(const core_spool *sp, uint32_t *have, uint32_t *nchunks);
+
+/*
+ * All chunks in: accept the snapshot as core_snapshot_take(..., keep_older,
+ * applied) does, reading the chunks back from the file one at a time (each
+ * verified again: the trust store may have changed meanwhile).  The same
+ * codes, and BLF_ECHUNK when chunks are missing.  Free the spool after.
+ */
+int core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied);
+
+/* Remove the file unless it was accepted, and free; NULL is fine. */
+void core_spool_free(core_spool *sp);
+
 /* What a kept snapshot is of. */
 typedef struct core_snap_info {
 	uint32_t epoch;

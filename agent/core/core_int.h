@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../keys/fileio.h"
 #include "core.h"
 
 #define REC_V6 0x01u   /* IPv6: a is an index into a6[] */
@@ -246,6 +247,10 @@ int snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info 
 int snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
 		    const size_t *lens, size_t n);
 void snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+int snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *a);
+int snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, size_t len);
+int snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r);
+int snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len);
 int snapstore_covered(core *c, const struct origin *o, uint64_t *seq);
 int base_load(core *c, struct origin *o, uint32_t epoch);
 int base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq);
