@@ -754,7 +754,7 @@ core_get_stats(const core *c, core_stats *s)
 		s->nlistings += c->origins[i]->nlist;
 		s->nexclusions += c->origins[i]->nrecs - c->origins[i]->nlist;
 	}
-	s->nrefs = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
+	s->nrefs = intern_count(c);
 	s->nview = c->nview;
 	s->io = c->io;
 	s->nlimited = c->nlimited;

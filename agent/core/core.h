@@ -348,8 +348,9 @@ int core_snapshot_chunk(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t c
  */
 size_t core_snapshot_needed(core *c, uint64_t now, blf_head *out, size_t max);
 
-/* One record of one origin's state (strings point into the core and stay
- * valid until the next call that changes it; ref is not NUL-terminated). */
+/* One record of one origin's state (ref points into the iterator and stays
+ * valid until its next call, the core must not change meanwhile; ref is not
+ * NUL-terminated). */
 typedef struct core_origin_rec {
 	int exclusion;                 /* 0 listing, 1 exclusion */
 	blf_prefix prefix;
@@ -370,6 +371,7 @@ typedef struct core_origin_iter {
 	uint32_t epoch;
 	uint64_t seq;
 	uint8_t head[BLF_HASH_LEN];
+	char ref[BLF_MAX_REF_LEN];     /* the last record's reference text */
 } core_origin_iter;
 
 /* BLF_ENOTFOUND if the origin is unknown. */
@@ -415,8 +417,10 @@ enum core_entry_kind {
 	CORE_ENTRY_EXCLUDED = 2 /* export as an explicit exclusion (rbldnsd "!") */
 };
 
-/* One origin's contribution to an entry.  Strings point into the core and
- * stay valid until the next call that changes it; ref is NOT NUL-terminated. */
+/* One origin's contribution to an entry.  name and origin point into the
+ * core and stay valid until the next call that changes it; ref points into
+ * the iterator (or walk) that gave the entry and stays valid until the next
+ * entry is asked of it; ref is NOT NUL-terminated. */
 typedef struct core_prov {
 	const char *name;              /* anchor display name */
 	const uint8_t *origin;         /* BLF_KEYID_LEN bytes */
