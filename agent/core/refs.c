@@ -554,10 +554,12 @@ intern_get(const core *c, uint32_t id, char *buf)
 		return 0;
 	b = tab_bytes(&c->refs, id, &len);
 	n = get_varint(b, len, &sid);
-	if (sid != 0)
+	if (sid != 0) {
 		st = tab_bytes(&c->stems, sid, &sl);
-	memcpy(buf, st, sl);
-	memcpy(buf + sl, b + n, len - n);
+		memcpy(buf, st, sl);
+	}
+	if (len > n)
+		memcpy(buf + sl, b + n, len - n);
 	return sl + len - n;
 }
 

@@ -156,15 +156,37 @@ rec_find_or_new(struct origin *o, const blf_prefix *p, int excl, uint64_t h, int
 }
 
 static void
-slot_insert(struct origin *o, uint32_t ri)
+slot_insert(struct origin *o, uint32_t ri, uint64_t h)
 {
 	uint32_t i;
-	uint64_t h = rec_hash(o, &o->recs[ri]);
 
 	i = (uint32_t)h & o->mask;
 	while (o->slots[i] != 0)
 		i = (i + 1) & o->mask;
 	o->slots[i] = (ri + 1) | SLOT_FP(h);
+}
+
+#define REHASH_AHEAD 16u
+
+/* Index every record in the (empty) table: the slots are written in
+ * random order far beyond the caches, so records are hashed REHASH_AHEAD
+ * ahead of their insertion and their slots prefetched. */
+static void
+slots_rebuild(struct origin *o)
+{
+	uint64_t hs[REHASH_AHEAD];
+	uint32_t i;
+
+	for (i = 0; i < o->nrecs + REHASH_AHEAD; i++) {
+		uint32_t at = i % REHASH_AHEAD;
+
+		if (i >= REHASH_AHEAD)
+			slot_insert(o, i - REHASH_AHEAD, hs[at]);
+		if (i < o->nrecs) {
+			hs[at] = rec_hash(o, &o->recs[i]);
+			__builtin_prefetch(&o->slots[(uint32_t)hs[at] & o->mask], 1);
+		}
+	}
 }
 
 /* Make room for extra more records (array and index), so that applying a
@@ -188,7 +210,7 @@ origin_reserve(struct origin *o, size_t extra)
 		o->caprecs = (uint32_t)cap;
 	}
 	if (o->mask == 0 || (uint64_t)(o->mask + 1) * 3 / 4 < need + 1) {
-		uint32_t n = MIN_SLOTS, i;
+		uint32_t n = MIN_SLOTS;
 		uint32_t *ns;
 
 		while ((uint64_t)n * 3 / 4 < need + 1)
@@ -199,8 +221,7 @@ origin_reserve(struct origin *o, size_t extra)
 			free(o->slots);
 			o->slots = ns;
 			o->mask = n - 1;
-			for (i = 0; i < o->nrecs; i++)
-				slot_insert(o, i);
+			slots_rebuild(o);
 		}
 	}
 	/* IPv6 side array: worst case every new record is v6. */
