@@ -150,7 +150,7 @@ struct core {
 
 	struct strtab refs;         /* interned references: stem id, tail */
 	struct strtab stems;        /* their stems */
-	uint32_t stem_last;         /* stem of the last reference interned */
+	uint32_t stem_recent[16];   /* stems met lately, by stem_slot (refs.c) */
 
 	/* merged view cache */
 	int vdirty;
@@ -199,8 +199,17 @@ size_t origin_purge_expired(core *c, struct origin *o, uint64_t now);
 
 
 /* ---- refs.c ------------------------------------------------------------- */
-uint32_t intern_add(core *c, const char *s, size_t len);
-void intern_prefetch(const core *c, const char *s, size_t len);
+/* What intern_prefetch learnt of a reference, for intern_add to reuse. */
+struct ref_hint {
+	const char *s;    /* the text it is about */
+	size_t len;
+	uint64_t h;       /* hash of its stored form */
+	uint32_t sid;     /* its stem's id then, 0: none */
+	uint16_t sl;      /* its stem's length */
+	uint8_t ok;       /* the fields are set */
+};
+uint32_t intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint);
+void intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint);
 void intern_reserve(core *c, size_t n);
 void intern_drop(core *c, uint32_t id);
 int intern_valid(const core *c, uint32_t id);

@@ -385,21 +385,38 @@ stem_len(const char *s, size_t len)
 	return len;
 }
 
-/* The id of stem (s, len), 0 if absent; *slot gets its index slot. */
+/* Where stem (s, len) goes in c->stem_recent: a cheap mix of its length
+ * and a byte from its middle (the host, for URLs). */
+static unsigned
+stem_slot(const char *s, size_t len)
+{
+	return (unsigned)(len + (uint8_t)s[len / 2] * 7u) & 15u;
+}
+
+/* Is id the live stem (s, len)? */
+static int
+stem_is(const core *c, uint32_t id, const char *s, size_t len)
+{
+	const struct strtab *t = &c->stems;
+	const uint8_t *b;
+	size_t l;
+
+	if (id == 0 || id >= t->n || t->e[id].refs == 0)
+		return 0;
+	b = tab_bytes(t, id, &l);
+	return l == len && memcmp(b, s, len) == 0;
+}
+
+/* The id of stem (s, len), 0 if absent; *slot gets its index slot then. */
 static uint32_t
 stem_find(const core *c, const char *s, size_t len, uint64_t *h, uint32_t *slot)
 {
 	const struct strtab *t = &c->stems;
-	uint32_t id = c->stem_last;
+	uint32_t id = c->stem_recent[stem_slot(s, len)];
 
-	/* consecutive references nearly always share their stem */
-	if (id != 0 && id < t->n && t->e[id].refs != 0) {
-		size_t l;
-		const uint8_t *b = tab_bytes(t, id, &l);
-
-		if (l == len && memcmp(b, s, len) == 0)
-			return id;
-	}
+	/* a delta's references share a few stems: most are met lately */
+	if (stem_is(c, id, s, len))
+		return id;
 	*h = bytes_hash((const uint8_t *)s, len);
 	*slot = tab_find(t, (const uint8_t *)s, len, *h);
 	return slot_id(t, *slot);
@@ -415,64 +432,77 @@ intern_reserve(core *c, size_t n)
 		(void)tab_index_room(&c->refs, (uint32_t)n);
 }
 
-/* Encode (s, len) as stored in refs (stem id, tail) into enc[ENC_MAX]:
- * its length, 0 if its stem is not held (nor is then the reference). */
-static size_t
-ref_encode(const core *c, const char *s, size_t len, uint8_t *enc)
+/* Fetch into the caches the index slot where intern_add will look (s, len)
+ * up: the apply loop calls it a few operations ahead, as the index is far
+ * larger than the caches.  *hint gets what intern_add may reuse (it checks
+ * that the stem is still the same). */
+void
+intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint)
 {
-	size_t sl = stem_len(s, len), n;
+	uint8_t enc[ENC_MAX];
+	size_t sl, n;
 	uint64_t sh;
 	uint32_t sid = 0, slot;
 
-	if (sl > 0 && (sid = stem_find(c, s, sl, &sh, &slot)) == 0)
-		return 0;
-	n = put_varint(enc, sid);
-	memcpy(enc + n, s + sl, len - sl);
-	return n + len - sl;
-}
-
-/* Fetch into the caches the index slot where intern_add will look (s, len)
- * up: the apply loop calls it a few operations ahead, as the index is far
- * larger than the caches.  Only a hint. */
-void
-intern_prefetch(const core *c, const char *s, size_t len)
-{
-	uint8_t enc[ENC_MAX];
-	size_t n;
-
+	hint->ok = 0;
 	if (len == 0 || len > BLF_MAX_REF_LEN || c->refs.mask == 0 || c->stems.mask == 0)
 		return;
-	if ((n = ref_encode(c, s, len, enc)) > 0)
-		__builtin_prefetch(&c->refs.slots[(uint32_t)bytes_hash(enc, n) & c->refs.mask]);
+	sl = stem_len(s, len);
+	if (sl > 0 && (sid = stem_find(c, s, sl, &sh, &slot)) == 0)
+		return; /* a new stem: a new reference */
+	n = put_varint(enc, sid);
+	memcpy(enc + n, s + sl, len - sl);
+	n += len - sl;
+	hint->s = s;
+	hint->len = len;
+	hint->h = bytes_hash(enc, n);
+	hint->sid = sid;
+	hint->sl = (uint16_t)sl;
+	hint->ok = 1;
+	__builtin_prefetch(&c->refs.slots[(uint32_t)hint->h & c->refs.mask]);
 }
 
 /* Intern (s, len): the id with its refcount raised, or 0 for an empty
  * string, one longer than BLF_MAX_REF_LEN, or on allocation failure (the
  * reference is then lost, not the listing). */
 uint32_t
-intern_add(core *c, const char *s, size_t len)
+intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint)
 {
 	uint8_t enc[ENC_MAX];
 	size_t sl, n;
 	uint64_t h = 0, sh = 0;
 	uint32_t sid = 0, slot = 0, j = 0, id;
+	int hinted = 0;
 
 	if (len == 0 || len > BLF_MAX_REF_LEN)
 		return 0;
 	if (tab_index_room(&c->refs, 1) != 0 || tab_index_room(&c->stems, 1) != 0)
 		return 0;
-	sl = stem_len(s, len);
-	if (sl > 0)
-		sid = stem_find(c, s, sl, &sh, &slot);
+	if (hint != NULL && hint->ok && hint->s == s && hint->len == len &&
+	    stem_len(s, len) == hint->sl &&
+	    (hint->sid == 0 || stem_is(c, hint->sid, s, hint->sl))) {
+		/* the stem found at the prefetch is still this one (the split
+		 * is canonical: the hash of the stored form holds) */
+		sl = hint->sl;
+		sid = hint->sid;
+		h = hint->h;
+		hinted = 1;
+	} else {
+		sl = stem_len(s, len);
+		if (sl > 0)
+			sid = stem_find(c, s, sl, &sh, &slot);
+	}
 	n = put_varint(enc, sid);
 	memcpy(enc + n, s + sl, len - sl);
 	n += len - sl;
 	if (sl == 0 || sid != 0) {
-		h = bytes_hash(enc, n);
+		if (!hinted)
+			h = bytes_hash(enc, n);
 		j = tab_find(&c->refs, enc, n, h);
 		if ((id = slot_id(&c->refs, j)) != 0) {
 			c->refs.e[id].refs++;
-			c->stem_last = sid;
+			if (sid != 0)
+				c->stem_recent[stem_slot(s, sl)] = sid;
 			return id;
 		}
 	}
@@ -492,9 +522,10 @@ intern_add(core *c, const char *s, size_t len)
 		return 0;
 	}
 	c->refs.e[id].refs = 1;
-	if (sid != 0)
+	if (sid != 0) {
 		c->stems.e[sid].refs++;
-	c->stem_last = sid;
+		c->stem_recent[stem_slot(s, sl)] = sid;
+	}
 	return id;
 }
 
@@ -705,7 +736,7 @@ intern_recount(core *c)
 		else if (--st->e[id].refs == 0)
 			tab_release(st, id);
 	}
-	c->stem_last = 0;
+	memset(c->stem_recent, 0, sizeof(c->stem_recent));
 }
 
 void
@@ -713,5 +744,5 @@ intern_free_all(core *c)
 {
 	tab_free(&c->refs);
 	tab_free(&c->stems);
-	c->stem_last = 0;
+	memset(c->stem_recent, 0, sizeof(c->stem_recent));
 }

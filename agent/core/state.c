@@ -360,7 +360,7 @@ origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_
 		return BLF_EDUP;
 	r->first = first;
 	r->changed = changed;
-	r->ref = intern_add(c, ref, reflen);
+	r->ref = intern_add(c, ref, reflen, NULL);
 	if (!excl) {
 		r->reason = reason;
 		r->expires = expires;
@@ -373,15 +373,16 @@ origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_
 #define PREFETCH 16
 
 static uint64_t
-op_hash(const core *c, const struct origin *o, const blf_op *op)
+op_hash(const core *c, const struct origin *o, const blf_op *op, struct ref_hint *hint)
 {
 	int excl = op->type == BLF_OP_EXCLUDE || op->type == BLF_OP_UNEXCLUDE;
 	uint64_t h = hash_key(op->prefix.addr, op->prefix.af == BLF_AF_INET6, op->prefix.len,
 			      excl);
 
 	__builtin_prefetch(&o->slots[(uint32_t)h & o->mask]);
+	hint->ok = 0;
 	if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE)
-		intern_prefetch(c, op->ref, op->ref_len);
+		intern_prefetch(c, op->ref, op->ref_len, hint);
 	return h;
 }
 
@@ -397,6 +398,7 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
 	int ri, isnew;
 	uint32_t created = (uint32_t)d->created, old;
 	uint64_t hs[PREFETCH];
+	struct ref_hint rh[PREFETCH];
 	struct rec *r;
 
 	*nfiltered = 0;
@@ -405,14 +407,16 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
 	 * far larger than the caches, and the table does not move during a
 	 * delta (origin_reserve ran before) */
 	for (i = 0; i < d->nops && i < PREFETCH; i++)
-		hs[i] = op_hash(c, o, &d->ops[i]);
+		hs[i] = op_hash(c, o, &d->ops[i], &rh[i]);
 	for (i = 0; i < d->nops; i++) {
 		const blf_op *op = &d->ops[i];
 		int excl = op->type == BLF_OP_EXCLUDE || op->type == BLF_OP_UNEXCLUDE;
 		uint64_t h = hs[i % PREFETCH];
+		struct ref_hint hint = rh[i % PREFETCH];
 
 		if (i + PREFETCH < d->nops)
-			hs[i % PREFETCH] = op_hash(c, o, &d->ops[i + PREFETCH]);
+			hs[i % PREFETCH] = op_hash(c, o, &d->ops[i + PREFETCH],
+						   &rh[i % PREFETCH]);
 
 		switch (op->type) {
 		case BLF_OP_LIST:
@@ -431,7 +435,7 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
 			 * dropped, so that an unchanged one is not freed and
 			 * interned again */
 			old = isnew ? 0 : r->ref;
-			r->ref = intern_add(c, op->ref, op->ref_len);
+			r->ref = intern_add(c, op->ref, op->ref_len, &hint);
 			intern_drop(c, old);
 			if (!excl) {
 				r->reason = op->reason;
