@@ -148,14 +148,14 @@ int core_evidence_path(const core *c, const core_result *res, char *buf, size_t 
  * the checkpoint included), BLF_ENOMEM.
  */
 int core_open(const char *datadir, const core_config *cfg, const trust_store *st,
-	      uint64_t now, core **out);
+	      core **out);
 
 /* Close without writing a checkpoint; NULL is fine. */
 void core_close(core *c);
 
 /* Replace the trust store (a copy is kept) and recompute policy verdicts of
  * every stored listing.  Logs are not touched. */
-int core_set_trust(core *c, const trust_store *st, uint64_t now);
+int core_set_trust(core *c, const trust_store *st);
 
 /* The trust store in use (owned by the core). */
 const trust_store *core_trust(const core *c);

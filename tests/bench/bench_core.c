@@ -315,7 +315,7 @@ main(void)
 			int ckdone = 0;
 
 			dir = mkdir_tmp();
-			if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+			if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 				die("core_open", rc);
 			for (k = 0; k < ndeltas; k += mode ? batch : 1) {
 				size_t n = mode ? (ndeltas - k < batch ? ndeltas - k : batch) : 1;
@@ -373,7 +373,7 @@ main(void)
 		core_stats s;
 
 		t = bench_now();
-		if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+		if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 			die("restart", rc);
 		rs[r] = bench_now() - t;
 		core_get_stats(c, &s);
@@ -425,7 +425,7 @@ main(void)
 		snprintf(ck, sizeof(ck), "%s/checkpoint", dir);
 		(void)unlink(ck); /* none if the run was too short to take one */
 		t = bench_now();
-		if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+		if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 			die("replay", rc);
 		replay = bench_now() - t;
 		core_get_stats(c, &s);

@@ -526,7 +526,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					make_store(&mst, f, v % (NTRUST + 3), now);
 					trust_store_free(&f->st);
 					if (trust_store_copy(&mst, &f->st) != 0 ||
-					    core_set_trust(f->core, &mst, now) != 0)
+					    core_set_trust(f->core, &mst) != 0)
 						__builtin_trap();
 					break;
 				}
