@@ -221,16 +221,31 @@ rd_get(struct rd *r, void *out, size_t n)
 	return 0;
 }
 
-/* Allocate n bytes (refusing counts the file cannot hold) and read them. */
+/* Allocate n bytes (refusing counts the file cannot hold) and read them;
+ * a hash index gets huge pages asked for before it is read. */
 static int
-rd_alloc(struct rd *r, void **out, size_t n)
+rd_alloc_as(struct rd *r, void **out, size_t n, int index)
 {
 	*out = NULL;
 	if (r->left < n)
 		return BLF_ECORRUPT;
 	if ((*out = malloc(n ? n : 1)) == NULL)
 		return BLF_ENOMEM;
+	if (index)
+		core_hugepages(*out, n);
 	return rd_get(r, *out, n);
+}
+
+static int
+rd_alloc(struct rd *r, void **out, size_t n)
+{
+	return rd_alloc_as(r, out, n, 0);
+}
+
+static int
+rd_alloc_index(struct rd *r, void **out, size_t n)
+{
+	return rd_alloc_as(r, out, n, 1);
 }
 
 static void
@@ -263,7 +278,7 @@ tab_read(struct rd *r, struct strtab *t)
 		return rc;
 	if (nslots > r->left / 4 || (n > 0) != (nslots > 0) || (nslots & (nslots - 1)) != 0)
 		return BLF_ECORRUPT;
-	if ((rc = rd_alloc(r, (void **)&t->slots, (size_t)nslots * 4)) != 0)
+	if ((rc = rd_alloc_index(r, (void **)&t->slots, (size_t)nslots * 4)) != 0)
 		return rc;
 	t->n = n;
 	t->used = (size_t)used;
@@ -392,7 +407,7 @@ checkpoint_load(core *c)
 		    (rc = rd_alloc(&r, (void **)&o->a6, (size_t)n6 * 16)) ||
 		    (rc = rd_alloc(&r, (void **)&o->free6, (size_t)nfree6 * 4)) ||
 		    (rc = rd_alloc(&r, (void **)&o->jrecs, (size_t)nj * sizeof(struct jrec))) ||
-		    (rc = rd_alloc(&r, (void **)&o->slots, (size_t)nslots * 4)))
+		    (rc = rd_alloc_index(&r, (void **)&o->slots, (size_t)nslots * 4)))
 			goto out;
 		o->mask = nslots - 1;
 		if ((rc = origin_fit_free6(o)) != 0)

@@ -186,6 +186,9 @@ int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
 void origin_free(struct origin *o);
 void origin_reset(core *c, struct origin *o);
 int origin_reserve(struct origin *o, size_t extra);
+/* Ask for huge pages under a large table about to be filled at random (a
+ * hint: its misses then cost no page walk).  Before the first touch. */
+void core_hugepages(void *p, size_t n);
 int origin_fit_free6(struct origin *o);
 int origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
 		   uint32_t expires, uint32_t first, uint32_t changed, const char *ref,

@@ -114,6 +114,7 @@ tab_index_grow(struct strtab *t, uint32_t extra)
 		n = (t->mask + 1) * 2;
 	if ((ns = calloc(n, sizeof(*ns))) == NULL)
 		return BLF_ENOMEM;
+	core_hugepages(ns, (size_t)n * sizeof(*ns));
 	/* the slots are written in random order, far beyond the caches:
 	 * hash REHASH_AHEAD ids ahead and prefetch their slots */
 	memset(ids, 0, sizeof(ids));
@@ -709,9 +710,13 @@ intern_recount(core *c)
 	for (k = 0; k < c->norigins; k++) {
 		const struct origin *o = c->origins[k];
 
-		for (i = 0; i < o->nrecs; i++)
+		/* records in order, their entries at random: prefetch ahead */
+		for (i = 0; i < o->nrecs; i++) {
+			if (i + REHASH_AHEAD < o->nrecs && t->e != NULL)
+				__builtin_prefetch(&t->e[o->recs[i + REHASH_AHEAD].ref], 1);
 			if (o->recs[i].ref != 0)
 				t->e[o->recs[i].ref].refs++;
+		}
 	}
 	for (id = 1; id < st->n; id++)
 		if (st->e[id].refs != 0)

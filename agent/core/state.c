@@ -13,11 +13,16 @@
  * References are interned (refs.c): a record holds an id, 0 meaning "no
  * reference".
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core_int.h"
+
+/* Hash tables below this size fit the TLB's reach well enough. */
+#define HUGE_MIN (4u << 20)
 
 #define MIN_SLOTS 16u
 /* A slot holds the record index + 1 in its low bits and a 6-bit fingerprint
@@ -189,6 +194,26 @@ slots_rebuild(struct origin *o)
 	}
 }
 
+/* See core_int.h. */
+void
+core_hugepages(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a, e;
+
+	if (n < HUGE_MIN || pg <= 0)
+		return;
+	a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	e = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE); /* a hint */
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 /* Make room for extra more records (array and index), so that applying a
  * delta of that many operations cannot fail half-way. */
 int
@@ -218,6 +243,7 @@ origin_reserve(struct origin *o, size_t extra)
 		if (n - 1 != o->mask) {
 			if ((ns = calloc(n, sizeof(*ns))) == NULL)
 				return BLF_ENOMEM;
+			core_hugepages(ns, (size_t)n * sizeof(*ns));
 			free(o->slots);
 			o->slots = ns;
 			o->mask = n - 1;
