@@ -162,12 +162,12 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if ((rc = core_set_trust(d->core, &st, daemon_now_ms() / 1000)) != BLF_OK) {
+	if ((rc = core_set_trust(d->core, &st)) != BLF_OK) {
 		snprintf(err, errlen, "trust %s: %s", nc->trust, blf_strerror(rc));
 		goto fail;
 	}
 	if (netchange && restart_net(d, nc, nk, err, errlen) != 0) {
-		(void)core_set_trust(d->core, &old, daemon_now_ms() / 1000);
+		(void)core_set_trust(d->core, &old);
 		goto fail;
 	}
 	if (strcmp(d->cfg->datadir, nc->datadir) != 0 || strcmp(d->cfg->control, nc->control) != 0)
@@ -222,7 +222,7 @@ daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t er
 				   err, errlen);
 	if (rc != BLF_OK)
 		return rc;
-	rc = core_set_trust(d->core, &st, daemon_now_ms() / 1000);
+	rc = core_set_trust(d->core, &st);
 	trust_store_free(&st);
 	if (rc != BLF_OK) {
 		snprintf(err, errlen, "trust store applied but not loaded: %s", blf_strerror(rc));
@@ -356,7 +356,7 @@ open_core(struct daemon *d, const trust_store *st)
 	cc.window = d->cfg->journal_window;
 	/* the generation then moves only when an exported entry changed */
 	cc.change_feed = d->cfg->export_dir[0] != '\0';
-	if ((rc = core_open(d->cfg->datadir, &cc, st, daemon_now_ms() / 1000, &d->core)) != BLF_OK) {
+	if ((rc = core_open(d->cfg->datadir, &cc, st, &d->core)) != BLF_OK) {
 		log_msg(LOG_ERR, "datadir %s: %s%s%s", d->cfg->datadir, blf_strerror(rc),
 			rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
 		return -1;

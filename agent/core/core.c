@@ -680,13 +680,12 @@ core_head(const core *c, const uint8_t origin[BLF_KEYID_LEN], blf_head *head)
 
 /* See core.h. */
 int
-core_set_trust(core *c, const trust_store *st, uint64_t now)
+core_set_trust(core *c, const trust_store *st)
 {
 	trust_store n;
 	size_t i;
 	int rc;
 
-	(void)now;
 	memset(&n, 0, sizeof(n));
 	if ((rc = trust_store_copy(st, &n)) != 0)
 		return rc;
@@ -754,7 +753,7 @@ core_get_stats(const core *c, core_stats *s)
 		s->nlistings += c->origins[i]->nlist;
 		s->nexclusions += c->origins[i]->nrecs - c->origins[i]->nlist;
 	}
-	s->nrefs = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
+	s->nrefs = intern_count(c);
 	s->nview = c->nview;
 	s->io = c->io;
 	s->nlimited = c->nlimited;
@@ -762,13 +761,11 @@ core_get_stats(const core *c, core_stats *s)
 
 /* See core.h. */
 int
-core_open(const char *datadir, const core_config *cfg, const trust_store *st, uint64_t now,
-	  core **out)
+core_open(const char *datadir, const core_config *cfg, const trust_store *st, core **out)
 {
 	core *c;
 	int rc = BLF_ENOMEM, e;
 
-	(void)now;
 	*out = NULL;
 	if (blf_init() != 0)
 		return BLF_ENOMEM;

@@ -148,14 +148,14 @@ int core_evidence_path(const core *c, const core_result *res, char *buf, size_t 
  * the checkpoint included), BLF_ENOMEM.
  */
 int core_open(const char *datadir, const core_config *cfg, const trust_store *st,
-	      uint64_t now, core **out);
+	      core **out);
 
 /* Close without writing a checkpoint; NULL is fine. */
 void core_close(core *c);
 
 /* Replace the trust store (a copy is kept) and recompute policy verdicts of
  * every stored listing.  Logs are not touched. */
-int core_set_trust(core *c, const trust_store *st, uint64_t now);
+int core_set_trust(core *c, const trust_store *st);
 
 /* The trust store in use (owned by the core). */
 const trust_store *core_trust(const core *c);
@@ -385,8 +385,9 @@ int core_snapshot_chunk(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t c
  */
 size_t core_snapshot_needed(core *c, uint64_t now, blf_head *out, size_t max);
 
-/* One record of one origin's state (strings point into the core and stay
- * valid until the next call that changes it; ref is not NUL-terminated). */
+/* One record of one origin's state (ref points into the iterator and stays
+ * valid until its next call, the core must not change meanwhile; ref is not
+ * NUL-terminated). */
 typedef struct core_origin_rec {
 	int exclusion;                 /* 0 listing, 1 exclusion */
 	blf_prefix prefix;
@@ -407,6 +408,7 @@ typedef struct core_origin_iter {
 	uint32_t epoch;
 	uint64_t seq;
 	uint8_t head[BLF_HASH_LEN];
+	char ref[BLF_MAX_REF_LEN];     /* the last record's reference text */
 } core_origin_iter;
 
 /* BLF_ENOTFOUND if the origin is unknown. */
@@ -452,8 +454,10 @@ enum core_entry_kind {
 	CORE_ENTRY_EXCLUDED = 2 /* export as an explicit exclusion (rbldnsd "!") */
 };
 
-/* One origin's contribution to an entry.  Strings point into the core and
- * stay valid until the next call that changes it; ref is NOT NUL-terminated. */
+/* One origin's contribution to an entry.  name and origin point into the
+ * core and stay valid until the next call that changes it; ref points into
+ * the iterator (or walk) that gave the entry and stays valid until the next
+ * entry is asked of it; ref is NOT NUL-terminated. */
 typedef struct core_prov {
 	const char *name;              /* anchor display name */
 	const uint8_t *origin;         /* BLF_KEYID_LEN bytes */

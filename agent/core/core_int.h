@@ -10,7 +10,8 @@
  *    (prefix, kind) to a record; deletion swaps the last record in, so an
  *    origin holds at most 2^26 - 2 records;
  *  - references are interned once per distinct string with a refcount,
- *    in one arena of bytes (12-byte entries, no allocation per string);
+ *    split into a shared stem (up to the last '/') and a tail: about 24
+ *    bytes per distinct evidence URL (refs.c);
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
  *    plus an array of entries (exported entries, and listing groups below
  *    the threshold kept "hidden" for the provenance of entries inside
@@ -88,9 +89,20 @@ struct origin {
 };
 
 struct istr {
-	uint32_t off;   /* in c->sarena */
+	uint32_t off;   /* in the table's arena */
 	uint32_t refs;  /* 0: free id */
-	uint16_t len;
+};
+
+/* A table of reference-counted byte strings (refs.c). */
+struct strtab {
+	struct istr *e;             /* id 0 unused */
+	uint8_t *arena;             /* per string: 1-2 byte length, bytes */
+	size_t used, acap, dead;    /* arena bytes used, allocated, dead */
+	uint32_t n, cap;            /* ids in use (with 0), allocated */
+	uint32_t *free;             /* free ids (room for cap) */
+	uint32_t nfree;
+	uint32_t *slots;            /* index: id, 0 empty */
+	uint32_t mask;              /* slot count - 1 */
 };
 
 struct vent {
@@ -137,14 +149,9 @@ struct core {
 	struct origin **origins;
 	size_t norigins;
 
-	struct istr *strs;          /* id 0 unused */
-	char *sarena;               /* the interned strings' bytes */
-	size_t sused, scap, sdead;  /* arena bytes used, allocated, dead */
-	uint32_t nstrs, capstrs;
-	uint32_t *sfree;
-	uint32_t nsfree, capsfree;
-	uint32_t *sslots;
-	uint32_t smask;
+	struct strtab refs;         /* interned references: stem id, tail */
+	struct strtab stems;        /* their stems */
+	uint32_t stem_recent[16];   /* stems met lately, by stem_slot (refs.c) */
 
 	/* merged view cache */
 	int vdirty;
@@ -180,6 +187,9 @@ int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
 void origin_free(struct origin *o);
 void origin_reset(core *c, struct origin *o);
 int origin_reserve(struct origin *o, size_t extra);
+/* Ask for huge pages under a large table about to be filled at random (a
+ * hint: its misses then cost no page walk).  Before the first touch. */
+void core_hugepages(void *p, size_t n);
 int origin_fit_free6(struct origin *o);
 int origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
 		   uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
@@ -191,12 +201,26 @@ void origin_set_verdicts(core *c, struct origin *o);
 int rec_verdict(const struct rec *r);
 size_t origin_purge_expired(core *c, struct origin *o, uint64_t now);
 
-uint32_t intern_add(core *c, const char *s, size_t len);
+
+/* ---- refs.c ------------------------------------------------------------- */
+/* What intern_prefetch learnt of a reference, for intern_add to reuse. */
+struct ref_hint {
+	const char *s;    /* the text it is about */
+	size_t len;
+	uint64_t h;       /* hash of its stored form */
+	uint32_t sid;     /* its stem's id then, 0: none */
+	uint16_t sl;      /* its stem's length */
+	uint8_t ok;       /* the fields are set */
+};
+uint32_t intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint);
+void intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint);
+void intern_reserve(core *c, size_t n);
 void intern_drop(core *c, uint32_t id);
-int intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used,
-		uint32_t *slots, uint32_t nslots);
+int intern_valid(const core *c, uint32_t id);
+size_t intern_get(const core *c, uint32_t id, char *buf);
+size_t intern_count(const core *c);
+int intern_load(core *c, const struct strtab *refs, const struct strtab *stems);
 void intern_recount(core *c);
-const char *intern_get(const core *c, uint32_t id, size_t *len);
 void intern_free_all(core *c);
 
 /* ---- journal.c ---------------------------------------------------------- */

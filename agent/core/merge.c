@@ -672,6 +672,7 @@ struct core_walk {
 	struct cell *cells;             /* norigins each: no entry has more */
 	struct sel *sel;
 	core_prov *prov;
+	char (*refs)[BLF_MAX_REF_LEN];  /* prov[i].ref's text */
 };
 
 /* See core_int.h: scratch for walking c's view (sized for its origins, so
@@ -689,7 +690,8 @@ walk_new(core *c)
 	if ((w->pos = merge_alloc(c, NULL, n * sizeof(*w->pos))) == NULL ||
 	    (w->cells = merge_alloc(c, NULL, n * sizeof(*w->cells))) == NULL ||
 	    (w->sel = merge_alloc(c, NULL, n * sizeof(*w->sel))) == NULL ||
-	    (w->prov = merge_alloc(c, NULL, n * sizeof(*w->prov))) == NULL) {
+	    (w->prov = merge_alloc(c, NULL, n * sizeof(*w->prov))) == NULL ||
+	    (w->refs = merge_alloc(c, NULL, n * sizeof(*w->refs))) == NULL) {
 		walk_free(w);
 		return NULL;
 	}
@@ -707,6 +709,7 @@ walk_free(struct core_walk *w)
 	free(w->cells);
 	free(w->sel);
 	free(w->prov);
+	free(w->refs);
 	free(w);
 }
 
@@ -777,7 +780,7 @@ rec_until(const struct origin *o, const struct rec *r)
 }
 
 static void
-prov_fill(const core *c, const struct vpair *vp, core_prov *pv)
+prov_fill(const core *c, const struct vpair *vp, core_prov *pv, char *refbuf)
 {
 	const struct origin *o = c->origins[vp->o];
 	const struct rec *r = &o->recs[vp->r];
@@ -790,7 +793,8 @@ prov_fill(const core *c, const struct vpair *vp, core_prov *pv)
 	pv->changed = r->changed;
 	pv->expires = (r->flags & REC_EXCL) ? 0 : r->expires;
 	pv->until = (r->flags & REC_EXCL) ? 0 : rec_until(o, r);
-	pv->ref = intern_get(c, r->ref, &pv->ref_len);
+	pv->ref_len = intern_get(c, r->ref, refbuf);
+	pv->ref = pv->ref_len ? refbuf : NULL;
 }
 
 /*
@@ -811,7 +815,7 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 
 		n = ve->n & VENT_N;
 		for (i = 0; i < n; i++)
-			prov_fill(c, &c->vpairs[ve->start + i], &w->prov[i]);
+			prov_fill(c, &c->vpairs[ve->start + i], &w->prov[i], w->refs[i]);
 		pair_prefix(c, &c->vpairs[ve->start], &e->prefix);
 		e->kind = CORE_ENTRY_EXCLUDED;
 		e->nprov = n;
@@ -850,7 +854,7 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 		struct vpair vp = { cl->o, cl->r };
 
 		w->pos[cl->o] = 0;
-		prov_fill(c, &vp, &w->prov[k]);
+		prov_fill(c, &vp, &w->prov[k], w->refs[k]);
 		w->prov[k].until = cl->until;
 		if (o->anchor->expires != 0 && o->anchor->expires < cl->until)
 			w->prov[k].until = o->anchor->expires;
@@ -1042,8 +1046,6 @@ why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct orig
 {
 	const struct rec *r = &o->recs[ri];
 	core_why_item *it, *n;
-	const char *ref;
-	size_t len;
 	int v;
 
 	if (w->total++ < w->first || w->nitems >= max)
@@ -1066,10 +1068,7 @@ why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct orig
 	it->first = r->first;
 	it->changed = r->changed;
 	it->expires = it->exclusion ? 0 : r->expires;
-	ref = intern_get(c, r->ref, &len);
-	if (len > 0)
-		memcpy(it->ref, ref, len);
-	it->ref[len] = '\0';
+	it->ref[intern_get(c, r->ref, it->ref)] = '\0';
 	it->weight = o->anchor ? o->anchor->weight : 0;
 	it->status = item_status(o, r, now, &v);
 	it->verdict = v;

@@ -66,7 +66,8 @@ core_origin_iter_next(core_origin_iter *it, core_origin_rec *r)
 	r->expires = r->exclusion ? 0 : x->expires;
 	r->first = x->first;
 	r->changed = x->changed;
-	r->ref = intern_get(it->c, x->ref, &r->ref_len);
+	r->ref_len = intern_get(it->c, x->ref, it->ref);
+	r->ref = r->ref_len ? it->ref : NULL;
 	return 1;
 }
 
@@ -87,6 +88,7 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	blf_snapshot s;
 	blf_buf out = { 0 };
 	blf_op *ops = NULL;
+	char *refs = NULL; /* the chunk's reference texts */
 	size_t n = 0, i, k;
 	uint32_t chunk = 0;
 	int rc;
@@ -107,20 +109,23 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	s.nchunks = (uint32_t)(n == 0 ? 1 : (n + BLF_MAX_OPS - 1) / BLF_MAX_OPS);
 	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS)
 		return BLF_ELIMIT;
-	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL)
+	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL ||
+	    (refs = malloc((size_t)BLF_MAX_OPS * BLF_MAX_REF_LEN)) == NULL) {
+		free(ops);
 		return BLF_ENOMEM;
+	}
 	i = 0;
 	for (chunk = 0; chunk < s.nchunks; chunk++) {
 		for (k = 0; k < BLF_MAX_OPS && i < o->nrecs; i++) {
 			const struct rec *x = &o->recs[i];
-			size_t rl;
+			char *rb = refs + k * BLF_MAX_REF_LEN;
 
 			if (!snapshot_rec_in(x, now))
 				continue;
 			memset(&ops[k], 0, sizeof(ops[k]));
 			origin_rec_prefix(o, x, &ops[k].prefix);
-			ops[k].ref = intern_get(c, x->ref, &rl);
-			ops[k].ref_len = (uint16_t)rl;
+			ops[k].ref_len = (uint16_t)intern_get(c, x->ref, rb);
+			ops[k].ref = ops[k].ref_len ? rb : NULL;
 			if (x->flags & REC_EXCL) {
 				ops[k].type = BLF_OP_EXCLUDE;
 			} else {
@@ -140,6 +145,7 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	}
 	blf_buf_free(&out);
 	free(ops);
+	free(refs);
 	return rc;
 }
 

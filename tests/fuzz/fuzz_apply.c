@@ -47,7 +47,17 @@ rd_u8(struct rd *r)
 	return v;
 }
 
-static const char *const refs[] = { "", "ticket 1", "https://example.org/e/2" };
+/* References of every shape the store splits (refs.c): none, no '/', a
+ * shared stem with two tails, one tail under two stems, an empty tail, a
+ * stem only. */
+static const char *const refs[] = { "",
+				    "ticket 1",
+				    "https://example.org/e/2",
+				    "https://example.org/e/3",
+				    "https://example.net/e/2",
+				    "https://example.org/e/",
+				    "/" };
+#define NREFS (sizeof(refs) / sizeof(refs[0]))
 
 /* A prefix in a small space: 10.0-3.0-3.x/8..32 or 2001:db8:0-3::/16..128. */
 static void
@@ -516,7 +526,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					make_store(&mst, f, v % (NTRUST + 3), now);
 					trust_store_free(&f->st);
 					if (trust_store_copy(&mst, &f->st) != 0 ||
-					    core_set_trust(f->core, &mst, now) != 0)
+					    core_set_trust(f->core, &mst) != 0)
 						__builtin_trap();
 					break;
 				}
@@ -540,7 +550,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ops[k].expires = now + 60u * (1u + (t >> 2));
 			}
 			if (ops[k].type == BLF_OP_LIST || ops[k].type == BLF_OP_EXCLUDE) {
-				ops[k].ref = refs[v % 3];
+				ops[k].ref = refs[v % NREFS];
 				ops[k].ref_len = (uint16_t)strlen(ops[k].ref);
 			}
 		}

@@ -46,7 +46,7 @@ setup(void **state)
 	cfg.no_fsync = 1;
 	snprintf(data, sizeof(data), "%s/data", f->dir);
 	assert_int_equal(mkdir(data, 0700), 0);
-	assert_int_equal(core_open(data, &cfg, &f->st, T0, &f->c), 0);
+	assert_int_equal(core_open(data, &cfg, &f->st, &f->c), 0);
 	snprintf(f->out, sizeof(f->out), "%s/export", f->dir);
 	*state = f;
 	return 0;
