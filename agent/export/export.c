@@ -1577,6 +1577,7 @@ export_job_step(export_job *x, uint64_t now, int *done)
 
 	*done = 0;
 	x->view_now = now;
+	x->st.steps++;
 	if (x->stage == JOB_SHARDS) {
 		while (x->ufam < 2 && !x->dirty[x->ufam][x->ushard])
 			if (!unit_next(x, &x->ufam, &x->ushard))
@@ -1585,6 +1586,7 @@ export_job_step(export_job *x, uint64_t now, int *done)
 			int f = x->ufam;
 			unsigned s = x->ushard;
 
+			x->st.walked++;
 			if ((rc = walk_shard(x, 1, f, s)) == BLF_OK && shard_plan(x, f, s))
 				rc = walk_shard(x, 2, f, s);
 			if (!unit_next(x, &x->ufam, &x->ushard))

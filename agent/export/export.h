@@ -96,6 +96,8 @@ typedef struct export_stats {
 	size_t skipped;          /* of which unchanged and kept */
 	size_t removed;          /* files of the previous set no longer produced */
 	uint64_t bytes;          /* bytes written, MANIFEST included */
+	size_t walked;           /* shards read from the view (the others: change feed) */
+	size_t steps;            /* export_job_step calls */
 } export_stats;
 
 /*
