@@ -189,6 +189,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	trust_store_free(&old);
 	/* export settings may have changed: write the whole set once more
 	 * (unchanged files are kept) */
+	daemon_export_abort(d);
 	d->exp.done = 0;
 	d->exp.next_ms = 0;
 	d->reloads++;
@@ -554,6 +555,7 @@ out:
 	notify_parent(&notify, 1);
 	/* everything durable first: the sockets are closed last, under a
 	 * watchdog (STOP_GRACE_S); the net never touches the core again */
+	daemon_export_free(&d);
 	if (d.core != NULL) {
 		if ((rc = core_checkpoint(d.core)) != BLF_OK)
 			log_msg(LOG_ERR, "checkpoint: %s", blf_strerror(rc));

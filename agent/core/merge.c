@@ -1020,7 +1020,8 @@ vent_lower_bound(const core *c, const blf_prefix *p)
  * at the first vent outside it.
  */
 int
-core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, core_iter *it)
+core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, const blf_prefix *after,
+		   core_iter *it)
 {
 	int rc;
 
@@ -1029,7 +1030,53 @@ core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, core_iter *i
 	it->ranged = 1;
 	it->within = *within;
 	it->anc = 0;
+	if (after != NULL) {
+		it->after = *after;
+		it->anc = (unsigned)within->len + 2; /* no containing entries */
+	}
 	return 0;
+}
+
+/* First vent after p in blf_prefix_cmp order. */
+static size_t
+vent_upper_bound(const core *c, const blf_prefix *p)
+{
+	size_t lo = 0, hi = c->nvents, mid;
+	blf_prefix q;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
+		if (blf_prefix_cmp(&q, p) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Set the walk's chain to the listing groups that contain vent vi
+ * (hidden ones included), as a walk from the start would have it. */
+static void
+chain_at(const core *c, struct core_walk *w, size_t vi)
+{
+	blf_prefix p, m;
+	unsigned len;
+	long gi;
+
+	w->depth = 0;
+	if (vi >= c->nvents)
+		return;
+	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	for (len = 0; len < p.len; len++) {
+		if (!lens_has(c->vlens, &p, len))
+			continue;
+		prefix_mask(&p, (uint8_t)len, &m);
+		if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+			w->stack[w->depth] = (uint32_t)gi;
+			w->sp[w->depth++] = m;
+		}
+	}
 }
 
 /* The ranged part of core_iter_next. */
@@ -1045,6 +1092,13 @@ iter_next_at(core_iter *it, core_entry *e)
 		prefix_mask(&it->within, (uint8_t)it->anc++, &m);
 		if ((gi = view_find(c, &m)) >= 0 && walk_entry_at(c, w, (size_t)gi, e) == 0)
 			return 1;
+	}
+	if (it->anc == (unsigned)it->within.len + 2) {
+		/* resume after a prefix: no containing entries, the chain of the
+		 * first vent after it */
+		it->anc = it->within.len + 1;
+		w->next = vent_upper_bound(c, &it->after);
+		chain_at(c, w, w->next);
 	}
 	if (it->anc == it->within.len) {
 		unsigned len;

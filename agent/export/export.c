@@ -27,6 +27,7 @@
  * fewest CIDR prefixes.  Shard boundaries cut segments, so every prefix of
  * a shard file lies inside the shard.
  */
+#define _GNU_SOURCE /* sync_file_range */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +45,7 @@
 #define X_SIGNER_CACHE 32
 #define X_NWRITERS 5
 #define X_DIGEST 16
+#define X_PIECE 1024u                     /* entries per step of a shard's walk */
 
 /* The writer table: one row per format (export_int.h). */
 static const export_writer *const writers[X_NWRITERS] = {
@@ -134,6 +136,14 @@ struct export_job {
 	uint64_t gen;                 /* view generation at the start (change feed) */
 	int have_gen;
 	export_state *state;          /* kept across runs, or NULL */
+	int sstate;                   /* JOB_SHARDS: 0 next shard, 1 pass 1, 2 pass 2 */
+	blf_prefix shard_pfx;         /* the shard being walked */
+	blf_prefix last;              /* the last entry walked: the next piece is after it */
+	int resume;
+	blf_prefix after;             /* src_begin's `after` */
+	int src_after;
+	uint64_t shard_gen;           /* view generation when the shard's pass 1 began */
+	size_t piece;                 /* entries per step (X_PIECE) */
 	const key_secret *key;        /* agent key, borrowed */
 	int published, failed;
 	export_source own_src;        /* a copy of the source */
@@ -435,16 +445,16 @@ stage_close(struct export_job *x, struct pfile *pf, xout *o)
 	}
 	o->active = 0;
 	if (!x->cfg.nosync) {
+		/* start the write-back now; publication waits for it (fsync of
+		 * every staged file), so a step does not wait for the disk */
 		char tmp[FIO_NAME_MAX + 8];
-		int fd, r;
+		int fd;
 
 		snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
 		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
 			return BLF_EIO;
-		r = fio_fsync(fd);
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		close(fd);
-		if (r != 0)
-			return BLF_EIO;
 	}
 	xsha_final(&o->sha, pf->sha);
 	pf->size = o->size;
@@ -841,15 +851,19 @@ shard_prefix(const struct xfam *fm, unsigned s, blf_prefix *p)
 	pfx_from(fm->af, fm->bits == 0 ? 0 : (u128)s << (fm->width - fm->bits), fm->bits, p);
 }
 
-/* Start iterating the entries that overlap `within` (export.h): through
- * the source's begin_at, or a whole iteration filtered here. */
+/* Start iterating the entries that overlap `within` (export.h), or with
+ * after those inside it that come after `after`: through the source's
+ * begin_at, or a whole iteration filtered here. */
 static int
-src_begin(struct export_job *x, const blf_prefix *within)
+src_begin(struct export_job *x, const blf_prefix *within, const blf_prefix *after)
 {
 	x->within = *within;
+	x->src_after = after != NULL;
+	if (after != NULL)
+		x->after = *after;
 	x->filter = x->src->begin_at == NULL;
 	if (!x->filter)
-		return x->src->begin_at(x->src->ctx, x->view_now, within);
+		return x->src->begin_at(x->src->ctx, x->view_now, within, after);
 	return x->src->begin(x->src->ctx, x->view_now);
 }
 
@@ -859,8 +873,12 @@ src_next(struct export_job *x, core_entry *e)
 	int r;
 
 	while ((r = x->src->next(x->src->ctx, e)) == 1) {
-		if (!x->filter || blf_prefix_contains(&x->within, &e->prefix) ||
-		    blf_prefix_contains(&e->prefix, &x->within))
+		if (!x->filter)
+			return 1;
+		if (x->src_after && blf_prefix_cmp(&e->prefix, &x->after) <= 0)
+			continue;
+		if (blf_prefix_contains(&x->within, &e->prefix) ||
+		    (!x->src_after && blf_prefix_contains(&e->prefix, &x->within)))
 			return 1;
 		if (blf_prefix_cmp(&e->prefix, &x->within) > 0)
 			return 0; /* sorted: nothing further overlaps */
@@ -868,41 +886,71 @@ src_next(struct export_job *x, core_entry *e)
 	return r;
 }
 
-/*
- * One pass over shard s of family fam: the entries that start in it go to
- * the entry writers (pass 2) or into its digest and counts (pass 1); the
- * entries that contain the shard, which start before it, only open the
- * normalisation's stack so that its segments are classified as in a walk
- * over the whole view.
- */
+/* The view's generation now (0 from a source without a change feed). */
+static uint64_t
+view_gen(struct export_job *x)
+{
+	uint64_t g = 0;
+
+	if (x->src->changes != NULL &&
+	    x->src->changes(x->src->ctx, 0, 0, x->view_now, NULL, NULL, &g) < 0)
+		g = 0;
+	return g;
+}
+
+/* Start a pass over shard s of family fam (its files opened in pass 2). */
 static int
-walk_shard(struct export_job *x, int pass, int fam, unsigned s)
+shard_begin(struct export_job *x, int pass, int fam, unsigned s)
 {
 	struct xfam *fm = &x->fam[fam];
-	blf_prefix within;
-	core_entry e;
-	int r, rc, begun = 0;
+	int rc;
 
 	x->pass = pass;
 	x->cur_fam = fam;
 	x->cur_shard = s;
 	norm_reset(x);
-	shard_prefix(fm, s, &within);
-	x->cursor = pfx_lo(&within);
+	shard_prefix(fm, s, &x->shard_pfx);
+	x->cursor = pfx_lo(&x->shard_pfx);
+	x->resume = 0;
 	if (pass == 1)
 		memset(&fm->sh[s], 0, sizeof(fm->sh[s]));
 	if ((rc = shard_open(x)) != BLF_OK)
-		goto out;
-	if (src_begin(x, &within) != 0) {
+		abort_open(x);
+	return rc;
+}
+
+/*
+ * Up to X_PIECE entries of the current shard's pass: the entries that
+ * start in it go to the entry writers (pass 2) or into its digest and
+ * counts (pass 1); the entries that contain the shard, which start before
+ * it, only open the normalisation's stack so that its segments are
+ * classified as in a walk over the whole view.  The next piece resumes
+ * after the last entry (the stack and the open files carry over); the
+ * last one closes the shard.  *more tells whether a piece follows.
+ */
+static int
+shard_piece(struct export_job *x, int *more)
+{
+	struct xfam *fm = &x->fam[x->cur_fam];
+	unsigned s = x->cur_shard;
+	int pass = x->pass;
+	core_entry e;
+	int r = 1, rc = BLF_OK;
+	size_t n = 0;
+
+	*more = 0;
+	if (src_begin(x, &x->shard_pfx, x->resume ? &x->last : NULL) != 0) {
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	begun = 1;
-	while ((r = src_next(x, &e)) == 1) {
+	while (n < x->piece && (r = src_next(x, &e)) == 1) {
 		u128 lo = pfx_lo(&e.prefix);
-		struct node *n;
+		struct node *nd;
 		size_t w;
 
+		n++;
+		x->last = e.prefix;
+		x->resume = 1;
 		if (e.prefix.af != fm->af)
 			continue;
 		if (shard_of(fm, lo) == s && pass == 1) {
@@ -925,49 +973,59 @@ walk_shard(struct export_job *x, int pass, int fam, unsigned s)
 			norm_advance(x, lo, 0);
 			if (x->depth >= X_MAX_DEPTH) {
 				rc = BLF_EINVAL;
-				goto out;
+				break;
 			}
-			n = &x->stack[x->depth++];
-			n->end = pfx_hi(&e.prefix, fm->width);
-			n->kind = e.kind;
-			n->taglen = 0;
+			nd = &x->stack[x->depth++];
+			nd->end = pfx_hi(&e.prefix, fm->width);
+			nd->kind = e.kind;
+			nd->taglen = 0;
 			if (e.kind == CORE_ENTRY_LISTED && (x->cfg.formats & EXPORT_IPSET))
-				make_tag(&e, n);
+				make_tag(&e, nd);
 		}
 	}
+	x->src->end(x->src->ctx);
+	if (rc != BLF_OK)
+		goto out;
 	if (r < 0) {
 		rc = BLF_ENOMEM;
 		goto out;
 	}
+	if (n == x->piece) {
+		*more = 1;
+		return BLF_OK;
+	}
 	rc = shard_close(x);
 out:
-	if (begun)
-		x->src->end(x->src->ctx);
 	if (rc != BLF_OK)
 		abort_open(x);
 	return rc;
 }
 
 /*
- * One unit of a whole-feed file (Postfix): the entries that start in shard
- * s of family fam, for sweep `phase` (exceptions, then listings).  The
- * file stays open between units.
+ * One piece of a whole-feed file (Postfix): up to X_PIECE entries that
+ * start in shard s of family fam, for sweep `phase` (exceptions, then
+ * listings).  The file stays open between pieces; *more as above.
  */
 static int
-whole_unit(struct export_job *x, int phase, int fam, unsigned s)
+whole_piece(struct export_job *x, int phase, int fam, unsigned s, int *more)
 {
 	struct xfam *fm = &x->fam[fam];
-	blf_prefix within;
 	core_entry e;
-	int r;
+	int r = 1;
+	size_t n = 0;
 
-	shard_prefix(fm, s, &within);
+	*more = 0;
+	if (!x->resume)
+		shard_prefix(fm, s, &x->shard_pfx);
 	x->wf.phase = phase;
-	if (src_begin(x, &within) != 0)
+	if (src_begin(x, &x->shard_pfx, x->resume ? &x->last : NULL) != 0)
 		return BLF_ENOMEM;
-	while ((r = src_next(x, &e)) == 1) {
+	while (n < x->piece && (r = src_next(x, &e)) == 1) {
 		xitem it;
 
+		n++;
+		x->last = e.prefix;
+		x->resume = 1;
 		if (e.prefix.af != fm->af || shard_of(fm, pfx_lo(&e.prefix)) != s)
 			continue;
 		memset(&it, 0, sizeof(it));
@@ -975,7 +1033,12 @@ whole_unit(struct export_job *x, int phase, int fam, unsigned s)
 		x->files[x->whole_i].w->entry(&x->wf, &it);
 	}
 	x->src->end(x->src->ctx);
-	return r < 0 ? BLF_ENOMEM : BLF_OK;
+	if (r < 0)
+		return BLF_ENOMEM;
+	*more = n == x->piece;
+	if (!*more)
+		x->resume = 0;
+	return BLF_OK;
 }
 
 static int
@@ -1393,6 +1456,7 @@ export_job_start(const export_source *src, const export_config *cfg,
 	x->view_now = now;
 	cfg_defaults(x, cfg);
 	fingerprint(x);
+	x->piece = cfg->piece != 0 ? cfg->piece : X_PIECE;
 	x->mplain.xi = XI_NETS;
 	x->mipset.xi = XI_TAGGED_NETS;
 	x->mipset.by_tag = 1;
@@ -1473,6 +1537,7 @@ whole_start(struct export_job *x)
 	int i;
 
 	totals(x);
+	x->resume = 0;
 	if (x->whole_i < 0)
 		return BLF_OK;
 	pf = &x->files[x->whole_i];
@@ -1515,7 +1580,21 @@ finish(struct export_job *x)
 		    (rc = write_head(x, pf, x->out[0])) != BLF_OK)
 			return rc;
 	}
-	/* every file is staged and synced: publish */
+	/* every file is staged: on disk, then published */
+	for (i = 0; i < x->nfiles && !x->cfg.nosync; i++) {
+		char tmp[FIO_NAME_MAX + 8];
+		int fd, r;
+
+		if (!x->files[i].changed)
+			continue;
+		snprintf(tmp, sizeof(tmp), X_STAGE "%s", x->files[i].name);
+		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
+			return BLF_EIO;
+		r = fio_fsync(fd);
+		close(fd);
+		if (r != 0)
+			return BLF_EIO;
+	}
 	x->published = 1;
 	for (i = 0; i < x->nfiles; i++) {
 		struct pfile *pf = &x->files[i];
@@ -1553,6 +1632,23 @@ finish(struct export_job *x)
 	return BLF_OK;
 }
 
+/* The view moved while shard s was rendered: its files hold a mix of
+ * instants that their keys (digests of pass 1) may not describe, so they
+ * get a key no digest gives; the next export, which finds the shard dirty
+ * (the change came after this job began), rewrites them. */
+static void
+unstable(struct export_job *x, int fam, unsigned s)
+{
+	size_t w;
+
+	for (w = 0; w < X_NWRITERS; w++) {
+		int i = x->idx[(w * 2 + (size_t)fam) * 256 + s];
+
+		if (i >= 0 && x->files[i].changed)
+			memset(x->files[i].key, '0', X_KEY_HEX);
+	}
+}
+
 /* Move (fam, shard) to the next unit; 0 past the last. */
 static int
 unit_next(struct export_job *x, int *fam, unsigned *shard)
@@ -1578,26 +1674,44 @@ export_job_step(export_job *x, uint64_t now, int *done)
 	*done = 0;
 	x->view_now = now;
 	x->st.steps++;
-	if (x->stage == JOB_SHARDS) {
+	if (x->stage == JOB_SHARDS && x->sstate == 0) {
 		while (x->ufam < 2 && !x->dirty[x->ufam][x->ushard])
 			if (!unit_next(x, &x->ufam, &x->ushard))
 				x->ufam = 2;
 		if (x->ufam < 2) {
-			int f = x->ufam;
-			unsigned s = x->ushard;
-
 			x->st.walked++;
-			if ((rc = walk_shard(x, 1, f, s)) == BLF_OK && shard_plan(x, f, s))
-				rc = walk_shard(x, 2, f, s);
-			if (!unit_next(x, &x->ufam, &x->ushard))
-				x->ufam = 2;
+			x->shard_gen = view_gen(x);
+			x->sstate = 1;
+			rc = shard_begin(x, 1, x->ufam, x->ushard);
 		} else {
 			x->stage = JOB_FINISH;
 			rc = whole_start(x);
 		}
+	}
+	if (rc != BLF_OK) {
+		/* below */
+	} else if (x->stage == JOB_SHARDS) {
+		int f = x->ufam, more;
+		unsigned sh = x->ushard;
+
+		rc = shard_piece(x, &more);
+		if (rc == BLF_OK && !more) {
+			if (x->sstate == 1 && shard_plan(x, f, sh)) {
+				x->sstate = 2;
+				rc = shard_begin(x, 2, f, sh);
+			} else {
+				if (x->sstate == 2 && view_gen(x) != x->shard_gen)
+					unstable(x, f, sh);
+				x->sstate = 0;
+				if (!unit_next(x, &x->ufam, &x->ushard))
+					x->ufam = 2;
+			}
+		}
 	} else if (x->stage == JOB_WHOLE) {
-		rc = whole_unit(x, x->uphase, x->ufam, x->ushard);
-		if (rc == BLF_OK && !unit_next(x, &x->ufam, &x->ushard)) {
+		int more;
+
+		rc = whole_piece(x, x->uphase, x->ufam, x->ushard, &more);
+		if (rc == BLF_OK && !more && !unit_next(x, &x->ufam, &x->ushard)) {
 			x->ufam = 0;
 			if (++x->uphase == 2) {
 				struct pfile *pf = &x->files[x->whole_i];
@@ -1711,11 +1825,11 @@ cs_begin(void *ctx, uint64_t now)
 }
 
 static int
-cs_begin_at(void *ctx, uint64_t now, const blf_prefix *within)
+cs_begin_at(void *ctx, uint64_t now, const blf_prefix *within, const blf_prefix *after)
 {
 	struct core_src *s = ctx;
 
-	return core_iter_begin_at(s->c, now, within, &s->it) == BLF_OK ? 0 : -1;
+	return core_iter_begin_at(s->c, now, within, after, &s->it) == BLF_OK ? 0 : -1;
 }
 
 static int

@@ -84,6 +84,7 @@ typedef struct export_config {
 	size_t navals;
 	const char *ipset_name;       /* set names <name>4 / <name>6 ("blfed") */
 	int nosync;                   /* tests only: no fsync */
+	size_t piece;                 /* tests only: entries per step (0: 1024) */
 } export_config;
 
 /* What a run did. */
@@ -117,12 +118,15 @@ typedef struct export_source {
 		      uint8_t keyid[BLF_KEYID_LEN]);
 	/* Optional (NULL: the exporter filters whole iterations).  Like begin,
 	 * for the entries that overlap `within` only: those containing it,
-	 * then those inside it, in the same order. */
-	int (*begin_at)(void *ctx, uint64_t now, const blf_prefix *within);
+	 * then those inside it, in the same order; with after (not NULL) only
+	 * those inside it that come after the prefix after. */
+	int (*begin_at)(void *ctx, uint64_t now, const blf_prefix *within,
+			const blf_prefix *after);
 	/* Optional change feed.  With have, call fn for every prefix whose
 	 * entry changed since generation gen and return 0; return 1 when that
 	 * is unknown (everything may have changed), -1 on error.  *cur
-	 * receives the generation of the view at now (with 0 and 1). */
+	 * receives the generation of the view at now (with 0 and 1); fn is
+	 * NULL and unused without have. */
 	int (*changes)(void *ctx, int have, uint64_t gen, uint64_t now,
 		       void (*fn)(void *arg, const blf_prefix *p), void *arg, uint64_t *cur);
 } export_source;

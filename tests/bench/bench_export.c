@@ -56,7 +56,27 @@ struct gen {
 	blf_prefix excl;
 	core_prov prov[2];
 	char ref[2][32];
+	int ranged;          /* g_begin_at: stop past `within` */
+	blf_prefix within, after;
+	int has_after;       /* skip up to `after` */
+	blf_prefix lastp;    /* the last entry g_next_at gave */
+	int has_last;
 };
+
+/* Where the generator stands before the first entry of each (family,
+ * leading byte): begin_at resumes there (the sequence does not depend on
+ * the change mode). */
+struct gpos {
+	size_t i;
+	uint64_t rng;
+	uint32_t a4;
+	uint64_t a6;
+	int pending_excl;
+	blf_prefix excl;
+	int set;
+};
+static struct gpos cps[2][257];
+static size_t cps_n;
 
 static uint64_t
 mix(uint64_t x)
@@ -89,6 +109,8 @@ g_begin(void *ctx, uint64_t now)
 	g->a4 = 0x01000000u;
 	g->a6 = 0x2001000000000000ULL;
 	g->pending_excl = 0;
+	g->ranged = 0;
+	g->has_last = 0;
 	return 0;
 }
 
@@ -193,6 +215,100 @@ g_next(void *ctx, core_entry *e)
 }
 
 static void
+g_save(const struct gen *g, struct gpos *p)
+{
+	p->i = g->i;
+	p->rng = g->rng;
+	p->a4 = g->a4;
+	p->a6 = g->a6;
+	p->pending_excl = g->pending_excl;
+	p->excl = g->excl;
+	p->set = 1;
+}
+
+/* One pass of the generator recording the checkpoints (once per size). */
+static void
+g_checkpoints(struct gen *g)
+{
+	struct gen t = *g;
+	core_entry e;
+	struct gpos before;
+	int f, b;
+
+	if (cps_n == g->n)
+		return;
+	memset(cps, 0, sizeof(cps));
+	t.mode = 0;
+	t.ranged = 0;
+	g_begin(&t, 0);
+	for (;;) {
+		g_save(&t, &before);
+		if (g_next(&t, &e) != 1)
+			break;
+		f = e.prefix.af == BLF_AF_INET ? 0 : 1;
+		if (!cps[f][e.prefix.addr[0]].set)
+			cps[f][e.prefix.addr[0]] = before;
+	}
+	g_save(&t, &before); /* the end */
+	for (f = 1; f >= 0; f--)
+		for (b = 256; b >= 0; b--) {
+			if (!cps[f][b].set)
+				cps[f][b] = before;
+			else
+				before = cps[f][b];
+		}
+	cps_n = g->n;
+}
+
+static int
+g_begin_at(void *ctx, uint64_t now, const blf_prefix *within, const blf_prefix *after)
+{
+	struct gen *g = ctx;
+	const struct gpos *p;
+
+	if (after != NULL && g->ranged && g->has_last &&
+	    blf_prefix_cmp(after, &g->lastp) == 0 && blf_prefix_cmp(within, &g->within) == 0)
+		return 0; /* the next piece of the same walk: go on from here */
+	g_begin(ctx, now);
+	g_checkpoints(g);
+	p = &cps[within->af == BLF_AF_INET ? 0 : 1][within->len == 0 ? 0 : within->addr[0]];
+	g->i = p->i;
+	g->rng = p->rng;
+	g->a4 = p->a4;
+	g->a6 = p->a6;
+	g->pending_excl = p->pending_excl;
+	g->excl = p->excl;
+	g->ranged = 1;
+	g->within = *within;
+	g->has_after = after != NULL;
+	if (after != NULL)
+		g->after = *after;
+	return 0;
+}
+
+static int
+g_next_at(void *ctx, core_entry *e)
+{
+	struct gen *g = ctx;
+	int r;
+
+	if (!g->ranged)
+		return g_next(ctx, e);
+	while ((r = g_next(ctx, e)) == 1) {
+		if (g->has_after && blf_prefix_cmp(&e->prefix, &g->after) <= 0)
+			continue;
+		if (blf_prefix_contains(&g->within, &e->prefix)) {
+			g->lastp = e->prefix;
+			g->has_last = 1;
+			return 1;
+		}
+		if (blf_prefix_cmp(&e->prefix, &g->within) > 0)
+			return 0;
+	}
+	return r;
+}
+
+static void
 g_end(void *ctx)
 {
 	(void)ctx;
@@ -247,7 +363,7 @@ static double
 export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
 	    const key_secret *k, uint64_t now, export_stats *st)
 {
-	export_source src = { g, g_begin, g_next, g_end, g_signer };
+	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, NULL };
 	export_config cfg;
 	double c0;
 	int rc;
