@@ -131,6 +131,7 @@ job_start(struct daemon *d, uint64_t now_ms)
 		log_msg(LOG_ERR, "export failed, the previous one stays published: %s", x->error);
 		return -1;
 	}
+	log_msg(LOG_DEBUG, "export started");
 	return 0;
 }
 

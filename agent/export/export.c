@@ -2,22 +2,33 @@
  * export.c - the export driver: the writer table, shards, change detection,
  * staging and publication (export.h, blfed-export.5).
  *
- * A run makes two passes over the view.  Pass 1 formats nothing: for every
- * (family, shard) it computes a BLAKE2b digest of the entries that start in
- * the shard (with their full provenance) and of the normalised prefixes the
- * shard holds, and counts what each format will write.  A file's shard key
- * is a digest of the writer, the configuration that shapes its lines and
- * that content digest; a file whose key and size match the previous
- * MANIFEST is kept as it is (its bytes and mtime stay, so rsync's quick
- * check skips it).  Pass 2 formats only the files that changed, each into
- * a staged file ".new.NAME" (fio_atomic: temporary, fsync, rename).  When
- * every staged file is complete they are renamed into place (the mtime of
- * a replaced file is moved past the old one when they fall in the same
- * second), then MANIFEST and MANIFEST.sig are written, then the files of
- * the previous set that are no longer produced are removed.  A failure
- * before the renames removes the staged files and leaves the previous set
- * and its MANIFEST as they were.  A change feed can skip pass 1 for the
- * shards it knows are unchanged: the plan only needs their old keys.
+ * An export is a job of small steps (export_job_step), so that the daemon
+ * can apply deltas between them.  The job plans every file first; then,
+ * for each dirty shard, pass 1 digests the entries that start in the shard
+ * (with their full provenance) and the normalised prefixes it holds
+ * (BLAKE2b of SHA-256 states, X_DIGEST bytes) and counts what each format
+ * will write; a file's key is a digest of the writer, the configuration
+ * that shapes its lines and that content digest, and a file whose key and
+ * size match the previous MANIFEST is kept as it is (its bytes and mtime
+ * stay, so rsync's quick check skips it).  Pass 2 then formats the shard's
+ * changed files, each into a staged file ".new.NAME" (fio_atomic).  Both
+ * passes read the shard through the source's ranged iteration (begin_at),
+ * at most `piece` entries per step, resuming after the last prefix.  The
+ * Postfix table (one file) is written last, in pieces of the same size per
+ * shard and sweep.  The last step syncs the staged files, renames them
+ * into place (the mtime of a replaced file is moved past the old one when
+ * they fall in the same second), writes MANIFEST and MANIFEST.sig, and
+ * removes the files of the previous set that are no longer produced.  A
+ * failure before the renames removes the staged files and leaves the
+ * previous set and its MANIFEST as they were.
+ *
+ * Dirty shards: all of them without an export_state; with one that
+ * describes the previous MANIFEST, only those where the source's change
+ * feed reports a changed prefix since the generation that export began
+ * at; the others keep their key and digests from the state and are not
+ * read at all.  A file found changed on disk makes its shard dirty.  The
+ * view may move between steps: a shard whose files were rendered while it
+ * moved gets a key no digest gives, so that the next job rewrites it.
  *
  * Normalisation (plain lists, ipset): the view is a prefix tree in
  * pre-order (sorted by address, shorter first), listings and exclusions,
