@@ -51,6 +51,17 @@ daemon_export_config(const struct config *cfg, export_config *ec)
 	ec->no_stale = cfg->export_no_stale;
 }
 
+/* Wall-clock milliseconds (daemon_now_ms lives in main.c, which the
+ * configuration fuzzer does not link). */
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static uint64_t
 mono_us(void)
 {
@@ -150,7 +161,7 @@ job_run(struct daemon *d, uint64_t slice_us)
 	uint64_t t0 = mono_us(), gen, built;
 	int done = 0, rc;
 
-	(void)core_view_generation(d->core, daemon_now_ms() / 1000, &gen);
+	(void)core_view_generation(d->core, wall_ms() / 1000, &gen);
 	built = mono_us() - t0;
 	if (slice_us != 0 && built > slice_us)
 		slice_us = built;
@@ -158,7 +169,7 @@ job_run(struct daemon *d, uint64_t slice_us)
 	do {
 		uint64_t s0 = mono_us();
 
-		rc = export_job_step(x->job, daemon_now_ms() / 1000, &done);
+		rc = export_job_step(x->job, wall_ms() / 1000, &done);
 		if (mono_us() - s0 > 50000)
 			log_msg(LOG_DEBUG, "export: a step took %llu ms (view build %llu ms)",
 				(unsigned long long)(mono_us() - s0) / 1000,
@@ -237,7 +248,7 @@ daemon_export_tick(struct daemon *d, uint64_t now_ms)
 	}
 	/* next check: one interval after the last export began, or the next
 	 * expiry if the last export is an interval old by then */
-	now_ms = daemon_now_ms();
+	now_ms = wall_ms();
 	x->next_ms = x->last_ms + ival > now_ms ? x->last_ms + ival : now_ms + 1;
 	if (core_next_change(d->core, now_ms / 1000, &when) == BLF_OK && when != UINT64_MAX &&
 	    when < UINT64_MAX / 1000) {

@@ -154,6 +154,11 @@ const uint8_t *x_signer(struct export_job *x, const uint8_t origin[BLF_KEYID_LEN
  * reasons up to 254, cfg->a_default otherwise, overrides first. */
 uint32_t x_aval(const export_config *cfg, uint16_t reason);
 
+/* The stamp of the header lines (export_text.c): "SOURCE, " (with_source),
+ * then "serial S, TIME, COUNT"; the caller writes what comes before and
+ * after. */
+void x_stamp(xfile *f, int with_source, uint64_t count);
+
 /* ---- MANIFEST internals (manifest.c) ---------------------------------- */
 
 typedef struct xman_file {

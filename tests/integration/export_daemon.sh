@@ -85,21 +85,21 @@ grep -q '^blfedd_export_runs_total [1-9]' "$T/A.prom" || fail "metrics: no expor
 "$BUILD/tools/blf_probe" -c "ipc://$T/A.sock" -L 1000000000 -b 1000 -N 60000 -t 60 \
 	>/dev/null || fail "load of 60,000 listings"
 wait_for 10 in_export 'plain-ip4.s00' '^100\.0\.' || fail "the load is not exported"
-i=0
-while [ $i -lt 40 ]; do
-	i=$((i + 1))
-	ctl A list "100.200.1.$i" --reason spam-source --expires 7d >/dev/null ||
-		fail "list $i while exporting"
-	ctl A status >/dev/null || fail "status while exporting"
-done
 during() { # a listing published between "export started" and its end
 	awk '/export started/ { open = 1; seen = 0; next }
 	     /export serial/ { if (open && seen) ok = 1; open = 0; next }
 	     /published epoch/ { if (open) seen = 1 }
 	     END { exit !ok }' "$T/A.log"
 }
-during || fail "no listing was applied while an export ran"
-wait_for 10 in_export 'plain-ip4.s00' '^100\.200\.1\.40/32' ||
+i=0
+while [ $i -lt 250 ] && ! during; do
+	i=$((i + 1))
+	ctl A list "100.200.$((i / 200)).$((i % 200))" --reason spam-source --expires 7d \
+		>/dev/null || fail "list $i while exporting"
+	ctl A status >/dev/null || fail "status while exporting"
+done
+during || fail "no listing was applied while an export ran ($i listings)"
+wait_for 10 in_export 'rbldnsd-ip4.s00' "^100\\.200\\.$((i / 200))\\.$((i % 200))/32 " ||
 	fail "the last listing is not in the next export"
 wait_for 5 verified || fail "verify-export after the exports in steps: $(cat "$T/out")"
 
