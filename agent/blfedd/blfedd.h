@@ -81,7 +81,14 @@ struct daemon_export {
 	uint64_t runs, failures;   /* since start */
 	uint64_t files_written, bytes;
 	char error[256];           /* last failure, "" after a success */
+	export_job *job;           /* the export in progress, or NULL */
+	export_state *state;       /* what the last export read, for the next */
+	uint64_t job_t0;           /* monotonic start of the job, us */
+	uint64_t job_time;         /* its unix seconds */
+	uint64_t job_gen;          /* view generation at its start */
 };
+/* Longest run of export steps in one turn of the main loop, ms. */
+#define DAEMON_EXPORT_SLICE_MS 5u
 
 /* The running daemon. */
 struct daemon {
@@ -115,6 +122,10 @@ void control_close(struct daemon *d);
  * -1 with the reason in d->exp.error. */
 uint64_t daemon_export_tick(struct daemon *d, uint64_t now_ms);
 int daemon_export_now(struct daemon *d, uint64_t now_ms);
+/* export.c: drop the export in progress and the state (reload), and free
+ * everything at exit. */
+void daemon_export_abort(struct daemon *d);
+void daemon_export_free(struct daemon *d);
 /* export.c: the export_config of a parsed configuration (strings borrowed). */
 void daemon_export_config(const struct config *cfg, export_config *ec);
 

@@ -244,9 +244,10 @@ export_out(struct daemon *d, const ctl_req *q, ctl_buf *b)
 	if (q->json) {
 		ctl_buf_printf(b, "{\"dir\":");
 		ctl_buf_json_str(b, d->cfg->export_dir, strlen(d->cfg->export_dir));
-		ctl_buf_printf(b, ",\"interval_ms\":%u,\"runs\":%llu,\"failures\":%llu",
-			       d->cfg->export_interval_ms, (unsigned long long)x->runs,
-			       (unsigned long long)x->failures);
+		ctl_buf_printf(b, ",\"interval_ms\":%u,\"runs\":%llu,\"failures\":%llu,"
+			       "\"running\":%s", d->cfg->export_interval_ms,
+			       (unsigned long long)x->runs, (unsigned long long)x->failures,
+			       x->job != NULL ? "true" : "false");
 		if (x->done)
 			ctl_buf_printf(b, ",\"last\":{\"time\":\"%s\",\"serial\":%llu,\"files\":%zu,"
 				       "\"written\":%zu,\"unchanged\":%zu,\"removed\":%zu,"
@@ -274,6 +275,8 @@ export_out(struct daemon *d, const ctl_req *q, ctl_buf *b)
 			       x->st.excluded, (unsigned long long)x->duration_ms);
 	else
 		ctl_buf_printf(b, "export: %s, none written yet\n", d->cfg->export_dir);
+	if (x->job != NULL)
+		ctl_buf_printf(b, "export: one in progress\n");
 	if (x->error[0] != '\0')
 		ctl_buf_printf(b, "last export error: %s\n", x->error);
 }

@@ -189,6 +189,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	trust_store_free(&old);
 	/* export settings may have changed: write the whole set once more
 	 * (unchanged files are kept) */
+	daemon_export_abort(d);
 	d->exp.done = 0;
 	d->exp.next_ms = 0;
 	d->reloads++;
@@ -228,6 +229,11 @@ daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t er
 		snprintf(err, errlen, "trust store applied but not loaded: %s", blf_strerror(rc));
 		return rc;
 	}
+	/* the signing key of an origin changed: the JSON Lines name it, and
+	 * the change feed does not (no entry changed), so export everything */
+	daemon_export_abort(d);
+	d->exp.done = 0;
+	d->exp.next_ms = 0;
 	log_msg(LOG_NOTICE, "%s statement applied to %s: %s", blf_msg_type_name(type),
 		d->cfg->trust, err[0] != '\0' ? err : "ok");
 	(void)store_keep_statement(d->cfg->datadir, msg, len);
@@ -554,6 +560,7 @@ out:
 	notify_parent(&notify, 1);
 	/* everything durable first: the sockets are closed last, under a
 	 * watchdog (STOP_GRACE_S); the net never touches the core again */
+	daemon_export_free(&d);
 	if (d.core != NULL) {
 		if ((rc = core_checkpoint(d.core)) != BLF_OK)
 			log_msg(LOG_ERR, "checkpoint: %s", blf_strerror(rc));

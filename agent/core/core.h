@@ -501,6 +501,9 @@ typedef struct core_iter {
 	int err;                       /* BLF_E* after core_iter_next gave -1 */
 	uint64_t build;
 	struct core_walk *w;
+	int ranged;                    /* core_iter_begin_at */
+	blf_prefix within, after;
+	unsigned anc;
 } core_iter;
 
 /* Build the view for now (cached until the state, trust or now changes)
@@ -519,6 +522,18 @@ int core_iter_begin(core *c, uint64_t now, core_iter *it);
  */
 int core_iter_next(core_iter *it, core_entry *e);
 void core_iter_end(core_iter *it);
+/*
+ * Like core_iter_begin, for the entries of the view that overlap `within`
+ * only: first those that contain it (shorter prefixes), then those inside
+ * it, in the order core_iter_next gives them for the whole view.  With
+ * after (not NULL), only the entries inside `within` that come after the
+ * prefix `after` in that order: a walk of a range resumed in a later
+ * iteration.  Cost: one binary search plus a lookup per length shorter
+ * than within->len (or than the first entry, with after); nothing outside
+ * the range is walked.  Same returns as core_iter_begin.
+ */
+int core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, const blf_prefix *after,
+		       core_iter *it);
 
 /* ---- generations, change feed, timer -------------------------------------- */
 

@@ -972,6 +972,8 @@ core_iter_begin(core *c, uint64_t now, core_iter *it)
 	return 0;
 }
 
+static int iter_next_at(core_iter *it, core_entry *e);
+
 /* See core.h. */
 int
 core_iter_next(core_iter *it, core_entry *e)
@@ -983,6 +985,8 @@ core_iter_next(core_iter *it, core_entry *e)
 		it->err = it->w == NULL ? BLF_EINVAL : BLF_ESTALE;
 	if (it->err != 0)
 		return -1;
+	if (it->ranged)
+		return iter_next_at(it, e);
 	return walk_next(c, it->w, e);
 }
 
@@ -992,6 +996,141 @@ core_iter_end(core_iter *it)
 {
 	walk_free(it->w);
 	memset(it, 0, sizeof(*it));
+}
+
+/* First vent whose prefix is not below p in blf_prefix_cmp order. */
+static size_t
+vent_lower_bound(const core *c, const blf_prefix *p)
+{
+	size_t lo = 0, hi = c->nvents, mid;
+	blf_prefix q;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
+		if (blf_prefix_cmp(&q, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * See core.h.  The entries that contain `within` are found by one lookup
+ * per shorter length and returned first (each by random access, like why);
+ * then the walk's chain is set to the listing groups containing `within`
+ * and the walk starts at the first vent inside it (binary search), ending
+ * at the first vent outside it.
+ */
+int
+core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, const blf_prefix *after,
+		   core_iter *it)
+{
+	int rc;
+
+	if ((rc = core_iter_begin(c, now, it)) != 0)
+		return rc;
+	it->ranged = 1;
+	it->within = *within;
+	it->anc = 0;
+	if (after != NULL) {
+		it->after = *after;
+		it->anc = (unsigned)within->len + 2; /* no containing entries */
+	}
+	return 0;
+}
+
+/* First vent after p in blf_prefix_cmp order. */
+static size_t
+vent_upper_bound(const core *c, const blf_prefix *p)
+{
+	size_t lo = 0, hi = c->nvents, mid;
+	blf_prefix q;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
+		if (blf_prefix_cmp(&q, p) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Set the walk's chain to the listing groups that contain vent vi
+ * (hidden ones included), as a walk from the start would have it. */
+static void
+chain_at(const core *c, struct core_walk *w, size_t vi)
+{
+	blf_prefix p, m;
+	unsigned len;
+	long gi;
+
+	w->depth = 0;
+	if (vi >= c->nvents)
+		return;
+	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	for (len = 0; len < p.len; len++) {
+		if (!lens_has(c->vlens, &p, len))
+			continue;
+		prefix_mask(&p, (uint8_t)len, &m);
+		if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+			w->stack[w->depth] = (uint32_t)gi;
+			w->sp[w->depth++] = m;
+		}
+	}
+}
+
+/* The ranged part of core_iter_next. */
+static int
+iter_next_at(core_iter *it, core_entry *e)
+{
+	core *c = it->c;
+	struct core_walk *w = it->w;
+	blf_prefix m, p;
+	long gi;
+
+	while (it->anc < it->within.len) {
+		prefix_mask(&it->within, (uint8_t)it->anc++, &m);
+		if ((gi = view_find(c, &m)) >= 0 && walk_entry_at(c, w, (size_t)gi, e) == 0)
+			return 1;
+	}
+	if (it->anc == (unsigned)it->within.len + 2) {
+		/* resume after a prefix: no containing entries, the chain of the
+		 * first vent after it */
+		it->anc = it->within.len + 1;
+		w->next = vent_upper_bound(c, &it->after);
+		chain_at(c, w, w->next);
+	}
+	if (it->anc == it->within.len) {
+		unsigned len;
+
+		it->anc++;
+		w->depth = 0;
+		for (len = 0; len < it->within.len; len++) {
+			prefix_mask(&it->within, (uint8_t)len, &m);
+			if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+				w->stack[w->depth] = (uint32_t)gi;
+				w->sp[w->depth++] = m;
+			}
+		}
+		w->next = vent_lower_bound(c, &it->within);
+	}
+	while (w->next < c->nvents) {
+		size_t vi = w->next;
+
+		pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+		if (!blf_prefix_contains(&it->within, &p)) {
+			w->next = c->nvents;
+			return 0;
+		}
+		w->next++;
+		if (walk_step(c, w, vi, e))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- why ------------------------------------------------------------------ */
