@@ -504,6 +504,7 @@ view_build(core *c, uint64_t now)
 	memset(&xk, 0, sizeof(xk));
 	memset(&L, 0, sizeof(L));
 	memset(&X, 0, sizeof(X));
+	dispute_prepare(c, now);
 	for (i = 0; i < c->norigins; i++) {
 		const struct origin *o = c->origins[i];
 		uint32_t r;
@@ -515,6 +516,8 @@ view_build(core *c, uint64_t now)
 		for (r = 0; r < o->nrecs; r++) {
 			if (rec_status(&o->recs[r], now, &v) != CORE_ACCEPTED)
 				continue;
+			if (dispute_lapsed(c, o, &o->recs[r], now, &until))
+				continue; /* SPEC 8.6 */
 			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
 				until = o->recs[r].expires;
 			if (keys_add(c, (o->recs[r].flags & REC_EXCL) ? &xk : &lk, o,
@@ -1008,6 +1011,8 @@ core_status_str(int status)
 		return "frozen origin";
 	case CORE_NO_ANCHOR:
 		return "no trust anchor";
+	case CORE_LAPSED:
+		return "lapsed under a dispute";
 	}
 	return "unknown";
 }
@@ -1073,6 +1078,8 @@ why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct orig
 	it->weight = o->anchor ? o->anchor->weight : 0;
 	it->status = item_status(o, r, now, &v);
 	it->verdict = v;
+	if (it->status == CORE_ACCEPTED && dispute_lapsed(c, o, r, now, NULL))
+		it->status = CORE_LAPSED;
 	return 0;
 }
 

@@ -86,8 +86,8 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	uint8_t pk[BLF_PK_LEN];
 	blf_snapshot s;
 	blf_buf out = { 0 };
-	blf_op *ops = NULL;
-	size_t n = 0, i, k;
+	blf_op *ops = NULL, *dops = NULL;
+	size_t n = 0, i, k, nd, di = 0;
 	uint32_t chunk = 0;
 	int rc;
 
@@ -98,6 +98,10 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 		return BLF_ENOTFOUND;
 	for (i = 0; i < o->nrecs; i++)
 		n += snapshot_rec_in(&o->recs[i], now);
+	if ((dops = calloc(CORE_MAX_DISPUTES, sizeof(*dops))) == NULL)
+		return BLF_ENOMEM;
+	nd = dispute_ops_of(c, o->id, dops, CORE_MAX_DISPUTES); /* SPEC 5.6 */
+	n += nd;
 	memset(&s, 0, sizeof(s));
 	memcpy(s.origin, o->id, BLF_KEYID_LEN);
 	s.epoch = o->epoch;
@@ -105,10 +109,14 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	memcpy(s.head, o->head, BLF_HASH_LEN);
 	s.created = now;
 	s.nchunks = (uint32_t)(n == 0 ? 1 : (n + BLF_MAX_OPS - 1) / BLF_MAX_OPS);
-	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS)
+	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS) {
+		free(dops);
 		return BLF_ELIMIT;
-	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL)
+	}
+	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL) {
+		free(dops);
 		return BLF_ENOMEM;
+	}
 	i = 0;
 	for (chunk = 0; chunk < s.nchunks; chunk++) {
 		for (k = 0; k < BLF_MAX_OPS && i < o->nrecs; i++) {
@@ -130,6 +138,9 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 			}
 			k++;
 		}
+		/* the disputes it filed and the answers it gave come last */
+		for (; k < BLF_MAX_OPS && i >= o->nrecs && di < nd; di++)
+			ops[k++] = dops[di];
 		s.chunk = chunk;
 		s.nops = k;
 		s.ops = ops;
@@ -140,6 +151,7 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	}
 	blf_buf_free(&out);
 	free(ops);
+	free(dops);
 	return rc;
 }
 
@@ -298,9 +310,20 @@ snap_apply(core *c, const blf_snapshot *s, size_t n)
 	memcpy(tmp->head, s[0].head, BLF_HASH_LEN);
 	if ((rc = origin_reserve(tmp, total)) != 0)
 		goto out;
+	/* its disputes and answers (SPEC 5.6), bounded like a delta's */
+	for (i = 0; i < n; i++) {
+		blf_delta dd = { .nops = s[i].nops, .ops = s[i].ops };
+
+		memcpy(dd.origin, s[0].origin, BLF_KEYID_LEN);
+		if ((rc = dispute_check(c, s[0].origin, &dd, 1)) != 0)
+			goto out;
+	}
 	for (i = 0; i < n; i++)
 		for (k = 0; k < s[i].nops; k++) {
 			const blf_op *op = &s[i].ops[k];
+
+			if (op->type != BLF_OP_LIST && op->type != BLF_OP_EXCLUDE)
+				continue;
 
 			rc = origin_put_rec(c, tmp, &op->prefix, op->type == BLF_OP_EXCLUDE,
 					    op->reason, (uint32_t)op->expires,
@@ -327,6 +350,15 @@ snap_apply(core *c, const blf_snapshot *s, size_t n)
 	}
 	old_epoch = o->fd >= 0 ? o->jepoch : 0;
 	take_state(c, o, tmp);
+	dispute_forget(c, o->id);
+	for (i = 0; i < n; i++) {
+		blf_delta dd = { .nops = s[i].nops, .ops = s[i].ops, .created = s[0].created };
+
+		memcpy(dd.origin, s[0].origin, BLF_KEYID_LEN);
+		if (dispute_check(c, s[0].origin, &dd, 0) == 0)
+			dispute_apply(c, &dd);
+	}
+	(void)dispute_save(c);
 	memset(tmp, 0, sizeof(*tmp)); /* its arrays are o's now */
 	tmp->fd = -1;
 	if (o->fd >= 0)
