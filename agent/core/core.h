@@ -643,8 +643,11 @@ typedef struct core_dispute_info {
 	int status;                    /* enum core_status of the filer's right to it */
 	int verdict;                   /* enum trust_verdict when CORE_FILTERED */
 	int ours;                      /* filed by the self origin */
-	size_t ncovered;               /* unexpired listings it covers */
-	size_t nagainst_us;            /* of which the self origin's */
+	size_t ncovered;               /* unexpired listings it covers (all: every
+					* origin's, else the self origin's) */
+	size_t nopen;                  /* of which open: unanswered, in the window */
+	size_t nagainst_us;            /* covered listings of the self origin */
+	size_t nopen_us;               /* of which open */
 	uint64_t lapse;                /* earliest lapse of an open one of ours, 0 */
 	size_t nanswers;
 	core_answer_info *answers;     /* owned; core_disputes_free */
@@ -652,10 +655,13 @@ typedef struct core_dispute_info {
 
 /*
  * The disputes held, or those over or inside q (q NULL: all).  self, if
- * not NULL, is our origin id: `ours` and `nagainst_us` are filled for it.
- * *out is owned by the caller (core_disputes_free).  0 or BLF_ENOMEM.
+ * not NULL, is our origin id: `ours`, `nagainst_us`, `nopen_us` and `lapse`
+ * are filled for it.  all: also count the covered listings of every origin
+ * (one pass over every record per dispute; without it only self's records
+ * are read).  *out is owned by the caller (core_disputes_free).  0 or
+ * BLF_ENOMEM.
  */
-int core_disputes(core *c, const blf_prefix *q, const uint8_t *self, uint64_t now,
+int core_disputes(core *c, const blf_prefix *q, const uint8_t *self, int all, uint64_t now,
 		  core_dispute_info **out, size_t *n);
 void core_disputes_free(core_dispute_info *d, size_t n);
 

@@ -565,9 +565,10 @@ name_of(const core *c, const uint8_t id[BLF_KEYID_LEN], char *buf, size_t cap)
 	}
 }
 
-/* Fill one dispute's description; self: our origin id or NULL. */
+/* Fill one dispute's description; self: our origin id or NULL; all: count
+ * the listings of every origin it covers, else only self's. */
 static int
-info_fill(core *c, const struct dsp *x, const uint8_t *self, uint64_t now,
+info_fill(core *c, const struct dsp *x, const uint8_t *self, int all, uint64_t now,
 	  core_dispute_info *d)
 {
 	const struct dstore *s = c->disp;
@@ -613,7 +614,11 @@ info_fill(core *c, const struct dsp *x, const uint8_t *self, uint64_t now,
 		const struct origin *o = c->origins[i];
 		uint32_t r;
 
+		int us = self != NULL && memcmp(self, o->id, BLF_KEYID_LEN) == 0;
+
 		if (x->has_target && memcmp(x->target, o->id, BLF_KEYID_LEN) != 0)
+			continue;
+		if (!all && !us)
 			continue;
 		for (r = 0; r < o->nrecs; r++) {
 			const struct rec *rr = &o->recs[r];
@@ -628,9 +633,13 @@ info_fill(core *c, const struct dsp *x, const uint8_t *self, uint64_t now,
 			if (!blf_prefix_contains(&x->prefix, &q))
 				continue;
 			d->ncovered++;
-			if (self != NULL && memcmp(self, o->id, BLF_KEYID_LEN) == 0) {
+			e = dsp_effect(c, x, o, &q, now, &at, &an);
+			if (d->status != CORE_ACCEPTED)
+				e = 0; /* a filtered dispute weighs on nothing */
+			d->nopen += e == 2;
+			if (us) {
 				d->nagainst_us++;
-				e = dsp_effect(c, x, o, &q, now, &at, &an);
+				d->nopen_us += e == 2;
 				if (e == 2 && (d->lapse == 0 || at < d->lapse))
 					d->lapse = at;
 			}
@@ -641,7 +650,7 @@ info_fill(core *c, const struct dsp *x, const uint8_t *self, uint64_t now,
 
 /* See core.h. */
 int
-core_disputes(core *c, const blf_prefix *q, const uint8_t *self, uint64_t now,
+core_disputes(core *c, const blf_prefix *q, const uint8_t *self, int all, uint64_t now,
 	      core_dispute_info **out, size_t *n)
 {
 	struct dstore *s = c->disp;
@@ -662,7 +671,7 @@ core_disputes(core *c, const blf_prefix *q, const uint8_t *self, uint64_t now,
 		if (q != NULL && !blf_prefix_contains(&x->prefix, q) &&
 		    !blf_prefix_contains(q, &x->prefix))
 			continue;
-		if ((rc = info_fill(c, x, self, now, &v[k])) != 0) {
+		if ((rc = info_fill(c, x, self, all, now, &v[k])) != 0) {
 			core_disputes_free(v, k + 1);
 			return rc;
 		}

@@ -164,12 +164,14 @@ test_lapse_and_uphold(void **state)
 	assert_true(listed(f->core, "198.51.100.0/24", T0 + 10));
 	assert_int_equal(core_next_change(f->core, T0 + 10, &when), 0);
 	assert_int_equal(when, T0 + 10 + W);
-	assert_int_equal(core_disputes(f->core, NULL, f->a.origin, T0 + 10, &v, &n), 0);
+	assert_int_equal(core_disputes(f->core, NULL, f->a.origin, 1, T0 + 10, &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_memory_equal(v[0].id, id, 16);
 	assert_string_equal(v[0].filer_name, "asct");
 	assert_int_equal(v[0].status, CORE_ACCEPTED);
 	assert_int_equal(v[0].nagainst_us, 1);
+	assert_int_equal(v[0].nopen_us, 1);
+	assert_int_equal(v[0].ncovered, 1);
 	assert_int_equal(v[0].lapse, T0 + 10 + W);
 	core_disputes_free(v, n);
 
@@ -201,7 +203,7 @@ test_lapse_and_uphold(void **state)
 	assert_int_equal(fx_open(f), 0);
 	assert_false(listed(f->core, "198.51.100.0/24", T0 + 10 + W));
 	assert_true(listed(f->core, "198.51.100.7/32", T0 + 10 + W));
-	assert_int_equal(core_disputes(f->core, NULL, NULL, T0 + 10 + W, &v, &n), 0);
+	assert_int_equal(core_disputes(f->core, NULL, NULL, 1, T0 + 10 + W, &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].nanswers, 1);
 	assert_int_equal(v[0].answers[0].code, 3);
@@ -250,7 +252,7 @@ test_filtered(void **state)
 	apply(f, &f->b, T0, &out, 1); /* b: outside its authority */
 	assert_true(listed(f->core, "198.51.100.0/24", T0 + 2 * W));
 	assert_true(listed(f->core, "203.0.113.0/24", T0 + 2 * W));
-	assert_int_equal(core_disputes(f->core, NULL, NULL, T0, &v, &n), 0);
+	assert_int_equal(core_disputes(f->core, NULL, NULL, 1, T0, &v, &n), 0);
 	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(v[i].status, CORE_FILTERED);
