@@ -228,7 +228,8 @@ dispute_apply(core *c, const blf_delta *d)
 			x->code = op->reason;
 			x->changed = (uint32_t)d->created;
 			x->ref_len = op->ref_len;
-			memcpy(x->ref, op->ref, op->ref_len);
+			if (op->ref_len > 0)
+				memcpy(x->ref, op->ref, op->ref_len);
 			x->ref[op->ref_len] = '\0';
 			changed = 1;
 			break;
@@ -254,7 +255,8 @@ dispute_apply(core *c, const blf_delta *d)
 			x->code = op->reason;
 			x->when = (uint32_t)d->created;
 			x->ref_len = op->ref_len;
-			memcpy(x->ref, op->ref, op->ref_len);
+			if (op->ref_len > 0)
+				memcpy(x->ref, op->ref, op->ref_len);
 			x->ref[op->ref_len] = '\0';
 			changed = 1;
 			break;
