@@ -832,6 +832,10 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 			const struct origin *o = c->origins[vp->o];
 			uint64_t u = o->recs[vp->r].expires;
 
+			/* an open dispute ends the contribution when it lapses
+			 * (SPEC 8.6); the view is rebuilt then (vuntil) */
+			(void)dispute_lapsed(c, o, &o->recs[vp->r], c->vnow, &u);
+
 			if (w->pos[vp->o] == 0) {
 				w->pos[vp->o] = (uint32_t)n + 1;
 				w->cells[n].o = vp->o;

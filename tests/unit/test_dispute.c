@@ -174,6 +174,17 @@ test_lapse_and_uphold(void **state)
 	assert_int_equal(v[0].ncovered, 1);
 	assert_int_equal(v[0].lapse, T0 + 10 + W);
 	core_disputes_free(v, n);
+	/* the entry's expiry is the lapse (SPEC 8.3: its contribution ends) */
+	{
+		core_iter it;
+		core_entry e;
+
+		assert_int_equal(core_iter_begin(f->core, T0 + 10, &it), 0);
+		assert_int_equal(core_iter_next(&it, &e), 1);
+		assert_int_equal(e.expires, T0 + 10 + W);
+		assert_int_equal(e.prov[0].until, T0 + 10 + W);
+		core_iter_end(&it);
+	}
 
 	/* uphold for one address, listed on its own */
 	up[0] = op_answer(BLF_OP_UPHOLD, "198.51.100.7/32", id, 3);
