@@ -341,8 +341,8 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 	/* the disputes file is written before the journal is synced, so it is
 	 * never older than the journal; a failed write is retried by the
 	 * next change or checkpoint */
-	if (dispute_apply(c, &d))
-		(void)dispute_save(c);
+	(void)dispute_apply(c, &d);
+	(void)dispute_save(c); /* also after a new epoch dropped some */
 	o->seq = d.seq;
 	memcpy(o->head, hash, BLF_HASH_LEN);
 	res->nops = d.nops;

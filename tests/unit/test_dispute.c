@@ -273,6 +273,100 @@ test_filtered(void **state)
 	core_disputes_free(v, n);
 }
 
+/* Equivocate: a second, different delta for o's last seq (freezes o). */
+static void
+equivocate(struct fx *f, struct pub *p, uint64_t now)
+{
+	blf_op x = op_list("192.0.2.0/24", now + 600, "fork");
+	core_result res;
+
+	assert_int_equal(seal_raw(p->ks, p->origin, p->epoch, p->seq,
+				  p->seq > 1 ? p->head : NULL, now, &x, 1, &f->buf), 0);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, now, &res),
+			 BLF_EEQUIVOCATION);
+}
+
+/* SPEC 8.6: a frozen filer's dispute counts for nothing; a dispute against a
+ * frozen origin changes nothing while it is frozen, and its window runs on. */
+static void
+test_frozen(void **state)
+{
+	struct fx *f = *state;
+	blf_op l = op_list("198.51.100.0/24", T0 + 86400, "spam");
+	blf_op d = op_dispute("198.51.100.0/24", 1, REF);
+	core_dispute_info *v;
+	size_t n;
+
+	world(f);
+	apply(f, &f->a, T0, &l, 1);
+	apply(f, &f->b, T0, &d, 1);
+	equivocate(f, &f->b, T0 + 1);
+	assert_true(core_is_frozen(f->core, f->b.origin));
+	assert_true(listed(f->core, "198.51.100.0/24", T0 + 2 * W));
+	assert_int_equal(core_disputes(f->core, NULL, NULL, 1, T0, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].status, CORE_FROZEN);
+	core_disputes_free(v, n);
+	/* unfrozen: the window ran from the filing */
+	assert_int_equal(core_unfreeze(f->core, f->b.origin), 0);
+	assert_false(listed(f->core, "198.51.100.0/24", T0 + W));
+
+	/* against a frozen origin: nothing while frozen, lapsed once back */
+	equivocate(f, &f->a, T0 + 2);
+	assert_false(listed(f->core, "198.51.100.0/24", T0 + 10));
+	assert_int_equal(core_unfreeze(f->core, f->a.origin), 0);
+	assert_true(listed(f->core, "198.51.100.0/24", T0 + W - 1));
+	assert_false(listed(f->core, "198.51.100.0/24", T0 + W));
+}
+
+/* A relay-only filer's dispute is carried, not counted; a dispute against a
+ * relay-only origin covers nothing that is merged. */
+static void
+test_relay_only(void **state)
+{
+	struct fx *f = *state;
+	blf_op l = op_list("198.51.100.0/24", T0 + 86400, "spam");
+	blf_op d = op_dispute("198.51.100.0/24", 1, REF);
+	core_dispute_info *v;
+	size_t n;
+
+	world(f);
+	apply(f, &f->a, T0, &l, 1);
+	apply(f, &f->b, T0, &d, 1);
+	trust_store_find_origin_mut(&f->st, f->b.origin)->perms = TRUST_RELAY_ONLY;
+	assert_int_equal(core_set_trust(f->core, &f->st, T0), 0);
+	assert_true(listed(f->core, "198.51.100.0/24", T0 + 2 * W));
+	assert_int_equal(core_disputes(f->core, NULL, NULL, 1, T0, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].status, CORE_RELAY_ONLY);
+	core_disputes_free(v, n);
+}
+
+/* A new epoch drops the origin's disputes, on disk too: a restart without a
+ * checkpoint does not bring them back. */
+static void
+test_new_epoch(void **state)
+{
+	struct fx *f = *state;
+	blf_op l = op_list("198.51.100.0/24", T0 + 86400, "spam");
+	blf_op d = op_dispute("198.51.100.0/24", 1, REF);
+	blf_op other = op_list("203.0.113.0/24", T0 + 86400, "x");
+	core_dispute_info *v;
+	size_t n;
+
+	world(f);
+	apply(f, &f->a, T0, &l, 1);
+	apply(f, &f->b, T0, &d, 1);
+	pub_new_epoch(&f->b);
+	apply(f, &f->b, T0 + 1, &other, 1);
+	assert_int_equal(core_disputes(f->core, NULL, NULL, 1, T0 + 1, &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(fx_open(f), 0);
+	assert_int_equal(core_disputes(f->core, NULL, NULL, 1, T0 + 1, &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_true(listed(f->core, "198.51.100.0/24", T0 + 2 * W));
+}
+
 /* A flood of disputes is refused whole past CORE_MAX_DISPUTES. */
 static void
 test_flood(void **state)
@@ -308,6 +402,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concede, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filtered, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_flood, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_frozen, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_relay_only, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_new_epoch, setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
