@@ -509,24 +509,35 @@ dispute_load(core *c)
 	crypto_generichash_final(&st, sum, DSP_SUM);
 	if (sodium_memcmp(sum, buf + got - DSP_SUM, DSP_SUM) != 0)
 		goto out;
+	/* every record checked before the store changes: a damaged file
+	 * leaves what the replay rebuilt */
+	off = 8 + sizeof(hdr);
+	for (i = 0; i < hdr[1]; i++, off += sizeof(struct dsp)) {
+		struct dsp x;
+
+		memcpy(&x, buf + off, sizeof(x));
+		if (!rec_ok(&x.prefix, x.ref_len, x.ref))
+			goto out;
+	}
+	for (i = 0; i < hdr[2]; i++, off += sizeof(struct ans)) {
+		struct ans x;
+
+		memcpy(&x, buf + off, sizeof(x));
+		if (!rec_ok(&x.prefix, x.ref_len, x.ref))
+			goto out;
+	}
 	rc = BLF_ENOMEM;
 	if ((s = store_of(c)) == NULL)
 		goto out;
-	s->nd = s->na = 0;
 	if (grow((void **)&s->d, &s->capd, hdr[1], sizeof(*s->d)) != 0 ||
 	    grow((void **)&s->a, &s->capa, hdr[2], sizeof(*s->a)) != 0)
 		goto out;
 	off = 8 + sizeof(hdr);
-	memcpy(s->d, buf + off, (size_t)hdr[1] * sizeof(*s->d));
+	if (hdr[1] > 0)
+		memcpy(s->d, buf + off, (size_t)hdr[1] * sizeof(*s->d));
 	off += (size_t)hdr[1] * sizeof(*s->d);
-	memcpy(s->a, buf + off, (size_t)hdr[2] * sizeof(*s->a));
-	rc = BLF_ECORRUPT;
-	for (i = 0; i < hdr[1]; i++)
-		if (!rec_ok(&s->d[i].prefix, s->d[i].ref_len, s->d[i].ref))
-			goto out;
-	for (i = 0; i < hdr[2]; i++)
-		if (!rec_ok(&s->a[i].prefix, s->a[i].ref_len, s->a[i].ref))
-			goto out;
+	if (hdr[2] > 0)
+		memcpy(s->a, buf + off, (size_t)hdr[2] * sizeof(*s->a));
 	s->nd = hdr[1];
 	s->na = hdr[2];
 	s->dirty = 0;
