@@ -102,11 +102,19 @@ test_codec(void **state)
 	blf_delta d;
 
 	(void)f;
-	assert_int_equal(blf_keyid_parse("9ddb0fadcb321f24710d6d97b69ed89d", 32, filer), 0);
+	/* SPEC 5.6: filer B, target A (the keys of SPEC 10.1) */
+	assert_int_equal(blf_keyid_parse("373dbbe9a75cc382e99c814dee7abfb9", 32, filer), 0);
 	ops[0] = op_dispute("198.51.100.0/24", 2, REF);
+	ops[0].id_len = 16;
+	assert_int_equal(blf_keyid_parse("9ddb0fadcb321f24710d6d97b69ed89d", 32, ops[0].id), 0);
 	assert_int_equal(blf_dispute_id(filer, &ops[0], id), 0);
 	blf_keyid_hex(id, hex);
-	assert_string_equal(hex, "dc17059f7d1764d63f94e3a7f481b5f5");
+	assert_string_equal(hex, "227da4b3b19bbe5a1c0073055791134c");
+	/* without a target, another dispute */
+	ops[0].id_len = 0;
+	assert_int_equal(blf_dispute_id(filer, &ops[0], id), 0);
+	blf_keyid_hex(id, hex);
+	assert_string_not_equal(hex, "227da4b3b19bbe5a1c0073055791134c");
 	ops[0].type = BLF_OP_LIST;
 	assert_int_equal(blf_dispute_id(filer, &ops[0], id), BLF_EINVAL);
 	ops[0] = op_dispute("198.51.100.0/24", 2, REF);
