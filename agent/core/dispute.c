@@ -68,6 +68,12 @@ struct ans {                      /* an answer, as the listing origin's log says
 	char ref[BLF_MAX_REF_LEN + 1];
 };
 
+/* An effective dispute in the lookup index of dispute_prepare. */
+struct eref {
+	blf_prefix p;
+	uint32_t i;               /* index in d[] */
+};
+
 struct dstore {
 	struct dsp *d;
 	size_t nd, capd;
@@ -75,6 +81,14 @@ struct dstore {
 	size_t na, capa;
 	size_t neffective;        /* from the last dispute_prepare */
 	int dirty;                /* changed since the file was written */
+	/* the effective disputes sorted by prefix, and the prefix lengths
+	 * among them per family (0 IPv4, 1 IPv6): a listing looks up only
+	 * the prefixes that can contain it.  eok 0: the index could not be
+	 * built, scan d[] instead. */
+	struct eref *e;
+	size_t ne, cape;
+	int eok;
+	uint8_t haslen[2][129];
 };
 
 static struct dstore *
@@ -305,6 +319,17 @@ dsp_status(const core *c, const struct dsp *x, uint64_t now, int *verdict)
 	return *verdict == TRUST_OK ? CORE_ACCEPTED : CORE_FILTERED;
 }
 
+static int
+eref_cmp(const void *a, const void *b)
+{
+	const struct eref *x = a, *y = b;
+	int r = blf_prefix_cmp(&x->p, &y->p);
+
+	if (r != 0)
+		return r;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 /* See core_int.h. */
 void
 dispute_prepare(core *c, uint64_t now)
@@ -316,10 +341,53 @@ dispute_prepare(core *c, uint64_t now)
 	if (s == NULL)
 		return;
 	s->neffective = 0;
+	s->ne = 0;
+	memset(s->haslen, 0, sizeof(s->haslen));
 	for (i = 0; i < s->nd; i++) {
 		s->d[i].effective = dsp_status(c, &s->d[i], now, &v) == CORE_ACCEPTED;
 		s->neffective += s->d[i].effective;
 	}
+	s->eok = grow((void **)&s->e, &s->cape, s->neffective, sizeof(*s->e)) == 0;
+	if (!s->eok)
+		return;
+	for (i = 0; i < s->nd; i++) {
+		if (!s->d[i].effective)
+			continue;
+		s->e[s->ne].p = s->d[i].prefix;
+		s->e[s->ne].i = (uint32_t)i;
+		s->haslen[s->d[i].prefix.af == BLF_AF_INET6][s->d[i].prefix.len] = 1;
+		s->ne++;
+	}
+	if (s->ne > 1)
+		qsort(s->e, s->ne, sizeof(*s->e), eref_cmp);
+}
+
+/* q cut to its first len bits. */
+static void
+mask_to(const blf_prefix *q, unsigned len, blf_prefix *out)
+{
+	unsigned i;
+
+	*out = *q;
+	out->len = (uint8_t)len;
+	for (i = len; i < 128; i++)
+		out->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+}
+
+/* First index of e[] whose prefix is p, or s->ne. */
+static size_t
+eref_find(const struct dstore *s, const blf_prefix *p)
+{
+	size_t lo = 0, hi = s->ne, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (blf_prefix_cmp(&s->e[mid].p, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->ne && blf_prefix_cmp(&s->e[lo].p, p) == 0 ? lo : s->ne;
 }
 
 /* What dispute x does to listing q of o at now: 0 nothing (not covered,
@@ -344,35 +412,58 @@ dsp_effect(const core *c, const struct dsp *x, const struct origin *o, const blf
 	return now >= *at ? 1 : 2;
 }
 
+/* 1 if dispute x lapses listing q of o at now; else lowers *until (if not
+ * NULL) to when it would. */
+static int
+effect_at(const core *c, const struct dsp *x, const struct origin *o, const blf_prefix *q,
+	  uint64_t now, uint64_t *until)
+{
+	const struct ans *an;
+	uint64_t at = 0;
+
+	switch (dsp_effect(c, x, o, q, now, &at, &an)) {
+	case 1:
+		return 1;
+	case 2:
+		if (until != NULL && at < *until)
+			*until = at;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 /* See core_int.h. */
 int
 dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint64_t now,
 	       uint64_t *until)
 {
 	const struct dstore *s = c->disp;
-	const struct ans *an;
 	blf_prefix q;
-	uint64_t at;
 	size_t i;
+	unsigned len;
 	int lapsed = 0;
 
 	if (s == NULL || s->neffective == 0 || (r->flags & REC_EXCL))
 		return 0;
 	origin_rec_prefix(o, r, &q);
-	for (i = 0; i < s->nd && !lapsed; i++) {
-		if (!s->d[i].effective)
+	if (!s->eok) {
+		for (i = 0; i < s->nd && !lapsed; i++)
+			if (s->d[i].effective)
+				lapsed = effect_at(c, &s->d[i], o, &q, now, until);
+		return lapsed;
+	}
+	/* only disputes of a prefix containing q can cover it: one lookup
+	 * per prefix length present, O(lengths x log disputes) */
+	for (len = 0; len <= q.len && !lapsed; len++) {
+		blf_prefix m;
+
+		if (!s->haslen[q.af == BLF_AF_INET6][len])
 			continue;
-		switch (dsp_effect(c, &s->d[i], o, &q, now, &at, &an)) {
-		case 1:
-			lapsed = 1;
-			break;
-		case 2:
-			if (until != NULL && at < *until)
-				*until = at;
-			break;
-		default:
-			break;
-		}
+		mask_to(&q, len, &m);
+		for (i = eref_find(s, &m); i < s->ne && !lapsed &&
+		     blf_prefix_cmp(&s->e[i].p, &m) == 0; i++)
+			lapsed = effect_at(c, &s->d[s->e[i].i], o, &q, now, until);
 	}
 	return lapsed;
 }
@@ -557,6 +648,7 @@ dispute_free(core *c)
 		return;
 	free(c->disp->d);
 	free(c->disp->a);
+	free(c->disp->e);
 	free(c->disp);
 	c->disp = NULL;
 }
