@@ -272,6 +272,10 @@ void *merge_alloc(core *c, void *p, size_t n);
  * its state is dropped first, a new epoch); else reserves room so that
  * dispute_apply cannot fail.  0, BLF_ELIMIT or BLF_ENOMEM. */
 int dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, int reset);
+/* The disputes and answers of a verified snapshot set (n chunks): BLF_ELIMIT
+ * past CORE_MAX_DISPUTES, BLF_EDUP for a key in two chunks; else reserves
+ * room so that applying them cannot fail.  0, or those, or BLF_ENOMEM. */
+int dispute_snapshot_check(core *c, const blf_snapshot *s, size_t n);
 /* Apply the dispute, answer and withdrawal operations of a checked delta;
  * 1 if anything changed (the file is then dirty), else 0. */
 int dispute_apply(core *c, const blf_delta *d);

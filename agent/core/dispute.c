@@ -179,6 +179,67 @@ dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, 
 	return 0;
 }
 
+/* The key of a dispute or answer operation, for the duplicate rule. */
+struct dkey {
+	uint8_t cls;              /* 1 dispute, 2 answer */
+	uint8_t k[17];            /* the prefix's wire form, or the dispute id */
+};
+
+static int
+dkey_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct dkey));
+}
+
+/* See core_int.h. */
+int
+dispute_snapshot_check(core *c, const blf_snapshot *sn, size_t n)
+{
+	struct dstore *s;
+	struct dkey *keys = NULL;
+	size_t i, j, k = 0, nd = 0, na = 0;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sn[i].nops; j++) {
+			nd += sn[i].ops[j].type == BLF_OP_DISPUTE;
+			na += sn[i].ops[j].type == BLF_OP_UPHOLD ||
+			      sn[i].ops[j].type == BLF_OP_CONCEDE;
+		}
+	if (nd + na == 0)
+		return 0;
+	if (nd + na > CORE_MAX_DISPUTES)
+		return BLF_ELIMIT; /* SPEC 9: refused whole */
+	if ((keys = calloc(nd + na, sizeof(*keys))) == NULL)
+		return BLF_ENOMEM;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sn[i].nops; j++) {
+			const blf_op *op = &sn[i].ops[j];
+
+			if (op->type == BLF_OP_DISPUTE) {
+				keys[k].cls = 1;
+				blf_prefix_to_wire(&op->prefix, keys[k].k);
+				k++;
+			} else if (op->type == BLF_OP_UPHOLD || op->type == BLF_OP_CONCEDE) {
+				keys[k].cls = 2;
+				memcpy(keys[k].k, op->id, BLF_DISPUTE_ID_LEN);
+				k++;
+			}
+		}
+	qsort(keys, k, sizeof(*keys), dkey_cmp);
+	for (i = 1; i < k && rc == 0; i++)
+		if (dkey_cmp(&keys[i - 1], &keys[i]) == 0)
+			rc = BLF_EDUP; /* SPEC 6.5: a key in two chunks */
+	free(keys);
+	if (rc != 0)
+		return rc;
+	if ((s = store_of(c)) == NULL ||
+	    grow((void **)&s->d, &s->capd, s->nd + nd, sizeof(*s->d)) != 0 ||
+	    grow((void **)&s->a, &s->capa, s->na + na, sizeof(*s->a)) != 0)
+		return BLF_ENOMEM;
+	return 0;
+}
+
 /* See core_int.h. */
 void
 dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN])

@@ -311,13 +311,8 @@ snap_apply(core *c, const blf_snapshot *s, size_t n)
 	if ((rc = origin_reserve(tmp, total)) != 0)
 		goto out;
 	/* its disputes and answers (SPEC 5.6), bounded like a delta's */
-	for (i = 0; i < n; i++) {
-		blf_delta dd = { .nops = s[i].nops, .ops = s[i].ops };
-
-		memcpy(dd.origin, s[0].origin, BLF_KEYID_LEN);
-		if ((rc = dispute_check(c, s[0].origin, &dd, 1)) != 0)
-			goto out;
-	}
+	if ((rc = dispute_snapshot_check(c, s, n)) != 0)
+		goto out;
 	for (i = 0; i < n; i++)
 		for (k = 0; k < s[i].nops; k++) {
 			const blf_op *op = &s[i].ops[k];
@@ -355,8 +350,7 @@ snap_apply(core *c, const blf_snapshot *s, size_t n)
 		blf_delta dd = { .nops = s[i].nops, .ops = s[i].ops, .created = s[0].created };
 
 		memcpy(dd.origin, s[0].origin, BLF_KEYID_LEN);
-		if (dispute_check(c, s[0].origin, &dd, 0) == 0)
-			dispute_apply(c, &dd);
+		dispute_apply(c, &dd); /* room reserved by dispute_snapshot_check */
 	}
 	(void)dispute_save(c);
 	memset(tmp, 0, sizeof(*tmp)); /* its arrays are o's now */

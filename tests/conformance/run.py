@@ -337,7 +337,7 @@ def body_snapshot(b):
         raise Refused("range")
     operations(f[7], f[4], False)
     return dict(origin=f[0], epoch=f[1], seq=f[2], head=f[3], created=f[4], chunk=f[5],
-                nchunks=f[6], prefixes=[op[1] for op in f[7]])
+                nchunks=f[6], prefixes=[op_key(op) for op in f[7]])
 
 
 def body_rollover(b):

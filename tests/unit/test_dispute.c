@@ -375,6 +375,73 @@ test_new_epoch(void **state)
 	assert_true(listed(f->core, "198.51.100.0/24", T0 + 2 * W));
 }
 
+struct snap {
+	uint8_t *m[4];
+	size_t l[4];
+	size_t n;
+};
+
+static int
+keep(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct snap *k = ctx;
+
+	if (k->n == 4 || (k->m[k->n] = malloc(len)) == NULL)
+		return BLF_ENOMEM;
+	memcpy(k->m[k->n], msg, len);
+	k->l[k->n++] = len;
+	return 0;
+}
+
+/* SPEC 5.6, 6.5: the filer's and the lister's snapshots carry the dispute
+ * and the answer; a core that starts from them lapses the same listing. */
+static void
+test_snapshot(void **state)
+{
+	struct fx *f = *state;
+	blf_op l = op_list("198.51.100.0/24", T0 + 86400, "spam");
+	blf_op d = op_dispute("198.51.100.0/24", 2, REF), up[2];
+	struct snap sa = { { 0 }, { 0 }, 0 }, sb = { { 0 }, { 0 }, 0 };
+	core_dispute_info *v;
+	uint8_t id[16];
+	char *dir2 = tmp_dir();
+	core *c2 = NULL;
+	size_t n, i;
+
+	world(f);
+	apply(f, &f->a, T0, &l, 1);
+	apply(f, &f->b, T0 + 10, &d, 1);
+	dispute_id_of(f, &d, id);
+	up[0] = op_answer(BLF_OP_UPHOLD, "198.51.100.7/32", id, 3);
+	up[1] = op_list("198.51.100.7/32", T0 + 86400, "spam");
+	apply(f, &f->a, T0 + 20, up, 2);
+	assert_int_equal(core_snapshot_make(f->core, f->a.ks, T0 + 30, keep, &sa), 0);
+	assert_int_equal(core_snapshot_make(f->core, f->b.ks, T0 + 30, keep, &sb), 0);
+	assert_non_null(dir2);
+	assert_int_equal(core_open(dir2, &f->cfg, &f->st, T0 + 30, &c2), 0);
+	assert_int_equal(core_snapshot_apply(c2, (const uint8_t *const *)sa.m, sa.l, sa.n,
+					     T0 + 30), 0);
+	assert_int_equal(core_snapshot_apply(c2, (const uint8_t *const *)sb.m, sb.l, sb.n,
+					     T0 + 30), 0);
+	assert_int_equal(core_disputes(c2, NULL, NULL, 1, T0 + 30, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(v[0].id, id, 16);
+	assert_int_equal(v[0].filed, T0 + 30); /* dated by the snapshot */
+	assert_int_equal(v[0].nanswers, 1);
+	core_disputes_free(v, n);
+	/* the window runs from the snapshot's time there */
+	assert_true(listed(c2, "198.51.100.0/24", T0 + 30 + W - 1));
+	assert_false(listed(c2, "198.51.100.0/24", T0 + 30 + W));
+	assert_true(listed(c2, "198.51.100.7/32", T0 + 30 + W));
+	core_close(c2);
+	rm_rf(dir2);
+	free(dir2);
+	for (i = 0; i < sa.n; i++)
+		free(sa.m[i]);
+	for (i = 0; i < sb.n; i++)
+		free(sb.m[i]);
+}
+
 /* A flood of disputes is refused whole past CORE_MAX_DISPUTES. */
 static void
 test_flood(void **state)
@@ -413,6 +480,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_frozen, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_relay_only, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_new_epoch, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot, setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
