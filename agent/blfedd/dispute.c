@@ -457,33 +457,38 @@ dispute_why(struct daemon *d, const blf_prefix *q, int json, ctl_buf *b)
 size_t
 dispute_open_against_us(struct daemon *d, uint64_t now)
 {
-	core_dispute_info *v = NULL;
-	size_t i, n = 0, open = 0;
-
-	if (d->key == NULL ||
-	    core_disputes(d->core, NULL, d->key->origin, 0, now, &v, &n) != BLF_OK)
-		return 0;
-	for (i = 0; i < n; i++)
-		open += v[i].nopen_us > 0;
-	core_disputes_free(v, n);
-	return open;
+	dispute_watch(d, now);
+	return d->dopen;
 }
 
-/* See blfedd.h. */
+/*
+ * See blfedd.h.  The look (our listings against every dispute) runs when
+ * the disputes or the view changed, or DISPUTE_RESCAN_S passed (a trust
+ * change, a lapse of a listing outside the exported view).
+ */
 void
 dispute_watch(struct daemon *d, uint64_t now)
 {
 	core_dispute_info *v = NULL;
 	char id[BLF_KEYID_HEX_LEN + 1], ps[BLF_PREFIX_STRLEN], t[KEYS_TIME_STRLEN], cs[48];
-	size_t i, j, n = 0;
+	uint64_t gen = core_disputes_generation(d->core), vgen = 0;
+	size_t i, j, n = 0, open = 0;
 	void *p;
 
-	if (d->key == NULL ||
-	    core_disputes(d->core, NULL, d->key->origin, 0, now, &v, &n) != BLF_OK)
+	if (d->key == NULL)
 		return;
+	(void)core_view_generation(d->core, now, &vgen);
+	if (gen == d->dgen && vgen == d->dvgen && now < d->dnext)
+		return;
+	if (core_disputes(d->core, NULL, d->key->origin, 0, now, &v, &n) != BLF_OK)
+		return;
+	d->dgen = gen;
+	d->dvgen = vgen;
+	d->dnext = now + DISPUTE_RESCAN_S;
 	for (i = 0; i < n; i++) {
 		const core_dispute_info *x = &v[i];
 
+		open += x->nopen_us > 0;
 		if (x->status != CORE_ACCEPTED || x->nagainst_us == 0)
 			continue;
 		for (j = 0; j < d->ndseen; j++)
@@ -509,5 +514,6 @@ dispute_watch(struct daemon *d, uint64_t now)
 				"code %s, ref \"%s\"; already answered or lapsed", id,
 				x->filer_name, x->nagainst_us, ps, cs, x->ref);
 	}
+	d->dopen = open;
 	core_disputes_free(v, n);
 }

@@ -665,6 +665,9 @@ int core_disputes(core *c, const blf_prefix *q, const uint8_t *self, int all, ui
 		  core_dispute_info **out, size_t *n);
 void core_disputes_free(core_dispute_info *d, size_t n);
 
+/* A number that changes whenever the disputes or answers held change. */
+uint64_t core_disputes_generation(const core *c);
+
 /* The prefix of the dispute with this id: 0, or BLF_ENOTFOUND. */
 int core_dispute_find(core *c, const uint8_t id[BLF_DISPUTE_ID_LEN], blf_prefix *prefix);
 

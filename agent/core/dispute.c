@@ -81,6 +81,7 @@ struct dstore {
 	size_t na, capa;
 	size_t neffective;        /* from the last dispute_prepare */
 	int dirty;                /* changed since the file was written */
+	uint64_t gen;             /* counts changes, for core_disputes_generation */
 	/* the effective disputes sorted by prefix, and the prefix lengths
 	 * among them per family (0 IPv4, 1 IPv6): a listing looks up only
 	 * the prefixes that can contain it.  eok 0: the index could not be
@@ -261,6 +262,7 @@ dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN])
 	if (j != s->na)
 		s->dirty = 1;
 	s->na = j;
+	s->gen++;
 	c->vdirty = 1;
 }
 
@@ -348,6 +350,7 @@ dispute_apply(core *c, const blf_delta *d)
 	}
 	if (changed) {
 		s->dirty = 1;
+		s->gen++;
 		c->vdirty = 1;
 	}
 	return changed;
@@ -693,6 +696,7 @@ dispute_load(core *c)
 	s->nd = hdr[1];
 	s->na = hdr[2];
 	s->dirty = 0;
+	s->gen++;
 	c->vdirty = 1;
 	rc = 0;
 out:
@@ -846,6 +850,13 @@ core_disputes(core *c, const blf_prefix *q, const uint8_t *self, int all, uint64
 	*out = v;
 	*n = k;
 	return 0;
+}
+
+/* See core.h. */
+uint64_t
+core_disputes_generation(const core *c)
+{
+	return c->disp != NULL ? c->disp->gen : 0;
 }
 
 /* See core.h. */
