@@ -1117,7 +1117,8 @@ why_removed(core *c, const blf_prefix *q, uint64_t now, int *rem, int *xmin)
 			if (o->nrecs == 0 || origin_status(o, now, &v) != CORE_ACCEPTED)
 				continue;
 			if ((ri = origin_lookup(o, &m, 0)) >= 0 &&
-			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED) {
+			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED &&
+			    !dispute_lapsed(c, o, &o->recs[ri], now, NULL)) {
 				exact = 1;
 				if (!seen[i]) {
 					seen[i] = 1;

@@ -375,6 +375,31 @@ test_new_epoch(void **state)
 	assert_true(listed(f->core, "198.51.100.0/24", T0 + 2 * W));
 }
 
+/* why of an address under an exclusion and a lapsed listing: not listed,
+ * not "excluded" (the lapsed listing does not count as a removed
+ * candidate).  Found by fuzz_apply. */
+static void
+test_why_lapsed_under_exclusion(void **state)
+{
+	struct fx *f = *state;
+	blf_op l = op_list("198.51.100.0/24", T0 + 86400, "spam");
+	blf_op x = op_simple(BLF_OP_EXCLUDE, "198.51.100.0/23", "clean");
+	blf_op d = op_dispute("198.51.100.0/24", 2, REF);
+	blf_prefix q = pfx("198.51.100.9");
+	core_why w;
+
+	world(f);
+	apply(f, &f->a, T0, &l, 1);
+	apply(f, &f->c, T0, &x, 1);
+	assert_int_equal(core_why_query(f->core, &q, T0, &w), 0);
+	assert_int_equal(w.verdict, CORE_EXCLUDED);
+	core_why_free(&w);
+	apply(f, &f->b, T0, &d, 1);
+	assert_int_equal(core_why_query(f->core, &q, T0 + W, &w), 0);
+	assert_int_equal(w.verdict, CORE_NOT_LISTED);
+	core_why_free(&w);
+}
+
 struct snap {
 	uint8_t *m[4];
 	size_t l[4];
@@ -481,6 +506,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_relay_only, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_new_epoch, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_why_lapsed_under_exclusion, setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
