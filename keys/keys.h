@@ -109,8 +109,13 @@ enum trust_perm {
 	TRUST_LIST = 1 << 0,
 	TRUST_DELIST = 1 << 1,
 	TRUST_EXCLUDE = 1 << 2,
-	TRUST_RELAY_ONLY = 1 << 3 /* carried and relayed, never merged */
+	TRUST_RELAY_ONLY = 1 << 3, /* carried and relayed, never merged */
+	TRUST_DISPUTE = 1 << 4     /* may dispute listings inside its authority */
 };
+/* Answer window of a dispute against an origin's listings (SPEC 8.6),
+ * seconds, when its anchor sets no dispute-window. */
+#define KEYS_DEFAULT_DISPUTE_WINDOW (7u * 86400u)
+#define KEYS_MAX_DISPUTE_WINDOW (400u * 86400u)
 
 /* A key that the origin has rolled away from; valid until `until`. */
 typedef struct trust_oldkey {
@@ -140,6 +145,8 @@ typedef struct trust_anchor {
 	uint32_t weight;                  /* merge weight */
 	uint64_t expires;                 /* anchor expiry, unix seconds; 0 = never */
 	int accept_rollover;              /* in-band rollover statements accepted */
+	uint32_t dispute_window;          /* answer window for disputes of its
+					   * listings, seconds; 0 = the default */
 	trust_oldkey old[KEYS_MAX_OLD_KEYS]; /* rolled-over keys */
 	size_t nold;
 	uint8_t (*revoked)[BLF_PK_LEN];   /* revoked keys: never accepted again */
@@ -355,6 +362,10 @@ size_t trust_perms_format(unsigned perms, const char *sep, char *buf, size_t cap
  * its inverse; trust_op_parse returns BLF_EOPTYPE for anything else. */
 const char *trust_op_name(unsigned op_type);
 int trust_op_parse(const char *s, unsigned *op_type);
+
+/* A duration: decimal seconds with an optional unit s, m, h or d ("7d").
+ * BLF_OK, BLF_EINVAL (syntax) or BLF_ERANGE (above 2^32-1 seconds). */
+int trust_duration_parse(const char *s, uint64_t *out);
 
 /* RFC 3339 UTC times: "YYYY-MM-DDTHH:MM:SSZ" (or a bare "YYYY-MM-DD",
  * midnight) to unix seconds, BLF_EINVAL otherwise; and back (buf of

@@ -891,6 +891,8 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 			sb_add(&b, "    expires %s\n", tbuf);
 		}
 		sb_add(&b, "    rollover %s\n", a->accept_rollover ? "accept" : "refuse");
+		if (a->dispute_window != 0)
+			sb_add(&b, "    dispute-window %lus\n", (unsigned long)a->dispute_window);
 		for (j = 0; j < a->nold; j++) {
 			b64(a->old[j].pk, k64);
 			trust_time_format(a->old[j].until, tbuf);

@@ -337,7 +337,8 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 		origins_out(d, q, &r->body);
 		ctl_buf_printf(&r->body, "],\"export\":");
 		export_out(d, q, &r->body);
-		ctl_buf_printf(&r->body, "}\n");
+		ctl_buf_printf(&r->body, ",\"disputes_open_against_us\":%zu}\n",
+			       dispute_open_against_us(d, now));
 		return;
 	}
 	ctl_buf_printf(&r->body, "blfedd %s up %llu s, our origin %s (%s)\n", BLFEDD_VERSION,
@@ -349,6 +350,8 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 	ctl_buf_printf(&r->body, "origins:\n");
 	origins_out(d, q, &r->body);
 	export_out(d, q, &r->body);
+	ctl_buf_printf(&r->body, "disputes: %zu open against our listings\n",
+		       dispute_open_against_us(d, now));
 	if (d->reload_failures > 0)
 		ctl_buf_printf(&r->body, "last reload error: %s\n", d->last_reload_error);
 }
@@ -357,6 +360,46 @@ static void
 fmt_time(uint64_t t, char *buf)
 {
 	trust_time_format(t, buf);
+}
+
+/* SPEC 8.6: where a dispute leaves one listing: listed, disputed, then
+ * open, upheld, lapsed or delisted. */
+static void
+why_trail(struct daemon *d, const core_why_item *it, int json, ctl_buf *b)
+{
+	char id[BLF_KEYID_HEX_LEN + 1], t1[KEYS_TIME_STRLEN], t2[KEYS_TIME_STRLEN];
+	core_listing_trail t;
+
+	if (core_listing_dispute(d->core, it->origin, &it->prefix, daemon_now_ms() / 1000,
+				 &t) != BLF_OK || !t.disputed)
+		return;
+	blf_keyid_hex(t.id, id);
+	fmt_time(t.filed, t1);
+	fmt_time(t.lapse, t2);
+	if (json) {
+		ctl_buf_printf(b, ",\"dispute\":{\"id\":\"%s\",\"disputed\":\"%s\",\"state\":"
+			       "\"%s\"", id, t1, core_dispute_state_str(t.state));
+		if (t.lapse != 0)
+			ctl_buf_printf(b, ",\"at\":\"%s\"", t2);
+		ctl_buf_printf(b, "}");
+		return;
+	}
+	switch (t.state) {
+	case CORE_DISPUTE_OPEN:
+		ctl_buf_printf(b, "      disputed %s (%s): open, lapses at %s unless upheld\n", t1,
+			       id, t2);
+		break;
+	case CORE_DISPUTE_UPHELD:
+		ctl_buf_printf(b, "      disputed %s (%s): upheld by %s\n", t1, id, it->name);
+		break;
+	case CORE_DISPUTE_LAPSED:
+		ctl_buf_printf(b, "      disputed %s (%s): lapsed at %s, not upheld\n", t1, id, t2);
+		break;
+	default:
+		ctl_buf_printf(b, "      disputed %s (%s): delisted by %s at %s\n", t1, id,
+			       it->name, t2);
+		break;
+	}
 }
 
 static void
@@ -420,7 +463,7 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 			ctl_buf_printf(&r->body, ",\"first\":\"%s\",\"changed\":\"%s\",\"ref\":", t1,
 				       t2);
 			ctl_buf_json_str(&r->body, it->ref, strlen(it->ref));
-			ctl_buf_printf(&r->body, ",\"weight\":%u,\"status\":\"%s\",\"decisive\":%s}",
+			ctl_buf_printf(&r->body, ",\"weight\":%u,\"status\":\"%s\",\"decisive\":%s",
 				       it->weight, st, it->decisive ? "true" : "false");
 		} else if (it->exclusion) {
 			ctl_buf_printf(&r->body, "  %s%s excludes %s since %s ref \"%s\": %s\n",
@@ -432,9 +475,18 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 				       rname != NULL ? rname : "unregistered", it->reason, t1, t2, t3,
 				       it->weight, it->ref, st);
 		}
+		if (!it->exclusion)
+			why_trail(d, it, q->json, &r->body);
+		if (q->json)
+			ctl_buf_printf(&r->body, "}");
 	}
-	if (q->json)
-		ctl_buf_printf(&r->body, "]}\n");
+	if (q->json) {
+		ctl_buf_printf(&r->body, "]");
+		dispute_why(d, &w.query, 1, &r->body);
+		ctl_buf_printf(&r->body, "}\n");
+	} else {
+		dispute_why(d, &w.query, 0, &r->body);
+	}
 	r->code = w.verdict == CORE_LISTED ? 0 : 1;
 	core_why_free(&w);
 }
@@ -621,6 +673,11 @@ handle(struct daemon *d, const ctl_req *q, struct reply *r)
 		break;
 	case CTL_ANNOUNCE:
 		do_announce(d, q, r);
+		break;
+	case CTL_DISPUTES:
+	case CTL_DISPUTE:
+	case CTL_ANSWER:
+		dispute_ctl(d, q, &r->code, r->msg, sizeof(r->msg), &r->body);
 		break;
 	default:
 		fail(r, 2, "unknown request");

@@ -376,7 +376,7 @@ run(struct daemon *d)
 	struct pollfd fds[DAEMON_MAX_POLL];
 	struct signalfd_siginfo si;
 	sigset_t set;
-	uint64_t now, t, next_metrics, next_compact, compact_ms;
+	uint64_t now, t, next_metrics, next_compact, compact_ms, next_dispute;
 	size_t nf;
 	int sfd, timeout, rc = 0;
 	char err[512];
@@ -391,6 +391,7 @@ run(struct daemon *d)
 	}
 	now = daemon_now_ms();
 	next_metrics = now;
+	next_dispute = now;
 	/* compaction runs at least once per journal window (a short window
 	 * is for tests), at most once a second */
 	compact_ms = d->cfg->journal_window * 1000 < DAEMON_COMPACT_MS
@@ -405,6 +406,7 @@ run(struct daemon *d)
 		if (d->cfg->metrics[0] != '\0')
 			t = next_metrics > now ? (next_metrics - now < t ? next_metrics - now : t) : 0;
 		t = next_compact > now ? (next_compact - now < t ? next_compact - now : t) : 0;
+		t = next_dispute > now ? (next_dispute - now < t ? next_dispute - now : t) : 0;
 		if (d->cfg->export_dir[0] != '\0')
 			t = d->exp.next_ms > now ? (d->exp.next_ms - now < t ? d->exp.next_ms - now : t)
 						 : 0;
@@ -434,6 +436,10 @@ run(struct daemon *d)
 			break;
 		}
 		(void)daemon_export_tick(d, daemon_now_ms());
+		if (now >= next_dispute) {
+			dispute_watch(d, now / 1000); /* SPEC 8.6: tell the operator */
+			next_dispute = now + DISPUTE_WATCH_MS;
+		}
 		if (d->cfg->metrics[0] != '\0' && now >= next_metrics) {
 			(void)metrics_write(d, now);
 			next_metrics = now + d->cfg->metrics_interval_ms;
@@ -568,6 +574,8 @@ out:
 		d.core = NULL;
 		started = 1;
 	}
+	free(d.dseen);
+	d.dseen = NULL;
 	if (pid_ok == 1)
 		unlink(d.cfg->pidfile);
 	if (d.net != NULL || d.ctl_ok) {

@@ -163,6 +163,11 @@ metrics_write(struct daemon *d, uint64_t now_ms)
 		label(f, st->anchors[i].name);
 		fprintf(f, "\",epoch=\"%u\"} %llu\n", h.epoch, (unsigned long long)h.seq);
 	}
+	fprintf(f, "# HELP blfedd_disputes_open_against_us Disputes with listings of ours "
+		   "still in their answer window.\n"
+		   "# TYPE blfedd_disputes_open_against_us gauge\n"
+		   "blfedd_disputes_open_against_us %zu\n",
+		dispute_open_against_us(d, now_ms / 1000));
 	if (d->cfg->export_dir[0] != '\0')
 		export_metrics(f, &d->exp);
 	err = ferror(f);
