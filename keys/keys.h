@@ -80,6 +80,21 @@ int key_secret_save(const key_secret *k, const char *path, char *err, size_t err
  * directory above it likewise, unless sticky, as /tmp), as ssh does. */
 int key_secret_load(const char *path, key_secret **out, char *err, size_t errlen);
 
+/*
+ * The one rule for a file that decides what blfed trusts, checked on the
+ * open descriptor fd of path (what names it in messages: "key file",
+ * "trust store", "config file").  It must be a regular file.  A secret key
+ * (secret set) is accessible by its owner only (0600) and owned by the
+ * effective user; any other such file is writable by nobody but its owner
+ * (chmod go-w) and owned by the effective user or root.  The directory
+ * holding it and every one above must be owned by the effective user or
+ * root and not writable by group or others unless sticky (as /tmp); a
+ * secret key's own directory not even then.  Returns BLF_OK, BLF_EPOLICY
+ * with the file, the reason and the fix in err, or BLF_EIO.
+ */
+int keys_file_check(int fd, const char *path, const char *what, int secret, char *err,
+		    size_t errlen);
+
 /* ---- Public keys --------------------------------------------------------- */
 
 /* Format the one-line public key (no newline) into buf; returns its length,
@@ -162,7 +177,9 @@ typedef struct trust_store {
 } trust_store;
 
 /* Load a store; a missing file is an empty store.  err names file, line and
- * reason.  On error *out is left empty. */
+ * reason.  A store that others may write (keys_file_check) is refused with
+ * BLF_EPOLICY, by the daemon and the CLI alike.  On error *out is left
+ * empty. */
 int trust_store_load(const char *path, trust_store *out, char *err, size_t errlen);
 
 /* Parse a store from memory (fuzz target, tests); name is used in messages. */

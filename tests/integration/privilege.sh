@@ -2,9 +2,11 @@
 # privilege.sh BUILD - least privilege (issue 12 item 5).
 #
 # blfedd refuses to start with a secret key that others can read or that
-# belongs to another user, and with a data directory others can write; a
-# symbolic link planted in its data directory (the checkpoint, a journal,
-# the log directory) is never followed; its control socket does not answer
+# belongs to another user, with a trust store or config file that others
+# can write or that belongs to another user (but root), and with a data
+# directory others can write; a symbolic link planted in its data
+# directory (the checkpoint, a journal, the log directory) is never
+# followed; its control socket does not answer
 # another user; started as root with `user nobody` it keeps no root id, no
 # supplementary group and no capability.  The parts that need a second
 # user run only as root (SKIP otherwise, said plainly).
@@ -35,6 +37,33 @@ chmod 600 "$T/A.key"
 chmod 777 "$T/A.data"
 refused A 'A.data: .*Permission denied' "world-writable data directory"
 chmod 700 "$T/A.data"
+
+# 2b. a trust store and a config file that others may write: whoever can
+#     write them decides whom the agent trusts.  blfedd -n and a start both
+#     refuse, naming the file and the fix; the CLI refuses the store too.
+checkrefused() {
+	"$D" -n -c "$T/$1.conf" >/dev/null 2>"$T/refused.err"
+	_rc=$?
+	[ "$_rc" -eq 1 ] || fail "$3: blfedd -n exited $_rc, want 1 ($(tail -2 "$T/refused.err"))"
+	grep -q "$2" "$T/refused.err" || fail "$3: blfedd -n message: $(tail -2 "$T/refused.err")"
+}
+chmod 666 "$T/A.trust"
+msg="trust store $T/A.trust is writable by group or others (mode 0666); chmod go-w $T/A.trust"
+checkrefused A "$msg" "world-writable trust store"
+refused A "$msg" "world-writable trust store"
+"$B" -t "$T/A.trust" trust list >/dev/null 2>"$T/refused.err"
+rc=$?
+[ "$rc" -eq 2 ] || fail "trust list on a world-writable store exited $rc, want 2"
+grep -q "$msg" "$T/refused.err" || fail "trust list message: $(cat "$T/refused.err")"
+chmod 644 "$T/A.trust"
+chmod 666 "$T/A.conf"
+msg="config file $T/A.conf is writable by group or others (mode 0666); chmod go-w $T/A.conf"
+checkrefused A "$msg" "world-writable config"
+refused A "$msg" "world-writable config"
+chmod 664 "$T/A.conf"
+checkrefused A "(mode 0664); chmod go-w" "group-writable config"
+chmod 644 "$T/A.conf"
+"$D" -n -c "$T/A.conf" >/dev/null 2>&1 || fail "blfedd -n after chmod go-w"
 
 # 3. symbolic links planted in the data directory are never followed: the
 #    checkpoint and a journal pointing at a file outside, and the log
@@ -82,6 +111,13 @@ chown root "$T/A.key"
 chown nobody "$T/A.data"
 refused A 'A.data: .*Operation not permitted' "data directory owned by another user"
 chown root "$T/A.data"
+chown nobody "$T/A.trust"
+refused A "trust store $T/A.trust belongs to uid $(id -u nobody), not to us (uid 0) or root" \
+	"trust store owned by another user"
+chown root "$T/A.trust"
+chown nobody "$T/A.conf"
+checkrefused A "config file $T/A.conf belongs to uid" "config owned by another user"
+chown root "$T/A.conf"
 
 # 5. the control socket does not answer another user, even with every
 #    directory above it open

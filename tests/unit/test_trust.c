@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,6 +427,82 @@ test_save_load(void **state)
 }
 
 /* ---- store edits ---------------------------------------------------------- */
+
+/* A store others may write is refused, by name and with the fix; so is one
+ * in a directory others may write, unless that directory is sticky. */
+static void
+test_store_perms(void **state)
+{
+	char sub[128], path[160], want[512], err[KEYS_ERRLEN];
+	trust_store st, st2;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/perms", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/trust.conf", sub);
+	build_store(&st);
+	assert_int_equal(trust_store_save(&st, path, err, sizeof(err)), BLF_OK);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+	trust_store_free(&st2);
+	/* writable by others, by group: refused, nothing loaded */
+	assert_int_equal(chmod(path, 0666), 0);
+	err[0] = '\0';
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	assert_int_equal(st2.nanchors, 0);
+	snprintf(want, sizeof(want), "trust store %s is writable by group or others "
+		 "(mode 0666); chmod go-w %s", path, path);
+	assert_string_equal(err, want);
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(trust_store_read(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "(mode 0620); chmod go-w"));
+	/* 0640 and 0600 are fine: others may read a store, not write it */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st2.nanchors, st.nanchors);
+	trust_store_free(&st2);
+	/* its directory writable by others: refused; sticky (as /tmp): fine */
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	snprintf(want, sizeof(want), "trust store %s: directory ", path);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "is writable by group or others (mode 0777); chmod go-w"));
+	assert_int_equal(chmod(sub, 01777), 0);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+	trust_store_free(&st2);
+	assert_int_equal(chmod(sub, 0755), 0);
+	/* owned by another user (root only can give a file away) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "belongs to uid 65534, not to us (uid 0) or root"));
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+		trust_store_free(&st2);
+	}
+	/* the same rule is public for other files (the daemon's config) */
+	{
+		int fd = open(path, O_RDONLY);
+
+		assert_true(fd >= 0);
+		assert_int_equal(chmod(path, 0646), 0);
+		assert_int_equal(keys_file_check(fd, path, "config file", 0, err, sizeof(err)),
+				 BLF_EPOLICY);
+		snprintf(want, sizeof(want), "config file %s is writable by group or others "
+			 "(mode 0646); chmod go-w %s", path, path);
+		assert_string_equal(err, want);
+		assert_int_equal(chmod(path, 0644), 0);
+		assert_int_equal(keys_file_check(fd, path, "config file", 0, err, sizeof(err)),
+				 BLF_OK);
+		/* a secret key may not even be read by others */
+		assert_int_equal(keys_file_check(fd, path, "key file", 1, err, sizeof(err)),
+				 BLF_EPOLICY);
+		assert_non_null(strstr(err, "is readable by group or others (mode 0644)"));
+		close(fd);
+	}
+	unlink(path);
+	rmdir(sub);
+	trust_store_free(&st);
+}
 
 static void
 test_add_remove(void **state)
@@ -1583,6 +1660,7 @@ main(void)
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_store_perms),
 		cmocka_unit_test(test_add_remove),
 		cmocka_unit_test(test_anchor_set),
 		cmocka_unit_test(test_time),
