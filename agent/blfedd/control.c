@@ -325,10 +325,14 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 			       BLFEDD_VERSION, (unsigned long long)(now - d->started));
 		ctl_buf_json_str(&r->body, self, strlen(self));
 		ctl_buf_printf(&r->body, ",\"origin\":\"%s\",\"listings\":%zu,\"exclusions\":%zu,"
-			       "\"view\":%zu,\"reloads\":%llu,\"reload_failures\":%llu,\"peers\":[",
+			       "\"view\":%zu,\"reloads\":%llu,\"reload_failures\":%llu,",
 			       hex, cs.nlistings, cs.nexclusions, cs.nview,
 			       (unsigned long long)d->reloads,
 			       (unsigned long long)d->reload_failures);
+		ctl_buf_printf(&r->body, "\"journals_cut\":%llu,\"journals_damaged\":%llu,"
+			       "\"files_broken\":%llu,\"peers\":[",
+			       (unsigned long long)cs.io.ncut, (unsigned long long)cs.io.ndamaged,
+			       (unsigned long long)cs.io.nbroken);
 		peers_out(d, q, &r->body, 1);
 		ctl_buf_printf(&r->body, "],\"origins\":[");
 		origins_out(d, q, &r->body);
@@ -341,6 +345,11 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 		       (unsigned long long)(now - d->started), self, hex);
 	ctl_buf_printf(&r->body, "listings %zu, exclusions %zu, view %zu entries\n",
 		       cs.nlistings, cs.nexclusions, cs.nview);
+	if (cs.io.ncut > 0 || cs.io.nbroken > 0)
+		ctl_buf_printf(&r->body, "at open: %llu journal(s) cut (%llu at a damaged record), "
+			       "%llu file(s) set aside\n", (unsigned long long)cs.io.ncut,
+			       (unsigned long long)cs.io.ndamaged,
+			       (unsigned long long)cs.io.nbroken);
 	ctl_buf_printf(&r->body, "peers:\n");
 	peers_out(d, q, &r->body, 0);
 	ctl_buf_printf(&r->body, "origins:\n");

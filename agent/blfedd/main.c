@@ -345,6 +345,39 @@ notify_parent(int *fd, char status)
 	*fd = -1;
 }
 
+/* What recovery found in the data directory, one line per event, so that
+ * an administrator sees a damaged file without asking for it. */
+static void
+log_recovery(const struct daemon *d, const trust_store *st)
+{
+	char hex[BLF_KEYID_HEX_LEN + 1];
+	const trust_anchor *a;
+	const core_cut *k;
+	core_stats cs;
+	size_t i;
+
+	core_get_stats(d->core, &cs);
+	if (cs.io.checkpoint == CORE_CKPT_BAD)
+		log_msg(LOG_WARNING, "datadir %s: checkpoint damaged: ignored, state rebuilt "
+			"from the journals", d->cfg->datadir);
+	if (cs.io.nbroken > 0)
+		log_msg(LOG_WARNING, "datadir %s: %llu file(s) that cannot be replayed set aside "
+			"as NAME.broken", d->cfg->datadir, (unsigned long long)cs.io.nbroken);
+	for (i = 0; i < cs.io.ncut && i < CORE_IO_CUTS_MAX; i++) {
+		k = &cs.io.cuts[i];
+		a = trust_store_find_origin(st, k->origin);
+		blf_keyid_hex(k->origin, hex);
+		log_msg(k->damaged ? LOG_WARNING : LOG_NOTICE, "journal of origin %s cut at "
+			"offset %llu: %s, %llu bytes dropped; the rest is fetched from peers",
+			a != NULL ? a->name : hex, (unsigned long long)k->off,
+			k->damaged ? "damaged record" : "torn last record",
+			(unsigned long long)k->dropped);
+	}
+	if (cs.io.ncut > CORE_IO_CUTS_MAX)
+		log_msg(LOG_WARNING, "%llu more journal(s) cut at open",
+			(unsigned long long)(cs.io.ncut - CORE_IO_CUTS_MAX));
+}
+
 static int
 open_core(struct daemon *d, const trust_store *st)
 {
@@ -361,6 +394,7 @@ open_core(struct daemon *d, const trust_store *st)
 			rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
 		return -1;
 	}
+	log_recovery(d, st);
 	return 0;
 }
 

@@ -386,6 +386,19 @@ enum core_ckpt_state {
 				* the next core_checkpoint replaces it */
 };
 
+#define CORE_IO_CUTS_MAX 16u /* cut journals itemised in core_stats_io.cuts */
+
+/* A journal recovery cut at open: the records from off on were dropped
+ * (the peers' catch-up brings them back). */
+typedef struct core_cut {
+	uint8_t origin[BLF_KEYID_LEN];
+	uint32_t epoch;
+	uint64_t off;          /* where the journal ends now */
+	uint64_t dropped;      /* bytes removed from there to the old end */
+	int damaged;           /* 1: a whole record failed its checksum or
+				* framing; 0: a write torn at the end (a crash) */
+} core_cut;
+
 /* Storage events since core_open, for the daemon to log. */
 typedef struct core_stats_io {
 	int checkpoint;        /* enum core_ckpt_state */
@@ -394,6 +407,9 @@ typedef struct core_stats_io {
 	uint64_t nbroken;      /* files set aside as <name>.broken: journals
 				* that could not be replayed, damaged bases */
 	uint64_t nlimit;       /* deltas refused: origin's journal_max reached */
+	uint64_t ncut;         /* journals cut at open, torn or damaged */
+	uint64_t ndamaged;     /* of them, cut at a damaged record */
+	core_cut cuts[CORE_IO_CUTS_MAX]; /* the first min(ncut, MAX) of them */
 } core_stats_io;
 
 /* Statistics. */

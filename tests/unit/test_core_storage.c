@@ -586,6 +586,74 @@ test_missing_base_set_aside(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* A journal cut at open is counted with its origin, the offset and the
+ * bytes dropped: a write torn at the end (a crash) apart from a whole
+ * record that fails its checksum (damage). */
+static void
+test_journal_cut_counted(void **state)
+{
+	struct fx *f = *state;
+	char path[CORE_MAX_PATH], hex[BLF_KEYID_HEX_LEN + 1];
+	blf_op op = op_list("10.1.0.0/24", T0 + 3600, NULL);
+	uint8_t hdr[4], b;
+	uint64_t rec2, size;
+	core_stats st;
+	blf_head h;
+	struct stat sb;
+	int fd, i;
+
+	for (i = 0; i < 3; i++)
+		apply_next(f, &f->a, T0, &op, 1);
+	core_close(f->core);
+	f->core = NULL;
+	blf_keyid_hex(f->a.origin, hex);
+	path_of(f, path, sizeof(path), "log/%s.1.jnl", hex);
+	assert_int_equal(stat(path, &sb), 0);
+	size = (uint64_t)sb.st_size;
+	/* a torn append: a header that promises more than follows */
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\x40\x00\x00\x00" "abcdefgh", 12), 12);
+	close(fd);
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.ncut, 1);
+	assert_int_equal(st.io.ndamaged, 0);
+	assert_memory_equal(st.io.cuts[0].origin, f->a.origin, BLF_KEYID_LEN);
+	assert_int_equal(st.io.cuts[0].epoch, 1);
+	assert_int_equal(st.io.cuts[0].off, size);
+	assert_int_equal(st.io.cuts[0].dropped, 12);
+	assert_int_equal(st.io.cuts[0].damaged, 0);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 3);
+	core_close(f->core);
+	f->core = NULL;
+	/* one byte of the second record flipped, the checkpoint gone */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, hdr, 4, 0), 4);
+	rec2 = 4 + ((uint64_t)hdr[0] | (uint64_t)hdr[1] << 8 | (uint64_t)hdr[2] << 16) + 8;
+	assert_int_equal(pread(fd, &b, 1, (off_t)rec2 + 20), 1);
+	b ^= 1;
+	assert_int_equal(pwrite(fd, &b, 1, (off_t)rec2 + 20), 1);
+	close(fd);
+	path_of(f, path, sizeof(path), "checkpoint");
+	(void)unlink(path); /* if one was written */
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.ncut, 1);
+	assert_int_equal(st.io.ndamaged, 1);
+	assert_int_equal(st.io.cuts[0].off, rec2);
+	assert_int_equal(st.io.cuts[0].dropped, size - rec2);
+	assert_int_equal(st.io.cuts[0].damaged, 1);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 1);
+	/* nothing to cut the next time */
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.ncut, 0);
+}
+
 int
 main(void)
 {
@@ -608,6 +676,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_journal_limit, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_base_set_aside, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_base_set_aside, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_journal_cut_counted, setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
