@@ -471,12 +471,26 @@ do_publish(struct daemon *d, const ctl_req *q, struct reply *r)
 		if (ops[i].type == BLF_OP_LIST)
 			ops[i].expires = now + ttl;
 	}
-	if ((rc = core_publish(d->core, d->key, ops, q->nargs, now, &out)) != BLF_OK) {
-		if (rc == BLF_EIO) {
-			log_msg(LOG_CRIT, "journal write failed while publishing: stopping");
+	if ((rc = core_publish(d->core, d->key, ops, q->nargs, now, &out)) == BLF_EIO) {
+		int e = errno;
+
+		/* a failed write changed nothing (a full disk): say so and go
+		 * on; a failed sync left memory ahead of the disk: only a
+		 * restart (recovery) brings them together again */
+		if (core_failed(d->core)) {
+			log_msg(LOG_CRIT, "journal sync failed while publishing: %s: stopping",
+				strerror(e));
 			d->stop = 2;
+		} else {
+			log_msg(LOG_ERR, "publish: journal write failed: %s; nothing was published",
+				strerror(e));
 		}
-		fail(r, rc == BLF_EIO ? 2 : 1, "publish: %s%s", blf_strerror(rc),
+		fail(r, 2, "publish: journal write failed: %s; nothing was published",
+		     strerror(e));
+		goto out;
+	}
+	if (rc != BLF_OK) {
+		fail(r, 1, "publish: %s%s", blf_strerror(rc),
 		     rc == BLF_EUNKKEY ? " (our origin is not in the trust store)" : "");
 		goto out;
 	}

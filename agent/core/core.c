@@ -743,6 +743,13 @@ core_compact(core *c, uint64_t now)
 }
 
 /* See core.h. */
+int
+core_failed(const core *c)
+{
+	return c->failed;
+}
+
+/* See core.h. */
 void
 core_get_stats(const core *c, core_stats *s)
 {

@@ -424,6 +424,12 @@ typedef struct core_stats {
 } core_stats;
 void core_get_stats(const core *c, core_stats *s);
 
+/* Non-zero once a journal sync failed: memory is ahead of the disk and
+ * every change returns BLF_EIO until the core is closed and reopened.  A
+ * BLF_EIO with this still zero was a failed write that changed nothing (a
+ * full disk): the caller may go on. */
+int core_failed(const core *c);
+
 /* ---- Merged view ------------------------------------------------------ */
 
 enum core_entry_kind {
