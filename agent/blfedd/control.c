@@ -330,9 +330,10 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 			       (unsigned long long)d->reloads,
 			       (unsigned long long)d->reload_failures);
 		ctl_buf_printf(&r->body, "\"journals_cut\":%llu,\"journals_damaged\":%llu,"
-			       "\"files_broken\":%llu,\"peers\":[",
+			       "\"files_broken\":%llu,\"journal_write_failures\":%llu,\"peers\":[",
 			       (unsigned long long)cs.io.ncut, (unsigned long long)cs.io.ndamaged,
-			       (unsigned long long)cs.io.nbroken);
+			       (unsigned long long)cs.io.nbroken,
+			       (unsigned long long)cs.io.nwfailed);
 		peers_out(d, q, &r->body, 1);
 		ctl_buf_printf(&r->body, "],\"origins\":[");
 		origins_out(d, q, &r->body);
@@ -350,6 +351,10 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 			       "%llu file(s) set aside\n", (unsigned long long)cs.io.ncut,
 			       (unsigned long long)cs.io.ndamaged,
 			       (unsigned long long)cs.io.nbroken);
+	if (cs.io.nwfailed > 0)
+		ctl_buf_printf(&r->body, "journal writes failed: %llu (the last: %s); the deltas "
+			       "were dropped, to be fetched again\n",
+			       (unsigned long long)cs.io.nwfailed, strerror(cs.io.werrno));
 	ctl_buf_printf(&r->body, "peers:\n");
 	peers_out(d, q, &r->body, 0);
 	ctl_buf_printf(&r->body, "origins:\n");
@@ -472,18 +477,18 @@ do_publish(struct daemon *d, const ctl_req *q, struct reply *r)
 			ops[i].expires = now + ttl;
 	}
 	if ((rc = core_publish(d->core, d->key, ops, q->nargs, now, &out)) == BLF_EIO) {
-		int e = errno;
+		int e, act = core_eio(d->core, &e);
 
 		/* a failed write changed nothing (a full disk): say so and go
 		 * on; a failed sync left memory ahead of the disk: only a
 		 * restart (recovery) brings them together again */
-		if (core_failed(d->core)) {
+		if (act == CORE_EIO_STOP) {
 			log_msg(LOG_CRIT, "journal sync failed while publishing: %s: stopping",
 				strerror(e));
 			d->stop = 2;
-		} else {
-			log_msg(LOG_ERR, "publish: journal write failed: %s; nothing was published",
-				strerror(e));
+		} else if (act == CORE_EIO_TELL) {
+			log_msg(LOG_ERR, "journal write failed: %s: nothing is stored until it "
+				"works again (told once)", strerror(e));
 		}
 		fail(r, 2, "publish: journal write failed: %s; nothing was published",
 		     strerror(e));

@@ -129,6 +129,10 @@ metrics_write(struct daemon *d, uint64_t now_ms)
 	fprintf(f, "# HELP blfedd_journals_damaged Journals cut at open at a damaged record.\n"
 		   "# TYPE blfedd_journals_damaged gauge\nblfedd_journals_damaged %llu\n",
 		(unsigned long long)cs.io.ndamaged);
+	fprintf(f, "# HELP blfedd_journal_write_failures_total Journal writes that failed "
+		   "(a full disk): deltas dropped.\n"
+		   "# TYPE blfedd_journal_write_failures_total counter\n"
+		   "blfedd_journal_write_failures_total %llu\n", (unsigned long long)cs.io.nwfailed);
 	fprintf(f, "# HELP blfedd_reload_failures_total Reloads refused.\n"
 		   "# TYPE blfedd_reload_failures_total counter\n"
 		   "blfedd_reload_failures_total %llu\n", (unsigned long long)d->reload_failures);

@@ -14,6 +14,13 @@
 # and once the filler is removed, listing and exporting work again without
 # a restart, and a last restart keeps everything.
 #
+# Then with a peer: P (its data on the normal disk) publishes into F,
+# whose data directory is on the tmpfs.  With the tmpfs full, the deltas
+# F receives cannot be journaled: F keeps running and answering `blfed
+# status`, logs the failure once (not once per delta, not "stopping"),
+# holds nothing it could not store; once the filler is removed F catches
+# up to P's view by itself, without a restart, and keeps it across one.
+#
 # The tmpfs is mounted in a mount namespace of this script: `unshare -rm`
 # (a user namespace, no real root needed) or, as root, `unshare -m`.
 # Where neither works the test says why and SKIPs (exit 0, as the other
@@ -147,4 +154,71 @@ cmp -s "$T/state.after" "$T/state.last" ||
 	fail "the last restart changed the state: $(diff "$T/state.after" "$T/state.last" | head -6)"
 head -1 "$T/state.last" | grep -q ' 0$' ||
 	fail "a journal was cut at a damaged record: $(head -1 "$T/state.last")"
+stop A
+
+# ---- a peer's deltas on a full disk ----------------------------------------
+agent P
+agent F
+trust P P
+trust F P
+EXTRA= conf P F
+EXTRA= conf F P
+sed -i "s|^datadir .*|datadir $DISK/F.data|" "$T/F.conf"
+mkdir -m 700 "$DISK/F.data"
+start P
+start F
+wait_for 10 connected F P || fail "F did not connect to P"
+burst "$T/b3" 3
+ctl P list -f "$T/b3" --reason botnet --expires 1d >/dev/null || fail "P: list 1"
+wait_for 10 seq_is F P 1 || fail "F did not get P's first delta: $(origin_seq F P)"
+
+dd if=/dev/zero of="$DISK/filler" bs=64k 2>/dev/null
+[ "$(df --output=avail "$DISK" | tail -1 | tr -d ' ')" -eq 0 ] ||
+	fail "the second filler left room: $(df "$DISK" | tail -1)"
+burst "$T/b4" 4
+burst "$T/b5" 5
+ctl P list -f "$T/b4" --reason botnet --expires 1d >/dev/null || fail "P: list 2"
+ctl P list -f "$T/b5" --reason botnet --expires 1d >/dev/null || fail "P: list 3"
+# live deltas, then catch-up after heads (every 500 ms): several failures
+wait_for 10 sh -c "[ \$(grep -c 'journal write failed' '$T/F.log') -ge 1 ]" ||
+	fail "F: no log line for the failed journal write: $(tail -3 "$T/F.log")"
+sleep 3
+eval "pf=\$PID_F"
+kill -0 "$pf" 2>/dev/null || fail "F stopped on a full disk: $(tail -3 "$T/F.log")"
+ctl F status >/dev/null 2>&1 || fail "F does not answer status on a full disk"
+grep -q "stopping" "$T/F.log" && fail "F: $(grep stopping "$T/F.log" | head -1)"
+n=$(grep -c "journal write failed: No space left on device" "$T/F.log")
+[ "$n" -eq 1 ] || fail "F logged the failed journal write $n times, want once"
+nf=$(ctl F --json status | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["journal_write_failures"])')
+[ "$nf" -ge 2 ] 2>/dev/null || fail "F: journal_write_failures $nf, want the failures counted"
+seq_is F P 1 || fail "F holds P at seq $(origin_seq F P) on a full disk, want 1"
+ctl F why 10.4.0.0 | grep -q "not listed" || fail "F shows a listing it could not store"
+
+# room again: F catches up by itself, the same process
+rm "$DISK/filler"
+wait_for 20 seq_is F P 3 || fail "F did not catch up after the filler was removed: $(origin_seq F P)"
+eval "pf2=\$PID_F"
+[ "$pf2" = "$pf" ] && kill -0 "$pf" 2>/dev/null || fail "F was restarted"
+for _a in 10.3.0.0 10.4.3.63 10.5.1.1; do
+	ctl F why "$_a" | grep -q "not listed" && fail "F: $_a is not listed after the catch-up"
+done
+# P's view: the counts, and the verdicts on addresses of each burst
+views() {
+	ctl "$1" --json status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["listings"], d["exclusions"])'
+	for _a in 10.3.0.0 10.4.3.63 10.5.1.1 10.6.0.0; do
+		ctl "$1" why "$_a" | grep -c "not listed"
+	done
+}
+[ "$(views F)" = "$(views P)" ] || fail "F's view $(views F) is not P's $(views P)"
+stop F
+start F
+seq_is F P 3 || fail "F after a restart: P at seq $(origin_seq F P), want 3"
+[ "$(ctl F --json status | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["journals_damaged"])')" = 0 ] || fail "F: a journal was damaged"
 finish fulldisk

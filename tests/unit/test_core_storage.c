@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "../../keys/fileio.h"
 #include "test_core_util.h"
 
 static int
@@ -654,6 +655,61 @@ test_journal_cut_counted(void **state)
 	assert_int_equal(st.io.ncut, 0);
 }
 
+/* A journal write that fails changes nothing and is told once per reason
+ * (core_eio), until a write works again; a failed sync means stop. */
+static void
+test_journal_write_failure_told(void **state)
+{
+	struct fx *f = *state;
+	blf_op op = op_list("10.1.0.0/24", T0 + 3600, NULL);
+	core_stats st;
+	blf_head h;
+	int e = 0;
+
+	f->cfg.no_fsync = 0; /* the sync must be an I/O call too */
+	reopen(f);
+	apply_next(f, &f->a, T0, &op, 1);
+	assert_int_equal(pub_next(&f->a, T0 + 1, &op, 1, &f->buf), 0);
+	/* a full disk: the write fails, the delta is not held, the reason
+	 * is told the first time only */
+	fio_fault_set(0, ENOSPC, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), BLF_EIO);
+	assert_int_equal(core_failed(f->core), 0);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_TELL);
+	assert_int_equal(e, ENOSPC);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), BLF_EIO);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_QUIET);
+	assert_int_equal(e, ENOSPC);
+	/* another reason is told again */
+	fio_fault_set(0, EIO, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), BLF_EIO);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_TELL);
+	assert_int_equal(e, EIO);
+	fio_fault_clear();
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.nwfailed, 3);
+	assert_int_equal(st.io.werrno, EIO);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 1);
+	/* room again: the same delta is taken, and the next failure told */
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), 0);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 2);
+	assert_int_equal(pub_next(&f->a, T0 + 2, &op, 1, &f->buf), 0);
+	fio_fault_set(0, EIO, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 2, NULL), BLF_EIO);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_TELL);
+	/* the write works, the sync fails: memory is ahead of the disk */
+	fio_fault_set(1, EIO, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 2, NULL), BLF_EIO);
+	fio_fault_clear();
+	assert_int_not_equal(core_failed(f->core), 0);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_STOP);
+	reopen(f);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_true(h.seq == 2 || h.seq == 3);
+}
+
 int
 main(void)
 {
@@ -677,6 +733,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_damaged_base_set_aside, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_base_set_aside, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_journal_cut_counted, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_journal_write_failure_told, setup,
+						fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
