@@ -176,6 +176,24 @@ key_secret_free(key_secret *k)
 	sodium_free(k);
 }
 
+/* Whose files keys_file_check accepts besides root; (uid_t)-1: the
+ * effective user's (keys_set_owner). */
+static uid_t owner = (uid_t)-1;
+
+/* See keys.h. */
+void
+keys_set_owner(uid_t uid)
+{
+	owner = uid;
+}
+
+/* "us" of the rule: the user set by keys_set_owner, or the effective one. */
+static uid_t
+us(void)
+{
+	return owner != (uid_t)-1 ? owner : geteuid();
+}
+
 /*
  * The directories above path: the one holding it is owned by us or root
  * and writable by nobody else (by group or others only if sticky, as /tmp,
@@ -189,7 +207,7 @@ dir_check(const char *path, const char *what, int strict, char *err, size_t errl
 {
 	char *dir = NULL, *slash;
 	struct stat sb;
-	uid_t me = geteuid();
+	uid_t me = us();
 	int first = strict, rc = BLF_EPOLICY;
 
 	if ((slash = strrchr(path, '/')) == NULL)
@@ -254,7 +272,7 @@ keys_file_check(int fd, const char *path, const char *what, int secret, char *er
 		size_t errlen)
 {
 	struct stat sb;
-	uid_t me = geteuid();
+	uid_t me = us();
 
 	if (fstat(fd, &sb) != 0) {
 		keys_seterr(err, errlen, "%s %s: %s", what, path, strerror(errno));

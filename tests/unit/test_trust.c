@@ -504,6 +504,147 @@ test_store_perms(void **state)
 	trust_store_free(&st);
 }
 
+/* keys_user_check: what a user we drop to can do with our files, and
+ * keys_set_owner: that user's files are ours. */
+static void
+test_user_check(void **state)
+{
+	char sub[128], path[160], lock[170], data[160], err[1024];
+	uid_t o = geteuid() == 0 ? 65534 : geteuid(); /* owns the files */
+	keys_user own, other;
+	trust_store st, st2;
+	struct stat sb;
+	mode_t dmode;
+
+	(void)state;
+	/* the users must reach our directory (mkdtemp makes it 0700) */
+	assert_int_equal(stat(dir, &sb), 0);
+	dmode = sb.st_mode & 07777;
+	assert_int_equal(chmod(dir, 0755), 0);
+	memset(&own, 0, sizeof(own));
+	snprintf(own.name, sizeof(own.name), "owner");
+	own.uid = o;
+	own.gid = getegid() + 1000;
+	other = own;
+	snprintf(other.name, sizeof(other.name), "other");
+	other.uid = o + 1;
+	snprintf(sub, sizeof(sub), "%s/user", dir);
+	snprintf(path, sizeof(path), "%s/trust.conf", sub);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	snprintf(data, sizeof(data), "%s/data", sub);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	build_store(&st);
+	assert_int_equal(trust_store_save(&st, path, err, sizeof(err)), BLF_OK);
+	assert_int_equal(mkdir(data, 0700), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(sub, o, (gid_t)-1), 0);
+		assert_int_equal(chown(path, o, (gid_t)-1), 0);
+		assert_int_equal(chown(data, o, (gid_t)-1), 0);
+	}
+	/* the owner of the directory may do everything; root too */
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &own, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_READ, &own, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &own, err,
+					 sizeof(err)), BLF_OK);
+	{
+		keys_user root = own;
+
+		root.uid = 0;
+		assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &root,
+						 err, sizeof(err)), BLF_OK);
+	}
+	/* another user may read the 0644 store, not rewrite it, not own the
+	 * data directory; the message says what is missing and the fix */
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "user other cannot rewrite it after the privilege drop"));
+	assert_non_null(strstr(err, "is not writable by it; chown other "));
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "not to user other"));
+	/* a missing directory: created where the user may write */
+	rmdir(data);
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &own, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "does not exist and user other cannot create it"));
+	/* a file the user cannot read; then its group can */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(keys_user_check(path, "key file", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "user other cannot read it after the privilege drop"));
+	assert_int_equal(stat(path, &sb), 0);
+	other.groups[0] = sb.st_gid;
+	other.ngroups = 1;
+	assert_int_equal(keys_user_check(path, "key file", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_OK);
+	other.ngroups = 0;
+	/* a lock file the owner cannot write */
+	{
+		int fd = open(lock, O_CREAT | O_WRONLY, 0400);
+
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(chmod(lock, 0400), 0);
+		if (geteuid() == 0)
+			assert_int_equal(chown(lock, o, (gid_t)-1), 0);
+		assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &own,
+						 err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "cannot lock it after the privilege drop"));
+		assert_int_equal(chmod(lock, 0600), 0);
+		assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &own,
+						 err, sizeof(err)), BLF_OK);
+		unlink(lock);
+	}
+	/* a directory on the way the user cannot search */
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_int_equal(keys_user_check(path, "config file", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "user other cannot reach it after the privilege drop"));
+	assert_non_null(strstr(err, "(mode 0700) is closed to it; chmod o+x "));
+	assert_int_equal(chmod(sub, 0755), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+
+	/* keys_set_owner: the user we drop to owns files we accept (root
+	 * only can give a file away) */
+	if (geteuid() == 0) {
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "belongs to uid 65534, not to us (uid 0) or root"));
+		keys_set_owner(65534);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+		trust_store_free(&st2);
+		/* root's stays fine; a secret key must be the user's */
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+		trust_store_free(&st2);
+		{
+			int fd = open(path, O_RDONLY);
+
+			assert_true(fd >= 0);
+			assert_int_equal(chmod(path, 0600), 0);
+			assert_int_equal(keys_file_check(fd, path, "key file", 1, err,
+							 sizeof(err)), BLF_EPOLICY);
+			assert_non_null(strstr(err, "belongs to uid 0, not to us (uid 65534)"));
+			assert_int_equal(fchown(fd, 65534, 65534), 0);
+			assert_int_equal(keys_file_check(fd, path, "key file", 1, err,
+							 sizeof(err)), BLF_OK);
+			close(fd);
+		}
+		keys_set_owner((uid_t)-1);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	}
+	unlink(path);
+	rmdir(data);
+	rmdir(sub);
+	trust_store_free(&st);
+	assert_int_equal(chmod(dir, dmode), 0);
+}
+
 static void
 test_add_remove(void **state)
 {
@@ -1661,6 +1802,7 @@ main(void)
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_store_perms),
+		cmocka_unit_test(test_user_check),
 		cmocka_unit_test(test_add_remove),
 		cmocka_unit_test(test_anchor_set),
 		cmocka_unit_test(test_time),
