@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../protocol/blf.h"
 
@@ -79,6 +80,63 @@ int key_secret_save(const key_secret *k, const char *path, char *err, size_t err
  * owned by that user or root or is writable by group or others (any
  * directory above it likewise, unless sticky, as /tmp), as ssh does. */
 int key_secret_load(const char *path, key_secret **out, char *err, size_t errlen);
+
+/*
+ * The one rule for a file that decides what blfed trusts, checked on the
+ * open descriptor fd of path (what names it in messages: "key file",
+ * "trust store", "config file").  It must be a regular file.  A secret key
+ * (secret set) is accessible by its owner only (0600) and owned by the
+ * effective user (or the one keys_set_owner names, throughout); any other
+ * such file is writable by nobody but its owner (chmod go-w) and owned by
+ * the effective user or root.  The directory holding it and every one
+ * above must be owned by the effective user or root and not writable by group or others unless sticky (as /tmp); a
+ * secret key's own directory not even then.  Returns BLF_OK, BLF_EPOLICY
+ * with the file, the reason and the fix in err, or BLF_EIO.
+ */
+int keys_file_check(int fd, const char *path, const char *what, int secret, char *err,
+		    size_t errlen);
+
+/*
+ * Whose files keys_file_check accepts (with root's): by default, uid
+ * (uid_t)-1, the effective user's.  A daemon started as root that drops
+ * to another user sets that user before it reads its files, so that the
+ * same files pass before and after the drop: owned by root or that user,
+ * a secret key by that user.  Set once at start-up (a plain global).
+ */
+void keys_set_owner(uid_t uid);
+
+#define KEYS_MAX_GROUPS 64       /* groups of a keys_user considered */
+
+/* A user a daemon will run as, for keys_user_check (perm.c). */
+typedef struct keys_user {
+	char name[64];                  /* for messages and the fix */
+	uid_t uid;
+	gid_t gid;                      /* primary group */
+	gid_t groups[KEYS_MAX_GROUPS];  /* supplementary groups */
+	int ngroups;
+} keys_user;
+
+/* What a daemon does with a file after it dropped to a keys_user. */
+enum keys_use {
+	KEYS_USE_READ = 1, /* reads it again (SIGHUP): the key, the config */
+	KEYS_USE_REWRITE,  /* replaces it as the store transaction does:
+			    * "<path>.lock" opened read-write (or created), a
+			    * temporary file beside it renamed over it */
+	KEYS_USE_DIR       /* a directory it owns and writes (fio's private
+			    * directory rule): or, missing, creates */
+};
+
+/*
+ * Will the user u be able to `use` path after the privilege drop?  Judged
+ * as root, before anything is bound, from the owners and mode bits of
+ * path, the directory holding it and every directory above (which u must
+ * be able to search); ACLs are not consulted.  what names the file in
+ * messages ("trust store").  Returns BLF_OK (also for u root, and for a
+ * missing file that is only read), BLF_EPOLICY with what u lacks and the
+ * fix in err, or BLF_EIO.
+ */
+int keys_user_check(const char *path, const char *what, int use, const keys_user *u,
+		    char *err, size_t errlen);
 
 /* ---- Public keys --------------------------------------------------------- */
 
@@ -169,7 +227,9 @@ typedef struct trust_store {
 } trust_store;
 
 /* Load a store; a missing file is an empty store.  err names file, line and
- * reason.  On error *out is left empty. */
+ * reason.  A store that others may write (keys_file_check) is refused with
+ * BLF_EPOLICY, by the daemon and the CLI alike.  On error *out is left
+ * empty. */
 int trust_store_load(const char *path, trust_store *out, char *err, size_t errlen);
 
 /* Parse a store from memory (fuzz target, tests); name is used in messages. */

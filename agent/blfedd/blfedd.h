@@ -61,7 +61,8 @@ struct config {
 #define CONF_EXPORT_INTERVAL_MS 10000u /* export-interval default */
 
 /* Parse path into *cfg (defaults first).  On error err holds
- * "FILE:LINE: `text`: reason" and -1 is returned. */
+ * "FILE:LINE: `text`: reason" and -1 is returned.  A file that others may
+ * write (keys_file_check) is refused, its name and the fix in err. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 
 /* log.c */

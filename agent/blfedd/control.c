@@ -328,10 +328,15 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 			       BLFEDD_VERSION, (unsigned long long)(now - d->started));
 		ctl_buf_json_str(&r->body, self, strlen(self));
 		ctl_buf_printf(&r->body, ",\"origin\":\"%s\",\"listings\":%zu,\"exclusions\":%zu,"
-			       "\"view\":%zu,\"reloads\":%llu,\"reload_failures\":%llu,\"peers\":[",
+			       "\"view\":%zu,\"reloads\":%llu,\"reload_failures\":%llu,",
 			       hex, cs.nlistings, cs.nexclusions, cs.nview,
 			       (unsigned long long)d->reloads,
 			       (unsigned long long)d->reload_failures);
+		ctl_buf_printf(&r->body, "\"journals_cut\":%llu,\"journals_damaged\":%llu,"
+			       "\"files_broken\":%llu,\"journal_write_failures\":%llu,\"peers\":[",
+			       (unsigned long long)cs.io.ncut, (unsigned long long)cs.io.ndamaged,
+			       (unsigned long long)cs.io.nbroken,
+			       (unsigned long long)cs.io.nwfailed);
 		peers_out(d, q, &r->body, 1);
 		ctl_buf_printf(&r->body, "],\"origins\":[");
 		origins_out(d, q, &r->body);
@@ -345,6 +350,15 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 		       (unsigned long long)(now - d->started), self, hex);
 	ctl_buf_printf(&r->body, "listings %zu, exclusions %zu, view %zu entries\n",
 		       cs.nlistings, cs.nexclusions, cs.nview);
+	if (cs.io.ncut > 0 || cs.io.nbroken > 0)
+		ctl_buf_printf(&r->body, "at open: %llu journal(s) cut (%llu at a damaged record), "
+			       "%llu file(s) set aside\n", (unsigned long long)cs.io.ncut,
+			       (unsigned long long)cs.io.ndamaged,
+			       (unsigned long long)cs.io.nbroken);
+	if (cs.io.nwfailed > 0)
+		ctl_buf_printf(&r->body, "journal writes failed: %llu (the last: %s); the deltas "
+			       "were dropped, to be fetched again\n",
+			       (unsigned long long)cs.io.nwfailed, strerror(cs.io.werrno));
 	ctl_buf_printf(&r->body, "peers:\n");
 	peers_out(d, q, &r->body, 0);
 	ctl_buf_printf(&r->body, "origins:\n");
@@ -517,12 +531,26 @@ do_publish(struct daemon *d, const ctl_req *q, struct reply *r)
 		if (ops[i].type == BLF_OP_LIST)
 			ops[i].expires = now + ttl;
 	}
-	if ((rc = core_publish(d->core, d->key, ops, q->nargs, now, &out)) != BLF_OK) {
-		if (rc == BLF_EIO) {
-			log_msg(LOG_CRIT, "journal write failed while publishing: stopping");
+	if ((rc = core_publish(d->core, d->key, ops, q->nargs, now, &out)) == BLF_EIO) {
+		int e, act = core_eio(d->core, &e);
+
+		/* a failed write changed nothing (a full disk): say so and go
+		 * on; a failed sync left memory ahead of the disk: only a
+		 * restart (recovery) brings them together again */
+		if (act == CORE_EIO_STOP) {
+			log_msg(LOG_CRIT, "journal sync failed while publishing: %s: stopping",
+				strerror(e));
 			d->stop = 2;
+		} else if (act == CORE_EIO_TELL) {
+			log_msg(LOG_ERR, "journal write failed: %s: nothing is stored until it "
+				"works again (told once)", strerror(e));
 		}
-		fail(r, rc == BLF_EIO ? 2 : 1, "publish: %s%s", blf_strerror(rc),
+		fail(r, 2, "publish: journal write failed: %s; nothing was published",
+		     strerror(e));
+		goto out;
+	}
+	if (rc != BLF_OK) {
+		fail(r, 1, "publish: %s%s", blf_strerror(rc),
 		     rc == BLF_EUNKKEY ? " (our origin is not in the trust store)" : "");
 		goto out;
 	}

@@ -330,8 +330,15 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		rc = BLF_ELIMIT;
 		goto out;
 	}
-	if ((rc = journal_append(c, o, d.epoch, d.seq, msg, len, d.created, hash)) != 0)
+	if ((rc = journal_append(c, o, d.epoch, d.seq, msg, len, d.created, hash)) != 0) {
+		if (rc == BLF_EIO) {
+			/* nothing changed: core_eio tells the caller what to do */
+			c->io.nwfailed++;
+			c->io.werrno = errno != 0 ? errno : EIO;
+		}
 		goto out;
+	}
+	c->wtold = 0; /* writes work (again): the next failure is told */
 	if (newepoch) {
 		origin_reset(c, o);
 		dispute_forget(c, o->id);
@@ -758,6 +765,26 @@ core_compact(core *c, uint64_t now)
 		if ((rc = compact_origin(c, c->origins[i], now)) != 0)
 			return rc;
 	return checkpoint_write(c);
+}
+
+/* See core.h. */
+int
+core_failed(const core *c)
+{
+	return c->failed;
+}
+
+/* See core.h. */
+int
+core_eio(core *c, int *err)
+{
+	*err = c->io.werrno != 0 ? c->io.werrno : EIO;
+	if (c->failed)
+		return CORE_EIO_STOP;
+	if (c->wtold == *err)
+		return CORE_EIO_QUIET;
+	c->wtold = *err;
+	return CORE_EIO_TELL;
 }
 
 /* See core.h. */

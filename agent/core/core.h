@@ -425,6 +425,19 @@ enum core_ckpt_state {
 				* the next core_checkpoint replaces it */
 };
 
+#define CORE_IO_CUTS_MAX 16u /* cut journals itemised in core_stats_io.cuts */
+
+/* A journal recovery cut at open: the records from off on were dropped
+ * (the peers' catch-up brings them back). */
+typedef struct core_cut {
+	uint8_t origin[BLF_KEYID_LEN];
+	uint32_t epoch;
+	uint64_t off;          /* where the journal ends now */
+	uint64_t dropped;      /* bytes removed from there to the old end */
+	int damaged;           /* 1: a whole record failed its checksum or
+				* framing; 0: a write torn at the end (a crash) */
+} core_cut;
+
 /* Storage events since core_open, for the daemon to log. */
 typedef struct core_stats_io {
 	int checkpoint;        /* enum core_ckpt_state */
@@ -433,6 +446,12 @@ typedef struct core_stats_io {
 	uint64_t nbroken;      /* files set aside as <name>.broken: journals
 				* that could not be replayed, damaged bases */
 	uint64_t nlimit;       /* deltas refused: origin's journal_max reached */
+	uint64_t nwfailed;     /* journal writes that failed and changed
+				* nothing (a full disk): deltas dropped */
+	int werrno;            /* errno of the last of them (0: none yet) */
+	uint64_t ncut;         /* journals cut at open, torn or damaged */
+	uint64_t ndamaged;     /* of them, cut at a damaged record */
+	core_cut cuts[CORE_IO_CUTS_MAX]; /* the first min(ncut, MAX) of them */
 } core_stats_io;
 
 /* Statistics. */
@@ -446,6 +465,34 @@ typedef struct core_stats {
 	size_t nlimited;    /* deltas refused with BLF_ELIMIT since open */
 } core_stats;
 void core_get_stats(const core *c, core_stats *s);
+
+/* Non-zero once a journal sync failed: memory is ahead of the disk and
+ * every change returns BLF_EIO until the core is closed and reopened.  A
+ * BLF_EIO with this still zero was a failed write that changed nothing (a
+ * full disk): the caller may go on. */
+int core_failed(const core *c);
+
+/* What a caller does after BLF_EIO from a change (core_apply,
+ * core_apply_batch, core_publish): see core_eio. */
+enum core_eio_action {
+	CORE_EIO_STOP = 1, /* a sync failed (core_failed): memory is ahead of
+			    * the disk; stop, a restart recovers */
+	CORE_EIO_TELL,     /* a journal write failed and changed nothing:
+			    * drop what failed and log the reason once */
+	CORE_EIO_QUIET     /* the same failure again, already told: drop it */
+};
+
+/*
+ * The one rule for a failing journal, for the daemon's publish and the
+ * net's deltas alike.  A failed sync stops (CORE_EIO_STOP).  A failed
+ * write left memory and disk consistent: the delta it carried is dropped
+ * -- not relayed, not acknowledged, so catch-up fetches it again once the
+ * disk has room -- and the reason (*err, an errno) is told once: the first
+ * failure with a given errno returns CORE_EIO_TELL, the next ones
+ * CORE_EIO_QUIET, until a journal write works again.  *err is set in
+ * every case (EIO when nothing better is known).
+ */
+int core_eio(core *c, int *err);
 
 /* ---- Merged view ------------------------------------------------------ */
 

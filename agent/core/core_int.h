@@ -142,6 +142,7 @@ struct core {
 	core_config cfg;
 	trust_store trust;
 	int failed;                 /* a journal sync failed: reopen to go on */
+	int wtold;                  /* errno core_eio told; 0 once a write works */
 	uint8_t *scratch;           /* one journal record, reused */
 	size_t scratchcap;
 	core_stats_io io;           /* storage counters for core_get_stats */
