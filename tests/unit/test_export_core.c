@@ -273,7 +273,7 @@ setup_feed(void **state)
 	cfg.no_fsync = 1;
 	cfg.change_feed = 1;
 	snprintf(data, sizeof(data), "%s/data", f->dir);
-	assert_int_equal(core_open(data, &cfg, &f->st, T0, &f->c), 0);
+	assert_int_equal(core_open(data, &cfg, &f->st, &f->c), 0);
 	return 0;
 }
 
