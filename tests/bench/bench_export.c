@@ -396,7 +396,7 @@ static double
 export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
 	    const key_secret *k, uint64_t now, export_stats *st)
 {
-	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes };
+	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes, NULL, NULL };
 	export_config cfg;
 	double c0;
 	int rc;

@@ -19,6 +19,7 @@ export-ns ns1.bl.test ns2.bl.test
 export-shard4 1
 export-source agent-a
 export-stale 2d
+export-per-origin yes
 metrics $T/A.prom
 metrics-interval 200ms" conf A
 cp "$T/A.conf" "$T/A.conf.good"
@@ -41,6 +42,8 @@ bad "export-ns ns1.bl.test under_score!" "name server: not a DNS name"
 bad "export-dir relative/dir" "expects an absolute directory"
 bad "export-stale 5s" "expects a duration from 1m"
 bad "export-source a/b" "source:"
+bad "export-per-origin maybe" "expects yes or no"
+bad "export-formats plain" "per-origin zones need the rbldnsd format"
 
 start A
 # the first check after start exports what the view holds (nothing yet)
@@ -58,6 +61,10 @@ in_export 'jsonl-ip4.*' '"198.51.100.7/32"' || fail "listing not in jsonl-ip4"
 in_export 'rbldnsd-ip4.*' '^\$NS .*ns2.bl.test' || fail "export-ns not in the zone"
 grep -q "agent-a" "$X"/plain-ip4.s01 || fail "export-source not in the header"
 [ ! -e "$X/postfix.cidr" ] || fail "postfix written though not selected"
+# export-per-origin: the origin's own zone, per family
+in_export 'origin.A.ip4' '^198\.51\.100\.7/32 :127\.0\.0\.2:\$ listed by A: spam-source' ||
+	fail "listing not in origin.A.ip4: $(ls $X)"
+in_export 'origin.A.ip6' '^2001:db8:7::/48 :127' || fail "IPv6 listing not in origin.A.ip6"
 "$B" key show "$T/A.key" >"$T/A.pubkey"
 # (a check that overlaps an export fails and is repeated, as a consumer does)
 verified() {
