@@ -97,6 +97,8 @@ size_t x_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t
  * 2026-01-01 (ticket 4711); beta: ..." in printable ASCII, `drop` bytes
  * replaced by '_', at most cap-1 bytes (cut with "..."). */
 size_t x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap);
+/* blf_reason_name through a table (NULL if unregistered); *len its length. */
+const char *x_reason_name(uint16_t code, size_t *len);
 /* Reason of the entry's strongest contribution (weight, then earliest). */
 uint16_t x_main_reason(const core_entry *e);
 
