@@ -133,16 +133,27 @@ xo_u64(xout *o, uint64_t v)
 	xo_mem(o, t + sizeof(t) - n, n);
 }
 
-/* Append n bytes as lower-case hex. */
+/* Append n bytes as lower-case hex (in place when there is room, as there
+ * is for key ids). */
 void
 xo_hex(xout *o, const uint8_t *b, size_t n)
 {
 	size_t i;
+	char *d;
 
-	for (i = 0; i < n; i++) {
-		xo_chr(o, hexd[b[i] >> 4]);
-		xo_chr(o, hexd[b[i] & 15]);
+	if (2 * n > XO_CAP - o->len) {
+		for (i = 0; i < n; i++) {
+			xo_chr(o, hexd[b[i] >> 4]);
+			xo_chr(o, hexd[b[i] & 15]);
+		}
+		return;
 	}
+	d = o->buf + o->len;
+	for (i = 0; i < n; i++) {
+		d[2 * i] = hexd[b[i] >> 4];
+		d[2 * i + 1] = hexd[b[i] & 15];
+	}
+	o->len += 2 * n;
 }
 
 /* Decimal text of 0..255 (at most 3 digits): "a.b.c.d" without a
@@ -328,6 +339,14 @@ xo_json(xout *o, const char *s, size_t n)
 		unsigned c = u[i], cp;
 		size_t k;
 
+		/* a run of bytes that need no escape, copied at once */
+		for (k = i; k < n && u[k] >= 0x20 && u[k] < 0x7f && u[k] != '"' && u[k] != '\\'; k++)
+			;
+		if (k > i) {
+			xo_mem(o, s + i, k - i);
+			i = k;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			xo_chr(o, '\\');
 			xo_chr(o, (char)c);
