@@ -745,19 +745,19 @@ make_tag(const core_entry *e, struct node *n)
 			best = p;
 	}
 	if (best != NULL) {
+		size_t k;
+
 		len = x_safe_ascii(best->name, strlen(best->name), "\"\\'", t, 40);
-		rn = blf_reason_name(best->reason);
+		rn = x_reason_name(best->reason, &k);
 		t[len++] = ' ';
 		if (rn != NULL) {
-			size_t k = strlen(rn);
-
 			if (len + k > X_TAG_MAX)
 				k = X_TAG_MAX - len;
 			memcpy(t + len, rn, k);
 			len += k;
 		} else {
 			char d[8];
-			size_t k = 0;
+			k = 0;
 			unsigned v = best->reason;
 
 			do {
