@@ -757,9 +757,9 @@ make_tag(const core_entry *e, struct node *n)
 			len += k;
 		} else {
 			char d[8];
-			k = 0;
 			unsigned v = best->reason;
 
+			k = 0;
 			do {
 				d[sizeof(d) - 1 - k++] = (char)('0' + v % 10);
 				v /= 10;
