@@ -56,6 +56,7 @@ struct config {
 	uint64_t export_stale;             /* seconds; 0 = default */
 	int export_no_stale;               /* export-stale never */
 	char export_source[EXPORT_SOURCE_MAX + 1];
+	int export_per_origin;             /* export-per-origin yes */
 };
 
 #define CONF_EXPORT_INTERVAL_MS 10000u /* export-interval default */

@@ -201,7 +201,13 @@ apply_export(struct config *c, char **w, int nw, char *why, size_t whylen)
 		if (parse_formats(w[1], &c->export_formats) != 0)
 			return "expects a comma-separated list of rbldnsd, postfix, plain, ipset, "
 			       "jsonl, all";
-		return NULL;
+		return export_check(c, why, whylen);
+	}
+	if (strcmp(k, "per-origin") == 0) {
+		if (strcmp(w[1], "yes") != 0 && strcmp(w[1], "no") != 0)
+			return "expects yes or no";
+		c->export_per_origin = w[1][0] == 'y';
+		return export_check(c, why, whylen);
 	}
 	if (strcmp(k, "interval") == 0) {
 		if (parse_duration_ms(w[1], 86400000ull, &v) != 0 || v < 100)

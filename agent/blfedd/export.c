@@ -49,6 +49,7 @@ daemon_export_config(const struct config *cfg, export_config *ec)
 	ec->shard6_bits = cfg->export_shard6;
 	ec->stale_after = cfg->export_stale;
 	ec->no_stale = cfg->export_no_stale;
+	ec->per_origin = cfg->export_per_origin;
 }
 
 /* Wall-clock milliseconds (daemon_now_ms lives in main.c, which the

@@ -416,6 +416,11 @@ int core_origin_iter_begin(const core *c, const uint8_t origin[BLF_KEYID_LEN],
 			   core_origin_iter *it);
 /* 1 and *r filled, or 0 at the end. */
 int core_origin_iter_next(core_origin_iter *it, core_origin_rec *r);
+/* Whether the record core_origin_iter_next gave last counts in the merged
+ * view at now (origin anchored, not frozen or relay-only, anchor unexpired,
+ * the record allowed by the anchor and unexpired): CORE_ACCEPTED, or the
+ * CORE_* status that keeps it out. */
+int core_origin_iter_status(const core_origin_iter *it, uint64_t now);
 
 /* What recovery found of the checkpoint at core_open. */
 enum core_ckpt_state {

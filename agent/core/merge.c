@@ -1408,3 +1408,17 @@ core_why_free(core_why *w)
 	w->items = NULL;
 	w->nitems = 0;
 }
+
+/* See core.h. */
+int
+core_origin_iter_status(const core_origin_iter *it, uint64_t now)
+{
+	const struct origin *o = it->o;
+	int verdict, st;
+
+	if (o == NULL || it->pos == 0 || it->pos > o->nrecs)
+		return CORE_FILTERED;
+	if ((st = origin_status(o, now, &verdict)) != CORE_ACCEPTED)
+		return st;
+	return rec_status(&o->recs[it->pos - 1], now, &verdict);
+}

@@ -161,7 +161,7 @@ struct export_job {
 	void *own;                    /* what export_job_start_core allocated */
 	/* plan */
 	struct pfile *files;
-	size_t nfiles;
+	size_t nfiles, nfcap;
 	int *idx;                     /* [writer][fam][shard] -> file, or -1 */
 	xout *out[X_NWRITERS];        /* pass 2: the open shard file of each writer */
 	int open[X_NWRITERS];
@@ -169,6 +169,10 @@ struct export_job {
 	xfile xf[X_NWRITERS];
 	struct scache sc[X_SIGNER_CACHE];
 	size_t nsc;
+	/* the per-origin view (export_origin.c), after the shards */
+	size_t uorigin;               /* next origin of the source */
+	int origins_done;
+	struct xorigin org;
 	export_stats st;
 };
 
@@ -262,6 +266,8 @@ export_config_check(const export_config *cfg, char *err, size_t errlen)
 				       "A value: must be in 127.0.0.2-127.255.254.255 (RFC 5782)");
 	if (cfg->stale_after > 3650ull * 86400)
 		return cfg_err(err, errlen, "stale-after: at most ten years");
+	if (cfg->per_origin && cfg->formats != 0 && !(cfg->formats & EXPORT_RBLDNSD))
+		return cfg_err(err, errlen, "per-origin zones need the rbldnsd format");
 	return BLF_OK;
 }
 
@@ -739,21 +745,21 @@ make_tag(const core_entry *e, struct node *n)
 			best = p;
 	}
 	if (best != NULL) {
+		size_t k;
+
 		len = x_safe_ascii(best->name, strlen(best->name), "\"\\'", t, 40);
-		rn = blf_reason_name(best->reason);
+		rn = x_reason_name(best->reason, &k);
 		t[len++] = ' ';
 		if (rn != NULL) {
-			size_t k = strlen(rn);
-
 			if (len + k > X_TAG_MAX)
 				k = X_TAG_MAX - len;
 			memcpy(t + len, rn, k);
 			len += k;
 		} else {
 			char d[8];
-			size_t k = 0;
 			unsigned v = best->reason;
 
+			k = 0;
 			do {
 				d[sizeof(d) - 1 - k++] = (char)('0' + v % 10);
 				v /= 10;
@@ -1155,6 +1161,7 @@ plan(struct export_job *x)
 						 x->fam[1].nshards;
 	if ((x->files = calloc(cap ? cap : 1, sizeof(*x->files))) == NULL)
 		return BLF_ENOMEM;
+	x->nfcap = cap ? cap : 1;
 	for (w = 0; w < X_NWRITERS; w++) {
 		const export_writer *wr = writers[w];
 
@@ -1577,6 +1584,80 @@ whole_start(struct export_job *x)
 	return BLF_OK;
 }
 
+/* ---- the per-origin view ------------------------------------------------ */
+
+/* One origin (export_origin.c): digest its records, plan its zones and
+ * write those whose key changed.  Past the last origin, origins_done. */
+static int
+origin_step(struct export_job *x)
+{
+	struct xorigin *or = &x->org;
+	xfile xf[2], *outp[2] = { NULL, NULL };
+	int r, fam, idx[2] = { -1, -1 };
+	int rc = BLF_OK;
+
+	if (x->src->origin_begin == NULL || x->src->origin_next == NULL) {
+		x->origins_done = 1;
+		return BLF_OK;
+	}
+	r = x_origin_pass(x->src, x->uorigin, x->view_now, or, NULL);
+	if (r == 1) {
+		x->origins_done = 1;
+		return BLF_OK;
+	}
+	if (r != 0)
+		return BLF_ENOMEM;
+	for (fam = 0; fam < 2; fam++) {
+		struct pfile *pf;
+
+		if (or->nlisted[fam] == 0)
+			continue; /* no accepted listing: no zone */
+		if (x->nfiles + 1 >= EXPORT_MAX_FILES)
+			return BLF_ELIMIT;
+		if (x->nfiles == x->nfcap) {
+			struct pfile *nf = realloc(x->files, 2 * x->nfcap * sizeof(*nf));
+
+			if (nf == NULL)
+				return BLF_ENOMEM;
+			x->files = nf;
+			x->nfcap *= 2;
+		}
+		pf = &x->files[x->nfiles];
+		memset(pf, 0, sizeof(*pf));
+		x_origin_file(or->name, or->origin, fam == 0 ? BLF_AF_INET : BLF_AF_INET6,
+			      pf->name);
+		pf->w = &export_writer_rbldnsd;
+		pf->kind = XF_ORIGIN;
+		pf->fam = fam;
+		key_of(x, pf, or->digest[fam], pf->key);
+		decide(x, pf, &x->old);
+		idx[fam] = (int)x->nfiles++;
+		if (!pf->changed)
+			continue;
+		if ((rc = stage_open(x, pf, x->out[fam])) != BLF_OK)
+			return rc;
+		memset(&xf[fam], 0, sizeof(xf[fam]));
+		xf[fam].x = x;
+		xf[fam].cfg = &x->cfg;
+		xf[fam].kind = XF_ORIGIN;
+		xf[fam].af = fam == 0 ? BLF_AF_INET : BLF_AF_INET6;
+		xf[fam].count = xf[fam].total = or->n[fam];
+		xf[fam].serial = x->serial;
+		xf[fam].now = x->now;
+		xf[fam].o = x->out[fam];
+		outp[fam] = &xf[fam];
+	}
+	if ((outp[0] != NULL || outp[1] != NULL) &&
+	    x_origin_pass(x->src, x->uorigin, x->view_now, or, outp) != 0)
+		return BLF_ENOMEM;
+	for (fam = 0; fam < 2; fam++)
+		if (outp[fam] != NULL &&
+		    (rc = stage_close(x, &x->files[idx[fam]], x->out[fam])) != BLF_OK)
+			return rc;
+	x->uorigin++;
+	return BLF_OK;
+}
+
 /* Heads, publication, MANIFEST, removal of what is no longer produced. */
 static int
 finish(struct export_job *x)
@@ -1733,6 +1814,8 @@ export_job_step(export_job *x, uint64_t now, int *done)
 				x->stage = JOB_FINISH;
 			}
 		}
+	} else if (x->stage == JOB_FINISH && x->cfg.per_origin && !x->origins_done) {
+		rc = origin_step(x);
 	} else if (x->stage == JOB_FINISH) {
 		rc = finish(x);
 		x->stage = JOB_DONE;
@@ -1783,6 +1866,8 @@ export_job_free(export_job *x)
 	xsha_free(&x->hraw);
 	xsha_free(&x->hnorm);
 	xsha_free(&x->htag);
+	xsha_free(&x->org.h[0]);
+	xsha_free(&x->org.h[1]);
 	free(x->files);
 	free(x->idx);
 	free(x->fam[0].sh);
@@ -1825,6 +1910,9 @@ export_run_source(const export_source *src, const export_config *cfg,
 struct core_src {
 	core *c;
 	core_iter it;
+	core_origin_iter oi;          /* the per-origin view */
+	int ohave;                    /* oi has records */
+	uint64_t onow;
 };
 
 static int
@@ -1902,6 +1990,36 @@ cs_changes(void *ctx, int have, uint64_t gen, uint64_t now,
 	return rc == BLF_OK ? 0 : rc == BLF_ESTALE ? 1 : -1;
 }
 
+static int
+cs_origin_begin(void *ctx, size_t i, uint64_t now, uint8_t origin[BLF_KEYID_LEN],
+		const char **name)
+{
+	struct core_src *s = ctx;
+	const trust_store *st = core_trust(s->c);
+	const trust_anchor *a;
+
+	if (st == NULL || i >= st->nanchors)
+		return 1;
+	a = &st->anchors[i];
+	memcpy(origin, a->origin, BLF_KEYID_LEN);
+	*name = a->name;
+	s->onow = now;
+	/* an origin without state has no records */
+	s->ohave = core_origin_iter_begin(s->c, a->origin, &s->oi) == BLF_OK;
+	return 0;
+}
+
+static int
+cs_origin_next(void *ctx, core_origin_rec *r)
+{
+	struct core_src *s = ctx;
+
+	while (s->ohave && core_origin_iter_next(&s->oi, r) == 1)
+		if (core_origin_iter_status(&s->oi, s->onow) == CORE_ACCEPTED)
+			return 1;
+	return 0;
+}
+
 static void
 core_source(core *c, struct core_src *s, export_source *src)
 {
@@ -1915,6 +2033,8 @@ core_source(core *c, struct core_src *s, export_source *src)
 	src->signer = cs_signer;
 	src->begin_at = cs_begin_at;
 	src->changes = cs_changes;
+	src->origin_begin = cs_origin_begin;
+	src->origin_next = cs_origin_next;
 }
 
 /* See export.h. */

@@ -83,6 +83,7 @@ typedef struct export_config {
 	export_aval avals[EXPORT_MAX_AVALS]; /* overrides of the default map */
 	size_t navals;
 	const char *ipset_name;       /* set names <name>4 / <name>6 ("blfed") */
+	int per_origin;               /* also origin.NAME.ip4/.ip6 zones (needs rbldnsd) */
 	int nosync;                   /* tests only: no fsync */
 	size_t piece;                 /* tests only: entries per step (0: 1024) */
 } export_config;
@@ -129,6 +130,16 @@ typedef struct export_source {
 	 * NULL and unused without have. */
 	int (*changes)(void *ctx, int have, uint64_t gen, uint64_t now,
 		       void (*fn)(void *arg, const blf_prefix *p), void *arg, uint64_t *cur);
+	/* Optional per-origin view (export_config.per_origin).  origin_begin
+	 * starts on the i-th origin of the trust store (0, 1, ...): its id and
+	 * display name (valid until the next origin_begin) and an iteration
+	 * over its records that count at now (accepted, unexpired), in an
+	 * order that stays the same while its state does; 0, or 1 past the
+	 * last origin, -1 on error.  origin_next gives 1 and *r (its strings
+	 * valid until the next call), or 0 at the end. */
+	int (*origin_begin)(void *ctx, size_t i, uint64_t now, uint8_t origin[BLF_KEYID_LEN],
+			    const char **name);
+	int (*origin_next)(void *ctx, core_origin_rec *r);
 } export_source;
 
 /*

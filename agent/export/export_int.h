@@ -97,6 +97,8 @@ size_t x_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t
  * 2026-01-01 (ticket 4711); beta: ..." in printable ASCII, `drop` bytes
  * replaced by '_', at most cap-1 bytes (cut with "..."). */
 size_t x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap);
+/* blf_reason_name through a table (NULL if unregistered); *len its length. */
+const char *x_reason_name(uint16_t code, size_t *len);
 /* Reason of the entry's strongest contribution (weight, then earliest). */
 uint16_t x_main_reason(const core_entry *e);
 
@@ -118,7 +120,7 @@ typedef struct xfile {
 	xout *o;
 } xfile;
 
-enum { XF_SHARD = 1, XF_HEAD = 2, XF_WHOLE = 3 };
+enum { XF_SHARD = 1, XF_HEAD = 2, XF_WHOLE = 3, XF_ORIGIN = 4 };
 enum { XI_ENTRIES = 1, XI_NETS = 2, XI_TAGGED_NETS = 3 };
 
 /* One item for a writer: a view entry (XI_ENTRIES) or a normalised
@@ -158,6 +160,30 @@ uint32_t x_aval(const export_config *cfg, uint16_t reason);
  * then "serial S, TIME, COUNT"; the caller writes what comes before and
  * after. */
 void x_stamp(xfile *f, int with_source, uint64_t count);
+
+/* ---- the per-origin view (export_origin.c) ----------------------------- */
+
+#define X_ORIGIN_DIGEST 16u
+
+/* One origin during its step: what pass 1 found. */
+struct xorigin {
+	uint8_t origin[BLF_KEYID_LEN];
+	char name[KEYS_NAME_MAX + 1];     /* display name, as the source gave it */
+	size_t n[2], nlisted[2];          /* records, listings per family */
+	uint8_t digest[2][X_ORIGIN_DIGEST];
+	xsha h[2];                        /* pass 1; freed with xsha_free */
+};
+
+/* The file name of origin's zone of family af into out (FIO_NAME_MAX + 1
+ * bytes): "origin.NAME.ip4", NAME made safe (export_origin.c).  Returns
+ * its length. */
+size_t x_origin_file(const char *name, const uint8_t origin[BLF_KEYID_LEN], int af, char *out);
+/* One pass over the i-th origin of src at now: with out NULL, fill *or
+ * (id, name, counts, digests per family); otherwise write the zone of
+ * each family whose out[fam] is not NULL.  0, 1 past the last origin,
+ * -1 on error (source or memory). */
+int x_origin_pass(const export_source *src, size_t i, uint64_t now, struct xorigin *or,
+		  xfile *out[2]);
 
 /* ---- MANIFEST internals (manifest.c) ---------------------------------- */
 

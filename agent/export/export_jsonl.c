@@ -39,7 +39,8 @@ jsonl_entry(xfile *f, const xitem *it)
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
 		const uint8_t *signer = x_signer(f->x, p->origin);
-		const char *rn = blf_reason_name(p->reason);
+		size_t rl;
+		const char *rn = x_reason_name(p->reason, &rl);
 
 		if (i > 0)
 			xo_chr(o, ',');
@@ -60,7 +61,7 @@ jsonl_entry(xfile *f, const xitem *it)
 			xo_u64(o, p->reason);
 			if (rn != NULL) {
 				xo_str(o, ",\"reason_name\":\"");
-				xo_str(o, rn);
+				xo_mem(o, rn, rl);
 				xo_chr(o, '"');
 			}
 		}

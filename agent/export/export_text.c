@@ -133,25 +133,74 @@ xo_u64(xout *o, uint64_t v)
 	xo_mem(o, t + sizeof(t) - n, n);
 }
 
-/* Append n bytes as lower-case hex. */
+/* Append n bytes as lower-case hex (in place when there is room, as there
+ * is for key ids). */
 void
 xo_hex(xout *o, const uint8_t *b, size_t n)
 {
 	size_t i;
+	char *d;
 
-	for (i = 0; i < n; i++) {
-		xo_chr(o, hexd[b[i] >> 4]);
-		xo_chr(o, hexd[b[i] & 15]);
+	if (2 * n > XO_CAP - o->len) {
+		for (i = 0; i < n; i++) {
+			xo_chr(o, hexd[b[i] >> 4]);
+			xo_chr(o, hexd[b[i] & 15]);
+		}
+		return;
 	}
+	d = o->buf + o->len;
+	for (i = 0; i < n; i++) {
+		d[2 * i] = hexd[b[i] >> 4];
+		d[2 * i + 1] = hexd[b[i] & 15];
+	}
+	o->len += 2 * n;
 }
 
-/* Append "address/len" in canonical form. */
+/* Decimal text of 0..255 (at most 3 digits): "a.b.c.d" without a
+ * division per octet. */
+static size_t
+put_octet(char *b, unsigned v)
+{
+	if (v >= 100) {
+		b[0] = (char)('0' + v / 100);
+		b[1] = (char)('0' + v / 10 % 10);
+		b[2] = (char)('0' + v % 10);
+		return 3;
+	}
+	if (v >= 10) {
+		b[0] = (char)('0' + v / 10);
+		b[1] = (char)('0' + v % 10);
+		return 2;
+	}
+	b[0] = (char)('0' + v);
+	return 1;
+}
+
+/* Append "address/len" in canonical form (IPv4 here, IPv6 through
+ * blf_prefix_format: RFC 5952 needs the zero runs). */
 void
 xo_prefix(xout *o, const blf_prefix *p)
 {
+	char *b;
+	size_t n;
+
 	if (XO_CAP - o->len < BLF_PREFIX_STRLEN)
 		xo_flush(o);
-	o->len += blf_prefix_format(p, o->buf + o->len);
+	if (p->af != BLF_AF_INET) {
+		o->len += blf_prefix_format(p, o->buf + o->len);
+		return;
+	}
+	b = o->buf + o->len;
+	n = put_octet(b, p->addr[0]);
+	b[n++] = '.';
+	n += put_octet(b + n, p->addr[1]);
+	b[n++] = '.';
+	n += put_octet(b + n, p->addr[2]);
+	b[n++] = '.';
+	n += put_octet(b + n, p->addr[3]);
+	b[n++] = '/';
+	n += put_octet(b + n, p->len);
+	o->len += n;
 }
 
 /* Append the address alone. */
@@ -183,21 +232,31 @@ put2(char *b, unsigned v)
 	b[1] = (char)('0' + v % 10);
 }
 
+/* The date text of the day converted last: the times of a feed fall on few
+ * days, and the civil conversion (divisions) costs more than the copy. */
+static _Thread_local uint64_t day_last = UINT64_MAX;
+static _Thread_local char day_text[10];
+
 /* "YYYY-MM-DDTHH:MM:SSZ" and a NUL into buf; years past 9999 are clamped. */
 void
 x_time_str(uint64_t t, char buf[X_TIME_LEN + 1])
 {
-	unsigned y, m, d, s = (unsigned)(t % 86400);
+	unsigned y, m, d, s;
 
 	if (t > KEYS_TIME_MAX)
 		t = KEYS_TIME_MAX;
-	civil(t / 86400, &y, &m, &d);
-	put2(buf, y / 100);
-	put2(buf + 2, y % 100);
-	buf[4] = '-';
-	put2(buf + 5, m);
-	buf[7] = '-';
-	put2(buf + 8, d);
+	s = (unsigned)(t % 86400);
+	if (t / 86400 != day_last) {
+		civil(t / 86400, &y, &m, &d);
+		put2(day_text, y / 100);
+		put2(day_text + 2, y % 100);
+		day_text[4] = '-';
+		put2(day_text + 5, m);
+		day_text[7] = '-';
+		put2(day_text + 8, d);
+		day_last = t / 86400;
+	}
+	memcpy(buf, day_text, 10);
 	buf[10] = 'T';
 	put2(buf + 11, s / 3600);
 	buf[13] = ':';
@@ -280,6 +339,14 @@ xo_json(xout *o, const char *s, size_t n)
 		unsigned c = u[i], cp;
 		size_t k;
 
+		/* a run of bytes that need no escape, copied at once */
+		for (k = i; k < n && u[k] >= 0x20 && u[k] < 0x7f && u[k] != '"' && u[k] != '\\'; k++)
+			;
+		if (k > i) {
+			xo_mem(o, s + i, k - i);
+			i = k;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			xo_chr(o, '\\');
 			xo_chr(o, (char)c);
@@ -367,6 +434,42 @@ x_main_reason(const core_entry *e)
 	return p != NULL ? p->reason : 0;
 }
 
+/* Name and length of a reason code, through a table of the codes below 256
+ * (filled on first use: blf_reason_name is a linear search). */
+static _Thread_local const char *rn_name[256];
+static _Thread_local uint8_t rn_len[256];
+static _Thread_local int rn_ready;
+
+static const char *
+reason_name(uint16_t code, size_t *len)
+{
+	const char *rn;
+
+	if (code < 256) {
+		if (!rn_ready) {
+			unsigned i;
+
+			for (i = 0; i < 256; i++) {
+				rn_name[i] = blf_reason_name((uint16_t)i);
+				rn_len[i] = (uint8_t)(rn_name[i] != NULL ? strlen(rn_name[i]) : 0);
+			}
+			rn_ready = 1;
+		}
+		*len = rn_len[code];
+		return rn_name[code];
+	}
+	rn = blf_reason_name(code);
+	*len = rn != NULL ? strlen(rn) : 0;
+	return rn;
+}
+
+/* See export_int.h. */
+const char *
+x_reason_name(uint16_t code, size_t *len)
+{
+	return reason_name(code, len);
+}
+
 /* Append at most room bytes of s (length n) at buf+*o; 0 if it did not fit. */
 static int
 put_part(char *buf, size_t *o, size_t room, const char *s, size_t n)
@@ -401,6 +504,7 @@ x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 	for (i = 0; i <= e->nprov && first != NULL; i++) {
 		const core_prov *p;
 		const char *rn;
+		size_t rl;
 
 		/* the strongest first, then the others in their order */
 		if (i == 0)
@@ -417,10 +521,10 @@ x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 		n += x_safe_ascii(p->name, strlen(p->name), drop, part + n, KEYS_NAME_MAX + 1);
 		part[n++] = ':';
 		part[n++] = ' ';
-		rn = blf_reason_name(p->reason);
+		rn = reason_name(p->reason, &rl);
 		if (rn != NULL) {
-			memcpy(part + n, rn, strlen(rn));
-			n += strlen(rn);
+			memcpy(part + n, rn, rl);
+			n += rl;
 		} else {
 			char t[8];
 			size_t k = 0;
@@ -468,12 +572,12 @@ x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 uint32_t
 x_aval(const export_config *cfg, uint16_t reason)
 {
-	size_t i;
+	size_t i, rl;
 
 	for (i = 0; i < cfg->navals; i++)
 		if (cfg->avals[i].reason == reason)
 			return cfg->avals[i].a;
-	if (reason >= 1 && reason <= 254 && blf_reason_name(reason) != NULL)
+	if (reason >= 1 && reason <= 254 && reason_name(reason, &rl) != NULL)
 		return 0x7f000001u + reason;
 	return cfg->a_default;
 }

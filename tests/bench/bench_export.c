@@ -396,7 +396,7 @@ static double
 export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
 	    const key_secret *k, uint64_t now, export_stats *st)
 {
-	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes };
+	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes, NULL, NULL };
 	export_config cfg;
 	double c0;
 	int rc;
@@ -485,6 +485,100 @@ rsync_case(const char *label, int mode, unsigned bits, const key_secret *k)
 	sh(cmd);
 }
 
+/* Bytes rsync sends for the files name-* of newdir against olddir with
+ * --block-size bs (0: rsync's default, the square root of the file size),
+ * olddir left as it is (--only-write-batch); *recv gets the bytes of the
+ * block checksums that travel the other way. */
+static unsigned long long
+rsync_sent_block(const char *newdir, const char *olddir, const char *name, unsigned bs,
+		 unsigned long long *recv)
+{
+	char cmd[4096], bopt[32] = "";
+	FILE *p;
+	char line[256];
+	unsigned long long sent = 0;
+
+	if (bs != 0)
+		snprintf(bopt, sizeof(bopt), "--block-size=%u", bs);
+	snprintf(cmd, sizeof(cmd),
+		 "rsync -rt --no-whole-file --stats %s --only-write-batch='%s.batch' "
+		 "--include='%s-*' --exclude='*' '%s/' '%s/' | "
+		 "sed -n 's/^Total bytes received: //p' | tr -d ,; stat -c %%s '%s.batch'; "
+		 "rm -f '%s.batch' '%s.batch.sh'",
+		 bopt, newdir, name, newdir, olddir, newdir, newdir, newdir);
+	/* the batch file holds what the sender would send (its stats count
+	 * only the protocol then); "received" is the block checksums */
+	*recv = 0;
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof(line), p) != NULL)
+			*recv = strtoull(line, NULL, 10);
+		if (fgets(line, sizeof(line), p) != NULL)
+			sent = strtoull(line, NULL, 10);
+		pclose(p);
+	}
+	return sent;
+}
+
+/* A 1 % change spread uniformly over the sharded feed: per format, the
+ * share of its bytes that rsync moves with smaller block sizes. */
+static void
+rsync_blocks(const key_secret *k)
+{
+	static const char *const fnames[] = { "rbldnsd", "plain", "ipset", "jsonl" };
+	static const unsigned bsz[] = { 0, 2048, 1024, 512, 256 };
+	char a[512], b[512], cmd[1200];
+	struct gen g;
+	export_stats st;
+	size_t i, j;
+
+	snprintf(a, sizeof(a), "%s/bench-export-rsync-a", basedir);
+	snprintf(b, sizeof(b), "%s/bench-export-rsync-b", basedir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
+	sh(cmd);
+	memset(&g, 0, sizeof(g));
+	g.n = nentries;
+	g.n4 = nentries / 10 * 9;
+	export_once(&g, a, EXPORT_RBLDNSD | EXPORT_PLAIN | EXPORT_IPSET | EXPORT_JSONL, 8, k,
+		    T0 + 100, &st);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", a, b);
+	sh(cmd);
+	g.mode = 1;
+	export_once(&g, a, EXPORT_RBLDNSD | EXPORT_PLAIN | EXPORT_IPSET | EXPORT_JSONL, 8, k,
+		    T0 + 200, &st);
+	printf("rsync --block-size after a 1 %% change spread uniformly, 256+256 shards: "
+	       "share of each format's bytes sent (+ block checksums sent back)\n");
+	printf("  %-10s %12s", "format", "bytes");
+	for (j = 0; j < sizeof(bsz) / sizeof(bsz[0]); j++)
+		if (bsz[j] == 0)
+			printf(" %17s", "default");
+		else
+			printf(" %17u", bsz[j]);
+	printf("\n");
+	for (i = 0; i < sizeof(fnames) / sizeof(fnames[0]); i++) {
+		unsigned long long total = 0;
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "cat '%s'/%s-* | wc -c", a, fnames[i]);
+		if ((p = popen(cmd, "r")) != NULL) {
+			if (fscanf(p, "%llu", &total) != 1)
+				total = 0;
+			pclose(p);
+		}
+		printf("  %-10s %12llu", fnames[i], total);
+		for (j = 0; j < sizeof(bsz) / sizeof(bsz[0]); j++) {
+			unsigned long long recv, sent = rsync_sent_block(a, b, fnames[i], bsz[j],
+									 &recv);
+
+			printf(" %6.2f%% (+%.2f%%)", total ? 100.0 * (double)sent / (double)total : 0.0,
+			       total ? 100.0 * (double)recv / (double)total : 0.0);
+		}
+		printf("\n");
+		fflush(stdout);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
+	sh(cmd);
+}
+
 int
 main(void)
 {
@@ -512,6 +606,15 @@ main(void)
 	if ((e = getenv("BENCH_DIR")) != NULL)
 		snprintf(basedir, sizeof(basedir), "%s", e);
 	only = getenv("BENCH_EXPORT_ONLY"); /* one format's row, nothing else */
+	if (getenv("BENCH_RSYNC_BLOCKS") != NULL) { /* the block-size table alone */
+		if (blf_init() != 0 || key_secret_from_seed(seed, "bench", &k) != 0)
+			return 1;
+		for (i = 0; i < 4; i++)
+			origins[i][0] = (uint8_t)(0x10 * (i + 1));
+		rsync_blocks(k);
+		key_secret_free(k);
+		return 0;
+	}
 	if (blf_init() != 0 || key_secret_from_seed(seed, "bench", &k) != 0)
 		return 1;
 	for (i = 0; i < 4; i++)

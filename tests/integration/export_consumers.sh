@@ -81,7 +81,7 @@ EOF
 
 # ---- 2. export, rsync, verify ------------------------------------------------
 "$EXPORT" -d data -t trust.conf -k agent.key -o export \
-	-z bl.test -4 2 -6 1 >export.out || { cat export.out; exit 2; }
+	-z bl.test -4 2 -6 1 -O >export.out || { cat export.out; exit 2; }
 grep -q "4 IPv4 and 1 IPv6 listed, 1 exclusions" export.out || fail "export summary: $(cat export.out)"
 chmod 755 export
 
@@ -133,7 +133,10 @@ files() {
 }
 dport=$(free_port)
 rbldnsd -n $asuser -r "$tmp/pulled" -b "127.0.0.1/$dport" -c 1 \
-	"bl.test:ip4trie:$(files ip4 pulled)" "bl.test:ip6trie:$(files ip6 pulled)" >rbldnsd.log 2>&1 &
+	"bl.test:ip4trie:$(files ip4 pulled)" "bl.test:ip6trie:$(files ip6 pulled)" \
+	"alpha.bl.test:ip4trie:rbldnsd-ip4.head,origin.alpha.ip4" \
+	"alpha.bl.test:ip6trie:rbldnsd-ip6.head,origin.alpha.ip6" \
+	"beta.bl.test:ip4trie:rbldnsd-ip4.head,origin.beta.ip4" >rbldnsd.log 2>&1 &
 pids="$pids $!"
 q() { # name type
 	dig +short +tries=1 +time=2 @127.0.0.1 -p "$dport" "$1" "$2"
@@ -168,6 +171,18 @@ expect "test point 127.0.0.1" 1.0.0.127.bl.test A ''
 nib6=2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0
 expect "IPv6 test point ::ffff:7f00:2" "$nib6.bl.test" A 127.0.0.2
 expect "IPv6 test point ::ffff:7f00:1" "1${nib6#2}.bl.test" A ''
+# the per-origin view (-O): each origin's own listings as a zone of its own
+expect "beta's zone" 7.100.51.198.beta.bl.test A 127.0.0.4
+expect "beta's zone" 7.100.51.198.beta.bl.test TXT '"198.51.100.7 listed by beta: botnet since * (beta-77)"'
+expect "beta's zone" 9.113.0.203.beta.bl.test A 127.0.0.5
+expect "beta's zone, alpha's listing" 77.2.0.192.beta.bl.test A ''
+expect "alpha's zone" 77.2.0.192.alpha.bl.test A 127.0.0.3
+expect "alpha's zone, excluded" 129.2.0.192.alpha.bl.test A ''
+expect "alpha's zone, beta's listing" 9.113.0.203.alpha.bl.test A ''
+expect "alpha's zone, IPv6" "$nib.alpha.bl.test" A 127.0.0.4
+expect "beta's zone, test point" 2.0.0.127.beta.bl.test A 127.0.0.2
+[ ! -e pulled/origin.beta.ip6 ] && ok "no zone for a family without listings" ||
+	fail "origin.beta.ip6 written"
 q bl.test SOA | grep -q "^ns.bl.test. hostmaster.bl.test. [0-9]" && ok "SOA with serial" ||
 	fail "SOA: $(q bl.test SOA)"
 

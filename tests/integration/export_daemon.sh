@@ -41,6 +41,12 @@ bad "export-ns ns1.bl.test under_score!" "name server: not a DNS name"
 bad "export-dir relative/dir" "expects an absolute directory"
 bad "export-stale 5s" "expects a duration from 1m"
 bad "export-source a/b" "source:"
+bad "export-per-origin maybe" "expects yes or no"
+# per-origin zones need the rbldnsd head files, in either order
+{ cat "$T/A.conf.good"; echo "export-per-origin yes"; echo "export-formats plain"; } >"$T/bad.conf"
+"$D" -n -c "$T/bad.conf" 2>"$T/err" && fail "-n accepted per-origin zones without rbldnsd"
+grep -q "bad.conf:$(wc -l <"$T/bad.conf"): .*per-origin zones need the rbldnsd format" "$T/err" ||
+	fail "error for per-origin without rbldnsd: $(cat "$T/err")"
 
 start A
 # the first check after start exports what the view holds (nothing yet)
@@ -137,10 +143,15 @@ wait_for 5 verified || fail "verify-export after reload: $(cat "$T/out")"
 s1=$(sed -n 's/^# serial \([0-9]*\).*/\1/p' "$X/MANIFEST")
 [ -n "$s0" ] && [ -n "$s1" ] && [ "$s1" -gt "$s0" ] || fail "serial did not advance: $s0 -> $s1"
 
-# a good reload that adds a format: written at the next check
-{ cat "$T/A.conf.good"; echo "export-formats all"; } >"$T/A.conf"
+# a good reload that adds a format and the per-origin zones: written at
+# the next check
+{ cat "$T/A.conf.good"; echo "export-formats all"; echo "export-per-origin yes"; } >"$T/A.conf"
 ctl A reload >/dev/null || fail "good reload"
 wait_for 5 test -f "$X/postfix.cidr" || fail "postfix not written after the reload"
+wait_for 5 in_export 'origin.A.ip4' '^192\.0\.2\.44/32 :127\.0\.0\.2:\$ listed by A: spam-source' ||
+	fail "listing not in origin.A.ip4: $(ls $X)"
+in_export 'origin.A.ip6' '^2001:db8:7::/48 :127' || fail "IPv6 listing not in origin.A.ip6"
+grep -q '  origin\.A\.ip4$' "$X/MANIFEST" || fail "origin.A.ip4 not in the MANIFEST"
 
 # an export that cannot be written: exit 2, the error in status and metrics
 : >"$T/afile"

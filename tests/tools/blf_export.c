@@ -4,7 +4,9 @@
  *
  *     blf_export -d DATADIR -o OUTDIR [-t STORE] [-k SECRETKEY] [-f FORMATS]
  *                [-z ZONE] [-n NS[,NS...]] [-4 BITS] [-6 BITS] [-s SOURCE]
- *                [-S STALE-SECONDS] [-T YYYY-MM-DDTHH:MM:SSZ]
+ *                [-S STALE-SECONDS] [-T YYYY-MM-DDTHH:MM:SSZ] [-O]
+ *
+ * -O also writes the per-origin zones (export-per-origin yes).
  *
  * The core is opened on the data directory (recovery may truncate a torn
  * journal tail), the merged view is exported with agent/export at the given
@@ -89,7 +91,7 @@ main(int argc, char **argv)
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&ccfg, 0, sizeof(ccfg));
-	while ((ch = getopt(argc, argv, "d:o:t:k:f:z:n:4:6:s:S:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:o:t:k:f:z:n:4:6:s:S:T:O")) != -1) {
 		switch (ch) {
 		case 'd': datadir = optarg; break;
 		case 'o': cfg.dir = optarg; break;
@@ -100,6 +102,7 @@ main(int argc, char **argv)
 		case '4': cfg.shard4_bits = parse_bits("-4", optarg); break;
 		case '6': cfg.shard6_bits = parse_bits("-6", optarg); break;
 		case 's': cfg.source = optarg; break;
+		case 'O': cfg.per_origin = 1; break;
 		case 'S': cfg.stale_after = strtoull(optarg, NULL, 10); break;
 		case 'T':
 			if (trust_time_parse(optarg, &now) != BLF_OK)

@@ -184,7 +184,7 @@ teardown(void **state)
 static export_source
 src_of(struct view *v)
 {
-	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, NULL };
+	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, NULL, NULL, NULL };
 
 	return s;
 }
@@ -803,6 +803,171 @@ test_config_check(void **state)
 	assert_int_equal(export_config_check(&c, err, sizeof(err)), BLF_EINVAL);
 }
 
+/* ---- the per-origin view ------------------------------------------------ */
+
+struct orec {
+	int origin;                     /* index into porigins */
+	core_origin_rec r;
+	const char *ref;
+};
+
+static const uint8_t OC[BLF_KEYID_LEN] = { 0xc3, 0x01 };
+static const struct {
+	const char *name;
+	const uint8_t *id;
+} porigins[] = { { "alpha", OA }, { "ops@cert.example", OC }, { "gamma", OB } };
+
+struct pview {
+	struct view v;                  /* the merged view (small_view) */
+	struct orec rec[16];
+	size_t n, cur, pos;
+};
+
+static int
+pv_begin(void *ctx, uint64_t now)
+{
+	return v_begin(&((struct pview *)ctx)->v, now);
+}
+
+static int
+pv_next(void *ctx, core_entry *e)
+{
+	return v_next(&((struct pview *)ctx)->v, e);
+}
+
+static int
+pv_origin_begin(void *ctx, size_t i, uint64_t now, uint8_t origin[BLF_KEYID_LEN],
+		const char **name)
+{
+	struct pview *p = ctx;
+
+	(void)now;
+	if (i >= sizeof(porigins) / sizeof(porigins[0]))
+		return 1;
+	memcpy(origin, porigins[i].id, BLF_KEYID_LEN);
+	*name = porigins[i].name;
+	p->cur = i;
+	p->pos = 0;
+	return 0;
+}
+
+static int
+pv_origin_next(void *ctx, core_origin_rec *r)
+{
+	struct pview *p = ctx;
+
+	for (; p->pos < p->n; p->pos++) {
+		if (p->rec[p->pos].origin != (int)p->cur)
+			continue;
+		*r = p->rec[p->pos].r;
+		r->ref = p->rec[p->pos].ref;
+		r->ref_len = r->ref != NULL ? strlen(r->ref) : 0;
+		p->pos++;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+orec(struct pview *p, int origin, int excl, const char *prefix, uint16_t reason,
+     uint64_t first, const char *ref)
+{
+	struct orec *o = &p->rec[p->n++];
+
+	memset(o, 0, sizeof(*o));
+	o->origin = origin;
+	o->r.exclusion = excl;
+	o->r.prefix = pfx(prefix);
+	o->r.reason = reason;
+	o->r.expires = excl ? 0 : first + 7 * DAY;
+	o->r.first = o->r.changed = first;
+	o->ref = ref;
+}
+
+static void
+per_origin_view(struct pview *p)
+{
+	memset(p, 0, sizeof(*p));
+	small_view(&p->v);
+	orec(p, 0, 0, "192.0.2.0/24", 2, T0, "range 17");
+	orec(p, 0, 0, "2001:db8:1::/48", 3, T0, NULL);
+	orec(p, 0, 1, "192.0.2.129/32", 0, T0 + 10, "customer verified clean");
+	orec(p, 0, 0, "198.51.100.7/32", 1, T0, "ticket 4711 $cost #1");
+	orec(p, 1, 0, "203.0.113.0/25", 4, T0 + 60, NULL); /* below the threshold */
+	orec(p, 2, 1, "2001:db8:1:2::/64", 0, T0, NULL);   /* exclusions only: no zone */
+}
+
+static export_source
+psrc_of(struct pview *p)
+{
+	export_source s = { p, pv_begin, pv_next, v_end, v_signer, NULL, NULL,
+			    pv_origin_begin, pv_origin_next };
+
+	return s;
+}
+
+/* Per origin with accepted listings, an ip4trie/ip6trie zone of its own
+ * records, byte for byte; names made safe; an unchanged origin's zone is
+ * kept, a changed one rewritten; the MANIFEST covers them. */
+static void
+test_per_origin(void **state)
+{
+	static const char *const files[] = {
+		"origin.alpha.ip4", "origin.alpha.ip6", "origin.ops_cert.example-c3010000.ip4",
+	};
+	struct pview pv;
+	export_source s;
+	export_config c = cfg_of("origins");
+	export_stats st;
+	export_verify_result r;
+	struct stat sb;
+	char err[256], path[256];
+	size_t i;
+
+	(void)state;
+	per_origin_view(&pv);
+	s = psrc_of(&pv);
+	c.per_origin = 1;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 3600, &st), 0);
+	assert_int_equal(st.files, 16);
+	assert_int_equal(st.written, 16);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		golden(c.dir, files[i]);
+	snprintf(path, sizeof(path), "%s/origin.gamma.ip6", c.dir);
+	assert_int_equal(stat(path, &sb), -1);
+	snprintf(path, sizeof(path), "%s/origin.ops_cert.example-c3010000.ip6", c.dir);
+	assert_int_equal(stat(path, &sb), -1);
+	assert_int_equal(export_verify(c.dir, agent->pk, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.nfiles, 16);
+
+	/* nothing changed: the zones stay (only the head files are rewritten) */
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 7200, &st), 0);
+	assert_int_equal(st.files, 16);
+	assert_int_equal(st.written, 4);
+	assert_int_equal(st.skipped, 12);
+
+	/* one origin changed: its zone of that family alone is rewritten */
+	pv.rec[4].r.reason = 1;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 10800, &st), 0);
+	assert_int_equal(st.written, 5);
+	assert_int_equal(st.skipped, 11);
+
+	/* its last listing gone: its zone is removed */
+	pv.rec[4].origin = 2;
+	pv.rec[4].r.exclusion = 1;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 14400, &st), 0);
+	assert_int_equal(st.files, 15);
+	assert_int_equal(st.removed, 1);
+	assert_int_equal(export_verify(c.dir, agent->pk, &r, err, sizeof(err)), 0);
+
+	/* per-origin zones need the head files of the rbldnsd format */
+	c.formats = EXPORT_PLAIN;
+	assert_int_equal(export_config_check(&c, err, sizeof(err)), BLF_EINVAL);
+	assert_string_equal(err, "export config: per-origin zones need the rbldnsd format");
+	c.formats = EXPORT_PLAIN | EXPORT_RBLDNSD;
+	assert_int_equal(export_config_check(&c, err, sizeof(err)), 0);
+}
+
 int
 main(void)
 {
@@ -818,6 +983,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fault_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_origin, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -511,6 +511,64 @@ test_job_interleaved(void **state)
 	export_state_free(es);
 }
 
+/* The per-origin view through a real core: an origin's zone holds its
+ * records that count (whatever the threshold), not those its anchor
+ * refuses or that expired, and an origin without listings has none. */
+static void
+test_core_per_origin(void **state)
+{
+	struct efx *f = *state;
+	blf_op la[4] = { op_list("192.0.2.0/24", T0 + 3600, "t1"),
+			 op_list("16.0.0.0/8", T0 + 3600, NULL), /* wider than max4 */
+			 op_list("198.51.100.9/32", T0 + 60, NULL), /* expires */
+			 op_list("2001:db8::/48", T0 + 3600, NULL) };
+	blf_op xa = op_simple(BLF_OP_EXCLUDE, "192.0.2.128/25", "clean");
+	blf_op lb = op_list("203.0.113.0/24", T0 + 3600, "b-1");
+	trust_anchor *b;
+	export_config cfg;
+	export_stats st;
+	char *z, *m;
+
+	b = trust_store_find_name_mut(&f->st, "beta");
+	assert_non_null(b);
+	b->weight = 50; /* alone below the threshold (100) */
+	trust_store_find_name_mut(&f->st, "alpha")->max4 = 16;
+	assert_int_equal(core_set_trust(f->c, &f->st), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dir = f->out;
+	cfg.nosync = 1;
+	cfg.per_origin = 1;
+	apply(f, &f->a, T0, la, 4);
+	apply(f, &f->a, T0 + 1, &xa, 1);
+	apply(f, &f->b, T0 + 2, &lb, 1);
+	assert_int_equal(export_run(f->c, &cfg, f->agent, T0 + 600, &st), 0);
+	assert_int_equal(st.listed4, 1); /* 192.0.2.0/24 alone */
+
+	z = slurp(f->out, "origin.alpha.ip4");
+	assert_non_null(z);
+	assert_non_null(strstr(z, "\n192.0.2.0/24 :127.0.0.2:$ listed by alpha: spam-source since "
+				  "2023-11-14 (t1)\n"));
+	assert_non_null(strstr(z, "\n!192.0.2.128/25\n"));
+	assert_null(strstr(z, "16.0.0.0/8"));
+	assert_null(strstr(z, "198.51.100.9"));
+	assert_non_null(strstr(z, ": blfed, serial "));
+	assert_non_null(strstr(z, ", 2 entries\n"));
+	free(z);
+	z = slurp(f->out, "origin.alpha.ip6");
+	assert_non_null(z);
+	assert_non_null(strstr(z, "\n2001:db8::/48 :127.0.0.2:$ listed by alpha"));
+	free(z);
+	z = slurp(f->out, "origin.beta.ip4");
+	assert_non_null(z);
+	assert_non_null(strstr(z, "\n203.0.113.0/24 :127.0.0.2:$ listed by beta: spam-source since "
+				  "2023-11-14 (b-1)\n"));
+	free(z);
+	assert_null(slurp(f->out, "origin.beta.ip6"));
+	m = slurp(f->out, "MANIFEST");
+	assert_non_null(strstr(m, "  origin.beta.ip4\n"));
+	free(m);
+}
+
 int
 main(void)
 {
@@ -520,6 +578,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_incremental, setup_feed, teardown),
 		cmocka_unit_test_setup_teardown(test_job_interleaved, setup_feed, teardown),
 		cmocka_unit_test_setup_teardown(test_pieces, setup_feed, teardown),
+		cmocka_unit_test_setup_teardown(test_core_per_origin, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
