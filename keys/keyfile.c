@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ keys_seterr(char *err, size_t errlen, const char *fmt, ...)
 	if (err == NULL || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(err, errlen, dgettext("blfed", fmt), ap); /* the agent's catalogs */
 	va_end(ap);
 }
 
@@ -405,7 +406,7 @@ secret_parse(const char *path, const char *text, size_t len, key_secret **out, c
 		}
 	}
 	if (!have_key) {
-		keys_seterr(err, errlen, "key file %s: no " SEC_TAG " line", path);
+		keys_seterr(err, errlen, "key file %s: no %s line", path, SEC_TAG);
 		rc = BLF_EINVAL;
 		goto out;
 	}
@@ -457,7 +458,8 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 	if ((sb.st_mode & 077) != 0) {
 		keys_seterr(err, errlen, "key file %s is %s by group or others (mode %04o); "
 			    "chmod 600 it", path,
-			    (sb.st_mode & 044) != 0 ? "readable" : "accessible",
+			    (sb.st_mode & 044) != 0 ? dgettext("blfed", "readable")
+						    : dgettext("blfed", "accessible"),
 			    (unsigned)(sb.st_mode & 07777));
 		rc = BLF_EPOLICY;
 		goto out;
@@ -575,7 +577,7 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 		if (blf_keyid_parse(tok, n, want) != BLF_OK) {
 			/* not quoted: a pasted secret key could stand there */
 			keys_seterr(err, errlen, "public key: bad key id (expected %d hex digits "
-				    "after " PUB_TAG ")", BLF_KEYID_HEX_LEN);
+				    "after %s)", BLF_KEYID_HEX_LEN, PUB_TAG);
 			return BLF_EINVAL;
 		}
 		have_id = 1;
@@ -585,10 +587,10 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 		if (p != end || memchr(tok, '-', n) != NULL) {
 			if (type_name_ok(tok, n))
 				keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" "
-					    "(expected " PUB_TAG ")", (int)n, tok);
+					    "(expected %s)", (int)n, tok, PUB_TAG);
 			else
 				keys_seterr(err, errlen, "public key: not a public key line "
-					    "(expected " PUB_TAG " <key id> <base64>)");
+					    "(expected %s <key id> <base64>)", PUB_TAG);
 			return BLF_EINVAL;
 		}
 	}

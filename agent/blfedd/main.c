@@ -48,11 +48,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: blfedd [-c FILE] [-n] [-d] [-f]\n"
+	fprintf(stderr, _("usage: blfedd [-c FILE] [-n] [-d] [-f]\n"
 			"  -c FILE  configuration file (default %s)\n"
 			"  -n       check configuration, key and trust store, then exit\n"
 			"  -d       stay in the foreground, log to stderr with debug lines\n"
-			"  -f       stay in the foreground, log to syslog\n",
+			"  -f       stay in the foreground, log to syslog\n"),
 		BLFEDD_CONF);
 }
 
@@ -76,12 +76,12 @@ load_files(const struct config *cfg, key_secret **key, trust_store *st, char *er
 
 	e[0] = '\0';
 	if ((rc = key_secret_load(cfg->key, key, e, sizeof(e))) != BLF_OK) {
-		snprintf(err, errlen, "key %s: %s", cfg->key, e[0] != '\0' ? e : blf_strerror(rc));
+		snprintf(err, errlen, _("key %s: %s"), cfg->key, e[0] != '\0' ? e : _(blf_strerror(rc)));
 		return -1;
 	}
 	if ((rc = trust_store_load(cfg->trust, st, e, sizeof(e))) != BLF_OK) {
-		snprintf(err, errlen, "trust %s: %s", cfg->trust,
-			 e[0] != '\0' ? e : blf_strerror(rc));
+		snprintf(err, errlen, _("trust %s: %s"), cfg->trust,
+			 e[0] != '\0' ? e : _(blf_strerror(rc)));
 		key_secret_free(*key);
 		*key = NULL;
 		return -1;
@@ -125,7 +125,7 @@ restart_net(struct daemon *d, struct config *nc, const key_secret *nk, char *err
 			"%zu peers", nc->net.nlisten, nc->net.nsync, nc->net.npeers);
 		return 0;
 	}
-	snprintf(err, errlen, "the new listen, peer or tls settings do not work (see the log)");
+	snprintf(err, errlen, _("the new listen, peer or tls settings do not work (see the log)"));
 	if (net_open(&d->cfg->net, d->core, d->key, daemon_now_ms(), &d->net) != 0) {
 		log_msg(LOG_CRIT, "reload: the old transport cannot be opened again: stopping");
 		d->net = NULL;
@@ -151,7 +151,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	int rc, netchange;
 
 	if ((nc = malloc(sizeof(*nc))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		goto fail;
 	}
 	if (config_load(d->cfg->path, nc, err, errlen) != 0 ||
@@ -159,11 +159,11 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		goto fail;
 	netchange = !same_net(d->cfg, nc);
 	if (netchange && trust_store_copy(core_trust(d->core), &old) != BLF_OK) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		goto fail;
 	}
 	if ((rc = core_set_trust(d->core, &st, daemon_now_ms() / 1000)) != BLF_OK) {
-		snprintf(err, errlen, "trust %s: %s", nc->trust, blf_strerror(rc));
+		snprintf(err, errlen, _("trust %s: %s"), nc->trust, _(blf_strerror(rc)));
 		goto fail;
 	}
 	if (netchange && restart_net(d, nc, nk, err, errlen) != 0) {
@@ -225,7 +225,7 @@ daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t er
 	rc = core_set_trust(d->core, &st, daemon_now_ms() / 1000);
 	trust_store_free(&st);
 	if (rc != BLF_OK) {
-		snprintf(err, errlen, "trust store applied but not loaded: %s", blf_strerror(rc));
+		snprintf(err, errlen, _("trust store applied but not loaded: %s"), _(blf_strerror(rc)));
 		return rc;
 	}
 	log_msg(LOG_NOTICE, "%s statement applied to %s: %s", blf_msg_type_name(type),
@@ -253,7 +253,7 @@ write_pidfile(const char *path)
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		log_msg(LOG_ERR, "pidfile %s: %s", path, errno == EWOULDBLOCK ?
-			"locked: another blfedd is running" : strerror(errno));
+			_("locked: another blfedd is running") : strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -357,7 +357,7 @@ open_core(struct daemon *d, const trust_store *st)
 	/* the generation then moves only when an exported entry changed */
 	cc.change_feed = d->cfg->export_dir[0] != '\0';
 	if ((rc = core_open(d->cfg->datadir, &cc, st, daemon_now_ms() / 1000, &d->core)) != BLF_OK) {
-		log_msg(LOG_ERR, "datadir %s: %s%s%s", d->cfg->datadir, blf_strerror(rc),
+		log_msg(LOG_ERR, "datadir %s: %s%s%s", d->cfg->datadir, _(blf_strerror(rc)),
 			rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
 		return -1;
 	}
@@ -436,7 +436,7 @@ run(struct daemon *d)
 			int crc = core_compact(d->core, now / 1000);
 
 			if (crc != BLF_OK)
-				log_msg(LOG_WARNING, "compaction: %s", blf_strerror(crc));
+				log_msg(LOG_WARNING, "compaction: %s", _(blf_strerror(crc)));
 			next_compact = now + compact_ms;
 		}
 	}
@@ -479,6 +479,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.ctlfd = -1;
+	blf_i18n_init();
 	/* before anything else, and above all before nng starts threads */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
@@ -507,11 +508,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (blf_init() != BLF_OK) {
-		fprintf(stderr, "blfedd: cannot initialise libsodium\n");
+		fprintf(stderr, _("blfedd: cannot initialise libsodium\n"));
 		return 1;
 	}
 	if ((d.cfg = malloc(sizeof(*d.cfg))) == NULL) {
-		fprintf(stderr, "blfedd: out of memory\n");
+		fprintf(stderr, _("blfedd: out of memory\n"));
 		return 1;
 	}
 	if (config_load(conf, d.cfg, err, sizeof(err)) != 0 ||
@@ -520,15 +521,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (check) {
-		printf("%s: configuration ok (%zu peers, %zu trust anchors, %s%s)\n", conf,
+		printf(_("%s: configuration ok (%zu peers, %zu trust anchors, %s%s)\n"), conf,
 		       d.cfg->net.npeers, st.nanchors,
-		       d.cfg->export_dir[0] != '\0' ? "export to " : "no export",
+		       d.cfg->export_dir[0] != '\0' ? _("export to ") : _("no export"),
 		       d.cfg->export_dir);
 		ret = 0;
 		goto out;
 	}
 	if (!foreground && daemonise(&notify) != 0) {
-		fprintf(stderr, "blfedd: cannot daemonise: %s\n", strerror(errno));
+		fprintf(stderr, _("blfedd: cannot daemonise: %s\n"), strerror(errno));
 		goto out;
 	}
 	log_init(debug, debug);
@@ -556,7 +557,7 @@ out:
 	 * watchdog (STOP_GRACE_S); the net never touches the core again */
 	if (d.core != NULL) {
 		if ((rc = core_checkpoint(d.core)) != BLF_OK)
-			log_msg(LOG_ERR, "checkpoint: %s", blf_strerror(rc));
+			log_msg(LOG_ERR, "checkpoint: %s", _(blf_strerror(rc)));
 		core_close(d.core);
 		d.core = NULL;
 		started = 1;
