@@ -79,7 +79,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
 	bench fuzz fuzz-build demo install clean deps unit man-lint check-integration tools \
-	bench-net check-export pot
+	bench-net check-export pot check-i18n
 .PHONY: check-valgrind check-integration-asan soak
 
 # Message catalogs (agent/po/LL.po): compiled beside the programs into
@@ -105,11 +105,12 @@ $(BUILD)/locale/%/LC_MESSAGES/blfed.mo: agent/po/%.po
 	$(Q)msgfmt --check -o $@ $<
 
 # Regenerate agent/po/blfed.pot from the sources (then msgmerge each .po).
+POT_OUT ?= agent/po/blfed.pot
 pot:
 	$(Q)xgettext --language=C --from-code=UTF-8 $(XGETTEXT_KEYWORDS) --add-comments=TRANSLATORS: \
 		--package-name=blfed --package-version=$(shell sed -n \
 		's/.*BLFED_VERSION_STRING "\(.*\)"/\1/p' agent/cli/cli.h) \
-		--msgid-bugs-address="the blfed issue tracker" --sort-by-file -o agent/po/blfed.pot $(POT_SRC)
+		--msgid-bugs-address="the blfed issue tracker" --sort-by-file -o $(POT_OUT) $(POT_SRC)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -182,6 +183,12 @@ check-asan:
 
 check-cli: all
 	$(Q)sh tests/run-cli.sh $(BUILD)
+
+# The message catalogs are complete and current, no message escapes
+# gettext, and the programs speak Chinese and English as the locale says
+# (the daemon's side is tests/integration/i18n.sh).
+check-i18n: all
+	$(Q)sh tests/i18n/run.sh $(BUILD)
 
 check-vectors: unit
 	$(Q)sh tests/vectors/check.sh $(BUILD)

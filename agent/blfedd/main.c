@@ -479,7 +479,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.ctlfd = -1;
-	blf_i18n_init();
+	blf_i18n_init_daemon();
 	/* before anything else, and above all before nng starts threads */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);

@@ -63,8 +63,8 @@ utf8_codeset(void)
 	return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
 }
 
-void
-blf_i18n_init(void)
+static void
+init(int any_codeset)
 {
 	const char *env = getenv("BLFED_LOCALEDIR");
 
@@ -74,9 +74,21 @@ blf_i18n_init(void)
 	else if (!dir_beside_exe())
 		snprintf(dir, sizeof(dir), "%s", LOCALEDIR);
 	/* Not UTF-8 (C, POSIX, a legacy codeset): no catalog, plain English. */
-	bindtextdomain(BLF_I18N_DOMAIN, utf8_codeset() ? dir : "/nonexistent");
+	bindtextdomain(BLF_I18N_DOMAIN, any_codeset || utf8_codeset() ? dir : "/nonexistent");
 	bind_textdomain_codeset(BLF_I18N_DOMAIN, "UTF-8");
 	textdomain(BLF_I18N_DOMAIN);
+}
+
+void
+blf_i18n_init(void)
+{
+	init(0);
+}
+
+void
+blf_i18n_init_daemon(void)
+{
+	init(1);
 }
 
 const char *

@@ -41,6 +41,13 @@
  */
 void blf_i18n_init(void);
 
+/*
+ * The same for blfedd, which writes UTF-8 whatever its own codeset (syslog
+ * lines, control replies) and must reach the catalogs even when it runs in
+ * the C locale, to answer a reader in Chinese (blf_i18n_reply_begin).
+ */
+void blf_i18n_init_daemon(void);
+
 /* The catalog directory blf_i18n_init chose (for messages and tests). */
 const char *blf_i18n_dir(void);
 
