@@ -237,7 +237,8 @@ man-lint:
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 $(PKG_CFLAGS)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC := $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(CTL_SRC) $(EXPORT_SRC)
+FUZZ_LIB_SRC := $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(CTL_SRC) $(EXPORT_SRC) \
+	$(I18N_SRC)
 FUZZ_LIB := build-fuzz/libfuzz.a
 
 build-fuzz/obj/%.o: %.c

@@ -397,6 +397,7 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 	for (i = 0; i < w.nitems; i++) {
 		const core_why_item *it = &w.items[i];
 		const char *rname = blf_reason_name(it->reason);
+		const char *rshow = blf_i18n_reason(it->reason); /* in the reader's language */
 		const char *st = it->status == CORE_FILTERED ? trust_verdict_str(it->verdict)
 							    : core_status_str(it->status);
 
@@ -426,8 +427,8 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 			ctl_buf_printf(&r->body, _("  %s%s lists %s reason %s (%u) since %s changed %s "
 				       "expires %s weight %u ref \"%s\": %s\n"),
 				       it->decisive ? "* " : "  ", it->name, ps,
-				       blf_i18n_reason(it->reason) != NULL ? blf_i18n_reason(it->reason)
-				       : _("unregistered"), it->reason, t1, t2, t3, it->weight, it->ref, _(st));
+				       rshow != NULL ? rshow : _("unregistered"), it->reason, t1, t2, t3,
+				       it->weight, it->ref, _(st));
 		}
 	}
 	if (q->json)

@@ -79,7 +79,7 @@ daemon_export_now(struct daemon *d, uint64_t now_ms)
 		err[0] = '\0';
 		if (rc == BLF_EINVAL)
 			(void)export_config_check(&ec, err, sizeof(err));
-		snprintf(x->error, sizeof(x->error), "%s: %s%s%s", ec.dir, _(blf_strerror(rc)),
+		snprintf(x->error, sizeof(x->error), "%s: %s%s%s", ec.dir, blf_i18n_log(blf_strerror(rc)),
 			 rc == BLF_EIO || err[0] != '\0' ? ": " : "",
 			 err[0] != '\0' ? err : rc == BLF_EIO ? strerror(e) : "");
 		x->failures++;

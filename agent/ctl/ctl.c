@@ -185,7 +185,8 @@ lang_check(const char *s, size_t n)
 		return BLF_EINVAL;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || strchr("_.@:-", s[i]) != NULL))
+		      (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] != '\0' && strchr("_.@:-", s[i]) != NULL))) /* strchr finds NUL */
 			return BLF_EINVAL;
 	return BLF_OK;
 }

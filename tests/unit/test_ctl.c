@@ -91,6 +91,9 @@ test_lang(void **state)
 	assert_int_equal(DEC("blfctl 1 status lang=zh CN\n", &r), BLF_EINVAL);
 	assert_int_equal(DEC("blfctl 1 status lang=../../etc\n", &r), BLF_EINVAL);
 	assert_int_equal(DEC("blfctl 1 status jsonlang=C\n", &r), BLF_EINVAL);
+	/* a NUL in the language (found by fuzz_ctl): refused, not read past */
+	assert_int_equal(DEC("blfctl 1 publish lang=1.290\0\0sps\n", &r), BLF_EINVAL);
+	assert_int_equal(DEC("blfctl 1 status lang=C\0\n", &r), BLF_EINVAL);
 	assert_int_equal(DEC("blfctl 1 status json lang=C \n", &r), BLF_EINVAL);
 	assert_int_equal(DEC("blfctl 1 status lang=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 			     "\n", &r), BLF_EINVAL);
