@@ -224,10 +224,45 @@ static const char *const reasons[] = {
 	[14] = N_("compromised-account"),
 };
 
+/* SPEC 7.1: dispute codes, the msgids again the registry's names. */
+static const char *const dispute_codes[] = {
+	/* TRANSLATORS: dispute codes (SPEC 7.1): why a network asks for a delisting. */
+	[1] = N_("host-cleaned"),
+	[2] = N_("too-wide"),
+	[3] = N_("reassigned"),
+	[4] = N_("forged-source"),
+	[5] = N_("false-positive"),
+	[6] = N_("other"),
+};
+
+/* SPEC 7.2: answer codes, as above. */
+static const char *const answer_codes[] = {
+	/* TRANSLATORS: answer codes (SPEC 7.2): why a listing origin keeps or drops a
+	 * disputed listing. */
+	[1] = N_("activity-continues"),
+	[2] = N_("evidence"),
+	[3] = N_("narrowed"),
+	[4] = N_("resolved"),
+	[5] = N_("other"),
+};
+
+#define TABLE_GET(t, code) \
+	((code) < sizeof(t) / sizeof((t)[0]) && (t)[code] != NULL ? _((t)[code]) : NULL)
+
 const char *
 blf_i18n_reason(uint16_t code)
 {
-	if (code >= sizeof(reasons) / sizeof(reasons[0]) || reasons[code] == NULL)
-		return NULL;
-	return _(reasons[code]);
+	return TABLE_GET(reasons, code);
+}
+
+const char *
+blf_i18n_dispute_code(uint16_t code)
+{
+	return TABLE_GET(dispute_codes, code);
+}
+
+const char *
+blf_i18n_answer_code(uint16_t code)
+{
+	return TABLE_GET(answer_codes, code);
 }

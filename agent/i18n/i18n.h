@@ -84,4 +84,8 @@ const char *blf_i18n_log(const char *msgid) __attribute__((format_arg(1)));
  */
 const char *blf_i18n_reason(uint16_t code);
 
+/* The same for dispute codes (SPEC 7.1) and answer codes (SPEC 7.2). */
+const char *blf_i18n_dispute_code(uint16_t code);
+const char *blf_i18n_answer_code(uint16_t code);
+
 #endif /* BLF_I18N_H */
