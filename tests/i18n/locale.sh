@@ -101,6 +101,15 @@ for cmd in "version" "trust list" "trust show orga" "trust check orga list 192.0
 done
 grep -q '"verdict":"prefix outside the anchor' "$T/c.json" || fail "json verdict: $(cat "$T/c.json")"
 
+# verify-export: the export library's reasons
+mkdir -p "$T/exp"
+echo x >"$T/exp/MANIFEST"
+echo y >"$T/exp/MANIFEST.sig"
+run LANG=zh_CN.UTF-8 -- "$B" verify-export "$T/exp" --key "$T/a.pub"
+has "MANIFEST.sig: 签名文件格式错误" "verify-export in zh_CN"
+run LANG=C -- "$B" verify-export "$T/exp" --key "$T/a.pub"
+has "MANIFEST.sig: malformed signature file" "verify-export in C"
+
 # the catalogs are found through BLFED_LOCALEDIR, else beside the program
 mkdir -p "$T/bin"
 cp "$B" "$T/bin/blfed"
