@@ -20,6 +20,11 @@
 # prints the commands to try; DEMO_ASSERT=1 exits 1 if a step's outcome is
 # not the expected one (tests/integration/demo.sh).
 set -u
+# The narration is English and the steps look for English output: the demo
+# runs in the C locale and shows the Chinese trail where it says so.
+unset LANGUAGE LC_MESSAGES
+LC_ALL=C
+export LC_ALL
 BUILD=$(cd "${1:-build}" && pwd)
 CONTRIB=$(cd "$(dirname "$0")" && pwd)
 B=$BUILD/blfed
@@ -240,6 +245,8 @@ echo "  ISC's policy refuses a listing that wide:"
 show isc why 198.18.77.1
 echo "  the European organisation accepts it, and so does its DNSBL:"
 show euro why 198.18.77.1
+echo "  the same trail for an operator who reads Chinese (LANG=zh_CN.UTF-8):"
+(LC_ALL=zh_CN.UTF-8; show euro why 198.18.77.1)
 wait_until 10 dnsbl_is 198.18.77.1 "127.0.0.2 "
 showdns 198.18.77.1
 check "ISC does not list 198.18.77.1" sh -c "! '$B' -s 'ipc://$T/isc.sock' why 198.18.77.1"
