@@ -53,7 +53,8 @@ cmd_verify_export(struct cli *c, int argc, char **argv)
 	}
 	if (rc != BLF_OK) {
 		if (rc == BLF_ECORRUPT && res.nbad > 1)
-			cli_err(c, "%s: %s (and %zu more files)", pos[0], err, res.nbad - 1);
+			cli_err(c, ngettext("%s: %s (and %zu more file)", "%s: %s (and %zu more files)",
+					    res.nbad - 1), pos[0], err, res.nbad - 1);
 		else
 			cli_err(c, "%s: %s", pos[0], err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return CLI_NO;
