@@ -85,13 +85,13 @@ def args_of(s, i):
 
 def machine(text):
     """JSON, file names, identifiers and the program's name: not a message.
-    A message has two words in a row somewhere."""
+    A message has two words and a blank between words."""
     t = text.lstrip()
     if t.startswith(("{", "[", "]", ",\\\"", "}", "\\\"")) or '\\":' in t:
         return True
     t = re.sub(r"%[-+ #0-9.*$]*(?:ll|l|z|h|hh|j|t)?[a-zA-Z]", " ", text)
-    t = re.sub(r"\bblfedd?\b", " ", t)
-    return not re.search(r"[A-Za-z]{2,}[ ]+[A-Za-z]{2,}", t)
+    t = re.sub(r"\bblfedd?\b", "", t)
+    return len(re.findall(r"[A-Za-z]{2,}", t)) < 2 or " " not in t.strip()
 
 
 def main(argv):
