@@ -24,7 +24,7 @@ CALL_RE = re.compile(r"\b(" + "|".join(CALLS) + r")\s*\(")
 # Calls whose format xgettext extracts (the Makefile's keywords): a macro
 # pasted into the literal would make the msgid differ from the runtime text.
 KEYWORDS = {"_": 0, "N_": 0, "cli_err": 1, "fail": 2, "log_msg": 1, "keys_seterr": 2,
-            "nlog": 2, "ngettext": 0, "bad": 3}
+            "nlog": 2, "ngettext": 0, "bad": 3, "blf_i18n_log": 0}
 KW_RE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(KEYWORDS) + r")\s*\(")
 LIT_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 WORD_RE = re.compile(r"[A-Za-z]{2,}")
