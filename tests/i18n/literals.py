@@ -9,7 +9,8 @@ message somebody forgot to wrap in _().  The first kind is recognised (JSON
 and punctuation-only formats) or listed in literals.allow; anything else is
 reported with its file and line, so that a new untranslated message fails
 `make check`.  cli_err, fail, log_msg, keys_seterr and nlog translate their
-format themselves and are not checked here (xgettext extracts them).
+format themselves and are not checked here (xgettext extracts them); an
+error description from blf_strerror must go through _() too.
 """
 import os
 import re
@@ -126,6 +127,12 @@ def main(argv):
                 bad += 1
         if not rel.startswith(("agent/cli/", "agent/blfedd/", "agent/i18n/")):
             continue
+        for m in re.finditer(r"blf_strerror\s*\(", s):
+            before = s[max(0, m.start() - 16):m.start()].replace(" ", "")
+            if not before.endswith(("_(", "blf_i18n_log(")):
+                line = s.count("\n", 0, m.start()) + 1
+                print("%s:%d: blf_strerror shown untranslated: wrap it in _()" % (rel, line))
+                bad += 1
         for m in CALL_RE.finditer(s):
             args, _ = args_of(s, m.end())
             k = CALLS[m.group(1)]
