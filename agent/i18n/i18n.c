@@ -28,6 +28,8 @@
 static char dir[PATH_MAX];
 static char request_lang[BLF_I18N_MAX_LANG + 1];
 static _Thread_local locale_t reply_loc; /* the locale of the reply being built */
+static locale_t own_loc;    /* blfedd's own language when LANGUAGE chose it */
+static char own_language[BLF_I18N_MAX_LANG + 1]; /* blfedd's LANGUAGE, taken out of environ */
 
 static int
 is_dir(const char *path)
@@ -85,10 +87,31 @@ blf_i18n_init(void)
 	init(0);
 }
 
+static locale_t list_locale(const char *lang);
+
+/*
+ * gettext puts LANGUAGE before every locale, the one a reply switches to
+ * included: blfedd takes it out of its environment (before any thread
+ * exists) and makes the language it names its own through the thread's
+ * locale instead, so that a reader's language still wins in a reply.
+ */
 void
 blf_i18n_init_daemon(void)
 {
+	const char *language = getenv("LANGUAGE"), *msgs;
+	char list[2 * BLF_I18N_MAX_LANG + 2];
+
+	if (language != NULL && language[0] != '\0' && strlen(language) < sizeof(own_language))
+		snprintf(own_language, sizeof(own_language), "%s", language);
+	unsetenv("LANGUAGE");
 	init(1);
+	msgs = setlocale(LC_MESSAGES, NULL);
+	if (own_language[0] == '\0' || msgs == NULL || strcmp(msgs, "C") == 0 ||
+	    strcmp(msgs, "POSIX") == 0)
+		return;
+	snprintf(list, sizeof(list), "%s:%s", own_language, msgs);
+	if ((own_loc = list_locale(list)) != (locale_t)0)
+		uselocale(own_loc);
 }
 
 const char *
@@ -155,22 +178,31 @@ entry_locale(const char *e, size_t n)
 	return (locale_t)0;
 }
 
-int
-blf_i18n_reply_begin(const char *lang)
+/* The locale of the first usable entry of a list, or 0. */
+static locale_t
+list_locale(const char *lang)
 {
 	const char *p, *colon;
 	locale_t l = (locale_t)0;
 
-	blf_i18n_reply_end();
-	if (lang == NULL || !lang_ok(lang))
-		return 0;
 	for (p = lang; *p != '\0' && l == (locale_t)0; p = colon + (*colon == ':')) {
 		colon = strchr(p, ':');
 		if (colon == NULL)
 			colon = p + strlen(p);
 		l = entry_locale(p, (size_t)(colon - p));
 	}
-	if (l == (locale_t)0)
+	return l;
+}
+
+int
+blf_i18n_reply_begin(const char *lang)
+{
+	locale_t l;
+
+	blf_i18n_reply_end();
+	if (lang == NULL || !lang_ok(lang))
+		return 0;
+	if ((l = list_locale(lang)) == (locale_t)0)
 		return 0;
 	reply_loc = l;
 	uselocale(l);
@@ -182,7 +214,7 @@ blf_i18n_reply_end(void)
 {
 	if (reply_loc == (locale_t)0)
 		return;
-	uselocale(LC_GLOBAL_LOCALE);
+	uselocale(own_loc != (locale_t)0 ? own_loc : LC_GLOBAL_LOCALE);
 	freelocale(reply_loc);
 	reply_loc = (locale_t)0;
 }
@@ -194,7 +226,7 @@ blf_i18n_log(const char *msgid)
 
 	if (reply_loc == (locale_t)0)
 		return gettext(msgid);
-	uselocale(LC_GLOBAL_LOCALE);
+	uselocale(own_loc != (locale_t)0 ? own_loc : LC_GLOBAL_LOCALE);
 	s = gettext(msgid);
 	uselocale(reply_loc);
 	return s;

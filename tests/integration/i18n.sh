@@ -71,16 +71,21 @@ grep -q '"reason_name":"spam-source"' "$T/c.json" ||
 	ctl A --json why 198.51.100.7 | grep -q '"reason_name":"spam-source","expires"' ||
 	fail "json reason name"
 
-# a daemon running in Chinese: its log is Chinese, an English reader still
-# gets English
-LANG=zh_CN.UTF-8
-export LANG
+# a daemon running in Chinese (through LANGUAGE, which gettext would put
+# before any reader's language): its log is Chinese, an English reader
+# still gets English
+LANGUAGE=zh_CN
+LANG=C.UTF-8
+export LANG LANGUAGE
 start B
+unset LANGUAGE
 LANG=C
 wait_for 5 grep -q '已启动' "$T/B.log" || fail "the log of a daemon running in zh_CN is not Chinese"
 wait_for 10 seq_is B A 1 || fail "B did not get A's listing"
 ctl B why 198.51.100.7 >"$T/out" 2>&1
 has "A lists 198.51.100.7/32 reason spam-source (1)" "English reply from a Chinese daemon"
+LANG=en_US.UTF-8 "$B" -s "$T/B.sock" why 198.51.100.7 >"$T/out" 2>&1
+has "A lists 198.51.100.7/32 reason spam-source (1)" "en_US reply from a daemon with LANGUAGE=zh_CN"
 zh B why 198.51.100.7
 has "原因 垃圾邮件源（1）" "Chinese reply from a Chinese daemon"
 
