@@ -95,7 +95,7 @@ POT_SRC = $(sort $(wildcard agent/cli/*.c agent/blfedd/*.c agent/i18n/*.c agent/
 	keys/*.c protocol/error.c agent/core/merge.c agent/export/manifest.c))
 XGETTEXT_KEYWORDS := --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=cli_err:2 \
 	--keyword=log_msg:2 --keyword=fail:3 --keyword=keys_seterr:3 --keyword=nlog:3 --keyword=bad:4 --keyword=blf_i18n_log \
-	--keyword=dgettext:2
+	--keyword=dgettext:2 --keyword=dir_check:2 --keyword=keys_file_check:3 --keyword=keys_user_check:2 --keyword=set_msg:3
 
 all: $(LIBS_ALL) $(BLFED) $(BLFEDD) $(MO)
 

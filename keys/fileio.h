@@ -68,8 +68,9 @@ int fio_ftruncate(int fd, uint64_t len);
 /* ---- directories and opens --------------------------------------------- */
 
 /*
- * Open (creating it with mode when create is set and it is missing) the
- * directory at path for use as a private data directory: it must be a real
+ * Open (creating it with exactly mode, whatever the umask, when create is
+ * set and it is missing) the directory at path for use as a private data
+ * directory: it must be a real
  * directory (a symlink is refused with ELOOP), owned by the effective user
  * (EPERM otherwise) and not writable by group or others (EACCES otherwise).
  * Returns a descriptor (O_DIRECTORY|O_CLOEXEC) or -1.  The same checks for
@@ -121,6 +122,10 @@ int fio_atomic_begin_path(fio_atomic *a, const char *path, mode_t mode);
 /* Append len bytes (buffered).  An error is remembered and returned again
  * by every later call and by commit. */
 int fio_atomic_write(fio_atomic *a, const void *buf, size_t len);
+
+/* Write out what is buffered, so that the temporary file (a->tmp in
+ * a->dfd) can be read back before commit.  0, or -1 as fio_atomic_write. */
+int fio_atomic_flush(fio_atomic *a);
 
 /*
  * Flush, fsync the file (unless nosync), rename it over the target, fsync

@@ -62,7 +62,8 @@ struct config {
 #define CONF_EXPORT_INTERVAL_MS 10000u /* export-interval default */
 
 /* Parse path into *cfg (defaults first).  On error err holds
- * "FILE:LINE: `text`: reason" and -1 is returned. */
+ * "FILE:LINE: `text`: reason" and -1 is returned.  A file that others may
+ * write (keys_file_check) is refused, its name and the fix in err. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 
 /* log.c */
@@ -82,7 +83,14 @@ struct daemon_export {
 	uint64_t runs, failures;   /* since start */
 	uint64_t files_written, bytes;
 	char error[256];           /* last failure, "" after a success */
+	export_job *job;           /* the export in progress, or NULL */
+	export_state *state;       /* what the last export read, for the next */
+	uint64_t job_t0;           /* monotonic start of the job, us */
+	uint64_t job_time;         /* its unix seconds */
+	uint64_t job_gen;          /* view generation at its start */
 };
+/* Longest run of export steps in one turn of the main loop, ms. */
+#define DAEMON_EXPORT_SLICE_MS 5u
 
 /* The running daemon. */
 struct daemon {
@@ -99,6 +107,11 @@ struct daemon {
 	char last_reload_error[512];
 	int stop;                  /* set by SIGTERM/SIGINT */
 	struct daemon_export exp;  /* export.c */
+	uint8_t (*dseen)[BLF_DISPUTE_ID_LEN]; /* disputes against us already logged */
+	size_t ndseen;
+	uint64_t dgen, dvgen;      /* dispute and view generations last looked at */
+	uint64_t dnext;            /* look again by then anyway (trust, lapses) */
+	size_t dopen;              /* disputes with listings of ours still open */
 };
 
 /* main.c: reload config, key and trust atomically; 0, or -1 keeping the
@@ -116,6 +129,10 @@ void control_close(struct daemon *d);
  * -1 with the reason in d->exp.error. */
 uint64_t daemon_export_tick(struct daemon *d, uint64_t now_ms);
 int daemon_export_now(struct daemon *d, uint64_t now_ms);
+/* export.c: drop the export in progress and the state (reload), and free
+ * everything at exit. */
+void daemon_export_abort(struct daemon *d);
+void daemon_export_free(struct daemon *d);
 /* export.c: the export_config of a parsed configuration (strings borrowed). */
 void daemon_export_config(const struct config *cfg, export_config *ec);
 
@@ -135,6 +152,19 @@ void store_load_statements(const char *datadir, net *n);
 
 /* main.c: the statement callback of the net (store + core_set_trust). */
 int daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t errlen);
+
+/* dispute.c: the disputes requests of the control socket (text or JSON
+ * into body; *code is the CLI's exit code, msg its error line), the log
+ * line for each new dispute against our listings, and the count of open
+ * ones for status and metrics. */
+void dispute_ctl(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t msgcap,
+		 ctl_buf *body);
+void dispute_watch(struct daemon *d, uint64_t now);
+#define DISPUTE_WATCH_MS 1000u /* how often the generations are compared */
+#define DISPUTE_RESCAN_S 60u   /* a full look at least this often */
+size_t dispute_open_against_us(struct daemon *d, uint64_t now);
+/* dispute.c: the trail of disputes over the query of a why request. */
+void dispute_why(struct daemon *d, const blf_prefix *q, int json, ctl_buf *body);
 
 /* Wall clock in milliseconds. */
 uint64_t daemon_now_ms(void);

@@ -34,8 +34,8 @@ defaults(struct config *c)
 	c->net.catchup_timeout_ms = 5000;
 	c->net.redial_min_ms = 100;
 	c->net.redial_max_ms = 30000;
-	c->net.serve_rate = 8u << 20;
-	c->net.serve_burst = 32u << 20;
+	c->net.serve_rate = NET_SERVE_RATE_DEFAULT;
+	c->net.serve_burst = NET_SERVE_BURST_DEFAULT;
 	c->export_interval_ms = CONF_EXPORT_INTERVAL_MS;
 }
 
@@ -418,10 +418,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		goto out;
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	/* the config names the key, the trust store and the user to run as */
+	if (keys_file_check(fd, path, "config file", 0, err, errlen) != BLF_OK)
+		goto out;
 	if ((buf = malloc(CONF_MAX_FILE + 1)) == NULL) {
 		snprintf(err, errlen, _("%s: out of memory"), path);
 		goto out;

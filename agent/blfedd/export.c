@@ -7,16 +7,21 @@
  * generation moves only when an exported entry changed), but no more often
  * than export-interval; when a listing expires (core_next_change arms the
  * poll timeout for it, still no sooner than the interval after the last
- * export); and at once on `blfed export`.  The first check after start
- * exports whatever the view holds (generations do not survive a restart).
+ * export); and at once on `blfed export`.  The first export after start
+ * reads every shard (generations and the export state do not survive a
+ * restart); the next ones read only the shards the core's change feed
+ * names since the generation the previous export started at.
  *
- * The export runs in the main loop, between two rounds of the transport:
- * the core is single-threaded and nng is not fork-safe, so the choice is a
- * bounded stall.  An export reads the view three times and writes only the
- * shards that changed; while it runs, nng queues incoming deltas
- * (queue-depth) and catch-up repairs what overflowed.  The interval bounds
- * the share of time exports take (BENCHMARKS.md "Exports in the daemon"
- * measures the stall and the apply rate beside it).
+ * The core is single-threaded and nng is not fork-safe, so the export runs
+ * in the main loop, as a job (export_job_step): each turn of the loop runs
+ * steps of the job for at most DAEMON_EXPORT_SLICE_MS (one shard per step)
+ * and returns to poll, so that deltas, catch-up and control requests are
+ * served between two shards; the poll does not wait while a job is open.
+ * Each shard is the view at the step that read it, and the MANIFEST is
+ * written last: see blfed-export.5 "Consistency".  `blfed export` (on
+ * demand) finishes the job in progress and runs a new one to the end
+ * before it replies.  A reload drops the job in progress (its staged files
+ * are removed) and the state: the next export reads every shard.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,33 +51,40 @@ daemon_export_config(const struct config *cfg, export_config *ec)
 	ec->no_stale = cfg->export_no_stale;
 }
 
+/* Wall-clock milliseconds (daemon_now_ms lives in main.c, which the
+ * configuration fuzzer does not link). */
 static uint64_t
-mono_ms(void)
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t
+mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* See blfedd.h. */
-int
-daemon_export_now(struct daemon *d, uint64_t now_ms)
+/* Record the end of the job (done, or failed with rc). */
+static int
+job_end(struct daemon *d, int rc)
 {
 	struct daemon_export *x = &d->exp;
-	export_config ec;
 	export_stats st;
-	uint64_t gen = 0, t0;
+	export_config ec;
 	char err[200];
-	int rc;
 
 	daemon_export_config(d->cfg, &ec);
-	x->last_ms = now_ms;
-	x->runs++;
-	t0 = mono_ms();
-	if ((rc = core_view_generation(d->core, now_ms / 1000, &gen)) == BLF_OK)
-		rc = export_run(d->core, &ec, d->key, now_ms / 1000, &st);
-	x->duration_ms = mono_ms() - t0;
+	export_job_stats(x->job, &st);
+	export_job_free(x->job);
+	x->job = NULL;
+	x->duration_ms = (mono_us() - x->job_t0) / 1000;
 	if (rc != BLF_OK) {
 		int e = errno;
 
@@ -87,17 +99,124 @@ daemon_export_now(struct daemon *d, uint64_t now_ms)
 		return -1;
 	}
 	x->done = 1;
-	x->gen = gen;
-	x->time = now_ms / 1000;
+	x->gen = x->job_gen;
+	x->time = x->job_time;
 	x->st = st;
 	x->files_written += st.written;
 	x->bytes += st.bytes;
 	x->error[0] = '\0';
 	log_msg(LOG_INFO, "export serial %llu to %s: %zu files, %zu written, %zu unchanged, "
-		"%zu listed, %zu excluded, %llu ms", (unsigned long long)st.serial, ec.dir,
-		st.files, st.written, st.skipped, st.listed4 + st.listed6, st.excluded,
+		"%zu listed, %zu excluded, %zu shards read in %zu steps, %llu ms",
+		(unsigned long long)st.serial, ec.dir, st.files, st.written, st.skipped,
+		st.listed4 + st.listed6, st.excluded, st.walked, st.steps,
 		(unsigned long long)x->duration_ms);
 	return 0;
+}
+
+/* Start a job at now_ms: 0, or -1 (recorded as a failure). */
+static int
+job_start(struct daemon *d, uint64_t now_ms)
+{
+	struct daemon_export *x = &d->exp;
+	export_config ec;
+	uint64_t gen = 0;
+	int rc;
+
+	daemon_export_config(d->cfg, &ec);
+	if (x->state == NULL)
+		x->state = export_state_new(); /* without: every export reads it all */
+	x->last_ms = now_ms;
+	x->runs++;
+	x->job_t0 = mono_us();
+	x->job_time = now_ms / 1000;
+	if ((rc = core_view_generation(d->core, now_ms / 1000, &gen)) == BLF_OK)
+		rc = export_job_start_core(d->core, &ec, d->key, now_ms / 1000, x->state,
+					   &x->job);
+	x->job_gen = gen;
+	if (rc != BLF_OK) {
+		x->job = NULL;
+		x->duration_ms = 0;
+		snprintf(x->error, sizeof(x->error), "%s: %s%s%s", ec.dir, blf_i18n_log(blf_strerror(rc)),
+			 rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
+		x->failures++;
+		log_msg(LOG_ERR, "export failed, the previous one stays published: %s", x->error);
+		return -1;
+	}
+	log_msg(LOG_DEBUG, "export started");
+	return 0;
+}
+
+/*
+ * Steps of the open job for up to slice_us (0: to the end).  A step after
+ * applied deltas first rebuilds the view (the core's cost, the same as the
+ * next generation check would pay): the slice is then stretched to the
+ * time that rebuild took, so that rebuilds take at most half of the time
+ * while deltas keep coming.  Returns 1 while the job goes on, 0 when it
+ * ended well, -1 when it failed.
+ */
+static int
+job_run(struct daemon *d, uint64_t slice_us)
+{
+	struct daemon_export *x = &d->exp;
+	uint64_t t0 = mono_us(), gen, built;
+	int done = 0, rc;
+
+	(void)core_view_generation(d->core, wall_ms() / 1000, &gen);
+	built = mono_us() - t0;
+	if (slice_us != 0 && built > slice_us)
+		slice_us = built;
+	t0 = mono_us();
+	do {
+		uint64_t s0 = mono_us();
+
+		rc = export_job_step(x->job, wall_ms() / 1000, &done);
+		if (mono_us() - s0 > 50000)
+			log_msg(LOG_DEBUG, "export: a step took %llu ms (view build %llu ms)",
+				(unsigned long long)(mono_us() - s0) / 1000,
+				(unsigned long long)built / 1000);
+		if (rc != BLF_OK)
+			return job_end(d, rc);
+		if (done)
+			return job_end(d, BLF_OK);
+	} while (slice_us == 0 || mono_us() - t0 < slice_us);
+	return 1;
+}
+
+/* See blfedd.h. */
+void
+daemon_export_abort(struct daemon *d)
+{
+	struct daemon_export *x = &d->exp;
+
+	if (x->job != NULL) {
+		export_job_free(x->job);
+		x->job = NULL;
+		log_msg(LOG_NOTICE, "export in progress dropped; the previous one stays published");
+	}
+	export_state_reset(x->state);
+}
+
+/* See blfedd.h. */
+void
+daemon_export_free(struct daemon *d)
+{
+	export_job_free(d->exp.job);
+	d->exp.job = NULL;
+	export_state_free(d->exp.state);
+	d->exp.state = NULL;
+}
+
+/* See blfedd.h. */
+int
+daemon_export_now(struct daemon *d, uint64_t now_ms)
+{
+	struct daemon_export *x = &d->exp;
+
+	if (x->job != NULL)
+		(void)job_run(d, 0);
+	if (job_start(d, now_ms) != 0)
+		return -1;
+	return job_run(d, 0) == 0 ? 0 : -1;
 }
 
 /* See blfedd.h. */
@@ -109,15 +228,28 @@ daemon_export_tick(struct daemon *d, uint64_t now_ms)
 
 	if (d->cfg->export_dir[0] == '\0')
 		return UINT64_MAX;
-	if (now_ms < x->next_ms)
-		return x->next_ms - now_ms;
-	if (core_view_generation(d->core, now_ms / 1000, &gen) != BLF_OK)
-		log_msg(LOG_WARNING, "export: out of memory building the view");
-	else if (!x->done || gen != x->gen)
-		(void)daemon_export_now(d, now_ms);
-	/* next check: one interval on, or the next expiry if the last export
-	 * is an interval old by then */
-	x->next_ms = now_ms + ival;
+	if (x->job != NULL) {
+		if (job_run(d, DAEMON_EXPORT_SLICE_MS * 1000u) == 1) {
+			x->next_ms = now_ms;
+			return 0; /* more to do: poll does not wait */
+		}
+	} else {
+		if (now_ms < x->next_ms)
+			return x->next_ms - now_ms;
+		if (core_view_generation(d->core, now_ms / 1000, &gen) != BLF_OK) {
+			log_msg(LOG_WARNING, "export: out of memory building the view");
+		} else if (!x->done || gen != x->gen) {
+			if (job_start(d, now_ms) == 0 &&
+			    job_run(d, DAEMON_EXPORT_SLICE_MS * 1000u) == 1) {
+				x->next_ms = now_ms;
+				return 0;
+			}
+		}
+	}
+	/* next check: one interval after the last export began, or the next
+	 * expiry if the last export is an interval old by then */
+	now_ms = wall_ms();
+	x->next_ms = x->last_ms + ival > now_ms ? x->last_ms + ival : now_ms + 1;
 	if (core_next_change(d->core, now_ms / 1000, &when) == BLF_OK && when != UINT64_MAX &&
 	    when < UINT64_MAX / 1000) {
 		due = when * 1000 > x->last_ms + ival ? when * 1000 : x->last_ms + ival;

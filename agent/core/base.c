@@ -115,7 +115,6 @@ base_write(core *c, const struct origin *o)
 	bw_put(&w, b, BASE_HDR);
 	for (i = 0; i < o->nrecs; i++) {
 		const struct rec *r = &o->recs[i];
-		const char *ref;
 		blf_prefix p;
 
 		origin_rec_prefix(o, r, &p);
@@ -128,10 +127,8 @@ base_write(core *c, const struct origin *o)
 		put32(b + n + 2, r->expires);
 		put32(b + n + 6, r->first);
 		put32(b + n + 10, r->changed);
-		ref = intern_get(c, r->ref, &rl);
+		rl = intern_get(c, r->ref, (char *)b + n + 15);
 		b[n + 14] = (uint8_t)rl;
-		if (rl > 0)
-			memcpy(b + n + 15, ref, rl);
 		bw_put(&w, b, n + 15 + rl);
 	}
 	crypto_generichash_final(&w.h, sum, sizeof(sum));

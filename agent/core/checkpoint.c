@@ -2,7 +2,8 @@
  * checkpoint.c - the checkpoint: a cache of the whole in-memory state.
  *
  * <datadir>/checkpoint holds every origin's head, records, IPv6 addresses,
- * hash index and journal index, and the interned references, in host byte
+ * hash index and journal index, and the interned references (their table
+ * and their stems' table, refs.c, written as they lie in memory), in host byte
  * order (an endianness marker rejects a foreign file), followed by a fast
  * 64-bit checksum of everything before it.  A restart loads it with large
  * sequential reads straight into the final arrays (no index rebuild) and
@@ -26,9 +27,9 @@
 #include "../../keys/fileio.h"
 #include "core_int.h"
 
-#define CKPT_MAGIC "BLFCKPT3"
+#define CKPT_MAGIC "BLFCKPT4"
 #define CKPT_ENDIAN 0x01020304u
-#define CKPT_VERSION 3u
+#define CKPT_VERSION 4u
 #define CKPT_NAME "checkpoint"
 #define CKPT_READ_BUF (1u << 20)
 
@@ -113,10 +114,21 @@ wr_u64(struct wr *w, uint64_t v)
 	wr_put(w, &v, sizeof(v));
 }
 
+static void
+tab_write(struct wr *w, const struct strtab *t)
+{
+	wr_u32(w, t->n);
+	wr_u64(w, t->used);
+	wr_put(w, t->e, (size_t)t->n * sizeof(*t->e));
+	wr_put(w, t->arena, t->used);
+	wr_u32(w, t->n ? t->mask + 1 : 0);
+	wr_put(w, t->slots, t->n ? ((size_t)t->mask + 1) * sizeof(*t->slots) : 0);
+}
+
 /* Write the checkpoint: exclusive temporary file, fsync, rename, fsync of
  * the directory.  Layout (host byte order): magic, endian marker, version,
- * trust hash, origin count, interned strings (id, refs, len, bytes; id 0
- * ends), then per origin its head, counts, records, IPv6 addresses, free
+ * trust hash, origin count, the references' and the stems' tables (each:
+ * id count, arena size, entries, arena, slot count, slots), then per origin its head, counts, records, IPv6 addresses, free
  * list, journal index and hash index; finally the 8-byte checksum.
  * Returns 0 or BLF_EIO (the old checkpoint is then untouched). */
 int
@@ -135,12 +147,8 @@ checkpoint_write(core *c)
 	trust_hash(c, th);
 	wr_put(&w, th, sizeof(th));
 	wr_u64(&w, c->norigins);
-	wr_u32(&w, c->nstrs);
-	wr_u64(&w, c->sused);
-	wr_put(&w, c->strs, (size_t)c->nstrs * sizeof(*c->strs));
-	wr_put(&w, c->sarena, c->sused);
-	wr_u32(&w, c->smask ? c->smask + 1 : 0);
-	wr_put(&w, c->sslots, c->smask ? ((size_t)c->smask + 1) * sizeof(*c->sslots) : 0);
+	tab_write(&w, &c->refs);
+	tab_write(&w, &c->stems);
 	for (i = 0; i < c->norigins; i++) {
 		const struct origin *o = c->origins[i];
 
@@ -213,16 +221,69 @@ rd_get(struct rd *r, void *out, size_t n)
 	return 0;
 }
 
-/* Allocate n bytes (refusing counts the file cannot hold) and read them. */
+/* Allocate n bytes (refusing counts the file cannot hold) and read them;
+ * a hash index gets huge pages asked for before it is read. */
 static int
-rd_alloc(struct rd *r, void **out, size_t n)
+rd_alloc_as(struct rd *r, void **out, size_t n, int index)
 {
 	*out = NULL;
 	if (r->left < n)
 		return BLF_ECORRUPT;
 	if ((*out = malloc(n ? n : 1)) == NULL)
 		return BLF_ENOMEM;
+	if (index)
+		core_hugepages(*out, n);
 	return rd_get(r, *out, n);
+}
+
+static int
+rd_alloc(struct rd *r, void **out, size_t n)
+{
+	return rd_alloc_as(r, out, n, 0);
+}
+
+static int
+rd_alloc_index(struct rd *r, void **out, size_t n)
+{
+	return rd_alloc_as(r, out, n, 1);
+}
+
+static void
+tab_drop(struct strtab *t)
+{
+	free(t->e);
+	free(t->arena);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Read one string table as tab_write wrote it (nothing checked but sizes:
+ * intern_load checks the rest).  On failure t's arrays are for the caller
+ * to free (tab_drop). */
+static int
+tab_read(struct rd *r, struct strtab *t)
+{
+	uint64_t used;
+	uint32_t n, nslots;
+	int rc;
+
+	if ((rc = rd_get(r, &n, 4)) != 0 || (rc = rd_get(r, &used, 8)) != 0)
+		return rc;
+	if (n > (1u << 28) || (uint64_t)n * sizeof(struct istr) > r->left || used > r->left ||
+	    used > UINT32_MAX)
+		return BLF_ECORRUPT;
+	if ((rc = rd_alloc(r, (void **)&t->e, (size_t)n * sizeof(struct istr))) != 0 ||
+	    (rc = rd_alloc(r, (void **)&t->arena, (size_t)used)) != 0 ||
+	    (rc = rd_get(r, &nslots, 4)) != 0)
+		return rc;
+	if (nslots > r->left / 4 || (n > 0) != (nslots > 0) || (nslots & (nslots - 1)) != 0)
+		return BLF_ECORRUPT;
+	if ((rc = rd_alloc_index(r, (void **)&t->slots, (size_t)nslots * 4)) != 0)
+		return rc;
+	t->n = n;
+	t->used = (size_t)used;
+	t->mask = nslots ? nslots - 1 : 0;
+	return 0;
 }
 
 /* Forget everything a failed load put in memory. */
@@ -251,8 +312,8 @@ checkpoint_load(core *c)
 	uint8_t th[32], th2[32], magic[8];
 	struct rd r;
 	off_t end;
-	uint64_t norigins, i, nj, ck, used;
-	uint32_t v, nstrs, nrecs, nslots;
+	uint64_t norigins, i, nj, ck;
+	uint32_t v, nrecs, nslots;
 	struct origin *o;
 	int fd, rc;
 
@@ -289,27 +350,18 @@ checkpoint_load(core *c)
 	rc = BLF_ECORRUPT;
 	if (norigins > CORE_MAX_ORIGINS)
 		goto out;
-	/* the interned references: their table and arena, two bulk reads */
-	if ((rc = rd_get(&r, &nstrs, 4)) != 0 || (rc = rd_get(&r, &used, 8)) != 0)
-		goto out;
-	rc = BLF_ECORRUPT;
-	if (nstrs > (1u << 28) || (uint64_t)nstrs * sizeof(struct istr) > r.left ||
-	    used > r.left || used > UINT32_MAX)
-		goto out;
+	/* the interned references and their stems: bulk reads */
 	{
-		void *strs = NULL, *arena = NULL, *slots = NULL;
+		struct strtab refs, stems;
 
-		if ((rc = rd_alloc(&r, &strs, (size_t)nstrs * sizeof(struct istr))) != 0 ||
-		    (rc = rd_alloc(&r, &arena, (size_t)used)) != 0 ||
-		    (rc = rd_get(&r, &nslots, 4)) != 0 ||
-		    (rc = nslots > r.left / 4 ? BLF_ECORRUPT : 0) != 0 ||
-		    (rc = rd_alloc(&r, &slots, (size_t)nslots * 4)) != 0) {
-			free(strs);
-			free(arena);
-			free(slots);
+		memset(&refs, 0, sizeof(refs));
+		memset(&stems, 0, sizeof(stems));
+		if ((rc = tab_read(&r, &refs)) != 0 || (rc = tab_read(&r, &stems)) != 0) {
+			tab_drop(&refs);
+			tab_drop(&stems);
 			goto out;
 		}
-		if ((rc = intern_load(c, strs, nstrs, arena, (size_t)used, slots, nslots)) != 0)
+		if ((rc = intern_load(c, &refs, &stems)) != 0)
 			goto out;
 	}
 	for (i = 0; i < norigins; i++) {
@@ -355,7 +407,7 @@ checkpoint_load(core *c)
 		    (rc = rd_alloc(&r, (void **)&o->a6, (size_t)n6 * 16)) ||
 		    (rc = rd_alloc(&r, (void **)&o->free6, (size_t)nfree6 * 4)) ||
 		    (rc = rd_alloc(&r, (void **)&o->jrecs, (size_t)nj * sizeof(struct jrec))) ||
-		    (rc = rd_alloc(&r, (void **)&o->slots, (size_t)nslots * 4)))
+		    (rc = rd_alloc_index(&r, (void **)&o->slots, (size_t)nslots * 4)))
 			goto out;
 		o->mask = nslots - 1;
 		if ((rc = origin_fit_free6(o)) != 0)
@@ -366,7 +418,7 @@ checkpoint_load(core *c)
 			rc = BLF_ECORRUPT;
 			if ((x->flags & REC_V6) ? (x->a >= n6 || x->len > 128) : x->len > 32)
 				goto out;
-			if (x->ref != 0 && (x->ref >= c->nstrs || c->strs[x->ref].refs == 0))
+			if (x->ref != 0 && !intern_valid(c, x->ref))
 				goto out;
 		}
 		for (v = 0; v < nfree6; v++)

@@ -148,14 +148,14 @@ int core_evidence_path(const core *c, const core_result *res, char *buf, size_t 
  * the checkpoint included), BLF_ENOMEM.
  */
 int core_open(const char *datadir, const core_config *cfg, const trust_store *st,
-	      uint64_t now, core **out);
+	      core **out);
 
 /* Close without writing a checkpoint; NULL is fine. */
 void core_close(core *c);
 
 /* Replace the trust store (a copy is kept) and recompute policy verdicts of
  * every stored listing.  Logs are not touched. */
-int core_set_trust(core *c, const trust_store *st, uint64_t now);
+int core_set_trust(core *c, const trust_store *st);
 
 /* The trust store in use (owned by the core). */
 const trust_store *core_trust(const core *c);
@@ -314,6 +314,43 @@ int core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *len
 int core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
 		       uint64_t now, int keep_older, int *applied);
 
+/*
+ * A served snapshot gathered chunk by chunk into a file instead of memory
+ * (SPEC 6.8: the requester of a large origin's snapshot), then accepted
+ * from that file as core_snapshot_take accepts one: the file is the
+ * temporary of the kept file (log/.<hex>.snap.XXXXXX, created exclusively,
+ * mode 0600, no symlink followed) and is renamed into place when accepted,
+ * so the chunks are written once.  Memory stays one chunk and the state.
+ */
+typedef struct core_spool core_spool;
+
+/* Start gathering origin's snapshot: 0 and *out (core_spool_free it),
+ * BLF_EIO (the file cannot be created, or the core has failed), BLF_ENOMEM. */
+int core_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], core_spool **out);
+
+/*
+ * Verify one chunk on its own (the codes of core_snapshot_apply per chunk,
+ * and BLF_ECLOCK, BLF_ERANGE), check that it is the next one (chunk 0
+ * first, then 1, 2...) of the snapshot chunk 0 began, of the origin asked
+ * for (else BLF_ECHUNK), and append it to the file (BLF_EIO).  After an
+ * error the spool takes nothing more: free it.
+ */
+int core_spool_add(core_spool *sp, const uint8_t *msg, size_t len, uint64_t now);
+
+/* Chunks gathered so far, and of how many (0 before chunk 0). */
+void core_spool_count(const core_spool *sp, uint32_t *have, uint32_t *nchunks);
+
+/*
+ * All chunks in: accept the snapshot as core_snapshot_take(..., keep_older,
+ * applied) does, reading the chunks back from the file one at a time (each
+ * verified again: the trust store may have changed meanwhile).  The same
+ * codes, and BLF_ECHUNK when chunks are missing.  Free the spool after.
+ */
+int core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied);
+
+/* Remove the file unless it was accepted, and free; NULL is fine. */
+void core_spool_free(core_spool *sp);
+
 /* What a kept snapshot is of. */
 typedef struct core_snap_info {
 	uint32_t epoch;
@@ -348,8 +385,9 @@ int core_snapshot_chunk(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t c
  */
 size_t core_snapshot_needed(core *c, uint64_t now, blf_head *out, size_t max);
 
-/* One record of one origin's state (strings point into the core and stay
- * valid until the next call that changes it; ref is not NUL-terminated). */
+/* One record of one origin's state (ref points into the iterator and stays
+ * valid until its next call, the core must not change meanwhile; ref is not
+ * NUL-terminated). */
 typedef struct core_origin_rec {
 	int exclusion;                 /* 0 listing, 1 exclusion */
 	blf_prefix prefix;
@@ -370,6 +408,7 @@ typedef struct core_origin_iter {
 	uint32_t epoch;
 	uint64_t seq;
 	uint8_t head[BLF_HASH_LEN];
+	char ref[BLF_MAX_REF_LEN];     /* the last record's reference text */
 } core_origin_iter;
 
 /* BLF_ENOTFOUND if the origin is unknown. */
@@ -386,6 +425,19 @@ enum core_ckpt_state {
 				* the next core_checkpoint replaces it */
 };
 
+#define CORE_IO_CUTS_MAX 16u /* cut journals itemised in core_stats_io.cuts */
+
+/* A journal recovery cut at open: the records from off on were dropped
+ * (the peers' catch-up brings them back). */
+typedef struct core_cut {
+	uint8_t origin[BLF_KEYID_LEN];
+	uint32_t epoch;
+	uint64_t off;          /* where the journal ends now */
+	uint64_t dropped;      /* bytes removed from there to the old end */
+	int damaged;           /* 1: a whole record failed its checksum or
+				* framing; 0: a write torn at the end (a crash) */
+} core_cut;
+
 /* Storage events since core_open, for the daemon to log. */
 typedef struct core_stats_io {
 	int checkpoint;        /* enum core_ckpt_state */
@@ -394,6 +446,12 @@ typedef struct core_stats_io {
 	uint64_t nbroken;      /* files set aside as <name>.broken: journals
 				* that could not be replayed, damaged bases */
 	uint64_t nlimit;       /* deltas refused: origin's journal_max reached */
+	uint64_t nwfailed;     /* journal writes that failed and changed
+				* nothing (a full disk): deltas dropped */
+	int werrno;            /* errno of the last of them (0: none yet) */
+	uint64_t ncut;         /* journals cut at open, torn or damaged */
+	uint64_t ndamaged;     /* of them, cut at a damaged record */
+	core_cut cuts[CORE_IO_CUTS_MAX]; /* the first min(ncut, MAX) of them */
 } core_stats_io;
 
 /* Statistics. */
@@ -408,6 +466,34 @@ typedef struct core_stats {
 } core_stats;
 void core_get_stats(const core *c, core_stats *s);
 
+/* Non-zero once a journal sync failed: memory is ahead of the disk and
+ * every change returns BLF_EIO until the core is closed and reopened.  A
+ * BLF_EIO with this still zero was a failed write that changed nothing (a
+ * full disk): the caller may go on. */
+int core_failed(const core *c);
+
+/* What a caller does after BLF_EIO from a change (core_apply,
+ * core_apply_batch, core_publish): see core_eio. */
+enum core_eio_action {
+	CORE_EIO_STOP = 1, /* a sync failed (core_failed): memory is ahead of
+			    * the disk; stop, a restart recovers */
+	CORE_EIO_TELL,     /* a journal write failed and changed nothing:
+			    * drop what failed and log the reason once */
+	CORE_EIO_QUIET     /* the same failure again, already told: drop it */
+};
+
+/*
+ * The one rule for a failing journal, for the daemon's publish and the
+ * net's deltas alike.  A failed sync stops (CORE_EIO_STOP).  A failed
+ * write left memory and disk consistent: the delta it carried is dropped
+ * -- not relayed, not acknowledged, so catch-up fetches it again once the
+ * disk has room -- and the reason (*err, an errno) is told once: the first
+ * failure with a given errno returns CORE_EIO_TELL, the next ones
+ * CORE_EIO_QUIET, until a journal write works again.  *err is set in
+ * every case (EIO when nothing better is known).
+ */
+int core_eio(core *c, int *err);
+
 /* ---- Merged view ------------------------------------------------------ */
 
 enum core_entry_kind {
@@ -415,8 +501,10 @@ enum core_entry_kind {
 	CORE_ENTRY_EXCLUDED = 2 /* export as an explicit exclusion (rbldnsd "!") */
 };
 
-/* One origin's contribution to an entry.  Strings point into the core and
- * stay valid until the next call that changes it; ref is NOT NUL-terminated. */
+/* One origin's contribution to an entry.  name and origin point into the
+ * core and stay valid until the next call that changes it; ref points into
+ * the iterator (or walk) that gave the entry and stays valid until the next
+ * entry is asked of it; ref is NOT NUL-terminated. */
 typedef struct core_prov {
 	const char *name;              /* anchor display name */
 	const uint8_t *origin;         /* BLF_KEYID_LEN bytes */
@@ -460,6 +548,9 @@ typedef struct core_iter {
 	int err;                       /* BLF_E* after core_iter_next gave -1 */
 	uint64_t build;
 	struct core_walk *w;
+	int ranged;                    /* core_iter_begin_at */
+	blf_prefix within, after;
+	unsigned anc;
 } core_iter;
 
 /* Build the view for now (cached until the state, trust or now changes)
@@ -478,6 +569,18 @@ int core_iter_begin(core *c, uint64_t now, core_iter *it);
  */
 int core_iter_next(core_iter *it, core_entry *e);
 void core_iter_end(core_iter *it);
+/*
+ * Like core_iter_begin, for the entries of the view that overlap `within`
+ * only: first those that contain it (shorter prefixes), then those inside
+ * it, in the order core_iter_next gives them for the whole view.  With
+ * after (not NULL), only the entries inside `within` that come after the
+ * prefix `after` in that order: a walk of a range resumed in a later
+ * iteration.  Cost: one binary search plus a lookup per length shorter
+ * than within->len (or than the first entry, with after); nothing outside
+ * the range is walked.  Same returns as core_iter_begin.
+ */
+int core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, const blf_prefix *after,
+		       core_iter *it);
 
 /* ---- generations, change feed, timer -------------------------------------- */
 
@@ -542,7 +645,8 @@ enum core_status {
 	CORE_EXPIRED,         /* listing past its expiry */
 	CORE_RELAY_ONLY,      /* origin is relay-only */
 	CORE_FROZEN,          /* origin frozen after equivocation */
-	CORE_NO_ANCHOR        /* origin no longer in the trust store */
+	CORE_NO_ANCHOR,       /* origin no longer in the trust store */
+	CORE_LAPSED           /* listing lapsed under a dispute (SPEC 8.6) */
 };
 
 enum core_verdict {
@@ -603,6 +707,85 @@ int core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size
 		  core_why *out);
 int core_why_query(core *c, const blf_prefix *q, uint64_t now, core_why *out);
 void core_why_free(core_why *w);
+
+/* ---- disputes (SPEC 5.6, 8.6) ------------------------------------------- */
+
+/* Disputes and answers one origin may hold; a delta past it is BLF_ELIMIT. */
+#define CORE_MAX_DISPUTES 1024u
+
+enum core_dispute_state {
+	CORE_DISPUTE_OPEN = 1,     /* within the answer window, unanswered */
+	CORE_DISPUTE_UPHELD,       /* the listing origin upheld it */
+	CORE_DISPUTE_CONCEDED,     /* the listing origin answered by delisting */
+	CORE_DISPUTE_LAPSED        /* the window passed without an uphold */
+};
+
+/* One answer to a dispute. */
+typedef struct core_answer_info {
+	char name[KEYS_NAME_MAX + 1];  /* answering origin's name, or hex id */
+	uint8_t origin[BLF_KEYID_LEN];
+	int concede;                   /* 1: delist, 0: upheld */
+	blf_prefix prefix;             /* what it upholds or delists */
+	uint16_t code;                 /* answer code (SPEC 7.2) */
+	uint64_t when;
+	char ref[BLF_MAX_REF_LEN + 1];
+} core_answer_info;
+
+/* One dispute as this agent holds it. */
+typedef struct core_dispute_info {
+	uint8_t id[BLF_DISPUTE_ID_LEN];
+	char filer_name[KEYS_NAME_MAX + 1];
+	uint8_t filer[BLF_KEYID_LEN];
+	blf_prefix prefix;
+	int has_target;
+	uint8_t target[BLF_KEYID_LEN];
+	char target_name[KEYS_NAME_MAX + 1];
+	uint16_t code;                 /* dispute code (SPEC 7.1) */
+	uint64_t filed, changed;
+	char ref[BLF_MAX_REF_LEN + 1];
+	int status;                    /* enum core_status of the filer's right to it */
+	int verdict;                   /* enum trust_verdict when CORE_FILTERED */
+	int ours;                      /* filed by the self origin */
+	size_t ncovered;               /* unexpired listings it covers (all: every
+					* origin's, else the self origin's) */
+	size_t nopen;                  /* of which open: unanswered, in the window */
+	size_t nagainst_us;            /* covered listings of the self origin */
+	size_t nopen_us;               /* of which open */
+	uint64_t lapse;                /* earliest lapse of an open one of ours, 0 */
+	size_t nanswers;
+	core_answer_info *answers;     /* owned; core_disputes_free */
+} core_dispute_info;
+
+/*
+ * The disputes held, or those over or inside q (q NULL: all).  self, if
+ * not NULL, is our origin id: `ours`, `nagainst_us`, `nopen_us` and `lapse`
+ * are filled for it.  all: also count the covered listings of every origin
+ * (one pass over every record per dispute; without it only self's records
+ * are read).  *out is owned by the caller (core_disputes_free).  0 or
+ * BLF_ENOMEM.
+ */
+int core_disputes(core *c, const blf_prefix *q, const uint8_t *self, int all, uint64_t now,
+		  core_dispute_info **out, size_t *n);
+void core_disputes_free(core_dispute_info *d, size_t n);
+
+/* A number that changes whenever the disputes or answers held change. */
+uint64_t core_disputes_generation(const core *c);
+
+/* The prefix of the dispute with this id: 0, or BLF_ENOTFOUND. */
+int core_dispute_find(core *c, const uint8_t id[BLF_DISPUTE_ID_LEN], blf_prefix *prefix);
+
+/* Where a dispute leaves one listing (origin, q) at now. */
+typedef struct core_listing_trail {
+	int disputed;                  /* 0: no counting dispute covers it */
+	uint8_t id[BLF_DISPUTE_ID_LEN];
+	uint64_t filed;
+	int state;                     /* enum core_dispute_state */
+	uint64_t lapse;                /* open: when it lapses; lapsed: when it
+					* did; conceded: the answer's time */
+} core_listing_trail;
+int core_listing_dispute(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_prefix *q,
+			 uint64_t now, core_listing_trail *t);
+const char *core_dispute_state_str(int state);
 
 /* Short names for enum core_status / core_verdict. */
 const char *core_status_str(int status);

@@ -10,7 +10,8 @@
  *    (prefix, kind) to a record; deletion swaps the last record in, so an
  *    origin holds at most 2^26 - 2 records;
  *  - references are interned once per distinct string with a refcount,
- *    in one arena of bytes (12-byte entries, no allocation per string);
+ *    split into a shared stem (up to the last '/') and a tail: about 24
+ *    bytes per distinct evidence URL (refs.c);
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
  *    plus an array of entries (exported entries, and listing groups below
  *    the threshold kept "hidden" for the provenance of entries inside
@@ -27,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../keys/fileio.h"
 #include "core.h"
 
 #define REC_V6 0x01u   /* IPv6: a is an index into a6[] */
@@ -87,9 +89,20 @@ struct origin {
 };
 
 struct istr {
-	uint32_t off;   /* in c->sarena */
+	uint32_t off;   /* in the table's arena */
 	uint32_t refs;  /* 0: free id */
-	uint16_t len;
+};
+
+/* A table of reference-counted byte strings (refs.c). */
+struct strtab {
+	struct istr *e;             /* id 0 unused */
+	uint8_t *arena;             /* per string: 1-2 byte length, bytes */
+	size_t used, acap, dead;    /* arena bytes used, allocated, dead */
+	uint32_t n, cap;            /* ids in use (with 0), allocated */
+	uint32_t *free;             /* free ids (room for cap) */
+	uint32_t nfree;
+	uint32_t *slots;            /* index: id, 0 empty */
+	uint32_t mask;              /* slot count - 1 */
 };
 
 struct vent {
@@ -129,6 +142,7 @@ struct core {
 	core_config cfg;
 	trust_store trust;
 	int failed;                 /* a journal sync failed: reopen to go on */
+	int wtold;                  /* errno core_eio told; 0 once a write works */
 	uint8_t *scratch;           /* one journal record, reused */
 	size_t scratchcap;
 	core_stats_io io;           /* storage counters for core_get_stats */
@@ -136,14 +150,9 @@ struct core {
 	struct origin **origins;
 	size_t norigins;
 
-	struct istr *strs;          /* id 0 unused */
-	char *sarena;               /* the interned strings' bytes */
-	size_t sused, scap, sdead;  /* arena bytes used, allocated, dead */
-	uint32_t nstrs, capstrs;
-	uint32_t *sfree;
-	uint32_t nsfree, capsfree;
-	uint32_t *sslots;
-	uint32_t smask;
+	struct strtab refs;         /* interned references: stem id, tail */
+	struct strtab stems;        /* their stems */
+	uint32_t stem_recent[16];   /* stems met lately, by stem_slot (refs.c) */
 
 	/* merged view cache */
 	int vdirty;
@@ -167,6 +176,7 @@ struct core {
 	size_t nlog, caplog;
 
 	size_t nlimited;            /* deltas refused by the record limit */
+	struct dstore *disp;        /* disputes and answers (dispute.c), or NULL */
 	unsigned fail_alloc;        /* testing: fail the n-th merge allocation */
 };
 
@@ -179,6 +189,9 @@ int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
 void origin_free(struct origin *o);
 void origin_reset(core *c, struct origin *o);
 int origin_reserve(struct origin *o, size_t extra);
+/* Ask for huge pages under a large table about to be filled at random (a
+ * hint: its misses then cost no page walk).  Before the first touch. */
+void core_hugepages(void *p, size_t n);
 int origin_fit_free6(struct origin *o);
 int origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
 		   uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
@@ -190,12 +203,26 @@ void origin_set_verdicts(core *c, struct origin *o);
 int rec_verdict(const struct rec *r);
 size_t origin_purge_expired(core *c, struct origin *o, uint64_t now);
 
-uint32_t intern_add(core *c, const char *s, size_t len);
+
+/* ---- refs.c ------------------------------------------------------------- */
+/* What intern_prefetch learnt of a reference, for intern_add to reuse. */
+struct ref_hint {
+	const char *s;    /* the text it is about */
+	size_t len;
+	uint64_t h;       /* hash of its stored form */
+	uint32_t sid;     /* its stem's id then, 0: none */
+	uint16_t sl;      /* its stem's length */
+	uint8_t ok;       /* the fields are set */
+};
+uint32_t intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint);
+void intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint);
+void intern_reserve(core *c, size_t n);
 void intern_drop(core *c, uint32_t id);
-int intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used,
-		uint32_t *slots, uint32_t nslots);
+int intern_valid(const core *c, uint32_t id);
+size_t intern_get(const core *c, uint32_t id, char *buf);
+size_t intern_count(const core *c);
+int intern_load(core *c, const struct strtab *refs, const struct strtab *stems);
 void intern_recount(core *c);
-const char *intern_get(const core *c, uint32_t id, size_t *len);
 void intern_free_all(core *c);
 
 /* ---- journal.c ---------------------------------------------------------- */
@@ -246,6 +273,10 @@ int snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info 
 int snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
 		    const size_t *lens, size_t n);
 void snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+int snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *a);
+int snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, size_t len);
+int snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r);
+int snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len);
 int snapstore_covered(core *c, const struct origin *o, uint64_t *seq);
 int base_load(core *c, struct origin *o, uint32_t epoch);
 int base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq);
@@ -265,6 +296,35 @@ void walk_free(struct core_walk *w);
 int walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
 int walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
 void *merge_alloc(core *c, void *p, size_t n);
+
+/* ---- dispute.c ---------------------------------------------------------- */
+/* BLF_ELIMIT if applying d would take origin past CORE_MAX_DISPUTES (reset:
+ * its state is dropped first, a new epoch); else reserves room so that
+ * dispute_apply cannot fail.  0, BLF_ELIMIT or BLF_ENOMEM. */
+int dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, int reset);
+/* The disputes and answers of a verified snapshot set (n chunks): BLF_ELIMIT
+ * past CORE_MAX_DISPUTES, BLF_EDUP for a key in two chunks; else reserves
+ * room so that applying them cannot fail.  0, or those, or BLF_ENOMEM. */
+int dispute_snapshot_check(core *c, const blf_snapshot *s, size_t n);
+/* Apply the dispute, answer and withdrawal operations of a checked delta;
+ * 1 if anything changed (the file is then dirty), else 0. */
+int dispute_apply(core *c, const blf_delta *d);
+/* Drop what origin filed and answered (a new epoch, a reset). */
+void dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+/* Mark which disputes count at now; before dispute_lapsed calls. */
+void dispute_prepare(core *c, uint64_t now);
+/* 1 if listing r of o lapsed under a dispute at now (SPEC 8.6); lowers
+ * *until (if not NULL) to the time an open dispute would lapse it. */
+int dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint64_t now,
+		   uint64_t *until);
+/* Write the disputes file if it changed; 0 or BLF_EIO/BLF_ENOMEM. */
+int dispute_save(core *c);
+/* Load the disputes file (none: 0); BLF_ECORRUPT, BLF_EIO, BLF_ENOMEM. */
+int dispute_load(core *c);
+void dispute_free(core *c);
+/* The operations that restate origin's disputes and answers, for its
+ * snapshot (ref points into the core); at most max, returns the count. */
+size_t dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op *ops, size_t max);
 
 /* ---- feed.c ------------------------------------------------------------- */
 void feed_init(core *c);

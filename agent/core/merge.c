@@ -506,6 +506,7 @@ view_build(core *c, uint64_t now)
 	memset(&xk, 0, sizeof(xk));
 	memset(&L, 0, sizeof(L));
 	memset(&X, 0, sizeof(X));
+	dispute_prepare(c, now);
 	for (i = 0; i < c->norigins; i++) {
 		const struct origin *o = c->origins[i];
 		uint32_t r;
@@ -517,6 +518,8 @@ view_build(core *c, uint64_t now)
 		for (r = 0; r < o->nrecs; r++) {
 			if (rec_status(&o->recs[r], now, &v) != CORE_ACCEPTED)
 				continue;
+			if (dispute_lapsed(c, o, &o->recs[r], now, &until))
+				continue; /* SPEC 8.6 */
 			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
 				until = o->recs[r].expires;
 			if (keys_add(c, (o->recs[r].flags & REC_EXCL) ? &xk : &lk, o,
@@ -674,6 +677,7 @@ struct core_walk {
 	struct cell *cells;             /* norigins each: no entry has more */
 	struct sel *sel;
 	core_prov *prov;
+	char (*refs)[BLF_MAX_REF_LEN];  /* prov[i].ref's text */
 };
 
 /* See core_int.h: scratch for walking c's view (sized for its origins, so
@@ -691,7 +695,8 @@ walk_new(core *c)
 	if ((w->pos = merge_alloc(c, NULL, n * sizeof(*w->pos))) == NULL ||
 	    (w->cells = merge_alloc(c, NULL, n * sizeof(*w->cells))) == NULL ||
 	    (w->sel = merge_alloc(c, NULL, n * sizeof(*w->sel))) == NULL ||
-	    (w->prov = merge_alloc(c, NULL, n * sizeof(*w->prov))) == NULL) {
+	    (w->prov = merge_alloc(c, NULL, n * sizeof(*w->prov))) == NULL ||
+	    (w->refs = merge_alloc(c, NULL, n * sizeof(*w->refs))) == NULL) {
 		walk_free(w);
 		return NULL;
 	}
@@ -709,6 +714,7 @@ walk_free(struct core_walk *w)
 	free(w->cells);
 	free(w->sel);
 	free(w->prov);
+	free(w->refs);
 	free(w);
 }
 
@@ -779,7 +785,7 @@ rec_until(const struct origin *o, const struct rec *r)
 }
 
 static void
-prov_fill(const core *c, const struct vpair *vp, core_prov *pv)
+prov_fill(const core *c, const struct vpair *vp, core_prov *pv, char *refbuf)
 {
 	const struct origin *o = c->origins[vp->o];
 	const struct rec *r = &o->recs[vp->r];
@@ -792,7 +798,8 @@ prov_fill(const core *c, const struct vpair *vp, core_prov *pv)
 	pv->changed = r->changed;
 	pv->expires = (r->flags & REC_EXCL) ? 0 : r->expires;
 	pv->until = (r->flags & REC_EXCL) ? 0 : rec_until(o, r);
-	pv->ref = intern_get(c, r->ref, &pv->ref_len);
+	pv->ref_len = intern_get(c, r->ref, refbuf);
+	pv->ref = pv->ref_len ? refbuf : NULL;
 }
 
 /*
@@ -813,7 +820,7 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 
 		n = ve->n & VENT_N;
 		for (i = 0; i < n; i++)
-			prov_fill(c, &c->vpairs[ve->start + i], &w->prov[i]);
+			prov_fill(c, &c->vpairs[ve->start + i], &w->prov[i], w->refs[i]);
 		pair_prefix(c, &c->vpairs[ve->start], &e->prefix);
 		e->kind = CORE_ENTRY_EXCLUDED;
 		e->nprov = n;
@@ -830,6 +837,10 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 			const struct vpair *vp = &c->vpairs[ve->start + i];
 			const struct origin *o = c->origins[vp->o];
 			uint64_t u = o->recs[vp->r].expires;
+
+			/* an open dispute ends the contribution when it lapses
+			 * (SPEC 8.6); the view is rebuilt then (vuntil) */
+			(void)dispute_lapsed(c, o, &o->recs[vp->r], c->vnow, &u);
 
 			if (w->pos[vp->o] == 0) {
 				w->pos[vp->o] = (uint32_t)n + 1;
@@ -852,7 +863,7 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 		struct vpair vp = { cl->o, cl->r };
 
 		w->pos[cl->o] = 0;
-		prov_fill(c, &vp, &w->prov[k]);
+		prov_fill(c, &vp, &w->prov[k], w->refs[k]);
 		w->prov[k].until = cl->until;
 		if (o->anchor->expires != 0 && o->anchor->expires < cl->until)
 			w->prov[k].until = o->anchor->expires;
@@ -970,6 +981,8 @@ core_iter_begin(core *c, uint64_t now, core_iter *it)
 	return 0;
 }
 
+static int iter_next_at(core_iter *it, core_entry *e);
+
 /* See core.h. */
 int
 core_iter_next(core_iter *it, core_entry *e)
@@ -981,6 +994,8 @@ core_iter_next(core_iter *it, core_entry *e)
 		it->err = it->w == NULL ? BLF_EINVAL : BLF_ESTALE;
 	if (it->err != 0)
 		return -1;
+	if (it->ranged)
+		return iter_next_at(it, e);
 	return walk_next(c, it->w, e);
 }
 
@@ -990,6 +1005,141 @@ core_iter_end(core_iter *it)
 {
 	walk_free(it->w);
 	memset(it, 0, sizeof(*it));
+}
+
+/* First vent whose prefix is not below p in blf_prefix_cmp order. */
+static size_t
+vent_lower_bound(const core *c, const blf_prefix *p)
+{
+	size_t lo = 0, hi = c->nvents, mid;
+	blf_prefix q;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
+		if (blf_prefix_cmp(&q, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * See core.h.  The entries that contain `within` are found by one lookup
+ * per shorter length and returned first (each by random access, like why);
+ * then the walk's chain is set to the listing groups containing `within`
+ * and the walk starts at the first vent inside it (binary search), ending
+ * at the first vent outside it.
+ */
+int
+core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, const blf_prefix *after,
+		   core_iter *it)
+{
+	int rc;
+
+	if ((rc = core_iter_begin(c, now, it)) != 0)
+		return rc;
+	it->ranged = 1;
+	it->within = *within;
+	it->anc = 0;
+	if (after != NULL) {
+		it->after = *after;
+		it->anc = (unsigned)within->len + 2; /* no containing entries */
+	}
+	return 0;
+}
+
+/* First vent after p in blf_prefix_cmp order. */
+static size_t
+vent_upper_bound(const core *c, const blf_prefix *p)
+{
+	size_t lo = 0, hi = c->nvents, mid;
+	blf_prefix q;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
+		if (blf_prefix_cmp(&q, p) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Set the walk's chain to the listing groups that contain vent vi
+ * (hidden ones included), as a walk from the start would have it. */
+static void
+chain_at(const core *c, struct core_walk *w, size_t vi)
+{
+	blf_prefix p, m;
+	unsigned len;
+	long gi;
+
+	w->depth = 0;
+	if (vi >= c->nvents)
+		return;
+	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	for (len = 0; len < p.len; len++) {
+		if (!lens_has(c->vlens, &p, len))
+			continue;
+		prefix_mask(&p, (uint8_t)len, &m);
+		if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+			w->stack[w->depth] = (uint32_t)gi;
+			w->sp[w->depth++] = m;
+		}
+	}
+}
+
+/* The ranged part of core_iter_next. */
+static int
+iter_next_at(core_iter *it, core_entry *e)
+{
+	core *c = it->c;
+	struct core_walk *w = it->w;
+	blf_prefix m, p;
+	long gi;
+
+	while (it->anc < it->within.len) {
+		prefix_mask(&it->within, (uint8_t)it->anc++, &m);
+		if ((gi = view_find(c, &m)) >= 0 && walk_entry_at(c, w, (size_t)gi, e) == 0)
+			return 1;
+	}
+	if (it->anc == (unsigned)it->within.len + 2) {
+		/* resume after a prefix: no containing entries, the chain of the
+		 * first vent after it */
+		it->anc = it->within.len + 1;
+		w->next = vent_upper_bound(c, &it->after);
+		chain_at(c, w, w->next);
+	}
+	if (it->anc == it->within.len) {
+		unsigned len;
+
+		it->anc++;
+		w->depth = 0;
+		for (len = 0; len < it->within.len; len++) {
+			prefix_mask(&it->within, (uint8_t)len, &m);
+			if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+				w->stack[w->depth] = (uint32_t)gi;
+				w->sp[w->depth++] = m;
+			}
+		}
+		w->next = vent_lower_bound(c, &it->within);
+	}
+	while (w->next < c->nvents) {
+		size_t vi = w->next;
+
+		pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+		if (!blf_prefix_contains(&it->within, &p)) {
+			w->next = c->nvents;
+			return 0;
+		}
+		w->next++;
+		if (walk_step(c, w, vi, e))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- why ------------------------------------------------------------------ */
@@ -1010,6 +1160,8 @@ core_status_str(int status)
 		return N_("frozen origin");
 	case CORE_NO_ANCHOR:
 		return N_("no trust anchor");
+	case CORE_LAPSED:
+		return N_("lapsed under a dispute");
 	}
 	return N_("unknown");
 }
@@ -1044,8 +1196,6 @@ why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct orig
 {
 	const struct rec *r = &o->recs[ri];
 	core_why_item *it, *n;
-	const char *ref;
-	size_t len;
 	int v;
 
 	if (w->total++ < w->first || w->nitems >= max)
@@ -1068,13 +1218,12 @@ why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct orig
 	it->first = r->first;
 	it->changed = r->changed;
 	it->expires = it->exclusion ? 0 : r->expires;
-	ref = intern_get(c, r->ref, &len);
-	if (len > 0)
-		memcpy(it->ref, ref, len);
-	it->ref[len] = '\0';
+	it->ref[intern_get(c, r->ref, it->ref)] = '\0';
 	it->weight = o->anchor ? o->anchor->weight : 0;
 	it->status = item_status(o, r, now, &v);
 	it->verdict = v;
+	if (it->status == CORE_ACCEPTED && dispute_lapsed(c, o, r, now, NULL))
+		it->status = CORE_LAPSED;
 	return 0;
 }
 
@@ -1108,7 +1257,8 @@ why_removed(core *c, const blf_prefix *q, uint64_t now, int *rem, int *xmin)
 			if (o->nrecs == 0 || origin_status(o, now, &v) != CORE_ACCEPTED)
 				continue;
 			if ((ri = origin_lookup(o, &m, 0)) >= 0 &&
-			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED) {
+			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED &&
+			    !dispute_lapsed(c, o, &o->recs[ri], now, NULL)) {
 				exact = 1;
 				if (!seen[i]) {
 					seen[i] = 1;

@@ -66,7 +66,8 @@ core_origin_iter_next(core_origin_iter *it, core_origin_rec *r)
 	r->expires = r->exclusion ? 0 : x->expires;
 	r->first = x->first;
 	r->changed = x->changed;
-	r->ref = intern_get(it->c, x->ref, &r->ref_len);
+	r->ref_len = intern_get(it->c, x->ref, it->ref);
+	r->ref = r->ref_len ? it->ref : NULL;
 	return 1;
 }
 
@@ -86,8 +87,9 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	uint8_t pk[BLF_PK_LEN];
 	blf_snapshot s;
 	blf_buf out = { 0 };
-	blf_op *ops = NULL;
-	size_t n = 0, i, k;
+	blf_op *ops = NULL, *dops = NULL;
+	char *refs = NULL; /* the chunk's reference texts */
+	size_t n = 0, i, k, nd, di = 0;
 	uint32_t chunk = 0;
 	int rc;
 
@@ -98,6 +100,10 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 		return BLF_ENOTFOUND;
 	for (i = 0; i < o->nrecs; i++)
 		n += snapshot_rec_in(&o->recs[i], now);
+	if ((dops = calloc(CORE_MAX_DISPUTES, sizeof(*dops))) == NULL)
+		return BLF_ENOMEM;
+	nd = dispute_ops_of(c, o->id, dops, CORE_MAX_DISPUTES); /* SPEC 5.6 */
+	n += nd;
 	memset(&s, 0, sizeof(s));
 	memcpy(s.origin, o->id, BLF_KEYID_LEN);
 	s.epoch = o->epoch;
@@ -105,22 +111,28 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	memcpy(s.head, o->head, BLF_HASH_LEN);
 	s.created = now;
 	s.nchunks = (uint32_t)(n == 0 ? 1 : (n + BLF_MAX_OPS - 1) / BLF_MAX_OPS);
-	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS)
+	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS) {
+		free(dops);
 		return BLF_ELIMIT;
-	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL)
+	}
+	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL ||
+	    (refs = malloc((size_t)BLF_MAX_OPS * BLF_MAX_REF_LEN)) == NULL) {
+		free(ops);
+		free(dops);
 		return BLF_ENOMEM;
+	}
 	i = 0;
 	for (chunk = 0; chunk < s.nchunks; chunk++) {
 		for (k = 0; k < BLF_MAX_OPS && i < o->nrecs; i++) {
 			const struct rec *x = &o->recs[i];
-			size_t rl;
+			char *rb = refs + k * BLF_MAX_REF_LEN;
 
 			if (!snapshot_rec_in(x, now))
 				continue;
 			memset(&ops[k], 0, sizeof(ops[k]));
 			origin_rec_prefix(o, x, &ops[k].prefix);
-			ops[k].ref = intern_get(c, x->ref, &rl);
-			ops[k].ref_len = (uint16_t)rl;
+			ops[k].ref_len = (uint16_t)intern_get(c, x->ref, rb);
+			ops[k].ref = ops[k].ref_len ? rb : NULL;
 			if (x->flags & REC_EXCL) {
 				ops[k].type = BLF_OP_EXCLUDE;
 			} else {
@@ -130,6 +142,9 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 			}
 			k++;
 		}
+		/* the disputes it filed and the answers it gave come last */
+		for (; k < BLF_MAX_OPS && i >= o->nrecs && di < nd; di++)
+			ops[k++] = dops[di];
 		s.chunk = chunk;
 		s.nops = k;
 		s.ops = ops;
@@ -140,6 +155,8 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	}
 	blf_buf_free(&out);
 	free(ops);
+	free(refs);
+	free(dops);
 	return rc;
 }
 
@@ -267,66 +284,142 @@ snap_log_check(const struct origin *o, const blf_snapshot *s)
 	return 0;
 }
 
-/*
- * Make the verified snapshot s (n chunks) the base of its origin's log;
- * see core_snapshot_apply.
- */
-static int
-snap_apply(core *c, const blf_snapshot *s, size_t n)
+/* Release a state built aside; NULL is fine. */
+static void
+snap_tmp_free(core *c, struct origin *tmp)
 {
-	struct origin *o = NULL, *tmp = NULL;
-	char name[JNAME_MAX];
-	size_t i, k, total = 0;
-	uint32_t old_epoch;
-	int rc, fd;
+	if (tmp == NULL)
+		return;
+	origin_reset(c, tmp);
+	origin_free(tmp);
+}
 
-	for (i = 0; i < n; i++)
-		total += s[i].nops;
-	o = origin_find(c, s[0].origin);
-	if ((rc = snap_log_check(o, s)) != 0)
-		goto out;
-	/* build the state aside: nothing changes if this fails */
-	rc = BLF_ENOMEM;
+/* Start building aside the state of the snapshot whose chunk 0 is s0, room
+ * for total records: 0 and *out, or BLF_ENOMEM. */
+static int
+snap_tmp_new(core *c, const blf_snapshot *s0, size_t total, struct origin **out)
+{
+	struct origin *tmp;
+	int rc;
+
+	*out = NULL;
 	if ((tmp = calloc(1, sizeof(*tmp))) == NULL)
-		goto out;
-	memcpy(tmp->id, s[0].origin, BLF_KEYID_LEN);
+		return BLF_ENOMEM;
+	memcpy(tmp->id, s0->origin, BLF_KEYID_LEN);
 	blf_keyid_hex(tmp->id, tmp->hex);
 	tmp->fd = -1;
 	tmp->anchor = trust_store_find_origin(&c->trust, tmp->id);
-	tmp->epoch = s[0].epoch;
-	tmp->seq = s[0].seq;
-	memcpy(tmp->head, s[0].head, BLF_HASH_LEN);
-	if ((rc = origin_reserve(tmp, total)) != 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		for (k = 0; k < s[i].nops; k++) {
-			const blf_op *op = &s[i].ops[k];
-
-			rc = origin_put_rec(c, tmp, &op->prefix, op->type == BLF_OP_EXCLUDE,
-					    op->reason, (uint32_t)op->expires,
-					    (uint32_t)s[0].created, (uint32_t)s[0].created, op->ref,
-					    op->ref_len);
-			if (rc != 0) {
-				rc = BLF_EDUP; /* a prefix in two chunks */
-				goto out;
-			}
-		}
-	/* durable: the base, then an empty journal of its epoch */
-	if ((rc = origin_get(c, s[0].origin, &o)) != 0 || (rc = base_write(c, tmp)) != 0)
-		goto out;
-	journal_name(name, tmp->hex, tmp->epoch, ".jnl");
-	if (fio_replace(c->logfd, name, "", 0, 0600, c->cfg.no_fsync) != 0) {
-		rc = BLF_EIO;
-		goto out;
+	tmp->epoch = s0->epoch;
+	tmp->seq = s0->seq;
+	memcpy(tmp->head, s0->head, BLF_HASH_LEN);
+	if ((rc = origin_reserve(tmp, total)) != 0) {
+		snap_tmp_free(c, tmp);
+		return rc;
 	}
+	*out = tmp;
+	return 0;
+}
+
+/*
+ * The disputes and answers of a snapshot being taken (SPEC 5.6), copied out
+ * of its chunks as they pass (the spooled path frees each chunk before the
+ * next), at most CORE_MAX_DISPUTES of them, and applied once its records
+ * are the origin's state.
+ */
+struct snap_disp {
+	blf_op ops[CORE_MAX_DISPUTES];
+	char refs[CORE_MAX_DISPUTES][BLF_MAX_REF_LEN];
+	size_t n;
+};
+
+/* Keep a copy of the dispute, uphold or concede op: 0, or -1 when the
+ * snapshot carries more than CORE_MAX_DISPUTES of them. */
+static int
+snap_disp_put(struct snap_disp *sd, const blf_op *op)
+{
+	blf_op *d;
+
+	if (sd->n >= CORE_MAX_DISPUTES)
+		return -1;
+	d = &sd->ops[sd->n];
+	*d = *op;
+	if (op->ref_len > 0) {
+		memcpy(sd->refs[sd->n], op->ref, op->ref_len);
+		d->ref = sd->refs[sd->n];
+	}
+	sd->n++;
+	return 0;
+}
+
+/* Are the collected disputes acceptable (unique keys across chunks, room
+ * reserved so that applying them cannot fail)?  0 or a code. */
+static int
+snap_disp_check(core *c, struct snap_disp *sd)
+{
+	blf_snapshot one;
+
+	memset(&one, 0, sizeof(one));
+	one.ops = sd->ops;
+	one.nops = sd->n;
+	return dispute_snapshot_check(c, &one, 1);
+}
+
+/* Add the records of one verified chunk s to the state built aside (its
+ * first-listed and last-changed times are created), and its disputes and
+ * answers to sd: 0, BLF_EDUP (a prefix in two chunks) or BLF_ELIMIT. */
+static int
+snap_tmp_put(core *c, struct origin *tmp, struct snap_disp *sd, const blf_snapshot *s,
+	     uint64_t created)
+{
+	size_t k;
+
+	for (k = 0; k < s->nops; k++) {
+		const blf_op *op = &s->ops[k];
+
+		if (op->type != BLF_OP_LIST && op->type != BLF_OP_EXCLUDE) {
+			if (snap_disp_put(sd, op) != 0)
+				return BLF_ELIMIT; /* SPEC 9: refused whole */
+			continue;
+		}
+		if (origin_put_rec(c, tmp, &op->prefix, op->type == BLF_OP_EXCLUDE, op->reason,
+				   (uint32_t)op->expires, (uint32_t)created, (uint32_t)created,
+				   op->ref, op->ref_len) != 0)
+			return BLF_EDUP;
+	}
+	return 0;
+}
+
+/* Make the state built aside the base of its origin's log, durably: the
+ * base, then an empty journal of its epoch; then its disputes sd (dated
+ * created, SPEC 5.6) replace the origin's.  tmp stays the caller's. */
+static int
+snap_commit(core *c, struct origin *tmp, struct snap_disp *sd, uint64_t created)
+{
+	struct origin *o = NULL;
+	char name[JNAME_MAX];
+	uint32_t old_epoch;
+	int rc, fd;
+
+	if ((rc = origin_get(c, tmp->id, &o)) != 0 || (rc = base_write(c, tmp)) != 0)
+		return rc;
+	journal_name(name, tmp->hex, tmp->epoch, ".jnl");
+	if (fio_replace(c->logfd, name, "", 0, 0600, c->cfg.no_fsync) != 0)
+		return BLF_EIO;
 	if ((fd = fio_openat(c->logfd, name, O_RDWR, 0)) < 0) {
 		/* base and journal are in place; memory is behind them */
 		c->failed = 1;
-		rc = BLF_EIO;
-		goto out;
+		return BLF_EIO;
 	}
 	old_epoch = o->fd >= 0 ? o->jepoch : 0;
 	take_state(c, o, tmp);
+	dispute_forget(c, o->id);
+	if (sd->n > 0) {
+		blf_delta dd = { .nops = sd->n, .ops = sd->ops, .created = created };
+
+		memcpy(dd.origin, o->id, BLF_KEYID_LEN);
+		dispute_apply(c, &dd); /* room reserved by snap_disp_check */
+	}
+	(void)dispute_save(c);
 	memset(tmp, 0, sizeof(*tmp)); /* its arrays are o's now */
 	tmp->fd = -1;
 	if (o->fd >= 0)
@@ -340,12 +433,39 @@ snap_apply(core *c, const blf_snapshot *s, size_t n)
 		journal_name(name, o->hex, old_epoch, ".base");
 		(void)fio_unlinkat(c->logfd, name);
 	}
-	rc = 0;
+	return 0;
+}
+
+/*
+ * Make the verified snapshot s (n chunks) the base of its origin's log;
+ * see core_snapshot_apply.
+ */
+static int
+snap_apply(core *c, const blf_snapshot *s, size_t n)
+{
+	struct origin *tmp = NULL;
+	struct snap_disp *sd = NULL;
+	size_t i, total = 0;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		total += s[i].nops;
+	if ((rc = snap_log_check(origin_find(c, s[0].origin), s)) != 0)
+		goto out;
+	/* build the state aside: nothing changes if this fails */
+	rc = BLF_ENOMEM;
+	if ((sd = calloc(1, sizeof(*sd))) == NULL ||
+	    (rc = snap_tmp_new(c, &s[0], total, &tmp)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((rc = snap_tmp_put(c, tmp, sd, &s[i], s[0].created)) != 0)
+			goto out;
+	if ((rc = snap_disp_check(c, sd)) != 0)
+		goto out;
+	rc = snap_commit(c, tmp, sd, s[0].created);
 out:
-	if (tmp != NULL) {
-		origin_reset(c, tmp);
-		origin_free(tmp);
-	}
+	snap_tmp_free(c, tmp);
+	free(sd);
 	return rc;
 }
 
@@ -421,4 +541,229 @@ out:
 		blf_snapshot_free(&s[i]);
 	free(s);
 	return rc;
+}
+
+/* ---- a snapshot gathered into a file (core_spool) ------------------------ */
+
+struct core_spool {
+	core *c;
+	fio_atomic a;                 /* the kept file being written */
+	int open;                     /* a holds a temporary file */
+	int err;                      /* first error: nothing more is taken */
+	uint8_t origin[BLF_KEYID_LEN];
+	blf_snapshot first;           /* chunk 0's fields (no operations) */
+	uint32_t next;                /* chunks written */
+	uint64_t nops;                /* operations in them */
+};
+
+/* Does chunk s belong after the chunks of sp, as chunk sp->next? */
+static int
+spool_fits(const core_spool *sp, const blf_snapshot *s)
+{
+	const blf_snapshot *f = &sp->first;
+
+	if (sp->next == 0)
+		return s->chunk == 0 && s->nchunks > 0 && s->nchunks <= BLF_MAX_SNAPSHOT_CHUNKS;
+	return s->epoch == f->epoch && s->seq == f->seq &&
+	       memcmp(s->head, f->head, BLF_HASH_LEN) == 0 && s->created == f->created &&
+	       s->nchunks == f->nchunks && s->chunk == sp->next;
+}
+
+/* The checks of snap_verify that a single chunk allows (SPEC 6.5). */
+static int
+spool_check(const blf_snapshot *s, uint64_t now)
+{
+	size_t k;
+
+	if (s->created > now + BLF_MAX_CLOCK_SKEW)
+		return BLF_ECLOCK;
+	if (s->created > UINT32_MAX || s->epoch == 0 || s->seq == 0)
+		return BLF_ERANGE;
+	for (k = 0; k < s->nops; k++)
+		if (s->ops[k].type == BLF_OP_LIST && s->ops[k].expires > UINT32_MAX)
+			return BLF_ERANGE;
+	return 0;
+}
+
+/* See core.h. */
+int
+core_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], core_spool **out)
+{
+	core_spool *sp;
+
+	*out = NULL;
+	if (c->failed)
+		return BLF_EIO;
+	if ((sp = calloc(1, sizeof(*sp))) == NULL)
+		return BLF_ENOMEM;
+	sp->c = c;
+	sp->a.fd = -1;
+	memcpy(sp->origin, origin, BLF_KEYID_LEN);
+	if (snapstore_spool_begin(c, origin, &sp->a) != 0) {
+		free(sp);
+		return BLF_EIO;
+	}
+	sp->open = 1;
+	*out = sp;
+	return 0;
+}
+
+/* See core.h. */
+int
+core_spool_add(core_spool *sp, const uint8_t *msg, size_t len, uint64_t now)
+{
+	blf_snapshot s;
+	int rc;
+
+	if (sp->err != 0)
+		return sp->err;
+	if ((rc = chunk_open(sp->c, msg, len, now, &s)) != 0)
+		goto out;
+	if (memcmp(s.origin, sp->origin, BLF_KEYID_LEN) != 0 || !spool_fits(sp, &s))
+		rc = BLF_ECHUNK;
+	else if ((rc = spool_check(&s, now)) == 0 &&
+		 (rc = snapstore_spool_add(&sp->a, &s, msg, len)) == 0) {
+		if (sp->next == 0) {
+			sp->first = s;
+			sp->first.ops = NULL;
+			sp->first.nops = 0;
+		}
+		sp->next++;
+		sp->nops += s.nops;
+	}
+	blf_snapshot_free(&s);
+out:
+	sp->err = rc;
+	return rc;
+}
+
+/* See core.h. */
+void
+core_spool_count(const core_spool *sp, uint32_t *have, uint32_t *nchunks)
+{
+	*have = sp->next;
+	*nchunks = sp->next > 0 ? (uint32_t)sp->first.nchunks : 0;
+}
+
+/* Build the state of sp's snapshot aside from its file, every chunk
+ * verified again: 0 and *out, or a code. */
+static int
+spool_build(core_spool *sp, uint64_t now, struct snap_disp *sd, struct origin **out)
+{
+	core *c = sp->c;
+	struct origin *tmp = NULL;
+	blf_snapshot s;
+	fio_reader r;
+	uint8_t *buf = NULL;
+	size_t len;
+	uint32_t i;
+	int fd = -1, rc;
+
+	*out = NULL;
+	memset(&r, 0, sizeof(r));
+	rc = BLF_ENOMEM;
+	if ((buf = malloc(BLF_MAX_MSG_SIZE)) == NULL)
+		goto out;
+	rc = BLF_EIO;
+	if ((fd = snapstore_spool_open(c, &sp->a, &r)) < 0)
+		goto out;
+	if ((rc = snap_tmp_new(c, &sp->first, sp->nops, &tmp)) != 0)
+		goto out;
+	for (i = 0; i < sp->next; i++) {
+		if ((rc = snapstore_spool_next(&r, buf, BLF_MAX_MSG_SIZE, &len)) != 0 ||
+		    (rc = chunk_open(c, buf, len, now, &s)) != 0)
+			goto out;
+		if (memcmp(s.origin, sp->first.origin, BLF_KEYID_LEN) != 0 || s.chunk != i ||
+		    s.epoch != sp->first.epoch || s.seq != sp->first.seq)
+			rc = BLF_ECHUNK; /* the file changed under us */
+		else
+			rc = snap_tmp_put(c, tmp, sd, &s, sp->first.created);
+		blf_snapshot_free(&s);
+		if (rc != 0)
+			goto out;
+	}
+	if ((rc = snap_disp_check(c, sd)) != 0)
+		goto out;
+	*out = tmp;
+	tmp = NULL;
+	rc = 0;
+out:
+	snap_tmp_free(c, tmp);
+	fio_reader_free(&r);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* Rename the gathered file into place as origin's kept snapshot. */
+static int
+spool_keep(core_spool *sp)
+{
+	sp->open = 0;
+	if (fio_atomic_commit(&sp->a, sp->c->cfg.no_fsync) != 0) {
+		fio_atomic_abort(&sp->a);
+		return BLF_EIO;
+	}
+	return 0;
+}
+
+/* See core.h. */
+int
+core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied)
+{
+	core *c = sp->c;
+	const blf_snapshot *s0 = &sp->first;
+	const struct origin *o;
+	struct origin *tmp = NULL;
+	struct snap_disp *sd = NULL;
+	core_snap_info kept;
+	int rc;
+
+	*applied = 0;
+	if (c->failed)
+		return BLF_EIO;
+	if (sp->err != 0)
+		return sp->err;
+	if (sp->next == 0 || sp->next != s0->nchunks || !sp->open)
+		return BLF_ECHUNK;
+	o = origin_find(c, s0->origin);
+	if (!keep_older || o == NULL || o->epoch == 0 || o->frozen || s0->epoch > o->epoch ||
+	    (s0->epoch == o->epoch && s0->seq > o->seq)) {
+		/* the state aside, then the kept file, then the base: a failure
+		 * before the base leaves the log as it was */
+		if ((sd = calloc(1, sizeof(*sd))) == NULL) {
+			rc = BLF_ENOMEM;
+			goto out;
+		}
+		if ((rc = snap_log_check(o, s0)) != 0 ||
+		    (rc = spool_build(sp, now, sd, &tmp)) != 0 || (rc = spool_keep(sp)) != 0 ||
+		    (rc = snap_commit(c, tmp, sd, s0->created)) != 0)
+			goto out;
+		*applied = 1;
+	} else if (s0->epoch < o->epoch) {
+		rc = BLF_ESTALE;
+	} else if (!agrees(o, s0)) {
+		rc = BLF_EPREV; /* another history than the one we hold */
+	} else if (snapstore_info(c, s0->origin, &kept) == 0 &&
+		   (kept.epoch > s0->epoch || (kept.epoch == s0->epoch && kept.seq >= s0->seq))) {
+		rc = BLF_ESTALE; /* we keep this one or a newer one already */
+	} else {
+		rc = spool_keep(sp);
+	}
+out:
+	snap_tmp_free(c, tmp);
+	free(sd);
+	return rc;
+}
+
+/* See core.h. */
+void
+core_spool_free(core_spool *sp)
+{
+	if (sp == NULL)
+		return;
+	if (sp->open)
+		fio_atomic_abort(&sp->a);
+	free(sp);
 }

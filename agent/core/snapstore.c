@@ -157,6 +157,65 @@ snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
 	return rc;
 }
 
+/* Internal (core_int.h): start writing origin's kept snapshot chunk by
+ * chunk (core_spool): an exclusive temporary file beside the kept one,
+ * mode 0600, that fio_atomic_commit renames into place.  0 or BLF_EIO. */
+int
+snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *a)
+{
+	char name[JNAME_MAX];
+
+	snap_name(name, origin);
+	return fio_atomic_begin(a, c->logfd, name, 0600) == 0 ? 0 : BLF_EIO;
+}
+
+/* Internal (core_int.h): append chunk `chunk` (in order from 0, the
+ * header before chunk 0) to a kept file being written.  0 or BLF_EIO. */
+int
+snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, size_t len)
+{
+	uint8_t h[SNAP_HDR], l[4];
+
+	if (s->chunk == 0) {
+		header(h, s->epoch, s->seq, s->nchunks);
+		(void)fio_atomic_write(a, h, SNAP_HDR);
+	}
+	put32(l, (uint32_t)len);
+	(void)fio_atomic_write(a, l, 4);
+	return fio_atomic_write(a, msg, len) == 0 ? 0 : BLF_EIO;
+}
+
+/* Internal (core_int.h): open the file being written for reading its
+ * chunks back in order (snapstore_spool_next): the descriptor, or -1. */
+int
+snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r)
+{
+	int fd;
+
+	if (fio_atomic_flush(a) != 0 || (fd = fio_openat(c->logfd, a->tmp, O_RDONLY, 0)) < 0)
+		return -1;
+	if (fio_reader_init(r, fd, SNAP_HDR, 0) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Internal (core_int.h): the next chunk of a file opened by
+ * snapstore_spool_open, into buf (cap bytes): 0 and *len, or BLF_EIO. */
+int
+snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len)
+{
+	uint8_t l[4];
+
+	if (fio_reader_read(r, l, 4, NULL) != 0)
+		return BLF_EIO;
+	*len = get32(l);
+	if (*len > cap || fio_reader_read(r, buf, *len, NULL) != 0)
+		return BLF_EIO;
+	return 0;
+}
+
 /* Internal (core_int.h): forget origin's kept snapshot (reset). */
 void
 snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN])

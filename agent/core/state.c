@@ -1,5 +1,5 @@
 /*
- * state.c - per-origin state: compact records, their index, interned refs.
+ * state.c - per-origin state: compact records and their index.
  *
  * An origin's state is exactly what its deltas say: a set of listings
  * (prefix -> reason, expiry, reference, first listed, last changed) and a
@@ -10,14 +10,19 @@
  * of each record (computed without the clock; anchor expiry is checked when
  * the view is built) lets the merge skip policy work.
  *
- * References are interned: one copy per distinct string, reference-counted,
- * id 0 meaning "no reference".
+ * References are interned (refs.c): a record holds an id, 0 meaning "no
+ * reference".
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core_int.h"
+
+/* Hash tables below this size fit the TLB's reach well enough. */
+#define HUGE_MIN (4u << 20)
 
 #define MIN_SLOTS 16u
 /* A slot holds the record index + 1 in its low bits and a 6-bit fingerprint
@@ -156,15 +161,57 @@ rec_find_or_new(struct origin *o, const blf_prefix *p, int excl, uint64_t h, int
 }
 
 static void
-slot_insert(struct origin *o, uint32_t ri)
+slot_insert(struct origin *o, uint32_t ri, uint64_t h)
 {
 	uint32_t i;
-	uint64_t h = rec_hash(o, &o->recs[ri]);
 
 	i = (uint32_t)h & o->mask;
 	while (o->slots[i] != 0)
 		i = (i + 1) & o->mask;
 	o->slots[i] = (ri + 1) | SLOT_FP(h);
+}
+
+#define REHASH_AHEAD 16u
+
+/* Index every record in the (empty) table: the slots are written in
+ * random order far beyond the caches, so records are hashed REHASH_AHEAD
+ * ahead of their insertion and their slots prefetched. */
+static void
+slots_rebuild(struct origin *o)
+{
+	uint64_t hs[REHASH_AHEAD];
+	uint32_t i;
+
+	for (i = 0; i < o->nrecs + REHASH_AHEAD; i++) {
+		uint32_t at = i % REHASH_AHEAD;
+
+		if (i >= REHASH_AHEAD)
+			slot_insert(o, i - REHASH_AHEAD, hs[at]);
+		if (i < o->nrecs) {
+			hs[at] = rec_hash(o, &o->recs[i]);
+			__builtin_prefetch(&o->slots[(uint32_t)hs[at] & o->mask], 1);
+		}
+	}
+}
+
+/* See core_int.h. */
+void
+core_hugepages(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a, e;
+
+	if (n < HUGE_MIN || pg <= 0)
+		return;
+	a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	e = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE); /* a hint */
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 /* Make room for extra more records (array and index), so that applying a
@@ -188,7 +235,7 @@ origin_reserve(struct origin *o, size_t extra)
 		o->caprecs = (uint32_t)cap;
 	}
 	if (o->mask == 0 || (uint64_t)(o->mask + 1) * 3 / 4 < need + 1) {
-		uint32_t n = MIN_SLOTS, i;
+		uint32_t n = MIN_SLOTS;
 		uint32_t *ns;
 
 		while ((uint64_t)n * 3 / 4 < need + 1)
@@ -196,11 +243,11 @@ origin_reserve(struct origin *o, size_t extra)
 		if (n - 1 != o->mask) {
 			if ((ns = calloc(n, sizeof(*ns))) == NULL)
 				return BLF_ENOMEM;
+			core_hugepages(ns, (size_t)n * sizeof(*ns));
 			free(o->slots);
 			o->slots = ns;
 			o->mask = n - 1;
-			for (i = 0; i < o->nrecs; i++)
-				slot_insert(o, i);
+			slots_rebuild(o);
 		}
 	}
 	/* IPv6 side array: worst case every new record is v6. */
@@ -339,7 +386,7 @@ origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_
 		return BLF_EDUP;
 	r->first = first;
 	r->changed = changed;
-	r->ref = intern_add(c, ref, reflen);
+	r->ref = intern_add(c, ref, reflen, NULL);
 	if (!excl) {
 		r->reason = reason;
 		r->expires = expires;
@@ -352,13 +399,16 @@ origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_
 #define PREFETCH 16
 
 static uint64_t
-op_hash(const struct origin *o, const blf_op *op)
+op_hash(const core *c, const struct origin *o, const blf_op *op, struct ref_hint *hint)
 {
 	int excl = op->type == BLF_OP_EXCLUDE || op->type == BLF_OP_UNEXCLUDE;
 	uint64_t h = hash_key(op->prefix.addr, op->prefix.af == BLF_AF_INET6, op->prefix.len,
 			      excl);
 
 	__builtin_prefetch(&o->slots[(uint32_t)h & o->mask]);
+	hint->ok = 0;
+	if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE)
+		intern_prefetch(c, op->ref, op->ref_len, hint);
 	return h;
 }
 
@@ -372,23 +422,27 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
 {
 	size_t i;
 	int ri, isnew;
-	uint32_t created = (uint32_t)d->created;
+	uint32_t created = (uint32_t)d->created, old;
 	uint64_t hs[PREFETCH];
+	struct ref_hint rh[PREFETCH];
 	struct rec *r;
 
 	*nfiltered = 0;
+	intern_reserve(c, d->nops);
 	/* hash a few operations ahead and prefetch their slots: the index is
 	 * far larger than the caches, and the table does not move during a
 	 * delta (origin_reserve ran before) */
 	for (i = 0; i < d->nops && i < PREFETCH; i++)
-		hs[i] = op_hash(o, &d->ops[i]);
+		hs[i] = op_hash(c, o, &d->ops[i], &rh[i]);
 	for (i = 0; i < d->nops; i++) {
 		const blf_op *op = &d->ops[i];
 		int excl = op->type == BLF_OP_EXCLUDE || op->type == BLF_OP_UNEXCLUDE;
 		uint64_t h = hs[i % PREFETCH];
+		struct ref_hint hint = rh[i % PREFETCH];
 
 		if (i + PREFETCH < d->nops)
-			hs[i % PREFETCH] = op_hash(o, &d->ops[i + PREFETCH]);
+			hs[i % PREFETCH] = op_hash(c, o, &d->ops[i + PREFETCH],
+						   &rh[i % PREFETCH]);
 
 		switch (op->type) {
 		case BLF_OP_LIST:
@@ -401,10 +455,14 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
 				/* an expired listing counts as absent */
 				if (!excl && r->expires <= created)
 					r->first = created;
-				intern_drop(c, r->ref);
 			}
 			r->changed = created;
-			r->ref = intern_add(c, op->ref, op->ref_len);
+			/* the new reference is taken before the old one is
+			 * dropped, so that an unchanged one is not freed and
+			 * interned again */
+			old = isnew ? 0 : r->ref;
+			r->ref = intern_add(c, op->ref, op->ref_len, &hint);
+			intern_drop(c, old);
 			if (!excl) {
 				r->reason = op->reason;
 				r->expires = (uint32_t)op->expires;
@@ -550,380 +608,4 @@ origin_free(struct origin *o)
 	free(o->slots);
 	free(o->jrecs);
 	free(o);
-}
-
-/* ---- interned references ------------------------------------------------- */
-
-/*
- * One copy of each distinct reference, in one arena of bytes: an id names
- * a 12-byte entry (offset into the arena, length, refcount), and a u32
- * open-addressing index (load <= 3/4) finds a string's id.  No per-string
- * allocation: about len + 20 bytes per distinct reference.  Dropped
- * strings leave dead bytes; the arena is compacted (ids keep their
- * strings, offsets move) instead of grown when half of it is dead.
- * Pointers from intern_get stay valid until the next intern_add.
- */
-
-#define ARENA_MIN 4096u
-
-static uint32_t
-str_hash(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	/* finalise: the index takes the low bits */
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	return h;
-}
-
-static uint32_t
-id_hash(const core *c, uint32_t id)
-{
-	return str_hash(c->sarena + c->strs[id].off, c->strs[id].len);
-}
-
-static int
-sindex_grow(core *c)
-{
-	uint32_t live = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
-	uint32_t n = 64, i, j;
-	uint32_t *ns;
-
-	while ((uint64_t)live * 4 + 4 > (uint64_t)n * 3)
-		n *= 2;
-	if (n <= c->smask + 1)
-		n = (c->smask + 1) * 2;
-	if ((ns = calloc(n, sizeof(*ns))) == NULL)
-		return BLF_ENOMEM;
-	for (i = 1; i < c->nstrs; i++) {
-		if (c->strs[i].refs == 0)
-			continue;
-		j = id_hash(c, i) & (n - 1);
-		while (ns[j] != 0)
-			j = (j + 1) & (n - 1);
-		ns[j] = i;
-	}
-	free(c->sslots);
-	c->sslots = ns;
-	c->smask = n - 1;
-	return 0;
-}
-
-/* Slot of string s in the index, or of the empty slot where it would go. */
-static uint32_t
-sindex_find(const core *c, const char *s, size_t len, uint32_t h)
-{
-	uint32_t j = h & c->smask, id;
-
-	while ((id = c->sslots[j]) != 0) {
-		const struct istr *e = &c->strs[id];
-
-		if (e->len == len && memcmp(c->sarena + e->off, s, len) == 0)
-			break;
-		j = (j + 1) & c->smask;
-	}
-	return j;
-}
-
-/* Make the string table hold ids below cap, and the free list as many. */
-static int
-strs_grow(core *c, uint32_t cap)
-{
-	struct istr *ns;
-	uint32_t *nf;
-
-	if (cap <= c->capstrs)
-		return 0;
-	if ((ns = realloc(c->strs, (size_t)cap * sizeof(*ns))) == NULL)
-		return BLF_ENOMEM;
-	memset(ns + c->capstrs, 0, (size_t)(cap - c->capstrs) * sizeof(*ns));
-	c->strs = ns;
-	if ((nf = realloc(c->sfree, (size_t)cap * sizeof(*nf))) == NULL)
-		return BLF_ENOMEM;
-	c->sfree = nf;
-	c->capstrs = cap;
-	c->capsfree = cap;
-	return 0;
-}
-
-static uint32_t
-alloc_id(core *c)
-{
-	if (c->nsfree > 0)
-		return c->sfree[--c->nsfree];
-	if (c->nstrs == 0)
-		c->nstrs = 1;
-	if (c->nstrs >= c->capstrs &&
-	    strs_grow(c, c->capstrs < 64 ? 64 : c->capstrs + c->capstrs / 2) != 0)
-		return 0;
-	memset(&c->strs[c->nstrs], 0, sizeof(c->strs[0]));
-	return c->nstrs++;
-}
-
-/* Move the live strings to the front of the arena (ids keep them). */
-static void
-arena_compact(core *c)
-{
-	uint32_t *order, i, n = 0;
-	size_t at = 0;
-
-	/* live ids in offset order, so that each string moves down only */
-	if ((order = malloc((size_t)c->nstrs * sizeof(*order))) == NULL)
-		return;
-	for (i = 1; i < c->nstrs; i++)
-		if (c->strs[i].refs != 0)
-			order[n++] = i;
-	/* ids are mostly in offset order already: insertion sort is cheap
-	 * for that, and correct in any case */
-	for (i = 1; i < n; i++) {
-		uint32_t v = order[i], j = i;
-
-		while (j > 0 && c->strs[order[j - 1]].off > c->strs[v].off) {
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = v;
-	}
-	for (i = 0; i < n; i++) {
-		struct istr *e = &c->strs[order[i]];
-
-		memmove(c->sarena + at, c->sarena + e->off, e->len);
-		e->off = (uint32_t)at;
-		at += e->len;
-	}
-	c->sused = at;
-	c->sdead = 0;
-	free(order);
-}
-
-/* Room for len more bytes in the arena. */
-static int
-arena_room(core *c, size_t len)
-{
-	size_t cap;
-	char *na;
-
-	if (c->sused + len <= c->scap)
-		return 0;
-	if (c->sdead >= c->sused / 2 && c->sdead >= len) {
-		arena_compact(c);
-		if (c->sused + len <= c->scap)
-			return 0;
-	}
-	cap = c->scap < ARENA_MIN ? ARENA_MIN : c->scap + c->scap / 2;
-	while (cap < c->sused + len)
-		cap += cap / 2;
-	if (cap > UINT32_MAX)
-		return BLF_ELIMIT; /* offsets are u32 */
-	if ((na = realloc(c->sarena, cap)) == NULL)
-		return BLF_ENOMEM;
-	c->sarena = na;
-	c->scap = cap;
-	return 0;
-}
-
-/* Intern (s, len): the id with its refcount raised, or 0 for an empty
- * string or on allocation failure (the reference is then lost, not the
- * listing). */
-uint32_t
-intern_add(core *c, const char *s, size_t len)
-{
-	uint32_t h, j, id, live;
-	struct istr *e;
-
-	if (len == 0 || len > BLF_MAX_REF_LEN)
-		return 0;
-	live = c->nstrs > 0 ? c->nstrs - 1 - c->nsfree : 0;
-	if (c->smask == 0 || (uint64_t)live * 4 + 4 > ((uint64_t)c->smask + 1) * 3)
-		if (sindex_grow(c) != 0)
-			return 0;
-	h = str_hash(s, len);
-	j = sindex_find(c, s, len, h);
-	if ((id = c->sslots[j]) != 0) {
-		c->strs[id].refs++;
-		return id;
-	}
-	if (arena_room(c, len) != 0 || (id = alloc_id(c)) == 0)
-		return 0;
-	e = &c->strs[id];
-	memcpy(c->sarena + c->sused, s, len);
-	e->off = (uint32_t)c->sused;
-	e->len = (uint16_t)len;
-	e->refs = 1;
-	c->sused += len;
-	c->sslots[j] = id;
-	return id;
-}
-
-/*
- * Take a loaded table (checkpoint): strs[1..nstrs) over arena[0..used) and
- * its index of nslots u32 slots; ownership of all three passes to c (also
- * on failure).  Entries with refs 0 are free ids.  BLF_ECORRUPT if an
- * entry leaves the arena or the index does not hold every live id once.
- * Refcounts are recomputed later (intern_recount).
- */
-int
-intern_load(core *c, struct istr *strs, uint32_t nstrs, char *arena, size_t used,
-	    uint32_t *slots, uint32_t nslots)
-{
-	uint64_t sum = 0, want = 0;
-	uint32_t i, cnt = 0, live = 0;
-	size_t bytes = 0;
-
-	intern_free_all(c);
-	c->strs = strs;
-	c->nstrs = c->capstrs = nstrs;
-	c->sarena = arena;
-	c->sused = c->scap = used;
-	c->sslots = slots;
-	c->smask = nslots ? nslots - 1 : 0;
-	if (nstrs > 0 && (c->sfree = malloc((size_t)nstrs * sizeof(*c->sfree))) == NULL)
-		return BLF_ENOMEM;
-	c->capsfree = nstrs;
-	for (i = 1; i < nstrs; i++) {
-		const struct istr *e = &strs[i];
-
-		if (e->refs == 0) {
-			c->sfree[c->nsfree++] = i;
-			continue;
-		}
-		if (e->len == 0 || e->len > BLF_MAX_REF_LEN || e->off > used ||
-		    used - e->off < e->len)
-			return BLF_ECORRUPT;
-		bytes += e->len;
-		live++;
-		want += i;
-	}
-	c->sdead = used - bytes;
-	if ((nslots & (nslots - 1)) != 0 ||
-	    (live > 0 && (uint64_t)live * 4 + 4 > (uint64_t)nslots * 3))
-		return BLF_ECORRUPT;
-	for (i = 0; i < nslots; i++) {
-		uint32_t id = slots[i];
-
-		if (id == 0)
-			continue;
-		if (id >= nstrs || strs[id].refs == 0)
-			return BLF_ECORRUPT;
-		sum += id;
-		cnt++;
-	}
-	return cnt == live && sum == want ? 0 : BLF_ECORRUPT;
-}
-
-static void
-sindex_remove(core *c, uint32_t id)
-{
-	uint32_t i, j, k;
-
-	i = id_hash(c, id) & c->smask;
-	while (c->sslots[i] != id)
-		i = (i + 1) & c->smask;
-	j = i;
-	for (;;) {
-		j = (j + 1) & c->smask;
-		if (c->sslots[j] == 0)
-			break;
-		k = id_hash(c, c->sslots[j]) & c->smask;
-		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-			c->sslots[i] = c->sslots[j];
-			i = j;
-		}
-	}
-	c->sslots[i] = 0;
-}
-
-/* Release id (its refcount reached 0). */
-static void
-id_release(core *c, uint32_t id)
-{
-	struct istr *e = &c->strs[id];
-
-	sindex_remove(c, id);
-	c->sdead += e->len;
-	e->len = 0;
-	e->off = 0;
-	e->refs = 0;
-	c->sfree[c->nsfree++] = id; /* sfree holds capstrs ids */
-}
-
-/* Drop one reference to id (0 is ignored). */
-void
-intern_drop(core *c, uint32_t id)
-{
-	struct istr *e;
-
-	if (id == 0 || id >= c->nstrs)
-		return;
-	e = &c->strs[id];
-	if (e->refs == 0 || --e->refs > 0)
-		return;
-	id_release(c, id);
-}
-
-/* Recompute every refcount from the records (after a checkpoint load, so
- * that a stale count can never free a string still in use). */
-void
-intern_recount(core *c)
-{
-	uint32_t id, i;
-	size_t k;
-
-	for (id = 1; id < c->nstrs; id++)
-		if (c->strs[id].refs != 0)
-			c->strs[id].refs = 1; /* provisional: marks "present" */
-	for (k = 0; k < c->norigins; k++) {
-		const struct origin *o = c->origins[k];
-
-		for (i = 0; i < o->nrecs; i++)
-			if (o->recs[i].ref != 0)
-				c->strs[o->recs[i].ref].refs++;
-	}
-	for (id = 1; id < c->nstrs; id++) {
-		if (c->strs[id].refs == 0)
-			continue;
-		if (--c->strs[id].refs == 0) {
-			sindex_remove(c, id);
-			c->sdead += c->strs[id].len;
-			c->strs[id].len = 0;
-			c->strs[id].off = 0;
-			c->strs[id].refs = 0;
-		}
-	}
-	c->nsfree = 0;
-	for (id = 1; id < c->nstrs; id++)
-		if (c->strs[id].refs == 0)
-			c->sfree[c->nsfree++] = id;
-}
-
-/* The string of id (NULL, 0 for id 0). */
-const char *
-intern_get(const core *c, uint32_t id, size_t *len)
-{
-	if (id == 0 || id >= c->nstrs || c->strs[id].refs == 0) {
-		*len = 0;
-		return NULL;
-	}
-	*len = c->strs[id].len;
-	return c->sarena + c->strs[id].off;
-}
-
-void
-intern_free_all(core *c)
-{
-	free(c->strs);
-	free(c->sfree);
-	free(c->sslots);
-	free(c->sarena);
-	c->strs = NULL;
-	c->sfree = NULL;
-	c->sslots = NULL;
-	c->sarena = NULL;
-	c->sused = c->scap = c->sdead = 0;
-	c->nstrs = c->capstrs = c->nsfree = c->capsfree = c->smask = 0;
 }

@@ -2,22 +2,33 @@
  * export.c - the export driver: the writer table, shards, change detection,
  * staging and publication (export.h, blfed-export.5).
  *
- * A run makes two passes over the view.  Pass 1 formats nothing: for every
- * (family, shard) it computes a BLAKE2b digest of the entries that start in
- * the shard (with their full provenance) and of the normalised prefixes the
- * shard holds, and counts what each format will write.  A file's shard key
- * is a digest of the writer, the configuration that shapes its lines and
- * that content digest; a file whose key and size match the previous
- * MANIFEST is kept as it is (its bytes and mtime stay, so rsync's quick
- * check skips it).  Pass 2 formats only the files that changed, each into
- * a staged file ".new.NAME" (fio_atomic: temporary, fsync, rename).  When
- * every staged file is complete they are renamed into place (the mtime of
- * a replaced file is moved past the old one when they fall in the same
- * second), then MANIFEST and MANIFEST.sig are written, then the files of
- * the previous set that are no longer produced are removed.  A failure
- * before the renames removes the staged files and leaves the previous set
- * and its MANIFEST as they were.  A change feed can skip pass 1 for the
- * shards it knows are unchanged: the plan only needs their old keys.
+ * An export is a job of small steps (export_job_step), so that the daemon
+ * can apply deltas between them.  The job plans every file first; then,
+ * for each dirty shard, pass 1 digests the entries that start in the shard
+ * (with their full provenance) and the normalised prefixes it holds
+ * (BLAKE2b of SHA-256 states, X_DIGEST bytes) and counts what each format
+ * will write; a file's key is a digest of the writer, the configuration
+ * that shapes its lines and that content digest, and a file whose key and
+ * size match the previous MANIFEST is kept as it is (its bytes and mtime
+ * stay, so rsync's quick check skips it).  Pass 2 then formats the shard's
+ * changed files, each into a staged file ".new.NAME" (fio_atomic).  Both
+ * passes read the shard through the source's ranged iteration (begin_at),
+ * at most `piece` entries per step, resuming after the last prefix.  The
+ * Postfix table (one file) is written last, in pieces of the same size per
+ * shard and sweep.  The last step syncs the staged files, renames them
+ * into place (the mtime of a replaced file is moved past the old one when
+ * they fall in the same second), writes MANIFEST and MANIFEST.sig, and
+ * removes the files of the previous set that are no longer produced.  A
+ * failure before the renames removes the staged files and leaves the
+ * previous set and its MANIFEST as they were.
+ *
+ * Dirty shards: all of them without an export_state; with one that
+ * describes the previous MANIFEST, only those where the source's change
+ * feed reports a changed prefix since the generation that export began
+ * at; the others keep their key and digests from the state and are not
+ * read at all.  A file found changed on disk makes its shard dirty.  The
+ * view may move between steps: a shard whose files were rendered while it
+ * moved gets a key no digest gives, so that the next job rewrites it.
  *
  * Normalisation (plain lists, ipset): the view is a prefix tree in
  * pre-order (sorted by address, shorter first), listings and exclusions,
@@ -27,6 +38,7 @@
  * fewest CIDR prefixes.  Shard boundaries cut segments, so every prefix of
  * a shard file lies inside the shard.
  */
+#define _GNU_SOURCE /* sync_file_range */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +56,7 @@
 #define X_SIGNER_CACHE 32
 #define X_NWRITERS 5
 #define X_DIGEST 16
+#define X_PIECE 1024u                     /* entries per step of a shard's walk */
 
 /* The writer table: one row per format (export_int.h). */
 static const export_writer *const writers[X_NWRITERS] = {
@@ -55,7 +68,7 @@ struct xshard {
 	uint8_t raw[X_DIGEST];  /* entries starting in the shard */
 	uint8_t norm[X_DIGEST]; /* normalised segments inside it (plain) */
 	uint8_t tagd[X_DIGEST]; /* the same with their comments (ipset) */
-	size_t nraw, nplain, nipset;
+	size_t nraw, nplain, nipset, nlisted;
 };
 
 struct xfam {
@@ -98,7 +111,7 @@ struct scache {
 	int found;
 };
 
-struct xrun {
+struct export_job {
 	const export_source *src;
 	export_config cfg;
 	char nsbuf[EXPORT_NAME_MAX + 8];
@@ -116,8 +129,36 @@ struct xrun {
 	u128 cursor;
 	int cursor_done;
 	struct merger mplain, mipset;
-	xsha hraw, hnorm, htag, hwhole; /* pass 1: SHA-256, first X_DIGEST bytes kept */
-	uint8_t whole[X_DIGEST];
+	xsha hraw, hnorm, htag;       /* pass 1: SHA-256, first X_DIGEST bytes kept */
+	uint8_t whole[X_DIGEST];      /* digest of every shard's raw digest */
+	uint64_t view_now;            /* the time the view is read at (this step) */
+	blf_prefix within;            /* the range being walked */
+	int filter;                   /* the source has no begin_at: filter */
+	/* the job (export_job_step) */
+	uint8_t dirty[2][256];        /* shards to digest (and render if changed) */
+	int stage;                    /* JOB_SHARDS, JOB_WHOLE, JOB_FINISH, JOB_DONE */
+	int ufam;                     /* next unit: family, shard, whole-file phase */
+	unsigned ushard;
+	int uphase;
+	int whole_i;                  /* the whole-feed file being written, or -1 */
+	xout *wout;
+	xfile wf;
+	xman old;                     /* the previous MANIFEST */
+	uint64_t gen;                 /* view generation at the start (change feed) */
+	int have_gen;
+	export_state *state;          /* kept across runs, or NULL */
+	int sstate;                   /* JOB_SHARDS: 0 next shard, 1 pass 1, 2 pass 2 */
+	blf_prefix shard_pfx;         /* the shard being walked */
+	blf_prefix last;              /* the last entry walked: the next piece is after it */
+	int resume;
+	blf_prefix after;             /* src_begin's `after` */
+	int src_after;
+	uint64_t shard_gen;           /* view generation when the shard's pass 1 began */
+	size_t piece;                 /* entries per step (X_PIECE) */
+	const key_secret *key;        /* agent key, borrowed */
+	int published, failed;
+	export_source own_src;        /* a copy of the source */
+	void *own;                    /* what export_job_start_core allocated */
 	/* plan */
 	struct pfile *files;
 	size_t nfiles;
@@ -225,7 +266,7 @@ export_config_check(const export_config *cfg, char *err, size_t errlen)
 }
 
 static void
-cfg_defaults(struct xrun *x, const export_config *in)
+cfg_defaults(struct export_job *x, const export_config *in)
 {
 	export_config *c = &x->cfg;
 
@@ -266,7 +307,7 @@ cfg_defaults(struct xrun *x, const export_config *in)
 /* What shapes the lines of shard files (not the head files, rewritten
  * every time): a change here rewrites every shard. */
 static void
-fingerprint(struct xrun *x)
+fingerprint(struct export_job *x)
 {
 	crypto_generichash_state h;
 	uint8_t b[8];
@@ -302,7 +343,7 @@ fingerprint(struct xrun *x)
 /* Key id signing for origin, through a small cache (few origins, many
  * entries): the source is asked once per origin and run. */
 const uint8_t *
-x_signer(struct xrun *x, const uint8_t origin[BLF_KEYID_LEN])
+x_signer(struct export_job *x, const uint8_t origin[BLF_KEYID_LEN])
 {
 	struct scache *s;
 	size_t i;
@@ -374,7 +415,7 @@ item_count(const struct xshard *s, int input)
 }
 
 static int
-stage_open(struct xrun *x, struct pfile *pf, xout *o)
+stage_open(struct export_job *x, struct pfile *pf, xout *o)
 {
 	char tmp[FIO_NAME_MAX + 8];
 
@@ -398,7 +439,7 @@ stage_open(struct xrun *x, struct pfile *pf, xout *o)
 }
 
 static int
-stage_close(struct xrun *x, struct pfile *pf, xout *o)
+stage_close(struct export_job *x, struct pfile *pf, xout *o)
 {
 	xo_flush(o);
 	if (o->err != 0) {
@@ -415,16 +456,16 @@ stage_close(struct xrun *x, struct pfile *pf, xout *o)
 	}
 	o->active = 0;
 	if (!x->cfg.nosync) {
+		/* start the write-back now; publication waits for it (fsync of
+		 * every staged file), so a step does not wait for the disk */
 		char tmp[FIO_NAME_MAX + 8];
-		int fd, r;
+		int fd;
 
 		snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
 		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
 			return BLF_EIO;
-		r = fio_fsync(fd);
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		close(fd);
-		if (r != 0)
-			return BLF_EIO;
 	}
 	xsha_final(&o->sha, pf->sha);
 	pf->size = o->size;
@@ -434,7 +475,7 @@ stage_close(struct xrun *x, struct pfile *pf, xout *o)
 }
 
 static void
-xfile_init(struct xrun *x, xfile *f, xout *o, const struct pfile *pf)
+xfile_init(struct export_job *x, xfile *f, xout *o, const struct pfile *pf)
 {
 	const struct xfam *fm = pf->fam >= 0 ? &x->fam[pf->fam] : NULL;
 
@@ -460,7 +501,7 @@ xfile_init(struct xrun *x, xfile *f, xout *o, const struct pfile *pf)
 /* ---- the walk -------------------------------------------------------- */
 
 static void
-digest_entry(struct xrun *x, const core_entry *e)
+digest_entry(struct export_job *x, const core_entry *e)
 {
 	uint8_t b[64];
 	size_t i, n = 0;
@@ -475,8 +516,6 @@ digest_entry(struct xrun *x, const core_entry *e)
 	for (i = 0; i < 4; i++)
 		b[n++] = (uint8_t)(e->nprov >> (8 * i));
 	xsha_update(&x->hraw, b, n);
-	if (x->cfg.formats & EXPORT_POSTFIX)
-		xsha_update(&x->hwhole, b, n);
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
 		const uint8_t *sg = x_signer(x, p->origin);
@@ -506,17 +545,12 @@ digest_entry(struct xrun *x, const core_entry *e)
 		xsha_update(&x->hraw, q, m);
 		xsha_update(&x->hraw, p->name, nl);
 		xsha_update(&x->hraw, p->ref, p->ref_len);
-		if (x->cfg.formats & EXPORT_POSTFIX) {
-			xsha_update(&x->hwhole, q, m);
-			xsha_update(&x->hwhole, p->name, nl);
-			xsha_update(&x->hwhole, p->ref, p->ref_len);
-		}
 	}
 }
 
 /* A normalised prefix for the writers of input xi. */
 static int
-net_out(struct xrun *x, int xi, const blf_prefix *p, const char *tag, size_t taglen)
+net_out(struct export_job *x, int xi, const blf_prefix *p, const char *tag, size_t taglen)
 {
 	struct xshard *s = &x->fam[x->cur_fam].sh[x->cur_shard];
 	size_t w;
@@ -573,7 +607,7 @@ log2p1(u128 v)
 
 /* Cut [lo, hi] into the fewest CIDR prefixes. */
 static int
-range_out(struct xrun *x, struct merger *m)
+range_out(struct export_job *x, struct merger *m)
 {
 	const struct xfam *fm = &x->fam[x->cur_fam];
 	unsigned W = fm->width;
@@ -597,7 +631,7 @@ range_out(struct xrun *x, struct merger *m)
 }
 
 static void
-merger_flush(struct xrun *x, struct merger *m)
+merger_flush(struct export_job *x, struct merger *m)
 {
 	if (!m->pending)
 		return;
@@ -606,7 +640,7 @@ merger_flush(struct xrun *x, struct merger *m)
 }
 
 static void
-merger_add(struct xrun *x, struct merger *m, u128 lo, u128 hi, const struct node *n)
+merger_add(struct export_job *x, struct merger *m, u128 lo, u128 hi, const struct node *n)
 {
 	if (m->pending && m->hi != x->fam[x->cur_fam].max && m->hi + 1 == lo &&
 	    (!m->by_tag || (m->taglen == n->taglen && memcmp(m->tag, n->tag, n->taglen) == 0))) {
@@ -623,7 +657,7 @@ merger_add(struct xrun *x, struct merger *m, u128 lo, u128 hi, const struct node
 
 /* A classified segment [lo, hi] of node n. */
 static void
-segment(struct xrun *x, u128 lo, u128 hi, const struct node *n)
+segment(struct export_job *x, u128 lo, u128 hi, const struct node *n)
 {
 	if (n->kind != CORE_ENTRY_LISTED)
 		return;
@@ -652,7 +686,7 @@ segment(struct xrun *x, u128 lo, u128 hi, const struct node *n)
 /* Classify everything before `to` (exclusive), or to the end of the
  * address space when to_end. */
 static void
-norm_advance(struct xrun *x, u128 to, int to_end)
+norm_advance(struct export_job *x, u128 to, int to_end)
 {
 	u128 max = x->fam[x->cur_fam].max;
 
@@ -678,7 +712,7 @@ norm_advance(struct xrun *x, u128 to, int to_end)
 }
 
 static void
-norm_reset(struct xrun *x)
+norm_reset(struct export_job *x)
 {
 	x->depth = 0;
 	x->cursor = 0;
@@ -734,7 +768,7 @@ make_tag(const core_entry *e, struct node *n)
 
 /* Start the current shard: pass 1 digests, pass 2 the changed files. */
 static int
-shard_open(struct xrun *x)
+shard_open(struct export_job *x)
 {
 	size_t w;
 	int rc = BLF_OK;
@@ -766,7 +800,7 @@ shard_open(struct xrun *x)
 
 /* Finish the current shard: classify up to its end, flush, close. */
 static int
-shard_close(struct xrun *x)
+shard_close(struct export_job *x)
 {
 	struct xfam *fm = &x->fam[x->cur_fam];
 	unsigned next = x->cur_shard + 1;
@@ -805,32 +839,8 @@ shard_close(struct xrun *x)
 	return rc;
 }
 
-/* Move the walk to (fam, shard), closing and opening shards on the way. */
-static int
-advance(struct xrun *x, int fam, unsigned shard)
-{
-	int rc;
-
-	if (fam < x->cur_fam || (fam == x->cur_fam && shard < x->cur_shard))
-		return BLF_EINVAL; /* the source is not sorted */
-	while (x->cur_fam != fam || x->cur_shard != shard) {
-		if ((rc = shard_close(x)) != BLF_OK)
-			return rc;
-		if (x->cur_shard + 1 < x->fam[x->cur_fam].nshards) {
-			x->cur_shard++;
-		} else {
-			x->cur_fam++;
-			x->cur_shard = 0;
-			norm_reset(x);
-		}
-		if ((rc = shard_open(x)) != BLF_OK)
-			return rc;
-	}
-	return BLF_OK;
-}
-
 static void
-abort_open(struct xrun *x)
+abort_open(struct export_job *x)
 {
 	size_t w;
 
@@ -843,41 +853,123 @@ abort_open(struct xrun *x)
 	}
 }
 
-/* One pass over the view. */
-static int
-walk(struct xrun *x, int pass)
+/* ---- ranges of the view ---------------------------------------------- */
+
+/* The prefix of shard s of family fm. */
+static void
+shard_prefix(const struct xfam *fm, unsigned s, blf_prefix *p)
 {
-	core_entry e;
-	int r, rc, begun = 0;
+	pfx_from(fm->af, fm->bits == 0 ? 0 : (u128)s << (fm->width - fm->bits), fm->bits, p);
+}
+
+/* Start iterating the entries that overlap `within` (export.h), or with
+ * after those inside it that come after `after`: through the source's
+ * begin_at, or a whole iteration filtered here. */
+static int
+src_begin(struct export_job *x, const blf_prefix *within, const blf_prefix *after)
+{
+	x->within = *within;
+	x->src_after = after != NULL;
+	if (after != NULL)
+		x->after = *after;
+	x->filter = x->src->begin_at == NULL;
+	if (!x->filter)
+		return x->src->begin_at(x->src->ctx, x->view_now, within, after);
+	return x->src->begin(x->src->ctx, x->view_now);
+}
+
+static int
+src_next(struct export_job *x, core_entry *e)
+{
+	int r;
+
+	while ((r = x->src->next(x->src->ctx, e)) == 1) {
+		if (!x->filter)
+			return 1;
+		if (x->src_after && blf_prefix_cmp(&e->prefix, &x->after) <= 0)
+			continue;
+		if (blf_prefix_contains(&x->within, &e->prefix) ||
+		    (!x->src_after && blf_prefix_contains(&e->prefix, &x->within)))
+			return 1;
+		if (blf_prefix_cmp(&e->prefix, &x->within) > 0)
+			return 0; /* sorted: nothing further overlaps */
+	}
+	return r;
+}
+
+/* The view's generation now (0 from a source without a change feed). */
+static uint64_t
+view_gen(struct export_job *x)
+{
+	uint64_t g = 0;
+
+	if (x->src->changes != NULL &&
+	    x->src->changes(x->src->ctx, 0, 0, x->view_now, NULL, NULL, &g) < 0)
+		g = 0;
+	return g;
+}
+
+/* Start a pass over shard s of family fam (its files opened in pass 2). */
+static int
+shard_begin(struct export_job *x, int pass, int fam, unsigned s)
+{
+	struct xfam *fm = &x->fam[fam];
+	int rc;
 
 	x->pass = pass;
-	x->cur_fam = 0;
-	x->cur_shard = 0;
+	x->cur_fam = fam;
+	x->cur_shard = s;
 	norm_reset(x);
-	if (pass == 1 && (x->cfg.formats & EXPORT_POSTFIX) && xsha_init(&x->hwhole) != 0)
-		return BLF_ENOMEM;
+	shard_prefix(fm, s, &x->shard_pfx);
+	x->cursor = pfx_lo(&x->shard_pfx);
+	x->resume = 0;
+	if (pass == 1)
+		memset(&fm->sh[s], 0, sizeof(fm->sh[s]));
 	if ((rc = shard_open(x)) != BLF_OK)
-		goto out;
-	if (x->src->begin(x->src->ctx, x->now) != 0) {
+		abort_open(x);
+	return rc;
+}
+
+/*
+ * Up to X_PIECE entries of the current shard's pass: the entries that
+ * start in it go to the entry writers (pass 2) or into its digest and
+ * counts (pass 1); the entries that contain the shard, which start before
+ * it, only open the normalisation's stack so that its segments are
+ * classified as in a walk over the whole view.  The next piece resumes
+ * after the last entry (the stack and the open files carry over); the
+ * last one closes the shard.  *more tells whether a piece follows.
+ */
+static int
+shard_piece(struct export_job *x, int *more)
+{
+	struct xfam *fm = &x->fam[x->cur_fam];
+	unsigned s = x->cur_shard;
+	int pass = x->pass;
+	core_entry e;
+	int r = 1, rc = BLF_OK;
+	size_t n = 0;
+
+	*more = 0;
+	if (src_begin(x, &x->shard_pfx, x->resume ? &x->last : NULL) != 0) {
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	begun = 1;
-	while ((r = x->src->next(x->src->ctx, &e)) == 1) {
-		int fam = e.prefix.af == BLF_AF_INET ? 0 : 1;
-		struct xfam *fm = &x->fam[fam];
+	while (n < x->piece && (r = src_next(x, &e)) == 1) {
 		u128 lo = pfx_lo(&e.prefix);
-		struct node *n;
+		struct node *nd;
 		size_t w;
 
-		if ((rc = advance(x, fam, shard_of(fm, lo))) != BLF_OK)
-			goto out;
-		if (pass == 1) {
-			fm->sh[x->cur_shard].nraw++;
-			fm->nlisted += e.kind == CORE_ENTRY_LISTED;
+		n++;
+		x->last = e.prefix;
+		x->resume = 1;
+		if (e.prefix.af != fm->af)
+			continue;
+		if (shard_of(fm, lo) == s && pass == 1) {
+			fm->sh[s].nraw++;
+			fm->sh[s].nlisted += e.kind == CORE_ENTRY_LISTED;
 			if (x->cfg.formats & (EXPORT_RBLDNSD | EXPORT_POSTFIX | EXPORT_JSONL))
 				digest_entry(x, &e);
-		} else {
+		} else if (shard_of(fm, lo) == s) {
 			for (w = 0; w < X_NWRITERS; w++) {
 				xitem it;
 
@@ -892,81 +984,76 @@ walk(struct xrun *x, int pass)
 			norm_advance(x, lo, 0);
 			if (x->depth >= X_MAX_DEPTH) {
 				rc = BLF_EINVAL;
-				goto out;
+				break;
 			}
-			n = &x->stack[x->depth++];
-			n->end = pfx_hi(&e.prefix, fm->width);
-			n->kind = e.kind;
-			n->taglen = 0;
+			nd = &x->stack[x->depth++];
+			nd->end = pfx_hi(&e.prefix, fm->width);
+			nd->kind = e.kind;
+			nd->taglen = 0;
 			if (e.kind == CORE_ENTRY_LISTED && (x->cfg.formats & EXPORT_IPSET))
-				make_tag(&e, n);
+				make_tag(&e, nd);
 		}
 	}
+	x->src->end(x->src->ctx);
+	if (rc != BLF_OK)
+		goto out;
 	if (r < 0) {
 		rc = BLF_ENOMEM;
 		goto out;
 	}
-	if ((rc = advance(x, 1, x->fam[1].nshards - 1)) != BLF_OK)
-		goto out;
-	rc = shard_close(x);
-	if (rc == BLF_OK && pass == 1 && (x->cfg.formats & EXPORT_POSTFIX)) {
-		uint8_t d[32];
-
-		xsha_final(&x->hwhole, d);
-		memcpy(x->whole, d, X_DIGEST);
+	if (n == x->piece) {
+		*more = 1;
+		return BLF_OK;
 	}
+	rc = shard_close(x);
 out:
-	if (begun)
-		x->src->end(x->src->ctx);
 	if (rc != BLF_OK)
 		abort_open(x);
 	return rc;
 }
 
-/* The whole-feed files (Postfix): two sweeps, exceptions then listings. */
+/*
+ * One piece of a whole-feed file (Postfix): up to X_PIECE entries that
+ * start in shard s of family fam, for sweep `phase` (exceptions, then
+ * listings).  The file stays open between pieces; *more as above.
+ */
 static int
-write_whole(struct xrun *x, struct pfile *pf, xout *o)
+whole_piece(struct export_job *x, int phase, int fam, unsigned s, int *more)
 {
-	xfile f;
+	struct xfam *fm = &x->fam[fam];
 	core_entry e;
-	int rc, r, phase;
+	int r = 1;
+	size_t n = 0;
 
-	if ((rc = stage_open(x, pf, o)) != BLF_OK)
-		return rc;
-	xfile_init(x, &f, o, pf);
-	f.count = x->fam[0].nraw + x->fam[1].nraw;
-	if (pf->w->begin != NULL)
-		pf->w->begin(&f);
-	for (phase = 0; phase < 2; phase++) {
-		f.phase = phase;
-		if (x->src->begin(x->src->ctx, x->now) != 0) {
-			rc = BLF_ENOMEM;
-			goto fail;
-		}
-		while ((r = x->src->next(x->src->ctx, &e)) == 1) {
-			xitem it;
+	*more = 0;
+	if (!x->resume)
+		shard_prefix(fm, s, &x->shard_pfx);
+	x->wf.phase = phase;
+	if (src_begin(x, &x->shard_pfx, x->resume ? &x->last : NULL) != 0)
+		return BLF_ENOMEM;
+	while (n < x->piece && (r = src_next(x, &e)) == 1) {
+		xitem it;
 
-			memset(&it, 0, sizeof(it));
-			it.e = &e;
-			pf->w->entry(&f, &it);
-		}
-		x->src->end(x->src->ctx);
-		if (r < 0) {
-			rc = BLF_ENOMEM;
-			goto fail;
-		}
+		n++;
+		x->last = e.prefix;
+		x->resume = 1;
+		if (e.prefix.af != fm->af || shard_of(fm, pfx_lo(&e.prefix)) != s)
+			continue;
+		memset(&it, 0, sizeof(it));
+		it.e = &e;
+		x->files[x->whole_i].w->entry(&x->wf, &it);
 	}
-	if (pf->w->end != NULL)
-		pf->w->end(&f);
-	return stage_close(x, pf, o);
-fail:
-	fio_atomic_abort(&o->fa);
-	o->active = 0;
-	return rc;
+	x->src->end(x->src->ctx);
+	if (r < 0)
+		return BLF_ENOMEM;
+	*more = n == x->piece;
+	if (!*more)
+		x->resume = 0;
+	return BLF_OK;
 }
 
 static int
-write_head(struct xrun *x, struct pfile *pf, xout *o)
+write_head(struct export_job *x, struct pfile *pf, xout *o)
 {
 	xfile f;
 	int rc;
@@ -984,7 +1071,7 @@ write_head(struct xrun *x, struct pfile *pf, xout *o)
 /* ---- the plan ----------------------------------------------------------- */
 
 static void
-key_of(struct xrun *x, const struct pfile *pf, const uint8_t *digest, char out[X_KEY_HEX + 1])
+key_of(struct export_job *x, const struct pfile *pf, const uint8_t *digest, char out[X_KEY_HEX + 1])
 {
 	crypto_generichash_state h;
 	uint8_t k[X_KEY_HEX / 2];
@@ -1037,7 +1124,7 @@ mtime_ns(const struct stat *sb)
 /* Decide whether pf must be written: its key and the file on disk against
  * the previous MANIFEST. */
 static void
-decide(struct xrun *x, struct pfile *pf, const xman *old)
+decide(struct export_job *x, struct pfile *pf, const xman *old)
 {
 	const xman_file *of = old_find(old, pf->name);
 	struct stat sb;
@@ -1055,7 +1142,7 @@ decide(struct xrun *x, struct pfile *pf, const xman *old)
 }
 
 static int
-plan(struct xrun *x, const xman *old)
+plan(struct export_job *x)
 {
 	size_t w, cap = 0;
 	int fam;
@@ -1074,14 +1161,13 @@ plan(struct xrun *x, const xman *old)
 		if (!(x->cfg.formats & wr->flag))
 			continue;
 		if (wr->whole) {
-			struct pfile *pf = &x->files[x->nfiles++];
+			struct pfile *pf = &x->files[x->nfiles];
 
 			snprintf(pf->name, sizeof(pf->name), "%s", wr->name);
 			pf->w = wr;
 			pf->kind = XF_WHOLE;
 			pf->fam = -1;
-			key_of(x, pf, x->whole, pf->key);
-			decide(x, pf, old);
+			x->whole_i = (int)x->nfiles++;
 			continue;
 		}
 		for (fam = 0; fam < 2; fam++) {
@@ -1107,18 +1193,52 @@ plan(struct xrun *x, const xman *old)
 				pf->kind = XF_SHARD;
 				pf->fam = fam;
 				pf->shard = s;
-				key_of(x, pf,
-				       wr->input == XI_ENTRIES ? fm->sh[s].raw
-				       : wr->input == XI_NETS  ? fm->sh[s].norm
-							       : fm->sh[s].tagd,
-				       pf->key);
-				decide(x, pf, old);
+				pf->changed = 1;
+				if (!x->dirty[fam][s]) {
+					/* unchanged since the last export: keep its file if it
+					 * is still what the MANIFEST says */
+					const xman_file *of = old_find(&x->old, pf->name);
+
+					if (of != NULL) {
+						memcpy(pf->key, of->key, sizeof(pf->key));
+						decide(x, pf, &x->old);
+					}
+					if (pf->changed)
+						x->dirty[fam][s] = 1;
+				}
 				x->idx[(w * 2 + (size_t)fam) * 256 + s] = (int)x->nfiles;
 				x->nfiles++;
 			}
 		}
 	}
 	return BLF_OK;
+}
+
+/* After pass 1 over shard s of family fam: the keys of its files against
+ * the previous MANIFEST.  Returns non-zero if one of them must be written. */
+static int
+shard_plan(struct export_job *x, int fam, unsigned s)
+{
+	const struct xshard *sh = &x->fam[fam].sh[s];
+	int any = 0;
+	size_t w;
+
+	for (w = 0; w < X_NWRITERS; w++) {
+		int i = x->idx[(w * 2 + (size_t)fam) * 256 + s];
+		struct pfile *pf;
+
+		if (i < 0)
+			continue;
+		pf = &x->files[i];
+		key_of(x, pf,
+		       pf->w->input == XI_ENTRIES ? sh->raw
+		       : pf->w->input == XI_NETS  ? sh->norm
+						  : sh->tagd,
+		       pf->key);
+		decide(x, pf, &x->old);
+		any |= pf->changed;
+	}
+	return any;
 }
 
 /* ---- publication ------------------------------------------------------ */
@@ -1145,7 +1265,7 @@ clean_stage(int dfd)
 
 /* Rename a staged file into place; its mtime advances past the old one. */
 static int
-publish(struct xrun *x, struct pfile *pf)
+publish(struct export_job *x, struct pfile *pf)
 {
 	char tmp[FIO_NAME_MAX + 8];
 	struct stat old, now;
@@ -1179,7 +1299,7 @@ publish(struct xrun *x, struct pfile *pf)
 }
 
 static int
-write_manifest(struct xrun *x, const key_secret *k)
+write_manifest(struct export_job *x, const key_secret *k)
 {
 	xman m;
 	char *text = NULL, sigline[EXPORT_SIG_LINE_LEN + 1];
@@ -1232,33 +1352,122 @@ fam_init(struct xfam *f, int af, unsigned bits)
 	return f->sh != NULL ? BLF_OK : BLF_ENOMEM;
 }
 
+/* ---- the state kept between exports ------------------------------------ */
+
+struct export_state {
+	int valid;                      /* describes the export of `serial` */
+	uint8_t fp[32];                 /* configuration fingerprint */
+	unsigned formats, bits[2];
+	char *dir;
+	uint64_t serial;                /* of the MANIFEST it describes */
+	uint64_t gen;                   /* view generation when that export began */
+	struct xshard sh[2][256];       /* digests and counts of every shard */
+};
+
+/* See export.h. */
+export_state *
+export_state_new(void)
+{
+	return calloc(1, sizeof(export_state));
+}
+
+/* See export.h. */
+void
+export_state_reset(export_state *s)
+{
+	if (s != NULL)
+		s->valid = 0;
+}
+
+/* See export.h. */
+void
+export_state_free(export_state *s)
+{
+	if (s == NULL)
+		return;
+	free(s->dir);
+	free(s);
+}
+
+static int
+state_matches(const export_state *s, const struct export_job *x)
+{
+	return s != NULL && s->valid && s->dir != NULL && strcmp(s->dir, x->cfg.dir) == 0 &&
+	       memcmp(s->fp, x->fp, sizeof(s->fp)) == 0 && s->formats == x->cfg.formats &&
+	       s->bits[0] == x->fam[0].bits && s->bits[1] == x->fam[1].bits &&
+	       s->serial == x->old.serial;
+}
+
+static void
+state_save(export_state *s, const struct export_job *x)
+{
+	char *d;
+	int f;
+
+	s->valid = 0;
+	if (!x->have_gen || (d = strdup(x->cfg.dir)) == NULL)
+		return;
+	free(s->dir);
+	s->dir = d;
+	memcpy(s->fp, x->fp, sizeof(s->fp));
+	s->formats = x->cfg.formats;
+	s->serial = x->serial;
+	s->gen = x->gen;
+	for (f = 0; f < 2; f++) {
+		s->bits[f] = x->fam[f].bits;
+		memcpy(s->sh[f], x->fam[f].sh, x->fam[f].nshards * sizeof(struct xshard));
+	}
+	s->valid = 1;
+}
+
+/* Change feed callback: every shard the prefix overlaps is dirty. */
+static void
+mark_dirty(void *arg, const blf_prefix *p)
+{
+	struct export_job *x = arg;
+	int fam = p->af == BLF_AF_INET ? 0 : 1;
+	const struct xfam *fm = &x->fam[fam];
+	unsigned a = shard_of(fm, pfx_lo(p)), b = shard_of(fm, pfx_hi(p, fm->width));
+
+	for (; a <= b; a++)
+		x->dirty[fam][a] = 1;
+}
+
+/* ---- the job -------------------------------------------------------------- */
+
+enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_DONE };
+
 /*
- * One export (see the top of this file and export.h): pass 1, the plan
- * against the previous MANIFEST, pass 2 into staged files, the head and
- * whole-feed files, publication, MANIFEST and signature, removal of what
- * the previous set had and this one does not.  *st is filled on success
- * and failure alike; errno tells more after BLF_EIO.
+ * Start an export (export.h): open the directory, read the previous
+ * MANIFEST, find the dirty shards (the change feed since the state's
+ * generation, or all of them) and plan the files.  Nothing is written yet.
  */
 int
-export_run_source(const export_source *src, const export_config *cfg,
-		  const key_secret *agent_key, uint64_t now, export_stats *st)
+export_job_start(const export_source *src, const export_config *cfg,
+		 const key_secret *agent_key, uint64_t now, export_state *state,
+		 export_job **out)
 {
-	struct xrun *x = NULL;
-	xman old;
+	struct export_job *x = NULL;
 	size_t i, w;
-	int rc = BLF_EINVAL, published = 0;
+	int rc = BLF_EINVAL, r, have;
 
-	memset(&old, 0, sizeof(old));
+	*out = NULL;
 	if (src == NULL || agent_key == NULL || export_config_check(cfg, NULL, 0) != BLF_OK)
 		goto out;
 	rc = BLF_ENOMEM;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		goto out;
 	x->dfd = -1;
-	x->src = src;
+	x->whole_i = -1;
+	x->own_src = *src;
+	x->src = &x->own_src;
+	x->key = agent_key;
+	x->state = state;
 	x->now = now;
+	x->view_now = now;
 	cfg_defaults(x, cfg);
 	fingerprint(x);
+	x->piece = cfg->piece != 0 ? cfg->piece : X_PIECE;
 	x->mplain.xi = XI_NETS;
 	x->mipset.xi = XI_TAGGED_NETS;
 	x->mipset.by_tag = 1;
@@ -1272,62 +1481,150 @@ export_run_source(const export_source *src, const export_config *cfg,
 	for (w = 0; w < X_NWRITERS; w++)
 		if ((x->out[w] = calloc(1, sizeof(xout))) == NULL)
 			goto out;
+	if ((x->wout = calloc(1, sizeof(xout))) == NULL)
+		goto out;
 	rc = BLF_EIO;
 	if ((x->dfd = fio_dir_open_private(cfg->dir, 1, 0755)) < 0)
 		goto out;
 	clean_stage(x->dfd);
-	(void)x_manifest_load(x->dfd, &old, NULL, 0);
-	x->serial = now > old.serial ? now : old.serial + 1;
+	(void)x_manifest_load(x->dfd, &x->old, NULL, 0);
+	x->serial = now > x->old.serial ? now : x->old.serial + 1;
 
-	if ((rc = walk(x, 1)) != BLF_OK)
+	/* dirty shards: those the change feed names since the state's export,
+	 * or every shard */
+	have = state_matches(state, x);
+	memset(x->dirty, 0, sizeof(x->dirty));
+	r = src->changes != NULL ? src->changes(src->ctx, have, have ? state->gen : 0, now,
+						 mark_dirty, x, &x->gen)
+				 : -1;
+	x->have_gen = r >= 0;
+	if (!have || r != 0)
+		memset(x->dirty, 1, sizeof(x->dirty));
+	else
+		for (i = 0; i < 2; i++)
+			memcpy(x->fam[i].sh, state->sh[i], x->fam[i].nshards * sizeof(struct xshard));
+	if (state != NULL)
+		state->valid = 0; /* until this export is published */
+	if ((rc = plan(x)) != BLF_OK)
 		goto out;
+	x->stage = JOB_SHARDS;
+	rc = BLF_OK;
+out:
+	if (rc != BLF_OK) {
+		export_job_free(x);
+		x = NULL;
+	}
+	*out = x;
+	return rc;
+}
+
+/* Sum the shards' counts into their families. */
+static void
+totals(struct export_job *x)
+{
+	int i;
+	unsigned s;
+
 	for (i = 0; i < 2; i++) {
 		struct xfam *fm = &x->fam[i];
-		unsigned s;
 
+		fm->nraw = fm->nplain = fm->nipset = fm->nlisted = 0;
 		for (s = 0; s < fm->nshards; s++) {
 			fm->nraw += fm->sh[s].nraw;
 			fm->nplain += fm->sh[s].nplain;
 			fm->nipset += fm->sh[s].nipset;
+			fm->nlisted += fm->sh[s].nlisted;
 		}
 	}
-	if ((rc = plan(x, &old)) != BLF_OK)
-		goto out;
-	for (i = 0; i < x->nfiles; i++)
-		if (x->files[i].changed && x->files[i].kind == XF_SHARD)
-			break;
-	if (i < x->nfiles && (rc = walk(x, 2)) != BLF_OK)
-		goto out;
+}
+
+/* Every shard is digested: decide the whole-feed file and open it when it
+ * changed (its digest is that of every shard's entries, in order). */
+static int
+whole_start(struct export_job *x)
+{
+	struct pfile *pf;
+	crypto_generichash_state h;
+	int i;
+
+	totals(x);
+	x->resume = 0;
+	if (x->whole_i < 0)
+		return BLF_OK;
+	pf = &x->files[x->whole_i];
+	crypto_generichash_init(&h, NULL, 0, X_DIGEST);
+	for (i = 0; i < 2; i++) {
+		unsigned s;
+
+		for (s = 0; s < x->fam[i].nshards; s++)
+			crypto_generichash_update(&h, x->fam[i].sh[s].raw, X_DIGEST);
+	}
+	crypto_generichash_final(&h, x->whole, X_DIGEST);
+	key_of(x, pf, x->whole, pf->key);
+	decide(x, pf, &x->old);
+	if (!pf->changed)
+		return BLF_OK;
+	if (stage_open(x, pf, x->wout) != BLF_OK)
+		return BLF_EIO;
+	xfile_init(x, &x->wf, x->wout, pf);
+	x->wf.count = x->fam[0].nraw + x->fam[1].nraw;
+	if (pf->w->begin != NULL)
+		pf->w->begin(&x->wf);
+	x->stage = JOB_WHOLE;
+	x->uphase = 0;
+	x->ufam = 0;
+	x->ushard = 0;
+	return BLF_OK;
+}
+
+/* Heads, publication, MANIFEST, removal of what is no longer produced. */
+static int
+finish(struct export_job *x)
+{
+	size_t i;
+	int rc;
+
 	for (i = 0; i < x->nfiles; i++) {
 		struct pfile *pf = &x->files[i];
 
-		if (!pf->changed || pf->kind == XF_SHARD)
-			continue;
-		rc = pf->kind == XF_HEAD ? write_head(x, pf, x->out[0]) : write_whole(x, pf, x->out[0]);
-		if (rc != BLF_OK)
-			goto out;
+		if (pf->changed && pf->kind == XF_HEAD &&
+		    (rc = write_head(x, pf, x->out[0])) != BLF_OK)
+			return rc;
 	}
-	/* every file is staged and synced: publish */
-	published = 1;
+	/* every file is staged: on disk, then published */
+	for (i = 0; i < x->nfiles && !x->cfg.nosync; i++) {
+		char tmp[FIO_NAME_MAX + 8];
+		int fd, r;
+
+		if (!x->files[i].changed)
+			continue;
+		snprintf(tmp, sizeof(tmp), X_STAGE "%s", x->files[i].name);
+		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
+			return BLF_EIO;
+		r = fio_fsync(fd);
+		close(fd);
+		if (r != 0)
+			return BLF_EIO;
+	}
+	x->published = 1;
 	for (i = 0; i < x->nfiles; i++) {
 		struct pfile *pf = &x->files[i];
 
 		if (pf->changed && (rc = publish(x, pf)) != BLF_OK)
-			goto out;
+			return rc;
 	}
-	if (!x->cfg.nosync && fio_fsync_dirfd(x->dfd) != 0) {
-		rc = BLF_EIO;
-		goto out;
-	}
+	if (!x->cfg.nosync && fio_fsync_dirfd(x->dfd) != 0)
+		return BLF_EIO;
 	qsort(x->files, x->nfiles, sizeof(*x->files), pfile_cmp);
-	if ((rc = write_manifest(x, agent_key)) != BLF_OK)
-		goto out;
-	for (i = 0; i < old.nfiles; i++) {
+	x->whole_i = -1; /* the indices are gone */
+	if ((rc = write_manifest(x, x->key)) != BLF_OK)
+		return rc;
+	for (i = 0; i < x->old.nfiles; i++) {
 		struct pfile key;
 
-		memcpy(key.name, old.files[i].name, sizeof(key.name));
+		memcpy(key.name, x->old.files[i].name, sizeof(key.name));
 		if (bsearch(&key, x->files, x->nfiles, sizeof(*x->files), pfile_cmp) == NULL &&
-		    fio_unlinkat(x->dfd, old.files[i].name) == 0)
+		    fio_unlinkat(x->dfd, x->old.files[i].name) == 0)
 			x->st.removed++;
 	}
 	x->st.serial = x->serial;
@@ -1341,36 +1638,185 @@ export_run_source(const export_source *src, const export_config *cfg,
 		else
 			x->st.skipped++;
 	}
-	rc = BLF_OK;
-out:
-	if (x != NULL) {
-		int e = errno;
+	if (x->state != NULL)
+		state_save(x->state, x);
+	return BLF_OK;
+}
 
-		if (rc != BLF_OK && x->dfd >= 0 && !published)
-			clean_stage(x->dfd);
-		if (st != NULL)
-			*st = x->st;
-		for (w = 0; w < X_NWRITERS; w++) {
-			if (x->out[w] != NULL)
-				xsha_free(&x->out[w]->sha);
-			free(x->out[w]);
-		}
-		xsha_free(&x->hraw);
-		xsha_free(&x->hnorm);
-		xsha_free(&x->htag);
-		xsha_free(&x->hwhole);
-		free(x->files);
-		free(x->idx);
-		free(x->fam[0].sh);
-		free(x->fam[1].sh);
-		if (x->dfd >= 0)
-			close(x->dfd);
-		free(x);
-		errno = e;
-	} else if (st != NULL) {
-		memset(st, 0, sizeof(*st));
+/* The view moved while shard s was rendered: its files hold a mix of
+ * instants that their keys (digests of pass 1) may not describe, so they
+ * get a key no digest gives; the next export, which finds the shard dirty
+ * (the change came after this job began), rewrites them. */
+static void
+unstable(struct export_job *x, int fam, unsigned s)
+{
+	size_t w;
+
+	for (w = 0; w < X_NWRITERS; w++) {
+		int i = x->idx[(w * 2 + (size_t)fam) * 256 + s];
+
+		if (i >= 0 && x->files[i].changed)
+			memset(x->files[i].key, '0', X_KEY_HEX);
 	}
-	xman_free(&old);
+}
+
+/* Move (fam, shard) to the next unit; 0 past the last. */
+static int
+unit_next(struct export_job *x, int *fam, unsigned *shard)
+{
+	if (++*shard < x->fam[*fam].nshards)
+		return 1;
+	*shard = 0;
+	return ++*fam < 2;
+}
+
+/*
+ * One unit of work (export.h): the next dirty shard (digest, and render
+ * the files that changed), or one shard's part of the whole-feed file, or
+ * the publication.  On error the job is over: the staged files are
+ * removed and the previous export stays as it was (unless the error came
+ * during publication).
+ */
+int
+export_job_step(export_job *x, uint64_t now, int *done)
+{
+	int rc = BLF_OK;
+
+	*done = 0;
+	x->view_now = now;
+	x->st.steps++;
+	if (x->stage == JOB_SHARDS && x->sstate == 0) {
+		while (x->ufam < 2 && !x->dirty[x->ufam][x->ushard])
+			if (!unit_next(x, &x->ufam, &x->ushard))
+				x->ufam = 2;
+		if (x->ufam < 2) {
+			x->st.walked++;
+			x->shard_gen = view_gen(x);
+			x->sstate = 1;
+			rc = shard_begin(x, 1, x->ufam, x->ushard);
+		} else {
+			x->stage = JOB_FINISH;
+			rc = whole_start(x);
+		}
+	}
+	if (rc != BLF_OK) {
+		/* below */
+	} else if (x->stage == JOB_SHARDS) {
+		int f = x->ufam, more;
+		unsigned sh = x->ushard;
+
+		rc = shard_piece(x, &more);
+		if (rc == BLF_OK && !more) {
+			if (x->sstate == 1 && shard_plan(x, f, sh)) {
+				x->sstate = 2;
+				rc = shard_begin(x, 2, f, sh);
+			} else {
+				if (x->sstate == 2 && view_gen(x) != x->shard_gen)
+					unstable(x, f, sh);
+				x->sstate = 0;
+				if (!unit_next(x, &x->ufam, &x->ushard))
+					x->ufam = 2;
+			}
+		}
+	} else if (x->stage == JOB_WHOLE) {
+		int more;
+
+		rc = whole_piece(x, x->uphase, x->ufam, x->ushard, &more);
+		if (rc == BLF_OK && !more && !unit_next(x, &x->ufam, &x->ushard)) {
+			x->ufam = 0;
+			if (++x->uphase == 2) {
+				struct pfile *pf = &x->files[x->whole_i];
+
+				if (pf->w->end != NULL)
+					pf->w->end(&x->wf);
+				rc = stage_close(x, pf, x->wout);
+				x->stage = JOB_FINISH;
+			}
+		}
+	} else if (x->stage == JOB_FINISH) {
+		rc = finish(x);
+		x->stage = JOB_DONE;
+		*done = rc == BLF_OK;
+	} else {
+		*done = 1;
+	}
+	if (rc != BLF_OK) {
+		x->stage = JOB_DONE;
+		x->failed = rc;
+		if (x->state != NULL)
+			x->state->valid = 0;
+	}
+	return rc;
+}
+
+/* See export.h. */
+void
+export_job_stats(const export_job *x, export_stats *st)
+{
+	*st = x->st;
+}
+
+/* See export.h. */
+void
+export_job_free(export_job *x)
+{
+	size_t w;
+	int e = errno;
+
+	if (x == NULL)
+		return;
+	abort_open(x);
+	if (x->wout != NULL && x->wout->active) {
+		fio_atomic_abort(&x->wout->fa);
+		x->wout->active = 0;
+	}
+	if (x->dfd >= 0 && !x->published)
+		clean_stage(x->dfd);
+	for (w = 0; w < X_NWRITERS; w++) {
+		if (x->out[w] != NULL)
+			xsha_free(&x->out[w]->sha);
+		free(x->out[w]);
+	}
+	if (x->wout != NULL)
+		xsha_free(&x->wout->sha);
+	free(x->wout);
+	xsha_free(&x->hraw);
+	xsha_free(&x->hnorm);
+	xsha_free(&x->htag);
+	free(x->files);
+	free(x->idx);
+	free(x->fam[0].sh);
+	free(x->fam[1].sh);
+	if (x->dfd >= 0)
+		close(x->dfd);
+	xman_free(&x->old);
+	free(x->own);
+	free(x);
+	errno = e;
+}
+
+/*
+ * An export in one call: export_job_start, every step, export_job_free.
+ * *st is filled on success and failure alike; errno tells more after
+ * BLF_EIO.
+ */
+int
+export_run_source(const export_source *src, const export_config *cfg,
+		  const key_secret *agent_key, uint64_t now, export_stats *st)
+{
+	export_job *x;
+	int rc, done = 0;
+
+	rc = export_job_start(src, cfg, agent_key, now, NULL, &x);
+	while (rc == BLF_OK && !done)
+		rc = export_job_step(x, now, &done);
+	if (st != NULL) {
+		if (x != NULL)
+			*st = x->st;
+		else
+			memset(st, 0, sizeof(*st));
+	}
+	export_job_free(x);
 	return rc;
 }
 
@@ -1387,6 +1833,14 @@ cs_begin(void *ctx, uint64_t now)
 	struct core_src *s = ctx;
 
 	return core_iter_begin(s->c, now, &s->it) == BLF_OK ? 0 : -1;
+}
+
+static int
+cs_begin_at(void *ctx, uint64_t now, const blf_prefix *within, const blf_prefix *after)
+{
+	struct core_src *s = ctx;
+
+	return core_iter_begin_at(s->c, now, within, after, &s->it) == BLF_OK ? 0 : -1;
 }
 
 static int
@@ -1418,18 +1872,83 @@ cs_signer(void *ctx, const uint8_t origin[BLF_KEYID_LEN], uint8_t keyid[BLF_KEYI
 	return 0;
 }
 
+struct cs_changes_arg {
+	void (*fn)(void *arg, const blf_prefix *p);
+	void *arg;
+};
+
+static int
+cs_change(void *arg, int change, const blf_prefix *prefix, const core_entry *e)
+{
+	struct cs_changes_arg *a = arg;
+
+	(void)change;
+	(void)e;
+	a->fn(a->arg, prefix);
+	return 0;
+}
+
+static int
+cs_changes(void *ctx, int have, uint64_t gen, uint64_t now,
+	   void (*fn)(void *arg, const blf_prefix *p), void *arg, uint64_t *cur)
+{
+	struct core_src *s = ctx;
+	struct cs_changes_arg a = { fn, arg };
+	int rc;
+
+	if (!have)
+		return core_view_generation(s->c, now, cur) == BLF_OK ? 1 : -1;
+	rc = core_changes_since(s->c, gen, now, cs_change, &a, cur);
+	return rc == BLF_OK ? 0 : rc == BLF_ESTALE ? 1 : -1;
+}
+
+static void
+core_source(core *c, struct core_src *s, export_source *src)
+{
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	memset(src, 0, sizeof(*src));
+	src->ctx = s;
+	src->begin = cs_begin;
+	src->next = cs_next;
+	src->end = cs_end;
+	src->signer = cs_signer;
+	src->begin_at = cs_begin_at;
+	src->changes = cs_changes;
+}
+
+/* See export.h. */
+int
+export_job_start_core(core *c, const export_config *cfg, const key_secret *agent_key,
+		      uint64_t now, export_state *state, export_job **out)
+{
+	struct core_src *s = calloc(1, sizeof(*s));
+	export_source src;
+	int rc;
+
+	*out = NULL;
+	if (s == NULL)
+		return BLF_ENOMEM;
+	core_source(c, s, &src);
+	if ((rc = export_job_start(&src, cfg, agent_key, now, state, out)) != BLF_OK) {
+		free(s);
+		return rc;
+	}
+	(*out)->own = s;
+	return BLF_OK;
+}
+
 /*
  * export_run_source over the merged view of c at now; the core must not
- * change during the call (it iterates the view two or three times).
+ * change during the call.
  */
 int
 export_run(core *c, const export_config *cfg, const key_secret *agent_key, uint64_t now,
 	   export_stats *st)
 {
 	struct core_src s;
-	export_source src = { &s, cs_begin, cs_next, cs_end, cs_signer };
+	export_source src;
 
-	memset(&s, 0, sizeof(s));
-	s.c = c;
+	core_source(c, &s, &src);
 	return export_run_source(&src, cfg, agent_key, now, st);
 }

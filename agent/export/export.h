@@ -84,6 +84,7 @@ typedef struct export_config {
 	size_t navals;
 	const char *ipset_name;       /* set names <name>4 / <name>6 ("blfed") */
 	int nosync;                   /* tests only: no fsync */
+	size_t piece;                 /* tests only: entries per step (0: 1024) */
 } export_config;
 
 /* What a run did. */
@@ -96,6 +97,8 @@ typedef struct export_stats {
 	size_t skipped;          /* of which unchanged and kept */
 	size_t removed;          /* files of the previous set no longer produced */
 	uint64_t bytes;          /* bytes written, MANIFEST included */
+	size_t walked;           /* shards read from the view (the others: change feed) */
+	size_t steps;            /* export_job_step calls */
 } export_stats;
 
 /*
@@ -113,6 +116,19 @@ typedef struct export_source {
 	void (*end)(void *ctx);
 	int (*signer)(void *ctx, const uint8_t origin[BLF_KEYID_LEN],
 		      uint8_t keyid[BLF_KEYID_LEN]);
+	/* Optional (NULL: the exporter filters whole iterations).  Like begin,
+	 * for the entries that overlap `within` only: those containing it,
+	 * then those inside it, in the same order; with after (not NULL) only
+	 * those inside it that come after the prefix after. */
+	int (*begin_at)(void *ctx, uint64_t now, const blf_prefix *within,
+			const blf_prefix *after);
+	/* Optional change feed.  With have, call fn for every prefix whose
+	 * entry changed since generation gen and return 0; return 1 when that
+	 * is unknown (everything may have changed), -1 on error.  *cur
+	 * receives the generation of the view at now (with 0 and 1); fn is
+	 * NULL and unused without have. */
+	int (*changes)(void *ctx, int have, uint64_t gen, uint64_t now,
+		       void (*fn)(void *arg, const blf_prefix *p), void *arg, uint64_t *cur);
 } export_source;
 
 /*
@@ -139,6 +155,54 @@ int export_run(core *c, const export_config *cfg, const key_secret *agent_key, u
 /* export_run over any source (tests, benchmarks). */
 int export_run_source(const export_source *src, const export_config *cfg,
 		      const key_secret *agent_key, uint64_t now, export_stats *st);
+
+/* ---- incremental and resumable exports ---------------------------------- */
+
+/*
+ * What an export remembers for the next one in the same process: the
+ * configuration, the MANIFEST serial it wrote, the view generation it
+ * started at and every shard's digest and counts.  With it, and a source
+ * with a change feed, a job digests and renders only the shards that hold
+ * a changed prefix; without (NULL, or after a failure, a restart, another
+ * directory or configuration) it goes over every shard.
+ */
+typedef struct export_state export_state;
+export_state *export_state_new(void);   /* NULL without memory */
+void export_state_reset(export_state *s); /* forget: the next job goes over all */
+void export_state_free(export_state *s);  /* safe with NULL */
+
+/*
+ * An export as a job of small steps, so that a caller with other work
+ * (the daemon applying deltas) can run it between its own turns.  Each
+ * step reads the view as it is then (now), through a fresh iteration:
+ * a shard is the view at one instant between the start and the end of
+ * the job, every file is complete, and the MANIFEST, written by the last
+ * step after every file is in place, describes exactly the files there.
+ * A change made while a job runs is in the next job at the latest (the
+ * next job's change feed starts at the generation this one started at).
+ *
+ * export_job_start plans the job (nothing is written); cfg's strings, the
+ * key, the state and the source's context are borrowed until
+ * export_job_free.  Returns 0 and *out, or export_run's codes.
+ */
+typedef struct export_job export_job;
+int export_job_start(const export_source *src, const export_config *cfg,
+		     const key_secret *agent_key, uint64_t now, export_state *state,
+		     export_job **out);
+/* export_job_start over the merged view of c (its change feed when the
+ * core keeps one). */
+int export_job_start_core(core *c, const export_config *cfg, const key_secret *agent_key,
+			  uint64_t now, export_state *state, export_job **out);
+/*
+ * One step: one shard digested (and its changed files rendered), one
+ * shard's part of the whole-feed file, or the publication.  *done is set
+ * when the MANIFEST is written.  On an error the job is over (free it);
+ * the previous export stays published unless publication had begun.
+ */
+int export_job_step(export_job *j, uint64_t now, int *done);
+void export_job_stats(const export_job *j, export_stats *st);
+/* Release; an unfinished job's staged files are removed.  NULL is safe. */
+void export_job_free(export_job *j);
 
 /* ---- MANIFEST (manifest.c, SPEC "Export manifest") --------------------- */
 

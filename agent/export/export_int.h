@@ -101,10 +101,10 @@ size_t x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 uint16_t x_main_reason(const core_entry *e);
 
 /* Run-wide state the writers read. */
-struct xrun;
+struct export_job;
 
 typedef struct xfile {
-	struct xrun *x;                 /* the run (its signer cache) */
+	struct export_job *x;                 /* the run (its signer cache) */
 	const export_config *cfg;       /* defaults applied */
 	int kind;                       /* XF_SHARD, XF_HEAD, XF_WHOLE */
 	int af;                         /* BLF_AF_INET/INET6; 0 for XF_WHOLE */
@@ -148,11 +148,16 @@ extern const export_writer export_writer_ipset;
 extern const export_writer export_writer_jsonl;
 
 /* Key id signing for an origin now (through the source), or NULL. */
-const uint8_t *x_signer(struct xrun *x, const uint8_t origin[BLF_KEYID_LEN]);
+const uint8_t *x_signer(struct export_job *x, const uint8_t origin[BLF_KEYID_LEN]);
 
 /* A value for a reason (defaults applied): 127.0.0.(r+1) for registered
  * reasons up to 254, cfg->a_default otherwise, overrides first. */
 uint32_t x_aval(const export_config *cfg, uint16_t reason);
+
+/* The stamp of the header lines (export_text.c): "SOURCE, " (with_source),
+ * then "serial S, TIME, COUNT"; the caller writes what comes before and
+ * after. */
+void x_stamp(xfile *f, int with_source, uint64_t count);
 
 /* ---- MANIFEST internals (manifest.c) ---------------------------------- */
 

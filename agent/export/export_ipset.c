@@ -33,13 +33,7 @@ ipset_begin(xfile *f)
 		maxelem = IPSET_MIN_MAXELEM;
 	if (f->kind == XF_HEAD) {
 		xo_str(o, "# blfed ipset restore file: ");
-		xo_str(o, f->cfg->source);
-		xo_str(o, ", serial ");
-		xo_u64(o, f->serial);
-		xo_str(o, ", ");
-		xo_time(o, f->now);
-		xo_str(o, ", ");
-		xo_u64(o, f->total);
+		x_stamp(f, 1, f->total);
 		xo_str(o, " entries in ");
 		xo_u64(o, 1u << f->bits);
 		xo_str(o, " shards\ncreate ");
@@ -54,12 +48,8 @@ ipset_begin(xfile *f)
 	xo_u64(o, f->shard);
 	xo_str(o, " of ");
 	xo_u64(o, 1u << f->bits);
-	xo_str(o, ": serial ");
-	xo_u64(o, f->serial);
-	xo_str(o, ", ");
-	xo_time(o, f->now);
-	xo_str(o, ", ");
-	xo_u64(o, f->count);
+	xo_str(o, ": ");
+	x_stamp(f, 0, f->count);
 	xo_str(o, " entries\n");
 	return 0;
 }

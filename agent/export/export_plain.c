@@ -25,12 +25,8 @@ plain_begin(xfile *f)
 	r.addr[0] = (uint8_t)(f->bits == 0 ? 0 : f->shard << (8 - f->bits));
 	xo_str(o, f->af == BLF_AF_INET ? "# blfed plain IPv4 list: " : "# blfed plain IPv6 list: ");
 	xo_str(o, f->cfg->source);
-	xo_str(o, "\n# serial ");
-	xo_u64(o, f->serial);
-	xo_str(o, ", ");
-	xo_time(o, f->now);
-	xo_str(o, ", ");
-	xo_u64(o, f->count);
+	xo_str(o, "\n# ");
+	x_stamp(f, 0, f->count);
 	xo_str(o, " entries in shard ");
 	xo_u64(o, f->shard);
 	xo_str(o, " of ");

@@ -26,13 +26,7 @@ pf_begin(xfile *f)
 	xout *o = f->o;
 
 	xo_str(o, "# blfed Postfix cidr table: ");
-	xo_str(o, f->cfg->source);
-	xo_str(o, ", serial ");
-	xo_u64(o, f->serial);
-	xo_str(o, ", ");
-	xo_time(o, f->now);
-	xo_str(o, ", ");
-	xo_u64(o, f->count);
+	x_stamp(f, 1, f->count);
 	xo_str(o, " entries, exceptions first (first match wins)\n");
 	return 0;
 }

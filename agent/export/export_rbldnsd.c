@@ -58,13 +58,7 @@ head(xfile *f)
 	size_t i;
 
 	xo_str(o, v4 ? "# blfed rbldnsd ip4trie data: " : "# blfed rbldnsd ip6trie data: ");
-	xo_str(o, cfg->source);
-	xo_str(o, ", serial ");
-	xo_u64(o, f->serial);
-	xo_str(o, ", ");
-	xo_time(o, f->now);
-	xo_str(o, ", ");
-	xo_u64(o, f->total);
+	x_stamp(f, 1, f->total);
 	xo_str(o, " entries in ");
 	xo_u64(o, 1u << f->bits);
 	xo_str(o, " shards\n# list this file first in the dataset, then every shard in order\n");
@@ -123,13 +117,7 @@ rbl_begin(xfile *f)
 	xo_str(o, " of ");
 	xo_u64(o, 1u << f->bits);
 	xo_str(o, ": ");
-	xo_str(o, f->cfg->source);
-	xo_str(o, ", serial ");
-	xo_u64(o, f->serial);
-	xo_str(o, ", ");
-	xo_time(o, f->now);
-	xo_str(o, ", ");
-	xo_u64(o, f->count);
+	x_stamp(f, 1, f->count);
 	xo_str(o, " entries\n");
 	return 0;
 }

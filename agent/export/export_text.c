@@ -477,3 +477,21 @@ x_aval(const export_config *cfg, uint16_t reason)
 		return 0x7f000001u + reason;
 	return cfg->a_default;
 }
+
+/* See export_int.h. */
+void
+x_stamp(xfile *f, int with_source, uint64_t count)
+{
+	xout *o = f->o;
+
+	if (with_source) {
+		xo_str(o, f->cfg->source);
+		xo_str(o, ", ");
+	}
+	xo_str(o, "serial ");
+	xo_u64(o, f->serial);
+	xo_str(o, ", ");
+	xo_time(o, f->now);
+	xo_str(o, ", ");
+	xo_u64(o, count);
+}

@@ -71,8 +71,7 @@ struct snapfetch {
 	uint64_t seq;     /* 0 until chunk 0 came */
 	uint32_t next;    /* the chunk to ask for */
 	uint32_t nchunks;
-	uint8_t **chunks; /* nchunks copies */
-	size_t *lens;
+	core_spool *spool; /* the chunks so far, verified, in a file */
 	uint64_t bytes;
 };
 
@@ -116,6 +115,13 @@ struct origin_stat {
 	net_origin_info info;
 };
 
+/* A delta held (applied, or found a duplicate by the core): its envelope
+ * hash and origin (for the counters). */
+struct seen_delta {
+	uint8_t hash[BLF_HASH_LEN];
+	uint8_t origin[BLF_KEYID_LEN];
+};
+
 struct net {
 	net_config cfg;
 	core *core;
@@ -132,6 +138,7 @@ struct net {
 	uint64_t heads_due;
 	uint8_t seen[NET_SEEN_STATEMENTS][BLF_HASH_LEN];
 	size_t nseen;
+	struct seen_delta *dseen;          /* NET_SEEN_DELTAS, by hash */
 	uint8_t *kept[NET_KEPT_STATEMENTS]; /* statements republished with heads */
 	size_t keptlen[NET_KEPT_STATEMENTS];
 	size_t nkept;
@@ -573,6 +580,8 @@ net_open(const net_config *cfg, core *c, const key_secret *key, uint64_t now_ms,
 	n->core = c;
 	n->key = key;
 	n->repfd = -1;
+	if ((n->dseen = calloc(NET_SEEN_DELTAS, sizeof(*n->dseen))) == NULL)
+		goto fail;
 	n->heads_due = now_ms + NET_HEADS_SOON_MS;
 	n->snap_due = now_ms + n->cfg.heads_interval_ms;
 	if (tls_setup(n) != 0)
@@ -620,13 +629,7 @@ fail:
 static void
 snap_clear(struct snapfetch *f)
 {
-	uint32_t i;
-
-	if (f->chunks != NULL)
-		for (i = 0; i < f->nchunks; i++)
-			free(f->chunks[i]);
-	free(f->chunks);
-	free(f->lens);
+	core_spool_free(f->spool);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -657,6 +660,7 @@ net_close(net *n)
 		nng_tls_config_free(n->tls_client);
 	free(n->peers);
 	free(n->origins);
+	free(n->dseen);
 	free(n);
 }
 
@@ -683,6 +687,9 @@ net_pollfds(net *n, struct pollfd *fds, size_t cap)
 }
 
 /* ---- relay and publish -------------------------------------------------- */
+
+static void dseen_add(net *n, const uint8_t hash[BLF_HASH_LEN],
+		      const uint8_t origin[BLF_KEYID_LEN]);
 
 static void
 pub_send(net *n, const uint8_t *msg, size_t len)
@@ -745,7 +752,11 @@ net_publish(net *n, const uint8_t *msg, size_t len, uint64_t now_ms)
 
 	if (blf_envelope_parse(msg, len, &env) == BLF_OK && env.type == BLF_MSG_DELTA &&
 	    blf_delta_decode_body(env.body, env.body_len, &d) == BLF_OK) {
+		uint8_t h[BLF_HASH_LEN];
+
 		count(n, NULL, d.origin, NET_C_RELAYED, 1);
+		blf_envelope_hash(&env, h);
+		dseen_add(n, h, d.origin); /* its copies relayed back are dropped */
 		blf_delta_free(&d);
 	}
 	pub_send(n, msg, len);
@@ -889,13 +900,47 @@ fetch_next(net *n, struct peer *p, uint64_t now)
 
 /* ---- applying deltas ---------------------------------------------------- */
 
+/* The slot of a delta hash in n->dseen (direct-mapped: a newer delta takes
+ * the slot of an older one). */
+static struct seen_delta *
+dseen_slot(net *n, const uint8_t hash[BLF_HASH_LEN])
+{
+	uint32_t k = (uint32_t)hash[0] | (uint32_t)hash[1] << 8 | (uint32_t)hash[2] << 16 |
+		     (uint32_t)hash[3] << 24;
+
+	return &n->dseen[k % NET_SEEN_DELTAS];
+}
+
+/* Is the delta of hash one we hold?  Then *origin is its origin. */
+static int
+dseen_has(net *n, const uint8_t hash[BLF_HASH_LEN], const uint8_t **origin)
+{
+	struct seen_delta *s = dseen_slot(n, hash);
+
+	if (memcmp(s->hash, hash, BLF_HASH_LEN) != 0)
+		return 0;
+	*origin = s->origin;
+	return 1;
+}
+
+static void
+dseen_add(net *n, const uint8_t hash[BLF_HASH_LEN], const uint8_t origin[BLF_KEYID_LEN])
+{
+	struct seen_delta *s = dseen_slot(n, hash);
+
+	memcpy(s->hash, hash, BLF_HASH_LEN);
+	memcpy(s->origin, origin, BLF_KEYID_LEN);
+}
+
 /*
  * Apply n deltas (from peer p, live or catch-up) and act on each result.
- * Returns the number applied, or -1 on BLF_EIO.
+ * A delta the journal could not store is dropped (core_eio), neither
+ * relayed nor counted: heads and catch-up bring it again.  Returns the
+ * number applied, or -1 when the core must stop (a failed sync).
  */
 static long
-apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *lens, size_t cnt,
-	     int catchup, uint64_t now)
+apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *lens,
+	     const uint8_t (*hashes)[BLF_HASH_LEN], size_t cnt, int catchup, uint64_t now)
 {
 	int rc[NET_BATCH];
 	core_result *res;
@@ -906,9 +951,16 @@ apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *l
 	if ((res = calloc(cnt, sizeof(*res))) == NULL)
 		return 0;
 	if (core_apply_batch(n->core, msgs, lens, cnt, now / 1000, rc, res) == BLF_EIO) {
-		nlog(n, LOG_CRIT, "journal write failed: stopping");
-		free(res);
-		return -1;
+		int e, act = core_eio(n->core, &e);
+
+		if (act == CORE_EIO_STOP) {
+			nlog(n, LOG_CRIT, "journal sync failed: %s: stopping", strerror(e));
+			free(res);
+			return -1;
+		}
+		if (act == CORE_EIO_TELL)
+			nlog(n, LOG_ERR, "journal write failed: %s: deltas are dropped until it "
+			     "works again, then fetched again (told once)", strerror(e));
 	}
 	for (i = 0; i < cnt; i++) {
 		const uint8_t *origin = res[i].seq != 0 || res[i].epoch != 0 ? res[i].origin : NULL;
@@ -916,6 +968,18 @@ apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *l
 		count(n, p, origin, NET_C_RECEIVED, 1);
 		if (catchup)
 			count(n, p, origin, NET_C_FETCHED, rc[i] == BLF_OK);
+		if ((rc[i] == BLF_OK || rc[i] == BLF_EDUPLICATE) && origin != NULL) {
+			/* held now: later copies are dropped by hash (drain_sub) */
+			blf_envelope env;
+			uint8_t h[BLF_HASH_LEN];
+
+			if (hashes != NULL)
+				dseen_add(n, hashes[i], origin);
+			else if (blf_envelope_parse(msgs[i], lens[i], &env) == BLF_OK) {
+				blf_envelope_hash(&env, h);
+				dseen_add(n, h, origin);
+			}
+		}
 		switch (rc[i]) {
 		case BLF_OK:
 			applied++;
@@ -927,6 +991,8 @@ apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *l
 		case BLF_ESTALE:
 			count(n, p, origin, NET_C_DUPLICATE, 1);
 			break;
+		case BLF_EIO:
+			break; /* not stored: told above, fetched again later */
 		case BLF_EGAP:
 			count(n, p, origin, NET_C_DROPPED, res[i].gap_to >= res[i].gap_from ?
 					    res[i].gap_to - res[i].gap_from + 1 : 1);
@@ -1088,7 +1154,8 @@ static int
 drain_sub(net *n, struct peer *p, uint64_t now)
 {
 	nng_msg *msgs[NET_BATCH];
-	const uint8_t *ptrs[NET_BATCH];
+	const uint8_t *ptrs[NET_BATCH], *origin;
+	uint8_t hashes[NET_BATCH][BLF_HASH_LEN];
 	size_t lens[NET_BATCH], nd = 0, i, rounds = 0;
 	blf_envelope env;
 	nng_msg *m;
@@ -1102,6 +1169,16 @@ drain_sub(net *n, struct peer *p, uint64_t now)
 
 		rc = blf_envelope_parse(b, len, &env);
 		if (rc == BLF_OK && env.type == BLF_MSG_DELTA) {
+			/* a copy of a delta we hold (another peer relayed it
+			 * first): dropped before its signature is checked or its
+			 * body decoded, and not relayed again */
+			blf_envelope_hash(&env, hashes[nd]);
+			if (dseen_has(n, hashes[nd], &origin)) {
+				count(n, p, origin, NET_C_RECEIVED, 1);
+				count(n, p, origin, NET_C_DUPLICATE, 1);
+				nng_msg_free(m);
+				continue;
+			}
 			msgs[nd] = m;
 			ptrs[nd] = b;
 			lens[nd++] = len;
@@ -1123,7 +1200,8 @@ drain_sub(net *n, struct peer *p, uint64_t now)
 		}
 		nng_msg_free(m);
 	}
-	r = nd > 0 ? apply_deltas(n, p, ptrs, lens, nd, 0, now) : 0;
+	r = nd > 0 ? apply_deltas(n, p, ptrs, lens, (const uint8_t(*)[BLF_HASH_LEN])hashes, nd, 0,
+				  now) : 0;
 	for (i = 0; i < nd; i++)
 		nng_msg_free(msgs[i]);
 	return r < 0 ? -1 : 0;
@@ -1164,8 +1242,7 @@ snap_done(net *n, struct peer *p, uint64_t now)
 	int applied = 0, rc;
 
 	blf_keyid_hex(f->origin, hex);
-	rc = core_snapshot_take(n->core, (const uint8_t *const *)f->chunks, f->lens, f->nchunks,
-				now / 1000, f->keep, &applied);
+	rc = core_spool_take(f->spool, now / 1000, f->keep, &applied);
 	if (rc == BLF_EIO) {
 		nlog(n, LOG_CRIT, "storing a snapshot failed: stopping");
 		snap_clear(f);
@@ -1223,7 +1300,6 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 	blf_envelope env;
 	blf_snapshot s;
 	blf_catchup_resp r;
-	uint8_t *copy;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
@@ -1272,10 +1348,11 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 			blf_snapshot_free(&s);
 			snap_clear(f);
 			return 0;
-		} else if ((f->chunks = calloc(s.nchunks, sizeof(*f->chunks))) == NULL ||
-			   (f->lens = calloc(s.nchunks, sizeof(*f->lens))) == NULL) {
+		} else if ((rc = core_spool_begin(n->core, f->origin, &f->spool)) != BLF_OK) {
 			blf_snapshot_free(&s);
 			snap_clear(f);
+			nlog(n, LOG_ERR, "peer %s: cannot gather a snapshot in the data directory: "
+			     "%s", p->conf.name, blf_strerror(rc));
 			return 0;
 		} else {
 			f->epoch = s.epoch;
@@ -1289,6 +1366,15 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 	blf_snapshot_free(&s);
 	if (rc == BLF_OK && f->bytes + len > NET_SNAP_MAX_BYTES)
 		rc = BLF_ETOOBIG;
+	/* verified on its own and written to the file before the next is asked */
+	if (rc == BLF_OK)
+		rc = core_spool_add(f->spool, msg, len, now / 1000);
+	if (rc == BLF_EIO) {
+		nlog(n, LOG_ERR, "peer %s: writing a snapshot chunk to the data directory failed",
+		     p->conf.name);
+		snap_clear(f);
+		return 0;
+	}
 	if (rc != BLF_OK) {
 		count_reject(n, p, f->origin, rc);
 		log_reject(n, p->log, p->conf.name, rc, now, "snapshot chunk");
@@ -1297,13 +1383,6 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 		snap_clear(f);
 		return 0;
 	}
-	if ((copy = malloc(len)) == NULL) {
-		snap_clear(f);
-		return 0;
-	}
-	memcpy(copy, msg, len);
-	f->chunks[f->next] = copy;
-	f->lens[f->next] = len;
 	f->bytes += len;
 	if (++f->next < f->nchunks)
 		return 0;
@@ -1378,7 +1457,7 @@ on_response(net *n, struct peer *p, uint64_t now)
 			ptrs[k] = r.deltas[i + k].ptr;
 			lens[k] = r.deltas[i + k].len;
 		}
-		if ((a = apply_deltas(n, p, ptrs, lens, k, 1, now)) < 0) {
+		if ((a = apply_deltas(n, p, ptrs, lens, NULL, k, 1, now)) < 0) {
 			blf_catchup_resp_free(&r);
 			nng_msg_free(m);
 			return -1;

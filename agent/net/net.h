@@ -13,8 +13,9 @@
  *
  * Snapshots (SPEC 6.8, 12.4): a peer that answers a catch-up request with
  * status 2 (compacted) is asked for the snapshot it keeps of the origin,
- * one chunk per request; the chunks are verified and applied as the
- * origin's base (core_snapshot_take), and catch-up continues after it.
+ * one chunk per request; each chunk is verified as it comes and written
+ * to a file in the data directory (core_spool), and the whole is applied
+ * from that file as the origin's base, and catch-up continues after it.
  * Every heads interval the origins whose compaction waits for a snapshot
  * (core_snapshot_needed) get one: our own is made (core_snapshot_keep),
  * another origin's is fetched from a peer and kept, so that this agent
@@ -49,6 +50,13 @@
 #define NET_REP_MAXSZ 1024u        /* a catch-up request is ~150 bytes */
 #define NET_SERVE_MAX_BYTES (4u << 20) /* delta bytes in one served response */
 #define NET_SERVE_CHUNK 16u        /* deltas copied out of the core at a time */
+/* Catch-up budget per peer (serve-rate, serve-burst): the burst holds a
+ * million operations of deltas (about 65 MB in deltas of 1000), so that a
+ * peer that missed that many catches up without waiting for its budget; at
+ * 8 MiB/s and 32 MiB the budget alone took 4-6 s, in whole seconds of
+ * rationing (BENCHMARKS.md "Federation on loopback"). */
+#define NET_SERVE_RATE_DEFAULT (16u << 20)
+#define NET_SERVE_BURST_DEFAULT (64u << 20)
 #define NET_BATCH 256u             /* live deltas applied under one fsync */
 #define NET_MAX_WANTS 64u          /* pending catch-up wishes per peer */
 #define NET_GARBAGE_MAX 50u        /* malformed messages tolerated per window */
@@ -59,12 +67,18 @@
 #define NET_RETRY_MS 1000u         /* wait before asking a busy peer again */
 #define NET_HEADS_SOON_MS 200u     /* heads after a change, at the earliest */
 #define NET_SEEN_STATEMENTS 256u   /* statement hashes remembered for relay */
+/* Live deltas held lately, by envelope hash (SPEC 5.4: the hash the journal
+ * keeps): the copies that the other peers of a mesh relay are dropped by
+ * hash before any signature check or decoding.  4096 x 48 bytes; a delta
+ * pushed out of it is still recognised by the core, only at full cost. */
+#define NET_SEEN_DELTAS 4096u
 #define NET_KEPT_STATEMENTS 64u    /* statements republished now and then */
 #define NET_MAX_STATEMENT 1024u    /* a rollover is 227 bytes, a revocation 127 */
 #define NET_RESTATE_EVERY 10u      /* republish kept statements every 10th heads */
-/* Bytes of snapshot chunks one fetch may gather before it is applied: a
- * snapshot is applied whole, from memory (10 M listings with 45-byte
- * references are about 700 MB of chunks). */
+/* Bytes of snapshot chunks one fetch may gather before it is applied: the
+ * chunks go to a file in the data directory as they come (core_spool), and
+ * are applied from it one at a time (10 M listings with 45-byte references
+ * are about 600 MB of chunks). */
 #define NET_SNAP_MAX_BYTES (1ull << 30)
 #define NET_SNAP_NEEDED_MAX 64u    /* origins looked at per snapshot round */
 

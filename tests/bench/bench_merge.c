@@ -283,7 +283,7 @@ bench_origins(void)
 		cfg.no_fsync = 1;
 		malloc_trim(0);
 		base = rss();
-		if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+		if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 			die("core_open", rc);
 		for (i = 0; i < n; i++)
 			publish(c, &orgs[i], ops, nprefix, 0x0a000000u, BLF_OP_LIST, &buf);
@@ -387,7 +387,7 @@ bench_feed(void)
 		cfg.change_feed = mode;
 		malloc_trim(0);
 		base = rss();
-		if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+		if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 			die("core_open", rc);
 		publish(c, &o, ops, nlist, 0x10000000u, BLF_OP_LIST, &buf);
 		for (r = 0; r < runs; r++) {
@@ -494,7 +494,7 @@ bench_apply(void)
 					 T0 + 86400);
 				org_seal(&o, ops, NOPS, T0, &msgs[k]);
 			}
-			if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+			if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 				die("core_open", rc);
 			for (k = 0; k < nops / NOPS; k += 4) {
 				const uint8_t *p[4];
@@ -552,7 +552,7 @@ bench_why(void)
 	anchor_add(&st, &lister, 0, 100, (blf_prefix *)(uintptr_t)all, 2);
 	anchor_add(&st, &owner, 1, 1, (blf_prefix *)(uintptr_t)all, 2);
 	cfg.no_fsync = 1;
-	if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+	if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 		die("core_open", rc);
 	/* 12,151 listings in 10.1.0.0/16, one exclusion of the /16 */
 	publish(c, &lister, ops, 12151, 0x0a010000u, BLF_OP_LIST, &buf);

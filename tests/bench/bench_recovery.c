@@ -65,7 +65,7 @@ child_open(const char *dir, rlim_t limit)
 			setrlimit(RLIMIT_AS, &rl);
 		}
 		cfg.no_fsync = 1;
-		if (core_open(dir, &cfg, &st, T0, &c) == 0) {
+		if (core_open(dir, &cfg, &st, &c) == 0) {
 			getrusage(RUSAGE_SELF, &ru);
 			v = ru.ru_maxrss;
 			core_close(c);
@@ -165,7 +165,7 @@ main(void)
 		snprintf(jdir, sizeof(jdir), "%s/d%lu", tmpl, d);
 		cfg.no_fsync = 1;
 		cfg.journal_max = 1ull << 40;
-		if ((rc = core_open(jdir, &cfg, &st, T0, &c)) != 0)
+		if ((rc = core_open(jdir, &cfg, &st, &c)) != 0)
 			die("core_open", rc);
 		memset(prev, 0, sizeof(prev));
 		for (k = 0; k < d; k++) {

@@ -10,6 +10,10 @@
  *
  *   snapshot   core_snapshot_take of all the chunks (every signature
  *              verified, the state built, base and kept file written)
+ *   spooled    the same snapshot as blfedd gathers it: core_spool_add of
+ *              each chunk as it comes (verified, written to a file in the
+ *              data directory), then core_spool_take (applied from the
+ *              file one chunk at a time, the file kept to serve)
  *   catch-up   core_apply_batch of the N / 10,000 deltas, 256 at a time
  *              (what a new agent does when the deltas are still held:
  *              the reference)
@@ -38,6 +42,7 @@ static uint8_t **msgs;   /* the deltas */
 static size_t *lens, nmsgs;
 static uint8_t **chunks; /* the snapshot's chunks as served */
 static size_t *clens, nchunks;
+static uint8_t ks_keyid[BLF_KEYID_LEN]; /* the origin */
 
 static void
 die(const char *what, int rc)
@@ -52,8 +57,9 @@ struct res {
 	int rc;
 };
 
-/* In a child: bootstrap dir from the snapshot (mode 0) or the deltas (1),
- * or only open it (2: the reference). */
+/* In a child: bootstrap dir from the snapshot held in memory (mode 0),
+ * from the deltas (1), from the snapshot gathered chunk by chunk into a
+ * file as blfedd does (3: core_spool), or only open it (2: the reference). */
 static struct res
 child(const char *dir, int mode)
 {
@@ -73,13 +79,23 @@ child(const char *dir, int mode)
 
 		close(fds[0]);
 		cfg.journal_max = 1ull << 40;
-		if ((v.rc = core_open(dir, &cfg, &st, T0 + 60, &c)) == 0) {
+		if ((v.rc = core_open(dir, &cfg, &st, &c)) == 0) {
 			t = bench_now();
 			if (mode == 2) {
 				/* the reference: nothing but the open */
 			} else if (mode == 0) {
 				v.rc = core_snapshot_take(c, (const uint8_t *const *)chunks, clens,
 							  nchunks, T0 + 60, 0, &applied);
+			} else if (mode == 3) {
+				core_spool *sp = NULL;
+				size_t i;
+
+				v.rc = core_spool_begin(c, ks_keyid, &sp);
+				for (i = 0; i < nchunks && v.rc == 0; i++)
+					v.rc = core_spool_add(sp, chunks[i], clens[i], T0 + 60);
+				if (v.rc == 0)
+					v.rc = core_spool_take(sp, T0 + 60, 0, &applied);
+				core_spool_free(sp);
 			} else {
 				static int rcs[256];
 				size_t i, k;
@@ -133,8 +149,8 @@ main(void)
 	core_config cfg = { 0 };
 	core_snap_info info;
 	core *c;
-	double ts[3][16];
-	long ks_[3][16];
+	double ts[4][16];
+	long ks_[4][16];
 	uint64_t bytes = 0, dbytes = 0;
 
 	if ((e = getenv("BENCH_LISTINGS")) != NULL)
@@ -168,7 +184,7 @@ main(void)
 	snprintf(dir, sizeof(dir), "%s/origin", tmpl);
 	cfg.no_fsync = 1;
 	cfg.journal_max = 1ull << 40;
-	if ((rc = core_open(dir, &cfg, &st, T0, &c)) != 0)
+	if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
 		die("core_open", rc);
 	for (k = 0; k < nmsgs; k++) {
 		blf_buf out = { 0 };
@@ -213,15 +229,17 @@ main(void)
 		bytes += clens[i];
 	}
 	core_close(c);
+	memcpy(ks_keyid, ks->keyid, BLF_KEYID_LEN);
 	for (run = 0; run < runs; run++) {
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 4; k++) {
 			struct res r;
 
 			snprintf(dir, sizeof(dir), "%s/boot%d%zu", tmpl, run, k);
 			r = child(dir, (int)k);
 			if (r.rc != 0)
 				die(k == 0 ? "snapshot bootstrap" : k == 1 ? "catch-up bootstrap"
-							      : "reference open", r.rc);
+					    : k == 3 ? "spooled snapshot bootstrap" : "reference open",
+				    r.rc);
 			ts[k][run] = r.secs;
 			ks_[k][run] = r.kib;
 			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -231,7 +249,7 @@ main(void)
 	}
 	printf("bootstrap of one origin with %zu listings (fsync on), %d runs, medians\n", n,
 	       runs);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		qsort(ks_[k], (size_t)runs, sizeof(long), lcmp);
 	printf("  reference: a child that only opens an empty data directory: peak RSS "
 	       "%ld KiB\n", ks_[2][runs / 2]);
@@ -241,8 +259,11 @@ main(void)
 		       k == 0 ? "chunks" : "deltas", (double)(k == 0 ? bytes : dbytes) / 1e6,
 		       bench_median(ts[k], runs), ks_[k][runs / 2]);
 	}
-	printf("  peak RSS above the reference: snapshot %ld KiB, catch-up %ld KiB\n",
-	       ks_[0][runs / 2] - ks_[2][runs / 2], ks_[1][runs / 2] - ks_[2][runs / 2]);
+	printf("  %-9s %6zu %-7s %8.1f MB  %8.2f s  peak RSS %7ld KiB\n", "spooled", nchunks,
+	       "chunks", (double)bytes / 1e6, bench_median(ts[3], runs), ks_[3][runs / 2]);
+	printf("  peak RSS above the reference: snapshot %ld KiB, catch-up %ld KiB, spooled "
+	       "%ld KiB\n", ks_[0][runs / 2] - ks_[2][runs / 2],
+	       ks_[1][runs / 2] - ks_[2][runs / 2], ks_[3][runs / 2] - ks_[2][runs / 2]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
 	return system(cmd) != 0 ? 2 : 0;
 }

@@ -32,8 +32,8 @@ EXTRA="journal-window 2d" conf A B C
 EXTRA="journal-window 2d
 export-dir $T/B.export
 export-interval $INTERVAL
-export-shard4 4
-export-shard6 2" conf B A
+export-shard4 8
+export-shard6 8" conf B A
 EXTRA="journal-window 2d" conf C A
 start A; start B; start C
 wait_for 10 connected B A || fail "B not connected"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # federation.sh BUILD - benchmarks of the running federation on loopback
 # (make bench-net): A - B - C in a line, as in tests/integration/line.sh.
+# Catch-up is measured CATCHUP_RUNS times (default 1): C stopped, the
+# operations published, C restarted.
 #
 #  1. reference: publish at A, seen on A's own feed (no hop);
 #  2. propagation to C (two hops, C's relay seen on C's feed), idle;
@@ -18,9 +20,14 @@ agent A; agent B; agent C
 for n in A B C; do trust $n A B C; done
 seq_ge() { [ "$(origin_seq "$1" "$2")" -ge "$3" ]; }
 ms() { echo $(($(date +%s%N) / 1000000)); }
-EXTRA="journal-window 2d" conf A B
-EXTRA="journal-window 2d" conf B A C
-EXTRA="journal-window 2d" conf C B
+# FED_EXTRA: more config lines for the three (e.g. "serve-rate 8M" to
+# compare catch-up budgets in the same conditions)
+EXTRA="journal-window 2d
+${FED_EXTRA:-}"
+conf A B
+conf B A C
+conf C B
+EXTRA=
 start A; start B; start C
 wait_for 10 connected C B || fail "C not connected"
 wait_for 10 connected B A || fail "B not connected"
@@ -49,7 +56,11 @@ for p in d["peers"]:
 done
 [ "$CATCHUP" -gt 0 ] || finish federation
 
-echo "catch-up of $CATCHUP operations:"
+run=1
+while [ "$run" -le "${CATCHUP_RUNS:-1}" ]; do
+echo "catch-up of $CATCHUP operations (run $run):"
+# A may be slow to answer right after a run on a loaded machine
+wait_for 60 seq_ge A A 1 || fail "A does not answer"
 seq0=$(origin_seq A A)
 stop C
 t0=$(ms)
@@ -71,4 +82,6 @@ t1=$(ms)
 echo "  C restarted in $((ts - t0)) ms (journal replay of what it held before)"
 echo "  C caught up $nops operations ($((want - seq0)) deltas) $((t1 - ts)) ms after it answered"
 du -sh "$T/C.data" | sed 's/^/  C data directory: /'
+run=$((run + 1))
+done
 finish federation

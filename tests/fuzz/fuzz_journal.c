@@ -129,7 +129,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put((data[0] & 1) ? ckpath : logpath, data + 1, size - 1);
 	}
 	cfg.no_fsync = 1;
-	if (core_open(dir, &cfg, &st, now, &c) == 0) {
+	if (core_open(dir, &cfg, &st, &c) == 0) {
 		blf_blob *blobs = NULL;
 		size_t nb = 0;
 		uint32_t status;

@@ -130,7 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/d", root);
 	cfg.no_fsync = 1;
-	if (core_open(dir, &cfg, &st, now, &c) != 0)
+	if (core_open(dir, &cfg, &st, &c) != 0)
 		abort();
 	rc = core_snapshot_apply(c, m, l, n, now);
 	for (i = 0; i < 2 && rc == 0; i++) {
@@ -147,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			;
 		core_close(c);
 		c = NULL;
-		if (core_open(dir, &cfg, &st, now, &c) != 0)
+		if (core_open(dir, &cfg, &st, &c) != 0)
 			abort();
 	}
 	core_close(c);

@@ -25,7 +25,7 @@ CALL_RE = re.compile(r"\b(" + "|".join(CALLS) + r")\s*\(")
 # Calls whose format xgettext extracts (the Makefile's keywords): a macro
 # pasted into the literal would make the msgid differ from the runtime text.
 KEYWORDS = {"_": 0, "N_": 0, "cli_err": 1, "fail": 2, "log_msg": 1, "keys_seterr": 2,
-            "nlog": 2, "ngettext": 0, "bad": 3, "blf_i18n_log": 0}
+            "nlog": 2, "ngettext": 0, "bad": 3, "blf_i18n_log": 0, "set_msg": 2}
 KW_RE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(KEYWORDS) + r")\s*\(")
 LIT_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 WORD_RE = re.compile(r"[A-Za-z]{2,}")
@@ -92,6 +92,8 @@ def machine(text):
         return True
     t = re.sub(r"%[-+ #0-9.*$]*(?:ll|l|z|h|hh|j|t)?[a-zA-Z]", " ", text)
     t = re.sub(r"\bblfedd?\b", "", t)
+    if re.search(r"[A-Za-z]{2,}:\s*(?:\\n)?$", t):
+        return False  # a heading: "peers:\n"
     return len(re.findall(r"[A-Za-z]{2,}", t)) < 2 or " " not in t.strip()
 
 

@@ -4,7 +4,7 @@
 # MANIFEST verifies; a delisting removes it; a listing with a short expiry
 # leaves the export on its own (the next-expiry timer, no input at all);
 # `blfed export` writes at once and reports; status and metrics tell the
-# last export; a bad export setting is refused by -n and by a reload, which
+# last export; deltas are applied while an export runs; a bad export setting is refused by -n and by a reload, which
 # keeps the running export.
 . "$(dirname "$0")/lib.sh"
 
@@ -76,6 +76,32 @@ ctl A status | grep -q "^export: $X serial [0-9]* at " || fail "status text: $(c
 wait_for 3 grep -q '^blfedd_export_last_duration_seconds [0-9.]*$' "$T/A.prom" ||
 	fail "metrics: no export duration"
 grep -q '^blfedd_export_runs_total [1-9]' "$T/A.prom" || fail "metrics: no export runs"
+
+# an export in progress does not hold the daemon: with 60,000 listings
+# more in 100.0.0.0/8 (shard s00), an export of that shard takes a few
+# hundred steps; single listings into that shard, one after the other,
+# start exports and are applied (published, in the log) while exports
+# run, and status answers between them.
+"$BUILD/tools/blf_probe" -c "ipc://$T/A.sock" -L 1000000000 -b 1000 -N 60000 -t 60 \
+	>/dev/null || fail "load of 60,000 listings"
+wait_for 10 in_export 'plain-ip4.s00' '^100\.0\.' || fail "the load is not exported"
+during() { # a listing published between "export started" and its end
+	awk '/export started/ { open = 1; seen = 0; next }
+	     /export serial/ { if (open && seen) ok = 1; open = 0; next }
+	     /published epoch/ { if (open) seen = 1 }
+	     END { exit !ok }' "$T/A.log"
+}
+i=0
+while [ $i -lt 250 ] && ! during; do
+	i=$((i + 1))
+	ctl A list "100.200.$((i / 200)).$((i % 200))" --reason spam-source --expires 7d \
+		>/dev/null || fail "list $i while exporting"
+	ctl A status >/dev/null || fail "status while exporting"
+done
+during || fail "no listing was applied while an export ran ($i listings)"
+wait_for 10 in_export 'rbldnsd-ip4.s00' "^100\\.200\\.$((i / 200))\\.$((i % 200))/32 " ||
+	fail "the last listing is not in the next export"
+wait_for 5 verified || fail "verify-export after the exports in steps: $(cat "$T/out")"
 
 # a delisting leaves the export
 ctl A delist 198.51.100.7 >/dev/null || fail "delist"

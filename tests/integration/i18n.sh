@@ -2,8 +2,8 @@
 # i18n.sh BUILD - blfedd answers each blfed in the reader's language and
 # logs in its own: `LANG=zh_CN.UTF-8 blfed why` tells the trail in Chinese
 # from a daemon running in English, LANG=C gets English from a daemon
-# running in Chinese, errors and results follow too, and --json is the
-# same in every locale.
+# running in Chinese, errors, results and disputes follow too, and --json
+# is the same in every locale.
 . "$(dirname "$0")/lib.sh"
 
 locale -a 2>/dev/null | grep -qix 'zh_CN.utf-\{0,1\}8' ||
@@ -23,6 +23,11 @@ trust A A B
 trust B B A
 conf A B
 conf B A
+# B may dispute (its authority is the whole space, lib.sh)
+for n in A B; do
+	"$B" -t "$T/$n.trust" trust set B permissions list,delist,exclude,dispute >/dev/null ||
+		fail "dispute permission at $n"
+done
 start A # in the C locale (lib.sh)
 
 LANG=zh_CN.UTF-8 "$B" -s "$T/A.sock" list 198.51.100.7 --reason spam-source --expires 7d \
@@ -88,5 +93,29 @@ LANG=en_US.UTF-8 "$B" -s "$T/B.sock" why 198.51.100.7 >"$T/out" 2>&1
 has "A lists 198.51.100.7/32 reason spam-source (1)" "en_US reply from a daemon with LANGUAGE=zh_CN"
 zh B why 198.51.100.7
 has "原因 垃圾邮件源（1）" "Chinese reply from a Chinese daemon"
+
+# disputes: filed, listed and in the trail, each in its reader's language
+zh B dispute 198.51.100.7/32 --code false-positive --ref https://b.example/1 --origin A
+has "已提出争议 " "dispute filed in zh_CN"
+ID=$(sed -n 's/^已提出争议 \([0-9a-f]\{32\}\)：.*/\1/p' "$T/out")
+[ -n "$ID" ] || fail "no dispute id in: $(cat "$T/out")"
+wait_for 10 sh -c "'$B' -s '$T/A.sock' disputes | grep -q '^$ID B disputes'" ||
+	fail "A does not see the dispute: $(ctl A disputes 2>&1)"
+zh A disputes
+has "$ID B 对 A 在 198.51.100.7/32 的列入提出争议，代码 误报 (5)" "disputes in zh_CN"
+has "涉及 1 条列入记录，其中本机的 1 条待答复" "dispute state in zh_CN"
+ctl A disputes >"$T/out" 2>&1
+has "$ID B disputes 198.51.100.7/32 of A code false-positive (5)" "disputes in C"
+zh A why 198.51.100.7
+has "被提出争议（$ID）：待答复，除非维持，将于 " "dispute trail in zh_CN"
+ctl A why 198.51.100.7 >"$T/out" 2>&1
+has "($ID): open, lapses at " "dispute trail in C"
+for q in "disputes" "why 198.51.100.7"; do
+	# shellcheck disable=SC2086
+	ctl A --json $q >"$T/c.json" 2>&1
+	# shellcheck disable=SC2086
+	LANG=zh_CN.UTF-8 "$B" -s "$T/A.sock" --json $q >"$T/zh.json" 2>&1
+	cmp -s "$T/c.json" "$T/zh.json" || fail "--json $q differs in zh_CN: $(cat "$T/zh.json")"
+done
 
 finish i18n

@@ -79,6 +79,19 @@ n=$(grep 'peer X: SPEC 3.1' "$T/C.log" | cut -d' ' -f3- | sort | uniq -d | wc -l
 n=$(grep -c 'peer X: SPEC 3.1' "$T/C.log")
 [ "$n" -le 8 ] || fail "garbage logged $n times"
 ctl C status >/dev/null || fail "C stopped answering after garbage"
+#    a copy of a delta C holds is dropped by its hash before its signature
+#    is checked: a copy with a broken signature counts as a duplicate, not
+#    as bad-signature (B's origin, otherwise unused here, seq 1)
+C0=$(date +%s)
+"$INJ" -l "tcp://127.0.0.1:$PUB_X" -k "$T/B.key" -c "$C0" -P 192.0.2.155 >/dev/null ||
+	fail "inject B's delta"
+wait_for 10 seq_is C B 1 || fail "C did not apply B's delta from X (seq $(origin_seq C B))"
+"$INJ" -l "tcp://127.0.0.1:$PUB_X" -k "$T/B.key" -c "$C0" -X -P 192.0.2.155 >/dev/null ||
+	fail "inject the copy"
+wait_for 5 sh -c "'$B' -s '$T/C.sock' --json peers | grep -q '\"name\":\"X\".*\"duplicate\":1'" ||
+	fail "the copy was not a duplicate: $(ctl C --json peers | grep '"name":"X"')"
+ctl C --json peers | grep '"name":"X"' | grep -q 'bad-signature' &&
+	fail "the copy's signature was checked: $(ctl C --json peers | grep '"name":"X"')"
 
 # 5. a fourth agent added later, peered with C only, fetches the whole
 #    log (no snapshot needed while C holds every delta) to the same view

@@ -5,16 +5,30 @@
 # a new agent D, peered with B alone, gets status 2 for A's early deltas,
 # fetches A's snapshot from B, refuses it while B's copy is tampered with,
 # applies it once it is genuine, follows A's later deltas, and answers
-# why as B does.
+# why as B does.  Before that, D's only peer is a hostile H
+# (tests/tools/blf_snapserve) that answers D's snapshot requests for A with
+# a validly signed snapshot of another origin E, and with A's snapshot
+# truncated, forged or with a chunk repeated: D refuses each, logs each
+# outcome once with its SPEC name, keeps nothing of A and no spool file.
 . "$(dirname "$0")/lib.sh"
 
-agent A; agent B; agent D
-for n in A B D; do trust $n A B D; done
+agent A; agent B; agent D; agent E; agent H
+for n in A B D; do trust $n A B D E; done
+trust E E
 EXTRA="journal-window 2s"
 conf A B
 conf B A D
+conf E
 EXTRA=""
-conf D B
+conf D H
+
+# E: an origin of its own with a kept snapshot (validly signed by E)
+start E
+ctl E list 192.0.2.200 --reason spam-source --expires 2d >/dev/null || fail "list at E"
+e_kept() { ls "$T/E.data/log/"*.snap >/dev/null 2>&1; }
+wait_for 20 e_kept || fail "E keeps no snapshot of its own"
+ESNAP=$(ls "$T/E.data/log/"*.snap | head -1)
+stop E
 start A; start B
 wait_for 10 connected B A || fail "B not connected to A"
 
@@ -48,6 +62,51 @@ SNAP=$(ls "$T/B.data/log/"*.snap | head -1)
 ctl B --json status | grep -q '"name":"A".*"snapshots_fetched":1' ||
 	fail "B did not count A's snapshot: $(ctl B --json status)"
 
+# the hostile peer H, in one mode after the other, with D asking it alone
+AID=$(cut -d' ' -f2 "$T/A.pub")
+cp "$SNAP" "$T/snapA"
+SS=$BUILD/tools/blf_snapserve
+hostile() {
+	"$SS" -l "tcp://127.0.0.1:$PUB_H" -r "tcp://127.0.0.1:$SYNC_H" -k "$T/H.key" \
+		-o "$AID" -e 1 -s "$N" -f "$1" -m "$2" -t 60 >"$T/H.$2.out" 2>&1 &
+	HPID=$!
+	PIDS="$PIDS $HPID"
+}
+refused() { # refused OUTCOME: how many log lines of H's snapshot chunks with it
+	grep -c "peer H: SPEC [0-9.]*: snapshot chunk: $1 " "$T/D.log"
+}
+rejected_by() { # rejected_by OUTCOME: D's count of H's rejections with it
+	ctl D --json status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+p = next(p for p in d["peers"] if p["name"] == "H")
+print(p.get("rejected_by", {}).get(sys.argv[1], 0))' "$1"
+}
+at_least() { [ "$(rejected_by "$1")" -ge "$2" ]; }
+no_spool() { ! ls -A "$T/D.data/log" | grep -q '^\.'; }
+start D
+for m in "$ESNAP asis bad-item" "$T/snapA truncate malformed" \
+	 "$T/snapA forge bad-signature" "$T/snapA repeat bad-item"; do
+	set -- $m
+	before=$(rejected_by "$3")
+	hostile "$1" "$2"
+	# twice: the second refusal is counted, not logged again
+	wait_for 30 at_least "$3" $((before + 2)) ||
+		fail "mode $2: D did not refuse twice ($(rejected_by "$3") $3): $(tail -3 "$T/D.log")"
+	kill -TERM "$HPID" 2>/dev/null
+	wait "$HPID" 2>/dev/null
+	[ "$(refused "$3")" = 1 ] ||
+		fail "mode $2: $(refused "$3") log lines for $3 (want 1): $(grep 'peer H' "$T/D.log")"
+	[ "$(origin_seq D A)" -le 0 ] || fail "mode $2: D took A's seq $(origin_seq D A)"
+	ctl D why 10.0.0.1 >/dev/null && fail "mode $2: a hostile snapshot's listing is in D's view"
+	# a fetch that was under way when H stopped is abandoned, its file removed
+	wait_for 30 no_spool ||
+		fail "mode $2: a spool file is left: $(ls -A "$T/D.data/log")"
+done
+grep -q 'snapshot at epoch' "$T/D.log" && fail "D took a snapshot from H"
+stop D
+conf D H B
+
 # a tampered snapshot (the last signature byte of chunk 0 flipped in B's
 # kept copy) is refused by D, and changes nothing there
 cp "$SNAP" "$T/snap.orig"
@@ -59,8 +118,9 @@ n = struct.unpack(">I", b[24:28])[0]
 b[28 + n - 1] ^= 1
 open(p, "r+b").write(b)
 PY
+hostile "$ESNAP" asis
 start D
-wait_for 20 grep -q 'snapshot .*bad-signature' "$T/D.log" ||
+wait_for 20 grep -q 'peer B: .*snapshot .*bad-signature' "$T/D.log" ||
 	fail "D did not refuse the tampered snapshot: $(tail -5 "$T/D.log")"
 [ "$(origin_seq D A)" -le 0 ] || fail "a tampered snapshot changed D: seq $(origin_seq D A)"
 ctl D why 10.0.0.1 >/dev/null && fail "a tampered snapshot's listing is in D's view"

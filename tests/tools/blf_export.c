@@ -130,7 +130,7 @@ main(int argc, char **argv)
 		die(trust, err);
 	if (key != NULL && key_secret_load(key, &k, err, sizeof(err)) != BLF_OK)
 		die(key, err);
-	if ((rc = core_open(datadir, &ccfg, &store, now, &cr)) != BLF_OK)
+	if ((rc = core_open(datadir, &ccfg, &store, &cr)) != BLF_OK)
 		die(datadir, blf_strerror(rc));
 	if ((rc = export_run(cr, &cfg, k, now, &st)) != BLF_OK)
 		die(cfg.dir, blf_strerror(rc));

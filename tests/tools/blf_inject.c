@@ -5,7 +5,12 @@
  *
  *   blf_inject -l URL -g N                     N malformed messages
  *   blf_inject -l URL -k KEY [-o ORIGIN] [-e EPOCH] [-s SEQ] [-p PREV]
- *              -P PREFIX [-n COUNT]            a signed delta listing PREFIX
+ *              [-c CREATED] [-X] -P PREFIX [-n COUNT]
+ *                                              a signed delta listing PREFIX;
+ *                                              with -c the same arguments
+ *                                              make the same bytes again (the
+ *                                              signature is deterministic); -X
+ *                                              flips the signature's last bit
  *   blf_inject -r SYNC-URL -k KEY -o ORIGIN [-e EPOCH] [-a AFTER] [-m MAX]
  *                                              one catch-up request; prints
  *                                              "status S deltas N bytes B more M"
@@ -93,6 +98,8 @@ main(int argc, char **argv)
 	const char *url = NULL, *sync = NULL, *keyf = NULL, *origin_s = NULL, *prev_s = NULL, *prefix_s = NULL;
 	uint64_t seq = 1, epoch = 1, after = 0, max = BLF_MAX_CATCHUP_ASK;
 	long garbage = -1, count = 1, i;
+	uint64_t created = 0;
+	int flip = 0;
 	key_secret *k = NULL;
 	nng_socket s;
 	blf_delta d;
@@ -102,7 +109,7 @@ main(int argc, char **argv)
 	size_t n;
 	int opt, waited;
 
-	while ((opt = getopt(argc, argv, "l:r:a:m:g:k:o:e:s:p:P:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:r:a:m:g:k:o:e:s:p:P:n:c:X")) != -1) {
 		switch (opt) {
 		case 'l': url = optarg; break;
 		case 'r': sync = optarg; break;
@@ -116,6 +123,8 @@ main(int argc, char **argv)
 		case 'p': prev_s = optarg; break;
 		case 'P': prefix_s = optarg; break;
 		case 'n': count = atol(optarg); break;
+		case 'c': created = strtoull(optarg, NULL, 10); break;
+		case 'X': flip = 1; break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of blf_inject.c\n");
 			return 2;
@@ -152,7 +161,7 @@ main(int argc, char **argv)
 			return 2;
 		d.epoch = (uint32_t)epoch;
 		d.seq = seq;
-		d.created = (uint64_t)time(NULL);
+		d.created = created != 0 ? created : (uint64_t)time(NULL);
 		memset(&op, 0, sizeof(op));
 		op.type = BLF_OP_LIST;
 		op.reason = 1;
@@ -165,6 +174,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "blf_inject: cannot seal\n");
 			return 2;
 		}
+		if (flip)
+			out.data[out.len - 1] ^= 1; /* the envelope ends with the signature */
 	}
 	if (nng_pub0_open(&s) != 0 || nng_socket_set_int(s, NNG_OPT_SENDBUF, 8192) != 0 ||
 	    nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, NULL) != 0 ||

@@ -109,7 +109,7 @@ main(int argc, char **argv)
 		}
 		n++;
 	}
-	if ((rc = core_open(argv[1], &cfg, &st, now, &c)) != BLF_OK ||
+	if ((rc = core_open(argv[1], &cfg, &st, &c)) != BLF_OK ||
 	    (rc = core_publish(c, k, ops, n, now, &out)) != BLF_OK) {
 		fprintf(stderr, "blfed_testpub: %s\n", blf_strerror(rc));
 		return 2;

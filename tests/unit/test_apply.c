@@ -170,7 +170,7 @@ test_record_limit_scope(void **state)
 	a.scope = (blf_prefix *)(uintptr_t)one24;
 	a.nscope = 1;
 	assert_int_equal(trust_store_add(&st, &a, NULL, 0), 0);
-	assert_int_equal(core_set_trust(f->core, &st, T0), 0);
+	assert_int_equal(core_set_trust(f->core, &st), 0);
 	for (i = 0; i < 10000; i++) {
 		snprintf(ps[i], 24, "10.%zu.%zu.0/24", i / 250, i % 250);
 		ops[i] = op_list(ps[i], T0 + 3600, NULL);

@@ -179,7 +179,7 @@ test_equivocation(void **state)
 	/* the freeze survives a restart */
 	core_close(f->core);
 	cfg.no_fsync = 1;
-	assert_int_equal(core_open(f->dir, &cfg, &f->st, T0, &f->core), 0);
+	assert_int_equal(core_open(f->dir, &cfg, &f->st, &f->core), 0);
 	assert_true(core_is_frozen(f->core, f->a.origin));
 	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0, NULL), BLF_EFROZEN);
 	/* until the administrator clears it */
@@ -188,7 +188,7 @@ test_equivocation(void **state)
 	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0, NULL), 0);
 	assert_int_equal(view_count(f->core, T0), 2);
 	core_close(f->core);
-	assert_int_equal(core_open(f->dir, &cfg, &f->st, T0, &f->core), 0);
+	assert_int_equal(core_open(f->dir, &cfg, &f->st, &f->core), 0);
 	assert_false(core_is_frozen(f->core, f->a.origin));
 }
 
@@ -239,7 +239,7 @@ test_signers(void **state)
 	a.nrevoked = 1;
 	assert_int_equal(trust_store_add(&st2, &a, NULL, 0), 0);
 	free(rev);
-	assert_int_equal(core_set_trust(f->core, &st2, T0), 0);
+	assert_int_equal(core_set_trust(f->core, &st2), 0);
 	assert_int_equal(seal_raw(rk, f->a.origin, 1, 1, NULL, T0, &op, 1, &f->buf), 0);
 	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0, NULL), BLF_EREVOKED);
 	/* a corrupted signature */
@@ -341,7 +341,7 @@ test_publish(void **state)
 	/* the envelopes are valid for anyone trusting alpha */
 	assert_int_equal(core_apply(f->core, out.data, first_len, T0, NULL), BLF_EDUPLICATE);
 	cfg.no_fsync = 1;
-	assert_int_equal(core_open(dir2, &cfg, &f->st, T0, &other), 0);
+	assert_int_equal(core_open(dir2, &cfg, &f->st, &other), 0);
 	assert_int_equal(core_apply(other, out.data, first_len, T0, NULL), 0);
 	assert_int_equal(view_count(other, T0), 1);
 	assert_int_equal(core_apply(other, out.data + first_len, out.len - first_len, T0 + 1,

@@ -240,7 +240,7 @@ static int
 op_open(struct fx *f, int retry)
 {
 	(void)retry;
-	return core_open(f->dir, &f->cfg, &f->st, T0 + 7300, &f->core);
+	return core_open(f->dir, &f->cfg, &f->st, &f->core);
 }
 
 static const struct scen scens[] = {

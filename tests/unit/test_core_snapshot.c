@@ -6,6 +6,7 @@
  * follows the log.  Tampered, incomplete, foreign and stale snapshots are
  * refused with exact codes and change nothing.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -302,6 +303,112 @@ test_snapshot_refusals(void **state)
 	free(s0);
 }
 
+/* Files in log/ whose name starts with what (".": a temporary). */
+static size_t
+log_files(const struct fx *f, const char *what)
+{
+	char path[1024];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/log", f->dir);
+	assert_non_null(d = opendir(path));
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		     strncmp(de->d_name, what, strlen(what)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* Spool k's chunks (in the order given) into a new spool of y. */
+static int
+spool_chunks(struct two *t, const struct chunks *k, const size_t *order, size_t n,
+	     const uint8_t origin[BLF_KEYID_LEN], core_spool **sp)
+{
+	size_t i;
+	int rc = 0;
+
+	assert_int_equal(core_spool_begin(t->y->core, origin, sp), 0);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = core_spool_add(*sp, k->b[order ? order[i] : i].data,
+				    k->b[order ? order[i] : i].len, T0 + 7300);
+	return rc;
+}
+
+/* A snapshot gathered chunk by chunk into a file (core_spool): verified as
+ * each chunk comes, applied from the file, the file kept to serve; every
+ * refusal leaves the state and the log directory as they were. */
+static void
+test_snapshot_spool(void **state)
+{
+	struct two *t = *state;
+	struct chunks k = { 0 };
+	size_t swapped[3] = { 1, 0, 2 };
+	core_spool *sp = NULL;
+	core_snap_info info;
+	uint32_t have, nch;
+	uint8_t *m;
+	size_t ml;
+	int applied;
+	char *s0, *s;
+
+	publish_and_compact(t);
+	assert_int_equal(core_snapshot_make(t->x->core, t->x->c.ks, T0 + 7300, keep_chunk, &k),
+			 0);
+	assert_int_equal(k.n, 3);
+	s0 = dump_state(t->y->core, T0 + 7300);
+	/* chunk 1 first; and after a refusal nothing more is taken */
+	assert_int_equal(spool_chunks(t, &k, swapped, 1, t->x->c.origin, &sp), BLF_ECHUNK);
+	assert_int_equal(core_spool_add(sp, k.b[0].data, k.b[0].len, T0 + 7300), BLF_ECHUNK);
+	assert_int_equal(log_files(t->y, "."), 1); /* the spool file */
+	core_spool_free(sp);
+	assert_int_equal(log_files(t->y, "."), 0);
+	/* another origin's snapshot for the one asked */
+	assert_int_equal(spool_chunks(t, &k, NULL, 1, t->x->a.origin, &sp), BLF_ECHUNK);
+	core_spool_free(sp);
+	/* a flipped signature bit: refused as the chunk comes */
+	k.b[1].data[k.b[1].len - 1] ^= 1;
+	assert_int_equal(spool_chunks(t, &k, NULL, 3, t->x->c.origin, &sp), BLF_EBADSIG);
+	core_spool_count(sp, &have, &nch);
+	assert_int_equal(have, 1);
+	assert_int_equal(nch, 3);
+	core_spool_free(sp);
+	k.b[1].data[k.b[1].len - 1] ^= 1;
+	/* two of three: not a snapshot */
+	assert_int_equal(spool_chunks(t, &k, NULL, 2, t->x->c.origin, &sp), 0);
+	assert_int_equal(core_spool_take(sp, T0 + 7300, 0, &applied), BLF_ECHUNK);
+	assert_int_equal(applied, 0);
+	core_spool_free(sp);
+	s = dump_state(t->y->core, T0 + 7300);
+	assert_string_equal(s, s0);
+	free(s);
+	assert_int_equal(log_files(t->y, "."), 0);
+	assert_int_equal(core_snapshot_kept(t->y->core, t->x->c.origin, &info), BLF_ENOTFOUND);
+	/* the whole snapshot: the same state as the origin's, kept to serve */
+	assert_int_equal(spool_chunks(t, &k, NULL, 3, t->x->c.origin, &sp), 0);
+	assert_int_equal(core_spool_take(sp, T0 + 7300, 0, &applied), 0);
+	assert_int_equal(applied, 1);
+	core_spool_free(sp);
+	assert_int_equal(log_files(t->y, "."), 0);
+	same_records(t->x->core, t->y->core, t->x->c.origin);
+	assert_int_equal(core_snapshot_kept(t->y->core, t->x->c.origin, &info), 0);
+	assert_int_equal(info.nchunks, 3);
+	assert_int_equal(core_snapshot_chunk(t->y->core, t->x->c.origin, 2, &info, &m, &ml), 0);
+	assert_int_equal(ml, k.b[2].len);
+	assert_memory_equal(m, k.b[2].data, ml);
+	free(m);
+	assert_int_equal(fx_open(t->y), 0);
+	same_records(t->x->core, t->y->core, t->x->c.origin);
+	/* again: exactly our head */
+	assert_int_equal(spool_chunks(t, &k, NULL, 3, t->x->c.origin, &sp), 0);
+	assert_int_equal(core_spool_take(sp, T0 + 7300, 0, &applied), BLF_EDUPLICATE);
+	core_spool_free(sp);
+	assert_int_equal(log_files(t->y, "."), 0);
+	chunks_free(&k);
+	free(s0);
+}
+
 /* SPEC 5.3, 6.5: a snapshot cannot burn the epoch space either.  Holding
  * nothing of an origin, a snapshot at epoch 17 is refused and changes
  * nothing; one at epoch 16 is taken. */
@@ -442,6 +549,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bootstrap_from_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_spool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_epoch_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_after_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kept_snapshot_relayed, setup, teardown),

@@ -332,7 +332,7 @@ fx_open(struct fx *f)
 {
 	core_close(f->core);
 	f->core = NULL;
-	return core_open(f->dir, &f->cfg, &f->st, T0, &f->core);
+	return core_open(f->dir, &f->cfg, &f->st, &f->core);
 }
 
 static inline int

@@ -184,7 +184,7 @@ teardown(void **state)
 static export_source
 src_of(struct view *v)
 {
-	export_source s = { v, v_begin, v_next, v_end, v_signer };
+	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, NULL };
 
 	return s;
 }

@@ -38,6 +38,31 @@ test_reasons(void **state)
 	}
 }
 
+/* The same for the dispute and answer code registries (SPEC 7.1, 7.2). */
+static void
+test_dispute_codes(void **state)
+{
+	unsigned code;
+	int c_locale;
+
+	(void)state;
+	blf_i18n_init();
+	c_locale = strcmp(setlocale(LC_MESSAGES, NULL), "C") == 0;
+	for (code = 0; code <= 65535; code++) {
+		const char *dn = blf_dispute_code_name((uint16_t)code);
+		const char *an = blf_answer_code_name((uint16_t)code);
+		const char *ds = blf_i18n_dispute_code((uint16_t)code);
+		const char *as = blf_i18n_answer_code((uint16_t)code);
+
+		assert_true((dn == NULL) == (ds == NULL));
+		assert_true((an == NULL) == (as == NULL));
+		if (c_locale && dn != NULL)
+			assert_string_equal(ds, dn);
+		if (c_locale && an != NULL)
+			assert_string_equal(as, an);
+	}
+}
+
 /* Hostile language lists switch nothing; begin/end pair up safely. */
 static void
 test_reply_lang(void **state)
@@ -70,6 +95,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_dispute_codes),
 		cmocka_unit_test(test_reply_lang),
 	};
 

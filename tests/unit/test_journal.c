@@ -114,7 +114,7 @@ crash_every_offset(struct fx *f, int with_checkpoint)
 	start = flen - (last.len + 12);
 	for (t = start; t < flen; t++) {
 		write_whole(path, file, t);
-		assert_int_equal(core_open(f->dir, &f->cfg, &f->st, T0, &f->core), 0);
+		assert_int_equal(core_open(f->dir, &f->cfg, &f->st, &f->core), 0);
 		s = dump_state(f->core, T0 + 10);
 		if (strcmp(s, s2) != 0)
 			fprintf(stderr, "offset %zu of %zu..%zu:\n%s---\n%s", t, start, flen, s, s2);
@@ -130,7 +130,7 @@ crash_every_offset(struct fx *f, int with_checkpoint)
 	/* a flipped byte inside the last record: the same as a torn one */
 	file[start + 4 + last.len / 2] ^= 0x40;
 	write_whole(path, file, flen);
-	assert_int_equal(core_open(f->dir, &f->cfg, &f->st, T0, &f->core), 0);
+	assert_int_equal(core_open(f->dir, &f->cfg, &f->st, &f->core), 0);
 	s = dump_state(f->core, T0 + 10);
 	assert_string_equal(s, s2);
 	free(s);
@@ -138,7 +138,7 @@ crash_every_offset(struct fx *f, int with_checkpoint)
 	/* the intact file gives the full state */
 	file[start + 4 + last.len / 2] ^= 0x40;
 	write_whole(path, file, flen);
-	assert_int_equal(core_open(f->dir, &f->cfg, &f->st, T0, &f->core), 0);
+	assert_int_equal(core_open(f->dir, &f->cfg, &f->st, &f->core), 0);
 	s = dump_state(f->core, T0 + 10);
 	assert_string_equal(s, s3);
 	free(s);
@@ -356,7 +356,7 @@ test_bad_new_epoch_file(void **state)
 	f->core = NULL;
 	jpath(f, &f->a, 2, path, sizeof(path));
 	write_whole(path, junk, sizeof(junk) - 1);
-	assert_int_equal(core_open(f->dir, &f->cfg, &f->st, T0, &f->core), 0);
+	assert_int_equal(core_open(f->dir, &f->cfg, &f->st, &f->core), 0);
 	s = dump_state(f->core, T0);
 	assert_string_equal(s, s1);
 	free(s);

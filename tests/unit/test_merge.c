@@ -290,7 +290,7 @@ test_policy_filtering_and_trust_change(void **state)
 	assert_int_equal(stat(path, &sb1), 0);
 	assert_int_equal(core_head(f->core, f->a.origin, &h1), 0);
 	store_add(&wide, &f->a, "alpha", 100);
-	assert_int_equal(core_set_trust(f->core, &wide, T0), 0);
+	assert_int_equal(core_set_trust(f->core, &wide), 0);
 	ASSERT_VIEW(f->core, T0, "L 10.0.0.0/16 100 1700001000\n"
 				 "L 10.1.2.0/24 100 1700001000\n"
 				 "X 10.1.2.3/32 0 0\n"
@@ -302,11 +302,11 @@ test_policy_filtering_and_trust_change(void **state)
 	assert_int_equal(h1.seq, h2.seq);
 	assert_memory_equal(h1.hash, h2.hash, BLF_HASH_LEN);
 	/* and back */
-	assert_int_equal(core_set_trust(f->core, &f->st, T0), 0);
+	assert_int_equal(core_set_trust(f->core, &f->st), 0);
 	ASSERT_VIEW(f->core, T0, "L 10.1.2.0/24 100 1700001000\n");
 	/* an origin removed from the store keeps its log but leaves the view */
 	trust_store_free(&wide);
-	assert_int_equal(core_set_trust(f->core, &wide, T0), 0);
+	assert_int_equal(core_set_trust(f->core, &wide), 0);
 	ASSERT_VIEW(f->core, T0, "");
 	assert_int_equal(core_why_query(f->core, &q11, T0, &w), 0);
 	assert_int_equal(w.items[0].status, CORE_NO_ANCHOR);
