@@ -45,6 +45,7 @@ CTL_SRC := $(wildcard agent/ctl/*.c)
 EXPORT_SRC := $(wildcard agent/export/*.c)
 CLI_SRC := $(wildcard agent/cli/*.c)
 DAEMON_SRC := $(wildcard agent/blfedd/*.c)
+I18N_SRC := $(wildcard agent/i18n/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_COMMON := $(wildcard tests/unit/common/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -60,13 +61,14 @@ LIBCORE := $(BUILD)/libblfcore.a
 LIBNET := $(BUILD)/libblfnet.a
 LIBCTL := $(BUILD)/libblfctl.a
 LIBEXPORT := $(BUILD)/libblfexport.a
+LIBI18N := $(BUILD)/libblfi18n.a
 LIBS_ALL := $(if $(NET_SRC),$(LIBNET)) $(if $(CTL_SRC),$(LIBCTL)) \
 	$(if $(EXPORT_SRC),$(LIBEXPORT)) $(if $(CORE_SRC),$(LIBCORE)) \
-	$(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
+	$(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO) $(if $(I18N_SRC),$(LIBI18N))
 # What each program may reach: a wrong arrow fails at link time.  The CLI
 # takes only the manifest check from libblfexport (verify-export): the
 # core is not linked, so an export path that reached it would not link.
-LIBS_CLI := $(if $(CTL_SRC),$(LIBCTL)) $(if $(EXPORT_SRC),$(LIBEXPORT)) \
+LIBS_CLI := $(if $(I18N_SRC),$(LIBI18N)) $(if $(CTL_SRC),$(LIBCTL)) $(if $(EXPORT_SRC),$(LIBEXPORT)) \
 	$(if $(KEYS_SRC),$(LIBKEYS)) $(LIBPROTO)
 LIBS_DAEMON := $(LIBS_ALL)
 BLFED := $(if $(CLI_SRC),$(BUILD)/blfed)
@@ -77,10 +79,38 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all check check-unit check-asan check-cli check-vectors check-fuzz-smoke \
 	bench fuzz fuzz-build demo install clean deps unit man-lint check-integration tools \
-	bench-net check-export
+	bench-net check-export pot check-i18n
 .PHONY: check-valgrind check-integration-asan soak
 
-all: $(LIBS_ALL) $(BLFED) $(BLFEDD)
+# Message catalogs (agent/po/LL.po): compiled beside the programs into
+# BUILD/locale/LL/LC_MESSAGES/blfed.mo, where blfed and blfedd look first
+# (agent/i18n/i18n.h); installed under LOCALEDIR.  Without msgfmt (the
+# gettext package) the programs build and speak English.
+LOCALEDIR ?= $(PREFIX)/share/locale
+MSGFMT := $(shell command -v msgfmt 2>/dev/null)
+PO := $(wildcard agent/po/*.po)
+MO := $(if $(MSGFMT),$(patsubst agent/po/%.po,$(BUILD)/locale/%/LC_MESSAGES/blfed.mo,$(PO)))
+# What xgettext reads, and the helpers that translate their own format.
+POT_SRC = $(sort $(wildcard agent/cli/*.c agent/blfedd/*.c agent/i18n/*.c agent/net/*.c \
+	keys/*.c protocol/error.c agent/core/merge.c agent/export/manifest.c))
+XGETTEXT_KEYWORDS := --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=cli_err:2 \
+	--keyword=log_msg:2 --keyword=fail:3 --keyword=keys_seterr:3 --keyword=nlog:3 --keyword=bad:4 --keyword=blf_i18n_log \
+	--keyword=dgettext:2 --keyword=dir_check:2 --keyword=keys_file_check:3 --keyword=keys_user_check:2 --keyword=set_msg:3
+
+all: $(LIBS_ALL) $(BLFED) $(BLFEDD) $(MO)
+
+$(BUILD)/locale/%/LC_MESSAGES/blfed.mo: agent/po/%.po
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MSGFMT  $<")
+	$(Q)msgfmt --check -o $@ $<
+
+# Regenerate agent/po/blfed.pot from the sources (then msgmerge each .po).
+POT_OUT ?= agent/po/blfed.pot
+pot:
+	$(Q)xgettext --language=C --from-code=UTF-8 $(XGETTEXT_KEYWORDS) --add-comments=TRANSLATORS: \
+		--package-name=blfed --package-version=$(shell sed -n \
+		's/.*BLFED_VERSION_STRING "\(.*\)"/\1/p' agent/cli/cli.h) \
+		--msgid-bugs-address="the blfed issue tracker" --sort-by-file -o $(POT_OUT) $(POT_SRC)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -93,6 +123,8 @@ $(LIBCORE): $(call obj,$(CORE_SRC))
 $(LIBNET): $(call obj,$(NET_SRC))
 $(LIBCTL): $(call obj,$(CTL_SRC))
 $(LIBEXPORT): $(call obj,$(EXPORT_SRC))
+$(LIBI18N): $(call obj,$(I18N_SRC))
+$(call obj,$(I18N_SRC)): ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
@@ -152,6 +184,12 @@ check-asan:
 check-cli: all
 	$(Q)sh tests/run-cli.sh $(BUILD)
 
+# The message catalogs are complete and current, no message escapes
+# gettext, and the programs speak Chinese and English as the locale says
+# (the daemon's side is tests/integration/i18n.sh).
+check-i18n: all
+	$(Q)sh tests/i18n/run.sh $(BUILD)
+
 check-vectors: unit
 	$(Q)sh tests/vectors/check.sh $(BUILD)
 
@@ -199,7 +237,8 @@ man-lint:
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 $(PKG_CFLAGS)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC := $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(CTL_SRC) $(EXPORT_SRC)
+FUZZ_LIB_SRC := $(PROTO_SRC) $(KEYS_SRC) $(CORE_SRC) $(NET_SRC) $(CTL_SRC) $(EXPORT_SRC) \
+	$(I18N_SRC)
 FUZZ_LIB := build-fuzz/libfuzz.a
 
 build-fuzz/obj/%.o: %.c
@@ -250,6 +289,9 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man5/ || true; done
 	for m in contrib/man/*.8; do [ -f "$$m" ] && install -m 0644 "$$m" \
 		$(DESTDIR)$(PREFIX)/share/man/man8/ || true; done
+	for m in $(MO); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 0644 $$m $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/blfed.mo; done
 
 clean:
 	rm -rf build build-asan build-fuzz build-bench

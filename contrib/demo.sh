@@ -23,6 +23,11 @@
 # prints the commands to try; DEMO_ASSERT=1 exits 1 if a step's outcome is
 # not the expected one (tests/integration/demo.sh).
 set -u
+# The narration is English and the steps look for English output: the demo
+# runs in the C locale and shows the Chinese trail where it says so.
+unset LANGUAGE LC_MESSAGES
+LC_ALL=C
+export LC_ALL
 BUILD=$(cd "${1:-build}" && pwd)
 CONTRIB=$(cd "$(dirname "$0")" && pwd)
 B=$BUILD/blfed
@@ -251,6 +256,8 @@ echo "  ISC's policy refuses a listing that wide:"
 show isc why 198.18.77.1
 echo "  the European organisation accepts it, and so does its DNSBL:"
 show euro why 198.18.77.1
+echo "  the same trail for an operator who reads Chinese (LANG=zh_CN.UTF-8):"
+(LC_ALL=zh_CN.UTF-8; show euro why 198.18.77.1)
 wait_until 10 dnsbl_is 198.18.77.1 "127.0.0.2 "
 showdns 198.18.77.1
 check "ISC does not list 198.18.77.1" sh -c "! '$B' -s 'ipc://$T/isc.sock' why 198.18.77.1"
@@ -384,9 +391,9 @@ fi
 showdns 198.19.20.25 198.19.20.7
 show euro why 198.19.20.25
 show euro why 198.19.20.7
-echo "  the trail in the operator's language (Chinese once its catalog is installed):"
+echo "  the trail in the operator's language:"
 echo "  isc\$ LANG=zh_CN.UTF-8 blfed why 198.19.20.25"
-LANG=zh_CN.UTF-8 "$B" -s "ipc://$T/isc.sock" why 198.19.20.25 2>&1 | sed 's/^/      /'
+LC_ALL=zh_CN.UTF-8 "$B" -s "ipc://$T/isc.sock" why 198.19.20.25 2>&1 | sed 's/^/      /'
 check "the American organisation sees ISC's dispute" \
 	sh -c "grep -q 'warning: dispute $ID by isc against 1 of our listings' '$T/amer.log'"
 check "198.19.20.25 lapsed from every export and the DNSBL" nowhere 198.19.20.0/24 198.19.20.25

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libsodium-dev libnng-dev
 libmsgpack-dev libcmocka-dev libssl-dev mandoc python3 python3-msgpack python3-nacl
-rsync rbldnsd dnsutils postfix ipset iproute2 iprange"
+rsync rbldnsd dnsutils postfix ipset iproute2 iprange
+gettext locales"
 
 missing=""
 for p in $PKGS; do
@@ -14,7 +15,19 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+# glibc translates only in a locale that exists: the message catalogs are
+# tested under zh_CN.UTF-8 and en_US.UTF-8, which a fresh system lacks.
+gen_locales() {
+	for l in zh_CN en_US; do
+		locale -a 2>/dev/null | grep -qix "$l.utf-\{0,1\}8" && continue
+		[ -d /usr/share/i18n/locales ] || return 0
+		s=""
+		[ "$(id -u)" -eq 0 ] || s="sudo"
+		echo "install-deps: generating the $l.UTF-8 locale"
+		$s localedef -i "$l" -f UTF-8 "$l.UTF-8" || echo "install-deps: cannot generate $l.UTF-8" >&2
+	done
+}
+if [ -z "$missing" ]; then gen_locales; exit 0; fi
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=""
@@ -32,3 +45,4 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 # shellcheck disable=SC2086
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+gen_locales

@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ keys_seterr(char *err, size_t errlen, const char *fmt, ...)
 	if (err == NULL || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(err, errlen, dgettext("blfed", fmt), ap); /* the agent's catalogs */
 	va_end(ap);
 }
 
@@ -210,6 +211,7 @@ dir_check(const char *path, const char *what, int strict, char *err, size_t errl
 	uid_t me = us();
 	int first = strict, rc = BLF_EPOLICY;
 
+	what = dgettext("blfed", what); /* "key file", in the reader's language */
 	if ((slash = strrchr(path, '/')) == NULL)
 		dir = realpath(".", NULL);
 	else if (slash == path)
@@ -274,6 +276,7 @@ keys_file_check(int fd, const char *path, const char *what, int secret, char *er
 	struct stat sb;
 	uid_t me = us();
 
+	what = dgettext("blfed", what); /* "key file", in the reader's language */
 	if (fstat(fd, &sb) != 0) {
 		keys_seterr(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		return BLF_EIO;
@@ -285,7 +288,8 @@ keys_file_check(int fd, const char *path, const char *what, int secret, char *er
 	if (secret && (sb.st_mode & 077) != 0) {
 		keys_seterr(err, errlen, "%s %s is %s by group or others (mode %04o); "
 			    "chmod 600 it", what, path,
-			    (sb.st_mode & 044) != 0 ? "readable" : "accessible",
+			    (sb.st_mode & 044) != 0 ? dgettext("blfed", "readable")
+						    : dgettext("blfed", "accessible"),
 			    (unsigned)(sb.st_mode & 07777));
 		return BLF_EPOLICY;
 	}
@@ -297,7 +301,8 @@ keys_file_check(int fd, const char *path, const char *what, int secret, char *er
 	if (sb.st_uid != me && (secret || sb.st_uid != 0)) {
 		keys_seterr(err, errlen, "%s %s belongs to uid %u, not to us (uid %u)%s", what,
 			    path, (unsigned)sb.st_uid, (unsigned)me,
-			    secret ? "; a secret key is used only by its owner" : " or root");
+			    secret ? dgettext("blfed", "; a secret key is used only by its owner")
+				   : dgettext("blfed", " or root"));
 		return BLF_EPOLICY;
 	}
 	return dir_check(path, what, secret, err, errlen);
@@ -471,7 +476,7 @@ secret_parse(const char *path, const char *text, size_t len, key_secret **out, c
 		}
 	}
 	if (!have_key) {
-		keys_seterr(err, errlen, "key file %s: no " SEC_TAG " line", path);
+		keys_seterr(err, errlen, "key file %s: no %s line", path, SEC_TAG);
 		rc = BLF_EINVAL;
 		goto out;
 	}
@@ -616,7 +621,7 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 		if (blf_keyid_parse(tok, n, want) != BLF_OK) {
 			/* not quoted: a pasted secret key could stand there */
 			keys_seterr(err, errlen, "public key: bad key id (expected %d hex digits "
-				    "after " PUB_TAG ")", BLF_KEYID_HEX_LEN);
+				    "after %s)", BLF_KEYID_HEX_LEN, PUB_TAG);
 			return BLF_EINVAL;
 		}
 		have_id = 1;
@@ -626,10 +631,10 @@ key_public_parse(const char *line, uint8_t pk[BLF_PK_LEN], char *comment,
 		if (p != end || memchr(tok, '-', n) != NULL) {
 			if (type_name_ok(tok, n))
 				keys_seterr(err, errlen, "public key: unknown key type \"%.*s\" "
-					    "(expected " PUB_TAG ")", (int)n, tok);
+					    "(expected %s)", (int)n, tok, PUB_TAG);
 			else
 				keys_seterr(err, errlen, "public key: not a public key line "
-					    "(expected " PUB_TAG " <key id> <base64>)");
+					    "(expected %s <key id> <base64>)", PUB_TAG);
 			return BLF_EINVAL;
 		}
 	}

@@ -17,6 +17,7 @@
  * bits, the check is stricter than the kernel.
  */
 #include <errno.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,7 @@ keys_user_check(const char *path, const char *what, int use, const keys_user *u,
 	char *dir = NULL, *lock = NULL;
 	int rc = BLF_EIO, have;
 
+	what = dgettext("blfed", what); /* "trust store", in the reader's language */
 	if (u->uid == 0)
 		return BLF_OK;
 	if ((dir = parent_of(path)) == NULL) {

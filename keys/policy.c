@@ -17,6 +17,7 @@
  * opened by the protocol library; this file decides what they change.  Each
  * apply function validates everything before it touches the store.
  */
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@
 
 #include "keys.h"
 #include "keys_int.h"
+
+#define N_(s) s /* translated where shown (agent/po) */
 
 static int
 anchor_expired(const trust_anchor *a, uint64_t now)
@@ -259,19 +262,19 @@ trust_verdict_str(int verdict)
 {
 	switch (verdict) {
 	case TRUST_OK:
-		return "allowed";
+		return N_("allowed");
 	case TRUST_NO_PERMISSION:
-		return "no permission for this operation";
+		return N_("no permission for this operation");
 	case TRUST_OUT_OF_SCOPE:
-		return "prefix outside the anchor's scope";
+		return N_("prefix outside the anchor's scope");
 	case TRUST_TOO_WIDE:
-		return "prefix wider than the anchor may list";
+		return N_("prefix wider than the anchor may list");
 	case TRUST_ANCHOR_EXPIRED:
-		return "trust anchor expired";
+		return N_("trust anchor expired");
 	case TRUST_RELAY_ONLY_V:
-		return "relay-only origin: carried, not merged";
+		return N_("relay-only origin: carried, not merged");
 	default:
-		return "unknown verdict";
+		return N_("unknown verdict");
 	}
 }
 
@@ -349,7 +352,8 @@ trust_apply_rollover(trust_store *st, const blf_rollover *r, char *err, size_t e
 	}
 	if (key_taken(st, a, r->new_pk, &revoked)) {
 		keys_seterr(err, errlen, "rollover for %s: new key is %s", a->name,
-			    revoked ? "revoked" : "already used by another anchor");
+			    revoked ? dgettext("blfed", "revoked")
+				    : dgettext("blfed", "already used by another anchor"));
 		return revoked ? BLF_EREVOKED : BLF_EPOLICY; /* SPEC 3.6: policy */
 	}
 	for (i = 0; i < a->nold; i++) {

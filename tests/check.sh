@@ -4,6 +4,7 @@
 set -u
 MAKE=${MAKE:-make}
 groups="check-unit check-asan check-cli check-vectors man-lint check-fuzz-smoke check-integration"
+groups="$groups check-i18n"
 pass=0
 fail=0
 failed=""

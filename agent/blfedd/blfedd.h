@@ -19,6 +19,7 @@
 #include "../core/core.h"
 #include "../ctl/ctl.h"
 #include "../export/export.h"
+#include "../i18n/i18n.h"
 #include "../net/net.h"
 
 #define BLFEDD_CONF "/etc/blfed/blfedd.conf"

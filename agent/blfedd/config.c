@@ -179,39 +179,39 @@ apply_export(struct config *c, char **w, int nw, char *why, size_t whylen)
 	k += 7;
 	if (strcmp(k, "ns") == 0) {
 		if (nw < 2 || (size_t)nw - 1 > EXPORT_MAX_NS)
-			return "expects one to eight name server names";
+			return N_("expects one to eight name server names");
 		c->export_nns = 0;
 		for (i = 1; i < nw; i++) {
 			if (copy_str(c->export_ns[i - 1], sizeof(c->export_ns[0]), w[i]) != 0)
-				return "name too long";
+				return N_("name too long");
 			c->export_nns++;
 		}
 		return export_check(c, why, whylen);
 	}
 	if (nw != 2)
-		return "expects one value";
+		return N_("expects one value");
 	if (strcmp(k, "dir") == 0) {
 		if (w[1][0] != '/')
-			return "expects an absolute directory name";
+			return N_("expects an absolute directory name");
 		if (copy_str(c->export_dir, sizeof(c->export_dir), w[1]) != 0)
-			return "directory name too long";
+			return N_("directory name too long");
 		return NULL;
 	}
 	if (strcmp(k, "formats") == 0) {
 		if (parse_formats(w[1], &c->export_formats) != 0)
-			return "expects a comma-separated list of rbldnsd, postfix, plain, ipset, "
-			       "jsonl, all";
+			return N_("expects a comma-separated list of rbldnsd, postfix, plain, ipset, "
+			       "jsonl, all");
 		return export_check(c, why, whylen);
 	}
 	if (strcmp(k, "per-origin") == 0) {
 		if (strcmp(w[1], "yes") != 0 && strcmp(w[1], "no") != 0)
-			return "expects yes or no";
+			return N_("expects yes or no");
 		c->export_per_origin = w[1][0] == 'y';
 		return export_check(c, why, whylen);
 	}
 	if (strcmp(k, "interval") == 0) {
 		if (parse_duration_ms(w[1], 86400000ull, &v) != 0 || v < 100)
-			return "expects a duration from 100ms to 1d";
+			return N_("expects a duration from 100ms to 1d");
 		c->export_interval_ms = (uint32_t)v;
 		return NULL;
 	}
@@ -222,28 +222,28 @@ apply_export(struct config *c, char **w, int nw, char *why, size_t whylen)
 			return NULL;
 		}
 		if (parse_duration_ms(w[1], 3650ull * 86400000, &v) != 0 || v < 60000)
-			return "expects a duration from 1m to 3650d, or never";
+			return N_("expects a duration from 1m to 3650d, or never");
 		c->export_no_stale = 0;
 		c->export_stale = v / 1000;
 		return NULL;
 	}
 	if (strcmp(k, "shard4") == 0 || strcmp(k, "shard6") == 0) {
 		if (strlen(w[1]) > 1 || w[1][0] < '0' || w[1][0] > '0' + (int)EXPORT_MAX_SHARD_BITS)
-			return "expects a number of bits from 0 to 8";
+			return N_("expects a number of bits from 0 to 8");
 		*(k[5] == '4' ? &c->export_shard4 : &c->export_shard6) = (unsigned)(w[1][0] - '0');
 		return NULL;
 	}
 	if (strcmp(k, "zone") == 0) {
 		if (copy_str(c->export_zone, sizeof(c->export_zone), w[1]) != 0)
-			return "name too long";
+			return N_("name too long");
 		return export_check(c, why, whylen);
 	}
 	if (strcmp(k, "source") == 0) {
 		if (copy_str(c->export_source, sizeof(c->export_source), w[1]) != 0)
-			return "source: letters, digits, '.', '_', '-', 1-63 bytes";
+			return N_("source: letters, digits, '.', '_', '-', 1-63 bytes");
 		return export_check(c, why, whylen);
 	}
-	return "unknown keyword";
+	return N_("unknown keyword");
 }
 
 /*
@@ -261,8 +261,8 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 #define NARGS(n)                                          \
 	do {                                              \
 		if (nw != (n) + 1)                        \
-			return (n) == 1 ? "expects one value" \
-					: "wrong number of values"; \
+			return (n) == 1 ? N_("expects one value") \
+					: N_("wrong number of values"); \
 	} while (0)
 	if (strcmp(k, "key") == 0 || strcmp(k, "trust") == 0 || strcmp(k, "datadir") == 0 ||
 	    strcmp(k, "pidfile") == 0 || strcmp(k, "metrics") == 0 ||
@@ -290,22 +290,22 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 			return NULL;
 		}
 		if (w[1][0] != '/')
-			return "expects an absolute file name";
+			return N_("expects an absolute file name");
 		if (copy_str(dst, cap, w[1]) != 0)
-			return "file name too long";
+			return N_("file name too long");
 		return NULL;
 	}
 	if (strcmp(k, "control") == 0) {
 		NARGS(1);
 		if (strncmp(w[1], "ipc:///", 7) != 0 || strlen(w[1]) >= sizeof(c->control))
-			return "expects an ipc:///absolute/path URL";
+			return N_("expects an ipc:///absolute/path URL");
 		snprintf(c->control, sizeof(c->control), "%s", w[1]);
 		return NULL;
 	}
 	if (strcmp(k, "control-group") == 0 || strcmp(k, "user") == 0) {
 		NARGS(1);
 		if (copy_str(k[0] == 'u' ? c->user : c->control_group, CONF_NAME_MAX, w[1]) != 0)
-			return "name too long";
+			return N_("name too long");
 		return NULL;
 	}
 	if (strcmp(k, "listen") == 0 || strcmp(k, "sync-listen") == 0) {
@@ -314,9 +314,9 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 
 		NARGS(1);
 		if (!valid_url(w[1], 1))
-			return "expects a tcp://, tls+tcp:// or ipc:// URL";
+			return N_("expects a tcp://, tls+tcp:// or ipc:// URL");
 		if (*nn == NET_MAX_LISTEN)
-			return "too many listen URLs";
+			return N_("too many listen URLs");
 		snprintf(sync ? c->net.sync_listen[*nn] : c->net.listen[*nn], NET_URL_MAX, "%s",
 			 w[1]);
 		(*nn)++;
@@ -328,16 +328,16 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 		size_t i;
 
 		if (nw != 5)
-			return "expects NAME PUB-URL SYNC-URL KEY";
+			return N_("expects NAME PUB-URL SYNC-URL KEY");
 		if (c->net.npeers == NET_MAX_PEERS)
-			return "too many peers";
+			return N_("too many peers");
 		if (strlen(w[1]) > KEYS_NAME_MAX)
-			return "peer name too long";
+			return N_("peer name too long");
 		for (i = 0; i < c->net.npeers; i++)
 			if (strcmp(c->net.peers[i].name, w[1]) == 0)
-				return "duplicate peer name";
+				return N_("duplicate peer name");
 		if (!valid_url(w[2], 1) || !valid_url(w[3], 1))
-			return "peer URLs must be tcp://, tls+tcp:// or ipc://";
+			return N_("peer URLs must be tcp://, tls+tcp:// or ipc://");
 		p = &c->net.peers[c->net.npeers];
 		memset(p, 0, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%s", w[1]);
@@ -346,11 +346,11 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 		err[0] = '\0';
 		if (strchr(w[4], '/') != NULL && w[4][0] == '/') {
 			if (key_public_load(w[4], p->pk, err, sizeof(err)) != BLF_OK) {
-				snprintf(why, whylen, "peer key: %s", err);
+				snprintf(why, whylen, _("peer key: %s"), err);
 				return why;
 			}
 		} else if (key_public_parse(w[4], p->pk, NULL, 0, err, sizeof(err)) != BLF_OK) {
-			snprintf(why, whylen, "peer key: %s", err[0] != '\0' ? err : "bad key");
+			snprintf(why, whylen, _("peer key: %s"), err[0] != '\0' ? err : _("bad key"));
 			return why;
 		}
 		c->net.npeers++;
@@ -359,21 +359,21 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 	if (strcmp(k, "threshold") == 0) {
 		NARGS(1);
 		if (parse_size(w[1], KEYS_MAX_WEIGHT * 16ull, &v) != 0)
-			return "expects a positive number";
+			return N_("expects a positive number");
 		c->threshold = (uint32_t)v;
 		return NULL;
 	}
 	if (strcmp(k, "queue-depth") == 0) {
 		NARGS(1);
 		if (parse_size(w[1], NET_QUEUE_MAX, &v) != 0)
-			return "expects a number from 1 to 8192";
+			return N_("expects a number from 1 to 8192");
 		c->net.queue_depth = (uint32_t)v;
 		return NULL;
 	}
 	if (strcmp(k, "serve-rate") == 0 || strcmp(k, "serve-burst") == 0) {
 		NARGS(1);
 		if (parse_size(w[1], 1ull << 40, &v) != 0)
-			return "expects a size in bytes (suffix k, M or G)";
+			return N_("expects a size in bytes (suffix k, M or G)");
 		if (k[6] == 'r')
 			c->net.serve_rate = v;
 		else
@@ -386,7 +386,7 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 		NARGS(1);
 		if (parse_duration_ms(w[1], strcmp(k, "journal-window") == 0 ? 400ull * 86400000
 						: 86400000ull, &v) != 0 || v == 0)
-			return "expects a duration (500ms, 30s, 5m, 1h)";
+			return N_("expects a duration (500ms, 30s, 5m, 1h)");
 		if (strcmp(k, "heads-interval") == 0)
 			c->net.heads_interval_ms = (uint32_t)v;
 		else if (strcmp(k, "catchup-timeout") == 0)
@@ -401,7 +401,7 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 			c->journal_window = v / 1000 > 0 ? v / 1000 : 1;
 		return NULL;
 	}
-	return "unknown keyword";
+	return N_("unknown keyword");
 #undef NARGS
 }
 
@@ -420,7 +420,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 
 	defaults(cfg);
 	if (strlen(path) >= sizeof(cfg->path)) {
-		snprintf(err, errlen, "%s: file name too long", path);
+		snprintf(err, errlen, _("%s: file name too long"), path);
 		goto out;
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
@@ -432,7 +432,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	if (keys_file_check(fd, path, "config file", 0, err, errlen) != BLF_OK)
 		goto out;
 	if ((buf = malloc(CONF_MAX_FILE + 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, _("%s: out of memory"), path);
 		goto out;
 	}
 	while ((r = read(fd, buf + n, CONF_MAX_FILE + 1 - n)) != 0) {
@@ -444,13 +444,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		}
 		n += (size_t)r;
 		if (n > CONF_MAX_FILE) {
-			snprintf(err, errlen, "%s: larger than %u bytes", path, CONF_MAX_FILE);
+			snprintf(err, errlen, _("%s: larger than %u bytes"), path, CONF_MAX_FILE);
 			goto out;
 		}
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) != NULL) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		snprintf(err, errlen, _("%s: contains a NUL byte"), path);
 		goto out;
 	}
 	for (line = buf; line != NULL && *line != '\0'; line = next) {
@@ -462,7 +462,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		if (len >= CONF_LINE_MAX) {
-			snprintf(err, errlen, "%s:%d: line longer than %u bytes", path, lineno,
+			snprintf(err, errlen, _("%s:%d: line longer than %u bytes"), path, lineno,
 				 CONF_LINE_MAX - 1);
 			goto out;
 		}
@@ -481,18 +481,19 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		if (nw == 0)
 			continue;
 		if (nw > MAX_WORDS) {
-			snprintf(err, errlen, "%s:%d: `%.200s`: too many values", path, lineno, copy);
+			snprintf(err, errlen, _("%s:%d: `%.200s`: too many values"), path, lineno, copy);
 			goto out;
 		}
 		w[nw] = NULL;
 		why[0] = '\0';
 		if ((reason = apply(cfg, w, nw, why, sizeof(why))) != NULL) {
-			snprintf(err, errlen, "%s:%d: `%.200s`: %s", path, lineno, copy, reason);
+			snprintf(err, errlen, "%s:%d: `%.200s`: %s", path, lineno, copy,
+				 reason[0] != '\0' ? _(reason) : reason);
 			goto out;
 		}
 	}
 	if (cfg->net.redial_min_ms > cfg->net.redial_max_ms) {
-		snprintf(err, errlen, "%s: redial-min is longer than redial-max", path);
+		snprintf(err, errlen, _("%s: redial-min is longer than redial-max"), path);
 		goto out;
 	}
 	rc = 0;

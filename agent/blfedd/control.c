@@ -34,7 +34,7 @@ fail(struct reply *r, int code, const char *fmt, ...)
 
 	r->code = code;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vsnprintf(r->msg, sizeof(r->msg), _(fmt), ap); /* in the request's language */
 	va_end(ap);
 }
 
@@ -147,8 +147,8 @@ counters_text(ctl_buf *b, const net_counters *c)
 	ctl_buf_printf(b, "\n");
 	for (i = 1; i < BLF_ERR_MAX; i++)
 		if (c->rejected[i] != 0)
-			ctl_buf_printf(b, "       rejected: %s %llu\n", net_outcome_name(i),
-				       (unsigned long long)c->rejected[i]);
+			ctl_buf_printf(b, _("       rejected: %s (%s) %llu\n"), net_outcome_name(i),
+				       _(blf_strerror(i)), (unsigned long long)c->rejected[i]);
 }
 
 static void
@@ -219,10 +219,10 @@ origins_out(struct daemon *d, const ctl_req *q, ctl_buf *b)
 			counters_json(b, &oi.cnt);
 			ctl_buf_printf(b, "}");
 		} else {
-			ctl_buf_printf(b, "  %-16s %s epoch %u seq %llu lag %llu%s%s\n", a->name, hex,
+			ctl_buf_printf(b, _("  %-16s %s epoch %u seq %llu lag %llu%s%s\n"), a->name, hex,
 				       h.epoch, (unsigned long long)h.seq, (unsigned long long)lag,
-				       core_is_frozen(d->core, a->origin) ? " FROZEN" : "",
-				       (a->perms & TRUST_RELAY_ONLY) ? " relay-only" : "");
+				       core_is_frozen(d->core, a->origin) ? _(" FROZEN") : "",
+				       (a->perms & TRUST_RELAY_ONLY) ? _(" relay-only") : "");
 			counters_text(b, &oi.cnt);
 		}
 	}
@@ -237,7 +237,7 @@ export_out(struct daemon *d, const ctl_req *q, ctl_buf *b)
 	char t[KEYS_TIME_STRLEN];
 
 	if (d->cfg->export_dir[0] == '\0') {
-		ctl_buf_printf(b, q->json ? "null" : "export: none configured\n");
+		ctl_buf_printf(b, q->json ? "null" : _("export: none configured\n"));
 		return;
 	}
 	trust_time_format(x->time, t);
@@ -268,17 +268,17 @@ export_out(struct daemon *d, const ctl_req *q, ctl_buf *b)
 		return;
 	}
 	if (x->done)
-		ctl_buf_printf(b, "export: %s serial %llu at %s, %zu files (%zu written, "
-			       "%zu unchanged), %zu listed, %zu excluded, %llu ms\n",
+		ctl_buf_printf(b, _("export: %s serial %llu at %s, %zu files (%zu written, "
+			       "%zu unchanged), %zu listed, %zu excluded, %llu ms\n"),
 			       d->cfg->export_dir, (unsigned long long)x->st.serial, t, x->st.files,
 			       x->st.written, x->st.skipped, x->st.listed4 + x->st.listed6,
 			       x->st.excluded, (unsigned long long)x->duration_ms);
 	else
-		ctl_buf_printf(b, "export: %s, none written yet\n", d->cfg->export_dir);
+		ctl_buf_printf(b, _("export: %s, none written yet\n"), d->cfg->export_dir);
 	if (x->job != NULL)
-		ctl_buf_printf(b, "export: one in progress\n");
+		ctl_buf_printf(b, _("export: one in progress\n"));
 	if (x->error[0] != '\0')
-		ctl_buf_printf(b, "last export error: %s\n", x->error);
+		ctl_buf_printf(b, _("last export error: %s\n"), x->error);
 }
 
 /* `blfed export`: write the export now. */
@@ -304,8 +304,8 @@ do_export(struct daemon *d, const ctl_req *q, struct reply *r)
 			       x->st.listed4 + x->st.listed6, x->st.excluded,
 			       (unsigned long long)x->duration_ms);
 	} else {
-		ctl_buf_printf(&r->body, "exported serial %llu to %s: %zu files, %zu written, "
-			       "%zu unchanged, %zu removed; %zu listed, %zu excluded; %llu ms\n",
+		ctl_buf_printf(&r->body, _("exported serial %llu to %s: %zu files, %zu written, "
+			       "%zu unchanged, %zu removed; %zu listed, %zu excluded; %llu ms\n"),
 			       (unsigned long long)x->st.serial, d->cfg->export_dir, x->st.files,
 			       x->st.written, x->st.skipped, x->st.removed,
 			       x->st.listed4 + x->st.listed6, x->st.excluded,
@@ -346,28 +346,28 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 			       dispute_open_against_us(d, now));
 		return;
 	}
-	ctl_buf_printf(&r->body, "blfedd %s up %llu s, our origin %s (%s)\n", BLFEDD_VERSION,
+	ctl_buf_printf(&r->body, _("blfedd %s up %llu s, our origin %s (%s)\n"), BLFEDD_VERSION,
 		       (unsigned long long)(now - d->started), self, hex);
-	ctl_buf_printf(&r->body, "listings %zu, exclusions %zu, view %zu entries\n",
+	ctl_buf_printf(&r->body, _("listings %zu, exclusions %zu, view %zu entries\n"),
 		       cs.nlistings, cs.nexclusions, cs.nview);
 	if (cs.io.ncut > 0 || cs.io.nbroken > 0)
-		ctl_buf_printf(&r->body, "at open: %llu journal(s) cut (%llu at a damaged record), "
-			       "%llu file(s) set aside\n", (unsigned long long)cs.io.ncut,
+		ctl_buf_printf(&r->body, _("at open: %llu journal(s) cut (%llu at a damaged record), "
+			       "%llu file(s) set aside\n"), (unsigned long long)cs.io.ncut,
 			       (unsigned long long)cs.io.ndamaged,
 			       (unsigned long long)cs.io.nbroken);
 	if (cs.io.nwfailed > 0)
-		ctl_buf_printf(&r->body, "journal writes failed: %llu (the last: %s); the deltas "
-			       "were dropped, to be fetched again\n",
+		ctl_buf_printf(&r->body, _("journal writes failed: %llu (the last: %s); the deltas "
+			       "were dropped, to be fetched again\n"),
 			       (unsigned long long)cs.io.nwfailed, strerror(cs.io.werrno));
-	ctl_buf_printf(&r->body, "peers:\n");
+	ctl_buf_printf(&r->body, _("peers:\n"));
 	peers_out(d, q, &r->body, 0);
-	ctl_buf_printf(&r->body, "origins:\n");
+	ctl_buf_printf(&r->body, _("origins:\n"));
 	origins_out(d, q, &r->body);
 	export_out(d, q, &r->body);
-	ctl_buf_printf(&r->body, "disputes: %zu open against our listings\n",
+	ctl_buf_printf(&r->body, _("disputes: %zu open against our listings\n"),
 		       dispute_open_against_us(d, now));
 	if (d->reload_failures > 0)
-		ctl_buf_printf(&r->body, "last reload error: %s\n", d->last_reload_error);
+		ctl_buf_printf(&r->body, _("last reload error: %s\n"), d->last_reload_error);
 }
 
 static void
@@ -400,17 +400,17 @@ why_trail(struct daemon *d, const core_why_item *it, int json, ctl_buf *b)
 	}
 	switch (t.state) {
 	case CORE_DISPUTE_OPEN:
-		ctl_buf_printf(b, "      disputed %s (%s): open, lapses at %s unless upheld\n", t1,
+		ctl_buf_printf(b, _("      disputed %s (%s): open, lapses at %s unless upheld\n"), t1,
 			       id, t2);
 		break;
 	case CORE_DISPUTE_UPHELD:
-		ctl_buf_printf(b, "      disputed %s (%s): upheld by %s\n", t1, id, it->name);
+		ctl_buf_printf(b, _("      disputed %s (%s): upheld by %s\n"), t1, id, it->name);
 		break;
 	case CORE_DISPUTE_LAPSED:
-		ctl_buf_printf(b, "      disputed %s (%s): lapsed at %s, not upheld\n", t1, id, t2);
+		ctl_buf_printf(b, _("      disputed %s (%s): lapsed at %s, not upheld\n"), t1, id, t2);
 		break;
 	default:
-		ctl_buf_printf(b, "      disputed %s (%s): delisted by %s at %s\n", t1, id,
+		ctl_buf_printf(b, _("      disputed %s (%s): delisted by %s at %s\n"), t1, id,
 			       it->name, t2);
 		break;
 	}
@@ -432,11 +432,11 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 		return;
 	}
 	if ((rc = blf_prefix_parse_loose(q->args[0], strlen(q->args[0]), &p)) != BLF_OK) {
-		fail(r, 2, "%.64s: %s", q->args[0], blf_strerror(rc));
+		fail(r, 2, "%.64s: %s", q->args[0], _(blf_strerror(rc)));
 		return;
 	}
 	if ((rc = core_why_query(d->core, &p, daemon_now_ms() / 1000, &w)) != BLF_OK) {
-		fail(r, 2, "why: %s", blf_strerror(rc));
+		fail(r, 2, "why: %s", _(blf_strerror(rc)));
 		return;
 	}
 	blf_prefix_format(&w.query, qs);
@@ -448,15 +448,16 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 			ctl_buf_printf(&r->body, ",\"via\":\"%s\",\"weight\":%u", vs, w.weight);
 		ctl_buf_printf(&r->body, ",\"threshold\":%u,\"items\":[", w.threshold);
 	} else if (w.verdict == CORE_LISTED) {
-		ctl_buf_printf(&r->body, "%s: listed via %s (weight %u, threshold %u)\n", qs, vs,
+		ctl_buf_printf(&r->body, _("%s: listed via %s (weight %u, threshold %u)\n"), qs, vs,
 			       w.weight, w.threshold);
 	} else {
-		ctl_buf_printf(&r->body, "%s: %s (threshold %u)\n", qs,
-			       w.verdict == CORE_EXCLUDED ? "excluded" : "not listed", w.threshold);
+		ctl_buf_printf(&r->body, _("%s: %s (threshold %u)\n"), qs,
+			       w.verdict == CORE_EXCLUDED ? _("excluded") : _("not listed"), w.threshold);
 	}
 	for (i = 0; i < w.nitems; i++) {
 		const core_why_item *it = &w.items[i];
 		const char *rname = blf_reason_name(it->reason);
+		const char *rshow = blf_i18n_reason(it->reason); /* in the reader's language */
 		const char *st = it->status == CORE_FILTERED ? trust_verdict_str(it->verdict)
 							    : core_status_str(it->status);
 
@@ -480,14 +481,14 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 			ctl_buf_printf(&r->body, ",\"weight\":%u,\"status\":\"%s\",\"decisive\":%s",
 				       it->weight, st, it->decisive ? "true" : "false");
 		} else if (it->exclusion) {
-			ctl_buf_printf(&r->body, "  %s%s excludes %s since %s ref \"%s\": %s\n",
-				       it->decisive ? "* " : "  ", it->name, ps, t1, it->ref, st);
+			ctl_buf_printf(&r->body, _("  %s%s excludes %s since %s ref \"%s\": %s\n"),
+				       it->decisive ? "* " : "  ", it->name, ps, t1, it->ref, _(st));
 		} else {
-			ctl_buf_printf(&r->body, "  %s%s lists %s reason %s (%u) since %s changed %s "
-				       "expires %s weight %u ref \"%s\": %s\n",
+			ctl_buf_printf(&r->body, _("  %s%s lists %s reason %s (%u) since %s changed %s "
+				       "expires %s weight %u ref \"%s\": %s\n"),
 				       it->decisive ? "* " : "  ", it->name, ps,
-				       rname != NULL ? rname : "unregistered", it->reason, t1, t2, t3,
-				       it->weight, it->ref, st);
+				       rshow != NULL ? rshow : _("unregistered"), it->reason, t1, t2, t3,
+				       it->weight, it->ref, _(st));
 		}
 		if (!it->exclusion)
 			why_trail(d, it, q->json, &r->body);
@@ -525,7 +526,7 @@ do_publish(struct daemon *d, const ctl_req *q, struct reply *r)
 	}
 	for (i = 0; i < q->nargs; i++) {
 		if ((rc = ctl_op_parse(q->args[i], &ops[i], &ttl)) != BLF_OK) {
-			fail(r, 2, "operation %zu \"%.80s\": %s", i + 1, q->args[i], blf_strerror(rc));
+			fail(r, 2, "operation %zu \"%.80s\": %s", i + 1, q->args[i], _(blf_strerror(rc)));
 			goto out;
 		}
 		if (ops[i].type == BLF_OP_LIST)
@@ -550,8 +551,8 @@ do_publish(struct daemon *d, const ctl_req *q, struct reply *r)
 		goto out;
 	}
 	if (rc != BLF_OK) {
-		fail(r, 1, "publish: %s%s", blf_strerror(rc),
-		     rc == BLF_EUNKKEY ? " (our origin is not in the trust store)" : "");
+		fail(r, 1, "publish: %s%s", _(blf_strerror(rc)),
+		     rc == BLF_EUNKKEY ? _(" (our origin is not in the trust store)") : "");
 		goto out;
 	}
 	net_publish(d->net, out.data, out.len, daemon_now_ms());
@@ -563,8 +564,9 @@ do_publish(struct daemon *d, const ctl_req *q, struct reply *r)
 		ctl_buf_printf(&r->body, "{\"published\":true,\"epoch\":%u,\"seq\":%llu,\"ops\":%zu}\n",
 			       h.epoch, (unsigned long long)h.seq, q->nargs);
 	else
-		ctl_buf_printf(&r->body, "published epoch %u seq %llu (%zu operation%s)\n", h.epoch,
-			       (unsigned long long)h.seq, q->nargs, q->nargs == 1 ? "" : "s");
+		ctl_buf_printf(&r->body, ngettext("published epoch %u seq %llu (%zu operation)\n",
+						  "published epoch %u seq %llu (%zu operations)\n",
+						  q->nargs), h.epoch, (unsigned long long)h.seq, q->nargs);
 out:
 	blf_buf_free(&out);
 	free(ops);
@@ -600,7 +602,7 @@ do_origin(struct daemon *d, const ctl_req *q, struct reply *r)
 			return;
 		}
 		if (rc != BLF_OK) {
-			fail(r, 2, "origin reset %s: %s", a->name, blf_strerror(rc));
+			fail(r, 2, "origin reset %s: %s", a->name, _(blf_strerror(rc)));
 			return;
 		}
 		log_msg(LOG_NOTICE, "origin %s (%s) reset by the administrator: its log is "
@@ -610,7 +612,7 @@ do_origin(struct daemon *d, const ctl_req *q, struct reply *r)
 			ctl_buf_json_str(&r->body, a->name, strlen(a->name));
 			ctl_buf_printf(&r->body, ",\"origin\":\"%s\"}\n", hex);
 		} else {
-			ctl_buf_printf(&r->body, "origin %s (%s) reset\n", a->name, hex);
+			ctl_buf_printf(&r->body, _("origin %s (%s) reset\n"), a->name, hex);
 		}
 		return;
 	}
@@ -624,7 +626,7 @@ do_origin(struct daemon *d, const ctl_req *q, struct reply *r)
 		ctl_buf_json_str(&r->body, a->name, strlen(a->name));
 		ctl_buf_printf(&r->body, ",\"origin\":\"%s\"}\n", hex);
 	} else {
-		ctl_buf_printf(&r->body, "origin %s (%s) unfrozen\n", a->name, hex);
+		ctl_buf_printf(&r->body, _("origin %s (%s) unfrozen\n"), a->name, hex);
 	}
 }
 
@@ -651,7 +653,7 @@ do_announce(struct daemon *d, const ctl_req *q, struct reply *r)
 	err[0] = '\0';
 	rc = daemon_statement(d, msg, len, err, sizeof(err));
 	if (rc != BLF_OK && rc != BLF_ESTALE) {
-		fail(r, rc == BLF_EIO ? 2 : 1, "announce: %s", err[0] != '\0' ? err : blf_strerror(rc));
+		fail(r, rc == BLF_EIO ? 2 : 1, "announce: %s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		goto out;
 	}
 	net_seen(d->net, msg, len);
@@ -660,8 +662,8 @@ do_announce(struct daemon *d, const ctl_req *q, struct reply *r)
 		ctl_buf_printf(&r->body, "{\"announced\":true,\"applied\":%s}\n",
 			       rc == BLF_OK ? "true" : "false");
 	else
-		ctl_buf_printf(&r->body, "statement %s and published\n",
-			       rc == BLF_OK ? "applied to our trust store" : "already applied");
+		ctl_buf_printf(&r->body, _("statement %s and published\n"),
+			       rc == BLF_OK ? _("applied to our trust store") : _("already applied"));
 out:
 	free(msg);
 }
@@ -697,7 +699,7 @@ handle(struct daemon *d, const ctl_req *q, struct reply *r)
 		else if (q->json)
 			ctl_buf_printf(&r->body, "{\"reloaded\":true}\n");
 		else
-			ctl_buf_printf(&r->body, "configuration and trust store reloaded\n");
+			ctl_buf_printf(&r->body, _("configuration and trust store reloaded\n"));
 		break;
 	case CTL_ANNOUNCE:
 		do_announce(d, q, r);
@@ -730,8 +732,9 @@ control_process(struct daemon *d)
 		memset(&r, 0, sizeof(r));
 		rc = ctl_req_decode(nng_msg_body(m), nng_msg_len(m), &q);
 		nng_msg_free(m);
+		(void)blf_i18n_reply_begin(rc == BLF_OK ? q.lang : NULL);
 		if (rc != BLF_OK)
-			fail(&r, 2, "malformed control request: %s", blf_strerror(rc));
+			fail(&r, 2, "malformed control request: %s", _(blf_strerror(rc)));
 		else
 			handle(d, &q, &r);
 		if (r.body.failed) {
@@ -743,5 +746,6 @@ control_process(struct daemon *d)
 			(void)nng_send(d->ctl, out.data, out.len, 0);
 		ctl_buf_free(&out);
 		ctl_buf_free(&r.body);
+		blf_i18n_reply_end();
 	}
 }

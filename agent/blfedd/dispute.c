@@ -29,7 +29,7 @@ set_msg(char *msg, size_t cap, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, cap, fmt, ap);
+	vsnprintf(msg, cap, _(fmt), ap); /* in the request's language */
 	va_end(ap);
 }
 
@@ -48,9 +48,9 @@ anchor_by(struct daemon *d, const char *s)
 static void
 code_text(uint16_t code, int answer, char *buf, size_t cap)
 {
-	const char *n = answer ? blf_answer_code_name(code) : blf_dispute_code_name(code);
+	const char *n = answer ? blf_i18n_answer_code(code) : blf_i18n_dispute_code(code);
 
-	snprintf(buf, cap, "%s (%u)", n != NULL ? n : "unregistered", code);
+	snprintf(buf, cap, "%s (%u)", n != NULL ? n : _("unregistered"), code);
 }
 
 /* One dispute, as text lines or one JSON object. */
@@ -96,16 +96,19 @@ info_out(const core_dispute_info *x, int json, uint64_t now, ctl_buf *b)
 			ctl_buf_printf(b, "null");
 		ctl_buf_printf(b, ",\"answers\":[");
 	} else {
-		ctl_buf_printf(b, "%s %s disputes %s%s%s code %s filed %s ref \"%s\": ", id,
-			       x->filer_name, ps, x->has_target ? " of " : "",
-			       x->has_target ? x->target_name : "", cs, t1, x->ref);
+		if (x->has_target)
+			ctl_buf_printf(b, _("%s %s disputes %s of %s code %s filed %s ref \"%s\": "),
+				       id, x->filer_name, ps, x->target_name, cs, t1, x->ref);
+		else
+			ctl_buf_printf(b, _("%s %s disputes %s code %s filed %s ref \"%s\": "), id,
+				       x->filer_name, ps, cs, t1, x->ref);
 		if (x->status != CORE_ACCEPTED)
-			ctl_buf_printf(b, "%s, not counted\n", st);
+			ctl_buf_printf(b, _("%s, not counted\n"), _(st));
 		else if (x->lapse != 0 && x->lapse > now)
-			ctl_buf_printf(b, "%zu listing(s) covered, %zu of ours open until %s\n",
+			ctl_buf_printf(b, _("%zu listing(s) covered, %zu of ours open until %s\n"),
 				       x->ncovered, x->nopen_us, t2);
 		else
-			ctl_buf_printf(b, "%zu listing(s) covered, %zu open\n", x->ncovered,
+			ctl_buf_printf(b, _("%zu listing(s) covered, %zu open\n"), x->ncovered,
 				       x->nopen);
 	}
 	for (i = 0; i < x->nanswers; i++) {
@@ -126,8 +129,8 @@ info_out(const core_dispute_info *x, int json, uint64_t now, ctl_buf *b)
 			ctl_buf_json_str(b, a->ref, strlen(a->ref));
 			ctl_buf_printf(b, "}");
 		} else {
-			ctl_buf_printf(b, "    %s %s %s at %s code %s ref \"%s\"\n", a->name,
-				       a->concede ? "delisted" : "upheld", as, t1, cs, a->ref);
+			ctl_buf_printf(b, _("    %s %s %s at %s code %s ref \"%s\"\n"), a->name,
+				       a->concede ? _("delisted") : _("upheld"), as, t1, cs, a->ref);
 		}
 	}
 	if (json)
@@ -157,7 +160,7 @@ do_list(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t cap, ct
 	}
 	if ((rc = core_disputes(d->core, NULL, d->key->origin, 1, now, &v, &n)) != BLF_OK) {
 		*code = 2;
-		set_msg(msg, cap, "disputes: %s", blf_strerror(rc));
+		set_msg(msg, cap, "disputes: %s", _(blf_strerror(rc)));
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -176,7 +179,7 @@ do_list(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t cap, ct
 		shown++;
 	}
 	if (!q->json && shown == 0)
-		ctl_buf_printf(b, "no disputes\n");
+		ctl_buf_printf(b, _("no disputes\n"));
 	core_disputes_free(v, n);
 	*code = 0;
 }
@@ -196,8 +199,8 @@ publish(struct daemon *d, const blf_op *ops, size_t n, int *code, char *msg, siz
 			d->stop = 2;
 		}
 		*code = rc == BLF_EIO ? 2 : 1;
-		set_msg(msg, cap, "publish: %s%s", blf_strerror(rc),
-			rc == BLF_EUNKKEY ? " (our origin is not in the trust store)" : "");
+		set_msg(msg, cap, "publish: %s%s", _(blf_strerror(rc)),
+			rc == BLF_EUNKKEY ? _(" (our origin is not in the trust store)") : "");
 		blf_buf_free(&out);
 		return -1;
 	}
@@ -234,7 +237,7 @@ do_file(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t cap, ct
 	memset(&op, 0, sizeof(op));
 	op.type = BLF_OP_DISPUTE;
 	if ((rc = blf_prefix_parse(q->args[0], strlen(q->args[0]), 0, &op.prefix)) != BLF_OK) {
-		set_msg(msg, cap, "%.64s: %s", q->args[0], blf_strerror(rc));
+		set_msg(msg, cap, "%.64s: %s", q->args[0], _(blf_strerror(rc)));
 		return;
 	}
 	if (blf_dispute_code_parse(q->args[1], &op.reason) != BLF_OK) {
@@ -266,13 +269,13 @@ do_file(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t cap, ct
 	blf_keyid_hex(did, id);
 	blf_prefix_format(&op.prefix, ps);
 	log_msg(LOG_NOTICE, "filed dispute %s of %s%s%s (epoch %u seq %llu)", id, ps,
-		a != NULL ? " against " : "", a != NULL ? a->name : "", h.epoch,
+		a != NULL ? blf_i18n_log(" against ") : "", a != NULL ? a->name : "", h.epoch,
 		(unsigned long long)h.seq);
 	if (q->json)
 		ctl_buf_printf(b, "{\"filed\":true,\"id\":\"%s\",\"prefix\":\"%s\",\"epoch\":%u,"
 			       "\"seq\":%llu}\n", id, ps, h.epoch, (unsigned long long)h.seq);
 	else
-		ctl_buf_printf(b, "dispute %s filed: %s (epoch %u seq %llu)\n", id, ps, h.epoch,
+		ctl_buf_printf(b, _("dispute %s filed: %s (epoch %u seq %llu)\n"), id, ps, h.epoch,
 			       (unsigned long long)h.seq);
 	*code = 0;
 }
@@ -330,7 +333,7 @@ do_answer(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t cap, 
 	u = dp;
 	if (q->nargs == 5 &&
 	    (rc = blf_prefix_parse(q->args[4], strlen(q->args[4]), 0, &u)) != BLF_OK) {
-		set_msg(msg, cap, "%.64s: %s", q->args[4], blf_strerror(rc));
+		set_msg(msg, cap, "%.64s: %s", q->args[4], _(blf_strerror(rc)));
 		return;
 	}
 	if (!blf_prefix_contains(&dp, &u)) {
@@ -389,16 +392,19 @@ do_answer(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t cap, 
 	blf_keyid_hex(did, id);
 	blf_prefix_format(&u, ps);
 	log_msg(LOG_NOTICE, "answered dispute %s: %s %s (epoch %u seq %llu, %zu operations)", id,
-		upheld ? "upheld for" : "delisted", ps, h.epoch, (unsigned long long)h.seq, n);
+		upheld ? blf_i18n_log("upheld for") : blf_i18n_log("delisted"), ps, h.epoch,
+		(unsigned long long)h.seq, n);
 	if (q->json)
 		ctl_buf_printf(b, "{\"answered\":true,\"id\":\"%s\",\"answer\":\"%s\",\"prefix\":"
 			       "\"%s\",\"epoch\":%u,\"seq\":%llu,\"ops\":%zu}\n", id,
 			       upheld ? "upheld" : "delist", ps, h.epoch,
 			       (unsigned long long)h.seq, n);
 	else
-		ctl_buf_printf(b, "dispute %s answered: %s %s (epoch %u seq %llu, %zu operation%s)\n",
-			       id, upheld ? "upheld for" : "delisted", ps, h.epoch,
-			       (unsigned long long)h.seq, n, n == 1 ? "" : "s");
+		ctl_buf_printf(b, ngettext("dispute %s answered: %s %s (epoch %u seq %llu, %zu "
+					   "operation)\n", "dispute %s answered: %s %s (epoch %u seq "
+					   "%llu, %zu operations)\n", n),
+			       id, upheld ? _("upheld for") : _("delisted"), ps, h.epoch,
+			       (unsigned long long)h.seq, n);
 	*code = 0;
 out:
 	free(ops);
@@ -440,7 +446,7 @@ dispute_why(struct daemon *d, const blf_prefix *q, int json, ctl_buf *b)
 	if (json)
 		ctl_buf_printf(b, ",\"disputes\":[");
 	else if (n > 0)
-		ctl_buf_printf(b, "disputes:\n");
+		ctl_buf_printf(b, _("disputes:\n"));
 	for (i = 0; i < n; i++) {
 		if (json && i > 0)
 			ctl_buf_printf(b, ",");

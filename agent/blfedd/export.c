@@ -92,7 +92,7 @@ job_end(struct daemon *d, int rc)
 		err[0] = '\0';
 		if (rc == BLF_EINVAL)
 			(void)export_config_check(&ec, err, sizeof(err));
-		snprintf(x->error, sizeof(x->error), "%s: %s%s%s", ec.dir, blf_strerror(rc),
+		snprintf(x->error, sizeof(x->error), "%s: %s%s%s", ec.dir, blf_i18n_log(blf_strerror(rc)),
 			 rc == BLF_EIO || err[0] != '\0' ? ": " : "",
 			 err[0] != '\0' ? err : rc == BLF_EIO ? strerror(e) : "");
 		x->failures++;
@@ -137,7 +137,7 @@ job_start(struct daemon *d, uint64_t now_ms)
 	if (rc != BLF_OK) {
 		x->job = NULL;
 		x->duration_ms = 0;
-		snprintf(x->error, sizeof(x->error), "%s: %s%s%s", ec.dir, blf_strerror(rc),
+		snprintf(x->error, sizeof(x->error), "%s: %s%s%s", ec.dir, blf_i18n_log(blf_strerror(rc)),
 			 rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
 		x->failures++;
 		log_msg(LOG_ERR, "export failed, the previous one stays published: %s", x->error);

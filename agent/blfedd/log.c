@@ -60,7 +60,7 @@ log_msg(int prio, const char *fmt, ...)
 	if (prio == LOG_DEBUG && !debug)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(line, sizeof(line), blf_i18n_log(fmt), ap); /* the daemon's language */
 	va_end(ap);
 	if (!use_stderr) {
 		syslog(prio, "%s", line);
@@ -78,5 +78,5 @@ void
 log_net(void *ctx, int prio, const char *msg)
 {
 	(void)ctx;
-	log_msg(prio, "%s", msg);
+	log_msg(prio, "%s", msg); /* translated by the network layer */
 }

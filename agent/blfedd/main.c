@@ -50,11 +50,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: blfedd [-c FILE] [-n] [-d] [-f]\n"
+	fprintf(stderr, _("usage: blfedd [-c FILE] [-n] [-d] [-f]\n"
 			"  -c FILE  configuration file (default %s)\n"
 			"  -n       check configuration, key and trust store, then exit\n"
 			"  -d       stay in the foreground, log to stderr with debug lines\n"
-			"  -f       stay in the foreground, log to syslog\n",
+			"  -f       stay in the foreground, log to syslog\n"),
 		BLFEDD_CONF);
 }
 
@@ -78,12 +78,12 @@ load_files(const struct config *cfg, key_secret **key, trust_store *st, char *er
 
 	e[0] = '\0';
 	if ((rc = key_secret_load(cfg->key, key, e, sizeof(e))) != BLF_OK) {
-		snprintf(err, errlen, "key %s: %s", cfg->key, e[0] != '\0' ? e : blf_strerror(rc));
+		snprintf(err, errlen, _("key %s: %s"), cfg->key, e[0] != '\0' ? e : _(blf_strerror(rc)));
 		return -1;
 	}
 	if ((rc = trust_store_load(cfg->trust, st, e, sizeof(e))) != BLF_OK) {
-		snprintf(err, errlen, "trust %s: %s", cfg->trust,
-			 e[0] != '\0' ? e : blf_strerror(rc));
+		snprintf(err, errlen, _("trust %s: %s"), cfg->trust,
+			 e[0] != '\0' ? e : _(blf_strerror(rc)));
 		key_secret_free(*key);
 		*key = NULL;
 		return -1;
@@ -106,7 +106,7 @@ drop_user(const struct config *cfg, keys_user *u, char *err, size_t errlen)
 	if (getuid() != 0 || cfg->user[0] == '\0')
 		return 0;
 	if ((pw = getpwnam(cfg->user)) == NULL) {
-		snprintf(err, errlen, "user %s: no such user", cfg->user);
+		snprintf(err, errlen, _("user %s: no such user"), cfg->user);
 		return -1;
 	}
 	memset(u, 0, sizeof(*u));
@@ -145,7 +145,7 @@ drop_user_check(const struct config *cfg, const keys_user *u, char *err, size_t 
 	    (cfg->export_dir[0] != '\0' &&
 	     (rc = keys_user_check(cfg->export_dir, "export directory", KEYS_USE_DIR, u, e,
 				   sizeof(e))) != BLF_OK)) {
-		snprintf(err, errlen, "%s", e[0] != '\0' ? e : blf_strerror(rc));
+		snprintf(err, errlen, "%s", e[0] != '\0' ? e : _(blf_strerror(rc)));
 		return -1;
 	}
 	return 0;
@@ -187,7 +187,7 @@ restart_net(struct daemon *d, struct config *nc, const key_secret *nk, char *err
 			"%zu peers", nc->net.nlisten, nc->net.nsync, nc->net.npeers);
 		return 0;
 	}
-	snprintf(err, errlen, "the new listen, peer or tls settings do not work (see the log)");
+	snprintf(err, errlen, _("the new listen, peer or tls settings do not work (see the log)"));
 	if (net_open(&d->cfg->net, d->core, d->key, daemon_now_ms(), &d->net) != 0) {
 		log_msg(LOG_CRIT, "reload: the old transport cannot be opened again: stopping");
 		d->net = NULL;
@@ -213,7 +213,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	int rc, netchange;
 
 	if ((nc = malloc(sizeof(*nc))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		goto fail;
 	}
 	if (config_load(d->cfg->path, nc, err, errlen) != 0 ||
@@ -221,11 +221,11 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 		goto fail;
 	netchange = !same_net(d->cfg, nc);
 	if (netchange && trust_store_copy(core_trust(d->core), &old) != BLF_OK) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		goto fail;
 	}
 	if ((rc = core_set_trust(d->core, &st)) != BLF_OK) {
-		snprintf(err, errlen, "trust %s: %s", nc->trust, blf_strerror(rc));
+		snprintf(err, errlen, _("trust %s: %s"), nc->trust, _(blf_strerror(rc)));
 		goto fail;
 	}
 	if (netchange && restart_net(d, nc, nk, err, errlen) != 0) {
@@ -288,7 +288,7 @@ daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t er
 	rc = core_set_trust(d->core, &st);
 	trust_store_free(&st);
 	if (rc != BLF_OK) {
-		snprintf(err, errlen, "trust store applied but not loaded: %s", blf_strerror(rc));
+		snprintf(err, errlen, _("trust store applied but not loaded: %s"), _(blf_strerror(rc)));
 		return rc;
 	}
 	/* the signing key of an origin changed: the JSON Lines name it, and
@@ -321,7 +321,7 @@ write_pidfile(const char *path)
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		log_msg(LOG_ERR, "pidfile %s: %s", path, errno == EWOULDBLOCK ?
-			"locked: another blfedd is running" : strerror(errno));
+			_("locked: another blfedd is running") : strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -438,7 +438,7 @@ log_recovery(const struct daemon *d, const trust_store *st)
 		log_msg(k->damaged ? LOG_WARNING : LOG_NOTICE, "journal of origin %s cut at "
 			"offset %llu: %s, %llu bytes dropped; the rest is fetched from peers",
 			a != NULL ? a->name : hex, (unsigned long long)k->off,
-			k->damaged ? "damaged record" : "torn last record",
+			k->damaged ? blf_i18n_log("damaged record") : blf_i18n_log("torn last record"),
 			(unsigned long long)k->dropped);
 	}
 	if (cs.io.ncut > CORE_IO_CUTS_MAX)
@@ -458,7 +458,7 @@ open_core(struct daemon *d, const trust_store *st)
 	/* the generation then moves only when an exported entry changed */
 	cc.change_feed = d->cfg->export_dir[0] != '\0';
 	if ((rc = core_open(d->cfg->datadir, &cc, st, &d->core)) != BLF_OK) {
-		log_msg(LOG_ERR, "datadir %s: %s%s%s", d->cfg->datadir, blf_strerror(rc),
+		log_msg(LOG_ERR, "datadir %s: %s%s%s", d->cfg->datadir, _(blf_strerror(rc)),
 			rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
 		return -1;
 	}
@@ -544,7 +544,7 @@ run(struct daemon *d)
 			int crc = core_compact(d->core, now / 1000);
 
 			if (crc != BLF_OK)
-				log_msg(LOG_WARNING, "compaction: %s", blf_strerror(crc));
+				log_msg(LOG_WARNING, "compaction: %s", _(blf_strerror(crc)));
 			next_compact = now + compact_ms;
 		}
 	}
@@ -589,6 +589,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.ctlfd = -1;
+	blf_i18n_init_daemon();
 	/* before anything else, and above all before nng starts threads */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
@@ -617,11 +618,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (blf_init() != BLF_OK) {
-		fprintf(stderr, "blfedd: cannot initialise libsodium\n");
+		fprintf(stderr, _("blfedd: cannot initialise libsodium\n"));
 		return 1;
 	}
 	if ((d.cfg = malloc(sizeof(*d.cfg))) == NULL) {
-		fprintf(stderr, "blfedd: out of memory\n");
+		fprintf(stderr, _("blfedd: out of memory\n"));
 		return 1;
 	}
 	/* the files must serve the user we drop to as well: checked now,
@@ -634,15 +635,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (check) {
-		printf("%s: configuration ok (%zu peers, %zu trust anchors, %s%s)\n", conf,
+		printf(_("%s: configuration ok (%zu peers, %zu trust anchors, %s%s)\n"), conf,
 		       d.cfg->net.npeers, st.nanchors,
-		       d.cfg->export_dir[0] != '\0' ? "export to " : "no export",
+		       d.cfg->export_dir[0] != '\0' ? _("export to ") : _("no export"),
 		       d.cfg->export_dir);
 		ret = 0;
 		goto out;
 	}
 	if (!foreground && daemonise(&notify) != 0) {
-		fprintf(stderr, "blfedd: cannot daemonise: %s\n", strerror(errno));
+		fprintf(stderr, _("blfedd: cannot daemonise: %s\n"), strerror(errno));
 		goto out;
 	}
 	log_init(debug, debug);
@@ -671,7 +672,7 @@ out:
 	daemon_export_free(&d);
 	if (d.core != NULL) {
 		if ((rc = core_checkpoint(d.core)) != BLF_OK)
-			log_msg(LOG_ERR, "checkpoint: %s", blf_strerror(rc));
+			log_msg(LOG_ERR, "checkpoint: %s", _(blf_strerror(rc)));
 		core_close(d.core);
 		d.core = NULL;
 		started = 1;

@@ -19,36 +19,36 @@
 
 const struct cli_cmd cli_commands[] = {
 	{"keygen", cmd_keygen, "[-c COMMENT] [-o FILE]",
-	 "create a secret key (mode 0600) and print its public key line"},
+	 N_("create a secret key (mode 0600) and print its public key line")},
 	{"key", cmd_key, "show [FILE]",
-	 "print the public key line of our key, or of a key file"},
+	 N_("print the public key line of our key, or of a key file")},
 	{"trust", cmd_trust, "SUBCOMMAND ...",
-	 "manage trust anchors (blfed help lists the subcommands)"},
-	{"status", cmd_status, "", "ask blfedd for peers, origins and counters"},
-	{"peers", cmd_peers, "", "ask blfedd for its peers with state and counters"},
-	{"why", cmd_why, "ADDRESS|PREFIX", "explain the verdict on an address or prefix"},
+	 N_("manage trust anchors (blfed help lists the subcommands)")},
+	{"status", cmd_status, "", N_("ask blfedd for peers, origins and counters")},
+	{"peers", cmd_peers, "", N_("ask blfedd for its peers with state and counters")},
+	{"why", cmd_why, "ADDRESS|PREFIX", N_("explain the verdict on an address or prefix")},
 	{"list", cmd_list, "PREFIX|-f FILE --reason R --expires DURATION [--ref REF]",
-	 "publish listings of our origin through blfedd"},
-	{"delist", cmd_delist, "PREFIX|-f FILE", "withdraw listings of our origin"},
+	 N_("publish listings of our origin through blfedd")},
+	{"delist", cmd_delist, "PREFIX|-f FILE", N_("withdraw listings of our origin")},
 	{"exclude", cmd_exclude, "PREFIX [--ref REF]",
-	 "declare a prefix clean (needs authority)"},
-	{"unexclude", cmd_unexclude, "PREFIX", "withdraw an exclusion of our origin"},
+	 N_("declare a prefix clean (needs authority)")},
+	{"unexclude", cmd_unexclude, "PREFIX", N_("withdraw an exclusion of our origin")},
 	{"origin", cmd_origin, "reset|unfreeze NAME",
-	 "reset an origin's log, or accept it again after equivocation"},
-	{"export", cmd_export, "", "ask blfedd to export the merged feed now"},
-	{"reload", cmd_reload, "", "ask blfedd to reload its configuration and trust store"},
+	 N_("reset an origin's log, or accept it again after equivocation")},
+	{"export", cmd_export, "", N_("ask blfedd to export the merged feed now")},
+	{"reload", cmd_reload, "", N_("ask blfedd to reload its configuration and trust store")},
 	{"announce", cmd_announce, "FILE",
-	 "apply a rollover or revocation statement and publish it to the federation"},
+	 N_("apply a rollover or revocation statement and publish it to the federation")},
 	{"dispute", cmd_dispute, "PREFIX --code C --ref URL [--origin NAME]",
-	 "dispute the listings of a prefix (needs the dispute permission)"},
+	 N_("dispute the listings of a prefix (needs the dispute permission)")},
 	{"disputes", cmd_disputes, "[--open] [--filed|--against-us]",
-	 "show the disputes held, their answers and what they do"},
+	 N_("show the disputes held, their answers and what they do")},
 	{"answer", cmd_answer, "ID upheld|delist --code C --ref URL [--prefix PREFIX]",
-	 "answer a dispute of our listings"},
+	 N_("answer a dispute of our listings")},
 	{"verify-export", cmd_verify_export, "DIR --key PUBKEYFILE",
-	 "check an export directory's MANIFEST signature and every file"},
-	{"help", cmd_help, "", "print this help"},
-	{"version", cmd_version, "", "print the version"},
+	 N_("check an export directory's MANIFEST signature and every file")},
+	{"help", cmd_help, "", N_("print this help")},
+	{"version", cmd_version, "", N_("print the version")},
 };
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
@@ -71,6 +71,7 @@ main(int argc, char **argv)
 	int i, rc;
 
 	memset(&c, 0, sizeof(c));
+	blf_i18n_init();
 	c.keyfile = env_or("BLFED_KEY", CLI_DEFAULT_KEY);
 	c.trustfile = env_or("BLFED_TRUST", CLI_DEFAULT_TRUST);
 	c.socket = env_or("BLFED_SOCKET", CTL_DEFAULT_SOCKET);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "../../keys/keys.h"
+#include "../i18n/i18n.h"
 
 #define CLI_OK 0
 #define CLI_NO 1
@@ -62,7 +63,8 @@ struct cli_opt {
 	int *flag;
 };
 
-/* Print "blfed: <cmd>: <message>" on stderr. */
+/* Print "blfed: <cmd>: <message>" on stderr, fmt translated (_() is not
+ * needed around it: xgettext knows cli_err). */
 void cli_err(const struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

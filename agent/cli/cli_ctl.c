@@ -26,8 +26,9 @@ cli_ctl_run(struct cli *c, int verb, const char *const *args, size_t nargs)
 		snprintf(url, sizeof(url), "ipc://%s", c->socket);
 	else
 		snprintf(url, sizeof(url), "%s", c->socket);
-	if ((rc = ctl_req_encode(verb, c->json, args, nargs, &req)) != BLF_OK) {
-		cli_err(c, "request: %s", blf_strerror(rc));
+	if ((rc = ctl_req_encode_lang(verb, c->json, blf_i18n_request_lang(), args, nargs,
+				      &req)) != BLF_OK) {
+		cli_err(c, "request: %s", _(blf_strerror(rc)));
 		goto out;
 	}
 	err[0] = '\0';

@@ -34,7 +34,7 @@ cli_err(const struct cli *c, const char *fmt, ...)
 
 	fflush(stdout);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
 	if (c->cmd[0] != '\0')
 		fprintf(stderr, "blfed: %s: ", c->cmd);
@@ -75,7 +75,7 @@ cli_usage(FILE *f, const char *prefix, const struct cli_cmd *table, size_t n)
 	for (i = 0; i < n; i++) {
 		fprintf(f, "  blfed %s%s%s%s%s\n", prefix, prefix[0] != '\0' ? " " : "",
 			table[i].name, table[i].usage[0] != '\0' ? " " : "", table[i].usage);
-		fprintf(f, "        %s\n", table[i].description);
+		fprintf(f, "        %s\n", _(table[i].description));
 	}
 }
 
@@ -281,7 +281,7 @@ cli_store_load(struct cli *c, trust_store *st)
 	err[0] = '\0';
 	if ((rc = trust_store_txn_begin(&c->txn, c->trustfile, st, err, sizeof(err))) !=
 	    BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return -1;
 	}
 	return 0;
@@ -298,7 +298,7 @@ cli_store_read(struct cli *c, trust_store *st)
 
 	err[0] = '\0';
 	if ((rc = trust_store_read(c->trustfile, st, err, sizeof(err))) != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return -1;
 	}
 	return 0;
@@ -341,7 +341,7 @@ cli_store_save(struct cli *c, const trust_store *st)
 
 	err[0] = '\0';
 	if ((rc = trust_store_txn_commit(&c->txn, st, err, sizeof(err))) != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return -1;
 	}
 	return 0;
@@ -359,7 +359,7 @@ cli_key_load(struct cli *c, const char *path, key_secret **k)
 	err[0] = '\0';
 	if ((rc = key_secret_load(path != NULL ? path : c->keyfile, k, err,
 				  sizeof(err))) != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return -1;
 	}
 	return 0;

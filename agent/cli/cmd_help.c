@@ -15,18 +15,18 @@ cmd_help(struct cli *c, int argc, char **argv)
 	(void)c;
 	(void)argc;
 	(void)argv;
-	printf("usage: blfed [-h] [-V] [-k KEYFILE] [-t TRUSTFILE] [-s SOCKET] [--json] "
-	       "command ...\n\n"
-	       "  -k KEYFILE    secret key (default $BLFED_KEY or " CLI_DEFAULT_KEY ")\n"
-	       "  -t TRUSTFILE  trust store (default $BLFED_TRUST or " CLI_DEFAULT_TRUST ")\n"
-	       "  -s SOCKET     blfedd's control socket (default $BLFED_SOCKET or\n"
-	       "                " CTL_DEFAULT_SOCKET ")\n"
-	       "  --json        machine-readable output, one JSON object per line\n\n"
-	       "commands:\n");
+	printf(_("usage: blfed [-h] [-V] [-k KEYFILE] [-t TRUSTFILE] [-s SOCKET] [--json] "
+		 "command ...\n\n"
+		 "  -k KEYFILE    secret key (default $BLFED_KEY or %s)\n"
+		 "  -t TRUSTFILE  trust store (default $BLFED_TRUST or %s)\n"
+		 "  -s SOCKET     blfedd's control socket (default $BLFED_SOCKET or\n"
+		 "                %s)\n"
+		 "  --json        machine-readable output, one JSON object per line\n\n"
+		 "commands:\n"), CLI_DEFAULT_KEY, CLI_DEFAULT_TRUST, CTL_DEFAULT_SOCKET);
 	cli_usage(stdout, "", cli_commands, cli_ncommands);
-	printf("\ntrust subcommands:\n");
+	printf(_("\ntrust subcommands:\n"));
 	cli_usage(stdout, "trust", cli_trust_commands, cli_ntrust_commands);
-	printf("\nexit status: 0 success, 1 negative answer (refused, verification "
-	       "failed), 2 usage or system error.  See blfed(8).\n");
+	printf(_("\nexit status: 0 success, 1 negative answer (refused, verification "
+		 "failed), 2 usage or system error.  See blfed(8).\n"));
 	return CLI_OK;
 }

@@ -22,7 +22,7 @@ key_show(struct cli *c, const char *path)
 	rc = key_public_load_info(path, pk, comment, sizeof(comment), origin, err,
 				  sizeof(err));
 	if (rc != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		goto out;
 	}
 	key_public_format(pk, comment, line, sizeof(line));
@@ -39,7 +39,7 @@ key_show(struct cli *c, const char *path)
 		printf("\n");
 		if (memcmp(origin, id, BLF_KEYID_LEN) != 0) {
 			blf_keyid_hex(origin, hex);
-			printf("# origin %s (partners adding this key: --origin %s)\n", hex,
+			printf(_("# origin %s (partners adding this key: --origin %s)\n"), hex,
 			       hex);
 		}
 	}
@@ -61,7 +61,7 @@ cmd_key(struct cli *c, int argc, char **argv)
 	    cli_nargs(c, npos, 1, 2, KEY_USAGE) != 0)
 		return CLI_ERR;
 	if (strcmp(pos[0], "show") != 0) {
-		cli_err(c, "unknown subcommand \"%.40s\"; usage: blfed key " KEY_USAGE, pos[0]);
+		cli_err(c, "unknown subcommand \"%.40s\"; usage: blfed key %s", pos[0], KEY_USAGE);
 		return CLI_ERR;
 	}
 	strncat(c->cmd, " show", sizeof(c->cmd) - strlen(c->cmd) - 1);

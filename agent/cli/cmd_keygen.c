@@ -40,12 +40,12 @@ cmd_keygen(struct cli *c, int argc, char **argv)
 			cli_err(c, "comment: at most %d printable characters",
 				KEYS_COMMENT_MAX);
 		else
-			cli_err(c, "%s", blf_strerror(rc));
+			cli_err(c, "%s", _(blf_strerror(rc)));
 		goto out;
 	}
 	err[0] = '\0';
 	if ((rc = key_secret_save(k, out, err, sizeof(err))) != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		goto out;
 	}
 	key_public_format(k->pk, k->comment, line, sizeof(line));

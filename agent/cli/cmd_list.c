@@ -56,7 +56,7 @@ add(struct cli *c, struct batch *b, unsigned type, const char *prefix, size_t pl
 	int rc;
 
 	if ((rc = blf_prefix_parse(prefix, plen, 0, &p)) != BLF_OK) {
-		cli_err(c, "prefix %.*s: %s", (int)(plen > 64 ? 64 : plen), prefix, blf_strerror(rc));
+		cli_err(c, "prefix %.*s: %s", (int)(plen > 64 ? 64 : plen), prefix, _(blf_strerror(rc)));
 		return -1;
 	}
 	if (ref != NULL && strlen(ref) > BLF_MAX_REF_LEN) {

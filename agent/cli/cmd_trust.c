@@ -16,21 +16,21 @@ const struct cli_cmd cli_trust_commands[] = {
 	 "[--authority P,...|--authority-file FILE] "
 	 "[--permissions P,...] [--max-prefix 24/48] [--weight N] "
 	 "[--expires DATE|never] [--rollover accept|refuse] [--note TEXT] [--origin KEYID]",
-	 "trust a partner's key for what the options say"},
-	{"remove", cmd_trust_remove, "NAME", "forget an anchor"},
-	{"list", cmd_trust_list, "", "one line per anchor"},
-	{"show", cmd_trust_show, "NAME", "everything about one anchor"},
+	 N_("trust a partner's key for what the options say")},
+	{"remove", cmd_trust_remove, "NAME", N_("forget an anchor")},
+	{"list", cmd_trust_list, "", N_("one line per anchor")},
+	{"show", cmd_trust_show, "NAME", N_("everything about one anchor")},
 	{"set", cmd_trust_set, "NAME FIELD VALUE...",
-	 "change one field (key, scope, authority, scope-file, authority-file, permissions, "
-	 "max-prefix, weight, expires, rollover, note, origin, old-key, revoked-key, chain)"},
+	 N_("change one field (key, scope, authority, scope-file, authority-file, permissions, "
+	 "max-prefix, weight, expires, rollover, note, origin, old-key, revoked-key, chain)")},
 	{"check", cmd_trust_check, "NAME list|delist|exclude|unexclude PREFIX [--at TIME]",
-	 "may this anchor do this? exit 0 if allowed, 1 if refused"},
+	 N_("may this anchor do this? exit 0 if allowed, 1 if refused")},
 	{"rotate", cmd_trust_rotate, "[-o NEWKEY] [-s FILE] [--overlap DURATION]",
-	 "make a new key and a rollover statement signed by our current key"},
+	 N_("make a new key and a rollover statement signed by our current key")},
 	{"apply", cmd_trust_apply, "FILE",
-	 "verify a received rollover or revocation statement and apply it"},
+	 N_("verify a received rollover or revocation statement and apply it")},
 	{"revoke", cmd_trust_revoke, "[-r REASON] [-s FILE] [-p PUBLIC-KEY] [KEYFILE]",
-	 "write a revocation statement for our key (or KEYFILE, or with -p an old key)"},
+	 N_("write a revocation statement for our key (or KEYFILE, or with -p an old key)")},
 };
 const size_t cli_ntrust_commands = sizeof(cli_trust_commands) / sizeof(cli_trust_commands[0]);
 

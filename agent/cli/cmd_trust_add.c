@@ -49,7 +49,7 @@ read_key(struct cli *c, char **pos, int npos, uint8_t pk[BLF_PK_LEN])
 		rc = key_public_parse(line, pk, NULL, 0, err, sizeof(err));
 	}
 	if (rc != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return -1;
 	}
 	return 0;
@@ -129,7 +129,7 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 		err[0] = '\0';
 		rc = trust_anchor_set(&a, fields[i].field, *fields[i].val, err, sizeof(err));
 		if (rc != BLF_OK) {
-			cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+			cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 			goto out;
 		}
 	}
@@ -137,7 +137,7 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 		goto out;
 	err[0] = '\0';
 	if ((rc = trust_store_add(&st, &a, err, sizeof(err))) != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		goto out;
 	}
 	if (cli_store_save(c, &st) != 0)
@@ -148,7 +148,7 @@ cmd_trust_add(struct cli *c, int argc, char **argv)
 		cli_json_str(stdout, a.name);
 		printf(",\"keyid\":\"%s\"}\n", hex);
 	} else {
-		printf("added anchor %s, key id %s\n", a.name, hex);
+		printf(_("added anchor %s, key id %s\n"), a.name, hex);
 	}
 	ret = CLI_OK;
 out:

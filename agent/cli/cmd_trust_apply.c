@@ -73,13 +73,13 @@ cmd_trust_apply(struct cli *c, int argc, char **argv)
 			printf("{\"applied\":false,\"reason\":\"already applied\"}\n");
 		} else {
 			cli_print_text(stdout, pos[0]); /* a partner may have named it */
-			printf(": already applied, nothing to do\n");
+			printf(_(": already applied, nothing to do\n"));
 		}
 		ret = CLI_OK;
 		goto out;
 	}
 	if (rc != BLF_OK) {
-		cli_err(c, "%s: %s", pos[0], err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s: %s", pos[0], err[0] != '\0' ? err : _(blf_strerror(rc)));
 		ret = refusal(rc) ? CLI_NO : CLI_ERR;
 		goto out;
 	}
@@ -95,10 +95,10 @@ cmd_trust_apply(struct cli *c, int argc, char **argv)
 		cli_json_str(stdout, name);
 		printf(",\"signer\":\"%s\",\"keyid\":\"%s\"}\n", signer, hex);
 	} else if (type == BLF_MSG_ROLLOVER) {
-		printf("rollover applied: %s now uses key %s (old key %s kept for the "
-		       "overlap)\n", name, hex, signer);
+		printf(_("rollover applied: %s now uses key %s (old key %s kept for the "
+		       "overlap)\n"), name, hex, signer);
 	} else {
-		printf("revocation applied: key %s of %s is revoked\n", signer, name);
+		printf(_("revocation applied: key %s of %s is revoked\n"), signer, name);
 	}
 	ret = CLI_OK;
 out:

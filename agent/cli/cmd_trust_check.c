@@ -42,7 +42,7 @@ cmd_trust_check(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = blf_prefix_parse(pos[2], strlen(pos[2]), 0, &p)) != BLF_OK) {
-		cli_err(c, "prefix %.64s: %s", pos[2], blf_strerror(rc));
+		cli_err(c, "prefix %.64s: %s", pos[2], _(blf_strerror(rc)));
 		goto out;
 	}
 	now = cli_now();
@@ -61,7 +61,7 @@ cmd_trust_check(struct cli *c, int argc, char **argv)
 	extra[0] = '\0';
 	if (verdict == TRUST_OK && trust_anchor_is_revoked(a, a->pk)) {
 		verdict = -1;
-		why = "its current key is revoked";
+		why = N_("its current key is revoked");
 	} else if (verdict == TRUST_TOO_WIDE) {
 		snprintf(extra, sizeof(extra), " (/%u)",
 			 p.af == BLF_AF_INET ? a->max4 : a->max6);
@@ -72,10 +72,10 @@ cmd_trust_check(struct cli *c, int argc, char **argv)
 		printf(",\"op\":\"%s\",\"prefix\":\"%s\",\"allowed\":%s,\"verdict\":\"%s\"}\n",
 		       trust_op_name(op), pbuf, verdict == TRUST_OK ? "true" : "false", why);
 	} else if (verdict == TRUST_OK) {
-		printf("allowed: %s may %s %s\n", a->name, trust_op_name(op), pbuf);
+		printf(_("allowed: %s may %s %s\n"), a->name, trust_op_name(op), pbuf);
 	} else {
-		printf("refused: %s may not %s %s: %s%s\n", a->name, trust_op_name(op), pbuf,
-		       why, extra);
+		printf(_("refused: %s may not %s %s: %s%s\n"), a->name, trust_op_name(op), pbuf,
+		       _(why), extra);
 	}
 	ret = verdict == TRUST_OK ? CLI_OK : CLI_NO;
 out:

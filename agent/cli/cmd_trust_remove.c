@@ -31,7 +31,7 @@ cmd_trust_remove(struct cli *c, int argc, char **argv)
 		cli_json_str(stdout, pos[0]);
 		printf("}\n");
 	} else {
-		printf("removed anchor %s\n", pos[0]);
+		printf(_("removed anchor %s\n"), pos[0]);
 	}
 	ret = CLI_OK;
 out:

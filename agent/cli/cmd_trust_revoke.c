@@ -70,9 +70,9 @@ cmd_trust_revoke(struct cli *c, int argc, char **argv)
 			/* a file name is shown; a key given inline is not: it may be a
 			 * secret key pasted by mistake */
 			if (stat(pubarg, &sb) == 0)
-				cli_err(c, "-p %s: %s", pubarg, err[0] != '\0' ? err : blf_strerror(rc));
+				cli_err(c, "-p %s: %s", pubarg, err[0] != '\0' ? err : _(blf_strerror(rc)));
 			else
-				cli_err(c, "-p: %s", err[0] != '\0' ? err : blf_strerror(rc));
+				cli_err(c, "-p: %s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 			goto out;
 		}
 	}
@@ -103,7 +103,7 @@ cmd_trust_revoke(struct cli *c, int argc, char **argv)
 	r.created = cli_now();
 	r.reason = code;
 	if ((rc = blf_revocation_seal(&r, k->sk, &out)) != BLF_OK) {
-		cli_err(c, "cannot seal the revocation statement: %s", blf_strerror(rc));
+		cli_err(c, "cannot seal the revocation statement: %s", _(blf_strerror(rc)));
 		goto out;
 	}
 	if (cli_write_new(c, stpath, out.data, out.len) != 0)
@@ -116,9 +116,9 @@ cmd_trust_revoke(struct cli *c, int argc, char **argv)
 		cli_json_str(stdout, stpath);
 		printf("}\n");
 	} else {
-		printf("revocation statement for key %s (%s) written to %s\n", hex,
+		printf(_("revocation statement for key %s (%s) written to %s\n"), hex,
 		       reasons[code], stpath);
-		printf("send it to every partner: blfed trust apply %s\n", stpath);
+		printf(_("send it to every partner: blfed trust apply %s\n"), stpath);
 	}
 	ret = CLI_OK;
 out:

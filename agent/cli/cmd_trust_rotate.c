@@ -74,7 +74,7 @@ cmd_trust_rotate(struct cli *c, int argc, char **argv)
 	if (cli_key_load(c, NULL, &k) != 0)
 		goto out;
 	if ((rc = key_secret_generate(k->comment, &nk)) != BLF_OK) {
-		cli_err(c, "%s", blf_strerror(rc));
+		cli_err(c, "%s", _(blf_strerror(rc)));
 		goto out;
 	}
 	memcpy(nk->origin, k->origin, BLF_KEYID_LEN);
@@ -83,12 +83,12 @@ cmd_trust_rotate(struct cli *c, int argc, char **argv)
 	r.created = now;
 	r.overlap_until = now + overlap;
 	if ((rc = blf_rollover_seal(&r, k->sk, nk->sk, &out)) != BLF_OK) {
-		cli_err(c, "cannot seal the rollover statement: %s", blf_strerror(rc));
+		cli_err(c, "cannot seal the rollover statement: %s", _(blf_strerror(rc)));
 		goto out;
 	}
 	err[0] = '\0';
 	if ((rc = key_secret_save(nk, newpath, err, sizeof(err))) != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		goto out;
 	}
 	key_written = 1;
@@ -109,11 +109,11 @@ cmd_trust_rotate(struct cli *c, int argc, char **argv)
 		cli_json_str(stdout, line);
 		printf("}\n");
 	} else {
-		printf("new key %s written to %s\n", newhex, newpath);
-		printf("rollover statement written to %s (old key %s valid until %s)\n",
+		printf(_("new key %s written to %s\n"), newhex, newpath);
+		printf(_("rollover statement written to %s (old key %s valid until %s)\n"),
 		       stpath, oldhex, t);
-		printf("send it to every partner (blfed trust apply %s), then use %s as "
-		       "your key\n", stpath, newpath);
+		printf(_("send it to every partner (blfed trust apply %s), then use %s as "
+		       "your key\n"), stpath, newpath);
 		printf("%s\n", line);
 	}
 	ret = CLI_OK;

@@ -98,7 +98,7 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 			rc = trust_store_check(&st, NULL, err, sizeof(err));
 	}
 	if (rc != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		goto out;
 	}
 	if (cli_store_save(c, &st) != 0)
@@ -110,7 +110,7 @@ cmd_trust_set(struct cli *c, int argc, char **argv)
 		cli_json_str(stdout, pos[1]);
 		printf("}\n");
 	} else {
-		printf("%s: %s set\n", pos[0], pos[1]);
+		printf(_("%s: %s set\n"), pos[0], pos[1]);
 	}
 	ret = CLI_OK;
 out:

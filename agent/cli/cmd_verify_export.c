@@ -42,20 +42,21 @@ cmd_verify_export(struct cli *c, int argc, char **argv)
 	}
 	err[0] = '\0';
 	if ((rc = key_public_load(key, pk, err, sizeof(err))) != BLF_OK) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return CLI_ERR;
 	}
 	err[0] = '\0';
 	rc = export_verify(pos[0], pk, &res, err, sizeof(err));
 	if (rc == BLF_EIO || rc == BLF_ENOMEM) {
-		cli_err(c, "%s", err[0] != '\0' ? err : blf_strerror(rc));
+		cli_err(c, "%s", err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return CLI_ERR;
 	}
 	if (rc != BLF_OK) {
 		if (rc == BLF_ECORRUPT && res.nbad > 1)
-			cli_err(c, "%s: %s (and %zu more files)", pos[0], err, res.nbad - 1);
+			cli_err(c, ngettext("%s: %s (and %zu more file)", "%s: %s (and %zu more files)",
+					    res.nbad - 1), pos[0], err, res.nbad - 1);
 		else
-			cli_err(c, "%s: %s", pos[0], err[0] != '\0' ? err : blf_strerror(rc));
+			cli_err(c, "%s: %s", pos[0], err[0] != '\0' ? err : _(blf_strerror(rc)));
 		return CLI_NO;
 	}
 	trust_time_format(res.time, t);
@@ -65,7 +66,7 @@ cmd_verify_export(struct cli *c, int argc, char **argv)
 		printf(",\"ok\":true,\"serial\":%llu,\"time\":\"%s\",\"files\":%zu}\n",
 		       (unsigned long long)res.serial, t, res.nfiles);
 	} else {
-		printf("%s: OK, serial %llu, %s, %zu files\n", pos[0],
+		printf(_("%s: OK, serial %llu, %s, %zu files\n"), pos[0],
 		       (unsigned long long)res.serial, t, res.nfiles);
 	}
 	return CLI_OK;

@@ -17,6 +17,6 @@ cmd_version(struct cli *c, int argc, char **argv)
 		printf("{\"version\":\"%s\",\"protocol\":%d}\n", BLFED_VERSION_STRING,
 		       BLF_VERSION);
 	else
-		printf("blfed %s (protocol %d)\n", BLFED_VERSION_STRING, BLF_VERSION);
+		printf(_("blfed %s (protocol %d)\n"), BLFED_VERSION_STRING, BLF_VERSION);
 	return CLI_OK;
 }

@@ -42,6 +42,8 @@
 
 #include "core_int.h"
 
+#define N_(s) s /* status names are translated where shown (agent/po) */
+
 /* Allocation for the merge engine: realloc, except that the n-th call after
  * core_test_fail_alloc(c, n) fails (testing the out-of-memory paths). */
 void *
@@ -1147,21 +1149,21 @@ core_status_str(int status)
 {
 	switch (status) {
 	case CORE_ACCEPTED:
-		return "accepted";
+		return N_("accepted");
 	case CORE_FILTERED:
-		return "filtered";
+		return N_("filtered");
 	case CORE_EXPIRED:
-		return "expired";
+		return N_("expired");
 	case CORE_RELAY_ONLY:
-		return "relay-only";
+		return N_("relay-only");
 	case CORE_FROZEN:
-		return "frozen origin";
+		return N_("frozen origin");
 	case CORE_NO_ANCHOR:
-		return "no trust anchor";
+		return N_("no trust anchor");
 	case CORE_LAPSED:
-		return "lapsed under a dispute";
+		return N_("lapsed under a dispute");
 	}
-	return "unknown";
+	return N_("unknown");
 }
 
 const char *
@@ -1169,13 +1171,13 @@ core_verdict_str(int verdict)
 {
 	switch (verdict) {
 	case CORE_NOT_LISTED:
-		return "not listed";
+		return N_("not listed");
 	case CORE_LISTED:
-		return "listed";
+		return N_("listed");
 	case CORE_EXCLUDED:
-		return "excluded";
+		return N_("excluded");
 	}
-	return "unknown";
+	return N_("unknown");
 }
 
 /* Status (and trust verdict) of record r of o at now, origin first. */

@@ -175,13 +175,39 @@ ctl_text_check(const char *s, size_t n)
 	return BLF_OK;
 }
 
+/* A language list: 1 to CTL_MAX_LANG bytes of [A-Za-z0-9_.@:-]. */
+static int
+lang_check(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > CTL_MAX_LANG)
+		return BLF_EINVAL;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] != '\0' && strchr("_.@:-", s[i]) != NULL))) /* strchr finds NUL */
+			return BLF_EINVAL;
+	return BLF_OK;
+}
+
 /* Append one request to out; every argument is checked as the decoder would. */
 int
 ctl_req_encode(int verb, int json, const char *const *args, size_t nargs, ctl_buf *out)
 {
+	return ctl_req_encode_lang(verb, json, NULL, args, nargs, out);
+}
+
+/* As ctl_req_encode, with the reader's language. */
+int
+ctl_req_encode_lang(int verb, int json, const char *lang, const char *const *args,
+		    size_t nargs, ctl_buf *out)
+{
 	size_t i, n, total;
 
 	if (ctl_verb_name(verb) == NULL)
+		return BLF_EINVAL;
+	if (lang != NULL && lang[0] != '\0' && lang_check(lang, strlen(lang)) != BLF_OK)
 		return BLF_EINVAL;
 	if (nargs > CTL_MAX_ARGS)
 		return BLF_ETOOBIG;
@@ -196,7 +222,8 @@ ctl_req_encode(int verb, int json, const char *const *args, size_t nargs, ctl_bu
 	}
 	if (total > CTL_MAX_REQ)
 		return BLF_ETOOBIG;
-	ctl_buf_printf(out, "%s%s%s\n", CTL_MAGIC, ctl_verb_name(verb), json ? " json" : "");
+	ctl_buf_printf(out, "%s%s%s%s%s\n", CTL_MAGIC, ctl_verb_name(verb), json ? " json" : "",
+		       lang != NULL && lang[0] != '\0' ? " lang=" : "", lang != NULL ? lang : "");
 	for (i = 0; i < nargs; i++) {
 		ctl_buf_add(out, args[i], strlen(args[i]));
 		ctl_buf_add(out, "\n", 1);
@@ -245,10 +272,21 @@ ctl_req_decode(const uint8_t *buf, size_t len, ctl_req *out)
 	n = (size_t)(nl - p) - CTL_MAGIC_LEN;
 	q = memchr(p + CTL_MAGIC_LEN, ' ', n);
 	if (q != NULL) {
-		if ((size_t)(nl - q) != 5 || memcmp(q, " json", 5) != 0)
-			goto out;
-		out->json = 1;
+		const char *opt = q;
+
 		n = (size_t)(q - (p + CTL_MAGIC_LEN));
+		if ((size_t)(nl - opt) >= 5 && memcmp(opt, " json", 5) == 0 &&
+		    (opt + 5 == nl || opt[5] == ' ')) {
+			out->json = 1;
+			opt += 5;
+		}
+		if (opt < nl) {
+			if ((size_t)(nl - opt) < 6 || memcmp(opt, " lang=", 6) != 0 ||
+			    lang_check(opt + 6, (size_t)(nl - opt - 6)) != BLF_OK)
+				goto out;
+			memcpy(out->lang, opt + 6, (size_t)(nl - opt - 6));
+			out->lang[nl - opt - 6] = '\0';
+		}
 	}
 	if ((verb = ctl_verb_parse(p + CTL_MAGIC_LEN, n)) == 0)
 		goto out;

@@ -5,7 +5,7 @@
  * on a local ipc:// socket (mode 0600, or 0660 to an admin group).  Both
  * are plain text so that an administrator can read them in a trace:
  *
- *   request  = "blfctl 1 " VERB [" json"] "\n" *( ARG "\n" )
+ *   request  = "blfctl 1 " VERB [" json"] [" lang=" LANG] "\n" *( ARG "\n" )
  *   reply    = "blfctl 1 " CODE "\n" MESSAGE "\n" BODY
  *
  * VERB is one of the names of enum ctl_verb; each ARG is one line of at
@@ -13,7 +13,11 @@
  * holds at most CTL_MAX_ARGS arguments and CTL_MAX_REQ bytes and ends with
  * a newline.  CODE is the CLI's exit status (0 yes, 1 no, 2 error), MESSAGE
  * a one-line explanation (empty on success) for stderr, BODY the output
- * for stdout, in JSON Lines when the request said "json".  Requests come
+ * for stdout, in JSON Lines when the request said "json".  LANG is the
+ * language the CLI's user reads (a colon-separated list of locale or
+ * language names, at most CTL_MAX_LANG bytes of [A-Za-z0-9_.@:-]): the
+ * daemon writes MESSAGE and a plain BODY in it when it can; JSON never
+ * changes with it.  Requests come
  * from local users in the admin group and are decoded as untrusted input.
  *
  * Functions return 0 or a positive BLF_E* code.
@@ -32,6 +36,7 @@
 #define CTL_MAX_ARGS (BLF_MAX_OPS + 16u) /* arguments of one request */
 #define CTL_MAX_ARG (128u << 10)   /* bytes of one argument (a hex statement fits) */
 #define CTL_MAX_MSG 512u           /* bytes of a reply's message line */
+#define CTL_MAX_LANG 64u           /* bytes of a request's language list */
 #define CTL_TIMEOUT_MS 30000       /* how long the CLI waits for a reply */
 #define CTL_DEFAULT_SOCKET "ipc:///run/blfed/control.sock"
 
@@ -70,6 +75,7 @@ void ctl_buf_json_str(ctl_buf *b, const char *s, size_t n);
 typedef struct ctl_req {
 	int verb;          /* enum ctl_verb */
 	int json;          /* reply in JSON Lines */
+	char lang[CTL_MAX_LANG + 1]; /* the reader's language, "" when not given */
 	size_t nargs;
 	char **args;       /* NUL-terminated, owned via buf */
 	char *buf;
@@ -82,6 +88,11 @@ int ctl_verb_parse(const char *s, size_t n);
 /* Append an encoded request to out (BLF_EINVAL for a bad verb or an
  * argument that breaks the rules above, BLF_ETOOBIG past the limits). */
 int ctl_req_encode(int verb, int json, const char *const *args, size_t nargs, ctl_buf *out);
+
+/* The same with the reader's language (NULL or "": none; BLF_EINVAL for
+ * one that breaks the rules above). */
+int ctl_req_encode_lang(int verb, int json, const char *lang, const char *const *args,
+			size_t nargs, ctl_buf *out);
 
 /* Decode untrusted bytes.  Returns BLF_OK, BLF_ETOOBIG (size, argument
  * length or count), BLF_EVERSION, BLF_EINVAL (syntax, unknown verb),

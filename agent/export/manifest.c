@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,7 +174,8 @@ static int
 bad(char *err, size_t errlen, size_t line, const char *why)
 {
 	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "MANIFEST line %zu: %s", line, why);
+		snprintf(err, errlen, dgettext("blfed", "MANIFEST line %zu: %s"), line,
+			 dgettext("blfed", why)); /* the agent's catalogs (agent/po) */
 	return BLF_ECORRUPT;
 }
 
@@ -492,8 +494,8 @@ export_verify(const char *dir, const uint8_t pk[BLF_PK_LEN], export_verify_resul
 	rc = export_manifest_verify(pk, (const uint8_t *)mtext, mlen, stext, slen);
 	if (rc != BLF_OK) {
 		snprintf(err, errlen, "MANIFEST.sig: %s",
-			 rc == BLF_EINVAL ? "malformed signature file"
-					  : "signature does not verify with this key");
+			 rc == BLF_EINVAL ? dgettext("blfed", "malformed signature file")
+					  : dgettext("blfed", "signature does not verify with this key"));
 		rc = rc == BLF_ENOMEM ? BLF_ENOMEM : BLF_EBADSIG;
 		goto out;
 	}
@@ -510,9 +512,9 @@ export_verify(const char *dir, const uint8_t pk[BLF_PK_LEN], export_verify_resul
 		if (hash_file(dfd, m.files[i].name, sha, &size) != 0)
 			why = strerror(errno);
 		else if (size != m.files[i].size)
-			why = "size differs";
+			why = dgettext("blfed", "size differs");
 		else if (sodium_memcmp(sha, m.files[i].sha, 32) != 0)
-			why = "SHA-256 differs";
+			why = dgettext("blfed", "SHA-256 differs");
 		if (why != NULL) {
 			if (r.nbad++ == 0)
 				snprintf(err, errlen, "%s: %s", m.files[i].name, why);

@@ -33,6 +33,7 @@
  * checks.
  */
 #include <errno.h>
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -160,7 +161,7 @@ nlog(net *n, int prio, const char *fmt, ...)
 	if (n->cfg.log == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(line, sizeof(line), dgettext("blfed", fmt), ap); /* agent/po catalogs */
 	va_end(ap);
 	n->cfg.log(n->cfg.ctx, prio, line);
 }
@@ -1251,7 +1252,8 @@ snap_done(net *n, struct peer *p, uint64_t now)
 		count(n, p, f->origin, NET_C_SNAP_FETCHED, 1);
 		nlog(n, LOG_NOTICE, "peer %s: origin %s: snapshot at epoch %u seq %llu (%u chunks) "
 		     "%s", p->conf.name, hex, f->epoch, (unsigned long long)f->seq, f->nchunks,
-		     applied ? "applied as the log's base" : "kept to serve");
+		     applied ? dgettext("blfed", "applied as the log's base")
+			     : dgettext("blfed", "kept to serve"));
 		if (applied) {
 			/* catch-up continues after the snapshot */
 			want_add(p, f->origin, f->epoch, f->seq, 0, BLF_MAX_CATCHUP_ASK);

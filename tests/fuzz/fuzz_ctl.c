@@ -26,7 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ctl_reply_decode(data, size, &code, &msg, &msglen, &body, &bodylen);
 	if (ctl_req_decode(data, size, &r) != BLF_OK)
 		return 0;
-	if (ctl_req_encode(r.verb, r.json, (const char *const *)r.args, r.nargs, &b) != BLF_OK)
+	if (ctl_req_encode_lang(r.verb, r.json, r.lang, (const char *const *)r.args, r.nargs,
+				&b) != BLF_OK)
 		__builtin_trap();
 	if (b.len != size || memcmp(b.data, data, size) != 0)
 		__builtin_trap();

@@ -16,6 +16,10 @@
 # failure and the daemon is killed (default 30).  finish fails on a
 # sanitizer or memcheck report in a log.
 set -u
+# the messages the scripts expect are English, whatever the caller's locale
+unset LANGUAGE LC_ALL LC_MESSAGES
+LANG=C
+export LANG
 BLFEDD_WRAP=${BLFEDD_WRAP:-}
 START_WAIT=${START_WAIT:-10}
 STOP_WAIT=${STOP_WAIT:-30}

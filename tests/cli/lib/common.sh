@@ -6,6 +6,10 @@
 #                         err.txt; a failure unless it exits with EXIT
 #   finish NAME           print "NAME: ok" and exit 0, or exit 1
 set -u
+# the messages the scripts expect are English, whatever the caller's locale
+unset LANGUAGE LC_ALL LC_MESSAGES
+LANG=C
+export LANG
 T=$1
 B=${BLFED:?BLFED must point at the blfed binary}
 cd "$T" || exit 2
