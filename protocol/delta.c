@@ -19,7 +19,7 @@
 static const uint8_t zero_hash[BLF_HASH_LEN];
 
 /* The checks of blf_op_check; check_text is 0 where the decoder has
- * already validated the reference text (mp_str). */
+ * already validated the reference text (blf_mp_str). */
 static int
 op_check(const blf_op *op, uint64_t created, int allow_withdraw, int check_text)
 {
@@ -181,7 +181,7 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 		return BLF_EFIELDS;
 	f = o->via.array.ptr;
 	/* Any uint other than 1..4, however large, is an unknown operation. */
-	if ((err = mp_uint(&f[0], UINT64_MAX, &v)) != BLF_OK)
+	if ((err = blf_mp_uint(&f[0], UINT64_MAX, &v)) != BLF_OK)
 		return err;
 	switch (v) {
 	case BLF_OP_LIST: n = 5; break;
@@ -200,15 +200,15 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 	if (o->via.array.size != n)
 		return BLF_EFIELDS;
 	op->type = (uint8_t)v;
-	if ((err = mp_prefix(&f[1], &op->prefix)) != BLF_OK)
+	if ((err = blf_mp_prefix(&f[1], &op->prefix)) != BLF_OK)
 		return err;
 	if (op->type == BLF_OP_LIST) {
-		if ((err = mp_uint(&f[2], UINT16_MAX, &v)) != BLF_OK)
+		if ((err = blf_mp_uint(&f[2], UINT16_MAX, &v)) != BLF_OK)
 			return err;
 		if (v == 0)
 			return BLF_EREASON;
 		op->reason = (uint16_t)v;
-		if ((err = mp_uint(&f[3], BLF_MAX_TIME, &op->expires)) != BLF_OK)
+		if ((err = blf_mp_uint(&f[3], BLF_MAX_TIME, &op->expires)) != BLF_OK)
 			return err;
 	}
 	if (op->type == BLF_OP_DISPUTE) {
@@ -216,19 +216,19 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 		size_t blen;
 
 		/* target: bin 0 (every origin) or bin 16 (one origin id) */
-		if ((err = mp_bin(&f[2], BLF_MAX_DELTA_SIZE, &b, &blen)) != BLF_OK)
+		if ((err = blf_mp_bin(&f[2], BLF_MAX_DELTA_SIZE, &b, &blen)) != BLF_OK)
 			return err;
 		if (blen != 0 && blen != BLF_KEYID_LEN)
 			return BLF_ESIZE;
 		memcpy(op->id, b, blen);
 		op->id_len = (uint8_t)blen;
 	} else if (op->type == BLF_OP_UPHOLD || op->type == BLF_OP_CONCEDE) {
-		if ((err = mp_bin_fixed(&f[2], op->id, BLF_DISPUTE_ID_LEN)) != BLF_OK)
+		if ((err = blf_mp_bin_fixed(&f[2], op->id, BLF_DISPUTE_ID_LEN)) != BLF_OK)
 			return err;
 		op->id_len = BLF_DISPUTE_ID_LEN;
 	}
 	if (op->type >= BLF_OP_DISPUTE && op->type <= BLF_OP_CONCEDE) {
-		if ((err = mp_uint(&f[3], UINT16_MAX, &v)) != BLF_OK)
+		if ((err = blf_mp_uint(&f[3], UINT16_MAX, &v)) != BLF_OK)
 			return err;
 		if (v == 0)
 			return BLF_EREASON;
@@ -239,7 +239,7 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 		const char *ref;
 		size_t len;
 
-		if ((err = mp_str(&f[n - 1], BLF_MAX_REF_LEN, &ref, &len)) != BLF_OK)
+		if ((err = blf_mp_str(&f[n - 1], BLF_MAX_REF_LEN, &ref, &len)) != BLF_OK)
 			return err;
 		op->ref = len > 0 ? ref : NULL;
 		op->ref_len = (uint16_t)len;
@@ -279,33 +279,33 @@ encode_op(const blf_op *op, mp_out *o)
 {
 	switch (op->type) {
 	case BLF_OP_LIST:
-		mp_w_array(o, 5);
-		mp_w_uint(o, op->type);
-		mp_w_prefix(o, &op->prefix);
-		mp_w_uint(o, op->reason);
-		mp_w_uint(o, op->expires);
-		mp_w_str(o, op->ref, op->ref_len);
+		blf_mp_w_array(o, 5);
+		blf_mp_w_uint(o, op->type);
+		blf_mp_w_prefix(o, &op->prefix);
+		blf_mp_w_uint(o, op->reason);
+		blf_mp_w_uint(o, op->expires);
+		blf_mp_w_str(o, op->ref, op->ref_len);
 		break;
 	case BLF_OP_EXCLUDE:
-		mp_w_array(o, 3);
-		mp_w_uint(o, op->type);
-		mp_w_prefix(o, &op->prefix);
-		mp_w_str(o, op->ref, op->ref_len);
+		blf_mp_w_array(o, 3);
+		blf_mp_w_uint(o, op->type);
+		blf_mp_w_prefix(o, &op->prefix);
+		blf_mp_w_str(o, op->ref, op->ref_len);
 		break;
 	case BLF_OP_DISPUTE:
 	case BLF_OP_UPHOLD:
 	case BLF_OP_CONCEDE:
-		mp_w_array(o, 5);
-		mp_w_uint(o, op->type);
-		mp_w_prefix(o, &op->prefix);
-		mp_w_bin(o, op->id, op->id_len);
-		mp_w_uint(o, op->reason);
-		mp_w_str(o, op->ref, op->ref_len);
+		blf_mp_w_array(o, 5);
+		blf_mp_w_uint(o, op->type);
+		blf_mp_w_prefix(o, &op->prefix);
+		blf_mp_w_bin(o, op->id, op->id_len);
+		blf_mp_w_uint(o, op->reason);
+		blf_mp_w_str(o, op->ref, op->ref_len);
 		break;
 	default: /* delist, unexclude, undispute */
-		mp_w_array(o, 2);
-		mp_w_uint(o, op->type);
-		mp_w_prefix(o, &op->prefix);
+		blf_mp_w_array(o, 2);
+		blf_mp_w_uint(o, op->type);
+		blf_mp_w_prefix(o, &op->prefix);
 		break;
 	}
 }
@@ -315,7 +315,7 @@ encode_ops(const blf_op *ops, size_t n, mp_out *o)
 {
 	size_t i;
 
-	mp_w_array(o, (uint32_t)n);
+	blf_mp_w_array(o, (uint32_t)n);
 	for (i = 0; i < n; i++)
 		encode_op(&ops[i], o);
 }
@@ -335,10 +335,10 @@ blf_dispute_id(const uint8_t filer[BLF_KEYID_LEN], const blf_op *op,
 		return BLF_EINVAL;
 	if ((err = blf_op_check(op, 0, 0)) != BLF_OK)
 		return BLF_EINVAL;
-	mp_out_init(&o);
+	blf_mp_out_init(&o);
 	encode_op(op, &o);
 	if (o.failed) {
-		mp_out_free(&o);
+		blf_mp_out_free(&o);
 		return BLF_ENOMEM;
 	}
 	crypto_generichash_init(&st, NULL, 0, BLF_DISPUTE_ID_LEN);
@@ -347,7 +347,7 @@ blf_dispute_id(const uint8_t filer[BLF_KEYID_LEN], const blf_op *op,
 	crypto_generichash_update(&st, filer, BLF_KEYID_LEN);
 	crypto_generichash_update(&st, (const unsigned char *)o.sb.data, o.sb.size);
 	crypto_generichash_final(&st, id, BLF_DISPUTE_ID_LEN);
-	mp_out_free(&o);
+	blf_mp_out_free(&o);
 	return BLF_OK;
 }
 
@@ -390,24 +390,24 @@ blf_delta_decode_body(const uint8_t *body, size_t len, blf_delta *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_DELTA_SIZE, BLF_DEPTH_DELTA,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_DELTA_SIZE, BLF_DEPTH_DELTA,
 			       BLF_MAX_OBJECTS_OPS)) != BLF_OK)
 		goto out;
 	/* Each field completely, in order; then the prev rule, which relates
 	 * two fields; then the operations, in order (SPEC 3.3). */
-	if ((err = mp_array(doc.root, DELTA_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
-	    (err = mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[3], out->prev, BLF_HASH_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[4], BLF_MAX_TIME, &out->created)) != BLF_OK ||
-	    (err = mp_array_max(&f[5], BLF_MAX_OPS, &items, &n)) != BLF_OK)
+	if ((err = blf_mp_array(doc.root, DELTA_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = blf_mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[3], out->prev, BLF_HASH_LEN)) != BLF_OK ||
+	    (err = blf_mp_uint(&f[4], BLF_MAX_TIME, &out->created)) != BLF_OK ||
+	    (err = blf_mp_array_max(&f[5], BLF_MAX_OPS, &items, &n)) != BLF_OK)
 		goto out;
 	if ((err = delta_check(out)) != BLF_OK)
 		goto out;
 	err = decode_ops(items, n, out->created, 1, &out->ops, &out->nops);
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK) {
 		blf_delta_free(out);
 		memset(out, 0, sizeof(*out));
@@ -424,12 +424,12 @@ delta_encode(const void *msg, mp_out *o)
 	if ((err = delta_check(d)) != BLF_OK ||
 	    (err = check_ops(d->ops, d->nops, d->created, 1)) != BLF_OK)
 		return err;
-	mp_w_array(o, DELTA_FIELDS);
-	mp_w_bin(o, d->origin, BLF_KEYID_LEN);
-	mp_w_uint(o, d->epoch);
-	mp_w_uint(o, d->seq);
-	mp_w_bin(o, d->prev, BLF_HASH_LEN);
-	mp_w_uint(o, d->created);
+	blf_mp_w_array(o, DELTA_FIELDS);
+	blf_mp_w_bin(o, d->origin, BLF_KEYID_LEN);
+	blf_mp_w_uint(o, d->epoch);
+	blf_mp_w_uint(o, d->seq);
+	blf_mp_w_bin(o, d->prev, BLF_HASH_LEN);
+	blf_mp_w_uint(o, d->created);
 	encode_ops(d->ops, d->nops, o);
 	return BLF_OK;
 }
@@ -439,7 +439,7 @@ blf_delta_seal(const blf_delta *d, const uint8_t sk[BLF_SK_LEN], blf_buf *out)
 {
 	if (d == NULL || sk == NULL || out == NULL)
 		return BLF_EINVAL;
-	return envelope_seal(BLF_MSG_DELTA, d, delta_encode, sk, out);
+	return blf_envelope_seal(BLF_MSG_DELTA, d, delta_encode, sk, out);
 }
 
 static int
@@ -453,7 +453,7 @@ blf_delta_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *c
 	       blf_envelope *env, blf_delta *out)
 {
 	memset(out, 0, sizeof(*out));
-	return envelope_open_body(buf, len, BLF_MAX_DELTA_SIZE, BLF_MSG_DELTA, lookup, ctx, env,
+	return blf_envelope_open_body(buf, len, BLF_MAX_DELTA_SIZE, BLF_MSG_DELTA, lookup, ctx, env,
 				  dec_delta, out);
 }
 
@@ -490,25 +490,25 @@ blf_snapshot_decode_body(const uint8_t *body, size_t len, blf_snapshot *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_SNAPSHOT,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_SNAPSHOT,
 			       BLF_MAX_OBJECTS_OPS)) != BLF_OK)
 		goto out;
-	if ((err = mp_array(doc.root, SNAPSHOT_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
-	    (err = mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[3], out->head, BLF_HASH_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[4], BLF_MAX_TIME, &out->created)) != BLF_OK ||
-	    (err = mp_u32(&f[5], &out->chunk)) != BLF_OK ||
-	    (err = mp_u32_in(&f[6], 1, BLF_MAX_SNAPSHOT_CHUNKS, BLF_ECHUNK,
+	if ((err = blf_mp_array(doc.root, SNAPSHOT_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = blf_mp_uint_in(&f[2], 1, UINT64_MAX - 1, BLF_ESEQ, &out->seq)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[3], out->head, BLF_HASH_LEN)) != BLF_OK ||
+	    (err = blf_mp_uint(&f[4], BLF_MAX_TIME, &out->created)) != BLF_OK ||
+	    (err = blf_mp_u32(&f[5], &out->chunk)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[6], 1, BLF_MAX_SNAPSHOT_CHUNKS, BLF_ECHUNK,
 			     &out->nchunks)) != BLF_OK ||
-	    (err = mp_array_max(&f[7], BLF_MAX_OPS, &items, &n)) != BLF_OK)
+	    (err = blf_mp_array_max(&f[7], BLF_MAX_OPS, &items, &n)) != BLF_OK)
 		goto out;
 	if ((err = snapshot_check(out)) != BLF_OK) /* chunk < nchunks */
 		goto out;
 	err = decode_ops(items, n, out->created, 0, &out->ops, &out->nops);
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK) {
 		blf_snapshot_free(out);
 		memset(out, 0, sizeof(*out));
@@ -525,14 +525,14 @@ snapshot_encode(const void *msg, mp_out *o)
 	if ((err = snapshot_check(s)) != BLF_OK ||
 	    (err = check_ops(s->ops, s->nops, s->created, 0)) != BLF_OK)
 		return err;
-	mp_w_array(o, SNAPSHOT_FIELDS);
-	mp_w_bin(o, s->origin, BLF_KEYID_LEN);
-	mp_w_uint(o, s->epoch);
-	mp_w_uint(o, s->seq);
-	mp_w_bin(o, s->head, BLF_HASH_LEN);
-	mp_w_uint(o, s->created);
-	mp_w_uint(o, s->chunk);
-	mp_w_uint(o, s->nchunks);
+	blf_mp_w_array(o, SNAPSHOT_FIELDS);
+	blf_mp_w_bin(o, s->origin, BLF_KEYID_LEN);
+	blf_mp_w_uint(o, s->epoch);
+	blf_mp_w_uint(o, s->seq);
+	blf_mp_w_bin(o, s->head, BLF_HASH_LEN);
+	blf_mp_w_uint(o, s->created);
+	blf_mp_w_uint(o, s->chunk);
+	blf_mp_w_uint(o, s->nchunks);
 	encode_ops(s->ops, s->nops, o);
 	return BLF_OK;
 }
@@ -542,7 +542,7 @@ blf_snapshot_seal(const blf_snapshot *s, const uint8_t sk[BLF_SK_LEN], blf_buf *
 {
 	if (s == NULL || sk == NULL || out == NULL)
 		return BLF_EINVAL;
-	return envelope_seal(BLF_MSG_SNAPSHOT, s, snapshot_encode, sk, out);
+	return blf_envelope_seal(BLF_MSG_SNAPSHOT, s, snapshot_encode, sk, out);
 }
 
 static int
@@ -556,7 +556,7 @@ blf_snapshot_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void
 		  blf_envelope *env, blf_snapshot *out)
 {
 	memset(out, 0, sizeof(*out));
-	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT, lookup, ctx, env,
+	return blf_envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT, lookup, ctx, env,
 				  dec_snapshot, out);
 }
 

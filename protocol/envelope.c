@@ -28,7 +28,7 @@
 #define ENVELOPE_FIELDS 5
 
 void
-envelope_sign_prefix(unsigned type, const uint8_t signer[BLF_KEYID_LEN], uint8_t *p)
+blf_envelope_sign_prefix(unsigned type, const uint8_t signer[BLF_KEYID_LEN], uint8_t *p)
 {
 	memcpy(p, BLF_SIG_TAG, BLF_SIG_TAG_LEN); /* includes the NUL */
 	p[BLF_SIG_TAG_LEN] = BLF_VERSION;
@@ -50,7 +50,7 @@ blf_envelope_parse(const uint8_t *buf, size_t len, blf_envelope *env)
 		return BLF_EINVAL;
 	if (len > BLF_MAX_MSG_SIZE)
 		return BLF_ETOOBIG;
-	if ((err = mp_doc_parse(&doc, buf, len, BLF_DEPTH_ENVELOPE,
+	if ((err = blf_mp_doc_parse(&doc, buf, len, BLF_DEPTH_ENVELOPE,
 				BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
 	err = BLF_ETYPE;
@@ -62,7 +62,7 @@ blf_envelope_parse(const uint8_t *buf, size_t len, blf_envelope *env)
 	f = doc.root->via.array.ptr;
 	/* The version comes first so that any future layout is named as such;
 	 * every uint other than 1, however large, is an unsupported version. */
-	if ((err = mp_uint(&f[0], UINT64_MAX, &v)) != BLF_OK)
+	if ((err = blf_mp_uint(&f[0], UINT64_MAX, &v)) != BLF_OK)
 		goto out;
 	err = BLF_EVERSION;
 	if (v != BLF_VERSION)
@@ -71,14 +71,14 @@ blf_envelope_parse(const uint8_t *buf, size_t len, blf_envelope *env)
 	err = BLF_EFIELDS;
 	if (doc.root->via.array.size != ENVELOPE_FIELDS)
 		goto out;
-	if ((err = mp_uint(&f[1], UINT8_MAX, &v)) != BLF_OK)
+	if ((err = blf_mp_uint(&f[1], UINT8_MAX, &v)) != BLF_OK)
 		goto out;
 	env->type = (uint32_t)v;
-	if ((err = mp_bin_fixed(&f[2], env->signer, BLF_KEYID_LEN)) != BLF_OK)
+	if ((err = blf_mp_bin_fixed(&f[2], env->signer, BLF_KEYID_LEN)) != BLF_OK)
 		goto out;
-	if ((err = mp_bin(&f[3], BLF_MAX_MSG_SIZE, &env->body, &env->body_len)) != BLF_OK)
+	if ((err = blf_mp_bin(&f[3], BLF_MAX_MSG_SIZE, &env->body, &env->body_len)) != BLF_OK)
 		goto out;
-	if ((err = mp_bin(&f[4], BLF_MAX_MSG_SIZE, &env->sig, &siglen)) != BLF_OK)
+	if ((err = blf_mp_bin(&f[4], BLF_MAX_MSG_SIZE, &env->sig, &siglen)) != BLF_OK)
 		goto out;
 	err = BLF_ESIZE;
 	if (siglen != BLF_SIG_LEN)
@@ -88,7 +88,7 @@ blf_envelope_parse(const uint8_t *buf, size_t len, blf_envelope *env)
 		goto out;
 	err = BLF_OK;
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK && err != BLF_EUNKTYPE)
 		memset(env, 0, sizeof(*env));
 	return err;
@@ -109,7 +109,7 @@ blf_envelope_verify(const blf_envelope *env, const uint8_t pk[BLF_PK_LEN])
 	n = BLF_SIGN_PREFIX_LEN + env->body_len;
 	if (n > sizeof(small) && (in = malloc(n)) == NULL)
 		return BLF_ENOMEM;
-	envelope_sign_prefix(env->type, env->signer, in);
+	blf_envelope_sign_prefix(env->type, env->signer, in);
 	if (env->body_len > 0)
 		memcpy(in + BLF_SIGN_PREFIX_LEN, env->body, env->body_len);
 	if (crypto_sign_verify_detached(env->sig, in, n, pk) == 0)
@@ -125,7 +125,7 @@ blf_envelope_hash(const blf_envelope *env, uint8_t hash[BLF_HASH_LEN])
 	crypto_generichash_state st;
 	uint8_t p[BLF_SIGN_PREFIX_LEN];
 
-	envelope_sign_prefix(env->type, env->signer, p);
+	blf_envelope_sign_prefix(env->type, env->signer, p);
 	crypto_generichash_init(&st, NULL, 0, BLF_HASH_LEN);
 	crypto_generichash_update(&st, p, sizeof(p));
 	crypto_generichash_update(&st, env->body, env->body_len);
@@ -133,7 +133,7 @@ blf_envelope_hash(const blf_envelope *env, uint8_t hash[BLF_HASH_LEN])
 }
 
 int
-envelope_open(const uint8_t *buf, size_t len, size_t max_len, unsigned type,
+blf_envelope_open(const uint8_t *buf, size_t len, size_t max_len, unsigned type,
 	      blf_key_lookup_fn lookup, void *ctx, blf_envelope *env)
 {
 	uint8_t pk[BLF_PK_LEN];
@@ -159,13 +159,13 @@ out:
 }
 
 int
-envelope_open_body(const uint8_t *buf, size_t len, size_t max_len, unsigned type,
+blf_envelope_open_body(const uint8_t *buf, size_t len, size_t max_len, unsigned type,
 		   blf_key_lookup_fn lookup, void *ctx, blf_envelope *env, body_decoder dec,
 		   void *out)
 {
 	int err;
 
-	if ((err = envelope_open(buf, len, max_len, type, lookup, ctx, env)) != BLF_OK)
+	if ((err = blf_envelope_open(buf, len, max_len, type, lookup, ctx, env)) != BLF_OK)
 		return err;
 	if ((err = dec(env->body, env->body_len, out)) != BLF_OK)
 		memset(env, 0, sizeof(*env));
@@ -173,7 +173,7 @@ envelope_open_body(const uint8_t *buf, size_t len, size_t max_len, unsigned type
 }
 
 int
-body_begin(mp_doc *doc, const uint8_t *body, size_t len, size_t max_len, unsigned depth,
+blf_body_begin(mp_doc *doc, const uint8_t *body, size_t len, size_t max_len, unsigned depth,
 	   size_t max_objects)
 {
 	msgpack_unpacked_init(&doc->up);
@@ -182,11 +182,11 @@ body_begin(mp_doc *doc, const uint8_t *body, size_t len, size_t max_len, unsigne
 		return BLF_EINVAL;
 	if (len > max_len)
 		return BLF_ETOOBIG;
-	return mp_doc_parse(doc, body, len, depth, max_objects);
+	return blf_mp_doc_parse(doc, body, len, depth, max_objects);
 }
 
 int
-envelope_seal(unsigned type, const void *msg, body_encoder enc,
+blf_envelope_seal(unsigned type, const void *msg, body_encoder enc,
 	      const uint8_t sk[BLF_SK_LEN], blf_buf *out)
 {
 	uint8_t signer[BLF_KEYID_LEN], sig[BLF_SIG_LEN];
@@ -195,25 +195,25 @@ envelope_seal(unsigned type, const void *msg, body_encoder enc,
 	mp_out body, env;
 	int err;
 
-	mp_out_init(&body);
-	mp_out_init(&env);
+	blf_mp_out_init(&body);
+	blf_mp_out_init(&env);
 	blf_keyid(sk + BLF_SEED_LEN, signer); /* libsodium sk = seed || pk */
-	envelope_sign_prefix(type, signer, prefix);
+	blf_envelope_sign_prefix(type, signer, prefix);
 	/* The body is packed right after the signing prefix, so the signing
 	 * input is one contiguous buffer with no copy. */
-	mp_w_raw(&body, prefix, sizeof(prefix));
+	blf_mp_w_raw(&body, prefix, sizeof(prefix));
 	if ((err = enc(msg, &body)) != BLF_OK)
 		goto out;
 	err = BLF_ENOMEM;
 	if (body.failed)
 		goto out;
 	crypto_sign_detached(sig, NULL, (const uint8_t *)body.sb.data, body.sb.size, sk);
-	mp_w_array(&env, ENVELOPE_FIELDS);
-	mp_w_uint(&env, BLF_VERSION);
-	mp_w_uint(&env, type);
-	mp_w_bin(&env, signer, sizeof(signer));
-	mp_w_bin(&env, body.sb.data + BLF_SIGN_PREFIX_LEN, body.sb.size - BLF_SIGN_PREFIX_LEN);
-	mp_w_bin(&env, sig, sizeof(sig));
+	blf_mp_w_array(&env, ENVELOPE_FIELDS);
+	blf_mp_w_uint(&env, BLF_VERSION);
+	blf_mp_w_uint(&env, type);
+	blf_mp_w_bin(&env, signer, sizeof(signer));
+	blf_mp_w_bin(&env, body.sb.data + BLF_SIGN_PREFIX_LEN, body.sb.size - BLF_SIGN_PREFIX_LEN);
+	blf_mp_w_bin(&env, sig, sizeof(sig));
 	if (env.failed)
 		goto out;
 	err = BLF_ETOOBIG;
@@ -221,7 +221,7 @@ envelope_seal(unsigned type, const void *msg, body_encoder enc,
 		goto out;
 	err = blf_buf_append(out, env.sb.data, env.sb.size);
 out:
-	mp_out_free(&body);
-	mp_out_free(&env);
+	blf_mp_out_free(&body);
+	blf_mp_out_free(&env);
 	return err;
 }

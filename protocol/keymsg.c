@@ -69,20 +69,20 @@ blf_rollover_decode_body(const uint8_t *body, size_t len, blf_rollover *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_ROLLOVER,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_ROLLOVER,
 			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
-	if ((err = mp_array(doc.root, ROLLOVER_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[1], out->old_pk, BLF_PK_LEN)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[2], out->new_pk, BLF_PK_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[3], BLF_MAX_TIME, &out->created)) != BLF_OK ||
-	    (err = mp_uint(&f[4], BLF_MAX_TIME, &out->overlap_until)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[5], out->counter_sig, BLF_SIG_LEN)) != BLF_OK)
+	if ((err = blf_mp_array(doc.root, ROLLOVER_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[1], out->old_pk, BLF_PK_LEN)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[2], out->new_pk, BLF_PK_LEN)) != BLF_OK ||
+	    (err = blf_mp_uint(&f[3], BLF_MAX_TIME, &out->created)) != BLF_OK ||
+	    (err = blf_mp_uint(&f[4], BLF_MAX_TIME, &out->overlap_until)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[5], out->counter_sig, BLF_SIG_LEN)) != BLF_OK)
 		goto out;
 	err = rollover_check(out);
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK)
 		memset(out, 0, sizeof(*out));
 	return err;
@@ -96,13 +96,13 @@ rollover_encode(const void *msg, mp_out *o)
 
 	if ((err = rollover_check(r)) != BLF_OK)
 		return err;
-	mp_w_array(o, ROLLOVER_FIELDS);
-	mp_w_bin(o, r->origin, BLF_KEYID_LEN);
-	mp_w_bin(o, r->old_pk, BLF_PK_LEN);
-	mp_w_bin(o, r->new_pk, BLF_PK_LEN);
-	mp_w_uint(o, r->created);
-	mp_w_uint(o, r->overlap_until);
-	mp_w_bin(o, r->counter_sig, BLF_SIG_LEN);
+	blf_mp_w_array(o, ROLLOVER_FIELDS);
+	blf_mp_w_bin(o, r->origin, BLF_KEYID_LEN);
+	blf_mp_w_bin(o, r->old_pk, BLF_PK_LEN);
+	blf_mp_w_bin(o, r->new_pk, BLF_PK_LEN);
+	blf_mp_w_uint(o, r->created);
+	blf_mp_w_uint(o, r->overlap_until);
+	blf_mp_w_bin(o, r->counter_sig, BLF_SIG_LEN);
 	return BLF_OK;
 }
 
@@ -118,7 +118,7 @@ blf_rollover_seal(blf_rollover *r, const uint8_t old_sk[BLF_SK_LEN],
 	memcpy(r->new_pk, new_sk + BLF_SEED_LEN, BLF_PK_LEN);
 	rollover_input(r, in);
 	crypto_sign_detached(r->counter_sig, NULL, in, sizeof(in), new_sk);
-	return envelope_seal(BLF_MSG_ROLLOVER, r, rollover_encode, old_sk, out);
+	return blf_envelope_seal(BLF_MSG_ROLLOVER, r, rollover_encode, old_sk, out);
 }
 
 int
@@ -129,7 +129,7 @@ blf_rollover_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_ROLLOVER, lookup, ctx,
+	if ((err = blf_envelope_open(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_ROLLOVER, lookup, ctx,
 				 env)) != BLF_OK)
 		return err;
 	if ((err = blf_rollover_decode_body(env->body, env->body_len, out)) != BLF_OK)
@@ -160,19 +160,19 @@ blf_revocation_decode_body(const uint8_t *body, size_t len, blf_revocation *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_REVOCATION,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_REVOCATION,
 			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
-	if ((err = mp_array(doc.root, REVOCATION_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[1], out->revoked_pk, BLF_PK_LEN)) != BLF_OK ||
-	    (err = mp_uint(&f[2], BLF_MAX_TIME, &out->created)) != BLF_OK ||
-	    (err = mp_u32_in(&f[3], 0, BLF_REVOKE_REASON_MAX, BLF_ERANGE,
+	if ((err = blf_mp_array(doc.root, REVOCATION_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[1], out->revoked_pk, BLF_PK_LEN)) != BLF_OK ||
+	    (err = blf_mp_uint(&f[2], BLF_MAX_TIME, &out->created)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[3], 0, BLF_REVOKE_REASON_MAX, BLF_ERANGE,
 			     &out->reason)) != BLF_OK)
 		goto out;
 	err = BLF_OK;
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK)
 		memset(out, 0, sizeof(*out));
 	return err;
@@ -185,11 +185,11 @@ revocation_encode(const void *msg, mp_out *o)
 
 	if (r->reason > BLF_REVOKE_REASON_MAX || r->created > BLF_MAX_TIME)
 		return BLF_ERANGE;
-	mp_w_array(o, REVOCATION_FIELDS);
-	mp_w_bin(o, r->origin, BLF_KEYID_LEN);
-	mp_w_bin(o, r->revoked_pk, BLF_PK_LEN);
-	mp_w_uint(o, r->created);
-	mp_w_uint(o, r->reason);
+	blf_mp_w_array(o, REVOCATION_FIELDS);
+	blf_mp_w_bin(o, r->origin, BLF_KEYID_LEN);
+	blf_mp_w_bin(o, r->revoked_pk, BLF_PK_LEN);
+	blf_mp_w_uint(o, r->created);
+	blf_mp_w_uint(o, r->reason);
 	return BLF_OK;
 }
 
@@ -198,7 +198,7 @@ blf_revocation_seal(const blf_revocation *r, const uint8_t sk[BLF_SK_LEN], blf_b
 {
 	if (r == NULL || sk == NULL || out == NULL)
 		return BLF_EINVAL;
-	return envelope_seal(BLF_MSG_REVOCATION, r, revocation_encode, sk, out);
+	return blf_envelope_seal(BLF_MSG_REVOCATION, r, revocation_encode, sk, out);
 }
 
 static int
@@ -212,6 +212,6 @@ blf_revocation_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, vo
 		    blf_envelope *env, blf_revocation *out)
 {
 	memset(out, 0, sizeof(*out));
-	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_REVOCATION, lookup, ctx, env,
+	return blf_envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_REVOCATION, lookup, ctx, env,
 				  dec_revocation, out);
 }

@@ -3,7 +3,7 @@
  *
  * msgpack-c's msgpack_unpack_next() trusts declared lengths: an array header
  * claiming 2^32 elements makes it allocate storage for all of them before it
- * reads one.  So untrusted bytes first go through mp_precheck(), a single
+ * reads one.  So untrusted bytes first go through blf_mp_precheck(), a single
  * linear walk that enforces the subset of msgpack that SPEC 3.1 allows:
  *
  *  - exactly one object, filling the buffer (no trailing bytes);
@@ -40,7 +40,7 @@ be(const uint8_t *p, size_t n)
 }
 
 int
-mp_precheck(const uint8_t *buf, size_t len, unsigned max_depth, size_t max_objects)
+blf_mp_precheck(const uint8_t *buf, size_t len, unsigned max_depth, size_t max_objects)
 {
 	uint64_t left[BLF_MAX_DEPTH + 2]; /* items still to read at each level */
 	unsigned depth = 0;
@@ -124,7 +124,7 @@ done:
 }
 
 int
-mp_doc_parse(mp_doc *doc, const uint8_t *buf, size_t len, unsigned max_depth,
+blf_mp_doc_parse(mp_doc *doc, const uint8_t *buf, size_t len, unsigned max_depth,
 	     size_t max_objects)
 {
 	size_t off = 0;
@@ -132,7 +132,7 @@ mp_doc_parse(mp_doc *doc, const uint8_t *buf, size_t len, unsigned max_depth,
 
 	msgpack_unpacked_init(&doc->up);
 	doc->root = NULL;
-	if ((err = mp_precheck(buf, len, max_depth, max_objects)) != BLF_OK)
+	if ((err = blf_mp_precheck(buf, len, max_depth, max_objects)) != BLF_OK)
 		return err;
 	switch (msgpack_unpack_next(&doc->up, (const char *)buf, len, &off)) {
 	case MSGPACK_UNPACK_SUCCESS:
@@ -149,7 +149,7 @@ mp_doc_parse(mp_doc *doc, const uint8_t *buf, size_t len, unsigned max_depth,
 }
 
 void
-mp_doc_free(mp_doc *doc)
+blf_mp_doc_free(mp_doc *doc)
 {
 	if (doc == NULL)
 		return;
@@ -158,7 +158,7 @@ mp_doc_free(mp_doc *doc)
 }
 
 int
-mp_array(const msgpack_object *o, uint32_t want, const msgpack_object **items)
+blf_mp_array(const msgpack_object *o, uint32_t want, const msgpack_object **items)
 {
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		return BLF_ETYPE;
@@ -169,7 +169,7 @@ mp_array(const msgpack_object *o, uint32_t want, const msgpack_object **items)
 }
 
 int
-mp_array_max(const msgpack_object *o, uint32_t max, const msgpack_object **items,
+blf_mp_array_max(const msgpack_object *o, uint32_t max, const msgpack_object **items,
 	     uint32_t *n)
 {
 	if (o->type != MSGPACK_OBJECT_ARRAY)
@@ -182,7 +182,7 @@ mp_array_max(const msgpack_object *o, uint32_t max, const msgpack_object **items
 }
 
 int
-mp_uint(const msgpack_object *o, uint64_t max, uint64_t *v)
+blf_mp_uint(const msgpack_object *o, uint64_t max, uint64_t *v)
 {
 	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 		return BLF_ETYPE;
@@ -193,7 +193,7 @@ mp_uint(const msgpack_object *o, uint64_t max, uint64_t *v)
 }
 
 int
-mp_uint_in(const msgpack_object *o, uint64_t min, uint64_t max, int range_err, uint64_t *v)
+blf_mp_uint_in(const msgpack_object *o, uint64_t min, uint64_t max, int range_err, uint64_t *v)
 {
 	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 		return BLF_ETYPE;
@@ -204,31 +204,31 @@ mp_uint_in(const msgpack_object *o, uint64_t min, uint64_t max, int range_err, u
 }
 
 int
-mp_u32_in(const msgpack_object *o, uint32_t min, uint32_t max, int range_err, uint32_t *v)
+blf_mp_u32_in(const msgpack_object *o, uint32_t min, uint32_t max, int range_err, uint32_t *v)
 {
 	uint64_t x = 0;
 	int err;
 
-	if ((err = mp_uint_in(o, min, max, range_err, &x)) != BLF_OK)
+	if ((err = blf_mp_uint_in(o, min, max, range_err, &x)) != BLF_OK)
 		return err;
 	*v = (uint32_t)x;
 	return BLF_OK;
 }
 
 int
-mp_u32(const msgpack_object *o, uint32_t *v)
+blf_mp_u32(const msgpack_object *o, uint32_t *v)
 {
 	uint64_t x;
 	int err;
 
-	if ((err = mp_uint(o, UINT32_MAX, &x)) != BLF_OK)
+	if ((err = blf_mp_uint(o, UINT32_MAX, &x)) != BLF_OK)
 		return err;
 	*v = (uint32_t)x;
 	return BLF_OK;
 }
 
 int
-mp_bool(const msgpack_object *o, int *v)
+blf_mp_bool(const msgpack_object *o, int *v)
 {
 	if (o->type != MSGPACK_OBJECT_BOOLEAN)
 		return BLF_ETYPE;
@@ -237,7 +237,7 @@ mp_bool(const msgpack_object *o, int *v)
 }
 
 int
-mp_bin_fixed(const msgpack_object *o, uint8_t *dst, size_t n)
+blf_mp_bin_fixed(const msgpack_object *o, uint8_t *dst, size_t n)
 {
 	if (o->type != MSGPACK_OBJECT_BIN)
 		return BLF_ETYPE;
@@ -248,7 +248,7 @@ mp_bin_fixed(const msgpack_object *o, uint8_t *dst, size_t n)
 }
 
 int
-mp_bin(const msgpack_object *o, size_t max, const uint8_t **p, size_t *n)
+blf_mp_bin(const msgpack_object *o, size_t max, const uint8_t **p, size_t *n)
 {
 	if (o->type != MSGPACK_OBJECT_BIN)
 		return BLF_ETYPE;
@@ -260,7 +260,7 @@ mp_bin(const msgpack_object *o, size_t max, const uint8_t **p, size_t *n)
 }
 
 int
-mp_str(const msgpack_object *o, size_t max, const char **p, size_t *n)
+blf_mp_str(const msgpack_object *o, size_t max, const char **p, size_t *n)
 {
 	if (o->type != MSGPACK_OBJECT_STR)
 		return BLF_ETYPE;
@@ -274,7 +274,7 @@ mp_str(const msgpack_object *o, size_t max, const char **p, size_t *n)
 }
 
 int
-mp_prefix(const msgpack_object *o, blf_prefix *p)
+blf_mp_prefix(const msgpack_object *o, blf_prefix *p)
 {
 	if (o->type != MSGPACK_OBJECT_BIN)
 		return BLF_ETYPE;

@@ -73,12 +73,12 @@ blf_heads_decode_body(const uint8_t *body, size_t len, blf_heads *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_HEADS,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_HEADS,
 			       BLF_MAX_OBJECTS_HEADS)) != BLF_OK)
 		goto out;
-	if ((err = mp_array(doc.root, HEADS_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_uint(&f[0], BLF_MAX_TIME, &out->created)) != BLF_OK ||
-	    (err = mp_array_max(&f[1], BLF_MAX_HEADS, &items, &n)) != BLF_OK)
+	if ((err = blf_mp_array(doc.root, HEADS_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_uint(&f[0], BLF_MAX_TIME, &out->created)) != BLF_OK ||
+	    (err = blf_mp_array_max(&f[1], BLF_MAX_HEADS, &items, &n)) != BLF_OK)
 		goto out;
 	err = BLF_ENOMEM;
 	if (n > 0 && (out->heads = calloc(n, sizeof(*out->heads))) == NULL)
@@ -86,17 +86,17 @@ blf_heads_decode_body(const uint8_t *body, size_t len, blf_heads *out)
 	for (i = 0; i < n; i++) {
 		blf_head *h = &out->heads[i];
 
-		if ((err = mp_array(&items[i], HEAD_FIELDS, &g)) != BLF_OK ||
-		    (err = mp_bin_fixed(&g[0], h->origin, BLF_KEYID_LEN)) != BLF_OK ||
-		    (err = mp_u32_in(&g[1], 1, UINT32_MAX, BLF_ERANGE, &h->epoch)) != BLF_OK ||
-		    (err = mp_uint_in(&g[2], 1, UINT64_MAX - 1, BLF_ESEQ, &h->seq)) != BLF_OK ||
-		    (err = mp_bin_fixed(&g[3], h->hash, BLF_HASH_LEN)) != BLF_OK)
+		if ((err = blf_mp_array(&items[i], HEAD_FIELDS, &g)) != BLF_OK ||
+		    (err = blf_mp_bin_fixed(&g[0], h->origin, BLF_KEYID_LEN)) != BLF_OK ||
+		    (err = blf_mp_u32_in(&g[1], 1, UINT32_MAX, BLF_ERANGE, &h->epoch)) != BLF_OK ||
+		    (err = blf_mp_uint_in(&g[2], 1, UINT64_MAX - 1, BLF_ESEQ, &h->seq)) != BLF_OK ||
+		    (err = blf_mp_bin_fixed(&g[3], h->hash, BLF_HASH_LEN)) != BLF_OK)
 			goto out;
 	}
 	out->nheads = n;
 	err = heads_check(out->heads, n);
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK) {
 		blf_heads_free(out);
 		memset(out, 0, sizeof(*out));
@@ -115,15 +115,15 @@ heads_encode(const void *msg, mp_out *o)
 		return BLF_ERANGE;
 	if ((err = heads_check(h->heads, h->nheads)) != BLF_OK)
 		return err;
-	mp_w_array(o, HEADS_FIELDS);
-	mp_w_uint(o, h->created);
-	mp_w_array(o, (uint32_t)h->nheads);
+	blf_mp_w_array(o, HEADS_FIELDS);
+	blf_mp_w_uint(o, h->created);
+	blf_mp_w_array(o, (uint32_t)h->nheads);
 	for (i = 0; i < h->nheads; i++) {
-		mp_w_array(o, HEAD_FIELDS);
-		mp_w_bin(o, h->heads[i].origin, BLF_KEYID_LEN);
-		mp_w_uint(o, h->heads[i].epoch);
-		mp_w_uint(o, h->heads[i].seq);
-		mp_w_bin(o, h->heads[i].hash, BLF_HASH_LEN);
+		blf_mp_w_array(o, HEAD_FIELDS);
+		blf_mp_w_bin(o, h->heads[i].origin, BLF_KEYID_LEN);
+		blf_mp_w_uint(o, h->heads[i].epoch);
+		blf_mp_w_uint(o, h->heads[i].seq);
+		blf_mp_w_bin(o, h->heads[i].hash, BLF_HASH_LEN);
 	}
 	return BLF_OK;
 }
@@ -133,7 +133,7 @@ blf_heads_seal(const blf_heads *h, const uint8_t sk[BLF_SK_LEN], blf_buf *out)
 {
 	if (h == NULL || sk == NULL || out == NULL)
 		return BLF_EINVAL;
-	return envelope_seal(BLF_MSG_HEADS, h, heads_encode, sk, out);
+	return blf_envelope_seal(BLF_MSG_HEADS, h, heads_encode, sk, out);
 }
 
 static int
@@ -147,7 +147,7 @@ blf_heads_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, void *c
 	       blf_envelope *env, blf_heads *out)
 {
 	memset(out, 0, sizeof(*out));
-	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_HEADS, lookup, ctx, env,
+	return blf_envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_HEADS, lookup, ctx, env,
 				  dec_heads, out);
 }
 
@@ -183,18 +183,18 @@ blf_catchup_req_decode_body(const uint8_t *body, size_t len, blf_catchup_req *ou
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_REQ,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_REQ,
 			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
-	if ((err = mp_array(doc.root, REQ_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
-	    (err = mp_uint_in(&f[2], 0, MAX_AFTER_SEQ, BLF_ESEQ, &out->after_seq)) != BLF_OK ||
-	    (err = mp_u32_in(&f[3], 1, BLF_MAX_CATCHUP_ASK, BLF_ERANGE, &out->max)) != BLF_OK)
+	if ((err = blf_mp_array(doc.root, REQ_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = blf_mp_uint_in(&f[2], 0, MAX_AFTER_SEQ, BLF_ESEQ, &out->after_seq)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[3], 1, BLF_MAX_CATCHUP_ASK, BLF_ERANGE, &out->max)) != BLF_OK)
 		goto out;
 	err = req_check(out);
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK)
 		memset(out, 0, sizeof(*out));
 	return err;
@@ -208,11 +208,11 @@ req_encode(const void *msg, mp_out *o)
 
 	if ((err = req_check(r)) != BLF_OK)
 		return err;
-	mp_w_array(o, REQ_FIELDS);
-	mp_w_bin(o, r->origin, BLF_KEYID_LEN);
-	mp_w_uint(o, r->epoch);
-	mp_w_uint(o, r->after_seq);
-	mp_w_uint(o, r->max);
+	blf_mp_w_array(o, REQ_FIELDS);
+	blf_mp_w_bin(o, r->origin, BLF_KEYID_LEN);
+	blf_mp_w_uint(o, r->epoch);
+	blf_mp_w_uint(o, r->after_seq);
+	blf_mp_w_uint(o, r->max);
 	return BLF_OK;
 }
 
@@ -221,7 +221,7 @@ blf_catchup_req_seal(const blf_catchup_req *r, const uint8_t sk[BLF_SK_LEN], blf
 {
 	if (r == NULL || sk == NULL || out == NULL)
 		return BLF_EINVAL;
-	return envelope_seal(BLF_MSG_CATCHUP_REQ, r, req_encode, sk, out);
+	return blf_envelope_seal(BLF_MSG_CATCHUP_REQ, r, req_encode, sk, out);
 }
 
 static int
@@ -235,7 +235,7 @@ blf_catchup_req_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, v
 		     blf_envelope *env, blf_catchup_req *out)
 {
 	memset(out, 0, sizeof(*out));
-	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_REQ, lookup, ctx, env,
+	return blf_envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_REQ, lookup, ctx, env,
 				  dec_catchup_req, out);
 }
 
@@ -267,19 +267,19 @@ blf_snapshot_req_decode_body(const uint8_t *body, size_t len, blf_snapshot_req *
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_REQ,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_REQ,
 			       BLF_MAX_OBJECTS_FIXED)) != BLF_OK)
 		goto out;
-	if ((err = mp_array(doc.root, SREQ_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
-	    (err = mp_uint_in(&f[2], 0, MAX_SNAP_SEQ, BLF_ESEQ, &out->seq)) != BLF_OK ||
-	    (err = mp_u32_in(&f[3], 0, BLF_MAX_SNAPSHOT_CHUNKS - 1, BLF_ECHUNK, &out->chunk)) !=
+	if ((err = blf_mp_array(doc.root, SREQ_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = blf_mp_uint_in(&f[2], 0, MAX_SNAP_SEQ, BLF_ESEQ, &out->seq)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[3], 0, BLF_MAX_SNAPSHOT_CHUNKS - 1, BLF_ECHUNK, &out->chunk)) !=
 		    BLF_OK)
 		goto out;
 	err = sreq_check(out);
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK)
 		memset(out, 0, sizeof(*out));
 	return err;
@@ -293,11 +293,11 @@ sreq_encode(const void *msg, mp_out *o)
 
 	if ((err = sreq_check(r)) != BLF_OK)
 		return err;
-	mp_w_array(o, SREQ_FIELDS);
-	mp_w_bin(o, r->origin, BLF_KEYID_LEN);
-	mp_w_uint(o, r->epoch);
-	mp_w_uint(o, r->seq);
-	mp_w_uint(o, r->chunk);
+	blf_mp_w_array(o, SREQ_FIELDS);
+	blf_mp_w_bin(o, r->origin, BLF_KEYID_LEN);
+	blf_mp_w_uint(o, r->epoch);
+	blf_mp_w_uint(o, r->seq);
+	blf_mp_w_uint(o, r->chunk);
 	return BLF_OK;
 }
 
@@ -306,7 +306,7 @@ blf_snapshot_req_seal(const blf_snapshot_req *r, const uint8_t sk[BLF_SK_LEN], b
 {
 	if (r == NULL || sk == NULL || out == NULL)
 		return BLF_EINVAL;
-	return envelope_seal(BLF_MSG_SNAPSHOT_REQ, r, sreq_encode, sk, out);
+	return blf_envelope_seal(BLF_MSG_SNAPSHOT_REQ, r, sreq_encode, sk, out);
 }
 
 static int
@@ -320,7 +320,7 @@ blf_snapshot_req_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, 
 		      blf_envelope *env, blf_snapshot_req *out)
 {
 	memset(out, 0, sizeof(*out));
-	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT_REQ, lookup, ctx,
+	return blf_envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_SNAPSHOT_REQ, lookup, ctx,
 				  env, dec_snapshot_req, out);
 }
 
@@ -378,17 +378,17 @@ blf_catchup_resp_decode_body(const uint8_t *body, size_t len, blf_catchup_resp *
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_RESP,
+	if ((err = blf_body_begin(&doc, body, len, BLF_MAX_MSG_SIZE, BLF_DEPTH_CATCHUP_RESP,
 			       BLF_MAX_OBJECTS_CATCHUP)) != BLF_OK)
 		goto out;
-	if ((err = mp_array(doc.root, RESP_FIELDS, &f)) != BLF_OK ||
-	    (err = mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
-	    (err = mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
-	    (err = mp_uint_in(&f[2], 0, MAX_AFTER_SEQ, BLF_ESEQ, &out->after_seq)) != BLF_OK ||
-	    (err = mp_u32_in(&f[3], 0, BLF_CATCHUP_STATUS_MAX, BLF_ERANGE,
+	if ((err = blf_mp_array(doc.root, RESP_FIELDS, &f)) != BLF_OK ||
+	    (err = blf_mp_bin_fixed(&f[0], out->origin, BLF_KEYID_LEN)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[1], 1, UINT32_MAX, BLF_ERANGE, &out->epoch)) != BLF_OK ||
+	    (err = blf_mp_uint_in(&f[2], 0, MAX_AFTER_SEQ, BLF_ESEQ, &out->after_seq)) != BLF_OK ||
+	    (err = blf_mp_u32_in(&f[3], 0, BLF_CATCHUP_STATUS_MAX, BLF_ERANGE,
 			     &out->status)) != BLF_OK ||
-	    (err = mp_bool(&f[4], &out->more)) != BLF_OK ||
-	    (err = mp_array_max(&f[5], BLF_MAX_CATCHUP_DELTAS, &items, &n)) != BLF_OK)
+	    (err = blf_mp_bool(&f[4], &out->more)) != BLF_OK ||
+	    (err = blf_mp_array_max(&f[5], BLF_MAX_CATCHUP_DELTAS, &items, &n)) != BLF_OK)
 		goto out;
 	err = BLF_ERANGE; /* only an OK response carries deltas */
 	if (out->status != BLF_CATCHUP_OK && (n != 0 || out->more))
@@ -397,7 +397,7 @@ blf_catchup_resp_decode_body(const uint8_t *body, size_t len, blf_catchup_resp *
 	if (n > 0 && (out->deltas = calloc(n, sizeof(*out->deltas))) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if ((err = mp_bin(&items[i], BLF_MAX_DELTA_SIZE, &out->deltas[i].ptr,
+		if ((err = blf_mp_bin(&items[i], BLF_MAX_DELTA_SIZE, &out->deltas[i].ptr,
 				  &out->deltas[i].len)) != BLF_OK ||
 		    (err = item_check(&out->deltas[i])) != BLF_OK)
 			goto out;
@@ -405,7 +405,7 @@ blf_catchup_resp_decode_body(const uint8_t *body, size_t len, blf_catchup_resp *
 	out->ndeltas = n;
 	err = BLF_OK;
 out:
-	mp_doc_free(&doc);
+	blf_mp_doc_free(&doc);
 	if (err != BLF_OK) {
 		blf_catchup_resp_free(out);
 		memset(out, 0, sizeof(*out));
@@ -422,15 +422,15 @@ resp_encode(const void *msg, mp_out *o)
 
 	if ((err = resp_check(r)) != BLF_OK)
 		return err;
-	mp_w_array(o, RESP_FIELDS);
-	mp_w_bin(o, r->origin, BLF_KEYID_LEN);
-	mp_w_uint(o, r->epoch);
-	mp_w_uint(o, r->after_seq);
-	mp_w_uint(o, r->status);
-	mp_w_bool(o, r->more);
-	mp_w_array(o, (uint32_t)r->ndeltas);
+	blf_mp_w_array(o, RESP_FIELDS);
+	blf_mp_w_bin(o, r->origin, BLF_KEYID_LEN);
+	blf_mp_w_uint(o, r->epoch);
+	blf_mp_w_uint(o, r->after_seq);
+	blf_mp_w_uint(o, r->status);
+	blf_mp_w_bool(o, r->more);
+	blf_mp_w_array(o, (uint32_t)r->ndeltas);
 	for (i = 0; i < r->ndeltas; i++)
-		mp_w_bin(o, r->deltas[i].ptr, r->deltas[i].len);
+		blf_mp_w_bin(o, r->deltas[i].ptr, r->deltas[i].len);
 	return BLF_OK;
 }
 
@@ -440,7 +440,7 @@ blf_catchup_resp_seal(const blf_catchup_resp *r, const uint8_t sk[BLF_SK_LEN],
 {
 	if (r == NULL || sk == NULL || out == NULL)
 		return BLF_EINVAL;
-	return envelope_seal(BLF_MSG_CATCHUP_RESP, r, resp_encode, sk, out);
+	return blf_envelope_seal(BLF_MSG_CATCHUP_RESP, r, resp_encode, sk, out);
 }
 
 static int
@@ -454,7 +454,7 @@ blf_catchup_resp_open(const uint8_t *buf, size_t len, blf_key_lookup_fn lookup, 
 		      blf_envelope *env, blf_catchup_resp *out)
 {
 	memset(out, 0, sizeof(*out));
-	return envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_RESP, lookup, ctx, env,
+	return blf_envelope_open_body(buf, len, BLF_MAX_MSG_SIZE, BLF_MSG_CATCHUP_RESP, lookup, ctx, env,
 				  dec_catchup_resp, out);
 }
 

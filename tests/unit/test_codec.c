@@ -3,7 +3,7 @@
  * its exact error code, and signature tamper tests.
  *
  * Hostile bodies are built with msgpack-c's packer and then signed with a
- * valid key (through the library's internal envelope_seal), so that each
+ * valid key (through the library's internal blf_envelope_seal), so that each
  * body rule is reached through the public *_open functions exactly as a
  * peer's message would reach it.
  */
@@ -75,7 +75,7 @@ raw_encode(const void *msg, mp_out *o)
 {
 	const struct raw *r = msg;
 
-	mp_w_raw(o, r->p, r->n);
+	blf_mp_w_raw(o, r->p, r->n);
 	return BLF_OK;
 }
 
@@ -86,7 +86,7 @@ raw_seal(unsigned type, const msgpack_sbuffer *body, const struct tk_key *k, blf
 	struct raw r = { (const uint8_t *)body->data, body->size };
 
 	out->len = 0;
-	assert_int_equal(envelope_seal(type, &r, raw_encode, k->sk, out), BLF_OK);
+	assert_int_equal(blf_envelope_seal(type, &r, raw_encode, k->sk, out), BLF_OK);
 }
 
 /* A packer over a fresh sbuffer. */
