@@ -1334,16 +1334,30 @@ gen_remove(int dfd, const char *name)
 	(void)fio_rmdirat(dfd, name);
 }
 
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Tidy the export directory.  Every generation directory other than
- * current and keep (when not NULL) is removed if its serial is newer than
- * current's (an export that did not finish), or, with older, older than
- * current's (replaced); so is a left-over temporary link.  Entries that
- * are not ours are left alone; nothing is followed.
+ * Tidy the export directory around the generation current names (serial
+ * cur, "" and 0 when there is none): remove a left-over temporary link and
+ * every generation newer than current (an export that did not finish).
+ * With now (after a swap), also the replaced generations that are no
+ * longer needed: the newest one older than current is always kept (the
+ * one just replaced), and an older one while the generation that replaced
+ * it (the next serial; a serial is its export's time) is less than
+ * EXPORT_GEN_KEEP seconds old, at most EXPORT_GEN_MAX of them in all.
+ * Entries that are not ours are left alone; nothing is followed.
  */
 static void
-gen_tidy(int dfd, const char *current, uint64_t cur_serial, const char *keep, int older)
+gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
 {
+	uint64_t old[EXPORT_GEN_MAX * 4];
+	size_t nold = 0, i, kept = 0;
 	int d2 = dup(dfd);
 	DIR *d;
 	struct dirent *de;
@@ -1362,13 +1376,29 @@ gen_tidy(int dfd, const char *current, uint64_t cur_serial, const char *keep, in
 			(void)fio_unlinkat(dfd, de->d_name);
 			continue;
 		}
-		if (!x_gen_name(de->d_name, &serial) || strcmp(de->d_name, current) == 0 ||
-		    (keep != NULL && strcmp(de->d_name, keep) == 0))
+		if (!x_gen_name(de->d_name, &serial) || strcmp(de->d_name, current) == 0)
 			continue;
-		if (serial > cur_serial || (older && serial < cur_serial))
+		if (serial > cur)
 			gen_remove(dfd, de->d_name);
+		else if (now != 0 && nold < sizeof(old) / sizeof(old[0]))
+			old[nold++] = serial;
 	}
 	closedir(d);
+	if (nold == 0)
+		return;
+	/* newest first: old[i] was replaced by old[i - 1] (current for i 0) */
+	qsort(old, nold, sizeof(old[0]), u64_cmp);
+	for (i = nold; i-- > 0;) {
+		uint64_t by = i + 1 < nold ? old[i + 1] : cur;
+		char name[X_GEN_NAME_MAX + 1];
+
+		if (i + 1 == nold || (kept < EXPORT_GEN_MAX && now < by + EXPORT_GEN_KEEP)) {
+			kept++;
+			continue;
+		}
+		snprintf(name, sizeof(name), X_GEN_PREFIX "%llu", (unsigned long long)old[i]);
+		gen_remove(dfd, name);
+	}
 }
 
 /*
@@ -1403,7 +1433,7 @@ gen_open_previous(struct export_job *x, uint64_t *cur_serial)
 			return BLF_EIO;
 		x->legacy = 1;
 	}
-	gen_tidy(x->dfd, x->oname, *cur_serial, NULL, 0);
+	gen_tidy(x->dfd, x->oname, *cur_serial, 0);
 	return BLF_OK;
 }
 
@@ -1414,9 +1444,7 @@ gen_create(struct export_job *x)
 {
 	snprintf(x->gname, sizeof(x->gname), X_GEN_PREFIX "%llu", (unsigned long long)x->serial);
 	gen_remove(x->dfd, x->gname);
-	if (mkdirat(x->dfd, x->gname, 0755) != 0 && errno != EEXIST)
-		return BLF_EIO;
-	if ((x->gdfd = fio_subdir_open(x->dfd, x->gname, 0, 0)) < 0)
+	if ((x->gdfd = fio_subdir_open(x->dfd, x->gname, 1, 0755)) < 0)
 		return BLF_EIO;
 	if (fchmod(x->gdfd, 0755) != 0)
 		return BLF_EIO;
@@ -1786,11 +1814,12 @@ finish(struct export_job *x)
 		return rc;
 	if ((rc = gen_swap(x)) != BLF_OK)
 		return rc;
-	/* keep the generation just replaced (a transfer that began before the
-	 * swap reads it to the end); remove the older ones */
+	/* keep the generation just replaced, and for a while the ones before
+	 * (a transfer that began before a swap reads its generation to the
+	 * end); remove the others */
 	if (x->legacy)
 		legacy_remove(x);
-	gen_tidy(x->dfd, x->gname, x->serial, x->oname, 1);
+	gen_tidy(x->dfd, x->gname, x->serial, x->now);
 	for (i = 0; i < x->old.nfiles; i++) {
 		struct pfile key;
 

@@ -843,7 +843,8 @@ test_publication_faults(void **state)
 	calls = fio_calls() - start;
 	assert_true(calls > 20);
 	for (n = 0; n < calls + 2; n++) {
-		uint64_t before, after, t = T0 + 10 + 2 * n, prev;
+		/* exports EXPORT_GEN_KEEP apart: only the replaced one stays */
+		uint64_t before, after, t = T0 + 10 * EXPORT_GEN_KEEP * (n + 1), prev;
 		int rc;
 
 		v.p[0][0].reason = 1;
@@ -943,35 +944,45 @@ test_generations(void **state)
 	assert_int_equal(lstat(p, &a), 0);
 	assert_int_equal(stat(q, &b), 0);
 	assert_int_not_equal(a.st_ino, b.st_ino);
-	/* a third export: the first generation goes */
+	/* a third export soon after: the first generation, replaced a second
+	 * ago, stays for the transfers that may still read it */
 	v.p[0][0].reason = 6;
 	assert_int_equal(export_run_source(&s, &c, agent, T0 + 2, NULL), 0);
 	entries(&c, ls, sizeof(ls));
-	snprintf(want, sizeof(want), "current gen.%llu gen.%llu ", (unsigned long long)(T0 + 1),
-		 (unsigned long long)(T0 + 2));
+	snprintf(want, sizeof(want), "current gen.%llu gen.%llu gen.%llu ", (unsigned long long)T0,
+		 (unsigned long long)(T0 + 1), (unsigned long long)(T0 + 2));
 	assert_string_equal(ls, want);
+	/* EXPORT_GEN_KEEP later: only current and the one it replaced */
+	v.p[0][0].reason = 7;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 2 + EXPORT_GEN_KEEP, NULL), 0);
+	entries(&c, ls, sizeof(ls));
+	snprintf(want, sizeof(want), "current gen.%llu gen.%llu ", (unsigned long long)(T0 + 2),
+		 (unsigned long long)(T0 + 2 + EXPORT_GEN_KEEP));
+	assert_string_equal(ls, want);
+	v.p[0][0].reason = 6;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 3 + EXPORT_GEN_KEEP, NULL), 0);
 	/* verify: the directory, a generation, a flat copy */
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), 0);
-	assert_int_equal(r.serial, T0 + 2);
-	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 1));
+	assert_int_equal(r.serial, T0 + 3 + EXPORT_GEN_KEEP);
+	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 2 + EXPORT_GEN_KEEP));
 	assert_int_equal(export_verify(p, agent->pk, &r, NULL, 0), 0);
-	assert_int_equal(r.serial, T0 + 1);
+	assert_int_equal(r.serial, T0 + 2 + EXPORT_GEN_KEEP);
 	snprintf(cmd, sizeof(cmd), "mkdir '%s/flat' && cp -p '%s/current/'* '%s/flat/'", dir, c.dir,
 		 dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(p, sizeof(p), "%s/flat", dir);
 	assert_int_equal(export_verify(p, agent->pk, &r, NULL, 0), 0);
-	assert_int_equal(r.serial, T0 + 2);
+	assert_int_equal(r.serial, T0 + 3 + EXPORT_GEN_KEEP);
 	/* an unfinished generation (newer than current) is removed by the
 	 * next export; a symlink named like a generation is not followed */
 	snprintf(cmd, sizeof(cmd),
 		 "mkdir '%s/gen.%llu' && touch '%s/gen.%llu/x' && mkdir '%s/victim' && "
 		 "touch '%s/victim/y' && ln -s '%s/victim' '%s/gen.%llu'",
-		 c.dir, (unsigned long long)(T0 + 50), c.dir, (unsigned long long)(T0 + 50), dir,
-		 dir, dir, c.dir, (unsigned long long)(T0 + 60));
+		 c.dir, (unsigned long long)(T0 + 5000), c.dir, (unsigned long long)(T0 + 5000), dir,
+		 dir, dir, c.dir, (unsigned long long)(T0 + 6000));
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(export_run_source(&s, &c, agent, T0 + 3, NULL), 0);
-	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 50));
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 4 + EXPORT_GEN_KEEP, NULL), 0);
+	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 5000));
 	assert_int_equal(access(p, F_OK), -1);
 	snprintf(p, sizeof(p), "%s/victim/y", dir);
 	assert_int_equal(access(p, F_OK), 0);
@@ -982,10 +993,10 @@ test_generations(void **state)
 	snprintf(q, sizeof(q), "%s/victim", dir);
 	assert_int_equal(symlink(q, p), 0);
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), BLF_ECORRUPT);
-	assert_int_equal(export_run_source(&s, &c, agent, T0 + 4, &st), 0);
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 5 + EXPORT_GEN_KEEP, &st), 0);
 	assert_int_equal(st.skipped, 0);
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), 0);
-	assert_int_equal(r.serial, T0 + 4);
+	assert_int_equal(r.serial, T0 + 5 + EXPORT_GEN_KEEP);
 	snprintf(p, sizeof(p), "%s/victim/y", dir);
 	assert_int_equal(access(p, F_OK), 0);
 }
