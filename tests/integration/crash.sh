@@ -20,7 +20,8 @@
 #   from A's would be a fork).
 # Then a record in the middle of B's journal of A is damaged while B is
 # stopped: B does not trust what follows it (its seq of A falls back to
-# the record before the damage) and repairs the rest from A.
+# the record before the damage), logs the cut once (origin, offset, bytes
+# dropped), counts it in status --json, and repairs the rest from A.
 # B first starts under umask 077 (systemd's UMask=0077): the export
 # directory it creates is still 0755 and every file in it 0644, so that an
 # rsync daemon running as another user can read them.
@@ -207,11 +208,18 @@ if i < 0:
     sys.exit(1)
 b[i + 5] ^= 0x40
 open(p, "wb").write(b)
-print("%d.%d.%d.%d" % tuple(b[i + 2:i + 6]))
+print("%d.%d.%d.%d %d %d" % (tuple(b[i + 2:i + 6]) + (off, len(b) - off)))
 PY
 ) || fail "could not damage $J"
+set -- $forged
+forged=$1
 cp "$T/B.alone" "$T/B.conf"
 start B
+# said once in the log, with the place and the loss, and counted
+n=$(grep -c "journal of origin A cut at offset $2: damaged record, $3 bytes dropped; the rest is fetched from peers" "$T/B.log")
+[ "$n" = 1 ] || fail "damaged journal: $n log lines for the cut at $2 ($3 bytes): $(grep 'cut at' "$T/B.log" | tail -3)"
+ctl B --json status | grep -q '"journals_cut":1,"journals_damaged":1,' ||
+	fail "damaged journal: not counted in status: $(ctl B --json status | head -c 300)"
 ctl B why "$forged" >/dev/null && fail "damaged journal: the altered listing $forged was trusted"
 cut_at=$(origin_seq B A)
 [ "$cut_at" -lt "$final" ] 2>/dev/null ||
