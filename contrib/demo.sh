@@ -180,7 +180,7 @@ done
 # an rsync module per organisation (contrib/rsyncd.conf), on loopback
 for o in $ORGS; do
 	eval "rp=\$RSYNC_$o"
-	sed -e "s#^\([[:space:]]*path = \).*#\1$T/$o.export#" -e "s#^pid file = .*#pid file = $T/$o.rsyncd.pid#" \
+	sed -e "s#^\([[:space:]]*path = \).*#\1$T/$o.export/current#" -e "s#^pid file = .*#pid file = $T/$o.rsyncd.pid#" \
 		-e "s#^use chroot = .*#use chroot = no#" -e "s#^uid = .*#uid = $(id -un)#" \
 		-e "s#^gid = .*#gid = $(id -gn)#" "$CONTRIB/rsyncd.conf" >"$T/$o.rsyncd.conf"
 	rsync --daemon --no-detach --config="$T/$o.rsyncd.conf" --address=127.0.0.1 --port="$rp" \
@@ -189,7 +189,7 @@ for o in $ORGS; do
 done
 for o in $ORGS; do
 	eval "rp=\$RSYNC_$o"
-	wait_until 10 test -f "$T/$o.export/MANIFEST" || { echo "demo: $o did not export" >&2; exit 2; }
+	wait_until 10 test -f "$T/$o.export/current/MANIFEST" || { echo "demo: $o did not export" >&2; exit 2; }
 	wait_until 10 rsync "rsync://127.0.0.1:$rp/" || { echo "demo: rsync for $o" >&2; exit 2; }
 done
 wait_until 10 sh -c "'$B' -s 'ipc://$T/euro.sock' peers | grep -c connected | grep -q 2" ||
@@ -232,7 +232,7 @@ showdns() { # ADDRESS...
 }
 wait_until 10 dnsbl_is 127.0.0.2 "127.0.0.2 " || { cat "$T/rbldnsd.log"; exit 2; }
 in_export() { # ORG ADDRESS: the address is in ORG's plain IPv4 list
-	cat "$T/$1.export"/plain-ip4.* | grep -q "^$(echo "$2" | sed 's/\./\\./g')\(/32\)\?$"
+	cat "$T/$1.export"/current/plain-ip4.* | grep -q "^$(echo "$2" | sed 's/\./\\./g')\(/32\)\?$"
 }
 listed() { ctl "$1" why "$2"; }
 # ISC has listed a spam source of its own (step 4 takes it back)
@@ -289,7 +289,7 @@ wait_until 10 both euro
 wait_until 10 txt_both
 show euro why 203.0.113.66
 echo "  its provenance names both, in the export and in the DNSBL:"
-grep -h '"203.0.113.66/32"' "$T/euro.export"/jsonl-ip4.* | cut -c1-150 | sed 's/^/      /;s/$/.../'
+grep -h '"203.0.113.66/32"' "$T/euro.export"/current/jsonl-ip4.* | cut -c1-150 | sed 's/^/      /;s/$/.../'
 showdns 203.0.113.66
 check "provenance names ISC and the European organisation" both euro
 check "the DNSBL's TXT names both" txt_both
@@ -404,7 +404,8 @@ check "why tells the trail: disputed, upheld, lapsed" \
 
 step "The European organisation's last export"
 show euro status | grep 'export:'
-echo "  $(ls "$T/euro.export" | tr '\n' ' ')"
+echo "  $(ls "$T/euro.export" | tr '\n' ' ')-> $(readlink "$T/euro.export/current")"
+echo "  current/: $(ls "$T/euro.export/current" | tr '\n' ' ')"
 note "(the demo took $(( $(date +%s) - started )) s; scratch directory $T)"
 
 if [ "$KEEP" = 1 ]; then

@@ -300,6 +300,52 @@ fio_renameat(int dfd, const char *from, const char *to)
 }
 
 int
+fio_linkat(int odfd, const char *from, int ndfd, const char *to)
+{
+	if (fault() != 0)
+		return -1;
+	return linkat(odfd, from, ndfd, to, 0);
+}
+
+int
+fio_symlinkat(const char *target, int dfd, const char *name)
+{
+	if (fault() != 0)
+		return -1;
+	return symlinkat(target, dfd, name);
+}
+
+int
+fio_readlinkat(int dfd, const char *name, char *buf, size_t cap)
+{
+	ssize_t n;
+
+	if (fault() != 0)
+		return -1;
+	if (cap == 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	n = readlinkat(dfd, name, buf, cap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+int
+fio_rmdirat(int dfd, const char *name)
+{
+	if (fault() != 0)
+		return -1;
+	return unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+int
 fio_fsync_dirfd(int dfd)
 {
 	if (fault() != 0)

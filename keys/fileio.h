@@ -87,6 +87,20 @@ int fio_openat(int dfd, const char *name, int flags, mode_t mode);
 int fio_unlinkat(int dfd, const char *name);
 int fio_renameat(int dfd, const char *from, const char *to);
 
+/* linkat(2) from (odfd, from) to (ndfd, to), never following a symlink at
+ * from: the same inode, so bytes, size and mtime are the same. */
+int fio_linkat(int odfd, const char *from, int ndfd, const char *to);
+
+/* symlinkat(2): a symlink name in dfd whose content is target. */
+int fio_symlinkat(const char *target, int dfd, const char *name);
+
+/* readlinkat(2) into buf (cap bytes), NUL-terminated; ENAMETOOLONG when
+ * the link's content does not fit, EINVAL when name is not a symlink. */
+int fio_readlinkat(int dfd, const char *name, char *buf, size_t cap);
+
+/* unlinkat(2) with AT_REMOVEDIR: remove the empty directory name in dfd. */
+int fio_rmdirat(int dfd, const char *name);
+
 /* fsync of a directory, by descriptor or by path. */
 int fio_fsync_dirfd(int dfd);
 int fio_fsync_dir(const char *path);

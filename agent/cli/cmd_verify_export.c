@@ -1,7 +1,10 @@
 /*
  * cmd_verify_export.c - `blfed verify-export DIR --key PUBKEYFILE`: check
- * what rsync brought (blfed-export.5).
+ * what rsync brought, or an export directory itself (blfed-export.5).
  *
+ * DIR is an export directory (the generation its symlink `current` names
+ * is checked; a `current` that does not name a generation fails), a
+ * generation directory, or a flat copy such as an rsync pull.
  * MANIFEST.sig must verify with the agent's public key over MANIFEST, and
  * every file the MANIFEST lists must have its size and SHA-256.  Exit 0 when
  * all holds, 1 when verification fails (a bad or missing signature, a

@@ -15,12 +15,22 @@
  * passes read the shard through the source's ranged iteration (begin_at),
  * at most `piece` entries per step, resuming after the last prefix.  The
  * Postfix table (one file) is written last, in pieces of the same size per
- * shard and sweep.  The last step syncs the staged files, renames them
- * into place (the mtime of a replaced file is moved past the old one when
- * they fall in the same second), writes MANIFEST and MANIFEST.sig, and
- * removes the files of the previous set that are no longer produced.  A
- * failure before the renames removes the staged files and leaves the
- * previous set and its MANIFEST as they were.
+ * shard and sweep.
+ *
+ * Publication is one rename (blfed-export.5 "Layout", SPEC 13): the
+ * directory holds generations "gen.<serial>" and a symlink "current" to
+ * the published one.  A job writes its changed files straight into a new
+ * generation directory; the last step syncs them (the mtime of a replaced
+ * file is moved past the old one when they fall in the same second), hard
+ * links every unchanged file to the previous generation's (linkat: same
+ * inode, so rsync's quick check and rbldnsd's stat see no change), writes
+ * MANIFEST and MANIFEST.sig, syncs the directory, and renames a new symlink
+ * over current.  A reader of current sees the old set or the new one, each
+ * complete with its MANIFEST, whatever fails or crashes when.  The
+ * generation just replaced is kept (a transfer that began before the swap
+ * reads it to the end), older ones are removed; a generation newer than
+ * current is an export that did not finish and is removed at the next
+ * start.  Only current is ever followed, and only to a generation name.
  *
  * Dirty shards: all of them without an export_state; with one that
  * describes the previous MANIFEST, only those where the source's change
@@ -51,7 +61,7 @@
 #include "export_int.h"
 
 #define X_FORMAT_VERSION "blfed-export-1" /* bump when a format's lines change */
-#define X_STAGE ".new."                   /* staged files: ".new.NAME" */
+#define X_STAGE ".new."                   /* staged files of the flat layout */
 #define X_MAX_DEPTH 130                   /* prefix nesting: lengths 0..128 */
 #define X_SIGNER_CACHE 32
 #define X_NWRITERS 5
@@ -117,7 +127,12 @@ struct export_job {
 	char nsbuf[EXPORT_NAME_MAX + 8];
 	char hmbuf[EXPORT_NAME_MAX + 16];
 	uint64_t now, serial;
-	int dfd;
+	int dfd;                      /* the export directory */
+	int odfd;                     /* the previous set (generation or flat), or -1 */
+	int gdfd;                     /* the generation being prepared, or -1 */
+	int legacy;                   /* the previous set is flat in the directory */
+	char gname[X_GEN_NAME_MAX + 1]; /* "gen.<serial>" of this export */
+	char oname[X_GEN_NAME_MAX + 1]; /* the previous generation, "" if none */
 	int pass;
 	struct xfam fam[2];
 	uint8_t fp[32];               /* configuration fingerprint */
@@ -423,8 +438,6 @@ item_count(const struct xshard *s, int input)
 static int
 stage_open(struct export_job *x, struct pfile *pf, xout *o)
 {
-	char tmp[FIO_NAME_MAX + 8];
-
 	memset(&o->fa, 0, sizeof(o->fa));
 	o->fa.fd = -1;
 	o->len = 0;
@@ -435,8 +448,7 @@ stage_open(struct export_job *x, struct pfile *pf, xout *o)
 		o->active = 0;
 		return BLF_ENOMEM;
 	}
-	snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
-	if (fio_atomic_begin(&o->fa, x->dfd, tmp, 0644) != 0) {
+	if (fio_atomic_begin(&o->fa, x->gdfd, pf->name, 0644) != 0) {
 		o->err = errno;
 		o->active = 0;
 		return BLF_EIO;
@@ -454,8 +466,8 @@ stage_close(struct export_job *x, struct pfile *pf, xout *o)
 		errno = o->err;
 		return BLF_EIO;
 	}
-	/* flush, close, rename to the staged name; the data is synced below and
-	 * the directory once, when the staged files are published */
+	/* flush, close, rename to its name in the new generation; the data is
+	 * synced at publication, and the directory once */
 	if (fio_atomic_commit(&o->fa, 1) != 0) {
 		o->active = 0;
 		return BLF_EIO;
@@ -464,11 +476,9 @@ stage_close(struct export_job *x, struct pfile *pf, xout *o)
 	if (!x->cfg.nosync) {
 		/* start the write-back now; publication waits for it (fsync of
 		 * every staged file), so a step does not wait for the disk */
-		char tmp[FIO_NAME_MAX + 8];
 		int fd;
 
-		snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
-		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
+		if ((fd = fio_openat(x->gdfd, pf->name, O_RDONLY, 0)) < 0)
 			return BLF_EIO;
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		close(fd);
@@ -1138,7 +1148,8 @@ decide(struct export_job *x, struct pfile *pf, const xman *old)
 	pf->changed = 1;
 	if (of == NULL || strcmp(pf->key, "-") == 0 || strcmp(of->key, pf->key) != 0)
 		return;
-	if (fstatat(x->dfd, pf->name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) ||
+	if (x->odfd < 0 ||
+	    fstatat(x->odfd, pf->name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) ||
 	    (uint64_t)sb.st_size != of->size || mtime_ns(&sb) != of->mtime)
 		return;
 	pf->changed = 0;
@@ -1250,7 +1261,8 @@ shard_plan(struct export_job *x, int fam, unsigned s)
 
 /* ---- publication ------------------------------------------------------ */
 
-/* Remove staged files left by an interrupted run (or by this one). */
+/* Remove staged files left in the directory by an interrupted run of an
+ * earlier version (which staged ".new.NAME" beside the published files). */
 static void
 clean_stage(int dfd)
 {
@@ -1270,39 +1282,219 @@ clean_stage(int dfd)
 	closedir(d);
 }
 
-/* Rename a staged file into place; its mtime advances past the old one. */
+/*
+ * A changed file of the new generation: synced, and its mtime moved past
+ * that of the file it replaces when both fall in the same second (rbldnsd
+ * compares mtime seconds and size through current/NAME).
+ */
 static int
-publish(struct export_job *x, struct pfile *pf)
+place(struct export_job *x, struct pfile *pf)
 {
-	char tmp[FIO_NAME_MAX + 8];
 	struct stat old, now;
-	int have_old, fd;
+	int fd, rc = BLF_EIO;
 
-	snprintf(tmp, sizeof(tmp), X_STAGE "%s", pf->name);
-	have_old = fstatat(x->dfd, pf->name, &old, AT_SYMLINK_NOFOLLOW) == 0;
-	if (fio_renameat(x->dfd, tmp, pf->name) != 0)
+	if ((fd = fio_openat(x->gdfd, pf->name, O_RDONLY, 0)) < 0)
 		return BLF_EIO;
-	pf->staged = 0;
-	if (fstatat(x->dfd, pf->name, &now, AT_SYMLINK_NOFOLLOW) != 0)
-		return BLF_EIO;
-	if (have_old && now.st_mtim.tv_sec <= old.st_mtim.tv_sec) {
-		/* rbldnsd compares mtime seconds and size: make the change visible */
+	if (!x->cfg.nosync && fio_fsync(fd) != 0)
+		goto out;
+	if (fstat(fd, &now) != 0)
+		goto out;
+	if (x->odfd >= 0 && fstatat(x->odfd, pf->name, &old, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_mtim.tv_sec <= old.st_mtim.tv_sec) {
 		struct timespec ts[2];
 
 		ts[0].tv_sec = 0;
 		ts[0].tv_nsec = UTIME_OMIT;
 		ts[1].tv_sec = old.st_mtim.tv_sec + 1;
 		ts[1].tv_nsec = 0;
-		if ((fd = fio_openat(x->dfd, pf->name, O_RDONLY, 0)) < 0)
-			return BLF_EIO;
-		if (futimens(fd, ts) != 0 || fstat(fd, &now) != 0) {
-			close(fd);
-			return BLF_EIO;
-		}
-		close(fd);
+		if (futimens(fd, ts) != 0 || fstat(fd, &now) != 0)
+			goto out;
 	}
+	pf->staged = 0;
 	pf->mtime = mtime_ns(&now);
+	rc = BLF_OK;
+out:
+	close(fd);
+	return rc;
+}
+
+/* Remove the generation directory name in the export directory: its
+ * entries (files; a symlink is removed, never followed), then itself. */
+static void
+gen_remove(int dfd, const char *name)
+{
+	int g = fio_subdir_open(dfd, name, 0, 0), d2;
+	DIR *d;
+	struct dirent *de;
+
+	if (g < 0)
+		return;
+	if ((d2 = dup(g)) >= 0 && (d = fdopendir(d2)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				(void)fio_unlinkat(g, de->d_name);
+		closedir(d);
+	} else if (d2 >= 0) {
+		close(d2);
+	}
+	close(g);
+	(void)fio_rmdirat(dfd, name);
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Tidy the export directory around the generation current names (serial
+ * cur, "" and 0 when there is none): remove a left-over temporary link and
+ * every generation newer than current (an export that did not finish).
+ * With now (after a swap), also the replaced generations that are no
+ * longer needed: the newest one older than current is always kept (the
+ * one just replaced), and an older one while the generation that replaced
+ * it (the next serial; a serial is its export's time) is less than
+ * EXPORT_GEN_KEEP seconds old, at most EXPORT_GEN_MAX of them in all.
+ * Entries that are not ours are left alone; nothing is followed.
+ */
+static void
+gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
+{
+	uint64_t old[EXPORT_GEN_MAX * 4];
+	size_t nold = 0, i, kept = 0;
+	int d2 = dup(dfd);
+	DIR *d;
+	struct dirent *de;
+
+	if (d2 < 0)
+		return;
+	if ((d = fdopendir(d2)) == NULL) {
+		close(d2);
+		return;
+	}
+	rewinddir(d); /* the duplicate shares dfd's offset: an earlier scan's end */
+	while ((de = readdir(d)) != NULL) {
+		uint64_t serial;
+
+		if (strcmp(de->d_name, X_CURRENT_TMP) == 0) {
+			(void)fio_unlinkat(dfd, de->d_name);
+			continue;
+		}
+		if (!x_gen_name(de->d_name, &serial) || strcmp(de->d_name, current) == 0)
+			continue;
+		if (serial > cur)
+			gen_remove(dfd, de->d_name);
+		else if (now != 0 && nold < sizeof(old) / sizeof(old[0]))
+			old[nold++] = serial;
+	}
+	closedir(d);
+	if (nold == 0)
+		return;
+	/* newest first: old[i] was replaced by old[i - 1] (current for i 0) */
+	qsort(old, nold, sizeof(old[0]), u64_cmp);
+	for (i = nold; i-- > 0;) {
+		uint64_t by = i + 1 < nold ? old[i + 1] : cur;
+		char name[X_GEN_NAME_MAX + 1];
+
+		if (i + 1 == nold || (kept < EXPORT_GEN_MAX && now < by + EXPORT_GEN_KEEP)) {
+			kept++;
+			continue;
+		}
+		snprintf(name, sizeof(name), X_GEN_PREFIX "%llu", (unsigned long long)old[i]);
+		gen_remove(dfd, name);
+	}
+}
+
+/*
+ * Find the previous set: the generation current names (opened without
+ * following anything but that link), or, from the flat layout of earlier
+ * versions, the MANIFEST in the directory itself.  Remove the generations
+ * that never became current.  An error reading current or opening its
+ * generation (other than their absence) fails the export: nothing is
+ * removed on a guess.
+ */
+static int
+gen_open_previous(struct export_job *x, uint64_t *cur_serial)
+{
+	uint64_t serial = 0;
+	char name[X_GEN_NAME_MAX + 1];
+	struct stat sb;
+
+	x->odfd = -1;
+	x->oname[0] = '\0';
+	*cur_serial = 0;
+	if (x_current_read(x->dfd, name, &serial) == 0) {
+		*cur_serial = serial;
+		if ((x->odfd = fio_subdir_open(x->dfd, name, 0, 0)) >= 0)
+			memcpy(x->oname, name, sizeof(name));
+		else if (errno != ENOENT)
+			return BLF_EIO;
+	} else if (errno != ENOENT && errno != EINVAL) {
+		return BLF_EIO;
+	} else if (fstatat(x->dfd, "MANIFEST", &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		   S_ISREG(sb.st_mode)) {
+		if ((x->odfd = dup(x->dfd)) < 0)
+			return BLF_EIO;
+		x->legacy = 1;
+	}
+	gen_tidy(x->dfd, x->oname, *cur_serial, 0);
 	return BLF_OK;
+}
+
+/* Create the directory of this export's generation, 0755 whatever the
+ * umask; one left by an earlier attempt is removed first. */
+static int
+gen_create(struct export_job *x)
+{
+	snprintf(x->gname, sizeof(x->gname), X_GEN_PREFIX "%llu", (unsigned long long)x->serial);
+	gen_remove(x->dfd, x->gname);
+	if ((x->gdfd = fio_subdir_open(x->dfd, x->gname, 1, 0755)) < 0)
+		return BLF_EIO;
+	if (fchmod(x->gdfd, 0755) != 0)
+		return BLF_EIO;
+	return BLF_OK;
+}
+
+/*
+ * The swap: a symlink to the new generation under a temporary name,
+ * renamed over current (rename(2) replaces it in one step: a reader sees
+ * the old generation or the new one, never a mix), then the directory
+ * synced.  published is set once the rename is done.
+ */
+static int
+gen_swap(struct export_job *x)
+{
+	if (fio_unlinkat(x->dfd, X_CURRENT_TMP) != 0 && errno != ENOENT)
+		return BLF_EIO;
+	if (fio_symlinkat(x->gname, x->dfd, X_CURRENT_TMP) != 0)
+		return BLF_EIO;
+	if (fio_renameat(x->dfd, X_CURRENT_TMP, X_CURRENT) != 0) {
+		int e = errno;
+
+		(void)unlinkat(x->dfd, X_CURRENT_TMP, 0);
+		errno = e;
+		return BLF_EIO;
+	}
+	x->published = 1;
+	if (!x->cfg.nosync && fio_fsync_dirfd(x->dfd) != 0)
+		return BLF_EIO;
+	return BLF_OK;
+}
+
+/* The flat set of an earlier version, now replaced by current: its files,
+ * MANIFEST.sig first (the set stops verifying before it goes), MANIFEST. */
+static void
+legacy_remove(struct export_job *x)
+{
+	size_t i;
+
+	(void)fio_unlinkat(x->dfd, "MANIFEST.sig");
+	for (i = 0; i < x->old.nfiles; i++)
+		(void)fio_unlinkat(x->dfd, x->old.files[i].name);
+	(void)fio_unlinkat(x->dfd, "MANIFEST");
 }
 
 static int
@@ -1334,8 +1526,8 @@ write_manifest(struct export_job *x, const key_secret *k)
 		goto out;
 	export_manifest_sign(k->sk, (const uint8_t *)text, len, sig);
 	sl = export_manifest_sig_format(k->keyid, sig, sigline);
-	if (fio_replace(x->dfd, "MANIFEST", text, len, 0644, x->cfg.nosync) != 0 ||
-	    fio_replace(x->dfd, "MANIFEST.sig", sigline, sl, 0644, x->cfg.nosync) != 0) {
+	if (fio_replace(x->gdfd, "MANIFEST", text, len, 0644, x->cfg.nosync) != 0 ||
+	    fio_replace(x->gdfd, "MANIFEST.sig", sigline, sl, 0644, x->cfg.nosync) != 0) {
 		rc = BLF_EIO;
 		goto out;
 	}
@@ -1456,6 +1648,7 @@ export_job_start(const export_source *src, const export_config *cfg,
 {
 	struct export_job *x = NULL;
 	size_t i, w;
+	uint64_t cur = 0;
 	int rc = BLF_EINVAL, r, have;
 
 	*out = NULL;
@@ -1465,6 +1658,8 @@ export_job_start(const export_source *src, const export_config *cfg,
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		goto out;
 	x->dfd = -1;
+	x->odfd = -1;
+	x->gdfd = -1;
 	x->whole_i = -1;
 	x->own_src = *src;
 	x->src = &x->own_src;
@@ -1494,8 +1689,15 @@ export_job_start(const export_source *src, const export_config *cfg,
 	if ((x->dfd = fio_dir_open_private(cfg->dir, 1, 0755)) < 0)
 		goto out;
 	clean_stage(x->dfd);
-	(void)x_manifest_load(x->dfd, &x->old, NULL, 0);
+	if ((rc = gen_open_previous(x, &cur)) != BLF_OK)
+		goto out;
+	if (x->odfd >= 0)
+		(void)x_manifest_load(x->odfd, &x->old, NULL, 0);
 	x->serial = now > x->old.serial ? now : x->old.serial + 1;
+	if (x->serial <= cur)
+		x->serial = cur + 1;
+	if ((rc = gen_create(x)) != BLF_OK)
+		goto out;
 
 	/* dirty shards: those the change feed names since the state's export,
 	 * or every shard */
@@ -1672,40 +1874,38 @@ finish(struct export_job *x)
 		    (rc = write_head(x, pf, x->out[0])) != BLF_OK)
 			return rc;
 	}
-	/* every file is staged: on disk, then published */
-	for (i = 0; i < x->nfiles && !x->cfg.nosync; i++) {
-		char tmp[FIO_NAME_MAX + 8];
-		int fd, r;
-
-		if (!x->files[i].changed)
-			continue;
-		snprintf(tmp, sizeof(tmp), X_STAGE "%s", x->files[i].name);
-		if ((fd = fio_openat(x->dfd, tmp, O_RDONLY, 0)) < 0)
-			return BLF_EIO;
-		r = fio_fsync(fd);
-		close(fd);
-		if (r != 0)
-			return BLF_EIO;
-	}
-	x->published = 1;
+	/* the new generation: changed files synced, the others linked to
+	 * the previous generation's (same inode: same bytes, size and mtime) */
 	for (i = 0; i < x->nfiles; i++) {
 		struct pfile *pf = &x->files[i];
 
-		if (pf->changed && (rc = publish(x, pf)) != BLF_OK)
+		if (pf->changed)
+			rc = place(x, pf);
+		else
+			rc = fio_linkat(x->odfd, pf->name, x->gdfd, pf->name) == 0 ? BLF_OK
+										  : BLF_EIO;
+		if (rc != BLF_OK)
 			return rc;
 	}
-	if (!x->cfg.nosync && fio_fsync_dirfd(x->dfd) != 0)
+	if (!x->cfg.nosync && fio_fsync_dirfd(x->gdfd) != 0)
 		return BLF_EIO;
 	qsort(x->files, x->nfiles, sizeof(*x->files), pfile_cmp);
 	x->whole_i = -1; /* the indices are gone */
 	if ((rc = write_manifest(x, x->key)) != BLF_OK)
 		return rc;
+	if ((rc = gen_swap(x)) != BLF_OK)
+		return rc;
+	/* keep the generation just replaced, and for a while the ones before
+	 * (a transfer that began before a swap reads its generation to the
+	 * end); remove the others */
+	if (x->legacy)
+		legacy_remove(x);
+	gen_tidy(x->dfd, x->gname, x->serial, x->now);
 	for (i = 0; i < x->old.nfiles; i++) {
 		struct pfile key;
 
 		memcpy(key.name, x->old.files[i].name, sizeof(key.name));
-		if (bsearch(&key, x->files, x->nfiles, sizeof(*x->files), pfile_cmp) == NULL &&
-		    fio_unlinkat(x->dfd, x->old.files[i].name) == 0)
+		if (bsearch(&key, x->files, x->nfiles, sizeof(*x->files), pfile_cmp) == NULL)
 			x->st.removed++;
 	}
 	x->st.serial = x->serial;
@@ -1853,8 +2053,12 @@ export_job_free(export_job *x)
 		fio_atomic_abort(&x->wout->fa);
 		x->wout->active = 0;
 	}
-	if (x->dfd >= 0 && !x->published)
-		clean_stage(x->dfd);
+	if (x->gdfd >= 0)
+		close(x->gdfd);
+	if (x->dfd >= 0 && !x->published && x->gname[0] != '\0')
+		gen_remove(x->dfd, x->gname);
+	if (x->odfd >= 0)
+		close(x->odfd);
 	for (w = 0; w < X_NWRITERS; w++) {
 		if (x->out[w] != NULL)
 			xsha_free(&x->out[w]->sha);

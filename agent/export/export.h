@@ -10,10 +10,13 @@
  * the shards that changed; a shard whose content did not change is not
  * rewritten (its mtime stays), and a changed file's mtime always advances
  * (rbldnsd polls mtime and size).  Every file goes through the project's
- * file-I/O layer (keys/fileio.h): staged under a temporary name and
- * fsynced, then all renamed into place, then the MANIFEST (serial, time,
- * size and SHA-256 of every file, in sha256sum -c form) and MANIFEST.sig
- * (Ed25519 by the agent key, SPEC "Export manifest").
+ * file-I/O layer (keys/fileio.h).  Each export is a generation directory
+ * "gen.<serial>" (changed files written and fsynced, unchanged ones hard
+ * links to the previous generation's, then the MANIFEST: serial, time,
+ * size and SHA-256 of every file, in sha256sum -c form, and MANIFEST.sig:
+ * Ed25519 by the agent key, SPEC "Export manifest"), published by renaming
+ * a symlink "current" over the old one: consumers read DIR/current, which
+ * is always one complete set (blfed-export.5 "Layout").
  *
  * The exporter reads the view through export_source, a narrow interface
  * (begin/next/end and the signer of an origin); export_run adapts a core to
@@ -46,6 +49,8 @@
 #define EXPORT_MAX_MANIFEST (16u << 20) /* largest MANIFEST read */
 #define EXPORT_MAX_FILES 4096u          /* files in one export directory */
 #define EXPORT_SIG_TAG "BLFED-MANIFEST" /* domain separation of MANIFEST.sig */
+#define EXPORT_GEN_KEEP 600u            /* s a replaced generation stays (transfers) */
+#define EXPORT_GEN_MAX 32u              /* replaced generations kept at most */
 
 #define EXPORT_DEFAULT_ZONE "bl.blfed.invalid"
 #define EXPORT_DEFAULT_TTL 900u
@@ -96,7 +101,7 @@ typedef struct export_stats {
 	size_t files;            /* files in the MANIFEST */
 	size_t written;          /* of which rewritten by this run */
 	size_t skipped;          /* of which unchanged and kept */
-	size_t removed;          /* files of the previous set no longer produced */
+	size_t removed;          /* files of the previous set not in this one */
 	uint64_t bytes;          /* bytes written, MANIFEST included */
 	size_t walked;           /* shards read from the view (the others: change feed) */
 	size_t steps;            /* export_job_step calls */
@@ -151,12 +156,13 @@ typedef struct export_source {
 int export_config_check(const export_config *cfg, char *err, size_t errlen);
 
 /*
- * Write every selected format for the view of c at now into cfg->dir, then
- * MANIFEST and MANIFEST.sig signed with agent_key.  Unchanged shards are
- * kept; files of the previous export that this one does not produce are
- * removed after the new MANIFEST is in place.  On failure before the
- * publication step the previous set (files and MANIFEST) is untouched and
- * staged files are removed.  st may be NULL.  Returns 0, BLF_EINVAL (config;
+ * Write every selected format for the view of c at now into a new
+ * generation of cfg->dir, then MANIFEST and MANIFEST.sig signed with
+ * agent_key, and make it current.  Unchanged shards are linked from the
+ * previous generation.  On any failure current names the previous set or,
+ * when only the clean-up after the swap failed, the new one: always a
+ * complete set; an unfinished generation is removed (at the latest by the
+ * next export).  st may be NULL.  Returns 0, BLF_EINVAL (config;
  * err-free: call export_config_check for a message), BLF_EIO (errno tells
  * more), BLF_ENOMEM, or an error of the source.
  */
@@ -207,8 +213,8 @@ int export_job_start_core(core *c, const export_config *cfg, const key_secret *a
 /*
  * One step: one shard digested (and its changed files rendered), one
  * shard's part of the whole-feed file, or the publication.  *done is set
- * when the MANIFEST is written.  On an error the job is over (free it);
- * the previous export stays published unless publication had begun.
+ * when the new generation is current.  On an error the job is over (free
+ * it); the previous export stays published unless the swap was done.
  */
 int export_job_step(export_job *j, uint64_t now, int *done);
 void export_job_stats(const export_job *j, export_stats *st);
@@ -246,10 +252,13 @@ typedef struct export_verify_result {
 } export_verify_result;
 
 /*
- * Check an export directory: MANIFEST.sig verifies with pk over MANIFEST,
+ * Check an export directory (the generation its symlink "current" names;
+ * a directory without one, such as a generation or a pulled copy, in
+ * place): MANIFEST.sig verifies with pk over MANIFEST,
  * the MANIFEST is well formed, and every listed file exists (no symlink)
  * with the listed size and SHA-256.  Returns BLF_OK; BLF_EBADSIG (bad or
- * missing signature); BLF_ECORRUPT (malformed MANIFEST, or res->nbad files
+ * missing signature); BLF_ECORRUPT (malformed MANIFEST, a "current" that is
+ * not a symlink to a generation name, or res->nbad files
  * wrong, the first one named in err); BLF_EIO (cannot read the directory or
  * MANIFEST).  err receives one line describing the first problem.
  */

@@ -215,4 +215,20 @@ void xman_free(xman *m);
  * is none, BLF_EIO, or xman_parse's codes. */
 int x_manifest_load(int dfd, xman *m, char *err, size_t errlen);
 
+/* ---- generations (export.c, manifest.c; blfed-export.5 "Layout") ------ */
+
+#define X_CURRENT "current"          /* symlink to the published generation */
+#define X_CURRENT_TMP ".current.new" /* the new link before it is renamed over */
+#define X_GEN_PREFIX "gen."          /* generation directories: "gen.<serial>" */
+#define X_GEN_NAME_MAX 24u           /* "gen." and at most 20 digits */
+
+/* Non-zero if name is a generation name we create: "gen." then the
+ * decimal serial without leading zeros (1..UINT64_MAX); *serial gets it. */
+int x_gen_name(const char *name, uint64_t *serial);
+/* Read the symlink "current" of the export directory dfd without following
+ * it: 0 with its target (a generation name) in name and its serial, or -1
+ * with errno ENOENT (no such link), EINVAL (not a symlink, or a target that
+ * is not a generation name) or the error of the read. */
+int x_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial);
+
 #endif /* BLF_EXPORT_INT_H */

@@ -403,6 +403,49 @@ out:
 	return rc;
 }
 
+/* See export_int.h. */
+int
+x_gen_name(const char *name, uint64_t *serial)
+{
+	size_t n = strlen(name), i;
+	uint64_t v = 0;
+
+	if (n <= sizeof(X_GEN_PREFIX) - 1 || n > X_GEN_NAME_MAX ||
+	    strncmp(name, X_GEN_PREFIX, sizeof(X_GEN_PREFIX) - 1) != 0)
+		return 0;
+	i = sizeof(X_GEN_PREFIX) - 1;
+	if (name[i] == '0')
+		return 0;
+	for (; i < n; i++) {
+		unsigned d = (unsigned)(name[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*serial = v;
+	return 1;
+}
+
+/* See export_int.h. */
+int
+x_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial)
+{
+	char buf[FIO_NAME_MAX + 1];
+
+	if (fio_readlinkat(dfd, X_CURRENT, buf, sizeof(buf)) != 0) {
+		if (errno == ENAMETOOLONG)
+			errno = EINVAL;
+		return -1;
+	}
+	if (!x_gen_name(buf, serial)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(name, buf, strlen(buf) + 1);
+	return 0;
+}
+
 /* Read and parse the MANIFEST in dfd. */
 int
 x_manifest_load(int dfd, xman *m, char *err, size_t errlen)
@@ -468,8 +511,9 @@ export_verify(const char *dir, const uint8_t pk[BLF_PK_LEN], export_verify_resul
 	      char *err, size_t errlen)
 {
 	export_verify_result r;
-	char *mtext = NULL, *stext = NULL;
+	char *mtext = NULL, *stext = NULL, gen[X_GEN_NAME_MAX + 1];
 	size_t mlen = 0, slen = 0, i;
+	uint64_t gserial;
 	int dfd, rc = BLF_EIO;
 	xman m;
 
@@ -479,6 +523,24 @@ export_verify(const char *dir, const uint8_t pk[BLF_PK_LEN], export_verify_resul
 		err[0] = '\0';
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* the export directory itself: its published generation */
+	if (x_current_read(dfd, gen, &gserial) == 0) {
+		int g = fio_openat(dfd, gen, O_RDONLY | O_DIRECTORY, 0);
+
+		if (g < 0) {
+			snprintf(err, errlen, "%s/%s: %s", dir, gen, strerror(errno));
+			rc = errno == ENOENT ? BLF_ECORRUPT : BLF_EIO;
+			goto out;
+		}
+		close(dfd);
+		dfd = g;
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s/" X_CURRENT ": %s", dir,
+			 errno == EINVAL ? "not a symlink to a generation directory"
+					 : strerror(errno));
+		rc = errno == EINVAL ? BLF_ECORRUPT : BLF_EIO;
 		goto out;
 	}
 	if (read_at(dfd, "MANIFEST", EXPORT_MAX_MANIFEST, &mtext, &mlen) != 0) {

@@ -458,7 +458,7 @@ rsync_sent(const char *newdir, const char *olddir)
 static void
 rsync_case(const char *label, int mode, unsigned bits, const key_secret *k)
 {
-	char a[512], b[512], cmd[1200];
+	char a[512], b[512], cmd[1700];
 	struct gen g;
 	export_stats st;
 	unsigned long long sent;
@@ -473,12 +473,15 @@ rsync_case(const char *label, int mode, unsigned bits, const key_secret *k)
 	g.n = nentries;
 	g.n4 = nentries / 10 * 9;
 	export_once(&g, a, formats, bits, k, T0 + 100, &st);
-	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", a, b);
+	/* the consumer's copy: the published generation, pulled flat */
+	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp -a '%s/current/.' '%s'", b, a, b);
 	sh(cmd);
 	g.mode = mode;
 	export_once(&g, a, formats, bits, k, T0 + 200, &st);
+	snprintf(a + strlen(a), sizeof(a) - strlen(a), "/current/");
 	total = dir_bytes(a);
 	sent = rsync_sent(a, b);
+	a[strlen(a) - strlen("/current/")] = '\0';
 	printf("  %-44s %10zu/%-5zu %12.1f MB %10.2f MB %7.2f %%\n", label, st.written, st.files,
 	       total / 1e6, sent / 1e6, 100.0 * (double)sent / (double)total);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
@@ -724,7 +727,7 @@ main(void)
 		double c0 = cpu_now(RUSAGE_CHILDREN), w0 = bench_now();
 
 		snprintf(cmd, sizeof(cmd),
-			 "cat '%s'/plain-ip4.s* | grep -v '^#' > '%s'.ip4 && "
+			 "cat '%s'/current/plain-ip4.s* | grep -v '^#' > '%s'.ip4 && "
 			 "iprange --optimize '%s'.ip4 > '%s'.ip4.opt", dir, dir, dir, dir);
 		sh(cmd);
 		printf("reference: iprange --optimize of the plain IPv4 list: %.2f s CPU, "
@@ -734,7 +737,7 @@ main(void)
 		sh(cmd);
 	}
 	snprintf(cmd, sizeof(cmd),
-		 "chmod -R a+rX '%s'; d='%s'; "
+		 "chmod -R a+rX '%s'; d='%s/current'; "
 		 "l4=$(sed -n 's/^# file \\(rbldnsd-ip4[.][a-z0-9]*\\) .*/\\1/p' $d/MANIFEST | paste -sd,); "
 		 "l6=$(sed -n 's/^# file \\(rbldnsd-ip6[.][a-z0-9]*\\) .*/\\1/p' $d/MANIFEST | paste -sd,); "
 		 "port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])'); "

@@ -86,7 +86,7 @@ grep -q "4 IPv4 and 1 IPv6 listed, 1 exclusions" export.out || fail "export summ
 chmod 755 export
 
 rport=$(free_port)
-sed -e "s#^\([[:space:]]*path = \).*#\1$tmp/export#" -e "s#^pid file = .*#pid file = $tmp/rsyncd.pid#" \
+sed -e "s#^\([[:space:]]*path = \).*#\1$tmp/export/current#" -e "s#^pid file = .*#pid file = $tmp/rsyncd.pid#" \
 	-e "s#^use chroot = .*#use chroot = no#" -e "s#^uid = .*#uid = $(id -un)#" \
 	-e "s#^gid = .*#gid = $(id -gn)#" "$top/contrib/rsyncd.conf" >rsyncd.conf
 rsync --daemon --no-detach --config="$tmp/rsyncd.conf" --address=127.0.0.1 --port="$rport" \
@@ -98,13 +98,18 @@ until rsync "rsync://127.0.0.1:$rport/" >/dev/null 2>&1; do
 	[ $i -lt 50 ] || { cat rsyncd.log; echo "export_consumers: rsync daemon did not start" >&2; exit 2; }
 	sleep 0.1
 done
-touch export/.new.leftover
+touch export/current/.leftover
 rsync -rt "rsync://127.0.0.1:$rport/blfed/" pulled/ || fail "rsync pull"
-[ -e pulled/.new.leftover ] && fail "rsync module serves staged files"
+[ -e pulled/.leftover ] && fail "rsync module serves hidden files"
+# the module is the published generation: the pull is flat
+[ -e pulled/current ] || ls -d pulled/gen.* >/dev/null 2>&1 && fail "the pull is not flat: $(ls pulled | head -3)"
+[ -f pulled/MANIFEST ] && ok "rsync module serves export/current, pulled flat" || fail "no MANIFEST pulled"
 (cd pulled && sha256sum -c --strict --quiet MANIFEST) && ok "sha256sum -c --strict MANIFEST" ||
 	fail "sha256sum -c"
 "$BLFED" verify-export pulled --key agent.pub >verify.out && ok "verify-export" ||
 	fail "verify-export: $(cat verify.out)"
+"$BLFED" verify-export export --key agent.pub >verify.out && ok "verify-export on the export directory (current)" ||
+	fail "verify-export export: $(cat verify.out)"
 cp -a pulled tampered
 printf 'x' >>tampered/plain-ip4.s00
 "$BLFED" verify-export tampered --key agent.pub >/dev/null 2>verify.err
@@ -127,9 +132,9 @@ else
 	asuser=""
 fi
 chmod -R a+rX pulled
-files() {
+files() { # family, directory holding MANIFEST[, prefix of each name]
 	sed -n "s/^# file \(rbldnsd-$1\.[a-z0-9]*\) .*/\1/p" "$2/MANIFEST" |
-		awk 'BEGIN { ORS="" } { print (NR > 1 ? "," : "") $0 }'
+		awk -v p="${3:-}" 'BEGIN { ORS="" } { print (NR > 1 ? "," : "") p $0 }'
 }
 dport=$(free_port)
 rbldnsd -n $asuser -r "$tmp/pulled" -b "127.0.0.1/$dport" -c 1 \
@@ -192,8 +197,10 @@ q bl.test SOA | grep -q "^ns.bl.test. hostmaster.bl.test. [0-9]" && ok "SOA with
 	>/dev/null || fail "stale export"
 chmod -R a+rX stale
 sport=$(free_port)
+# on the export directory itself, the way contrib's blfed-rbldnsd.sh runs:
+# rooted at the directory, the files named through current
 rbldnsd -n $asuser -r "$tmp/stale" -b "127.0.0.1/$sport" -c 1 \
-	"bl.test:ip4trie:$(files ip4 stale)" >rbldnsd-stale.log 2>&1 &
+	"bl.test:ip4trie:$(files ip4 stale/current current/)" >rbldnsd-stale.log 2>&1 &
 pids="$pids $!"
 sleep 1
 got=$(dig +tries=1 +time=2 @127.0.0.1 -p "$sport" 2.0.0.127.bl.test A 2>&1)

@@ -50,20 +50,20 @@ grep -q "bad.conf:$(wc -l <"$T/bad.conf"): .*per-origin zones need the rbldnsd f
 
 start A
 # the first check after start exports what the view holds (nothing yet)
-wait_for 5 test -f "$X/MANIFEST" || fail "no export after start"
+wait_for 5 test -f "$X/current/MANIFEST" || fail "no export after start"
 ctl A list 198.51.100.7 --reason spam-source --expires 7d --ref "ticket 1" >/dev/null ||
 	fail "list"
 ctl A list 2001:db8:7::/48 --reason botnet --expires 7d >/dev/null || fail "list IPv6"
 in_export() { # FILE-GLOB PATTERN
-	cat $X/$1 2>/dev/null | grep -q "$2"
+	cat $X/current/$1 2>/dev/null | grep -q "$2"
 }
 wait_for 5 in_export 'plain-ip4.*' '^198\.51\.100\.7' || fail "listing not in plain-ip4 within 5 s"
 wait_for 5 in_export 'rbldnsd-ip4.*' '^198\.51\.100\.7/32 :127' || fail "listing not in rbldnsd-ip4"
 in_export 'rbldnsd-ip6.*' '^2001:db8:7::/48' || fail "IPv6 listing not in rbldnsd-ip6"
 in_export 'jsonl-ip4.*' '"198.51.100.7/32"' || fail "listing not in jsonl-ip4"
 in_export 'rbldnsd-ip4.*' '^\$NS .*ns2.bl.test' || fail "export-ns not in the zone"
-grep -q "agent-a" "$X"/plain-ip4.s01 || fail "export-source not in the header"
-[ ! -e "$X/postfix.cidr" ] || fail "postfix written though not selected"
+grep -q "agent-a" "$X"/current/plain-ip4.s01 || fail "export-source not in the header"
+[ ! -e "$X/current/postfix.cidr" ] || fail "postfix written though not selected"
 "$B" key show "$T/A.key" >"$T/A.pubkey"
 # (a check that overlaps an export fails and is repeated, as a consumer does)
 verified() {
@@ -111,14 +111,14 @@ wait_for 5 verified || fail "verify-export after the exports in steps: $(cat "$T
 
 # a delisting leaves the export
 ctl A delist 198.51.100.7 >/dev/null || fail "delist"
-wait_for 5 sh -c "! cat $X/plain-ip4.* | grep -q '^198\.51\.100\.7'" ||
+wait_for 5 sh -c "! cat $X/current/plain-ip4.* | grep -q '^198\.51\.100\.7'" ||
 	fail "delisting still in plain-ip4 after 5 s"
 wait_for 5 verified || fail "verify-export after delist: $(cat "$T/out")"
 
 # a short expiry leaves on its own: nothing is sent to the daemon after it
 ctl A list 203.0.113.9 --reason spam-source --expires 3s >/dev/null || fail "list short"
 wait_for 5 in_export 'plain-ip4.*' '^203\.0\.113\.9' || fail "short listing not exported"
-wait_for 8 sh -c "! cat $X/plain-ip4.* | grep -q '^203\.0\.113\.9'" ||
+wait_for 8 sh -c "! cat $X/current/plain-ip4.* | grep -q '^203\.0\.113\.9'" ||
 	fail "expired listing still exported"
 grep -q "export serial" "$T/A.log" || fail "no export line in the log"
 
@@ -129,7 +129,7 @@ grep -q "^exported serial [0-9]* to $X: [0-9]* files, [0-9]* written, [0-9]* unc
 ctl A --json export | grep -q '"serial":[0-9]*,"dir":' || fail "export --json"
 
 # a bad export setting on reload: refused, the running export goes on
-s0=$(sed -n 's/^# serial \([0-9]*\).*/\1/p' "$X/MANIFEST")
+s0=$(sed -n 's/^# serial \([0-9]*\).*/\1/p' "$X/current/MANIFEST")
 { cat "$T/A.conf.good"; echo "export-formats nonsense"; } >"$T/A.conf"
 ctl A reload 2>"$T/err"; [ $? -eq 1 ] || fail "reload with a bad export setting: want 1"
 grep -q "A.conf:[0-9]*: \`export-formats nonsense\`" "$T/err" || fail "reload error: $(cat "$T/err")"
@@ -138,20 +138,20 @@ refused_twice() { [ "$(grep -c 'reload refused.*export-formats nonsense' "$T/A.l
 wait_for 5 refused_twice || fail "SIGHUP with a bad export setting not refused"
 ctl A list 192.0.2.44 --reason spam-source --expires 7d >/dev/null || fail "list after reload"
 wait_for 5 in_export 'plain-ip4.*' '^192\.0\.2\.44' || fail "old export settings not kept"
-[ ! -e "$X/postfix.cidr" ] || fail "formats changed by a refused reload"
+[ ! -e "$X/current/postfix.cidr" ] || fail "formats changed by a refused reload"
 wait_for 5 verified || fail "verify-export after reload: $(cat "$T/out")"
-s1=$(sed -n 's/^# serial \([0-9]*\).*/\1/p' "$X/MANIFEST")
+s1=$(sed -n 's/^# serial \([0-9]*\).*/\1/p' "$X/current/MANIFEST")
 [ -n "$s0" ] && [ -n "$s1" ] && [ "$s1" -gt "$s0" ] || fail "serial did not advance: $s0 -> $s1"
 
 # a good reload that adds a format and the per-origin zones: written at
 # the next check
 { cat "$T/A.conf.good"; echo "export-formats all"; echo "export-per-origin yes"; } >"$T/A.conf"
 ctl A reload >/dev/null || fail "good reload"
-wait_for 5 test -f "$X/postfix.cidr" || fail "postfix not written after the reload"
+wait_for 5 test -f "$X/current/postfix.cidr" || fail "postfix not written after the reload"
 wait_for 5 in_export 'origin.A.ip4' '^192\.0\.2\.44/32 :127\.0\.0\.2:\$ listed by A: spam-source' ||
-	fail "listing not in origin.A.ip4: $(ls $X)"
+	fail "listing not in origin.A.ip4: $(ls $X/current/)"
 in_export 'origin.A.ip6' '^2001:db8:7::/48 :127' || fail "IPv6 listing not in origin.A.ip6"
-grep -q '  origin\.A\.ip4$' "$X/MANIFEST" || fail "origin.A.ip4 not in the MANIFEST"
+grep -q '  origin\.A\.ip4$' "$X/current/MANIFEST" || fail "origin.A.ip4 not in the MANIFEST"
 
 # an export that cannot be written: exit 2, the error in status and metrics
 : >"$T/afile"

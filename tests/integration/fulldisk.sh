@@ -84,7 +84,7 @@ for o in d["origins"]:
 export_ok() {
 	"$B" verify-export "$X" --key "$T/A.pub" >/dev/null 2>"$T/verify.err" ||
 		fail "$1: the export does not verify: $(head -2 "$T/verify.err")"
-	(cd "$X" && sha256sum -c --strict --quiet MANIFEST) >"$T/sha.err" 2>&1 ||
+	(cd "$X/current" && sha256sum -c --strict --quiet MANIFEST) >"$T/sha.err" 2>&1 ||
 		fail "$1: sha256sum -c --strict MANIFEST: $(head -3 "$T/sha.err")"
 }
 
@@ -93,7 +93,7 @@ burst "$T/b1" 1
 ctl A list -f "$T/b1" --reason botnet --expires 1d >/dev/null || fail "list before the fill"
 ctl A export >/dev/null || fail "export before the fill"
 export_ok "before the fill"
-cp "$X/MANIFEST" "$T/MANIFEST.before"
+cp "$X/current/MANIFEST" "$T/MANIFEST.before"
 state >"$T/state.before"
 
 # every free block taken
@@ -127,7 +127,7 @@ sleep 0.2
 tail -n +"$((lines + 1))" "$T/A.log" | grep -q "No space left on device" ||
 	fail "export on a full disk: no log line: $(tail -3 "$T/A.log")"
 export_ok "after the failed export"
-cmp -s "$X/MANIFEST" "$T/MANIFEST.before" || fail "the failed export changed MANIFEST"
+cmp -s "$X/current/MANIFEST" "$T/MANIFEST.before" || fail "the failed export changed MANIFEST"
 ls -A "$X" | grep -q '^\.' && fail "staged files left behind: $(ls -A "$X" | grep '^\.' | head -3)"
 
 # a restart on the full disk: the same state, nothing cut
@@ -145,7 +145,7 @@ ctl A list -f "$T/b2" --reason botnet --expires 1d >/dev/null ||
 ctl A why 10.2.3.63 >/dev/null || fail "the listing after the filler was removed is not there"
 ctl A export >/dev/null || fail "export after the filler was removed"
 export_ok "after the filler was removed"
-grep -q '"10\.2\.3\.63' "$X"/jsonl-ip4.* || fail "the new listing is not in the export"
+grep -q '"10\.2\.3\.63' "$X"/current/jsonl-ip4.* || fail "the new listing is not in the export"
 state >"$T/state.after"
 stop A
 start A

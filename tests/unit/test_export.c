@@ -4,8 +4,9 @@
  * signature vector (SPEC "Export manifest"), MANIFEST parsing and
  * verify, shard skipping, the mtime advance, TXT truncation and hostile
  * references, normalisation against a brute-force longest match, and a
- * fault sweep: an export that fails before publication leaves the previous
- * set and its MANIFEST valid.
+ * fault sweeps: whichever I/O call of an export fails, current is the
+ * previous generation or the new one, complete and verified; and the
+ * layout of generations (links, modes, what is kept, what is followed).
  *
  * The view comes from a synthetic export_source (an array of entries), so
  * that the writers are tested without a core; test_export_core runs the
@@ -203,6 +204,16 @@ cfg_of(const char *sub)
 	return c;
 }
 
+/* The published generation of an export directory: DIR/current. */
+static const char *
+cur_of(const export_config *c)
+{
+	static char path[160];
+
+	snprintf(path, sizeof(path), "%s/current", c->dir);
+	return path;
+}
+
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -280,7 +291,7 @@ test_golden(void **state)
 	assert_int_equal(st.excluded, 2);
 	assert_int_equal(st.serial, T0 + 3600);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		golden(c.dir, files[i]);
+		golden(cur_of(&c), files[i]);
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.nfiles, 13);
 	assert_int_equal(r.serial, T0 + 3600);
@@ -395,7 +406,7 @@ test_verify_detects(void **state)
 	other[0] ^= 1;
 	assert_int_equal(export_verify(c.dir, other, &r, err, sizeof(err)), BLF_EBADSIG);
 	/* a changed byte in one file, same size */
-	snprintf(path, sizeof(path), "%s/plain-ip4.s00", c.dir);
+	snprintf(path, sizeof(path), "%s/current/plain-ip4.s00", c.dir);
 	f = fopen(path, "r+b");
 	assert_non_null(f);
 	fseek(f, -2, SEEK_END);
@@ -405,7 +416,7 @@ test_verify_detects(void **state)
 	assert_int_equal(r.nbad, 1);
 	assert_string_equal(err, "plain-ip4.s00: SHA-256 differs");
 	/* a missing file */
-	snprintf(path, sizeof(path), "%s/jsonl-ip6.s00", c.dir);
+	snprintf(path, sizeof(path), "%s/current/jsonl-ip6.s00", c.dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, err, sizeof(err)), BLF_ECORRUPT);
 	assert_int_equal(r.nbad, 2);
@@ -413,7 +424,7 @@ test_verify_detects(void **state)
 	assert_int_equal(export_run_source(&s, &c, agent, T0 + 1, NULL), 0);
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, err, sizeof(err)), 0);
 	/* a missing signature */
-	snprintf(path, sizeof(path), "%s/MANIFEST.sig", c.dir);
+	snprintf(path, sizeof(path), "%s/current/MANIFEST.sig", c.dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, err, sizeof(err)), BLF_EBADSIG);
 }
@@ -459,7 +470,7 @@ test_shard_skip(void **state)
 	assert_int_equal(st.written, 17);
 	for (i = 0; i < 4; i++) {
 		snprintf(name, sizeof(name), "rbldnsd-ip4.s%02x", i);
-		stat_of(c.dir, name, &before[i]);
+		stat_of(cur_of(&c), name, &before[i]);
 	}
 	/* nothing changed: only the two heads are written */
 	assert_int_equal(export_run_source(&s, &c, agent, T0 + 10, &st), 0);
@@ -473,7 +484,7 @@ test_shard_skip(void **state)
 	assert_int_equal(st.skipped, 13);
 	for (i = 0; i < 4; i++) {
 		snprintf(name, sizeof(name), "rbldnsd-ip4.s%02x", i);
-		stat_of(c.dir, name, &after[i]);
+		stat_of(cur_of(&c), name, &after[i]);
 		if (i == 2) {
 			assert_int_not_equal(after[i].st_ino, before[i].st_ino);
 		} else {
@@ -486,7 +497,7 @@ test_shard_skip(void **state)
 	{
 		char p[256];
 
-		snprintf(p, sizeof(p), "%s/plain-ip4.s01", c.dir);
+		snprintf(p, sizeof(p), "%s/current/plain-ip4.s01", c.dir);
 		assert_int_equal(truncate(p, 3), 0);
 	}
 	assert_int_equal(export_run_source(&s, &c, agent, T0 + 30, &st), 0);
@@ -500,7 +511,7 @@ test_shard_skip(void **state)
 	{
 		char p[256];
 
-		snprintf(p, sizeof(p), "%s/rbldnsd-ip4.s03", c.dir);
+		snprintf(p, sizeof(p), "%s/current/rbldnsd-ip4.s03", c.dir);
 		assert_int_equal(access(p, F_OK), -1);
 	}
 	assert_int_equal(export_verify(c.dir, agent->pk, NULL, NULL, 0), 0);
@@ -524,7 +535,7 @@ test_mtime_advance(void **state)
 	c.formats = EXPORT_PLAIN;
 	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
 	/* pretend the old file is newer than anything we write now */
-	snprintf(p, sizeof(p), "%s/plain-ip4.s00", c.dir);
+	snprintf(p, sizeof(p), "%s/current/plain-ip4.s00", c.dir);
 	ts[0].tv_sec = future;
 	ts[0].tv_nsec = 0;
 	ts[1] = ts[0];
@@ -572,14 +583,14 @@ test_hostile_text(void **state)
 	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
 
 	/* rbldnsd: one line, no "$" or "#" from the data, ASCII only */
-	snprintf(path, sizeof(path), "%s/rbldnsd-ip4.s00", c.dir);
+	snprintf(path, sizeof(path), "%s/current/rbldnsd-ip4.s00", c.dir);
 	b = slurp(path, &len);
 	line = strchr(b, '\n') + 1;
 	assert_string_equal(line, "10.0.0.0/24 :127.0.0.2:$ listed by alpha: spam-source since "
 				  "2026-01-01 (a\"b\\c?d_e_f???" "?'g?%s)\n");
 	free(b);
 	/* TXT at most 255 bytes with "$" as the longest IPv6 address */
-	snprintf(path, sizeof(path), "%s/rbldnsd-ip6.s00", c.dir);
+	snprintf(path, sizeof(path), "%s/current/rbldnsd-ip6.s00", c.dir);
 	b = slurp(path, &len);
 	line = strchr(b, '\n') + 1;
 	txt = strstr(line, " :");
@@ -588,20 +599,20 @@ test_hostile_text(void **state)
 	assert_memory_equal(txt + strlen(txt) - 4, "...\n", 4);
 	free(b);
 	/* ipset: the comment holds no quote or backslash */
-	snprintf(path, sizeof(path), "%s/ipset-ip4.s00", c.dir);
+	snprintf(path, sizeof(path), "%s/current/ipset-ip4.s00", c.dir);
 	b = slurp(path, &len);
 	assert_non_null(strstr(b, "add blfed4 10.0.0.0/24 comment \"alpha spam-source\"\n"));
 	assert_int_equal(count_char(b, len, '"'), 2);
 	free(b);
 	/* postfix: one line per entry, printable ASCII */
-	snprintf(path, sizeof(path), "%s/postfix.cidr", c.dir);
+	snprintf(path, sizeof(path), "%s/current/postfix.cidr", c.dir);
 	b = slurp(path, &len);
 	assert_int_equal(count_char(b, len, '\n'), 3);
 	for (i = 0; i < len; i++)
 		assert_true(b[i] == '\n' || (b[i] >= 0x20 && b[i] < 0x7f));
 	free(b);
 	/* JSON: escaped, UTF-8 as \u, the invalid byte as \ufffd */
-	snprintf(path, sizeof(path), "%s/jsonl-ip4.s00", c.dir);
+	snprintf(path, sizeof(path), "%s/current/jsonl-ip4.s00", c.dir);
 	b = slurp(path, &len);
 	assert_non_null(strstr(b, "\"ref\":\"a\\\"b\\\\c\\u000ad$e#f\\u4e2d\\ufffd'g\\u000d%s\""));
 	assert_int_equal(count_char(b, len, '\n'), 1);
@@ -669,7 +680,7 @@ test_normalise(void **state)
 	for (sh = 0; sh < 4; sh++) {
 		size_t lines = 0;
 
-		snprintf(path, sizeof(path), "%s/plain-ip4.s%02x", c.dir, sh);
+		snprintf(path, sizeof(path), "%s/current/plain-ip4.s%02x", c.dir, sh);
 		b = slurp(path, &len);
 		assert_non_null(b);
 		for (line = strtok(b, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -736,24 +747,21 @@ test_fault_sweep(void **state)
 		if (rc == 0)
 			continue;
 		assert_int_equal(rc, BLF_EIO);
-		if (export_verify(c.dir, agent->pk, &r, NULL, 0) == 0 && r.serial == serial_before) {
+		/* the published set is always complete: the old one, or the new
+		 * one when only the clean-up after the swap failed */
+		assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), 0);
+		if (r.serial == serial_before)
 			failed_before++;
-		} else {
-			/* only the publication step (renames) may leave a mixed set;
-			 * the next export repairs it */
+		else
 			failed_publish++;
-			assert_int_equal(export_run_source(&s, &c, agent, T0 + 11 + 2 * n, NULL), 0);
-			assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), 0);
-		}
 	}
-	/* most of the calls are before the publication */
-	assert_true(failed_before > failed_publish);
+	assert_true(failed_before > 0);
 	print_message("fault sweep: %lu calls, %d failures kept the old set, "
-		      "%d in publication repaired by the next export\n",
+		      "%d came after the swap\n",
 		      calls, failed_before, failed_publish);
 }
 
-/* A source error aborts the export and leaves no staged file. */
+/* A source error aborts the export and leaves no generation behind. */
 static void
 test_source_error(void **state)
 {
@@ -769,9 +777,265 @@ test_source_error(void **state)
 	v.fail_at = 3;
 	v.p[0][0].reason = 5;
 	assert_int_equal(export_run_source(&s, &c, agent, T0 + 1, NULL), BLF_ENOMEM);
-	snprintf(p, sizeof(p), "%s/.new.rbldnsd-ip4.s00", c.dir);
+	/* the unfinished generation is gone */
+	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 1));
 	assert_int_equal(access(p, F_OK), -1);
 	assert_int_equal(export_verify(c.dir, agent->pk, NULL, NULL, 0), 0);
+}
+
+/* The serial of the generation current names, 0 if none. */
+static uint64_t
+current_serial(const export_config *c)
+{
+	char p[256], t[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "%s/current", c->dir);
+	if ((n = readlink(p, t, sizeof(t) - 1)) < 0)
+		return 0;
+	t[n] = '\0';
+	assert_int_equal(strncmp(t, "gen.", 4), 0);
+	return strtoull(t + 4, NULL, 10);
+}
+
+/* The entries of an export directory, sorted, each followed by a space. */
+static void
+entries(const export_config *c, char *out, size_t cap)
+{
+	char cmd[300];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | sort | tr '\\n' ' '", c->dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	pclose(f);
+}
+
+/*
+ * Publication under faults: an export whose every I/O call fails in turn
+ * (files and directories really synced).  Whatever fails, current is the
+ * old generation or the new one, verifies and passes sha256sum -c, and no
+ * other generation is left than the two kept.
+ */
+static void
+test_publication_faults(void **state)
+{
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("pubfaults");
+	export_verify_result r;
+	unsigned long start, calls, n;
+	int kept_old = 0, got_new = 0, ok = 0;
+	char ls[512], want[512], cmd[400];
+
+	(void)state;
+	small_view(&v);
+	s = src_of(&v);
+	c.shard4_bits = 1;
+	c.nosync = 0;
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	v.p[0][0].reason = 5;
+	start = fio_calls();
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 1, NULL), 0);
+	calls = fio_calls() - start;
+	assert_true(calls > 20);
+	for (n = 0; n < calls + 2; n++) {
+		/* exports EXPORT_GEN_KEEP apart: only the replaced one stays */
+		uint64_t before, after, t = T0 + 10 * EXPORT_GEN_KEEP * (n + 1), prev;
+		int rc;
+
+		v.p[0][0].reason = 1;
+		fio_fault_clear();
+		prev = current_serial(&c);
+		assert_int_equal(export_run_source(&s, &c, agent, t, NULL), 0);
+		before = current_serial(&c);
+		assert_int_equal(before, t);
+		/* after a clean export: its generation and the one it replaced,
+		 * whatever the faulted export before left */
+		entries(&c, ls, sizeof(ls));
+		snprintf(want, sizeof(want), "current gen.%llu gen.%llu ", (unsigned long long)prev,
+			 (unsigned long long)t);
+		assert_string_equal(ls, want);
+		v.p[0][0].reason = 5;
+		fio_fault_set(n, n % 2 ? ENOSPC : EIO, 1);
+		rc = export_run_source(&s, &c, agent, t + 1, NULL);
+		fio_fault_clear();
+		after = current_serial(&c);
+		assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), 0);
+		assert_int_equal(r.serial, after);
+		snprintf(cmd, sizeof(cmd),
+			 "cd '%s/current' && sha256sum -c --strict --quiet MANIFEST >/dev/null", c.dir);
+		assert_int_equal(system(cmd), 0);
+		if (rc == 0) {
+			ok++;
+			assert_int_equal(after, t + 1);
+		} else {
+			assert_int_equal(rc, BLF_EIO);
+			assert_true(after == before || after == t + 1);
+			if (after == before)
+				kept_old++;
+			else
+				got_new++; /* the fault came after the swap */
+		}
+		/* a failed export leaves no temporary link; it may leave its
+		 * unfinished generation when the fault also hits the clean-up
+		 * (the fault is sticky): the next export removes it */
+		entries(&c, ls, sizeof(ls));
+		assert_null(strstr(ls, ".current.new"));
+	}
+	assert_true(kept_old > 0);
+	assert_true(got_new > 0);
+	print_message("publication faults: %lu calls, %d kept the old generation, "
+		      "%d failed after the swap (new generation), %d unhurt\n",
+		      calls, kept_old, got_new, ok);
+}
+
+/*
+ * The layout: generations, links for unchanged files, modes whatever the
+ * umask, two generations kept, verify on the directory, a generation and a
+ * flat copy, and nothing followed but current.
+ */
+static void
+test_generations(void **state)
+{
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("gens");
+	export_stats st;
+	export_verify_result r;
+	struct stat a, b;
+	char p[300], q[300], ls[512], want[512], cmd[700];
+	mode_t um;
+
+	(void)state;
+	small_view(&v);
+	s = src_of(&v);
+	c.shard4_bits = 1;
+	um = umask(077);
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	v.p[0][0].reason = 5;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 1, &st), 0);
+	umask(um);
+	assert_true(st.skipped > 0);
+	/* modes */
+	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 1));
+	assert_int_equal(lstat(p, &a), 0);
+	assert_true(S_ISDIR(a.st_mode));
+	assert_int_equal(a.st_mode & 07777, 0755);
+	snprintf(p, sizeof(p), "%s/gen.%llu/MANIFEST", c.dir, (unsigned long long)(T0 + 1));
+	assert_int_equal(lstat(p, &a), 0);
+	assert_int_equal(a.st_mode & 07777, 0644);
+	snprintf(p, sizeof(p), "%s/gen.%llu/rbldnsd-ip4.s00", c.dir, (unsigned long long)(T0 + 1));
+	assert_int_equal(lstat(p, &a), 0);
+	assert_int_equal(a.st_mode & 07777, 0644);
+	/* an unchanged file is the previous generation's inode */
+	snprintf(p, sizeof(p), "%s/gen.%llu/rbldnsd-ip6.s00", c.dir, (unsigned long long)T0);
+	snprintf(q, sizeof(q), "%s/current/rbldnsd-ip6.s00", c.dir);
+	assert_int_equal(lstat(p, &a), 0);
+	assert_int_equal(stat(q, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
+	/* a changed one is not */
+	snprintf(p, sizeof(p), "%s/gen.%llu/rbldnsd-ip4.s01", c.dir, (unsigned long long)T0);
+	snprintf(q, sizeof(q), "%s/current/rbldnsd-ip4.s01", c.dir);
+	assert_int_equal(lstat(p, &a), 0);
+	assert_int_equal(stat(q, &b), 0);
+	assert_int_not_equal(a.st_ino, b.st_ino);
+	/* a third export soon after: the first generation, replaced a second
+	 * ago, stays for the transfers that may still read it */
+	v.p[0][0].reason = 6;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 2, NULL), 0);
+	entries(&c, ls, sizeof(ls));
+	snprintf(want, sizeof(want), "current gen.%llu gen.%llu gen.%llu ", (unsigned long long)T0,
+		 (unsigned long long)(T0 + 1), (unsigned long long)(T0 + 2));
+	assert_string_equal(ls, want);
+	/* EXPORT_GEN_KEEP later: only current and the one it replaced */
+	v.p[0][0].reason = 7;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 2 + EXPORT_GEN_KEEP, NULL), 0);
+	entries(&c, ls, sizeof(ls));
+	snprintf(want, sizeof(want), "current gen.%llu gen.%llu ", (unsigned long long)(T0 + 2),
+		 (unsigned long long)(T0 + 2 + EXPORT_GEN_KEEP));
+	assert_string_equal(ls, want);
+	v.p[0][0].reason = 6;
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 3 + EXPORT_GEN_KEEP, NULL), 0);
+	/* verify: the directory, a generation, a flat copy */
+	assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), 0);
+	assert_int_equal(r.serial, T0 + 3 + EXPORT_GEN_KEEP);
+	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 2 + EXPORT_GEN_KEEP));
+	assert_int_equal(export_verify(p, agent->pk, &r, NULL, 0), 0);
+	assert_int_equal(r.serial, T0 + 2 + EXPORT_GEN_KEEP);
+	snprintf(cmd, sizeof(cmd), "mkdir '%s/flat' && cp -p '%s/current/'* '%s/flat/'", dir, c.dir,
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(p, sizeof(p), "%s/flat", dir);
+	assert_int_equal(export_verify(p, agent->pk, &r, NULL, 0), 0);
+	assert_int_equal(r.serial, T0 + 3 + EXPORT_GEN_KEEP);
+	/* an unfinished generation (newer than current) is removed by the
+	 * next export; a symlink named like a generation is not followed */
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir '%s/gen.%llu' && touch '%s/gen.%llu/x' && mkdir '%s/victim' && "
+		 "touch '%s/victim/y' && ln -s '%s/victim' '%s/gen.%llu'",
+		 c.dir, (unsigned long long)(T0 + 5000), c.dir, (unsigned long long)(T0 + 5000), dir,
+		 dir, dir, c.dir, (unsigned long long)(T0 + 6000));
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 4 + EXPORT_GEN_KEEP, NULL), 0);
+	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)(T0 + 5000));
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/victim/y", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	/* a current that points outside is not followed: verify refuses it,
+	 * the next export replaces it with a full set */
+	snprintf(p, sizeof(p), "%s/current", c.dir);
+	assert_int_equal(unlink(p), 0);
+	snprintf(q, sizeof(q), "%s/victim", dir);
+	assert_int_equal(symlink(q, p), 0);
+	assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), BLF_ECORRUPT);
+	assert_int_equal(export_run_source(&s, &c, agent, T0 + 5 + EXPORT_GEN_KEEP, &st), 0);
+	assert_int_equal(st.skipped, 0);
+	assert_int_equal(export_verify(c.dir, agent->pk, &r, NULL, 0), 0);
+	assert_int_equal(r.serial, T0 + 5 + EXPORT_GEN_KEEP);
+	snprintf(p, sizeof(p), "%s/victim/y", dir);
+	assert_int_equal(access(p, F_OK), 0);
+}
+
+/* A flat export directory of an earlier version becomes a generation:
+ * its unchanged files are linked (not rewritten), then the flat set goes. */
+static void
+test_flat_migration(void **state)
+{
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("old");
+	export_config m;
+	export_stats st;
+	export_verify_result r;
+	char cmd[600], p[300], ls[512];
+	struct stat a, b;
+
+	(void)state;
+	small_view(&v);
+	s = src_of(&v);
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	snprintf(cmd, sizeof(cmd), "mkdir -m 755 '%s/migrated' && cp -p '%s/current/'* '%s/migrated/'",
+		 dir, c.dir, dir);
+	assert_int_equal(system(cmd), 0);
+	m = cfg_of("migrated");
+	snprintf(p, sizeof(p), "%s/plain-ip6.s00", m.dir);
+	assert_int_equal(lstat(p, &a), 0);
+	v.p[0][0].reason = 5;
+	assert_int_equal(export_run_source(&s, &m, agent, T0 + 1, &st), 0);
+	assert_true(st.skipped > 0);
+	entries(&m, ls, sizeof(ls));
+	snprintf(p, sizeof(p), "current gen.%llu ", (unsigned long long)(T0 + 1));
+	assert_string_equal(ls, p);
+	snprintf(p, sizeof(p), "%s/current/plain-ip6.s00", m.dir);
+	assert_int_equal(stat(p, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(export_verify(m.dir, agent->pk, &r, NULL, 0), 0);
+	assert_int_equal(r.serial, T0 + 1);
 }
 
 static void
@@ -932,10 +1196,10 @@ test_per_origin(void **state)
 	assert_int_equal(st.files, 16);
 	assert_int_equal(st.written, 16);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		golden(c.dir, files[i]);
-	snprintf(path, sizeof(path), "%s/origin.gamma.ip6", c.dir);
+		golden(cur_of(&c), files[i]);
+	snprintf(path, sizeof(path), "%s/current/origin.gamma.ip6", c.dir);
 	assert_int_equal(stat(path, &sb), -1);
-	snprintf(path, sizeof(path), "%s/origin.ops_cert.example-c3010000.ip6", c.dir);
+	snprintf(path, sizeof(path), "%s/current/origin.ops_cert.example-c3010000.ip6", c.dir);
 	assert_int_equal(stat(path, &sb), -1);
 	assert_int_equal(export_verify(c.dir, agent->pk, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.nfiles, 16);
@@ -984,6 +1248,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_source_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publication_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flat_migration, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

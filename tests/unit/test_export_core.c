@@ -76,6 +76,7 @@ apply(struct efx *f, struct pub *p, uint64_t t, const blf_op *ops, size_t n)
 	assert_int_equal(core_apply(f->c, f->buf.data, f->buf.len, t, NULL), 0);
 }
 
+/* A file of the published generation (DIR/current/NAME), malloc'd. */
 static char *
 slurp(const char *dir, const char *name)
 {
@@ -84,7 +85,7 @@ slurp(const char *dir, const char *name)
 	char *b;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/current/%s", dir, name);
 	if ((fp = fopen(path, "rb")) == NULL)
 		return NULL;
 	fseek(fp, 0, SEEK_END);
@@ -322,7 +323,7 @@ test_pieces(void **state)
 	cfg.piece = 3;
 	assert_int_equal(export_run(f->c, &cfg, f->agent, T0 + 10, &st), 0);
 	assert_true(st.steps > steps + 40);
-	snprintf(cmd, sizeof(cmd), "diff -r -x MANIFEST -x MANIFEST.sig '%s' '%s'", f->out, d2);
+	snprintf(cmd, sizeof(cmd), "diff -r -x MANIFEST -x MANIFEST.sig '%s/current' '%s/current'", f->out, d2);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(export_verify(d2, f->agent->pk, NULL, NULL, 0), 0);
 }
