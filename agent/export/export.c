@@ -364,7 +364,7 @@ fingerprint(struct export_job *x)
 /* Key id signing for origin, through a small cache (few origins, many
  * entries): the source is asked once per origin and run. */
 const uint8_t *
-x_signer(struct export_job *x, const uint8_t origin[BLF_KEYID_LEN])
+export_signer(struct export_job *x, const uint8_t origin[BLF_KEYID_LEN])
 {
 	struct scache *s;
 	size_t i;
@@ -444,7 +444,7 @@ stage_open(struct export_job *x, struct pfile *pf, xout *o)
 	o->size = 0;
 	o->err = 0;
 	o->active = 1;
-	if (xsha_init(&o->sha) != 0) {
+	if (export_sha_init(&o->sha) != 0) {
 		o->active = 0;
 		return BLF_ENOMEM;
 	}
@@ -459,7 +459,7 @@ stage_open(struct export_job *x, struct pfile *pf, xout *o)
 static int
 stage_close(struct export_job *x, struct pfile *pf, xout *o)
 {
-	xo_flush(o);
+	export_out_flush(o);
 	if (o->err != 0) {
 		fio_atomic_abort(&o->fa);
 		o->active = 0;
@@ -483,7 +483,7 @@ stage_close(struct export_job *x, struct pfile *pf, xout *o)
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		close(fd);
 	}
-	xsha_final(&o->sha, pf->sha);
+	export_sha_final(&o->sha, pf->sha);
 	pf->size = o->size;
 	pf->staged = 1;
 	x->st.bytes += o->size;
@@ -531,10 +531,10 @@ digest_entry(struct export_job *x, const core_entry *e)
 		b[n++] = (uint8_t)(e->expires >> (8 * i));
 	for (i = 0; i < 4; i++)
 		b[n++] = (uint8_t)(e->nprov >> (8 * i));
-	xsha_update(&x->hraw, b, n);
+	export_sha_update(&x->hraw, b, n);
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
-		const uint8_t *sg = x_signer(x, p->origin);
+		const uint8_t *sg = export_signer(x, p->origin);
 		uint8_t q[96];
 		size_t m = 0, k, nl = strlen(p->name);
 
@@ -558,9 +558,9 @@ digest_entry(struct export_job *x, const core_entry *e)
 		q[m++] = (uint8_t)nl;
 		q[m++] = (uint8_t)p->ref_len;
 		q[m++] = (uint8_t)(p->ref_len >> 8);
-		xsha_update(&x->hraw, q, m);
-		xsha_update(&x->hraw, p->name, nl);
-		xsha_update(&x->hraw, p->ref, p->ref_len);
+		export_sha_update(&x->hraw, q, m);
+		export_sha_update(&x->hraw, p->name, nl);
+		export_sha_update(&x->hraw, p->ref, p->ref_len);
 	}
 }
 
@@ -687,9 +687,9 @@ segment(struct export_job *x, u128 lo, u128 hi, const struct node *n)
 		}
 		b[32] = n->taglen;
 		b[33] = 0;
-		xsha_update(&x->hnorm, b, 32);
-		xsha_update(&x->htag, b, sizeof(b));
-		xsha_update(&x->htag, n->tag, n->taglen);
+		export_sha_update(&x->hnorm, b, 32);
+		export_sha_update(&x->htag, b, sizeof(b));
+		export_sha_update(&x->htag, n->tag, n->taglen);
 	}
 	if (x->pass == 2 && !x->nets_open)
 		return; /* no normalised file of this shard is written */
@@ -757,8 +757,8 @@ make_tag(const core_entry *e, struct node *n)
 	if (best != NULL) {
 		size_t k;
 
-		len = x_safe_ascii(best->name, strlen(best->name), "\"\\'", t, 40);
-		rn = x_reason_name(best->reason, &k);
+		len = export_safe_ascii(best->name, strlen(best->name), "\"\\'", t, 40);
+		rn = export_reason_name(best->reason, &k);
 		t[len++] = ' ';
 		if (rn != NULL) {
 			if (len + k > X_TAG_MAX)
@@ -790,8 +790,8 @@ shard_open(struct export_job *x)
 	int rc = BLF_OK;
 
 	if (x->pass == 1) {
-		if (xsha_init(&x->hraw) != 0 || xsha_init(&x->hnorm) != 0 ||
-		    xsha_init(&x->htag) != 0)
+		if (export_sha_init(&x->hraw) != 0 || export_sha_init(&x->hnorm) != 0 ||
+		    export_sha_init(&x->htag) != 0)
 			return BLF_ENOMEM;
 		return BLF_OK;
 	}
@@ -832,11 +832,11 @@ shard_close(struct export_job *x)
 	if (x->pass == 1) {
 		uint8_t d[32];
 
-		xsha_final(&x->hraw, d);
+		export_sha_final(&x->hraw, d);
 		memcpy(fm->sh[x->cur_shard].raw, d, X_DIGEST);
-		xsha_final(&x->hnorm, d);
+		export_sha_final(&x->hnorm, d);
 		memcpy(fm->sh[x->cur_shard].norm, d, X_DIGEST);
-		xsha_final(&x->htag, d);
+		export_sha_final(&x->htag, d);
 		memcpy(fm->sh[x->cur_shard].tagd, d, X_DIGEST);
 		return BLF_OK;
 	}
@@ -1383,7 +1383,7 @@ gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
 			(void)fio_unlinkat(dfd, de->d_name);
 			continue;
 		}
-		if (!x_gen_name(de->d_name, &serial) || strcmp(de->d_name, current) == 0)
+		if (!export_gen_name(de->d_name, &serial) || strcmp(de->d_name, current) == 0)
 			continue;
 		if (serial > cur)
 			gen_remove(dfd, de->d_name);
@@ -1426,7 +1426,7 @@ gen_open_previous(struct export_job *x, uint64_t *cur_serial)
 	x->odfd = -1;
 	x->oname[0] = '\0';
 	*cur_serial = 0;
-	if (x_current_read(x->dfd, name, &serial) == 0) {
+	if (export_current_read(x->dfd, name, &serial) == 0) {
 		*cur_serial = serial;
 		if ((x->odfd = fio_subdir_open(x->dfd, name, 0, 0)) >= 0)
 			memcpy(x->oname, name, sizeof(name));
@@ -1522,7 +1522,7 @@ write_manifest(struct export_job *x, const key_secret *k)
 		f->mtime = x->files[i].mtime;
 	}
 	m.nfiles = x->nfiles;
-	if ((rc = xman_format(&m, &text, &len)) != BLF_OK)
+	if ((rc = export_man_format(&m, &text, &len)) != BLF_OK)
 		goto out;
 	export_manifest_sign(k->sk, (const uint8_t *)text, len, sig);
 	sl = export_manifest_sig_format(k->keyid, sig, sigline);
@@ -1692,7 +1692,7 @@ export_job_start(const export_source *src, const export_config *cfg,
 	if ((rc = gen_open_previous(x, &cur)) != BLF_OK)
 		goto out;
 	if (x->odfd >= 0)
-		(void)x_manifest_load(x->odfd, &x->old, NULL, 0);
+		(void)export_manifest_load(x->odfd, &x->old, NULL, 0);
 	x->serial = now > x->old.serial ? now : x->old.serial + 1;
 	if (x->serial <= cur)
 		x->serial = cur + 1;
@@ -1802,7 +1802,7 @@ origin_step(struct export_job *x)
 		x->origins_done = 1;
 		return BLF_OK;
 	}
-	r = x_origin_pass(x->src, x->uorigin, x->view_now, or, NULL);
+	r = export_origin_pass(x->src, x->uorigin, x->view_now, or, NULL);
 	if (r == 1) {
 		x->origins_done = 1;
 		return BLF_OK;
@@ -1826,7 +1826,7 @@ origin_step(struct export_job *x)
 		}
 		pf = &x->files[x->nfiles];
 		memset(pf, 0, sizeof(*pf));
-		x_origin_file(or->name, or->origin, fam == 0 ? BLF_AF_INET : BLF_AF_INET6,
+		export_origin_file(or->name, or->origin, fam == 0 ? BLF_AF_INET : BLF_AF_INET6,
 			      pf->name);
 		pf->w = &export_writer_rbldnsd;
 		pf->kind = XF_ORIGIN;
@@ -1850,7 +1850,7 @@ origin_step(struct export_job *x)
 		outp[fam] = &xf[fam];
 	}
 	if ((outp[0] != NULL || outp[1] != NULL) &&
-	    x_origin_pass(x->src, x->uorigin, x->view_now, or, outp) != 0)
+	    export_origin_pass(x->src, x->uorigin, x->view_now, or, outp) != 0)
 		return BLF_ENOMEM;
 	for (fam = 0; fam < 2; fam++)
 		if (outp[fam] != NULL &&
@@ -2061,24 +2061,24 @@ export_job_free(export_job *x)
 		close(x->odfd);
 	for (w = 0; w < X_NWRITERS; w++) {
 		if (x->out[w] != NULL)
-			xsha_free(&x->out[w]->sha);
+			export_sha_free(&x->out[w]->sha);
 		free(x->out[w]);
 	}
 	if (x->wout != NULL)
-		xsha_free(&x->wout->sha);
+		export_sha_free(&x->wout->sha);
 	free(x->wout);
-	xsha_free(&x->hraw);
-	xsha_free(&x->hnorm);
-	xsha_free(&x->htag);
-	xsha_free(&x->org.h[0]);
-	xsha_free(&x->org.h[1]);
+	export_sha_free(&x->hraw);
+	export_sha_free(&x->hnorm);
+	export_sha_free(&x->htag);
+	export_sha_free(&x->org.h[0]);
+	export_sha_free(&x->org.h[1]);
 	free(x->files);
 	free(x->idx);
 	free(x->fam[0].sh);
 	free(x->fam[1].sh);
 	if (x->dfd >= 0)
 		close(x->dfd);
-	xman_free(&x->old);
+	export_man_free(&x->old);
 	free(x->own);
 	free(x);
 	errno = e;

@@ -45,12 +45,12 @@ typedef struct xsha {
 } xsha;
 
 /* Allocate (once) and start a hash: 0, or -1 when out of memory. */
-int xsha_init(xsha *h);
-void xsha_update(xsha *h, const void *p, size_t n);
+int export_sha_init(xsha *h);
+void export_sha_update(xsha *h, const void *p, size_t n);
 /* Finish into out (32 bytes); the context stays allocated for reuse. */
-void xsha_final(xsha *h, uint8_t out[32]);
+void export_sha_final(xsha *h, uint8_t out[32]);
 /* Release the context; safe on a zeroed struct. */
-void xsha_free(xsha *h);
+void export_sha_free(xsha *h);
 
 /* Output of one file: a line buffer in front of fio_atomic, hashed. */
 typedef struct xout {
@@ -63,44 +63,44 @@ typedef struct xout {
 	int err;                        /* errno of the first failure */
 } xout;
 
-void xo_flush(xout *o);
+void export_out_flush(xout *o);
 static inline void
 xo_maybe_flush(xout *o)
 {
 	if (o->len >= XO_FLUSH)
-		xo_flush(o);
+		export_out_flush(o);
 }
-void xo_mem(xout *o, const void *p, size_t n);
-void xo_str(xout *o, const char *s);
-void xo_chr(xout *o, char c);
-void xo_u64(xout *o, uint64_t v);
-void xo_hex(xout *o, const uint8_t *b, size_t n);
+void export_out_mem(xout *o, const void *p, size_t n);
+void export_out_str(xout *o, const char *s);
+void export_out_chr(xout *o, char c);
+void export_out_u64(xout *o, uint64_t v);
+void export_out_hex(xout *o, const uint8_t *b, size_t n);
 /* Address or prefix text (canonical, RFC 5952 for IPv6), fast path. */
-void xo_prefix(xout *o, const blf_prefix *p);
-void xo_addr(xout *o, const blf_prefix *p);
+void export_out_prefix(xout *o, const blf_prefix *p);
+void export_out_addr(xout *o, const blf_prefix *p);
 /* "YYYY-MM-DDTHH:MM:SSZ" (UTC) and "YYYY-MM-DD". */
-void xo_time(xout *o, uint64_t t);
-void xo_date(xout *o, uint64_t t);
+void export_out_time(xout *o, uint64_t t);
+void export_out_date(xout *o, uint64_t t);
 /* A JSON string (quotes included) from arbitrary bytes: ASCII only, control
  * characters, quotes and backslashes escaped, UTF-8 as \uXXXX, invalid
  * bytes as \ufffd. */
-void xo_json(xout *o, const char *s, size_t n);
+void export_out_json(xout *o, const char *s, size_t n);
 
 /* The text helpers that every format uses (export_text.c). */
 size_t x_fmt_prefix(const blf_prefix *p, char *buf); /* like blf_prefix_format */
 size_t x_fmt_addr(const blf_prefix *p, char *buf);
-void x_time_str(uint64_t t, char buf[X_TIME_LEN + 1]);
+void export_time_str(uint64_t t, char buf[X_TIME_LEN + 1]);
 /* Copy s[0..n) to dst as printable ASCII: bytes outside 0x20..0x7e become
  * '?', and every byte in `drop` becomes '_'.  Returns the length (< cap). */
-size_t x_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t cap);
+size_t export_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t cap);
 /* The provenance text of a listed entry: "alpha: spam-source since
  * 2026-01-01 (ticket 4711); beta: ..." in printable ASCII, `drop` bytes
  * replaced by '_', at most cap-1 bytes (cut with "..."). */
-size_t x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap);
+size_t export_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap);
 /* blf_reason_name through a table (NULL if unregistered); *len its length. */
-const char *x_reason_name(uint16_t code, size_t *len);
+const char *export_reason_name(uint16_t code, size_t *len);
 /* Reason of the entry's strongest contribution (weight, then earliest). */
-uint16_t x_main_reason(const core_entry *e);
+uint16_t export_main_reason(const core_entry *e);
 
 /* Run-wide state the writers read. */
 struct export_job;
@@ -150,16 +150,16 @@ extern const export_writer export_writer_ipset;
 extern const export_writer export_writer_jsonl;
 
 /* Key id signing for an origin now (through the source), or NULL. */
-const uint8_t *x_signer(struct export_job *x, const uint8_t origin[BLF_KEYID_LEN]);
+const uint8_t *export_signer(struct export_job *x, const uint8_t origin[BLF_KEYID_LEN]);
 
 /* A value for a reason (defaults applied): 127.0.0.(r+1) for registered
  * reasons up to 254, cfg->a_default otherwise, overrides first. */
-uint32_t x_aval(const export_config *cfg, uint16_t reason);
+uint32_t export_aval_of(const export_config *cfg, uint16_t reason);
 
 /* The stamp of the header lines (export_text.c): "SOURCE, " (with_source),
  * then "serial S, TIME, COUNT"; the caller writes what comes before and
  * after. */
-void x_stamp(xfile *f, int with_source, uint64_t count);
+void export_stamp(xfile *f, int with_source, uint64_t count);
 
 /* ---- the per-origin view (export_origin.c) ----------------------------- */
 
@@ -171,18 +171,19 @@ struct xorigin {
 	char name[KEYS_NAME_MAX + 1];     /* display name, as the source gave it */
 	size_t n[2], nlisted[2];          /* records, listings per family */
 	uint8_t digest[2][X_ORIGIN_DIGEST];
-	xsha h[2];                        /* pass 1; freed with xsha_free */
+	xsha h[2];                        /* pass 1; freed with export_sha_free */
 };
 
 /* The file name of origin's zone of family af into out (FIO_NAME_MAX + 1
  * bytes): "origin.NAME.ip4", NAME made safe (export_origin.c).  Returns
  * its length. */
-size_t x_origin_file(const char *name, const uint8_t origin[BLF_KEYID_LEN], int af, char *out);
+size_t export_origin_file(const char *name, const uint8_t origin[BLF_KEYID_LEN], int af,
+			  char *out);
 /* One pass over the i-th origin of src at now: with out NULL, fill *or
  * (id, name, counts, digests per family); otherwise write the zone of
  * each family whose out[fam] is not NULL.  0, 1 past the last origin,
  * -1 on error (source or memory). */
-int x_origin_pass(const export_source *src, size_t i, uint64_t now, struct xorigin *or,
+int export_origin_pass(const export_source *src, size_t i, uint64_t now, struct xorigin *or,
 		  xfile *out[2]);
 
 /* ---- MANIFEST internals (manifest.c) ---------------------------------- */
@@ -205,15 +206,15 @@ typedef struct xman {
 
 /* Non-zero if name may appear in a MANIFEST: [A-Za-z0-9._-], not starting
  * with '.', not MANIFEST or MANIFEST.sig, at most FIO_NAME_MAX bytes. */
-int x_name_ok(const char *name, size_t n);
+int export_name_ok(const char *name, size_t n);
 /* Parse MANIFEST text strictly; BLF_ECORRUPT with a reason in err. */
-int xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen);
+int export_man_parse(const char *text, size_t len, xman *m, char *err, size_t errlen);
 /* Format (files must be sorted); *out malloc'd. */
-int xman_format(const xman *m, char **out, size_t *outlen);
-void xman_free(xman *m);
+int export_man_format(const xman *m, char **out, size_t *outlen);
+void export_man_free(xman *m);
 /* Read and parse the MANIFEST of the directory dfd: BLF_ENOTFOUND if there
- * is none, BLF_EIO, or xman_parse's codes. */
-int x_manifest_load(int dfd, xman *m, char *err, size_t errlen);
+ * is none, BLF_EIO, or export_man_parse's codes. */
+int export_manifest_load(int dfd, xman *m, char *err, size_t errlen);
 
 /* ---- generations (export.c, manifest.c; blfed-export.5 "Layout") ------ */
 
@@ -224,11 +225,11 @@ int x_manifest_load(int dfd, xman *m, char *err, size_t errlen);
 
 /* Non-zero if name is a generation name we create: "gen." then the
  * decimal serial without leading zeros (1..UINT64_MAX); *serial gets it. */
-int x_gen_name(const char *name, uint64_t *serial);
+int export_gen_name(const char *name, uint64_t *serial);
 /* Read the symlink "current" of the export directory dfd without following
  * it: 0 with its target (a generation name) in name and its serial, or -1
  * with errno ENOENT (no such link), EINVAL (not a symlink, or a target that
  * is not a generation name) or the error of the read. */
-int x_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial);
+int export_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial);
 
 #endif /* BLF_EXPORT_INT_H */

@@ -19,8 +19,8 @@
 static void
 set_name(xfile *f)
 {
-	xo_str(f->o, f->cfg->ipset_name);
-	xo_chr(f->o, f->af == BLF_AF_INET ? '4' : '6');
+	export_out_str(f->o, f->cfg->ipset_name);
+	export_out_chr(f->o, f->af == BLF_AF_INET ? '4' : '6');
 }
 
 static int
@@ -32,25 +32,25 @@ ipset_begin(xfile *f)
 	if (maxelem < IPSET_MIN_MAXELEM)
 		maxelem = IPSET_MIN_MAXELEM;
 	if (f->kind == XF_HEAD) {
-		xo_str(o, "# blfed ipset restore file: ");
-		x_stamp(f, 1, f->total);
-		xo_str(o, " entries in ");
-		xo_u64(o, 1u << f->bits);
-		xo_str(o, " shards\ncreate ");
+		export_out_str(o, "# blfed ipset restore file: ");
+		export_stamp(f, 1, f->total);
+		export_out_str(o, " entries in ");
+		export_out_u64(o, 1u << f->bits);
+		export_out_str(o, " shards\ncreate ");
 		set_name(f);
-		xo_str(o, f->af == BLF_AF_INET ? " hash:net family inet hashsize 1024 maxelem "
+		export_out_str(o, f->af == BLF_AF_INET ? " hash:net family inet hashsize 1024 maxelem "
 					       : " hash:net family inet6 hashsize 1024 maxelem ");
-		xo_u64(o, maxelem);
-		xo_str(o, " comment\n");
+		export_out_u64(o, maxelem);
+		export_out_str(o, " comment\n");
 		return 0;
 	}
-	xo_str(o, "# blfed ipset shard ");
-	xo_u64(o, f->shard);
-	xo_str(o, " of ");
-	xo_u64(o, 1u << f->bits);
-	xo_str(o, ": ");
-	x_stamp(f, 0, f->count);
-	xo_str(o, " entries\n");
+	export_out_str(o, "# blfed ipset shard ");
+	export_out_u64(o, f->shard);
+	export_out_str(o, " of ");
+	export_out_u64(o, 1u << f->bits);
+	export_out_str(o, ": ");
+	export_stamp(f, 0, f->count);
+	export_out_str(o, " entries\n");
 	return 0;
 }
 
@@ -59,13 +59,13 @@ add(xfile *f, const blf_prefix *p, const xitem *it)
 {
 	xout *o = f->o;
 
-	xo_str(o, "add ");
+	export_out_str(o, "add ");
 	set_name(f);
-	xo_chr(o, ' ');
-	xo_prefix(o, p);
-	xo_str(o, " comment \"");
-	xo_mem(o, it->tag, it->taglen);
-	xo_str(o, "\"\n");
+	export_out_chr(o, ' ');
+	export_out_prefix(o, p);
+	export_out_str(o, " comment \"");
+	export_out_mem(o, it->tag, it->taglen);
+	export_out_str(o, "\"\n");
 }
 
 static int

@@ -1,7 +1,7 @@
 /*
  * export_jsonl.c - JSON Lines with full provenance (blfed-export.5).
  *
- * One object per view entry, in address order, ASCII only (xo_json):
+ * One object per view entry, in address order, ASCII only (export_out_json):
  *
  *     {"prefix":"198.51.100.7/32","verdict":"listed","weight":100,
  *      "expires":1767830400,"origins":[{"name":"alpha","origin":"9ddb...",
@@ -26,58 +26,58 @@ jsonl_entry(xfile *f, const xitem *it)
 	int listed = e->kind == CORE_ENTRY_LISTED;
 	size_t i;
 
-	xo_str(o, "{\"prefix\":\"");
-	xo_prefix(o, &e->prefix);
-	xo_str(o, listed ? "\",\"verdict\":\"listed\",\"weight\":"
+	export_out_str(o, "{\"prefix\":\"");
+	export_out_prefix(o, &e->prefix);
+	export_out_str(o, listed ? "\",\"verdict\":\"listed\",\"weight\":"
 			 : "\",\"verdict\":\"excluded\",\"weight\":");
-	xo_u64(o, e->weight);
+	export_out_u64(o, e->weight);
 	if (listed) {
-		xo_str(o, ",\"expires\":");
-		xo_u64(o, e->expires);
+		export_out_str(o, ",\"expires\":");
+		export_out_u64(o, e->expires);
 	}
-	xo_str(o, ",\"origins\":[");
+	export_out_str(o, ",\"origins\":[");
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
-		const uint8_t *signer = x_signer(f->x, p->origin);
+		const uint8_t *signer = export_signer(f->x, p->origin);
 		size_t rl;
-		const char *rn = x_reason_name(p->reason, &rl);
+		const char *rn = export_reason_name(p->reason, &rl);
 
 		if (i > 0)
-			xo_chr(o, ',');
-		xo_str(o, "{\"name\":");
-		xo_json(o, p->name, strlen(p->name));
-		xo_str(o, ",\"origin\":\"");
-		xo_hex(o, p->origin, BLF_KEYID_LEN);
+			export_out_chr(o, ',');
+		export_out_str(o, "{\"name\":");
+		export_out_json(o, p->name, strlen(p->name));
+		export_out_str(o, ",\"origin\":\"");
+		export_out_hex(o, p->origin, BLF_KEYID_LEN);
 		if (signer != NULL) {
-			xo_str(o, "\",\"signer\":\"");
-			xo_hex(o, signer, BLF_KEYID_LEN);
-			xo_str(o, "\",\"weight\":");
+			export_out_str(o, "\",\"signer\":\"");
+			export_out_hex(o, signer, BLF_KEYID_LEN);
+			export_out_str(o, "\",\"weight\":");
 		} else {
-			xo_str(o, "\",\"signer\":null,\"weight\":");
+			export_out_str(o, "\",\"signer\":null,\"weight\":");
 		}
-		xo_u64(o, p->weight);
+		export_out_u64(o, p->weight);
 		if (listed) {
-			xo_str(o, ",\"reason\":");
-			xo_u64(o, p->reason);
+			export_out_str(o, ",\"reason\":");
+			export_out_u64(o, p->reason);
 			if (rn != NULL) {
-				xo_str(o, ",\"reason_name\":\"");
-				xo_mem(o, rn, rl);
-				xo_chr(o, '"');
+				export_out_str(o, ",\"reason_name\":\"");
+				export_out_mem(o, rn, rl);
+				export_out_chr(o, '"');
 			}
 		}
-		xo_str(o, ",\"since\":");
-		xo_u64(o, p->first);
-		xo_str(o, ",\"changed\":");
-		xo_u64(o, p->changed);
+		export_out_str(o, ",\"since\":");
+		export_out_u64(o, p->first);
+		export_out_str(o, ",\"changed\":");
+		export_out_u64(o, p->changed);
 		if (listed) {
-			xo_str(o, ",\"expires\":");
-			xo_u64(o, p->expires);
+			export_out_str(o, ",\"expires\":");
+			export_out_u64(o, p->expires);
 		}
-		xo_str(o, ",\"ref\":");
-		xo_json(o, p->ref, p->ref_len);
-		xo_chr(o, '}');
+		export_out_str(o, ",\"ref\":");
+		export_out_json(o, p->ref, p->ref_len);
+		export_out_chr(o, '}');
 	}
-	xo_str(o, "]}\n");
+	export_out_str(o, "]}\n");
 	xo_maybe_flush(o);
 	return 0;
 }

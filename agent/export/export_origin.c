@@ -13,7 +13,7 @@
  * not frozen or relay-only, in scope, unexpired), whatever the merge
  * threshold: a listing that the merged feed does not carry because it
  * alone does not reach the threshold is in its origin's zone.  Lines are
- * those of the merged zone (x_aval for the A value, x_prov_text for the
+ * those of the merged zone (export_aval_of for the A value, export_prov_text for the
  * TXT of the one contribution); exclusions are "!" lines.  The file has no
  * $SOA, $TTL or $TIMESTAMP: it is listed after the merged head file in a
  * dataset (rbldnsd-ip4.head,origin.alpha.ip4), which supplies them, so that
@@ -46,7 +46,7 @@ static const char hexd[] = "0123456789abcdef";
 
 /* See export_int.h. */
 size_t
-x_origin_file(const char *name, const uint8_t origin[BLF_KEYID_LEN], int af, char *out)
+export_origin_file(const char *name, const uint8_t origin[BLF_KEYID_LEN], int af, char *out)
 {
 	size_t n = 0, i, len = strlen(name);
 	int changed = 0;
@@ -82,13 +82,13 @@ x_origin_file(const char *name, const uint8_t origin[BLF_KEYID_LEN], int af, cha
 static void
 put_a(xout *o, uint32_t a)
 {
-	xo_u64(o, a >> 24);
-	xo_chr(o, '.');
-	xo_u64(o, a >> 16 & 255);
-	xo_chr(o, '.');
-	xo_u64(o, a >> 8 & 255);
-	xo_chr(o, '.');
-	xo_u64(o, a & 255);
+	export_out_u64(o, a >> 24);
+	export_out_chr(o, '.');
+	export_out_u64(o, a >> 16 & 255);
+	export_out_chr(o, '.');
+	export_out_u64(o, a >> 8 & 255);
+	export_out_chr(o, '.');
+	export_out_u64(o, a & 255);
 }
 
 /* Digest of one record: what its line shows. */
@@ -107,8 +107,8 @@ digest_rec(xsha *h, const core_origin_rec *r)
 		b[n++] = (uint8_t)(r->first >> (8 * k));
 	b[n++] = (uint8_t)r->ref_len;
 	b[n++] = (uint8_t)(r->ref_len >> 8);
-	xsha_update(h, b, n);
-	xsha_update(h, r->ref, r->ref_len);
+	export_sha_update(h, b, n);
+	export_sha_update(h, r->ref, r->ref_len);
 }
 
 static void
@@ -117,14 +117,14 @@ header(xfile *f, const char *name, const uint8_t origin[BLF_KEYID_LEN])
 	xout *o = f->o;
 	char safe[KEYS_NAME_MAX + 1];
 
-	xo_str(o, f->af == BLF_AF_INET ? "# blfed rbldnsd ip4trie data of origin "
+	export_out_str(o, f->af == BLF_AF_INET ? "# blfed rbldnsd ip4trie data of origin "
 				       : "# blfed rbldnsd ip6trie data of origin ");
-	xo_mem(o, safe, x_safe_ascii(name, strlen(name), "", safe, sizeof(safe)));
-	xo_str(o, " (");
-	xo_hex(o, origin, BLF_KEYID_LEN);
-	xo_str(o, "): ");
-	x_stamp(f, 1, f->count);
-	xo_str(o, f->af == BLF_AF_INET
+	export_out_mem(o, safe, export_safe_ascii(name, strlen(name), "", safe, sizeof(safe)));
+	export_out_str(o, " (");
+	export_out_hex(o, origin, BLF_KEYID_LEN);
+	export_out_str(o, "): ");
+	export_stamp(f, 1, f->count);
+	export_out_str(o, f->af == BLF_AF_INET
 			  ? " entries\n# list it after rbldnsd-ip4.head in a dataset of its own\n"
 			  : " entries\n# list it after rbldnsd-ip6.head in a dataset of its own\n");
 }
@@ -140,9 +140,9 @@ line(xfile *f, const char *name, const core_origin_rec *r)
 	core_entry e;
 
 	if (r->exclusion) {
-		xo_chr(o, '!');
-		xo_prefix(o, &r->prefix);
-		xo_chr(o, '\n');
+		export_out_chr(o, '!');
+		export_out_prefix(o, &r->prefix);
+		export_out_chr(o, '\n');
 		xo_maybe_flush(o);
 		return;
 	}
@@ -157,18 +157,18 @@ line(xfile *f, const char *name, const core_origin_rec *r)
 	e.prefix = r->prefix;
 	e.nprov = 1;
 	e.prov = &p;
-	xo_prefix(o, &r->prefix);
-	xo_str(o, " :");
-	put_a(o, x_aval(f->cfg, r->reason));
-	xo_str(o, ":$ listed by ");
-	xo_mem(o, txt, x_prov_text(&e, "$#", txt, cap));
-	xo_chr(o, '\n');
+	export_out_prefix(o, &r->prefix);
+	export_out_str(o, " :");
+	put_a(o, export_aval_of(f->cfg, r->reason));
+	export_out_str(o, ":$ listed by ");
+	export_out_mem(o, txt, export_prov_text(&e, "$#", txt, cap));
+	export_out_chr(o, '\n');
 	xo_maybe_flush(o);
 }
 
 /* See export_int.h. */
 int
-x_origin_pass(const export_source *src, size_t i, uint64_t now, struct xorigin *or,
+export_origin_pass(const export_source *src, size_t i, uint64_t now, struct xorigin *or,
 	      xfile *out[2])
 {
 	core_origin_rec r;
@@ -183,7 +183,7 @@ x_origin_pass(const export_source *src, size_t i, uint64_t now, struct xorigin *
 		memset(or->n, 0, sizeof(or->n));
 		memset(or->nlisted, 0, sizeof(or->nlisted));
 		for (fam = 0; fam < 2; fam++)
-			if (xsha_init(&or->h[fam]) != 0)
+			if (export_sha_init(&or->h[fam]) != 0)
 				return -1;
 	} else {
 		for (fam = 0; fam < 2; fam++)
@@ -204,7 +204,7 @@ x_origin_pass(const export_source *src, size_t i, uint64_t now, struct xorigin *
 		for (fam = 0; fam < 2; fam++) {
 			uint8_t d[32];
 
-			xsha_final(&or->h[fam], d);
+			export_sha_final(&or->h[fam], d);
 			memcpy(or->digest[fam], d, sizeof(or->digest[fam]));
 		}
 	return 0;

@@ -23,17 +23,18 @@ plain_begin(xfile *f)
 	r.af = (uint8_t)f->af;
 	r.len = (uint8_t)f->bits;
 	r.addr[0] = (uint8_t)(f->bits == 0 ? 0 : f->shard << (8 - f->bits));
-	xo_str(o, f->af == BLF_AF_INET ? "# blfed plain IPv4 list: " : "# blfed plain IPv6 list: ");
-	xo_str(o, f->cfg->source);
-	xo_str(o, "\n# ");
-	x_stamp(f, 0, f->count);
-	xo_str(o, " entries in shard ");
-	xo_u64(o, f->shard);
-	xo_str(o, " of ");
-	xo_u64(o, 1u << f->bits);
-	xo_str(o, " (");
-	xo_prefix(o, &r);
-	xo_str(o, ")\n");
+	export_out_str(o, f->af == BLF_AF_INET ? "# blfed plain IPv4 list: "
+					  : "# blfed plain IPv6 list: ");
+	export_out_str(o, f->cfg->source);
+	export_out_str(o, "\n# ");
+	export_stamp(f, 0, f->count);
+	export_out_str(o, " entries in shard ");
+	export_out_u64(o, f->shard);
+	export_out_str(o, " of ");
+	export_out_u64(o, 1u << f->bits);
+	export_out_str(o, " (");
+	export_out_prefix(o, &r);
+	export_out_str(o, ")\n");
 	return 0;
 }
 
@@ -42,8 +43,8 @@ plain_entry(xfile *f, const xitem *it)
 {
 	xout *o = f->o;
 
-	xo_prefix(o, &it->net);
-	xo_chr(o, '\n');
+	export_out_prefix(o, &it->net);
+	export_out_chr(o, '\n');
 	xo_maybe_flush(o);
 	return 0;
 }

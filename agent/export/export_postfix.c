@@ -25,9 +25,9 @@ pf_begin(xfile *f)
 {
 	xout *o = f->o;
 
-	xo_str(o, "# blfed Postfix cidr table: ");
-	x_stamp(f, 1, f->count);
-	xo_str(o, " entries, exceptions first (first match wins)\n");
+	export_out_str(o, "# blfed Postfix cidr table: ");
+	export_stamp(f, 1, f->count);
+	export_out_str(o, " entries, exceptions first (first match wins)\n");
 	return 0;
 }
 
@@ -41,14 +41,14 @@ pf_entry(xfile *f, const xitem *it)
 	/* phase 0 writes the exceptions, phase 1 the listings */
 	if ((e->kind == CORE_ENTRY_EXCLUDED) != (f->phase == 0))
 		return 0;
-	xo_prefix(o, &e->prefix);
+	export_out_prefix(o, &e->prefix);
 	if (e->kind == CORE_ENTRY_EXCLUDED) {
-		xo_str(o, " DUNNO\n");
+		export_out_str(o, " DUNNO\n");
 		return 0;
 	}
-	xo_str(o, " REJECT listed by ");
-	xo_mem(o, txt, x_prov_text(e, NULL, txt, sizeof(txt)));
-	xo_chr(o, '\n');
+	export_out_str(o, " REJECT listed by ");
+	export_out_mem(o, txt, export_prov_text(e, NULL, txt, sizeof(txt)));
+	export_out_chr(o, '\n');
 	xo_maybe_flush(o);
 	return 0;
 }

@@ -14,7 +14,7 @@
  *     198.51.100.7/32 :127.0.0.2:$ listed by alpha: spam-source since ...
  *     !192.0.2.129/32
  *
- * A values come from the strongest contribution's reason (x_aval); the TXT
+ * A values come from the strongest contribution's reason (export_aval_of); the TXT
  * template is printable ASCII without "$" or "#" from the data (the only
  * "$" is ours, the queried address), at most EXPORT_TXT_MAX bytes once "$"
  * is expanded to the longest address of the family.
@@ -29,13 +29,13 @@
 static void
 put_a(xout *o, uint32_t a)
 {
-	xo_u64(o, a >> 24);
-	xo_chr(o, '.');
-	xo_u64(o, a >> 16 & 255);
-	xo_chr(o, '.');
-	xo_u64(o, a >> 8 & 255);
-	xo_chr(o, '.');
-	xo_u64(o, a & 255);
+	export_out_u64(o, a >> 24);
+	export_out_chr(o, '.');
+	export_out_u64(o, a >> 16 & 255);
+	export_out_chr(o, '.');
+	export_out_u64(o, a >> 8 & 255);
+	export_out_chr(o, '.');
+	export_out_u64(o, a & 255);
 }
 
 /* "$TIMESTAMP" time form: yyyy:mm:dd:hh:mi:ss. */
@@ -44,9 +44,9 @@ put_stamp(xout *o, uint64_t t)
 {
 	char b[X_TIME_LEN + 1];
 
-	x_time_str(t, b);
+	export_time_str(t, b);
 	b[4] = b[7] = b[10] = b[13] = b[16] = ':';
-	xo_mem(o, b, 19);
+	export_out_mem(o, b, 19);
 }
 
 static void
@@ -57,47 +57,47 @@ head(xfile *f)
 	int v4 = f->af == BLF_AF_INET;
 	size_t i;
 
-	xo_str(o, v4 ? "# blfed rbldnsd ip4trie data: " : "# blfed rbldnsd ip6trie data: ");
-	x_stamp(f, 1, f->total);
-	xo_str(o, " entries in ");
-	xo_u64(o, 1u << f->bits);
-	xo_str(o, " shards\n# list this file first in the dataset, then every shard in order\n");
-	xo_str(o, "$SOA 0 ");
-	xo_str(o, cfg->ns[0]);
-	xo_chr(o, ' ');
-	xo_str(o, cfg->hostmaster);
-	xo_chr(o, ' ');
-	xo_u64(o, f->serial);
-	xo_chr(o, ' ');
-	xo_u64(o, cfg->soa_refresh);
-	xo_chr(o, ' ');
-	xo_u64(o, cfg->soa_retry);
-	xo_chr(o, ' ');
-	xo_u64(o, cfg->soa_expire);
-	xo_chr(o, ' ');
-	xo_u64(o, cfg->soa_minttl);
-	xo_str(o, "\n$NS 0");
+	export_out_str(o, v4 ? "# blfed rbldnsd ip4trie data: " : "# blfed rbldnsd ip6trie data: ");
+	export_stamp(f, 1, f->total);
+	export_out_str(o, " entries in ");
+	export_out_u64(o, 1u << f->bits);
+	export_out_str(o, " shards\n# list this file first in the dataset, then every shard in order\n");
+	export_out_str(o, "$SOA 0 ");
+	export_out_str(o, cfg->ns[0]);
+	export_out_chr(o, ' ');
+	export_out_str(o, cfg->hostmaster);
+	export_out_chr(o, ' ');
+	export_out_u64(o, f->serial);
+	export_out_chr(o, ' ');
+	export_out_u64(o, cfg->soa_refresh);
+	export_out_chr(o, ' ');
+	export_out_u64(o, cfg->soa_retry);
+	export_out_chr(o, ' ');
+	export_out_u64(o, cfg->soa_expire);
+	export_out_chr(o, ' ');
+	export_out_u64(o, cfg->soa_minttl);
+	export_out_str(o, "\n$NS 0");
 	for (i = 0; i < cfg->nns; i++) {
-		xo_chr(o, ' ');
-		xo_str(o, cfg->ns[i]);
+		export_out_chr(o, ' ');
+		export_out_str(o, cfg->ns[i]);
 	}
-	xo_str(o, "\n$TTL ");
-	xo_u64(o, cfg->ttl);
-	xo_str(o, "\n$TIMESTAMP ");
+	export_out_str(o, "\n$TTL ");
+	export_out_u64(o, cfg->ttl);
+	export_out_str(o, "\n$TIMESTAMP ");
 	put_stamp(o, f->now);
 	if (!cfg->no_stale) {
-		xo_chr(o, ' ');
+		export_out_chr(o, ' ');
 		put_stamp(o, f->now + cfg->stale_after);
 	}
-	xo_str(o, "\n:");
+	export_out_str(o, "\n:");
 	put_a(o, cfg->a_default);
-	xo_str(o, ":$ listed in ");
-	xo_str(o, cfg->zone);
-	xo_str(o, "\n# RFC 5782 test points\n");
+	export_out_str(o, ":$ listed in ");
+	export_out_str(o, cfg->zone);
+	export_out_str(o, "\n# RFC 5782 test points\n");
 	if (v4) {
-		xo_str(o, "127.0.0.2 :127.0.0.2:$ test point\n!127.0.0.1\n");
+		export_out_str(o, "127.0.0.2 :127.0.0.2:$ test point\n!127.0.0.1\n");
 	} else {
-		xo_str(o, "::ffff:7f00:2 :127.0.0.2:$ test point\n!::ffff:7f00:1\n");
+		export_out_str(o, "::ffff:7f00:2 :127.0.0.2:$ test point\n!::ffff:7f00:1\n");
 	}
 }
 
@@ -110,15 +110,15 @@ rbl_begin(xfile *f)
 		head(f);
 		return 0;
 	}
-	xo_str(o, "# blfed rbldnsd ");
-	xo_str(o, f->af == BLF_AF_INET ? "ip4trie" : "ip6trie");
-	xo_str(o, " shard ");
-	xo_u64(o, f->shard);
-	xo_str(o, " of ");
-	xo_u64(o, 1u << f->bits);
-	xo_str(o, ": ");
-	x_stamp(f, 1, f->count);
-	xo_str(o, " entries\n");
+	export_out_str(o, "# blfed rbldnsd ");
+	export_out_str(o, f->af == BLF_AF_INET ? "ip4trie" : "ip6trie");
+	export_out_str(o, " shard ");
+	export_out_u64(o, f->shard);
+	export_out_str(o, " of ");
+	export_out_u64(o, 1u << f->bits);
+	export_out_str(o, ": ");
+	export_stamp(f, 1, f->count);
+	export_out_str(o, " entries\n");
 	return 0;
 }
 
@@ -132,18 +132,18 @@ rbl_entry(xfile *f, const xitem *it)
 	size_t cap = EXPORT_TXT_MAX - dollar - (sizeof(TXT_LEAD) - 2) + 1;
 
 	if (e->kind == CORE_ENTRY_EXCLUDED) {
-		xo_chr(o, '!');
-		xo_prefix(o, &e->prefix);
-		xo_chr(o, '\n');
+		export_out_chr(o, '!');
+		export_out_prefix(o, &e->prefix);
+		export_out_chr(o, '\n');
 		return 0;
 	}
-	xo_prefix(o, &e->prefix);
-	xo_str(o, " :");
-	put_a(o, x_aval(f->cfg, x_main_reason(e)));
-	xo_chr(o, ':');
-	xo_str(o, TXT_LEAD);
-	xo_mem(o, txt, x_prov_text(e, TXT_DROP, txt, cap));
-	xo_chr(o, '\n');
+	export_out_prefix(o, &e->prefix);
+	export_out_str(o, " :");
+	put_a(o, export_aval_of(f->cfg, export_main_reason(e)));
+	export_out_chr(o, ':');
+	export_out_str(o, TXT_LEAD);
+	export_out_mem(o, txt, export_prov_text(e, TXT_DROP, txt, cap));
+	export_out_chr(o, '\n');
 	xo_maybe_flush(o);
 	return 0;
 }

@@ -10,7 +10,7 @@
  *
  * Everything that reaches a file from the network (display names come from
  * the local trust store, but references come from deltas) passes
- * x_safe_ascii or xo_json: printable ASCII only, so that no reference can
+ * export_safe_ascii or export_out_json: printable ASCII only, so that no reference can
  * end a line, open a comment, inject a "$" substitution or a quote.
  */
 #include <string.h>
@@ -21,7 +21,7 @@ static const char hexd[] = "0123456789abcdef";
 
 /* Allocate the EVP context on first use and start SHA-256: 0 or -1. */
 int
-xsha_init(xsha *h)
+export_sha_init(xsha *h)
 {
 	if (h->ctx == NULL && (h->ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
@@ -31,7 +31,7 @@ xsha_init(xsha *h)
 
 /* Add n bytes; small pieces are gathered in h->buf first. */
 void
-xsha_update(xsha *h, const void *p, size_t n)
+export_sha_update(xsha *h, const void *p, size_t n)
 {
 	if (n == 0)
 		return; /* p may be NULL (an empty reference) */
@@ -47,9 +47,9 @@ xsha_update(xsha *h, const void *p, size_t n)
 	h->len += n;
 }
 
-/* The digest into out; h may be started again with xsha_init. */
+/* The digest into out; h may be started again with export_sha_init. */
 void
-xsha_final(xsha *h, uint8_t out[32])
+export_sha_final(xsha *h, uint8_t out[32])
 {
 	unsigned int len = 32;
 
@@ -61,7 +61,7 @@ xsha_final(xsha *h, uint8_t out[32])
 
 /* Release the context (NULL-safe). */
 void
-xsha_free(xsha *h)
+export_sha_free(xsha *h)
 {
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
@@ -72,12 +72,12 @@ xsha_free(xsha *h)
  * after the first one the bytes are dropped and o->err stays set.
  */
 void
-xo_flush(xout *o)
+export_out_flush(xout *o)
 {
 	if (o->len == 0)
 		return;
 	if (o->active && o->err == 0) {
-		xsha_update(&o->sha, o->buf, o->len);
+		export_sha_update(&o->sha, o->buf, o->len);
 		if (fio_atomic_write(&o->fa, o->buf, o->len) != 0)
 			o->err = o->fa.err != 0 ? o->fa.err : 5 /* EIO */;
 	}
@@ -87,7 +87,7 @@ xo_flush(xout *o)
 
 /* Append n bytes. */
 void
-xo_mem(xout *o, const void *p, size_t n)
+export_out_mem(xout *o, const void *p, size_t n)
 {
 	const char *s = p;
 
@@ -99,29 +99,29 @@ xo_mem(xout *o, const void *p, size_t n)
 		s += k;
 		n -= k;
 		if (o->len == XO_CAP)
-			xo_flush(o);
+			export_out_flush(o);
 	}
 }
 
 /* Append a NUL-terminated string. */
 void
-xo_str(xout *o, const char *s)
+export_out_str(xout *o, const char *s)
 {
-	xo_mem(o, s, strlen(s));
+	export_out_mem(o, s, strlen(s));
 }
 
 /* Append one byte. */
 void
-xo_chr(xout *o, char c)
+export_out_chr(xout *o, char c)
 {
 	if (o->len == XO_CAP)
-		xo_flush(o);
+		export_out_flush(o);
 	o->buf[o->len++] = c;
 }
 
 /* Append v in decimal. */
 void
-xo_u64(xout *o, uint64_t v)
+export_out_u64(xout *o, uint64_t v)
 {
 	char t[20];
 	size_t n = 0;
@@ -130,21 +130,21 @@ xo_u64(xout *o, uint64_t v)
 		t[sizeof(t) - 1 - n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	xo_mem(o, t + sizeof(t) - n, n);
+	export_out_mem(o, t + sizeof(t) - n, n);
 }
 
 /* Append n bytes as lower-case hex (in place when there is room, as there
  * is for key ids). */
 void
-xo_hex(xout *o, const uint8_t *b, size_t n)
+export_out_hex(xout *o, const uint8_t *b, size_t n)
 {
 	size_t i;
 	char *d;
 
 	if (2 * n > XO_CAP - o->len) {
 		for (i = 0; i < n; i++) {
-			xo_chr(o, hexd[b[i] >> 4]);
-			xo_chr(o, hexd[b[i] & 15]);
+			export_out_chr(o, hexd[b[i] >> 4]);
+			export_out_chr(o, hexd[b[i] & 15]);
 		}
 		return;
 	}
@@ -179,13 +179,13 @@ put_octet(char *b, unsigned v)
 /* Append "address/len" in canonical form (IPv4 here, IPv6 through
  * blf_prefix_format: RFC 5952 needs the zero runs). */
 void
-xo_prefix(xout *o, const blf_prefix *p)
+export_out_prefix(xout *o, const blf_prefix *p)
 {
 	char *b;
 	size_t n;
 
 	if (XO_CAP - o->len < BLF_PREFIX_STRLEN)
-		xo_flush(o);
+		export_out_flush(o);
 	if (p->af != BLF_AF_INET) {
 		o->len += blf_prefix_format(p, o->buf + o->len);
 		return;
@@ -205,10 +205,10 @@ xo_prefix(xout *o, const blf_prefix *p)
 
 /* Append the address alone. */
 void
-xo_addr(xout *o, const blf_prefix *p)
+export_out_addr(xout *o, const blf_prefix *p)
 {
 	if (XO_CAP - o->len < BLF_PREFIX_STRLEN)
-		xo_flush(o);
+		export_out_flush(o);
 	o->len += blf_prefix_format_addr(p, o->buf + o->len);
 }
 
@@ -239,7 +239,7 @@ static _Thread_local char day_text[10];
 
 /* "YYYY-MM-DDTHH:MM:SSZ" and a NUL into buf; years past 9999 are clamped. */
 void
-x_time_str(uint64_t t, char buf[X_TIME_LEN + 1])
+export_time_str(uint64_t t, char buf[X_TIME_LEN + 1])
 {
 	unsigned y, m, d, s;
 
@@ -269,22 +269,22 @@ x_time_str(uint64_t t, char buf[X_TIME_LEN + 1])
 
 /* Append the RFC 3339 UTC time of t. */
 void
-xo_time(xout *o, uint64_t t)
+export_out_time(xout *o, uint64_t t)
 {
 	char b[X_TIME_LEN + 1];
 
-	x_time_str(t, b);
-	xo_mem(o, b, X_TIME_LEN);
+	export_time_str(t, b);
+	export_out_mem(o, b, X_TIME_LEN);
 }
 
 /* Append the date "YYYY-MM-DD" of t. */
 void
-xo_date(xout *o, uint64_t t)
+export_out_date(xout *o, uint64_t t)
 {
 	char b[X_TIME_LEN + 1];
 
-	x_time_str(t, b);
-	xo_mem(o, b, 10);
+	export_time_str(t, b);
+	export_out_mem(o, b, 10);
 }
 
 static void
@@ -293,7 +293,7 @@ json_u(xout *o, unsigned cp)
 	char b[6] = { '\\', 'u', hexd[cp >> 12 & 15], hexd[cp >> 8 & 15], hexd[cp >> 4 & 15],
 		      hexd[cp & 15] };
 
-	xo_mem(o, b, 6);
+	export_out_mem(o, b, 6);
 }
 
 /* Length of a valid UTF-8 sequence at s (at most n bytes) and its code
@@ -329,12 +329,12 @@ utf8_dec(const unsigned char *s, size_t n, unsigned *cp)
 
 /* Append s[0..n) as a JSON string in ASCII. */
 void
-xo_json(xout *o, const char *s, size_t n)
+export_out_json(xout *o, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 
-	xo_chr(o, '"');
+	export_out_chr(o, '"');
 	while (i < n) {
 		unsigned c = u[i], cp;
 		size_t k;
@@ -343,16 +343,16 @@ xo_json(xout *o, const char *s, size_t n)
 		for (k = i; k < n && u[k] >= 0x20 && u[k] < 0x7f && u[k] != '"' && u[k] != '\\'; k++)
 			;
 		if (k > i) {
-			xo_mem(o, s + i, k - i);
+			export_out_mem(o, s + i, k - i);
 			i = k;
 			continue;
 		}
 		if (c == '"' || c == '\\') {
-			xo_chr(o, '\\');
-			xo_chr(o, (char)c);
+			export_out_chr(o, '\\');
+			export_out_chr(o, (char)c);
 			i++;
 		} else if (c >= 0x20 && c < 0x7f) {
-			xo_chr(o, (char)c);
+			export_out_chr(o, (char)c);
 			i++;
 		} else if (c < 0x80) {
 			json_u(o, c);
@@ -371,7 +371,7 @@ xo_json(xout *o, const char *s, size_t n)
 			i++;
 		}
 	}
-	xo_chr(o, '"');
+	export_out_chr(o, '"');
 }
 
 /*
@@ -380,7 +380,7 @@ xo_json(xout *o, const char *s, size_t n)
  * '_'.  Returns the length written.
  */
 size_t
-x_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t cap)
+export_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t cap)
 {
 	size_t i, o = 0;
 
@@ -427,7 +427,7 @@ main_prov(const core_entry *e)
 
 /* Reason code of the entry's strongest contribution (0 if none). */
 uint16_t
-x_main_reason(const core_entry *e)
+export_main_reason(const core_entry *e)
 {
 	const core_prov *p = main_prov(e);
 
@@ -465,7 +465,7 @@ reason_name(uint16_t code, size_t *len)
 
 /* See export_int.h. */
 const char *
-x_reason_name(uint16_t code, size_t *len)
+export_reason_name(uint16_t code, size_t *len)
 {
 	return reason_name(code, len);
 }
@@ -488,7 +488,7 @@ put_part(char *buf, size_t *o, size_t room, const char *s, size_t n)
  * part that does not fit is cut and the text ends with "...".
  */
 size_t
-x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
+export_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 {
 	const core_prov *first = main_prov(e);
 	char part[KEYS_NAME_MAX + BLF_MAX_REF_LEN + 64];
@@ -518,7 +518,7 @@ x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 			part[n++] = ';';
 			part[n++] = ' ';
 		}
-		n += x_safe_ascii(p->name, strlen(p->name), drop, part + n, KEYS_NAME_MAX + 1);
+		n += export_safe_ascii(p->name, strlen(p->name), drop, part + n, KEYS_NAME_MAX + 1);
 		part[n++] = ':';
 		part[n++] = ' ';
 		rn = reason_name(p->reason, &rl);
@@ -541,13 +541,13 @@ x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 		}
 		memcpy(part + n, " since ", 7);
 		n += 7;
-		x_time_str(p->first, date);
+		export_time_str(p->first, date);
 		memcpy(part + n, date, 10);
 		n += 10;
 		if (p->ref_len > 0) {
 			part[n++] = ' ';
 			part[n++] = '(';
-			n += x_safe_ascii(p->ref, p->ref_len, drop, part + n,
+			n += export_safe_ascii(p->ref, p->ref_len, drop, part + n,
 					  BLF_MAX_REF_LEN + 1);
 			part[n++] = ')';
 		}
@@ -570,7 +570,7 @@ x_prov_text(const core_entry *e, const char *drop, char *buf, size_t cap)
 
 /* A for a reason code (host order). */
 uint32_t
-x_aval(const export_config *cfg, uint16_t reason)
+export_aval_of(const export_config *cfg, uint16_t reason)
 {
 	size_t i, rl;
 
@@ -584,18 +584,18 @@ x_aval(const export_config *cfg, uint16_t reason)
 
 /* See export_int.h. */
 void
-x_stamp(xfile *f, int with_source, uint64_t count)
+export_stamp(xfile *f, int with_source, uint64_t count)
 {
 	xout *o = f->o;
 
 	if (with_source) {
-		xo_str(o, f->cfg->source);
-		xo_str(o, ", ");
+		export_out_str(o, f->cfg->source);
+		export_out_str(o, ", ");
 	}
-	xo_str(o, "serial ");
-	xo_u64(o, f->serial);
-	xo_str(o, ", ");
-	xo_time(o, f->now);
-	xo_str(o, ", ");
-	xo_u64(o, count);
+	export_out_str(o, "serial ");
+	export_out_u64(o, f->serial);
+	export_out_str(o, ", ");
+	export_out_time(o, f->now);
+	export_out_str(o, ", ");
+	export_out_u64(o, count);
 }

@@ -140,7 +140,7 @@ export_manifest_verify(const uint8_t pk[BLF_PK_LEN], const uint8_t *m, size_t le
 /* Names a MANIFEST may list. */
 /* Non-zero if name may appear in a MANIFEST (export_int.h). */
 int
-x_name_ok(const char *name, size_t n)
+export_name_ok(const char *name, size_t n)
 {
 	size_t i;
 
@@ -161,7 +161,7 @@ x_name_ok(const char *name, size_t n)
 
 /* Release the file array of a parsed or built manifest (NULL-safe). */
 void
-xman_free(xman *m)
+export_man_free(xman *m)
 {
 	if (m == NULL)
 		return;
@@ -197,11 +197,11 @@ dec(const char *s, size_t n, uint64_t *v)
 }
 
 /*
- * Parse MANIFEST text.  On success m holds malloc'd files (xman_free); on
+ * Parse MANIFEST text.  On success m holds malloc'd files (export_man_free); on
  * BLF_ECORRUPT (or BLF_ENOMEM) m is empty and err names the line.
  */
 int
-xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
+export_man_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
 {
 	size_t pos = 0, line = 0, cap = 0;
 	int rc = BLF_ECORRUPT, want_sum = 0;
@@ -241,10 +241,10 @@ xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
 			}
 			memcpy(tbuf, l + 7, X_TIME_LEN);
 			tbuf[X_TIME_LEN] = '\0';
-			/* exactly the one spelling x_time_str writes (no bare date,
+			/* exactly the one spelling export_time_str writes (no bare date,
 			 * no byte after a NUL) */
 			if (trust_time_parse(tbuf, &m->time) != BLF_OK ||
-			    (x_time_str(m->time, tbuf), memcmp(tbuf, l + 7, X_TIME_LEN) != 0)) {
+			    (export_time_str(m->time, tbuf), memcmp(tbuf, l + 7, X_TIME_LEN) != 0)) {
 				rc = bad(err, errlen, line, "bad time");
 				goto out;
 			}
@@ -293,7 +293,7 @@ xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
 			}
 			f = &m->files[m->nfiles];
 			memset(f, 0, sizeof(*f));
-			if (!x_name_ok(fld[0], fl[0])) {
+			if (!export_name_ok(fld[0], fl[0])) {
 				rc = bad(err, errlen, line, "bad file name");
 				goto out;
 			}
@@ -339,20 +339,20 @@ xman_parse(const char *text, size_t len, xman *m, char *err, size_t errlen)
 	rc = BLF_OK;
 out:
 	if (rc != BLF_OK)
-		xman_free(m);
+		export_man_free(m);
 	return rc;
 }
 
 /* Format a manifest (files sorted by the caller); *out malloc'd. */
 int
-xman_format(const xman *m, char **out, size_t *outlen)
+export_man_format(const xman *m, char **out, size_t *outlen)
 {
 	size_t cap = 128 + m->nfiles * (2 * FIO_NAME_MAX + 140), o = 0, i;
 	char *b = malloc(cap), t[X_TIME_LEN + 1], k[BLF_KEYID_HEX_LEN + 1];
 
 	if (b == NULL)
 		return BLF_ENOMEM;
-	x_time_str(m->time, t);
+	export_time_str(m->time, t);
 	hex(m->agent, BLF_KEYID_LEN, k);
 	k[BLF_KEYID_HEX_LEN] = '\0';
 	o += (size_t)snprintf(b + o, cap - o, "%s\n# serial %llu\n# time %s\n# agent %s\n",
@@ -405,7 +405,7 @@ out:
 
 /* See export_int.h. */
 int
-x_gen_name(const char *name, uint64_t *serial)
+export_gen_name(const char *name, uint64_t *serial)
 {
 	size_t n = strlen(name), i;
 	uint64_t v = 0;
@@ -429,7 +429,7 @@ x_gen_name(const char *name, uint64_t *serial)
 
 /* See export_int.h. */
 int
-x_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial)
+export_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial)
 {
 	char buf[FIO_NAME_MAX + 1];
 
@@ -438,7 +438,7 @@ x_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial)
 			errno = EINVAL;
 		return -1;
 	}
-	if (!x_gen_name(buf, serial)) {
+	if (!export_gen_name(buf, serial)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -448,7 +448,7 @@ x_current_read(int dfd, char name[X_GEN_NAME_MAX + 1], uint64_t *serial)
 
 /* Read and parse the MANIFEST in dfd. */
 int
-x_manifest_load(int dfd, xman *m, char *err, size_t errlen)
+export_manifest_load(int dfd, xman *m, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -457,7 +457,7 @@ x_manifest_load(int dfd, xman *m, char *err, size_t errlen)
 	memset(m, 0, sizeof(*m));
 	if (read_at(dfd, "MANIFEST", EXPORT_MAX_MANIFEST, &text, &len) != 0)
 		return errno == ENOENT ? BLF_ENOTFOUND : BLF_EIO;
-	rc = xman_parse(text, len, m, err, errlen);
+	rc = export_man_parse(text, len, m, err, errlen);
 	free(text);
 	return rc;
 }
@@ -482,21 +482,21 @@ hash_file(int dfd, const char *name, uint8_t sha[32], uint64_t *size)
 		errno = EINVAL;
 		goto out;
 	}
-	if (xsha_init(&st) != 0)
+	if (export_sha_init(&st) != 0)
 		goto out;
 	*size = 0;
 	do {
 		if (fio_read_upto(fd, buf, HASH_CHUNK, &got) != 0)
 			goto out;
-		xsha_update(&st, buf, got);
+		export_sha_update(&st, buf, got);
 		*size += got;
 	} while (got == HASH_CHUNK);
-	xsha_final(&st, sha);
+	export_sha_final(&st, sha);
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	xsha_free(&st);
+	export_sha_free(&st);
 	free(buf);
 	return rc;
 }
@@ -526,7 +526,7 @@ export_verify(const char *dir, const uint8_t pk[BLF_PK_LEN], export_verify_resul
 		goto out;
 	}
 	/* the export directory itself: its published generation */
-	if (x_current_read(dfd, gen, &gserial) == 0) {
+	if (export_current_read(dfd, gen, &gserial) == 0) {
 		int g = fio_openat(dfd, gen, O_RDONLY | O_DIRECTORY, 0);
 
 		if (g < 0) {
@@ -561,7 +561,7 @@ export_verify(const char *dir, const uint8_t pk[BLF_PK_LEN], export_verify_resul
 		rc = rc == BLF_ENOMEM ? BLF_ENOMEM : BLF_EBADSIG;
 		goto out;
 	}
-	if ((rc = xman_parse(mtext, mlen, &m, err, errlen)) != BLF_OK)
+	if ((rc = export_man_parse(mtext, mlen, &m, err, errlen)) != BLF_OK)
 		goto out;
 	r.serial = m.serial;
 	r.time = m.time;
@@ -588,7 +588,7 @@ out:
 		close(dfd);
 	free(mtext);
 	free(stext);
-	xman_free(&m);
+	export_man_free(&m);
 	if (res != NULL)
 		*res = r;
 	return rc;

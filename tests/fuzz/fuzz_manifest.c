@@ -3,8 +3,8 @@
  * the MANIFEST.sig check (agent/export/manifest.c, SPEC 13), the two
  * files a consumer reads from wherever rsync fetched them.
  *
- * Whatever xman_parse accepts must format back to exactly the input (the
- * format has one spelling), every name it accepts must pass x_name_ok, and
+ * Whatever export_man_parse accepts must format back to exactly the input (the
+ * format has one spelling), every name it accepts must pass export_name_ok, and
  * the signature check must never accept arbitrary bytes.  Any disagreement
  * traps.
  */
@@ -34,14 +34,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (blf_init() != BLF_OK)
 		return 0;
-	if (xman_parse((const char *)data, size, &m, NULL, 0) == BLF_OK) {
+	if (export_man_parse((const char *)data, size, &m, NULL, 0) == BLF_OK) {
 		for (i = 0; i < m.nfiles; i++)
-			check(x_name_ok(m.files[i].name, strlen(m.files[i].name)));
-		if (xman_format(&m, &out, &outlen) == BLF_OK) {
+			check(export_name_ok(m.files[i].name, strlen(m.files[i].name)));
+		if (export_man_format(&m, &out, &outlen) == BLF_OK) {
 			check(outlen == size && memcmp(out, data, size) == 0);
 			free(out);
 		}
-		xman_free(&m);
+		export_man_free(&m);
 	}
 	/* the input as a MANIFEST.sig over itself: never valid for a zero key */
 	check(export_manifest_verify(pk, data, size, (const char *)data, size) != BLF_OK);

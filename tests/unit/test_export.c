@@ -331,13 +331,13 @@ test_manifest_vector(void **state)
 	assert_int_equal(export_manifest_verify(agent->pk, (const uint8_t *)m, ml, want, wl - 1),
 			 BLF_EINVAL);
 	/* and the manifest parses */
-	assert_int_equal(xman_parse(m, ml, &x, NULL, 0), 0);
+	assert_int_equal(export_man_parse(m, ml, &x, NULL, 0), 0);
 	assert_int_equal(x.nfiles, 1);
 	assert_int_equal(x.serial, T0);
 	assert_int_equal(x.time, T0);
 	assert_string_equal(x.files[0].name, "plain-ip4.s00");
 	assert_int_equal(x.files[0].size, 16);
-	xman_free(&x);
+	export_man_free(&x);
 	free(m);
 	free(want);
 }
@@ -364,26 +364,26 @@ test_manifest_parse_hostile(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s%s%sa\n", head, bad[i], sum);
-		assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
+		assert_int_equal(export_man_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	}
 	/* not sorted, duplicate, missing sum, no final newline, bad magic */
 	snprintf(buf, sizeof(buf), "%s# file b 1 - 0\n%sb\n# file a 1 - 0\n%sa\n", head, sum, sum);
-	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
+	assert_int_equal(export_man_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "%s# file a 1 - 0\n%sa\n# file a 1 - 0\n%sa\n", head, sum, sum);
-	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
+	assert_int_equal(export_man_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "%s# file a 1 - 0\n", head);
-	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
+	assert_int_equal(export_man_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "%s# file a 1 - 0\n%sa", head, sum);
-	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
+	assert_int_equal(export_man_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	/* a time that parses but is not the one spelling (fuzz finding) */
 	memcpy(buf, head, sizeof(head));
 	memcpy(buf + 44 + 10, "\0\0\0\xed", 4);
-	assert_int_equal(xman_parse(buf, sizeof(head) - 1, &x, err, sizeof(err)), BLF_ECORRUPT);
+	assert_int_equal(export_man_parse(buf, sizeof(head) - 1, &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "# blfed export manifest 2\n");
-	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
+	assert_int_equal(export_man_parse(buf, strlen(buf), &x, err, sizeof(err)), BLF_ECORRUPT);
 	snprintf(buf, sizeof(buf), "%s# file a 1 - 0\n%sa\n", head, sum);
-	assert_int_equal(xman_parse(buf, strlen(buf), &x, err, sizeof(err)), 0);
-	xman_free(&x);
+	assert_int_equal(export_man_parse(buf, strlen(buf), &x, err, sizeof(err)), 0);
+	export_man_free(&x);
 }
 
 static void
