@@ -105,14 +105,30 @@ struct strtab {
 	uint32_t mask;              /* slot count - 1 */
 };
 
+struct vpair {
+	uint32_t o;       /* origin index */
+	uint32_t r;       /* record index */
+};
+
+/*
+ * An entry of the merged view: a group of (origin, record) pairs with one
+ * prefix.  Most entries have one pair, and those hold it inline (8 bytes,
+ * no vpair): VENT_ONE set, the origin index in the low bits of n and the
+ * record index in start.  An entry with several pairs has start = its first
+ * pair in c->vpairs and n = their count.  Read pairs only through
+ * vent_npairs and vent_pair.
+ */
 struct vent {
-	uint32_t start;   /* first pair in c->vpairs */
-	uint32_t n;       /* pairs; VENT_* flags in the top bits */
+	uint32_t start;   /* first pair in c->vpairs; VENT_ONE: record index */
+	uint32_t n;       /* VENT_* flags in the top bits; pairs, or VENT_ONE:
+			   * origin index */
 };
 #define VENT_EXCL 0x80000000u   /* an exported exclusion */
 #define VENT_HIDDEN 0x40000000u /* a listing group below the threshold, kept
 				 * because it contributes to an entry inside it */
-#define VENT_N 0x3fffffffu
+#define VENT_ONE 0x20000000u    /* one pair, held inline */
+#define VENT_N 0x1fffffffu      /* pair count, or origin index */
+
 /* Deepest chain of nested listing groups: one per prefix length. */
 #define VIEW_DEPTH 129
 
@@ -129,11 +145,6 @@ struct vlog {
 	uint64_t gen;
 	blf_prefix p;
 	uint8_t existed;  /* p was in the view before that build */
-};
-
-struct vpair {
-	uint32_t o;       /* origin index */
-	uint32_t r;       /* record index */
 };
 
 struct core {
@@ -294,6 +305,28 @@ void walk_free(struct core_walk *w);
 int walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
 int walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
 void *merge_alloc(core *c, void *p, size_t n);
+
+/* Number of (origin, record) pairs of view entry v (1 or more). */
+static inline uint32_t
+vent_npairs(const struct vent *v)
+{
+	return (v->n & VENT_ONE) ? 1 : v->n & VENT_N;
+}
+
+/* Pair i (< vent_npairs(v)) of view entry v of c's view: the one inline,
+ * or one of the entry's run in c->vpairs.  Pairs come in origin order. */
+static inline struct vpair
+vent_pair(const core *c, const struct vent *v, uint32_t i)
+{
+	struct vpair p;
+
+	if (v->n & VENT_ONE) {
+		p.o = v->n & VENT_N;
+		p.r = v->start;
+		return p;
+	}
+	return c->vpairs[v->start + i];
+}
 
 /* ---- feed.c ------------------------------------------------------------- */
 void feed_init(core *c);
