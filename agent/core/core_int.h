@@ -133,11 +133,27 @@ struct vent {
 #define VIEW_DEPTH 129
 
 /* Change-feed fingerprint of one exported entry (kept only with
- * core_config.change_feed). */
+ * core_config.change_feed): IPv6 entries. */
 struct vfp {
 	blf_prefix p;
 	uint8_t kind;     /* enum core_entry_kind */
 	uint32_t h;       /* hash of weight, expiry and provenance */
+};
+
+/* The same for an IPv4 entry, in 12 bytes rather than 24. */
+struct vfp4 {
+	uint32_t a;       /* address, host order */
+	uint32_t h;       /* hash of weight, expiry and provenance */
+	uint8_t len;      /* prefix length */
+	uint8_t kind;     /* enum core_entry_kind */
+};
+
+/* The fingerprints of one build, in view order: IPv4 entries, then IPv6. */
+struct vfps {
+	struct vfp4 *v4;
+	size_t n4;
+	struct vfp *v6;
+	size_t n6;
 };
 
 /* One change-log record: p changed in the build that made generation gen. */
@@ -179,8 +195,7 @@ struct core {
 	/* generations and the change feed (feed.c) */
 	uint64_t vgen;              /* generation of the built view */
 	uint64_t feed_oldest;       /* oldest generation the log can diff from */
-	struct vfp *fps;            /* fingerprints of the built view */
-	size_t nfps;
+	struct vfps fps;            /* fingerprints of the built view */
 	int fps_lost;               /* the last build could not keep them */
 	struct vlog *log;           /* changes, in generation order */
 	size_t nlog, caplog;

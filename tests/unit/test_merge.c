@@ -1073,8 +1073,9 @@ check_why(core *c, const char *q, uint64_t now, int verdict, const char *via, ui
  * apart) side by side: single- and multi-origin listings and exclusions, a
  * hidden group of one origin that gives provenance to an entry inside it,
  * IPv6; then an entry going from one contributor to two and back, and a
- * hidden group becoming a listed entry of two and hidden again.  Why, the
- * iterator (whole and ranged) and the change feed must agree throughout.
+ * hidden group becoming a listed entry of two and hidden again, and IPv6
+ * entries changed, added and removed beside them.  Why, the iterator
+ * (whole and ranged) and the change feed must agree throughout.
  */
 static void
 test_single_and_multi_pair_entries(void **state)
@@ -1089,10 +1090,14 @@ test_single_and_multi_pair_entries(void **state)
 			 op_simple(BLF_OP_EXCLUDE, "10.0.1.9/32", "b-clean") };
 	blf_op c1[2] = { op_list("10.0.0.0/16", T0 + 3000, "c-wide"),
 			 op_simple(BLF_OP_EXCLUDE, "198.51.100.7/32", "c-clean") };
-	blf_op b2[2] = { op_list("192.0.2.0/24", T0 + 2000, "b-doc"),
-			 op_list("10.0.0.0/16", T0 + 2000, "b-wide") };
-	blf_op bd[2] = { op_simple(BLF_OP_DELIST, "192.0.2.0/24", NULL),
-			 op_simple(BLF_OP_DELIST, "10.0.0.0/16", NULL) };
+	blf_op b2[4] = { op_list("192.0.2.0/24", T0 + 2000, "b-doc"),
+			 op_list("10.0.0.0/16", T0 + 2000, "b-wide"),
+			 op_list("2001:db8::/48", T0 + 2000, "b-six"),
+			 op_list("2001:db8:1::/48", T0 + 2000, "b-six2") };
+	blf_op bd[4] = { op_simple(BLF_OP_DELIST, "192.0.2.0/24", NULL),
+			 op_simple(BLF_OP_DELIST, "10.0.0.0/16", NULL),
+			 op_simple(BLF_OP_DELIST, "2001:db8::/48", NULL),
+			 op_simple(BLF_OP_DELIST, "2001:db8:1::/48", NULL) };
 	blf_prefix within = pfx("10.0.1.0/25"), net = pfx("198.51.100.0/24");
 	const char *view1 = "L 10.0.1.0/24 160 1700001000 alpha,gamma\n"
 			    "X 10.0.1.9/32 0 0 alpha,beta\n"
@@ -1143,7 +1148,7 @@ test_single_and_multi_pair_entries(void **state)
 
 	/* one contributor to two: beta joins alpha's /24 and gamma's hidden
 	 * /16, which now reaches the threshold itself */
-	apply(f, &f->b, T0 + 10, b2, 2, NULL);
+	apply(f, &f->b, T0 + 10, b2, 4, NULL);
 	assert_int_equal(core_iter_begin(f->core, T0 + 10, &it), 0);
 	ASSERT_ITER(&it, "L 10.0.0.0/16 160 1700002000 beta,gamma\n"
 			 "L 10.0.1.0/24 260 1700002000 alpha,beta,gamma\n"
@@ -1151,10 +1156,13 @@ test_single_and_multi_pair_entries(void **state)
 			 "L 192.0.2.0/24 200 1700002000 alpha,beta\n"
 			 "L 198.51.100.0/24 200 1700002000 alpha,beta\n"
 			 "X 198.51.100.7/32 0 0 gamma\n"
-			 "L 2001:db8::/48 100 1700001000 alpha\n");
+			 "L 2001:db8::/48 200 1700002000 alpha,beta\n"
+			 "L 2001:db8:1::/48 100 1700002000 beta\n");
 	ASSERT_CHANGES(f, g1, T0 + 10, &g2, "A 10.0.0.0/16 160\n"
 					   "C 10.0.1.0/24 260\n"
-					   "C 192.0.2.0/24 200\n");
+					   "C 192.0.2.0/24 200\n"
+					   "C 2001:db8::/48 200\n"
+					   "A 2001:db8:1::/48 100\n");
 	assert_true(g2 != g1);
 	check_why(f->core, "10.0.2.1", T0 + 10, CORE_LISTED, "10.0.0.0/16", 160,
 		  "beta 10.0.0.0/16\ngamma 10.0.0.0/16\n");
@@ -1166,12 +1174,14 @@ test_single_and_multi_pair_entries(void **state)
 			 "X 10.0.1.9/32 0 0 alpha,beta\n");
 
 	/* and back to one: the view of the start again */
-	apply(f, &f->b, T0 + 20, bd, 2, NULL);
+	apply(f, &f->b, T0 + 20, bd, 4, NULL);
 	assert_int_equal(core_iter_begin(f->core, T0 + 20, &it), 0);
 	ASSERT_ITER(&it, view1);
 	ASSERT_CHANGES(f, g2, T0 + 20, &g3, "R 10.0.0.0/16 0\n"
 					   "C 10.0.1.0/24 160\n"
-					   "C 192.0.2.0/24 100\n");
+					   "C 192.0.2.0/24 100\n"
+					   "C 2001:db8::/48 100\n"
+					   "R 2001:db8:1::/48 0\n");
 	assert_true(g3 != g2);
 	check_why(f->core, "10.0.2.1", T0 + 20, CORE_NOT_LISTED, NULL, 0, "");
 	check_why(f->core, "10.0.1.5", T0 + 20, CORE_LISTED, "10.0.1.0/24", 160,
