@@ -25,16 +25,20 @@
  * many stacked groups it has a listing in, so the weight of each candidate
  * comes from a running sum rather than from pairwise comparisons.
  *
- * Storage: the view is an array of (origin, record) pairs grouped into
- * entries (c->vents); a listing group below the threshold is kept, marked
- * hidden, when it encloses an exported entry, because its origins are part
- * of that entry's provenance.  Prefixes and provenance are read from the
- * records on demand: a walk (the iterator, the change feed, why) rebuilds an
- * entry's provenance from its chain of enclosing groups, each origin once
- * with its most specific listing, in origin order.  An origin contributes
- * until the latest expiry of its listings in the chain, capped by its
- * anchor's expiry; the entry's expiry is found by weighted selection
- * (expected linear in the contributing origins).
+ * Storage: the view is an array of entries (c->vents), each a group of
+ * (origin, record) pairs with one prefix.  An entry of one pair, the
+ * common case, holds it inline in its 8 bytes; an entry of several points
+ * to its run in c->vpairs; vent_npairs and vent_pair (core_int.h) read
+ * both kinds, and nothing else reads pairs.  A listing group below the
+ * threshold is kept, marked hidden, when it encloses an exported entry,
+ * because its origins are part of that entry's provenance.  Prefixes and
+ * provenance are read from the records on demand: a walk (the iterator,
+ * the change feed, why) rebuilds an entry's provenance from its chain of
+ * enclosing groups, each origin once with its most specific listing, in
+ * origin order.  An origin contributes until the latest expiry of its
+ * listings in the chain, capped by its anchor's expiry; the entry's expiry
+ * is found by weighted selection (expected linear in the contributing
+ * origins).
  */
 #include <stdio.h>
 #include <stdlib.h>
