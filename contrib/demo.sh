@@ -11,9 +11,12 @@
 # organisation accepts it); ISC's exclusions of two clean mail servers; a
 # spam source listed by two organisations; an ISC delisting reaching every
 # export and the DNSBL; a listing that expires on its own; a forged delta
-# and one from an unknown key, refused.
+# and one from an unknown key, refused; and a dispute: ISC disputes a
+# foreign listing over a clean mail server, the listing organisation
+# upholds it for the one offending address, and the rest lapses at every
+# partner when the answer window ends.
 #
-# Only documentation and benchmarking address space is used: 198.18.0.0/16
+# Only documentation and benchmarking address space is used: 198.18.0.0/15
 # (RFC 2544) plays ISC's address space, 192.0.2.0/24, 198.51.100.0/24 and
 # 203.0.113.0/24 (RFC 5737) the rest.  Everything runs in a scratch
 # directory and is stopped at the end; DEMO_KEEP=1 keeps it running and
@@ -98,7 +101,7 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 "$B" -k "$T/euro.key" keygen -c "European anti-spam organisation" >"$T/euro.pub"
 "$B" -k "$T/amer.key" keygen -c "American anti-spam organisation" >"$T/amer.pub"
 "$B" -k "$T/mallory.key" keygen -c "a key nobody trusts" >"$T/mallory.pub"
-ISC_SPACE=198.18.0.0/16
+ISC_SPACE=198.18.0.0/15
 ALL=0.0.0.0/0,::/0
 ta() { # STORE NAME extra options...
 	s=$1
@@ -110,15 +113,23 @@ ta() { # STORE NAME extra options...
 # ISC answers for its space: it may exclude there, at home and at the
 # European organisation; its own anchor for the American organisation
 # keeps the default max-prefix 24/48, so it refuses listings wider than /24.
-ta isc isc --permissions list,delist,exclude --authority "$ISC_SPACE" --max-prefix 16/32
+# ISC may also dispute listings in its space (step 7); every partner gives
+# the American organisation a short answer window for the demo (the
+# default is 7 days).
+ta isc isc --permissions list,delist,exclude,dispute --authority "$ISC_SPACE" --max-prefix 16/32
 ta isc euro
 ta isc amer --max-prefix 24/48
 ta euro euro --max-prefix 16/32
-ta euro isc --permissions list,delist,exclude --authority "$ISC_SPACE"
+ta euro isc --permissions list,delist,exclude,dispute --authority "$ISC_SPACE"
 ta euro amer --max-prefix 16/32
 ta amer amer --max-prefix 16/32
-ta amer isc --permissions list,delist,exclude --authority "$ISC_SPACE"
+ta amer isc --permissions list,delist,exclude,dispute --authority "$ISC_SPACE"
 ta amer euro
+WINDOW=8
+for s in isc euro amer; do
+	"$B" -t "$T/$s.trust" trust set amer dispute-window ${WINDOW}s >/dev/null ||
+		{ echo "demo: dispute-window at $s failed" >&2; exit 2; }
+done
 
 for o in $ORGS; do
 	eval "PUB_$o=$(port) SYNC_$o=$(port) RSYNC_$o=$(port)"
@@ -225,7 +236,7 @@ for o in $ORGS; do wait_until 10 in_export $o 192.0.2.10; done
 
 step "Three anti-spam organisations, each with its own blfedd, export and rsync module"
 note "ISC (the Internet Society of China's anti-spam team), a European and an American"
-note "organisation peer with each other on 127.0.0.1.  198.18.0.0/16 (RFC 2544) plays the"
+note "organisation peer with each other on 127.0.0.1.  198.18.0.0/15 (RFC 2544) plays the"
 note "address space ISC answers for; rbldnsd serves the European feed pulled with rsync."
 show euro peers | grep -v '^          ' 
 echo "  ISC's trust in the American organisation (widest listing: /24):"
@@ -331,6 +342,58 @@ check "the forged delta is refused and logged" \
 	sh -c "! '$B' -s 'ipc://$T/euro.sock' why 192.0.2.200 && grep -q 'peer forger:.*unknown-key\|peer forger:.*bad-sig' '$T/euro.log'"
 check "the unknown key's delta is refused and logged" \
 	sh -c "! '$B' -s 'ipc://$T/euro.sock' why 192.0.2.201 && grep -q 'peer stranger:.*unknown-key' '$T/euro.log'"
+
+# ---- 7 ---------------------------------------------------------------------
+step "7. A clean mail server inside a foreign listing: ISC files one dispute"
+note "The American organisation lists 198.19.20.0/24 for spam from one host, 198.19.20.7;"
+note "a Chinese provider's clean mail server, 198.19.20.25, sits in that /24.  Instead of"
+note "writing to every list, ISC files one signed dispute; it reaches every partner.  Each"
+note "gives the American organisation ${WINDOW} s to answer here (dispute-window; 7 days by default)."
+show amer list 198.19.20.0/24 --reason spam-source --expires 7d --ref "trap hits from 198.19.20.7"
+everywhere() { # EXPORTED ADDRESS: EXPORTED in every plain list, ADDRESS in the DNSBL
+	for o in $ORGS; do in_export $o "$1" || return 1; done
+	dnsbl_is "$2" "127.0.0.2 "
+}
+nowhere() {
+	for o in $ORGS; do in_export $o "$1" && return 1; done
+	dnsbl_is "$2" ""
+}
+wait_until 10 everywhere 198.19.20.0/24 198.19.20.25
+showdns 198.19.20.25
+echo "  isc\$ blfed dispute 198.19.20.0/24 --code too-wide --ref '...'"
+out=$(ctl isc dispute 198.19.20.0/24 --code too-wide \
+	--ref "https://asct.example/disputes/2026-31 mail.provider.example is clean" 2>&1)
+echo "$out" | sed 's/^/      /'
+ID=$(echo "$out" | sed -n 's/^dispute \([0-9a-f]\{32\}\) filed.*/\1/p')
+filed=$(ms)
+seen() { ctl amer disputes --against-us --open | grep -q "^$ID " && grep -q "dispute $ID" "$T/amer.log"; }
+wait_until 10 seen
+echo "  the American organisation's operator sees it, in the CLI and in the daemon's log:"
+show amer disputes --against-us --open
+grep "dispute $ID by isc" "$T/amer.log" | sed 's/^[^ ]* //' | cut -c1-160 | sed 's/^/      /'
+echo "  and upholds it for the one address that sent spam, with its evidence:"
+show amer answer "$ID" upheld --code evidence --prefix 198.19.20.7/32 \
+	--ref "https://amer.example/evidence/198.19.20.7"
+echo "  nobody sends anything more; at the end of the window the rest lapses everywhere:"
+lapsed() { nowhere 198.19.20.0/24 198.19.20.25 && everywhere 198.19.20.7 198.19.20.7; }
+if wait_until $((WINDOW + 15)) lapsed; then
+	t=$(( $(ms) - filed ))
+	printf '  198.19.20.25 left every export and the DNSBL %d.%d s after the dispute\n' \
+		$((t / 1000)) $((t % 1000 / 100))
+fi
+showdns 198.19.20.25 198.19.20.7
+show euro why 198.19.20.25
+show euro why 198.19.20.7
+echo "  the trail in the operator's language (Chinese once its catalog is installed):"
+echo "  isc\$ LANG=zh_CN.UTF-8 blfed why 198.19.20.25"
+LANG=zh_CN.UTF-8 "$B" -s "ipc://$T/isc.sock" why 198.19.20.25 2>&1 | sed 's/^/      /'
+check "the American organisation sees ISC's dispute" \
+	sh -c "grep -q 'warning: dispute $ID by isc against 1 of our listings' '$T/amer.log'"
+check "198.19.20.25 lapsed from every export and the DNSBL" nowhere 198.19.20.0/24 198.19.20.25
+check "198.19.20.7 stays listed, upheld with evidence" everywhere 198.19.20.7 198.19.20.7
+check "why tells the trail: disputed, upheld, lapsed" \
+	sh -c "'$B' -s 'ipc://$T/euro.sock' why 198.19.20.25 | grep -q 'lapsed at' &&
+	       '$B' -s 'ipc://$T/euro.sock' why 198.19.20.7 | grep -q 'upheld by amer'"
 
 step "The European organisation's last export"
 show euro status | grep 'export:'

@@ -146,6 +146,7 @@ static const struct {
 	{"delist", TRUST_DELIST},
 	{"exclude", TRUST_EXCLUDE},
 	{"relay-only", TRUST_RELAY_ONLY},
+	{"dispute", TRUST_DISPUTE},
 };
 
 /*
@@ -170,6 +171,39 @@ trust_perms_format(unsigned perms, const char *sep, char *buf, size_t cap)
 		len += (size_t)n;
 	}
 	return len;
+}
+
+/*
+ * A duration: decimal seconds with an optional unit s, m, h or d ("7d").
+ * BLF_OK, or BLF_EINVAL (syntax) / BLF_ERANGE (above 2^32-1 seconds).
+ */
+int
+trust_duration_parse(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	size_t i = 0;
+
+	if (s == NULL || s[0] < '0' || s[0] > '9')
+		return BLF_EINVAL;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > UINT32_MAX)
+			return BLF_ERANGE;
+	}
+	switch (s[i]) {
+	case '\0': break;
+	case 's': mul = 1; i++; break;
+	case 'm': mul = 60; i++; break;
+	case 'h': mul = 3600; i++; break;
+	case 'd': mul = 86400; i++; break;
+	default: return BLF_EINVAL;
+	}
+	if (s[i] != '\0')
+		return BLF_EINVAL;
+	if (v * mul > UINT32_MAX)
+		return BLF_ERANGE;
+	*out = v * mul;
+	return BLF_OK;
 }
 
 static const char *const op_names[] = {NULL, "list", "delist", "exclude", "unexclude"};
@@ -856,6 +890,15 @@ trust_anchor_set(trust_anchor *a, const char *field, const char *value, char *er
 			} else {
 				keys_seterr(err, errlen, "rollover %s: expected accept or refuse", p);
 				rc = BLF_EINVAL;
+			}
+		} else if (strcmp(field, "dispute-window") == 0) {
+			rc = trust_duration_parse(p, &v);
+			if (rc != BLF_OK || v == 0 || v > KEYS_MAX_DISPUTE_WINDOW) {
+				keys_seterr(err, errlen, "dispute-window %s: expected a duration from "
+					    "1s to 400d (90s, 30m, 12h, 7d)", p);
+				rc = BLF_EINVAL;
+			} else {
+				a->dispute_window = (uint32_t)v;
 			}
 		} else if (strcmp(field, "old-key") == 0) {
 			rc = set_old_key(a, p, err, errlen);

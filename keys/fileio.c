@@ -242,11 +242,13 @@ check_private(int dfd)
 int
 fio_subdir_open(int dfd, const char *name, int create, mode_t mode)
 {
-	int fd, e;
+	int fd, e, made = 0;
 
 	if (fault() != 0)
 		return -1;
-	if (create && mkdirat(dfd, name, mode) != 0 && errno != EEXIST)
+	if (create && mkdirat(dfd, name, mode) == 0)
+		made = 1;
+	else if (create && errno != EEXIST)
 		return -1;
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -256,7 +258,9 @@ fio_subdir_open(int dfd, const char *name, int create, mode_t mode)
 			errno = ELOOP;
 		return -1;
 	}
-	if (check_private(fd) != 0) {
+	/* a directory we made has the mode asked for, whatever the umask
+	 * (an export directory under systemd's UMask=0077 must stay 0755) */
+	if ((made && fchmod(fd, mode) != 0) || check_private(fd) != 0) {
 		e = errno;
 		close(fd);
 		errno = e;

@@ -68,8 +68,9 @@ int fio_ftruncate(int fd, uint64_t len);
 /* ---- directories and opens --------------------------------------------- */
 
 /*
- * Open (creating it with mode when create is set and it is missing) the
- * directory at path for use as a private data directory: it must be a real
+ * Open (creating it with exactly mode, whatever the umask, when create is
+ * set and it is missing) the directory at path for use as a private data
+ * directory: it must be a real
  * directory (a symlink is refused with ELOOP), owned by the effective user
  * (EPERM otherwise) and not writable by group or others (EACCES otherwise).
  * Returns a descriptor (O_DIRECTORY|O_CLOEXEC) or -1.  The same checks for

@@ -12,8 +12,9 @@
  *
  * It is created 0600 with O_CREAT|O_EXCL and fsynced; a file that group or
  * others may access, or that belongs to another user, or that lies in a
- * directory others may write (key_dir_check) is refused, with the reason
- * and the fix.  The
+ * directory others may write is refused, with the reason and the fix
+ * (keys_file_check, the rule the trust store and the daemon's config file
+ * share with lesser demands).  The
  * file is read into guarded memory, and every buffer that held secret bytes
  * is wiped with sodium_memzero before it is released.  Error messages never
  * quote a secret key file's content.
@@ -175,20 +176,39 @@ key_secret_free(key_secret *k)
 	sodium_free(k);
 }
 
+/* Whose files keys_file_check accepts besides root; (uid_t)-1: the
+ * effective user's (keys_set_owner). */
+static uid_t owner = (uid_t)-1;
+
+/* See keys.h. */
+void
+keys_set_owner(uid_t uid)
+{
+	owner = uid;
+}
+
+/* "us" of the rule: the user set by keys_set_owner, or the effective one. */
+static uid_t
+us(void)
+{
+	return owner != (uid_t)-1 ? owner : geteuid();
+}
+
 /*
- * Where a secret key may live (as ssh's StrictModes): the directory holding
- * it is owned by us or root and writable by nobody else; each directory
- * above it is owned by us or root and, if others may write it, sticky (as
- * /tmp), so that nobody else can rename the way to the key.  Returns
+ * The directories above path: the one holding it is owned by us or root
+ * and writable by nobody else (by group or others only if sticky, as /tmp,
+ * when strict is 0); each directory above it is owned by us or root and,
+ * if others may write it, sticky, so that nobody else can rename the way
+ * to the file.  what names the file in messages ("key file").  Returns
  * BLF_OK, or BLF_EPOLICY / BLF_EIO with the reason in err.
  */
 static int
-key_dir_check(const char *path, char *err, size_t errlen)
+dir_check(const char *path, const char *what, int strict, char *err, size_t errlen)
 {
 	char *dir = NULL, *slash;
 	struct stat sb;
-	uid_t me = geteuid();
-	int first = 1, rc = BLF_EPOLICY;
+	uid_t me = us();
+	int first = strict, rc = BLF_EPOLICY;
 
 	if ((slash = strrchr(path, '/')) == NULL)
 		dir = realpath(".", NULL);
@@ -201,25 +221,25 @@ key_dir_check(const char *path, char *err, size_t errlen)
 		free(d);
 	}
 	if (dir == NULL) {
-		keys_seterr(err, errlen, "key file %s: its directory: %s", path, strerror(errno));
+		keys_seterr(err, errlen, "%s %s: its directory: %s", what, path, strerror(errno));
 		return BLF_EIO;
 	}
 	for (;;) {
 		if (stat(dir, &sb) != 0) {
-			keys_seterr(err, errlen, "key file %s: %s: %s", path, dir, strerror(errno));
+			keys_seterr(err, errlen, "%s %s: %s: %s", what, path, dir, strerror(errno));
 			rc = BLF_EIO;
 			goto out;
 		}
 		if (sb.st_uid != me && sb.st_uid != 0) {
-			keys_seterr(err, errlen, "key file %s: directory %s belongs to uid %u, not to "
-				    "us (uid %u) or root", path, dir, (unsigned)sb.st_uid,
+			keys_seterr(err, errlen, "%s %s: directory %s belongs to uid %u, not to "
+				    "us (uid %u) or root", what, path, dir, (unsigned)sb.st_uid,
 				    (unsigned)me);
 			goto out;
 		}
 		if ((sb.st_mode & 022) != 0 && (first || (sb.st_mode & S_ISVTX) == 0)) {
-			keys_seterr(err, errlen, "key file %s: directory %s is writable by group or "
-				    "others (mode %04o); chmod go-w it", path, dir,
-				    (unsigned)(sb.st_mode & 07777));
+			keys_seterr(err, errlen, "%s %s: directory %s is writable by group or "
+				    "others (mode %04o); chmod go-w %s", what, path, dir,
+				    (unsigned)(sb.st_mode & 07777), dir);
 			goto out;
 		}
 		if (strcmp(dir, "/") == 0)
@@ -235,6 +255,52 @@ key_dir_check(const char *path, char *err, size_t errlen)
 out:
 	free(dir);
 	return rc;
+}
+
+/* The secret key rule for a directory: dir_check, strict. */
+static int
+key_dir_check(const char *path, char *err, size_t errlen)
+{
+	return dir_check(path, "key file", 1, err, errlen);
+}
+
+/*
+ * The one rule for the files that decide what blfed trusts; see keys.h.
+ */
+int
+keys_file_check(int fd, const char *path, const char *what, int secret, char *err,
+		size_t errlen)
+{
+	struct stat sb;
+	uid_t me = us();
+
+	if (fstat(fd, &sb) != 0) {
+		keys_seterr(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return BLF_EIO;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		keys_seterr(err, errlen, "%s %s is not a regular file", what, path);
+		return BLF_EPOLICY;
+	}
+	if (secret && (sb.st_mode & 077) != 0) {
+		keys_seterr(err, errlen, "%s %s is %s by group or others (mode %04o); "
+			    "chmod 600 it", what, path,
+			    (sb.st_mode & 044) != 0 ? "readable" : "accessible",
+			    (unsigned)(sb.st_mode & 07777));
+		return BLF_EPOLICY;
+	}
+	if (!secret && (sb.st_mode & 022) != 0) {
+		keys_seterr(err, errlen, "%s %s is writable by group or others (mode %04o); "
+			    "chmod go-w %s", what, path, (unsigned)(sb.st_mode & 07777), path);
+		return BLF_EPOLICY;
+	}
+	if (sb.st_uid != me && (secret || sb.st_uid != 0)) {
+		keys_seterr(err, errlen, "%s %s belongs to uid %u, not to us (uid %u)%s", what,
+			    path, (unsigned)sb.st_uid, (unsigned)me,
+			    secret ? "; a secret key is used only by its owner" : " or root");
+		return BLF_EPOLICY;
+	}
+	return dir_check(path, what, secret, err, errlen);
 }
 
 /* The directory part of path ("." for a bare name) into dir (cap bytes);
@@ -432,7 +498,6 @@ out:
 int
 key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 {
-	struct stat sb;
 	char *text = NULL;
 	size_t cap = KEYS_MAX_SECRET_FILE + 1, len = 0;
 	int fd = -1, rc = BLF_EIO;
@@ -445,31 +510,7 @@ key_secret_load(const char *path, key_secret **out, char *err, size_t errlen)
 		rc = errno == ENOENT ? BLF_ENOTFOUND : BLF_EIO;
 		goto out;
 	}
-	if (fstat(fd, &sb) != 0) {
-		keys_seterr(err, errlen, "key file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		keys_seterr(err, errlen, "key file %s is not a regular file", path);
-		rc = BLF_EPOLICY;
-		goto out;
-	}
-	if ((sb.st_mode & 077) != 0) {
-		keys_seterr(err, errlen, "key file %s is %s by group or others (mode %04o); "
-			    "chmod 600 it", path,
-			    (sb.st_mode & 044) != 0 ? "readable" : "accessible",
-			    (unsigned)(sb.st_mode & 07777));
-		rc = BLF_EPOLICY;
-		goto out;
-	}
-	if (sb.st_uid != geteuid()) {
-		keys_seterr(err, errlen, "key file %s belongs to uid %u, not to us (uid %u); "
-			    "a secret key is used only by its owner", path, (unsigned)sb.st_uid,
-			    (unsigned)geteuid());
-		rc = BLF_EPOLICY;
-		goto out;
-	}
-	if ((rc = key_dir_check(path, err, errlen)) != BLF_OK)
+	if ((rc = keys_file_check(fd, path, "key file", 1, err, errlen)) != BLF_OK)
 		goto out;
 	rc = BLF_EIO;
 	if ((text = sodium_malloc(cap)) == NULL) {

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../protocol/blf.h"
 
@@ -80,6 +81,63 @@ int key_secret_save(const key_secret *k, const char *path, char *err, size_t err
  * directory above it likewise, unless sticky, as /tmp), as ssh does. */
 int key_secret_load(const char *path, key_secret **out, char *err, size_t errlen);
 
+/*
+ * The one rule for a file that decides what blfed trusts, checked on the
+ * open descriptor fd of path (what names it in messages: "key file",
+ * "trust store", "config file").  It must be a regular file.  A secret key
+ * (secret set) is accessible by its owner only (0600) and owned by the
+ * effective user (or the one keys_set_owner names, throughout); any other
+ * such file is writable by nobody but its owner (chmod go-w) and owned by
+ * the effective user or root.  The directory holding it and every one
+ * above must be owned by the effective user or root and not writable by group or others unless sticky (as /tmp); a
+ * secret key's own directory not even then.  Returns BLF_OK, BLF_EPOLICY
+ * with the file, the reason and the fix in err, or BLF_EIO.
+ */
+int keys_file_check(int fd, const char *path, const char *what, int secret, char *err,
+		    size_t errlen);
+
+/*
+ * Whose files keys_file_check accepts (with root's): by default, uid
+ * (uid_t)-1, the effective user's.  A daemon started as root that drops
+ * to another user sets that user before it reads its files, so that the
+ * same files pass before and after the drop: owned by root or that user,
+ * a secret key by that user.  Set once at start-up (a plain global).
+ */
+void keys_set_owner(uid_t uid);
+
+#define KEYS_MAX_GROUPS 64       /* groups of a keys_user considered */
+
+/* A user a daemon will run as, for keys_user_check (perm.c). */
+typedef struct keys_user {
+	char name[64];                  /* for messages and the fix */
+	uid_t uid;
+	gid_t gid;                      /* primary group */
+	gid_t groups[KEYS_MAX_GROUPS];  /* supplementary groups */
+	int ngroups;
+} keys_user;
+
+/* What a daemon does with a file after it dropped to a keys_user. */
+enum keys_use {
+	KEYS_USE_READ = 1, /* reads it again (SIGHUP): the key, the config */
+	KEYS_USE_REWRITE,  /* replaces it as the store transaction does:
+			    * "<path>.lock" opened read-write (or created), a
+			    * temporary file beside it renamed over it */
+	KEYS_USE_DIR       /* a directory it owns and writes (fio's private
+			    * directory rule): or, missing, creates */
+};
+
+/*
+ * Will the user u be able to `use` path after the privilege drop?  Judged
+ * as root, before anything is bound, from the owners and mode bits of
+ * path, the directory holding it and every directory above (which u must
+ * be able to search); ACLs are not consulted.  what names the file in
+ * messages ("trust store").  Returns BLF_OK (also for u root, and for a
+ * missing file that is only read), BLF_EPOLICY with what u lacks and the
+ * fix in err, or BLF_EIO.
+ */
+int keys_user_check(const char *path, const char *what, int use, const keys_user *u,
+		    char *err, size_t errlen);
+
 /* ---- Public keys --------------------------------------------------------- */
 
 /* Format the one-line public key (no newline) into buf; returns its length,
@@ -109,8 +167,13 @@ enum trust_perm {
 	TRUST_LIST = 1 << 0,
 	TRUST_DELIST = 1 << 1,
 	TRUST_EXCLUDE = 1 << 2,
-	TRUST_RELAY_ONLY = 1 << 3 /* carried and relayed, never merged */
+	TRUST_RELAY_ONLY = 1 << 3, /* carried and relayed, never merged */
+	TRUST_DISPUTE = 1 << 4     /* may dispute listings inside its authority */
 };
+/* Answer window of a dispute against an origin's listings (SPEC 8.6),
+ * seconds, when its anchor sets no dispute-window. */
+#define KEYS_DEFAULT_DISPUTE_WINDOW (7u * 86400u)
+#define KEYS_MAX_DISPUTE_WINDOW (400u * 86400u)
 
 /* A key that the origin has rolled away from; valid until `until`. */
 typedef struct trust_oldkey {
@@ -140,6 +203,8 @@ typedef struct trust_anchor {
 	uint32_t weight;                  /* merge weight */
 	uint64_t expires;                 /* anchor expiry, unix seconds; 0 = never */
 	int accept_rollover;              /* in-band rollover statements accepted */
+	uint32_t dispute_window;          /* answer window for disputes of its
+					   * listings, seconds; 0 = the default */
 	trust_oldkey old[KEYS_MAX_OLD_KEYS]; /* rolled-over keys */
 	size_t nold;
 	uint8_t (*revoked)[BLF_PK_LEN];   /* revoked keys: never accepted again */
@@ -162,7 +227,9 @@ typedef struct trust_store {
 } trust_store;
 
 /* Load a store; a missing file is an empty store.  err names file, line and
- * reason.  On error *out is left empty. */
+ * reason.  A store that others may write (keys_file_check) is refused with
+ * BLF_EPOLICY, by the daemon and the CLI alike.  On error *out is left
+ * empty. */
 int trust_store_load(const char *path, trust_store *out, char *err, size_t errlen);
 
 /* Parse a store from memory (fuzz target, tests); name is used in messages. */
@@ -355,6 +422,10 @@ size_t trust_perms_format(unsigned perms, const char *sep, char *buf, size_t cap
  * its inverse; trust_op_parse returns BLF_EOPTYPE for anything else. */
 const char *trust_op_name(unsigned op_type);
 int trust_op_parse(const char *s, unsigned *op_type);
+
+/* A duration: decimal seconds with an optional unit s, m, h or d ("7d").
+ * BLF_OK, BLF_EINVAL (syntax) or BLF_ERANGE (above 2^32-1 seconds). */
+int trust_duration_parse(const char *s, uint64_t *out);
 
 /* RFC 3339 UTC times: "YYYY-MM-DDTHH:MM:SSZ" (or a bare "YYYY-MM-DD",
  * midnight) to unix seconds, BLF_EINVAL otherwise; and back (buf of

@@ -234,6 +234,18 @@ trust_anchor_allows(const trust_anchor *a, unsigned op_type, const blf_prefix *p
 		if ((a->perms & TRUST_EXCLUDE) == 0)
 			return TRUST_NO_PERMISSION;
 		return inside(a->auth_idx, a->authority, a->nauthority, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
+	case BLF_OP_DISPUTE:
+	case BLF_OP_UNDISPUTE:
+		/* SPEC 8.6: a dispute speaks for the space its filer answers for */
+		if ((a->perms & TRUST_DISPUTE) == 0)
+			return TRUST_NO_PERMISSION;
+		return inside(a->auth_idx, a->authority, a->nauthority, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
+	case BLF_OP_UPHOLD:
+	case BLF_OP_CONCEDE:
+		/* an answer speaks for the origin's own listings */
+		if ((a->perms & TRUST_LIST) == 0)
+			return TRUST_NO_PERMISSION;
+		return inside(a->scope_idx, a->scope, a->nscope, p) ? TRUST_OK : TRUST_OUT_OF_SCOPE;
 	default:
 		return TRUST_NO_PERMISSION;
 	}

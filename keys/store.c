@@ -725,7 +725,8 @@ out:
 }
 
 /*
- * Load path; a missing file is an empty store.
+ * Load path; a missing file is an empty store.  The file must pass
+ * keys_file_check (not writable by group or others, ours or root's).
  */
 int
 trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
@@ -744,8 +745,12 @@ trust_store_load(const char *path, trust_store *out, char *err, size_t errlen)
 		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return BLF_EIO;
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		keys_seterr(err, errlen, "%s: not a regular file", path);
+	/* whoever may write the store decides whom we trust */
+	if ((rc = keys_file_check(fd, path, "trust store", 0, err, errlen)) != BLF_OK)
+		goto out;
+	rc = BLF_EIO;
+	if (fstat(fd, &sb) != 0) {
+		keys_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (sb.st_size > (off_t)KEYS_MAX_FILE) {
@@ -891,6 +896,8 @@ trust_store_format(const trust_store *st, char **out, size_t *outlen)
 			sb_add(&b, "    expires %s\n", tbuf);
 		}
 		sb_add(&b, "    rollover %s\n", a->accept_rollover ? "accept" : "refuse");
+		if (a->dispute_window != 0)
+			sb_add(&b, "    dispute-window %lus\n", (unsigned long)a->dispute_window);
 		for (j = 0; j < a->nold; j++) {
 			b64(a->old[j].pk, k64);
 			trust_time_format(a->old[j].until, tbuf);

@@ -210,6 +210,17 @@ int blf_reason_parse(const char *s, uint16_t *code);
 size_t blf_reason_count(void);
 uint16_t blf_reason_at(size_t i);
 
+/* ---- Dispute and answer codes (SPEC 7.1, 7.2) ------------------------- */
+
+/* Short English name of a registered dispute code, or NULL. */
+const char *blf_dispute_code_name(uint16_t code);
+/* By name ("host-cleaned") or decimal number 1..65535; BLF_EREASON. */
+int blf_dispute_code_parse(const char *s, uint16_t *code);
+/* Short English name of a registered answer code, or NULL. */
+const char *blf_answer_code_name(uint16_t code);
+/* By name ("evidence") or decimal number 1..65535; BLF_EREASON. */
+int blf_answer_code_parse(const char *s, uint16_t *code);
+
 /* ---- Messages (SPEC 5 and 6) ----------------------------------------- */
 
 enum blf_msg_type {
@@ -231,8 +242,14 @@ enum blf_op_type {
 	BLF_OP_LIST = 1,      /* list prefix with reason, expiry, reference */
 	BLF_OP_DELIST = 2,    /* withdraw this origin's listing of prefix */
 	BLF_OP_EXCLUDE = 3,   /* declare prefix clean (authority required) */
-	BLF_OP_UNEXCLUDE = 4  /* withdraw this origin's exclusion of prefix */
+	BLF_OP_UNEXCLUDE = 4, /* withdraw this origin's exclusion of prefix */
+	/* Disputes (SPEC 5.6, document 1.2). */
+	BLF_OP_DISPUTE = 5,   /* dispute the listings of or inside prefix */
+	BLF_OP_UPHOLD = 6,    /* answer a dispute: the listing stands for prefix */
+	BLF_OP_CONCEDE = 7,   /* answer a dispute: the listings inside prefix go */
+	BLF_OP_UNDISPUTE = 8  /* withdraw this origin's dispute of exactly prefix */
 };
+#define BLF_OP_TYPE_MAX 8     /* highest operation type this version knows */
 
 /* One operation.  ref points into the decoded buffer and is NOT
  * NUL-terminated; ref_len may be 0.  For delist/unexclude only prefix is
@@ -242,9 +259,15 @@ typedef struct blf_op {
 	blf_prefix prefix;
 	uint16_t reason;    /* list: reason code (SPEC 7) */
 	uint64_t expires;   /* list: unix seconds */
-	const char *ref;    /* list/exclude: evidence reference or note */
+	const char *ref;    /* list/exclude/dispute/answers: evidence reference or note */
 	uint16_t ref_len;
+	/* dispute: the target origin id (id_len 0: every origin's listings);
+	 * uphold/concede: the id of the dispute answered (id_len 16) */
+	uint8_t id_len;
+	uint8_t id[BLF_KEYID_LEN];
 } blf_op;
+/* Dispute and answer codes travel in blf_op.reason (SPEC 7.1, 7.2). */
+#define BLF_DISPUTE_ID_LEN BLF_KEYID_LEN
 
 /* A delta: one entry of an origin's log. */
 typedef struct blf_delta {
@@ -461,5 +484,12 @@ int blf_revocation_seal(const blf_revocation *r, const uint8_t sk[BLF_SK_LEN],
  * time (for the expiry rule).  allow_withdraw: delist/unexclude allowed
  * (not in snapshots). */
 int blf_op_check(const blf_op *op, uint64_t created, int allow_withdraw);
+
+/* The identity of a dispute (SPEC 5.6): BLAKE2b-128 of "BLFED-DISPUTE",
+ * a zero byte, the filer's origin id and the canonical encoding of the
+ * dispute operation.  Every agent computes the same id from a delta or a
+ * snapshot.  BLF_EINVAL unless op is a valid dispute; BLF_ENOMEM. */
+int blf_dispute_id(const uint8_t filer[BLF_KEYID_LEN], const blf_op *op,
+		   uint8_t id[BLF_DISPUTE_ID_LEN]);
 
 #endif /* BLF_H */

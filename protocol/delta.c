@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "internal.h"
 
 #define DELTA_FIELDS 6
@@ -29,20 +31,36 @@ op_check(const blf_op *op, uint64_t created, int allow_withdraw, int check_text)
 	case BLF_OP_LIST:
 		if (op->reason == 0)
 			return BLF_EREASON;
+		if (op->id_len != 0)
+			return BLF_EINVAL;
 		if (op->expires > BLF_MAX_TIME)
 			return BLF_ERANGE;
 		if (op->expires <= created || op->expires - created > BLF_MAX_TTL)
 			return BLF_EEXPIRY;
 		break;
 	case BLF_OP_EXCLUDE:
-		if (op->reason != 0 || op->expires != 0)
+		if (op->reason != 0 || op->expires != 0 || op->id_len != 0)
+			return BLF_EINVAL;
+		break;
+	case BLF_OP_DISPUTE:
+		if (op->reason == 0)
+			return BLF_EREASON;
+		if (op->expires != 0 || (op->id_len != 0 && op->id_len != BLF_KEYID_LEN))
+			return BLF_EINVAL;
+		break;
+	case BLF_OP_UPHOLD:
+	case BLF_OP_CONCEDE:
+		if (op->reason == 0)
+			return BLF_EREASON;
+		if (op->expires != 0 || op->id_len != BLF_DISPUTE_ID_LEN)
 			return BLF_EINVAL;
 		break;
 	case BLF_OP_DELIST:
 	case BLF_OP_UNEXCLUDE:
+	case BLF_OP_UNDISPUTE:
 		if (!allow_withdraw)
 			return BLF_EOPTYPE;
-		if (op->reason != 0 || op->expires != 0 || op->ref_len != 0)
+		if (op->reason != 0 || op->expires != 0 || op->ref_len != 0 || op->id_len != 0)
 			return BLF_EINVAL;
 		break;
 	default:
@@ -75,7 +93,42 @@ prefix_hash(const blf_prefix *p)
 	return a ^ (a >> 29);
 }
 
-/* BLF_EDUP if two operations name the same prefix.  A hash set of op
+/* The key class of an operation (SPEC 5.1, 5.6): listings and exclusions
+ * and their withdrawals share the prefix key of 1.1; disputes and their
+ * withdrawals have a prefix key of their own; answers are keyed by the
+ * dispute they answer. */
+static int
+op_class(const blf_op *op)
+{
+	if (op->type == BLF_OP_UPHOLD || op->type == BLF_OP_CONCEDE)
+		return 2;
+	return op->type == BLF_OP_DISPUTE || op->type == BLF_OP_UNDISPUTE;
+}
+
+static uint64_t
+op_key_hash(const blf_op *op)
+{
+	uint64_t a, b;
+
+	if (op_class(op) != 2)
+		return prefix_hash(&op->prefix) ^ (uint64_t)op_class(op);
+	memcpy(&a, op->id, 8);
+	memcpy(&b, op->id + 8, 8);
+	return (a ^ (b * 0x9e3779b97f4a7c15ULL)) ^ 0x5bd1e995u;
+}
+
+static int
+op_key_eq(const blf_op *p, const blf_op *q)
+{
+	if (op_class(p) != op_class(q))
+		return 0;
+	if (op_class(p) == 2)
+		return memcmp(p->id, q->id, BLF_DISPUTE_ID_LEN) == 0;
+	return q->prefix.af == p->prefix.af && q->prefix.len == p->prefix.len &&
+	       memcmp(q->prefix.addr, p->prefix.addr, sizeof(q->prefix.addr)) == 0;
+}
+
+/* BLF_EDUP if two operations have the same key (op_class).  A hash set of op
  * indices (linear probing, at most half full): O(n), one allocation. */
 static int
 ops_unique(const blf_op *ops, size_t n)
@@ -93,13 +146,10 @@ ops_unique(const blf_op *ops, size_t n)
 	memset(slot, 0xff, cap * sizeof(*slot)); /* UINT32_MAX = empty */
 	mask = cap - 1;
 	for (i = 0; i < n && err == BLF_OK; i++) {
-		size_t h = (size_t)prefix_hash(&ops[i].prefix) & mask;
+		size_t h = (size_t)op_key_hash(&ops[i]) & mask;
 
 		while (slot[h] != UINT32_MAX) {
-			const blf_prefix *q = &ops[slot[h]].prefix;
-
-			if (q->af == ops[i].prefix.af && q->len == ops[i].prefix.len &&
-			    memcmp(q->addr, ops[i].prefix.addr, sizeof(q->addr)) == 0) {
+			if (op_key_eq(&ops[slot[h]], &ops[i])) {
 				err = BLF_EDUP;
 				break;
 			}
@@ -138,9 +188,14 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 	case BLF_OP_DELIST: n = 2; break;
 	case BLF_OP_EXCLUDE: n = 3; break;
 	case BLF_OP_UNEXCLUDE: n = 2; break;
+	case BLF_OP_DISPUTE: n = 5; break;
+	case BLF_OP_UPHOLD: n = 5; break;
+	case BLF_OP_CONCEDE: n = 5; break;
+	case BLF_OP_UNDISPUTE: n = 2; break;
 	default: return BLF_EOPTYPE;
 	}
-	if (!allow_withdraw && (v == BLF_OP_DELIST || v == BLF_OP_UNEXCLUDE))
+	if (!allow_withdraw &&
+	    (v == BLF_OP_DELIST || v == BLF_OP_UNEXCLUDE || v == BLF_OP_UNDISPUTE))
 		return BLF_EOPTYPE;
 	if (o->via.array.size != n)
 		return BLF_EFIELDS;
@@ -156,7 +211,31 @@ decode_op(const msgpack_object *o, uint64_t created, int allow_withdraw, blf_op 
 		if ((err = mp_uint(&f[3], BLF_MAX_TIME, &op->expires)) != BLF_OK)
 			return err;
 	}
-	if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE) {
+	if (op->type == BLF_OP_DISPUTE) {
+		const uint8_t *b;
+		size_t blen;
+
+		/* target: bin 0 (every origin) or bin 16 (one origin id) */
+		if ((err = mp_bin(&f[2], BLF_MAX_DELTA_SIZE, &b, &blen)) != BLF_OK)
+			return err;
+		if (blen != 0 && blen != BLF_KEYID_LEN)
+			return BLF_ESIZE;
+		memcpy(op->id, b, blen);
+		op->id_len = (uint8_t)blen;
+	} else if (op->type == BLF_OP_UPHOLD || op->type == BLF_OP_CONCEDE) {
+		if ((err = mp_bin_fixed(&f[2], op->id, BLF_DISPUTE_ID_LEN)) != BLF_OK)
+			return err;
+		op->id_len = BLF_DISPUTE_ID_LEN;
+	}
+	if (op->type >= BLF_OP_DISPUTE && op->type <= BLF_OP_CONCEDE) {
+		if ((err = mp_uint(&f[3], UINT16_MAX, &v)) != BLF_OK)
+			return err;
+		if (v == 0)
+			return BLF_EREASON;
+		op->reason = (uint16_t)v;
+	}
+	if (op->type != BLF_OP_DELIST && op->type != BLF_OP_UNEXCLUDE &&
+	    op->type != BLF_OP_UNDISPUTE) {
 		const char *ref;
 		size_t len;
 
@@ -196,36 +275,80 @@ fail:
 }
 
 static void
+encode_op(const blf_op *op, mp_out *o)
+{
+	switch (op->type) {
+	case BLF_OP_LIST:
+		mp_w_array(o, 5);
+		mp_w_uint(o, op->type);
+		mp_w_prefix(o, &op->prefix);
+		mp_w_uint(o, op->reason);
+		mp_w_uint(o, op->expires);
+		mp_w_str(o, op->ref, op->ref_len);
+		break;
+	case BLF_OP_EXCLUDE:
+		mp_w_array(o, 3);
+		mp_w_uint(o, op->type);
+		mp_w_prefix(o, &op->prefix);
+		mp_w_str(o, op->ref, op->ref_len);
+		break;
+	case BLF_OP_DISPUTE:
+	case BLF_OP_UPHOLD:
+	case BLF_OP_CONCEDE:
+		mp_w_array(o, 5);
+		mp_w_uint(o, op->type);
+		mp_w_prefix(o, &op->prefix);
+		mp_w_bin(o, op->id, op->id_len);
+		mp_w_uint(o, op->reason);
+		mp_w_str(o, op->ref, op->ref_len);
+		break;
+	default: /* delist, unexclude, undispute */
+		mp_w_array(o, 2);
+		mp_w_uint(o, op->type);
+		mp_w_prefix(o, &op->prefix);
+		break;
+	}
+}
+
+static void
 encode_ops(const blf_op *ops, size_t n, mp_out *o)
 {
 	size_t i;
 
 	mp_w_array(o, (uint32_t)n);
-	for (i = 0; i < n; i++) {
-		const blf_op *op = &ops[i];
+	for (i = 0; i < n; i++)
+		encode_op(&ops[i], o);
+}
 
-		switch (op->type) {
-		case BLF_OP_LIST:
-			mp_w_array(o, 5);
-			mp_w_uint(o, op->type);
-			mp_w_prefix(o, &op->prefix);
-			mp_w_uint(o, op->reason);
-			mp_w_uint(o, op->expires);
-			mp_w_str(o, op->ref, op->ref_len);
-			break;
-		case BLF_OP_EXCLUDE:
-			mp_w_array(o, 3);
-			mp_w_uint(o, op->type);
-			mp_w_prefix(o, &op->prefix);
-			mp_w_str(o, op->ref, op->ref_len);
-			break;
-		default: /* delist, unexclude */
-			mp_w_array(o, 2);
-			mp_w_uint(o, op->type);
-			mp_w_prefix(o, &op->prefix);
-			break;
-		}
+/* The domain separator of a dispute id (SPEC 5.6), NUL included. */
+static const char dispute_domain[] = "BLFED-DISPUTE";
+
+int
+blf_dispute_id(const uint8_t filer[BLF_KEYID_LEN], const blf_op *op,
+	       uint8_t id[BLF_DISPUTE_ID_LEN])
+{
+	crypto_generichash_state st;
+	mp_out o;
+	int err;
+
+	if (filer == NULL || op == NULL || id == NULL || op->type != BLF_OP_DISPUTE)
+		return BLF_EINVAL;
+	if ((err = blf_op_check(op, 0, 0)) != BLF_OK)
+		return BLF_EINVAL;
+	mp_out_init(&o);
+	encode_op(op, &o);
+	if (o.failed) {
+		mp_out_free(&o);
+		return BLF_ENOMEM;
 	}
+	crypto_generichash_init(&st, NULL, 0, BLF_DISPUTE_ID_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)dispute_domain,
+				  sizeof(dispute_domain));
+	crypto_generichash_update(&st, filer, BLF_KEYID_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)o.sb.data, o.sb.size);
+	crypto_generichash_final(&st, id, BLF_DISPUTE_ID_LEN);
+	mp_out_free(&o);
+	return BLF_OK;
 }
 
 static int

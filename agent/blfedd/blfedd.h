@@ -61,7 +61,8 @@ struct config {
 #define CONF_EXPORT_INTERVAL_MS 10000u /* export-interval default */
 
 /* Parse path into *cfg (defaults first).  On error err holds
- * "FILE:LINE: `text`: reason" and -1 is returned. */
+ * "FILE:LINE: `text`: reason" and -1 is returned.  A file that others may
+ * write (keys_file_check) is refused, its name and the fix in err. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 
 /* log.c */
@@ -105,6 +106,11 @@ struct daemon {
 	char last_reload_error[512];
 	int stop;                  /* set by SIGTERM/SIGINT */
 	struct daemon_export exp;  /* export.c */
+	uint8_t (*dseen)[BLF_DISPUTE_ID_LEN]; /* disputes against us already logged */
+	size_t ndseen;
+	uint64_t dgen, dvgen;      /* dispute and view generations last looked at */
+	uint64_t dnext;            /* look again by then anyway (trust, lapses) */
+	size_t dopen;              /* disputes with listings of ours still open */
 };
 
 /* main.c: reload config, key and trust atomically; 0, or -1 keeping the
@@ -145,6 +151,19 @@ void store_load_statements(const char *datadir, net *n);
 
 /* main.c: the statement callback of the net (store + core_set_trust). */
 int daemon_statement(void *ctx, const uint8_t *msg, size_t len, char *err, size_t errlen);
+
+/* dispute.c: the disputes requests of the control socket (text or JSON
+ * into body; *code is the CLI's exit code, msg its error line), the log
+ * line for each new dispute against our listings, and the count of open
+ * ones for status and metrics. */
+void dispute_ctl(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t msgcap,
+		 ctl_buf *body);
+void dispute_watch(struct daemon *d, uint64_t now);
+#define DISPUTE_WATCH_MS 1000u /* how often the generations are compared */
+#define DISPUTE_RESCAN_S 60u   /* a full look at least this often */
+size_t dispute_open_against_us(struct daemon *d, uint64_t now);
+/* dispute.c: the trail of disputes over the query of a why request. */
+void dispute_why(struct daemon *d, const blf_prefix *q, int json, ctl_buf *body);
 
 /* Wall clock in milliseconds. */
 uint64_t daemon_now_ms(void);

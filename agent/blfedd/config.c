@@ -418,10 +418,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		goto out;
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	/* the config names the key, the trust store and the user to run as */
+	if (keys_file_check(fd, path, "config file", 0, err, errlen) != BLF_OK)
+		goto out;
 	if ((buf = malloc(CONF_MAX_FILE + 1)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;

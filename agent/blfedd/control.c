@@ -328,27 +328,44 @@ do_status(struct daemon *d, const ctl_req *q, struct reply *r)
 			       BLFEDD_VERSION, (unsigned long long)(now - d->started));
 		ctl_buf_json_str(&r->body, self, strlen(self));
 		ctl_buf_printf(&r->body, ",\"origin\":\"%s\",\"listings\":%zu,\"exclusions\":%zu,"
-			       "\"view\":%zu,\"reloads\":%llu,\"reload_failures\":%llu,\"peers\":[",
+			       "\"view\":%zu,\"reloads\":%llu,\"reload_failures\":%llu,",
 			       hex, cs.nlistings, cs.nexclusions, cs.nview,
 			       (unsigned long long)d->reloads,
 			       (unsigned long long)d->reload_failures);
+		ctl_buf_printf(&r->body, "\"journals_cut\":%llu,\"journals_damaged\":%llu,"
+			       "\"files_broken\":%llu,\"journal_write_failures\":%llu,\"peers\":[",
+			       (unsigned long long)cs.io.ncut, (unsigned long long)cs.io.ndamaged,
+			       (unsigned long long)cs.io.nbroken,
+			       (unsigned long long)cs.io.nwfailed);
 		peers_out(d, q, &r->body, 1);
 		ctl_buf_printf(&r->body, "],\"origins\":[");
 		origins_out(d, q, &r->body);
 		ctl_buf_printf(&r->body, "],\"export\":");
 		export_out(d, q, &r->body);
-		ctl_buf_printf(&r->body, "}\n");
+		ctl_buf_printf(&r->body, ",\"disputes_open_against_us\":%zu}\n",
+			       dispute_open_against_us(d, now));
 		return;
 	}
 	ctl_buf_printf(&r->body, "blfedd %s up %llu s, our origin %s (%s)\n", BLFEDD_VERSION,
 		       (unsigned long long)(now - d->started), self, hex);
 	ctl_buf_printf(&r->body, "listings %zu, exclusions %zu, view %zu entries\n",
 		       cs.nlistings, cs.nexclusions, cs.nview);
+	if (cs.io.ncut > 0 || cs.io.nbroken > 0)
+		ctl_buf_printf(&r->body, "at open: %llu journal(s) cut (%llu at a damaged record), "
+			       "%llu file(s) set aside\n", (unsigned long long)cs.io.ncut,
+			       (unsigned long long)cs.io.ndamaged,
+			       (unsigned long long)cs.io.nbroken);
+	if (cs.io.nwfailed > 0)
+		ctl_buf_printf(&r->body, "journal writes failed: %llu (the last: %s); the deltas "
+			       "were dropped, to be fetched again\n",
+			       (unsigned long long)cs.io.nwfailed, strerror(cs.io.werrno));
 	ctl_buf_printf(&r->body, "peers:\n");
 	peers_out(d, q, &r->body, 0);
 	ctl_buf_printf(&r->body, "origins:\n");
 	origins_out(d, q, &r->body);
 	export_out(d, q, &r->body);
+	ctl_buf_printf(&r->body, "disputes: %zu open against our listings\n",
+		       dispute_open_against_us(d, now));
 	if (d->reload_failures > 0)
 		ctl_buf_printf(&r->body, "last reload error: %s\n", d->last_reload_error);
 }
@@ -357,6 +374,46 @@ static void
 fmt_time(uint64_t t, char *buf)
 {
 	trust_time_format(t, buf);
+}
+
+/* SPEC 8.6: where a dispute leaves one listing: listed, disputed, then
+ * open, upheld, lapsed or delisted. */
+static void
+why_trail(struct daemon *d, const core_why_item *it, int json, ctl_buf *b)
+{
+	char id[BLF_KEYID_HEX_LEN + 1], t1[KEYS_TIME_STRLEN], t2[KEYS_TIME_STRLEN];
+	core_listing_trail t;
+
+	if (core_listing_dispute(d->core, it->origin, &it->prefix, daemon_now_ms() / 1000,
+				 &t) != BLF_OK || !t.disputed)
+		return;
+	blf_keyid_hex(t.id, id);
+	fmt_time(t.filed, t1);
+	fmt_time(t.lapse, t2);
+	if (json) {
+		ctl_buf_printf(b, ",\"dispute\":{\"id\":\"%s\",\"disputed\":\"%s\",\"state\":"
+			       "\"%s\"", id, t1, core_dispute_state_str(t.state));
+		if (t.lapse != 0)
+			ctl_buf_printf(b, ",\"at\":\"%s\"", t2);
+		ctl_buf_printf(b, "}");
+		return;
+	}
+	switch (t.state) {
+	case CORE_DISPUTE_OPEN:
+		ctl_buf_printf(b, "      disputed %s (%s): open, lapses at %s unless upheld\n", t1,
+			       id, t2);
+		break;
+	case CORE_DISPUTE_UPHELD:
+		ctl_buf_printf(b, "      disputed %s (%s): upheld by %s\n", t1, id, it->name);
+		break;
+	case CORE_DISPUTE_LAPSED:
+		ctl_buf_printf(b, "      disputed %s (%s): lapsed at %s, not upheld\n", t1, id, t2);
+		break;
+	default:
+		ctl_buf_printf(b, "      disputed %s (%s): delisted by %s at %s\n", t1, id,
+			       it->name, t2);
+		break;
+	}
 }
 
 static void
@@ -420,7 +477,7 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 			ctl_buf_printf(&r->body, ",\"first\":\"%s\",\"changed\":\"%s\",\"ref\":", t1,
 				       t2);
 			ctl_buf_json_str(&r->body, it->ref, strlen(it->ref));
-			ctl_buf_printf(&r->body, ",\"weight\":%u,\"status\":\"%s\",\"decisive\":%s}",
+			ctl_buf_printf(&r->body, ",\"weight\":%u,\"status\":\"%s\",\"decisive\":%s",
 				       it->weight, st, it->decisive ? "true" : "false");
 		} else if (it->exclusion) {
 			ctl_buf_printf(&r->body, "  %s%s excludes %s since %s ref \"%s\": %s\n",
@@ -432,9 +489,18 @@ do_why(struct daemon *d, const ctl_req *q, struct reply *r)
 				       rname != NULL ? rname : "unregistered", it->reason, t1, t2, t3,
 				       it->weight, it->ref, st);
 		}
+		if (!it->exclusion)
+			why_trail(d, it, q->json, &r->body);
+		if (q->json)
+			ctl_buf_printf(&r->body, "}");
 	}
-	if (q->json)
-		ctl_buf_printf(&r->body, "]}\n");
+	if (q->json) {
+		ctl_buf_printf(&r->body, "]");
+		dispute_why(d, &w.query, 1, &r->body);
+		ctl_buf_printf(&r->body, "}\n");
+	} else {
+		dispute_why(d, &w.query, 0, &r->body);
+	}
 	r->code = w.verdict == CORE_LISTED ? 0 : 1;
 	core_why_free(&w);
 }
@@ -465,12 +531,26 @@ do_publish(struct daemon *d, const ctl_req *q, struct reply *r)
 		if (ops[i].type == BLF_OP_LIST)
 			ops[i].expires = now + ttl;
 	}
-	if ((rc = core_publish(d->core, d->key, ops, q->nargs, now, &out)) != BLF_OK) {
-		if (rc == BLF_EIO) {
-			log_msg(LOG_CRIT, "journal write failed while publishing: stopping");
+	if ((rc = core_publish(d->core, d->key, ops, q->nargs, now, &out)) == BLF_EIO) {
+		int e, act = core_eio(d->core, &e);
+
+		/* a failed write changed nothing (a full disk): say so and go
+		 * on; a failed sync left memory ahead of the disk: only a
+		 * restart (recovery) brings them together again */
+		if (act == CORE_EIO_STOP) {
+			log_msg(LOG_CRIT, "journal sync failed while publishing: %s: stopping",
+				strerror(e));
 			d->stop = 2;
+		} else if (act == CORE_EIO_TELL) {
+			log_msg(LOG_ERR, "journal write failed: %s: nothing is stored until it "
+				"works again (told once)", strerror(e));
 		}
-		fail(r, rc == BLF_EIO ? 2 : 1, "publish: %s%s", blf_strerror(rc),
+		fail(r, 2, "publish: journal write failed: %s; nothing was published",
+		     strerror(e));
+		goto out;
+	}
+	if (rc != BLF_OK) {
+		fail(r, 1, "publish: %s%s", blf_strerror(rc),
 		     rc == BLF_EUNKKEY ? " (our origin is not in the trust store)" : "");
 		goto out;
 	}
@@ -621,6 +701,11 @@ handle(struct daemon *d, const ctl_req *q, struct reply *r)
 		break;
 	case CTL_ANNOUNCE:
 		do_announce(d, q, r);
+		break;
+	case CTL_DISPUTES:
+	case CTL_DISPUTE:
+	case CTL_ANSWER:
+		dispute_ctl(d, q, &r->code, r->msg, sizeof(r->msg), &r->body);
 		break;
 	default:
 		fail(r, 2, "unknown request");

@@ -10,7 +10,9 @@
  * fork-safe).  The parent of a daemonising start waits on a pipe until the
  * child has bound its sockets, so that a bad start shows in the exit
  * status.  Sockets are bound as root, then privileges are dropped to the
- * configured user before the data directory is opened.
+ * configured user before the data directory is opened.  That user's files
+ * are accepted beside root's (keys_set_owner), and before anything is
+ * bound keys_user_check makes sure it can use them after the drop.
  *
  * One thread touches the core: the main loop polls the signalfd, the
  * control socket and the net's sockets, and runs the timers (heads,
@@ -84,6 +86,66 @@ load_files(const struct config *cfg, key_secret **key, trust_store *st, char *er
 			 e[0] != '\0' ? e : blf_strerror(rc));
 		key_secret_free(*key);
 		*key = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Started as root with a `user`: that user (*u) owns what the daemon keeps
+ * using after the drop, so its files are accepted beside root's
+ * (keys_set_owner).  Returns 1 (a drop is coming, *u filled), 0 (none),
+ * -1 with err.
+ */
+static int
+drop_user(const struct config *cfg, keys_user *u, char *err, size_t errlen)
+{
+	struct passwd *pw;
+	int n = KEYS_MAX_GROUPS;
+
+	if (getuid() != 0 || cfg->user[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		snprintf(err, errlen, "user %s: no such user", cfg->user);
+		return -1;
+	}
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", cfg->user);
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, u->groups, &n) < 0)
+		n = 0; /* more than we consider: judge by the primary group */
+	u->ngroups = n;
+	keys_set_owner(u->uid);
+	return 1;
+}
+
+/*
+ * Before anything is bound: will the user we drop to be able to do what
+ * the daemon does with its files later?  Re-read the config and the key
+ * (SIGHUP), rewrite the trust store (key statements), own the data and
+ * export directories.  Returns 0, or -1 with the file, what the user
+ * lacks and the fix in err.
+ */
+static int
+drop_user_check(const struct config *cfg, const keys_user *u, char *err, size_t errlen)
+{
+	char e[1024];
+	int rc;
+
+	e[0] = '\0';
+	if ((rc = keys_user_check(cfg->path, "config file", KEYS_USE_READ, u, e,
+				  sizeof(e))) != BLF_OK ||
+	    (rc = keys_user_check(cfg->key, "key file", KEYS_USE_READ, u, e,
+				  sizeof(e))) != BLF_OK ||
+	    (rc = keys_user_check(cfg->trust, "trust store", KEYS_USE_REWRITE, u, e,
+				  sizeof(e))) != BLF_OK ||
+	    (rc = keys_user_check(cfg->datadir, "data directory", KEYS_USE_DIR, u, e,
+				  sizeof(e))) != BLF_OK ||
+	    (cfg->export_dir[0] != '\0' &&
+	     (rc = keys_user_check(cfg->export_dir, "export directory", KEYS_USE_DIR, u, e,
+				   sizeof(e))) != BLF_OK)) {
+		snprintf(err, errlen, "%s", e[0] != '\0' ? e : blf_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -351,6 +413,39 @@ notify_parent(int *fd, char status)
 	*fd = -1;
 }
 
+/* What recovery found in the data directory, one line per event, so that
+ * an administrator sees a damaged file without asking for it. */
+static void
+log_recovery(const struct daemon *d, const trust_store *st)
+{
+	char hex[BLF_KEYID_HEX_LEN + 1];
+	const trust_anchor *a;
+	const core_cut *k;
+	core_stats cs;
+	size_t i;
+
+	core_get_stats(d->core, &cs);
+	if (cs.io.checkpoint == CORE_CKPT_BAD)
+		log_msg(LOG_WARNING, "datadir %s: checkpoint damaged: ignored, state rebuilt "
+			"from the journals", d->cfg->datadir);
+	if (cs.io.nbroken > 0)
+		log_msg(LOG_WARNING, "datadir %s: %llu file(s) that cannot be replayed set aside "
+			"as NAME.broken", d->cfg->datadir, (unsigned long long)cs.io.nbroken);
+	for (i = 0; i < cs.io.ncut && i < CORE_IO_CUTS_MAX; i++) {
+		k = &cs.io.cuts[i];
+		a = trust_store_find_origin(st, k->origin);
+		blf_keyid_hex(k->origin, hex);
+		log_msg(k->damaged ? LOG_WARNING : LOG_NOTICE, "journal of origin %s cut at "
+			"offset %llu: %s, %llu bytes dropped; the rest is fetched from peers",
+			a != NULL ? a->name : hex, (unsigned long long)k->off,
+			k->damaged ? "damaged record" : "torn last record",
+			(unsigned long long)k->dropped);
+	}
+	if (cs.io.ncut > CORE_IO_CUTS_MAX)
+		log_msg(LOG_WARNING, "%llu more journal(s) cut at open",
+			(unsigned long long)(cs.io.ncut - CORE_IO_CUTS_MAX));
+}
+
 static int
 open_core(struct daemon *d, const trust_store *st)
 {
@@ -367,6 +462,7 @@ open_core(struct daemon *d, const trust_store *st)
 			rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");
 		return -1;
 	}
+	log_recovery(d, st);
 	return 0;
 }
 
@@ -376,7 +472,7 @@ run(struct daemon *d)
 	struct pollfd fds[DAEMON_MAX_POLL];
 	struct signalfd_siginfo si;
 	sigset_t set;
-	uint64_t now, t, next_metrics, next_compact, compact_ms;
+	uint64_t now, t, next_metrics, next_compact, compact_ms, next_dispute;
 	size_t nf;
 	int sfd, timeout, rc = 0;
 	char err[512];
@@ -391,6 +487,7 @@ run(struct daemon *d)
 	}
 	now = daemon_now_ms();
 	next_metrics = now;
+	next_dispute = now;
 	/* compaction runs at least once per journal window (a short window
 	 * is for tests), at most once a second */
 	compact_ms = d->cfg->journal_window * 1000 < DAEMON_COMPACT_MS
@@ -405,6 +502,7 @@ run(struct daemon *d)
 		if (d->cfg->metrics[0] != '\0')
 			t = next_metrics > now ? (next_metrics - now < t ? next_metrics - now : t) : 0;
 		t = next_compact > now ? (next_compact - now < t ? next_compact - now : t) : 0;
+		t = next_dispute > now ? (next_dispute - now < t ? next_dispute - now : t) : 0;
 		if (d->cfg->export_dir[0] != '\0')
 			t = d->exp.next_ms > now ? (d->exp.next_ms - now < t ? d->exp.next_ms - now : t)
 						 : 0;
@@ -434,6 +532,10 @@ run(struct daemon *d)
 			break;
 		}
 		(void)daemon_export_tick(d, daemon_now_ms());
+		if (now >= next_dispute) {
+			dispute_watch(d, now / 1000); /* SPEC 8.6: tell the operator */
+			next_dispute = now + DISPUTE_WATCH_MS;
+		}
 		if (d->cfg->metrics[0] != '\0' && now >= next_metrics) {
 			(void)metrics_write(d, now);
 			next_metrics = now + d->cfg->metrics_interval_ms;
@@ -482,6 +584,8 @@ main(int argc, char **argv)
 	char err[1024];
 	int opt, check = 0, foreground = 0, debug = 0, notify = -1, ret = 1, rc, pid_ok = 0;
 	int started = 0; /* the core was open: log "stopped" */
+	int dropping = 0; /* started as root with a `user` (du) */
+	keys_user du;
 
 	memset(&d, 0, sizeof(d));
 	d.ctlfd = -1;
@@ -520,8 +624,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "blfedd: out of memory\n");
 		return 1;
 	}
+	/* the files must serve the user we drop to as well: checked now,
+	 * before anything is bound (and by -n) */
 	if (config_load(conf, d.cfg, err, sizeof(err)) != 0 ||
-	    load_files(d.cfg, &d.key, &st, err, sizeof(err)) != 0) {
+	    (dropping = drop_user(d.cfg, &du, err, sizeof(err))) < 0 ||
+	    load_files(d.cfg, &d.key, &st, err, sizeof(err)) != 0 ||
+	    (dropping && drop_user_check(d.cfg, &du, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "blfedd: %s\n", err);
 		goto out;
 	}
@@ -568,6 +676,8 @@ out:
 		d.core = NULL;
 		started = 1;
 	}
+	free(d.dseen);
+	d.dseen = NULL;
 	if (pid_ok == 1)
 		unlink(d.cfg->pidfile);
 	if (d.net != NULL || d.ctl_ok) {

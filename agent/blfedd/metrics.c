@@ -123,6 +123,16 @@ metrics_write(struct daemon *d, uint64_t now_ms)
 		   "# TYPE blfedd_listings gauge\nblfedd_listings %zu\n", cs.nlistings);
 	fprintf(f, "# HELP blfedd_view_entries Entries of the merged view.\n"
 		   "# TYPE blfedd_view_entries gauge\nblfedd_view_entries %zu\n", cs.nview);
+	fprintf(f, "# HELP blfedd_journals_cut Journals cut at open (torn or damaged).\n"
+		   "# TYPE blfedd_journals_cut gauge\nblfedd_journals_cut %llu\n",
+		(unsigned long long)cs.io.ncut);
+	fprintf(f, "# HELP blfedd_journals_damaged Journals cut at open at a damaged record.\n"
+		   "# TYPE blfedd_journals_damaged gauge\nblfedd_journals_damaged %llu\n",
+		(unsigned long long)cs.io.ndamaged);
+	fprintf(f, "# HELP blfedd_journal_write_failures_total Journal writes that failed "
+		   "(a full disk): deltas dropped.\n"
+		   "# TYPE blfedd_journal_write_failures_total counter\n"
+		   "blfedd_journal_write_failures_total %llu\n", (unsigned long long)cs.io.nwfailed);
 	fprintf(f, "# HELP blfedd_reload_failures_total Reloads refused.\n"
 		   "# TYPE blfedd_reload_failures_total counter\n"
 		   "blfedd_reload_failures_total %llu\n", (unsigned long long)d->reload_failures);
@@ -163,6 +173,11 @@ metrics_write(struct daemon *d, uint64_t now_ms)
 		label(f, st->anchors[i].name);
 		fprintf(f, "\",epoch=\"%u\"} %llu\n", h.epoch, (unsigned long long)h.seq);
 	}
+	fprintf(f, "# HELP blfedd_disputes_open_against_us Disputes with listings of ours "
+		   "still in their answer window.\n"
+		   "# TYPE blfedd_disputes_open_against_us gauge\n"
+		   "blfedd_disputes_open_against_us %zu\n",
+		dispute_open_against_us(d, now_ms / 1000));
 	if (d->cfg->export_dir[0] != '\0')
 		export_metrics(f, &d->exp);
 	err = ferror(f);

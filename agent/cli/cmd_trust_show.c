@@ -85,6 +85,8 @@ show_human(const trust_anchor *a, uint64_t now)
 		trust_time_format(a->expires, t);
 	printf("  expires      %s\n", t);
 	printf("  rollover     %s\n", a->accept_rollover ? "accept" : "refuse");
+	if (a->dispute_window != 0)
+		printf("  dispute-window %lus\n", (unsigned long)a->dispute_window);
 	printf("  state        %s\n", trust_anchor_state(a, now));
 	for (i = 0; i < a->nold; i++) {
 		key_b64(a->old[i].pk, b64, hex);
@@ -150,6 +152,8 @@ show_json(const trust_anchor *a, uint64_t now)
 		trust_time_format(a->expires, t);
 		printf(",\"expires\":\"%s\"", t);
 	}
+	printf(",\"dispute_window\":%lu", (unsigned long)(a->dispute_window != 0
+			? a->dispute_window : KEYS_DEFAULT_DISPUTE_WINDOW));
 	printf(",\"rollover\":\"%s\",\"state\":\"%s\",\"old\":[",
 	       a->accept_rollover ? "accept" : "refuse", trust_anchor_state(a, now));
 	for (i = 0; i < a->nold; i++) {

@@ -103,6 +103,7 @@ replay_record(core *c, struct origin *o, const uint8_t *msg, size_t len, uint32_
 		if ((rc = origin_reserve(o, d.nops)) != 0)
 			goto out;
 		origin_reset(c, o);
+		dispute_forget(c, o->id);
 		o->epoch = epoch;
 		o->seq = 0;
 	} else if (epoch < o->epoch) {
@@ -116,6 +117,8 @@ replay_record(core *c, struct origin *o, const uint8_t *msg, size_t len, uint32_
 		goto out;
 	}
 	origin_apply_ops(c, o, &d, &nf);
+	if (dispute_check(c, o->id, &d, 0) == 0)
+		dispute_apply(c, &d);
 	o->seq = d.seq;
 	memcpy(o->head, hash, BLF_HASH_LEN);
 	rc = 0;
@@ -311,6 +314,12 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		c->nlimited++;
 		goto out;
 	}
+	/* disputes and answers have their own bound (SPEC 9, 8.6) */
+	if ((rc = dispute_check(c, d.origin, &d, newepoch)) != 0) {
+		if (rc == BLF_ELIMIT)
+			c->nlimited++;
+		goto out;
+	}
 
 	/* every check passed: journal, then apply */
 	if ((rc = origin_get(c, d.origin, &o)) != 0 || (rc = origin_reserve(o, d.nops)) != 0)
@@ -321,13 +330,26 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		rc = BLF_ELIMIT;
 		goto out;
 	}
-	if ((rc = journal_append(c, o, d.epoch, d.seq, msg, len, d.created, hash)) != 0)
+	if ((rc = journal_append(c, o, d.epoch, d.seq, msg, len, d.created, hash)) != 0) {
+		if (rc == BLF_EIO) {
+			/* nothing changed: core_eio tells the caller what to do */
+			c->io.nwfailed++;
+			c->io.werrno = errno != 0 ? errno : EIO;
+		}
 		goto out;
+	}
+	c->wtold = 0; /* writes work (again): the next failure is told */
 	if (newepoch) {
 		origin_reset(c, o);
+		dispute_forget(c, o->id);
 		o->epoch = d.epoch;
 	}
 	origin_apply_ops(c, o, &d, &nf);
+	/* the disputes file is written before the journal is synced, so it is
+	 * never older than the journal; a failed write is retried by the
+	 * next change or checkpoint */
+	(void)dispute_apply(c, &d);
+	(void)dispute_save(c); /* also after a new epoch dropped some */
 	o->seq = d.seq;
 	memcpy(o->head, hash, BLF_HASH_LEN);
 	res->nops = d.nops;
@@ -525,6 +547,8 @@ core_origin_reset(core *c, const uint8_t origin[BLF_KEYID_LEN])
 	if ((rc = journal_sync(c, o)) != 0)
 		return rc;
 	origin_reset(c, o); /* releases its references */
+	dispute_forget(c, o->id);
+	(void)dispute_save(c);
 	memmove(c->origins + i, c->origins + i + 1, (c->norigins - i - 1) * sizeof(*c->origins));
 	c->norigins--;
 	c->vdirty = 1;
@@ -719,6 +743,8 @@ core_checkpoint(core *c)
 		return BLF_EIO;
 	if ((rc = sync_all(c)) != 0)
 		return rc;
+	if ((rc = dispute_save(c)) != 0)
+		return rc;
 	return checkpoint_write(c);
 }
 
@@ -739,6 +765,26 @@ core_compact(core *c, uint64_t now)
 		if ((rc = compact_origin(c, c->origins[i], now)) != 0)
 			return rc;
 	return checkpoint_write(c);
+}
+
+/* See core.h. */
+int
+core_failed(const core *c)
+{
+	return c->failed;
+}
+
+/* See core.h. */
+int
+core_eio(core *c, int *err)
+{
+	*err = c->io.werrno != 0 ? c->io.werrno : EIO;
+	if (c->failed)
+		return CORE_EIO_STOP;
+	if (c->wtold == *err)
+		return CORE_EIO_QUIET;
+	c->wtold = *err;
+	return CORE_EIO_TELL;
 }
 
 /* See core.h. */
@@ -795,6 +841,10 @@ core_open(const char *datadir, const core_config *cfg, const trust_store *st, co
 		goto out;
 	if ((rc = recovery_run(c, replay_record)) != 0)
 		goto out;
+	/* the disputes file is at least as new as the journals (dispute.c);
+	 * a damaged one leaves what the replay rebuilt */
+	if ((rc = dispute_load(c)) != 0 && rc != BLF_ECORRUPT)
+		goto out;
 	c->vdirty = 1;
 	*out = c;
 	c = NULL;
@@ -829,6 +879,7 @@ core_close(core *c)
 	if (c->dfd >= 0)
 		close(c->dfd);
 	feed_free(c);
+	dispute_free(c);
 	free(c->dir);
 	free(c);
 }

@@ -426,6 +426,19 @@ enum core_ckpt_state {
 				* the next core_checkpoint replaces it */
 };
 
+#define CORE_IO_CUTS_MAX 16u /* cut journals itemised in core_stats_io.cuts */
+
+/* A journal recovery cut at open: the records from off on were dropped
+ * (the peers' catch-up brings them back). */
+typedef struct core_cut {
+	uint8_t origin[BLF_KEYID_LEN];
+	uint32_t epoch;
+	uint64_t off;          /* where the journal ends now */
+	uint64_t dropped;      /* bytes removed from there to the old end */
+	int damaged;           /* 1: a whole record failed its checksum or
+				* framing; 0: a write torn at the end (a crash) */
+} core_cut;
+
 /* Storage events since core_open, for the daemon to log. */
 typedef struct core_stats_io {
 	int checkpoint;        /* enum core_ckpt_state */
@@ -434,6 +447,12 @@ typedef struct core_stats_io {
 	uint64_t nbroken;      /* files set aside as <name>.broken: journals
 				* that could not be replayed, damaged bases */
 	uint64_t nlimit;       /* deltas refused: origin's journal_max reached */
+	uint64_t nwfailed;     /* journal writes that failed and changed
+				* nothing (a full disk): deltas dropped */
+	int werrno;            /* errno of the last of them (0: none yet) */
+	uint64_t ncut;         /* journals cut at open, torn or damaged */
+	uint64_t ndamaged;     /* of them, cut at a damaged record */
+	core_cut cuts[CORE_IO_CUTS_MAX]; /* the first min(ncut, MAX) of them */
 } core_stats_io;
 
 /* Statistics. */
@@ -447,6 +466,34 @@ typedef struct core_stats {
 	size_t nlimited;    /* deltas refused with BLF_ELIMIT since open */
 } core_stats;
 void core_get_stats(const core *c, core_stats *s);
+
+/* Non-zero once a journal sync failed: memory is ahead of the disk and
+ * every change returns BLF_EIO until the core is closed and reopened.  A
+ * BLF_EIO with this still zero was a failed write that changed nothing (a
+ * full disk): the caller may go on. */
+int core_failed(const core *c);
+
+/* What a caller does after BLF_EIO from a change (core_apply,
+ * core_apply_batch, core_publish): see core_eio. */
+enum core_eio_action {
+	CORE_EIO_STOP = 1, /* a sync failed (core_failed): memory is ahead of
+			    * the disk; stop, a restart recovers */
+	CORE_EIO_TELL,     /* a journal write failed and changed nothing:
+			    * drop what failed and log the reason once */
+	CORE_EIO_QUIET     /* the same failure again, already told: drop it */
+};
+
+/*
+ * The one rule for a failing journal, for the daemon's publish and the
+ * net's deltas alike.  A failed sync stops (CORE_EIO_STOP).  A failed
+ * write left memory and disk consistent: the delta it carried is dropped
+ * -- not relayed, not acknowledged, so catch-up fetches it again once the
+ * disk has room -- and the reason (*err, an errno) is told once: the first
+ * failure with a given errno returns CORE_EIO_TELL, the next ones
+ * CORE_EIO_QUIET, until a journal write works again.  *err is set in
+ * every case (EIO when nothing better is known).
+ */
+int core_eio(core *c, int *err);
 
 /* ---- Merged view ------------------------------------------------------ */
 
@@ -599,7 +646,8 @@ enum core_status {
 	CORE_EXPIRED,         /* listing past its expiry */
 	CORE_RELAY_ONLY,      /* origin is relay-only */
 	CORE_FROZEN,          /* origin frozen after equivocation */
-	CORE_NO_ANCHOR        /* origin no longer in the trust store */
+	CORE_NO_ANCHOR,       /* origin no longer in the trust store */
+	CORE_LAPSED           /* listing lapsed under a dispute (SPEC 8.6) */
 };
 
 enum core_verdict {
@@ -660,6 +708,85 @@ int core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size
 		  core_why *out);
 int core_why_query(core *c, const blf_prefix *q, uint64_t now, core_why *out);
 void core_why_free(core_why *w);
+
+/* ---- disputes (SPEC 5.6, 8.6) ------------------------------------------- */
+
+/* Disputes and answers one origin may hold; a delta past it is BLF_ELIMIT. */
+#define CORE_MAX_DISPUTES 1024u
+
+enum core_dispute_state {
+	CORE_DISPUTE_OPEN = 1,     /* within the answer window, unanswered */
+	CORE_DISPUTE_UPHELD,       /* the listing origin upheld it */
+	CORE_DISPUTE_CONCEDED,     /* the listing origin answered by delisting */
+	CORE_DISPUTE_LAPSED        /* the window passed without an uphold */
+};
+
+/* One answer to a dispute. */
+typedef struct core_answer_info {
+	char name[KEYS_NAME_MAX + 1];  /* answering origin's name, or hex id */
+	uint8_t origin[BLF_KEYID_LEN];
+	int concede;                   /* 1: delist, 0: upheld */
+	blf_prefix prefix;             /* what it upholds or delists */
+	uint16_t code;                 /* answer code (SPEC 7.2) */
+	uint64_t when;
+	char ref[BLF_MAX_REF_LEN + 1];
+} core_answer_info;
+
+/* One dispute as this agent holds it. */
+typedef struct core_dispute_info {
+	uint8_t id[BLF_DISPUTE_ID_LEN];
+	char filer_name[KEYS_NAME_MAX + 1];
+	uint8_t filer[BLF_KEYID_LEN];
+	blf_prefix prefix;
+	int has_target;
+	uint8_t target[BLF_KEYID_LEN];
+	char target_name[KEYS_NAME_MAX + 1];
+	uint16_t code;                 /* dispute code (SPEC 7.1) */
+	uint64_t filed, changed;
+	char ref[BLF_MAX_REF_LEN + 1];
+	int status;                    /* enum core_status of the filer's right to it */
+	int verdict;                   /* enum trust_verdict when CORE_FILTERED */
+	int ours;                      /* filed by the self origin */
+	size_t ncovered;               /* unexpired listings it covers (all: every
+					* origin's, else the self origin's) */
+	size_t nopen;                  /* of which open: unanswered, in the window */
+	size_t nagainst_us;            /* covered listings of the self origin */
+	size_t nopen_us;               /* of which open */
+	uint64_t lapse;                /* earliest lapse of an open one of ours, 0 */
+	size_t nanswers;
+	core_answer_info *answers;     /* owned; core_disputes_free */
+} core_dispute_info;
+
+/*
+ * The disputes held, or those over or inside q (q NULL: all).  self, if
+ * not NULL, is our origin id: `ours`, `nagainst_us`, `nopen_us` and `lapse`
+ * are filled for it.  all: also count the covered listings of every origin
+ * (one pass over every record per dispute; without it only self's records
+ * are read).  *out is owned by the caller (core_disputes_free).  0 or
+ * BLF_ENOMEM.
+ */
+int core_disputes(core *c, const blf_prefix *q, const uint8_t *self, int all, uint64_t now,
+		  core_dispute_info **out, size_t *n);
+void core_disputes_free(core_dispute_info *d, size_t n);
+
+/* A number that changes whenever the disputes or answers held change. */
+uint64_t core_disputes_generation(const core *c);
+
+/* The prefix of the dispute with this id: 0, or BLF_ENOTFOUND. */
+int core_dispute_find(core *c, const uint8_t id[BLF_DISPUTE_ID_LEN], blf_prefix *prefix);
+
+/* Where a dispute leaves one listing (origin, q) at now. */
+typedef struct core_listing_trail {
+	int disputed;                  /* 0: no counting dispute covers it */
+	uint8_t id[BLF_DISPUTE_ID_LEN];
+	uint64_t filed;
+	int state;                     /* enum core_dispute_state */
+	uint64_t lapse;                /* open: when it lapses; lapsed: when it
+					* did; conceded: the answer's time */
+} core_listing_trail;
+int core_listing_dispute(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_prefix *q,
+			 uint64_t now, core_listing_trail *t);
+const char *core_dispute_state_str(int state);
 
 /* Short names for enum core_status / core_verdict. */
 const char *core_status_str(int status);

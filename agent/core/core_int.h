@@ -169,6 +169,7 @@ struct core {
 	core_config cfg;
 	trust_store trust;
 	int failed;                 /* a journal sync failed: reopen to go on */
+	int wtold;                  /* errno core_eio told; 0 once a write works */
 	uint8_t *scratch;           /* one journal record, reused */
 	size_t scratchcap;
 	core_stats_io io;           /* storage counters for core_get_stats */
@@ -201,6 +202,7 @@ struct core {
 	size_t nlog, caplog;
 
 	size_t nlimited;            /* deltas refused by the record limit */
+	struct dstore *disp;        /* disputes and answers (dispute.c), or NULL */
 	unsigned fail_alloc;        /* testing: fail the n-th merge allocation */
 };
 
@@ -342,6 +344,35 @@ vent_pair(const core *c, const struct vent *v, uint32_t i)
 	}
 	return c->vpairs[v->start + i];
 }
+
+/* ---- dispute.c ---------------------------------------------------------- */
+/* BLF_ELIMIT if applying d would take origin past CORE_MAX_DISPUTES (reset:
+ * its state is dropped first, a new epoch); else reserves room so that
+ * dispute_apply cannot fail.  0, BLF_ELIMIT or BLF_ENOMEM. */
+int dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, int reset);
+/* The disputes and answers of a verified snapshot set (n chunks): BLF_ELIMIT
+ * past CORE_MAX_DISPUTES, BLF_EDUP for a key in two chunks; else reserves
+ * room so that applying them cannot fail.  0, or those, or BLF_ENOMEM. */
+int dispute_snapshot_check(core *c, const blf_snapshot *s, size_t n);
+/* Apply the dispute, answer and withdrawal operations of a checked delta;
+ * 1 if anything changed (the file is then dirty), else 0. */
+int dispute_apply(core *c, const blf_delta *d);
+/* Drop what origin filed and answered (a new epoch, a reset). */
+void dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+/* Mark which disputes count at now; before dispute_lapsed calls. */
+void dispute_prepare(core *c, uint64_t now);
+/* 1 if listing r of o lapsed under a dispute at now (SPEC 8.6); lowers
+ * *until (if not NULL) to the time an open dispute would lapse it. */
+int dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint64_t now,
+		   uint64_t *until);
+/* Write the disputes file if it changed; 0 or BLF_EIO/BLF_ENOMEM. */
+int dispute_save(core *c);
+/* Load the disputes file (none: 0); BLF_ECORRUPT, BLF_EIO, BLF_ENOMEM. */
+int dispute_load(core *c);
+void dispute_free(core *c);
+/* The operations that restate origin's disputes and answers, for its
+ * snapshot (ref points into the core); at most max, returns the count. */
+size_t dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op *ops, size_t max);
 
 /* ---- feed.c ------------------------------------------------------------- */
 void feed_init(core *c);

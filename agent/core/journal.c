@@ -191,6 +191,8 @@ journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq, const ui
 	return 0;
 fail:
 	if (switched) {
+		int e = errno; /* the write's reason, for core_eio */
+
 		close(o->fd);
 		(void)fio_unlinkat(c->logfd, name);
 		o->fd = old.fd;
@@ -200,6 +202,7 @@ fail:
 		o->low_seq = old.low_seq;
 		o->base_seq = old.base_seq;
 		o->njrecs = old.njrecs;
+		errno = e;
 	}
 	return rc;
 }

@@ -522,6 +522,7 @@ view_build(core *c, uint64_t now)
 	memset(&xk, 0, sizeof(xk));
 	memset(&L, 0, sizeof(L));
 	memset(&X, 0, sizeof(X));
+	dispute_prepare(c, now);
 	for (i = 0; i < c->norigins; i++) {
 		const struct origin *o = c->origins[i];
 		uint32_t r;
@@ -533,6 +534,8 @@ view_build(core *c, uint64_t now)
 		for (r = 0; r < o->nrecs; r++) {
 			if (rec_status(&o->recs[r], now, &v) != CORE_ACCEPTED)
 				continue;
+			if (dispute_lapsed(c, o, &o->recs[r], now, &until))
+				continue; /* SPEC 8.6 */
 			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
 				until = o->recs[r].expires;
 			if (keys_add(c, (o->recs[r].flags & REC_EXCL) ? &xk : &lk, o,
@@ -863,6 +866,10 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 			const struct origin *o = c->origins[vp.o];
 			uint64_t u = o->recs[vp.r].expires;
 
+			/* an open dispute ends the contribution when it lapses
+			 * (SPEC 8.6); the view is rebuilt then (vuntil) */
+			(void)dispute_lapsed(c, o, &o->recs[vp.r], c->vnow, &u);
+
 			if (w->pos[vp.o] == 0) {
 				w->pos[vp.o] = (uint32_t)n + 1;
 				w->cells[n].o = vp.o;
@@ -1189,6 +1196,8 @@ core_status_str(int status)
 		return "frozen origin";
 	case CORE_NO_ANCHOR:
 		return "no trust anchor";
+	case CORE_LAPSED:
+		return "lapsed under a dispute";
 	}
 	return "unknown";
 }
@@ -1249,6 +1258,8 @@ why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct orig
 	it->weight = o->anchor ? o->anchor->weight : 0;
 	it->status = item_status(o, r, now, &v);
 	it->verdict = v;
+	if (it->status == CORE_ACCEPTED && dispute_lapsed(c, o, r, now, NULL))
+		it->status = CORE_LAPSED;
 	return 0;
 }
 
@@ -1282,7 +1293,8 @@ why_removed(core *c, const blf_prefix *q, uint64_t now, int *rem, int *xmin)
 			if (o->nrecs == 0 || origin_status(o, now, &v) != CORE_ACCEPTED)
 				continue;
 			if ((ri = origin_lookup(o, &m, 0)) >= 0 &&
-			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED) {
+			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED &&
+			    !dispute_lapsed(c, o, &o->recs[ri], now, NULL)) {
 				exact = 1;
 				if (!seen[i]) {
 					seen[i] = 1;

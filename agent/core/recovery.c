@@ -214,9 +214,39 @@ set_aside(core *c, const char *name)
 	c->io.nbroken++;
 }
 
+/* Count a cut of o's journal of epoch at off (size bytes long before):
+ * damaged when the record at off was whole, torn when it ran past the end
+ * (an interrupted append, no acknowledged data). */
+static void
+count_cut(core *c, const struct origin *o, int fd, uint32_t epoch, uint64_t off, uint64_t size)
+{
+	uint8_t hdr[JREC_HDR];
+	uint64_t len;
+	int damaged = 0;
+	core_cut *k;
+
+	if (size - off >= JREC_HDR && fio_pread_full(fd, hdr, JREC_HDR, off) == 0) {
+		len = (uint64_t)hdr[0] | (uint64_t)hdr[1] << 8 | (uint64_t)hdr[2] << 16 |
+		      (uint64_t)hdr[3] << 24;
+		damaged = len == 0 || len > JREC_MAX || off + len + JREC_OVERHEAD <= size;
+	}
+	if (c->io.ncut < CORE_IO_CUTS_MAX) {
+		k = &c->io.cuts[c->io.ncut];
+		memcpy(k->origin, o->id, BLF_KEYID_LEN);
+		k->epoch = epoch;
+		k->off = off;
+		k->dropped = size - off;
+		k->damaged = damaged;
+	}
+	c->io.ncut++;
+	if (damaged)
+		c->io.ndamaged++;
+}
+
 /* Scan fd from `from` into o (epoch), then cut the file after the last
- * accepted record when cut_ok or a record was accepted.  *unusable is set
- * if intact records were left that nothing could accept. */
+ * accepted record when cut_ok or a record was accepted (counted in
+ * c->io).  *unusable is set if intact records were left that nothing
+ * could accept. */
 static int
 scan_tail(core *c, struct origin *o, int fd, uint32_t epoch, uint64_t from, int cut_ok,
 	  recovery_replay_fn replay, int *unusable)
@@ -236,6 +266,7 @@ scan_tail(core *c, struct origin *o, int fd, uint32_t epoch, uint64_t from, int 
 			*unusable = 1;
 			return 0;
 		}
+		count_cut(c, o, fd, epoch, end, (uint64_t)size);
 		if (fio_ftruncate(fd, end) != 0)
 			return BLF_EIO;
 		if (!c->cfg.no_fsync && fio_fdatasync(fd) != 0)

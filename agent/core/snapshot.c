@@ -87,9 +87,9 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	uint8_t pk[BLF_PK_LEN];
 	blf_snapshot s;
 	blf_buf out = { 0 };
-	blf_op *ops = NULL;
+	blf_op *ops = NULL, *dops = NULL;
 	char *refs = NULL; /* the chunk's reference texts */
-	size_t n = 0, i, k;
+	size_t n = 0, i, k, nd, di = 0;
 	uint32_t chunk = 0;
 	int rc;
 
@@ -100,6 +100,10 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 		return BLF_ENOTFOUND;
 	for (i = 0; i < o->nrecs; i++)
 		n += snapshot_rec_in(&o->recs[i], now);
+	if ((dops = calloc(CORE_MAX_DISPUTES, sizeof(*dops))) == NULL)
+		return BLF_ENOMEM;
+	nd = dispute_ops_of(c, o->id, dops, CORE_MAX_DISPUTES); /* SPEC 5.6 */
+	n += nd;
 	memset(&s, 0, sizeof(s));
 	memcpy(s.origin, o->id, BLF_KEYID_LEN);
 	s.epoch = o->epoch;
@@ -107,11 +111,14 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	memcpy(s.head, o->head, BLF_HASH_LEN);
 	s.created = now;
 	s.nchunks = (uint32_t)(n == 0 ? 1 : (n + BLF_MAX_OPS - 1) / BLF_MAX_OPS);
-	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS)
+	if (s.nchunks > BLF_MAX_SNAPSHOT_CHUNKS) {
+		free(dops);
 		return BLF_ELIMIT;
+	}
 	if ((ops = calloc(BLF_MAX_OPS, sizeof(*ops))) == NULL ||
 	    (refs = malloc((size_t)BLF_MAX_OPS * BLF_MAX_REF_LEN)) == NULL) {
 		free(ops);
+		free(dops);
 		return BLF_ENOMEM;
 	}
 	i = 0;
@@ -135,6 +142,9 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 			}
 			k++;
 		}
+		/* the disputes it filed and the answers it gave come last */
+		for (; k < BLF_MAX_OPS && i >= o->nrecs && di < nd; di++)
+			ops[k++] = dops[di];
 		s.chunk = chunk;
 		s.nops = k;
 		s.ops = ops;
@@ -146,6 +156,7 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 	blf_buf_free(&out);
 	free(ops);
 	free(refs);
+	free(dops);
 	return rc;
 }
 
@@ -309,17 +320,67 @@ snap_tmp_new(core *c, const blf_snapshot *s0, size_t total, struct origin **out)
 	return 0;
 }
 
-/* Add the records of one verified chunk s to the state built aside (its
- * first-listed and last-changed times are created): 0, or BLF_EDUP (a
- * prefix in two chunks). */
+/*
+ * The disputes and answers of a snapshot being taken (SPEC 5.6), copied out
+ * of its chunks as they pass (the spooled path frees each chunk before the
+ * next), at most CORE_MAX_DISPUTES of them, and applied once its records
+ * are the origin's state.
+ */
+struct snap_disp {
+	blf_op ops[CORE_MAX_DISPUTES];
+	char refs[CORE_MAX_DISPUTES][BLF_MAX_REF_LEN];
+	size_t n;
+};
+
+/* Keep a copy of the dispute, uphold or concede op: 0, or -1 when the
+ * snapshot carries more than CORE_MAX_DISPUTES of them. */
 static int
-snap_tmp_put(core *c, struct origin *tmp, const blf_snapshot *s, uint64_t created)
+snap_disp_put(struct snap_disp *sd, const blf_op *op)
+{
+	blf_op *d;
+
+	if (sd->n >= CORE_MAX_DISPUTES)
+		return -1;
+	d = &sd->ops[sd->n];
+	*d = *op;
+	if (op->ref_len > 0) {
+		memcpy(sd->refs[sd->n], op->ref, op->ref_len);
+		d->ref = sd->refs[sd->n];
+	}
+	sd->n++;
+	return 0;
+}
+
+/* Are the collected disputes acceptable (unique keys across chunks, room
+ * reserved so that applying them cannot fail)?  0 or a code. */
+static int
+snap_disp_check(core *c, struct snap_disp *sd)
+{
+	blf_snapshot one;
+
+	memset(&one, 0, sizeof(one));
+	one.ops = sd->ops;
+	one.nops = sd->n;
+	return dispute_snapshot_check(c, &one, 1);
+}
+
+/* Add the records of one verified chunk s to the state built aside (its
+ * first-listed and last-changed times are created), and its disputes and
+ * answers to sd: 0, BLF_EDUP (a prefix in two chunks) or BLF_ELIMIT. */
+static int
+snap_tmp_put(core *c, struct origin *tmp, struct snap_disp *sd, const blf_snapshot *s,
+	     uint64_t created)
 {
 	size_t k;
 
 	for (k = 0; k < s->nops; k++) {
 		const blf_op *op = &s->ops[k];
 
+		if (op->type != BLF_OP_LIST && op->type != BLF_OP_EXCLUDE) {
+			if (snap_disp_put(sd, op) != 0)
+				return BLF_ELIMIT; /* SPEC 9: refused whole */
+			continue;
+		}
 		if (origin_put_rec(c, tmp, &op->prefix, op->type == BLF_OP_EXCLUDE, op->reason,
 				   (uint32_t)op->expires, (uint32_t)created, (uint32_t)created,
 				   op->ref, op->ref_len) != 0)
@@ -329,9 +390,10 @@ snap_tmp_put(core *c, struct origin *tmp, const blf_snapshot *s, uint64_t create
 }
 
 /* Make the state built aside the base of its origin's log, durably: the
- * base, then an empty journal of its epoch.  tmp stays the caller's. */
+ * base, then an empty journal of its epoch; then its disputes sd (dated
+ * created, SPEC 5.6) replace the origin's.  tmp stays the caller's. */
 static int
-snap_commit(core *c, struct origin *tmp)
+snap_commit(core *c, struct origin *tmp, struct snap_disp *sd, uint64_t created)
 {
 	struct origin *o = NULL;
 	char name[JNAME_MAX];
@@ -350,6 +412,14 @@ snap_commit(core *c, struct origin *tmp)
 	}
 	old_epoch = o->fd >= 0 ? o->jepoch : 0;
 	take_state(c, o, tmp);
+	dispute_forget(c, o->id);
+	if (sd->n > 0) {
+		blf_delta dd = { .nops = sd->n, .ops = sd->ops, .created = created };
+
+		memcpy(dd.origin, o->id, BLF_KEYID_LEN);
+		dispute_apply(c, &dd); /* room reserved by snap_disp_check */
+	}
+	(void)dispute_save(c);
 	memset(tmp, 0, sizeof(*tmp)); /* its arrays are o's now */
 	tmp->fd = -1;
 	if (o->fd >= 0)
@@ -374,6 +444,7 @@ static int
 snap_apply(core *c, const blf_snapshot *s, size_t n)
 {
 	struct origin *tmp = NULL;
+	struct snap_disp *sd = NULL;
 	size_t i, total = 0;
 	int rc;
 
@@ -382,14 +453,19 @@ snap_apply(core *c, const blf_snapshot *s, size_t n)
 	if ((rc = snap_log_check(origin_find(c, s[0].origin), s)) != 0)
 		goto out;
 	/* build the state aside: nothing changes if this fails */
-	if ((rc = snap_tmp_new(c, &s[0], total, &tmp)) != 0)
+	rc = BLF_ENOMEM;
+	if ((sd = calloc(1, sizeof(*sd))) == NULL ||
+	    (rc = snap_tmp_new(c, &s[0], total, &tmp)) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		if ((rc = snap_tmp_put(c, tmp, &s[i], s[0].created)) != 0)
+		if ((rc = snap_tmp_put(c, tmp, sd, &s[i], s[0].created)) != 0)
 			goto out;
-	rc = snap_commit(c, tmp);
+	if ((rc = snap_disp_check(c, sd)) != 0)
+		goto out;
+	rc = snap_commit(c, tmp, sd, s[0].created);
 out:
 	snap_tmp_free(c, tmp);
+	free(sd);
 	return rc;
 }
 
@@ -572,7 +648,7 @@ core_spool_count(const core_spool *sp, uint32_t *have, uint32_t *nchunks)
 /* Build the state of sp's snapshot aside from its file, every chunk
  * verified again: 0 and *out, or a code. */
 static int
-spool_build(core_spool *sp, uint64_t now, struct origin **out)
+spool_build(core_spool *sp, uint64_t now, struct snap_disp *sd, struct origin **out)
 {
 	core *c = sp->c;
 	struct origin *tmp = NULL;
@@ -601,11 +677,13 @@ spool_build(core_spool *sp, uint64_t now, struct origin **out)
 		    s.epoch != sp->first.epoch || s.seq != sp->first.seq)
 			rc = BLF_ECHUNK; /* the file changed under us */
 		else
-			rc = snap_tmp_put(c, tmp, &s, sp->first.created);
+			rc = snap_tmp_put(c, tmp, sd, &s, sp->first.created);
 		blf_snapshot_free(&s);
 		if (rc != 0)
 			goto out;
 	}
+	if ((rc = snap_disp_check(c, sd)) != 0)
+		goto out;
 	*out = tmp;
 	tmp = NULL;
 	rc = 0;
@@ -638,6 +716,7 @@ core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied)
 	const blf_snapshot *s0 = &sp->first;
 	const struct origin *o;
 	struct origin *tmp = NULL;
+	struct snap_disp *sd = NULL;
 	core_snap_info kept;
 	int rc;
 
@@ -653,8 +732,13 @@ core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied)
 	    (s0->epoch == o->epoch && s0->seq > o->seq)) {
 		/* the state aside, then the kept file, then the base: a failure
 		 * before the base leaves the log as it was */
-		if ((rc = snap_log_check(o, s0)) != 0 || (rc = spool_build(sp, now, &tmp)) != 0 ||
-		    (rc = spool_keep(sp)) != 0 || (rc = snap_commit(c, tmp)) != 0)
+		if ((sd = calloc(1, sizeof(*sd))) == NULL) {
+			rc = BLF_ENOMEM;
+			goto out;
+		}
+		if ((rc = snap_log_check(o, s0)) != 0 ||
+		    (rc = spool_build(sp, now, sd, &tmp)) != 0 || (rc = spool_keep(sp)) != 0 ||
+		    (rc = snap_commit(c, tmp, sd, s0->created)) != 0)
 			goto out;
 		*applied = 1;
 	} else if (s0->epoch < o->epoch) {
@@ -669,6 +753,7 @@ core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied)
 	}
 out:
 	snap_tmp_free(c, tmp);
+	free(sd);
 	return rc;
 }
 

@@ -24,7 +24,7 @@
 
 static const char *const verb_names[CTL_VERB_MAX + 1] = {
 	NULL, "status", "peers", "why", "publish", "origin-reset", "origin-unfreeze",
-	"export", "reload", "announce",
+	"export", "reload", "announce", "disputes", "dispute", "answer",
 };
 
 /* The wire name of a verb, or NULL for a value outside enum ctl_verb. */

@@ -45,7 +45,10 @@ enum ctl_verb {
 	CTL_EXPORT,       /* no args */
 	CTL_RELOAD,       /* no args */
 	CTL_ANNOUNCE,     /* HEX of a rollover or revocation statement */
-	CTL_VERB_MAX = CTL_ANNOUNCE
+	CTL_DISPUTES,     /* [open] [filed|against-us]: the disputes held */
+	CTL_DISPUTE,      /* PREFIX CODE REF [ORIGIN]: file a dispute (SPEC 5.6) */
+	CTL_ANSWER,       /* ID upheld|delist CODE REF [PREFIX]: answer one */
+	CTL_VERB_MAX = CTL_ANSWER
 };
 
 /* A growable text buffer; data is always NUL-terminated once non-empty. */

@@ -933,7 +933,9 @@ dseen_add(net *n, const uint8_t hash[BLF_HASH_LEN], const uint8_t origin[BLF_KEY
 
 /*
  * Apply n deltas (from peer p, live or catch-up) and act on each result.
- * Returns the number applied, or -1 on BLF_EIO.
+ * A delta the journal could not store is dropped (core_eio), neither
+ * relayed nor counted: heads and catch-up bring it again.  Returns the
+ * number applied, or -1 when the core must stop (a failed sync).
  */
 static long
 apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *lens,
@@ -948,9 +950,16 @@ apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *l
 	if ((res = calloc(cnt, sizeof(*res))) == NULL)
 		return 0;
 	if (core_apply_batch(n->core, msgs, lens, cnt, now / 1000, rc, res) == BLF_EIO) {
-		nlog(n, LOG_CRIT, "journal write failed: stopping");
-		free(res);
-		return -1;
+		int e, act = core_eio(n->core, &e);
+
+		if (act == CORE_EIO_STOP) {
+			nlog(n, LOG_CRIT, "journal sync failed: %s: stopping", strerror(e));
+			free(res);
+			return -1;
+		}
+		if (act == CORE_EIO_TELL)
+			nlog(n, LOG_ERR, "journal write failed: %s: deltas are dropped until it "
+			     "works again, then fetched again (told once)", strerror(e));
 	}
 	for (i = 0; i < cnt; i++) {
 		const uint8_t *origin = res[i].seq != 0 || res[i].epoch != 0 ? res[i].origin : NULL;
@@ -981,6 +990,8 @@ apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *l
 		case BLF_ESTALE:
 			count(n, p, origin, NET_C_DUPLICATE, 1);
 			break;
+		case BLF_EIO:
+			break; /* not stored: told above, fetched again later */
 		case BLF_EGAP:
 			count(n, p, origin, NET_C_DROPPED, res[i].gap_to >= res[i].gap_from ?
 					    res[i].gap_to - res[i].gap_from + 1 : 1);

@@ -65,6 +65,9 @@ MUSTS = {
                "signed for its origin, the same fields, each chunk once, no prefix twice",
     "6.5/base": "6.5: a snapshot set against the log held (future, frozen, stale, duplicate, "
                 "bad-prev, epoch step); the log then continues at seq + 1 with prev = head",
+    "5.6/dispute": "5.6: dispute, uphold, concede and undispute operations (1.2): layout, "
+                   "target and dispute id sizes, codes, key classes, not undispute in a "
+                   "snapshot",
     "6.6/signer": "6.6: a rollover is signed by old_pk",
     "6.6/counter": "6.6: the counter-signature of new_pk verifies",
     "6.6/overlap": "6.6: the old key is valid while now < overlap_until, never after",
@@ -115,6 +118,10 @@ SPEC_MUSTS = [
     ("5.5", "keep both messages as evidence; alert the administrator",
      "outside: behaviour, not a verdict"),
     ("5.5", "stop accepting deltas of a frozen origin", "5.5/freeze"),
+    ("5.6", "the target is bin 0 or 16, the dispute id bin 16; codes 1..65535; "
+     "receivers accept unregistered codes", "5.6/dispute"),
+    ("5.6", "no undispute in a snapshot; three key classes for the duplicate rule",
+     "5.6/dispute"),
     ("6.1", "act on sync messages only by fetching deltas", "outside: behaviour"),
     ("6.2", "fetch the delta on a differing head hash", "outside: behaviour"),
     ("6.4", "each item a delta envelope; tied to the request in order", "6.4/items"),
@@ -475,7 +482,40 @@ case("mapped-v6-short-ok", ["4.2/prefix"], "delta",
      delta(ops=[lst(prefix=bytes(16) + bytes([64]))]), "ok",
      note="::/64 is shorter than 96 and not a mapped prefix")
 case("v6-ok", ["4.2/prefix"], "delta", delta(ops=[lst(prefix=P6)]), "ok")
-case("op-type-7", ["3.1/ranges"], "delta", delta(ops=[[7, P4]]), "unknown-operation")
+case("op-type-9", ["3.1/ranges"], "delta", delta(ops=[[9, P4]]), "unknown-operation",
+     note="1.2 assigns 5-8 (disputes); 9 is the first unknown type")
+DID = bytes(range(16))
+case("dispute-ok", ["5.6/dispute"], "delta", delta(ops=[[5, P4, b"", 1, "https://x/1"]]), "ok")
+case("dispute-target-ok", ["5.6/dispute"], "delta", delta(ops=[[5, P4, A.id, 2, ""]]), "ok")
+case("dispute-target-15", ["5.6/dispute"], "delta", delta(ops=[[5, P4, A.id[:15], 2, ""]]),
+     "field-size")
+case("dispute-target-str", ["5.6/dispute"], "delta", delta(ops=[[5, P4, "", 2, ""]]),
+     "field-type")
+case("dispute-code-0", ["5.6/dispute"], "delta", delta(ops=[[5, P4, b"", 0, ""]]), "range")
+case("dispute-code-unregistered-ok", ["5.6/dispute"], "delta",
+     delta(ops=[[5, P4, b"", 65535, ""]]), "ok")
+case("dispute-code-65536", ["5.6/dispute"], "delta", delta(ops=[[5, P4, b"", 65536, ""]]),
+     "range")
+case("dispute-4-fields", ["5.6/dispute", "3.1/field-count"], "delta",
+     delta(ops=[[5, P4, b"", 1]]), "field-count")
+case("dispute-ref-bad-text", ["5.6/dispute", "3.1/text"], "delta",
+     delta(ops=[[5, P4, b"", 1, "a\x07"]]), "bad-text")
+case("uphold-ok", ["5.6/dispute"], "delta", delta(ops=[[6, P4, DID, 2, "https://x/e"]]), "ok")
+case("concede-ok", ["5.6/dispute"], "delta", delta(ops=[[7, P4, DID, 4, ""]]), "ok")
+case("uphold-id-0", ["5.6/dispute"], "delta", delta(ops=[[6, P4, b"", 2, ""]]), "field-size")
+case("concede-code-0", ["5.6/dispute"], "delta", delta(ops=[[7, P4, DID, 0, ""]]), "range")
+case("undispute-ok", ["5.6/dispute"], "delta", delta(ops=[[8, P4]]), "ok")
+case("undispute-3-fields", ["5.6/dispute"], "delta", delta(ops=[[8, P4, ""]]), "field-count")
+case("dispute-and-list-same-prefix-ok", ["5.6/dispute", "5.1/unique"], "delta",
+     delta(ops=[lst(), [5, P4, b"", 1, ""]]), "ok",
+     note="disputes have a key class of their own")
+case("dispute-twice", ["5.6/dispute", "5.1/unique"], "delta",
+     delta(ops=[[5, P4, b"", 1, ""], [8, P4]]), "duplicate-entry")
+case("answers-same-id", ["5.6/dispute", "5.1/unique"], "delta",
+     delta(ops=[[6, P4, DID, 2, ""], [7, P6, DID, 4, ""]]), "duplicate-entry",
+     note="answers are keyed by the dispute they answer")
+case("answers-two-ids-same-prefix-ok", ["5.6/dispute", "5.1/unique"], "delta",
+     delta(ops=[[6, P4, DID, 2, ""], [7, P4, bytes(16), 4, ""]]), "ok")
 case("op-type-0", ["3.1/ranges"], "delta", delta(ops=[[0, P4]]), "unknown-operation")
 case("op-type-256", ["3.1/ranges"], "delta", delta(ops=[[256, P4]]), "unknown-operation",
      note="any uint outside 1..4, however large")
@@ -647,6 +687,10 @@ case("snapshot-ok", ["6.5/no-withdraw"], "snapshot", snap([lst(expires=T0 + 600)
      "ok")
 case("snapshot-delist", ["6.5/no-withdraw"], "snapshot", snap([[2, P4]]), "unknown-operation")
 case("snapshot-unexclude", ["6.5/no-withdraw"], "snapshot", snap([[4, P4]]),
+     "unknown-operation")
+case("snapshot-disputes-ok", ["5.6/dispute"], "snapshot",
+     snap([[5, P4, b"", 1, ""], [6, P6, DID, 2, ""], [7, P4, bytes(16), 4, ""]]), "ok")
+case("snapshot-undispute", ["5.6/dispute", "6.5/no-withdraw"], "snapshot", snap([[8, P4]]),
      "unknown-operation")
 case("snapshot-chunk-past-end", ["3.1/ranges"], "snapshot", snap([], chunk=1, nchunks=1), "range")
 case("snapshot-65537-chunks", ["3.1/ranges"], "snapshot", snap([], nchunks=65537), "range")

@@ -214,9 +214,10 @@ def operation(o, created, withdraw):
     if not o:
         raise Refused("field-count")
     t = uint(o[0])
-    if t not in (1, 2, 3, 4) or (not withdraw and t in (2, 4)):
+    # 1.2: types 5-8 are disputes (SPEC 5.6); 2, 4 and 8 are withdrawals
+    if t not in (1, 2, 3, 4, 5, 6, 7, 8) or (not withdraw and t in (2, 4, 8)):
         raise Refused("unknown-operation")
-    array(o, {1: 5, 2: 2, 3: 3, 4: 2}[t])
+    array(o, {1: 5, 2: 2, 3: 3, 4: 2, 5: 5, 6: 5, 7: 5, 8: 2}[t])
     prefix(o[1])
     if t == 1:
         uint(o[2], 1, 65535)
@@ -226,7 +227,24 @@ def operation(o, created, withdraw):
             raise Refused("expiry")
     elif t == 3:
         text(o[2], MAX_REF)
+    elif t == 5:
+        binary(o[2])
+        if len(o[2]) not in (0, 16):
+            raise Refused("field-size")
+        uint(o[3], 1, 65535)
+        text(o[4], MAX_REF)
+    elif t in (6, 7):
+        binary(o[2], 16)
+        uint(o[3], 1, 65535)
+        text(o[4], MAX_REF)
     return o[1]
+
+
+def op_key(op):
+    """The duplicate rule's key (SPEC 5.1): three classes."""
+    if op[0] in (6, 7):
+        return (2, op[2])
+    return (1 if op[0] in (5, 8) else 0, op[1])
 
 
 def operations(ops, created, withdraw):
@@ -234,9 +252,10 @@ def operations(ops, created, withdraw):
     for op in ops:
         operation(op, created, withdraw)
     for op in ops:
-        if op[1] in seen:
+        k = op_key(op)
+        if k in seen:
             raise Refused("duplicate-entry")
-        seen.add(op[1])
+        seen.add(k)
 
 
 def body_delta(b):
@@ -318,7 +337,7 @@ def body_snapshot(b):
         raise Refused("range")
     operations(f[7], f[4], False)
     return dict(origin=f[0], epoch=f[1], seq=f[2], head=f[3], created=f[4], chunk=f[5],
-                nchunks=f[6], prefixes=[op[1] for op in f[7]])
+                nchunks=f[6], prefixes=[op_key(op) for op in f[7]])
 
 
 def body_rollover(b):

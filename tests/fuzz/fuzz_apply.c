@@ -18,8 +18,12 @@
  * its accepted deltas say (SPEC 8.1), whether it is frozen, and the trust
  * store; the view is recomputed from SPEC 8.3 and 8.4 by brute force
  * (every candidate against every record), with trust_anchor_allows for the
- * policy of 8.2.  Also checked: core_apply returns only log-level outcomes
- * for validly signed deltas; the view is strictly sorted.
+ * policy of 8.2.  Disputes (SPEC 8.6) are in the model too: operations 5-8
+ * among the fuzzed ones, each origin's disputes and answers, and a listing
+ * lapses (or its contribution ends at the lapse) by the rules of 8.6,
+ * checked by brute force over every dispute.  Also checked: core_apply
+ * returns only log-level outcomes for validly signed deltas; the view is
+ * strictly sorted.
  */
 #include "../unit/test_core_util.h"
 
@@ -100,11 +104,29 @@ struct mrec {
 	const char *ref;
 };
 
+struct mdsp {                    /* a dispute the origin filed */
+	blf_prefix p;
+	int has_target;
+	uint8_t target[BLF_KEYID_LEN];
+	uint8_t id[BLF_DISPUTE_ID_LEN];
+	uint64_t filed;
+};
+
+struct mans {                    /* an answer the origin gave */
+	uint8_t id[BLF_DISPUTE_ID_LEN];
+	blf_prefix p;
+	int concede;
+};
+
 struct morigin {
 	const struct pub *pub;
 	struct mrec r[M_RECS];
 	size_t n;
 	int frozen;
+	struct mdsp d[M_RECS];
+	size_t nd;
+	struct mans a[M_RECS];
+	size_t na;
 };
 
 struct ment {
@@ -128,6 +150,63 @@ m_anchor(const struct morigin *o)
 	return trust_store_find_origin(&mst, o->pub->origin);
 }
 
+/* SPEC 5.6: the state of disputes and answers. */
+static void
+m_dispute(struct morigin *o, const blf_op *op, uint64_t created)
+{
+	uint8_t id[BLF_DISPUTE_ID_LEN];
+	size_t j;
+
+	switch (op->type) {
+	case BLF_OP_DISPUTE:
+		if (blf_dispute_id(o->pub->origin, op, id) != 0)
+			__builtin_trap();
+		for (j = 0; j < o->nd; j++)
+			if (blf_prefix_cmp(&o->d[j].p, &op->prefix) == 0)
+				break;
+		if (j == o->nd) {
+			memset(&o->d[j], 0, sizeof(o->d[j]));
+			o->d[j].p = op->prefix;
+			o->d[j].filed = created;
+			o->nd++;
+		} else if (memcmp(o->d[j].id, id, sizeof(id)) != 0) {
+			o->d[j].filed = created; /* another dispute of the prefix */
+		}
+		memcpy(o->d[j].id, id, sizeof(id));
+		o->d[j].has_target = op->id_len != 0;
+		memcpy(o->d[j].target, op->id, op->id_len);
+		break;
+	case BLF_OP_UPHOLD:
+	case BLF_OP_CONCEDE:
+		for (j = 0; j < o->na; j++)
+			if (memcmp(o->a[j].id, op->id, BLF_DISPUTE_ID_LEN) == 0)
+				break;
+		if (j == o->na)
+			o->na++;
+		memcpy(o->a[j].id, op->id, BLF_DISPUTE_ID_LEN);
+		o->a[j].p = op->prefix;
+		o->a[j].concede = op->type == BLF_OP_CONCEDE;
+		break;
+	case BLF_OP_UNDISPUTE:
+		for (j = 0; j < o->nd; j++)
+			if (blf_prefix_cmp(&o->d[j].p, &op->prefix) == 0) {
+				o->d[j] = o->d[--o->nd];
+				break;
+			}
+		break;
+	default:
+		__builtin_trap();
+	}
+}
+
+static void
+m_forget(struct morigin *o)
+{
+	o->n = 0;
+	o->nd = 0;
+	o->na = 0;
+}
+
 static void
 m_apply(struct morigin *o, const blf_op *ops, size_t n, uint64_t created)
 {
@@ -136,6 +215,11 @@ m_apply(struct morigin *o, const blf_op *ops, size_t n, uint64_t created)
 	for (i = 0; i < n; i++) {
 		int excl = ops[i].type == BLF_OP_EXCLUDE || ops[i].type == BLF_OP_UNEXCLUDE;
 		struct mrec *r = NULL;
+
+		if (ops[i].type >= BLF_OP_DISPUTE) {
+			m_dispute(o, &ops[i], created);
+			continue;
+		}
 
 		for (j = 0; j < o->n; j++)
 			if (o->r[j].excl == excl && blf_prefix_cmp(&o->r[j].p, &ops[i].prefix) == 0)
@@ -163,18 +247,69 @@ m_apply(struct morigin *o, const blf_op *ops, size_t n, uint64_t created)
 	}
 }
 
-/* Accepted at now (SPEC 8.3, 8.4, 8.5, 5.5)? */
+/*
+ * SPEC 8.6 by brute force: 1 if listing r of o lapsed at now (every
+ * dispute of every origin looked at), else 0 and *at lowered to the time
+ * an open dispute lapses it.
+ */
+static int
+m_lapsed(const struct morigin *o, const struct mrec *r, uint64_t now, uint64_t *at)
+{
+	const trust_anchor *a = m_anchor(o);
+	uint64_t w = a->dispute_window != 0 ? a->dispute_window : KEYS_DEFAULT_DISPUTE_WINDOW;
+	size_t fi, j, k;
+
+	if (r->excl)
+		return 0;
+	for (fi = 0; fi < 3; fi++) {
+		const struct morigin *f = &mo[fi];
+		const trust_anchor *fa = m_anchor(f);
+
+		if (fa == NULL || f->frozen)
+			continue;
+		for (j = 0; j < f->nd; j++) {
+			const struct mdsp *d = &f->d[j];
+			int answered = 0;
+
+			if (trust_anchor_allows(fa, BLF_OP_DISPUTE, &d->p, now) != TRUST_OK)
+				continue;
+			if (d->has_target && memcmp(d->target, o->pub->origin, BLF_KEYID_LEN) != 0)
+				continue;
+			if (!blf_prefix_contains(&d->p, &r->p))
+				continue;
+			for (k = 0; k < o->na; k++)
+				if (memcmp(o->a[k].id, d->id, BLF_DISPUTE_ID_LEN) == 0 &&
+				    blf_prefix_contains(&o->a[k].p, &r->p)) {
+					if (o->a[k].concede)
+						return 1;
+					answered = 1;
+				}
+			if (answered)
+				continue;
+			if (now >= d->filed + w)
+				return 1;
+			if (d->filed + w < *at)
+				*at = d->filed + w;
+		}
+	}
+	return 0;
+}
+
+/* Accepted at now (SPEC 8.3, 8.4, 8.5, 5.5, 8.6)? */
 static int
 m_accepted(const struct morigin *o, const struct mrec *r, uint64_t now)
 {
 	const trust_anchor *a = m_anchor(o);
+	uint64_t at = UINT64_MAX;
 
 	if (a == NULL || o->frozen)
 		return 0;
 	if (trust_anchor_allows(a, r->excl ? BLF_OP_EXCLUDE : BLF_OP_LIST, &r->p, now) !=
 	    TRUST_OK)
 		return 0;
-	return r->excl || r->expires > now;
+	if (!r->excl && r->expires <= now)
+		return 0;
+	return !m_lapsed(o, r, now, &at);
 }
 
 static int
@@ -214,7 +349,7 @@ m_view(uint64_t now, struct ment *out, size_t cap)
 			continue;
 		for (oi = 0; oi < 3; oi++) {
 			const struct mrec *best = NULL;
-			uint64_t until = 0;
+			uint64_t until = 0, cap;
 
 			for (j = 0; j < mo[oi].n; j++) {
 				const struct mrec *r = &mo[oi].r[j];
@@ -224,8 +359,11 @@ m_view(uint64_t now, struct ment *out, size_t cap)
 					continue;
 				if (best == NULL || r->p.len > best->p.len)
 					best = r;
-				if (r->expires > until)
-					until = r->expires;
+				/* a pending lapse ends the contribution (8.6) */
+				cap = r->expires;
+				(void)m_lapsed(&mo[oi], r, now, &cap);
+				if (cap > until)
+					until = cap;
 			}
 			if (best == NULL)
 				continue;
@@ -415,15 +553,23 @@ make_store(trust_store *st, struct fx *f, unsigned v, uint64_t now)
 	if (v != 2)
 		store_add(st, &f->b, "beta", 50);
 	x = trust_store_find_name_mut(st, "alpha");
+	/* both may dispute (alpha's authority narrows in 5); alpha's listings
+	 * get a window short enough to lapse within a run */
+	x->perms |= TRUST_DISPUTE;
+	x->dispute_window = 100;
+	if (v != 2)
+		trust_store_find_name_mut(st, "beta")->perms |= TRUST_DISPUTE;
 	switch (v) {
 	case 1:
 		x->weight = 100;
+		x->perms &= ~(unsigned)TRUST_DISPUTE; /* alpha's disputes are filtered */
 		break;
 	case 3:
 		x->perms |= TRUST_RELAY_ONLY;
 		break;
 	case 4:
 		trust_store_find_name_mut(st, "beta")->expires = now + 200;
+		trust_store_find_name_mut(st, "beta")->dispute_window = 50;
 		x->expires = now + 500;
 		x->weight = 100; /* alone at the threshold: its entries end with it */
 		break;
@@ -507,7 +653,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (rc != 0 && rc != BLF_ENOTFOUND)
 						__builtin_trap();
 					if (rc == 0) {
-						o->n = 0;
+						m_forget(o);
 						o->frozen = 0;
 						/* the origin starts its log again */
 						pubs[which]->seq = 0;
@@ -545,6 +691,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memset(&ops[k], 0, sizeof(ops[k]));
 			ops[k].type = (uint8_t)(t % 4 + 1);
 			make_prefix(&r, &ops[k].prefix);
+			if (t & 0x80) {
+				/* SPEC 5.6: a dispute, an answer or a withdrawal */
+				const struct morigin *any = &mo[v % 3];
+
+				ops[k].type = (uint8_t)(BLF_OP_DISPUTE + ((t >> 4) & 3));
+				ops[k].reason = (uint16_t)(1 + v % 6);
+				ops[k].ref = refs[v % 3];
+				ops[k].ref_len = (uint16_t)strlen(ops[k].ref);
+				if (ops[k].type == BLF_OP_DISPUTE && (v & 8)) {
+					ops[k].id_len = BLF_KEYID_LEN;
+					memcpy(ops[k].id, pubs[(v >> 4) % 3]->origin, BLF_KEYID_LEN);
+				} else if (ops[k].type == BLF_OP_UPHOLD ||
+					   ops[k].type == BLF_OP_CONCEDE) {
+					/* answer a dispute held (or a made-up one) */
+					ops[k].id_len = BLF_DISPUTE_ID_LEN;
+					if (any->nd > 0)
+						memcpy(ops[k].id, any->d[(v >> 2) % any->nd].id,
+						       BLF_DISPUTE_ID_LEN);
+				} else if (ops[k].type == BLF_OP_UNDISPUTE) {
+					ops[k].reason = 0;
+					ops[k].ref = NULL;
+					ops[k].ref_len = 0;
+					if (mo[oi].nd > 0)
+						ops[k].prefix = mo[oi].d[(v >> 2) % mo[oi].nd].p;
+				}
+				continue;
+			}
 			if (ops[k].type == BLF_OP_LIST) {
 				ops[k].reason = (uint16_t)(1 + v % 3);
 				ops[k].expires = now + 60u * (1u + (t >> 2));
@@ -571,7 +744,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (rc) {
 		case 0:
 			if (epoch != p->epoch || seq == 1)
-				mo[oi].n = 0; /* a new log replaces the state */
+				m_forget(&mo[oi]); /* a new log replaces the state */
 			m_apply(&mo[oi], ops, nops, now);
 			p->epoch = epoch;
 			p->seq = seq;

@@ -10,14 +10,24 @@
 #       addresses) equals the view of a fresh agent R started on a copy of
 #       the same directory with the checkpoint deleted: the cache of the
 #       state says what the journals say;
+#   (c) B's export directory (B exports every 100 ms during the ingest)
+#       as the kill left it holds no half-written file, and after the
+#       restart and one `blfed export` it holds a complete set that
+#       `blfed verify-export` and `sha256sum -c --strict MANIFEST` accept.
+#       A kill between renaming the new files into place and replacing
+#       MANIFEST leaves whole files of the next export beside the previous
+#       MANIFEST until then: counted and printed, a failure with
+#       CRASH_EXPORT_STRICT=1 (TESTING.md);
 #   and B, restarted with its peer, continues A's hash chain: it converges
 #   to A's seq with no rejection and A not frozen (a head that differed
 #   from A's would be a fork).
 # Then a record in the middle of B's journal of A is damaged while B is
 # stopped: B does not trust what follows it (its seq of A falls back to
-# the record before the damage) and repairs the rest from A.
-# The export directory is not covered here: blfedd has no export
-# configuration yet.
+# the record before the damage), logs the cut once (origin, offset, bytes
+# dropped), counts it in status --json, and repairs the rest from A.
+# B first starts under umask 077 (systemd's UMask=0077): the export
+# directory it creates is still 0755 and every file in it 0644, so that an
+# rsync daemon running as another user can read them.
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${CRASH_ROUNDS:-10}
@@ -27,10 +37,18 @@ trust A A
 trust B A B
 cp "$T/B.trust" "$T/R.trust"
 conf A B
+X=$T/B.export
+EXTRA="export-dir $X
+export-formats all
+export-interval 100ms
+export-shard4 2"
 conf B A
 cp "$T/B.conf" "$T/B.online"
 conf B
 cp "$T/B.conf" "$T/B.alone"
+EXTRA="export-dir $T/R.export
+export-formats plain
+export-interval 100ms"
 conf R
 start A
 
@@ -93,8 +111,49 @@ rand() {
 	od -An -N2 -tu2 /dev/urandom | tr -d ' '
 }
 
+# export_ok WHEN: B's export directory verifies as it is
+export_ok() {
+	"$B" verify-export "$X" --key "$T/B.pub" >/dev/null 2>"$T/verify.err" ||
+		fail "$1: the export does not verify: $(head -2 "$T/verify.err")"
+	(cd "$X" && sha256sum -c --strict --quiet MANIFEST) >"$T/sha.err" 2>&1 ||
+		fail "$1: sha256sum -c --strict MANIFEST: $(head -3 "$T/sha.err")"
+}
+
+# export_after_kill WHEN: the export directory as a kill -9 left it.  A
+# kill between renaming the new files into place and replacing MANIFEST
+# (or between MANIFEST and MANIFEST.sig) leaves whole files of the next
+# export beside the previous MANIFEST until the restarted agent exports:
+# counted in $WINDOW, and a failure with CRASH_EXPORT_STRICT=1.  Anything
+# else fails: a missing or malformed MANIFEST, a listed file missing, or a
+# file that differs and does not end in a whole line (half-written).
+WINDOW=0
+export_after_kill() {
+	if "$B" verify-export "$X" --key "$T/B.pub" >/dev/null 2>"$T/verify.err" &&
+		(cd "$X" && sha256sum -c --strict --quiet MANIFEST) >"$T/sha.err" 2>&1; then
+		return 0
+	fi
+	if [ "${CRASH_EXPORT_STRICT:-0}" = 1 ] ||
+		! grep -q "size differs\|SHA-256 differs\|signature does not verify" "$T/verify.err"; then
+		fail "$1: the export does not verify: $(head -2 "$T/verify.err")"
+		return 1
+	fi
+	(cd "$X" && sha256sum -c --strict MANIFEST 2>&1) | sed -n 's/: FAILED$//p' >"$T/differ"
+	while read -r _f; do
+		[ -s "$X/$_f" ] && [ "$(tail -c 1 "$X/$_f" | od -An -c | tr -d ' ')" = '\n' ] ||
+			fail "$1: $_f is half-written ($(stat -c %s "$X/$_f") bytes)"
+	done <"$T/differ"
+	WINDOW=$((WINDOW + 1))
+}
+
 cp "$T/B.online" "$T/B.conf"
+umask 077
 start B
+umask 022
+wait_for 10 test -f "$X/MANIFEST.sig" || fail "B wrote no export"
+[ "$(stat -c %a "$X")" = 755 ] || fail "umask 077: export directory mode $(stat -c %a "$X")"
+for f in "$X"/*; do
+	[ "$(stat -c %a "$f")" = 644 ] || fail "umask 077: $f has mode $(stat -c %a "$f")"
+done
 wait_for 10 connected B A || fail "B not connected to A"
 publisher &
 PUBPID=$!
@@ -107,6 +166,7 @@ while [ $r -le "$ROUNDS" ]; do
 	eval "kill -KILL \$PID_B"
 	eval "wait \$PID_B" 2>/dev/null
 	rm -f "$T/B.sock" "$T/B.pid"
+	export_after_kill "round $r"
 
 	rm -rf "$T/R.data"
 	cp -a "$T/B.data" "$T/R.data"
@@ -114,6 +174,10 @@ while [ $r -le "$ROUNDS" ]; do
 	cp "$T/B.alone" "$T/B.conf"
 	start B
 	start R
+	# the restarted agent's export is whole again
+	ctl B export >/dev/null || fail "round $r: blfed export after the restart"
+	export_ok "round $r, exported after the restart"
+	ctl R export >/dev/null || fail "round $r: blfed export at R"
 	got=$(origin_seq B A)
 	[ "$got" -ge "$acked" ] 2>/dev/null ||
 		fail "round $r: B acknowledged seq $acked of A, holds $got after kill -9"
@@ -130,6 +194,7 @@ done
 
 touch "$T/stop-pub"
 wait $PUBPID
+echo "crash: $WINDOW of $ROUNDS kills left the export between its renames and its MANIFEST"
 final=$(origin_seq A A)
 wait_for 30 seq_is B A "$final" || fail "B did not converge to A's seq $final: $(origin_seq B A)"
 ctl B --json status | python3 -c '
@@ -165,11 +230,18 @@ if i < 0:
     sys.exit(1)
 b[i + 5] ^= 0x40
 open(p, "wb").write(b)
-print("%d.%d.%d.%d" % tuple(b[i + 2:i + 6]))
+print("%d.%d.%d.%d %d %d" % (tuple(b[i + 2:i + 6]) + (off, len(b) - off)))
 PY
 ) || fail "could not damage $J"
+set -- $forged
+forged=$1
 cp "$T/B.alone" "$T/B.conf"
 start B
+# said once in the log, with the place and the loss, and counted
+n=$(grep -c "journal of origin A cut at offset $2: damaged record, $3 bytes dropped; the rest is fetched from peers" "$T/B.log")
+[ "$n" = 1 ] || fail "damaged journal: $n log lines for the cut at $2 ($3 bytes): $(grep 'cut at' "$T/B.log" | tail -3)"
+ctl B --json status | grep -q '"journals_cut":1,"journals_damaged":1,' ||
+	fail "damaged journal: not counted in status: $(ctl B --json status | head -c 300)"
 ctl B why "$forged" >/dev/null && fail "damaged journal: the altered listing $forged was trusted"
 cut_at=$(origin_seq B A)
 [ "$cut_at" -lt "$final" ] 2>/dev/null ||

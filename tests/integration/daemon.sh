@@ -105,6 +105,11 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	trust P P
 	EXTRA="user nobody" conf P
 	chmod 755 "$T"
+	# nobody keeps using them: its key, and a store it can rewrite
+	mkdir -m 755 "$T/P.etc"
+	mv "$T/P.trust" "$T/P.etc/P.trust"
+	sed -i "s|^trust .*|trust $T/P.etc/P.trust|" "$T/P.conf"
+	chown nobody "$T/P.key" "$T/P.etc" "$T/P.etc/P.trust"
 	chown -R nobody "$T/P.data"
 	start P
 	eval "pp=\$PID_P"

@@ -27,13 +27,17 @@ for want in \
 	"192.0.2.10 left every export and the DNSBL within 20 s" \
 	"198.51.100.77 expired from the exports and the DNSBL" \
 	"the forged delta is refused and logged" \
-	"the unknown key's delta is refused and logged"; do
+	"the unknown key's delta is refused and logged" \
+	"the American organisation sees ISC's dispute" \
+	"198.19.20.25 lapsed from every export and the DNSBL" \
+	"198.19.20.7 stays listed, upheld with evidence" \
+	"why tells the trail: disputed, upheld, lapsed"; do
 	grep -qF "[ok] $want" "$out" || fail "step outcome missing: $want"
 done
 grep -q "FAILED" "$out" && fail "a step failed: $(grep FAILED "$out")"
 grep -q "prefix wider than the anchor may list" "$out" || fail "no refusal reason in ISC's why"
 grep -q "peer forger: .*unknown-key" "$out" || fail "no log line for the forged delta"
-for n in 1 2 3 4 5 6; do
+for n in 1 2 3 4 5 6 7; do
 	grep -q "^$n\. " "$out" || fail "no heading for step $n"
 done
 # nothing left running from the demo

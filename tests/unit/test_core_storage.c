@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "../../keys/fileio.h"
 #include "test_core_util.h"
 
 static int
@@ -586,6 +587,129 @@ test_missing_base_set_aside(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* A journal cut at open is counted with its origin, the offset and the
+ * bytes dropped: a write torn at the end (a crash) apart from a whole
+ * record that fails its checksum (damage). */
+static void
+test_journal_cut_counted(void **state)
+{
+	struct fx *f = *state;
+	char path[CORE_MAX_PATH], hex[BLF_KEYID_HEX_LEN + 1];
+	blf_op op = op_list("10.1.0.0/24", T0 + 3600, NULL);
+	uint8_t hdr[4], b;
+	uint64_t rec2, size;
+	core_stats st;
+	blf_head h;
+	struct stat sb;
+	int fd, i;
+
+	for (i = 0; i < 3; i++)
+		apply_next(f, &f->a, T0, &op, 1);
+	core_close(f->core);
+	f->core = NULL;
+	blf_keyid_hex(f->a.origin, hex);
+	path_of(f, path, sizeof(path), "log/%s.1.jnl", hex);
+	assert_int_equal(stat(path, &sb), 0);
+	size = (uint64_t)sb.st_size;
+	/* a torn append: a header that promises more than follows */
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\x40\x00\x00\x00" "abcdefgh", 12), 12);
+	close(fd);
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.ncut, 1);
+	assert_int_equal(st.io.ndamaged, 0);
+	assert_memory_equal(st.io.cuts[0].origin, f->a.origin, BLF_KEYID_LEN);
+	assert_int_equal(st.io.cuts[0].epoch, 1);
+	assert_int_equal(st.io.cuts[0].off, size);
+	assert_int_equal(st.io.cuts[0].dropped, 12);
+	assert_int_equal(st.io.cuts[0].damaged, 0);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 3);
+	core_close(f->core);
+	f->core = NULL;
+	/* one byte of the second record flipped, the checkpoint gone */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, hdr, 4, 0), 4);
+	rec2 = 4 + ((uint64_t)hdr[0] | (uint64_t)hdr[1] << 8 | (uint64_t)hdr[2] << 16) + 8;
+	assert_int_equal(pread(fd, &b, 1, (off_t)rec2 + 20), 1);
+	b ^= 1;
+	assert_int_equal(pwrite(fd, &b, 1, (off_t)rec2 + 20), 1);
+	close(fd);
+	path_of(f, path, sizeof(path), "checkpoint");
+	(void)unlink(path); /* if one was written */
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.ncut, 1);
+	assert_int_equal(st.io.ndamaged, 1);
+	assert_int_equal(st.io.cuts[0].off, rec2);
+	assert_int_equal(st.io.cuts[0].dropped, size - rec2);
+	assert_int_equal(st.io.cuts[0].damaged, 1);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 1);
+	/* nothing to cut the next time */
+	reopen(f);
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.ncut, 0);
+}
+
+/* A journal write that fails changes nothing and is told once per reason
+ * (core_eio), until a write works again; a failed sync means stop. */
+static void
+test_journal_write_failure_told(void **state)
+{
+	struct fx *f = *state;
+	blf_op op = op_list("10.1.0.0/24", T0 + 3600, NULL);
+	core_stats st;
+	blf_head h;
+	int e = 0;
+
+	f->cfg.no_fsync = 0; /* the sync must be an I/O call too */
+	reopen(f);
+	apply_next(f, &f->a, T0, &op, 1);
+	assert_int_equal(pub_next(&f->a, T0 + 1, &op, 1, &f->buf), 0);
+	/* a full disk: the write fails, the delta is not held, the reason
+	 * is told the first time only */
+	fio_fault_set(0, ENOSPC, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), BLF_EIO);
+	assert_int_equal(core_failed(f->core), 0);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_TELL);
+	assert_int_equal(e, ENOSPC);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), BLF_EIO);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_QUIET);
+	assert_int_equal(e, ENOSPC);
+	/* another reason is told again */
+	fio_fault_set(0, EIO, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), BLF_EIO);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_TELL);
+	assert_int_equal(e, EIO);
+	fio_fault_clear();
+	core_get_stats(f->core, &st);
+	assert_int_equal(st.io.nwfailed, 3);
+	assert_int_equal(st.io.werrno, EIO);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 1);
+	/* room again: the same delta is taken, and the next failure told */
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 1, NULL), 0);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_int_equal(h.seq, 2);
+	assert_int_equal(pub_next(&f->a, T0 + 2, &op, 1, &f->buf), 0);
+	fio_fault_set(0, EIO, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 2, NULL), BLF_EIO);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_TELL);
+	/* the write works, the sync fails: memory is ahead of the disk */
+	fio_fault_set(1, EIO, 1);
+	assert_int_equal(core_apply(f->core, f->buf.data, f->buf.len, T0 + 2, NULL), BLF_EIO);
+	fio_fault_clear();
+	assert_int_not_equal(core_failed(f->core), 0);
+	assert_int_equal(core_eio(f->core, &e), CORE_EIO_STOP);
+	reopen(f);
+	assert_int_equal(core_head(f->core, f->a.origin, &h), 0);
+	assert_true(h.seq == 2 || h.seq == 3);
+}
+
 int
 main(void)
 {
@@ -608,6 +732,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_journal_limit, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_base_set_aside, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_base_set_aside, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_journal_cut_counted, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_journal_write_failure_told, setup,
+						fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,6 +129,27 @@ test_private_dir(void **state)
 	assert_true(sub >= 0);
 	close(sub);
 
+	/* one it creates has the mode asked for under any umask (an export
+	 * directory stays 0755 under systemd's UMask=0077); one that exists
+	 * keeps its own */
+	{
+		mode_t old = umask(077);
+		struct stat sb;
+
+		sub = fio_subdir_open(dfd, "export", 1, 0755);
+		umask(old);
+		assert_true(sub >= 0);
+		assert_int_equal(fstat(sub, &sb), 0);
+		assert_int_equal(sb.st_mode & 07777, 0755);
+		close(sub);
+		assert_int_equal(fchmodat(dfd, "export", 0750, 0), 0);
+		sub = fio_subdir_open(dfd, "export", 1, 0755);
+		assert_true(sub >= 0);
+		assert_int_equal(fstat(sub, &sb), 0);
+		assert_int_equal(sb.st_mode & 07777, 0750);
+		close(sub);
+	}
+
 	/* files are opened without following symlinks */
 	assert_int_equal(symlinkat("/etc/passwd", dfd, "victim"), 0);
 	errno = 0;

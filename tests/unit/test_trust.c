@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,6 +427,223 @@ test_save_load(void **state)
 }
 
 /* ---- store edits ---------------------------------------------------------- */
+
+/* A store others may write is refused, by name and with the fix; so is one
+ * in a directory others may write, unless that directory is sticky. */
+static void
+test_store_perms(void **state)
+{
+	char sub[128], path[160], want[512], err[KEYS_ERRLEN];
+	trust_store st, st2;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/perms", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/trust.conf", sub);
+	build_store(&st);
+	assert_int_equal(trust_store_save(&st, path, err, sizeof(err)), BLF_OK);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+	trust_store_free(&st2);
+	/* writable by others, by group: refused, nothing loaded */
+	assert_int_equal(chmod(path, 0666), 0);
+	err[0] = '\0';
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	assert_int_equal(st2.nanchors, 0);
+	snprintf(want, sizeof(want), "trust store %s is writable by group or others "
+		 "(mode 0666); chmod go-w %s", path, path);
+	assert_string_equal(err, want);
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(trust_store_read(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "(mode 0620); chmod go-w"));
+	/* 0640 and 0600 are fine: others may read a store, not write it */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+	assert_int_equal(st2.nanchors, st.nanchors);
+	trust_store_free(&st2);
+	/* its directory writable by others: refused; sticky (as /tmp): fine */
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	snprintf(want, sizeof(want), "trust store %s: directory ", path);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "is writable by group or others (mode 0777); chmod go-w"));
+	assert_int_equal(chmod(sub, 01777), 0);
+	assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+	trust_store_free(&st2);
+	assert_int_equal(chmod(sub, 0755), 0);
+	/* owned by another user (root only can give a file away) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "belongs to uid 65534, not to us (uid 0) or root"));
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+		trust_store_free(&st2);
+	}
+	/* the same rule is public for other files (the daemon's config) */
+	{
+		int fd = open(path, O_RDONLY);
+
+		assert_true(fd >= 0);
+		assert_int_equal(chmod(path, 0646), 0);
+		assert_int_equal(keys_file_check(fd, path, "config file", 0, err, sizeof(err)),
+				 BLF_EPOLICY);
+		snprintf(want, sizeof(want), "config file %s is writable by group or others "
+			 "(mode 0646); chmod go-w %s", path, path);
+		assert_string_equal(err, want);
+		assert_int_equal(chmod(path, 0644), 0);
+		assert_int_equal(keys_file_check(fd, path, "config file", 0, err, sizeof(err)),
+				 BLF_OK);
+		/* a secret key may not even be read by others */
+		assert_int_equal(keys_file_check(fd, path, "key file", 1, err, sizeof(err)),
+				 BLF_EPOLICY);
+		assert_non_null(strstr(err, "is readable by group or others (mode 0644)"));
+		close(fd);
+	}
+	unlink(path);
+	rmdir(sub);
+	trust_store_free(&st);
+}
+
+/* keys_user_check: what a user we drop to can do with our files, and
+ * keys_set_owner: that user's files are ours. */
+static void
+test_user_check(void **state)
+{
+	char sub[128], path[160], lock[170], data[160], err[1024];
+	uid_t o = geteuid() == 0 ? 65534 : geteuid(); /* owns the files */
+	keys_user own, other;
+	trust_store st, st2;
+	struct stat sb;
+	mode_t dmode;
+
+	(void)state;
+	/* the users must reach our directory (mkdtemp makes it 0700) */
+	assert_int_equal(stat(dir, &sb), 0);
+	dmode = sb.st_mode & 07777;
+	assert_int_equal(chmod(dir, 0755), 0);
+	memset(&own, 0, sizeof(own));
+	snprintf(own.name, sizeof(own.name), "owner");
+	own.uid = o;
+	own.gid = getegid() + 1000;
+	other = own;
+	snprintf(other.name, sizeof(other.name), "other");
+	other.uid = o + 1;
+	snprintf(sub, sizeof(sub), "%s/user", dir);
+	snprintf(path, sizeof(path), "%s/trust.conf", sub);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	snprintf(data, sizeof(data), "%s/data", sub);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	build_store(&st);
+	assert_int_equal(trust_store_save(&st, path, err, sizeof(err)), BLF_OK);
+	assert_int_equal(mkdir(data, 0700), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(sub, o, (gid_t)-1), 0);
+		assert_int_equal(chown(path, o, (gid_t)-1), 0);
+		assert_int_equal(chown(data, o, (gid_t)-1), 0);
+	}
+	/* the owner of the directory may do everything; root too */
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &own, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_READ, &own, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &own, err,
+					 sizeof(err)), BLF_OK);
+	{
+		keys_user root = own;
+
+		root.uid = 0;
+		assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &root,
+						 err, sizeof(err)), BLF_OK);
+	}
+	/* another user may read the 0644 store, not rewrite it, not own the
+	 * data directory; the message says what is missing and the fix */
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "user other cannot rewrite it after the privilege drop"));
+	assert_non_null(strstr(err, "is not writable by it; chown other "));
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "not to user other"));
+	/* a missing directory: created where the user may write */
+	rmdir(data);
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &own, err,
+					 sizeof(err)), BLF_OK);
+	assert_int_equal(keys_user_check(data, "data directory", KEYS_USE_DIR, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "does not exist and user other cannot create it"));
+	/* a file the user cannot read; then its group can */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(keys_user_check(path, "key file", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "user other cannot read it after the privilege drop"));
+	assert_int_equal(stat(path, &sb), 0);
+	other.groups[0] = sb.st_gid;
+	other.ngroups = 1;
+	assert_int_equal(keys_user_check(path, "key file", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_OK);
+	other.ngroups = 0;
+	/* a lock file the owner cannot write */
+	{
+		int fd = open(lock, O_CREAT | O_WRONLY, 0400);
+
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(chmod(lock, 0400), 0);
+		if (geteuid() == 0)
+			assert_int_equal(chown(lock, o, (gid_t)-1), 0);
+		assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &own,
+						 err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "cannot lock it after the privilege drop"));
+		assert_int_equal(chmod(lock, 0600), 0);
+		assert_int_equal(keys_user_check(path, "trust store", KEYS_USE_REWRITE, &own,
+						 err, sizeof(err)), BLF_OK);
+		unlink(lock);
+	}
+	/* a directory on the way the user cannot search */
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_int_equal(keys_user_check(path, "config file", KEYS_USE_READ, &other, err,
+					 sizeof(err)), BLF_EPOLICY);
+	assert_non_null(strstr(err, "user other cannot reach it after the privilege drop"));
+	assert_non_null(strstr(err, "(mode 0700) is closed to it; chmod o+x "));
+	assert_int_equal(chmod(sub, 0755), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+
+	/* keys_set_owner: the user we drop to owns files we accept (root
+	 * only can give a file away) */
+	if (geteuid() == 0) {
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+		assert_non_null(strstr(err, "belongs to uid 65534, not to us (uid 0) or root"));
+		keys_set_owner(65534);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+		trust_store_free(&st2);
+		/* root's stays fine; a secret key must be the user's */
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_OK);
+		trust_store_free(&st2);
+		{
+			int fd = open(path, O_RDONLY);
+
+			assert_true(fd >= 0);
+			assert_int_equal(chmod(path, 0600), 0);
+			assert_int_equal(keys_file_check(fd, path, "key file", 1, err,
+							 sizeof(err)), BLF_EPOLICY);
+			assert_non_null(strstr(err, "belongs to uid 0, not to us (uid 65534)"));
+			assert_int_equal(fchown(fd, 65534, 65534), 0);
+			assert_int_equal(keys_file_check(fd, path, "key file", 1, err,
+							 sizeof(err)), BLF_OK);
+			close(fd);
+		}
+		keys_set_owner((uid_t)-1);
+		assert_int_equal(trust_store_load(path, &st2, err, sizeof(err)), BLF_EPOLICY);
+	}
+	unlink(path);
+	rmdir(data);
+	rmdir(sub);
+	trust_store_free(&st);
+	assert_int_equal(chmod(dir, dmode), 0);
+}
 
 static void
 test_add_remove(void **state)
@@ -1583,6 +1801,8 @@ main(void)
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_store_perms),
+		cmocka_unit_test(test_user_check),
 		cmocka_unit_test(test_add_remove),
 		cmocka_unit_test(test_anchor_set),
 		cmocka_unit_test(test_time),

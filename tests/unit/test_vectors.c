@@ -239,6 +239,44 @@ test_vectors(void **state)
 		add("snapshot-req", &buf);
 	}
 
+	/* 1.2, SPEC 5.6: B disputes A's listings of 198.51.100.0/24 and
+	 * withdraws a dispute of 203.0.113.0/24; A upholds for one address and
+	 * lists it, chained to delta2 */
+	{
+		blf_op dops[2], aops[2];
+		blf_delta db = { .epoch = 1, .seq = 1, .created = T0 + 240, .ops = dops, .nops = 2 };
+		uint8_t id[BLF_DISPUTE_ID_LEN];
+		static const char ref[] = "https://asct.example/d/1";
+		static const char eref[] = "https://lister.example/e/7";
+		char hex[BLF_KEYID_HEX_LEN + 1];
+
+		dops[0] = (blf_op){ .type = BLF_OP_DISPUTE, .prefix = P("198.51.100.0/24"),
+				    .reason = 2, .ref = ref, .ref_len = sizeof(ref) - 1,
+				    .id_len = BLF_KEYID_LEN };
+		memcpy(dops[0].id, ka.keyid, BLF_KEYID_LEN);
+		dops[1] = (blf_op){ .type = BLF_OP_UNDISPUTE, .prefix = P("203.0.113.0/24") };
+		memcpy(db.origin, kb.keyid, BLF_KEYID_LEN);
+		assert_int_equal(blf_delta_seal(&db, kb.sk, &buf), BLF_OK);
+		add("dispute1", &buf);
+		assert_int_equal(blf_dispute_id(kb.keyid, &dops[0], id), BLF_OK);
+		blf_keyid_hex(id, hex);
+		assert_string_equal(hex, "227da4b3b19bbe5a1c0073055791134c");
+
+		aops[0] = (blf_op){ .type = BLF_OP_UPHOLD, .prefix = P("198.51.100.7/32"),
+				    .reason = 3, .ref = eref, .ref_len = sizeof(eref) - 1,
+				    .id_len = BLF_DISPUTE_ID_LEN };
+		memcpy(aops[0].id, id, BLF_DISPUTE_ID_LEN);
+		aops[1] = (blf_op){ .type = BLF_OP_LIST, .prefix = P("198.51.100.7/32"), .reason = 1,
+				    .expires = T0 + 7 * 86400, .ref = "ticket 4711", .ref_len = 11 };
+		d.seq = 3;
+		memcpy(d.prev, d2->hash, BLF_HASH_LEN);
+		d.created = T0 + 300;
+		d.ops = aops;
+		d.nops = 2;
+		assert_int_equal(blf_delta_seal(&d, ka.sk, &buf), BLF_OK);
+		add("answer1", &buf);
+	}
+
 	while (nvec > 0)
 		blf_buf_free(&vec[--nvec].msg);
 }

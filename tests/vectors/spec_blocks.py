@@ -12,7 +12,7 @@ import re
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "SPEC.md")
 ORDER = ["delta1", "delta2", "heads", "catchup-req", "catchup-resp",
-         "snapshot", "rollover", "revocation", "snapshot-req"]
+         "snapshot", "rollover", "revocation", "snapshot-req", "dispute1", "answer1"]
 
 out = []
 for name in ORDER:

@@ -110,6 +110,15 @@ def main():
     vectors["rollover"] = seal(6, [ida, pka, pkc, ro_created, ro_until, counter], ska)
     vectors["revocation"] = seal(7, [ida, pka, T0 + 8 * DAY, 2], ska)
     vectors["snapshot-req"] = seal(8, [ida, 1, 2, 0], skb)
+    # 1.2 (SPEC 5.6): B disputes A's listings, A upholds for one address
+    idb = keyid(pkb)
+    dop = [5, prefix("198.51.100.0/24"), ida, 2, "https://asct.example/d/1"]
+    vectors["dispute1"] = seal(1, [idb, 1, 1, bytes(32), T0 + 240,
+                                   [dop, [8, prefix("203.0.113.0/24")]]], skb)
+    did = hashlib.blake2b(b"BLFED-DISPUTE\x00" + idb + pack(dop), digest_size=16).digest()
+    vectors["answer1"] = seal(1, [ida, 1, 3, h2, T0 + 300, [
+        [6, prefix("198.51.100.7/32"), did, 3, "https://lister.example/e/7"],
+        [1, prefix("198.51.100.7/32"), 1, T0 + 7 * DAY, "ticket 4711"]]], ska)
 
     keys_by_id = {keyid(pk): pk for pk in (pka, pkb, pkc)}
     for name, (env, h) in vectors.items():
@@ -153,6 +162,9 @@ def main():
                 fail("SPEC.md's %s differs from tests/vectors/%s" % (fn, fn))
     if want.strip() not in spec:
         fail("SPEC.md does not quote keys.txt")
+    # the dispute id example of SPEC 5.6
+    if ("    op  " + pack(dop).hex() + "\n") not in spec or ("    id  " + did.hex() + "\n") not in spec:
+        fail("SPEC.md 5.6 does not quote the dispute and its id")
 
     # 5. the Ed25519 vectors of SPEC 10.2: PyNaCl (libsodium) gives the
     #    recorded verdict for each, and SPEC.md quotes the same lines
