@@ -102,9 +102,10 @@ typedef struct core_config {
 	 * stays what the deltas say, a trust change needs no journal replay,
 	 * and why explains them; the limit bounds what they can cost. */
 	uint64_t max_records;
-	/* Keep the fingerprints that core_changes_since needs (24 bytes per
-	 * exported entry, and 32-byte change-log records).  Without it the
-	 * generation still moves, but no differences can be asked for. */
+	/* Keep the fingerprints that core_changes_since needs (12 bytes per
+	 * exported IPv4 entry, 24 per IPv6 one, and 32-byte change-log
+	 * records).  Without it the generation still moves, but no
+	 * differences can be asked for. */
 	int change_feed;
 	size_t feed_log_max;   /* change-log records kept (CORE_DEFAULT_FEED_LOG) */
 } core_config;

@@ -105,23 +105,55 @@ struct strtab {
 	uint32_t mask;              /* slot count - 1 */
 };
 
+struct vpair {
+	uint32_t o;       /* origin index */
+	uint32_t r;       /* record index */
+};
+
+/*
+ * An entry of the merged view: a group of (origin, record) pairs with one
+ * prefix.  Most entries have one pair, and those hold it inline (8 bytes,
+ * no vpair): VENT_ONE set, the origin index in the low bits of n and the
+ * record index in start.  An entry with several pairs has start = its first
+ * pair in c->vpairs and n = their count.  Read pairs only through
+ * vent_npairs and vent_pair.
+ */
 struct vent {
-	uint32_t start;   /* first pair in c->vpairs */
-	uint32_t n;       /* pairs; VENT_* flags in the top bits */
+	uint32_t start;   /* first pair in c->vpairs; VENT_ONE: record index */
+	uint32_t n;       /* VENT_* flags in the top bits; pairs, or VENT_ONE:
+			   * origin index */
 };
 #define VENT_EXCL 0x80000000u   /* an exported exclusion */
 #define VENT_HIDDEN 0x40000000u /* a listing group below the threshold, kept
 				 * because it contributes to an entry inside it */
-#define VENT_N 0x3fffffffu
+#define VENT_ONE 0x20000000u    /* one pair, held inline */
+#define VENT_N 0x1fffffffu      /* pair count, or origin index */
+
 /* Deepest chain of nested listing groups: one per prefix length. */
 #define VIEW_DEPTH 129
 
 /* Change-feed fingerprint of one exported entry (kept only with
- * core_config.change_feed). */
+ * core_config.change_feed): IPv6 entries. */
 struct vfp {
 	blf_prefix p;
 	uint8_t kind;     /* enum core_entry_kind */
 	uint32_t h;       /* hash of weight, expiry and provenance */
+};
+
+/* The same for an IPv4 entry, in 12 bytes rather than 24. */
+struct vfp4 {
+	uint32_t a;       /* address, host order */
+	uint32_t h;       /* hash of weight, expiry and provenance */
+	uint8_t len;      /* prefix length */
+	uint8_t kind;     /* enum core_entry_kind */
+};
+
+/* The fingerprints of one build, in view order: IPv4 entries, then IPv6. */
+struct vfps {
+	struct vfp4 *v4;
+	size_t n4;
+	struct vfp *v6;
+	size_t n6;
 };
 
 /* One change-log record: p changed in the build that made generation gen. */
@@ -129,11 +161,6 @@ struct vlog {
 	uint64_t gen;
 	blf_prefix p;
 	uint8_t existed;  /* p was in the view before that build */
-};
-
-struct vpair {
-	uint32_t o;       /* origin index */
-	uint32_t r;       /* record index */
 };
 
 struct core {
@@ -169,8 +196,7 @@ struct core {
 	/* generations and the change feed (feed.c) */
 	uint64_t vgen;              /* generation of the built view */
 	uint64_t feed_oldest;       /* oldest generation the log can diff from */
-	struct vfp *fps;            /* fingerprints of the built view */
-	size_t nfps;
+	struct vfps fps;            /* fingerprints of the built view */
 	int fps_lost;               /* the last build could not keep them */
 	struct vlog *log;           /* changes, in generation order */
 	size_t nlog, caplog;
@@ -296,6 +322,28 @@ void walk_free(struct core_walk *w);
 int walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
 int walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
 void *merge_alloc(core *c, void *p, size_t n);
+
+/* Number of (origin, record) pairs of view entry v (1 or more). */
+static inline uint32_t
+vent_npairs(const struct vent *v)
+{
+	return (v->n & VENT_ONE) ? 1 : v->n & VENT_N;
+}
+
+/* Pair i (< vent_npairs(v)) of view entry v of c's view: the one inline,
+ * or one of the entry's run in c->vpairs.  Pairs come in origin order. */
+static inline struct vpair
+vent_pair(const core *c, const struct vent *v, uint32_t i)
+{
+	struct vpair p;
+
+	if (v->n & VENT_ONE) {
+		p.o = v->n & VENT_N;
+		p.r = v->start;
+		return p;
+	}
+	return c->vpairs[v->start + i];
+}
 
 /* ---- dispute.c ---------------------------------------------------------- */
 /* BLF_ELIMIT if applying d would take origin past CORE_MAX_DISPUTES (reset:

@@ -19,8 +19,9 @@
  * refused rather than misread.
  *
  * Cost per build with the feed: one walk of the view (provenance of each
- * entry, as the iterator does) plus a linear merge; memory 24 bytes per
- * exported entry plus 32 per log record.  Without the feed: nothing.
+ * entry, as the iterator does) plus a linear merge; memory 12 bytes per
+ * exported IPv4 entry (24 per IPv6 one) plus 32 per log record.  Without
+ * the feed: nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +38,22 @@ feed_init(core *c)
 	c->feed_oldest = c->vgen;
 }
 
+static void
+vfps_free(struct vfps *s)
+{
+	free(s->v4);
+	free(s->v6);
+	memset(s, 0, sizeof(*s));
+}
+
 /* See core_int.h. */
 void
 feed_free(core *c)
 {
-	free(c->fps);
+	vfps_free(&c->fps);
 	free(c->log);
-	c->fps = NULL;
 	c->log = NULL;
-	c->nfps = c->nlog = c->caplog = 0;
+	c->nlog = c->caplog = 0;
 }
 
 static uint64_t
@@ -76,37 +84,92 @@ entry_hash(const core_entry *e)
 	return (uint32_t)(h ^ h >> 32);
 }
 
-/* Fingerprints of every exported entry of the built view, in order. */
+/* Fingerprints of every exported entry of the built view, in order: the
+ * IPv4 array is sized for every entry and shrunk to fit at the end (IPv4
+ * entries come first), the IPv6 one grows as they come. */
 static int
-fingerprints(core *c, struct vfp **out, size_t *nout)
+fingerprints(core *c, struct vfps *out)
 {
-	struct core_walk *w;
-	struct vfp *f;
+	struct core_walk *w = NULL;
 	core_entry e;
-	size_t vi, n = 0;
+	size_t vi, cap6 = 0;
+	int rc = BLF_ENOMEM;
 
-	*out = NULL;
-	*nout = 0;
-	if ((f = merge_alloc(c, NULL, c->nview * sizeof(*f))) == NULL)
-		return BLF_ENOMEM;
-	if ((w = walk_new(c)) == NULL) {
-		free(f);
-		return BLF_ENOMEM;
-	}
+	memset(out, 0, sizeof(*out));
+	if ((out->v4 = merge_alloc(c, NULL, c->nview * sizeof(*out->v4))) == NULL ||
+	    (w = walk_new(c)) == NULL)
+		goto out;
 	/* sequential walk: the chain of enclosing groups is kept on the way */
 	for (vi = 0; vi < c->nvents; vi++) {
+		uint32_t h;
+
 		if (walk_step(c, w, vi, &e) == 0)
 			continue;
-		memset(&f[n], 0, sizeof(f[n]));
-		f[n].p = e.prefix;
-		f[n].kind = (uint8_t)e.kind;
-		f[n].h = entry_hash(&e);
-		n++;
+		h = entry_hash(&e);
+		if (e.prefix.af == BLF_AF_INET) {
+			struct vfp4 *f = &out->v4[out->n4++];
+
+			memset(f, 0, sizeof(*f));
+			f->a = (uint32_t)e.prefix.addr[0] << 24 | (uint32_t)e.prefix.addr[1] << 16 |
+			       (uint32_t)e.prefix.addr[2] << 8 | e.prefix.addr[3];
+			f->len = e.prefix.len;
+			f->kind = (uint8_t)e.kind;
+			f->h = h;
+		} else {
+			struct vfp *f;
+
+			if (out->n6 == cap6) {
+				size_t cap = cap6 ? cap6 * 2 : 256;
+
+				if ((f = merge_alloc(c, out->v6, cap * sizeof(*f))) == NULL)
+					goto out;
+				out->v6 = f;
+				cap6 = cap;
+			}
+			f = &out->v6[out->n6++];
+			memset(f, 0, sizeof(*f));
+			f->p = e.prefix;
+			f->kind = (uint8_t)e.kind;
+			f->h = h;
+		}
 	}
+	if (out->n4 > 0 && out->n4 < c->nview) {
+		struct vfp4 *n = realloc(out->v4, out->n4 * sizeof(*n));
+
+		if (n != NULL) /* else keep the larger array */
+			out->v4 = n;
+	}
+	rc = 0;
+out:
 	walk_free(w);
-	*out = f;
-	*nout = n;
-	return 0;
+	if (rc != 0)
+		vfps_free(out);
+	return rc;
+}
+
+/* Fingerprint i of s (IPv4 ones first): its prefix, kind and hash. */
+static void
+fp_get(const struct vfps *s, size_t i, blf_prefix *p, uint8_t *kind, uint32_t *h)
+{
+	if (i < s->n4) {
+		const struct vfp4 *f = &s->v4[i];
+
+		memset(p, 0, sizeof(*p));
+		p->af = BLF_AF_INET;
+		p->len = f->len;
+		p->addr[0] = (uint8_t)(f->a >> 24);
+		p->addr[1] = (uint8_t)(f->a >> 16);
+		p->addr[2] = (uint8_t)(f->a >> 8);
+		p->addr[3] = (uint8_t)f->a;
+		*kind = f->kind;
+		*h = f->h;
+	} else {
+		const struct vfp *f = &s->v6[i - s->n4];
+
+		*p = f->p;
+		*kind = f->kind;
+		*h = f->h;
+	}
 }
 
 /* Append a log record; when the log is full, drop its oldest generations
@@ -151,8 +214,8 @@ log_add(core *c, size_t max, uint64_t gen, const blf_prefix *p, int existed)
 void
 feed_update(core *c)
 {
-	struct vfp *nf = NULL;
-	size_t nn = 0, i = 0, j = 0, max;
+	struct vfps nf;
+	size_t nold = c->fps.n4 + c->fps.n6, nn, i = 0, j = 0, max;
 	uint64_t gen = c->vgen + 1;
 	int rc = 0, any = 0;
 
@@ -162,17 +225,16 @@ feed_update(core *c)
 		return;
 	}
 	max = c->cfg.feed_log_max ? c->cfg.feed_log_max : CORE_DEFAULT_FEED_LOG;
-	if (fingerprints(c, &nf, &nn) != 0) {
+	if (fingerprints(c, &nf) != 0) {
 		/* no diff now, and nothing to diff against next time */
-		free(c->fps);
-		c->fps = NULL;
-		c->nfps = 0;
+		vfps_free(&c->fps);
 		c->fps_lost = 1;
 		c->vgen = gen;
 		c->nlog = 0;
 		c->feed_oldest = gen;
 		return;
 	}
+	nn = nf.n4 + nf.n6;
 	if (c->fps_lost) {
 		c->vgen = gen;
 		c->nlog = 0;
@@ -180,20 +242,28 @@ feed_update(core *c)
 		c->fps_lost = 0;
 		goto keep;
 	}
-	while (rc == 0 && (i < c->nfps || j < nn)) {
-		int cmp = i >= c->nfps ? 1 : j >= nn ? -1 : blf_prefix_cmp(&c->fps[i].p, &nf[j].p);
+	while (rc == 0 && (i < nold || j < nn)) {
+		blf_prefix po, pn;
+		uint8_t ko = 0, kn = 0;
+		uint32_t ho = 0, hn = 0;
+		int cmp;
 
+		if (i < nold)
+			fp_get(&c->fps, i, &po, &ko, &ho);
+		if (j < nn)
+			fp_get(&nf, j, &pn, &kn, &hn);
+		cmp = i >= nold ? 1 : j >= nn ? -1 : blf_prefix_cmp(&po, &pn);
 		if (cmp < 0) {
-			rc = log_add(c, max, gen, &c->fps[i].p, 1);
+			rc = log_add(c, max, gen, &po, 1);
 			any = 1;
 			i++;
 		} else if (cmp > 0) {
-			rc = log_add(c, max, gen, &nf[j].p, 0);
+			rc = log_add(c, max, gen, &pn, 0);
 			any = 1;
 			j++;
 		} else {
-			if (c->fps[i].kind != nf[j].kind || c->fps[i].h != nf[j].h) {
-				rc = log_add(c, max, gen, &nf[j].p, 1);
+			if (ko != kn || ho != hn) {
+				rc = log_add(c, max, gen, &pn, 1);
 				any = 1;
 			}
 			i++;
@@ -208,9 +278,8 @@ feed_update(core *c)
 		c->feed_oldest = c->vgen;
 	}
 keep:
-	free(c->fps);
+	vfps_free(&c->fps);
 	c->fps = nf;
-	c->nfps = nn;
 }
 
 /* See core.h. */

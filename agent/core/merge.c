@@ -25,16 +25,20 @@
  * many stacked groups it has a listing in, so the weight of each candidate
  * comes from a running sum rather than from pairwise comparisons.
  *
- * Storage: the view is an array of (origin, record) pairs grouped into
- * entries (c->vents); a listing group below the threshold is kept, marked
- * hidden, when it encloses an exported entry, because its origins are part
- * of that entry's provenance.  Prefixes and provenance are read from the
- * records on demand: a walk (the iterator, the change feed, why) rebuilds an
- * entry's provenance from its chain of enclosing groups, each origin once
- * with its most specific listing, in origin order.  An origin contributes
- * until the latest expiry of its listings in the chain, capped by its
- * anchor's expiry; the entry's expiry is found by weighted selection
- * (expected linear in the contributing origins).
+ * Storage: the view is an array of entries (c->vents), each a group of
+ * (origin, record) pairs with one prefix.  An entry of one pair, the
+ * common case, holds it inline in its 8 bytes; an entry of several points
+ * to its run in c->vpairs; vent_npairs and vent_pair (core_int.h) read
+ * both kinds, and nothing else reads pairs.  A listing group below the
+ * threshold is kept, marked hidden, when it encloses an exported entry,
+ * because its origins are part of that entry's provenance.  Prefixes and
+ * provenance are read from the records on demand: a walk (the iterator,
+ * the change feed, why) rebuilds an entry's provenance from its chain of
+ * enclosing groups, each origin once with its most specific listing, in
+ * origin order.  An origin contributes until the latest expiry of its
+ * listings in the chain, capped by its anchor's expiry; the entry's expiry
+ * is found by weighted selection (expected linear in the contributing
+ * origins).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +201,12 @@ rec_status(const struct rec *r, uint64_t now, int *verdict)
 	return CORE_ACCEPTED;
 }
 
+/* The sort keys carry the origin index in 24 bits, and a view entry of one
+ * pair carries it beside its flags (VENT_N); the record index is 32 bits
+ * in both (struct origin.nrecs). */
+_Static_assert(CORE_MAX_ORIGINS <= 0xffffffu + 1, "origin index must fit the sort keys");
+_Static_assert(CORE_MAX_ORIGINS <= (uint64_t)VENT_N + 1, "origin index must fit a vent");
+
 static int
 keys_add(core *c, struct keys *ks, const struct origin *o, uint32_t oi, uint32_t ri)
 {
@@ -244,11 +254,17 @@ keys_free(struct keys *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
+/* A run of pairs with one prefix, while building. */
+struct group {
+	uint32_t start;   /* first pair in plist.p */
+	uint32_t n;       /* pairs */
+};
+
 /* Pairs and groups of one kind, in prefix order. */
 struct plist {
 	struct vpair *p;
 	size_t np;
-	struct vent *g;
+	struct group *g;
 	size_t ng;
 };
 
@@ -268,6 +284,15 @@ pair_prefix(const core *c, const struct vpair *p, blf_prefix *out)
 	origin_rec_prefix(o, &o->recs[p->r], out);
 }
 
+/* The prefix of view entry vi (that of its first pair). */
+static void
+vent_prefix(const core *c, size_t vi, blf_prefix *out)
+{
+	struct vpair vp = vent_pair(c, &c->vents[vi], 0);
+
+	pair_prefix(c, &vp, out);
+}
+
 /* Turn sorted keys into pairs and groups of equal prefixes. */
 static int
 keys_group(core *c, const struct keys *ks, struct plist *out)
@@ -277,6 +302,8 @@ keys_group(core *c, const struct keys *ks, struct plist *out)
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
 		return 0;
+	if (n > UINT32_MAX)
+		return BLF_ELIMIT; /* pair indices are 32 bits */
 	if ((out->p = merge_alloc(c, NULL, n * sizeof(*out->p))) == NULL ||
 	    (out->g = merge_alloc(c, NULL, n * sizeof(*out->g))) == NULL) {
 		plist_free(out);
@@ -320,19 +347,17 @@ group_prefix(const core *c, const struct plist *l, size_t gi, blf_prefix *p)
 	pair_prefix(c, &l->p[l->g[gi].start], p);
 }
 
-/* Index of the group (of ng, sorted, each starting at a pair of pairs)
- * whose prefix is exactly p, or -1. */
+/* Index of the group of l whose prefix is exactly p, or -1. */
 static long
-group_search(const core *c, const struct vpair *pairs, const struct vent *groups,
-	     size_t ng, const blf_prefix *p)
+group_find(const core *c, const struct plist *l, const blf_prefix *p)
 {
-	size_t lo = 0, hi = ng, mid;
+	size_t lo = 0, hi = l->ng, mid;
 	blf_prefix q;
 	int r;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		pair_prefix(c, &pairs[groups[mid].start], &q);
+		group_prefix(c, l, mid, &q);
 		r = blf_prefix_cmp(&q, p);
 		if (r == 0)
 			return (long)mid;
@@ -342,13 +367,6 @@ group_search(const core *c, const struct vpair *pairs, const struct vent *groups
 			hi = mid;
 	}
 	return -1;
-}
-
-/* Index of the group of l with exactly prefix p, or -1. */
-static long
-group_find(const core *c, const struct plist *l, const blf_prefix *p)
-{
-	return group_search(c, l->p, l->g, l->ng, p);
 }
 
 static void
@@ -448,14 +466,14 @@ sweep(core *c, const struct plist *L, const uint8_t *lrem, uint8_t *keep)
 	for (j = 0; j < c->norigins; j++)
 		wt[j] = c->origins[j]->anchor != NULL ? c->origins[j]->anchor->weight : 0;
 	for (gi = 0; gi < L->ng; gi++) {
-		const struct vent *g = &L->g[gi];
+		const struct group *g = &L->g[gi];
 		blf_prefix p;
 
 		if (lrem[gi])
 			continue;
 		group_prefix(c, L, gi, &p);
 		while (depth > 0 && !blf_prefix_contains(&stk[depth - 1].p, &p)) {
-			const struct vent *t = &L->g[stk[--depth].g];
+			const struct group *t = &L->g[stk[--depth].g];
 
 			for (j = 0; j < t->n; j++) {
 				const struct vpair *vp = &L->p[t->start + j];
@@ -571,16 +589,17 @@ view_build(core *c, uint64_t now)
 				xemit[i] = 1;
 		}
 	}
-	/* merge kept listing groups and emitted exclusions */
+	/* merge kept listing groups and emitted exclusions; a group of one
+	 * pair is held inline in its vent */
 	np = ng = 0;
 	for (i = 0; i < L.ng; i++)
 		if (keep[i]) {
-			np += L.g[i].n;
+			np += L.g[i].n > 1 ? L.g[i].n : 0;
 			ng++;
 		}
 	for (i = 0; i < X.ng; i++)
 		if (xemit[i]) {
-			np += X.g[i].n;
+			np += X.g[i].n > 1 ? X.g[i].n : 0;
 			ng++;
 		}
 	free(c->vpairs);
@@ -620,10 +639,17 @@ view_build(core *c, uint64_t now)
 		}
 		if (!(flags & VENT_HIDDEN))
 			c->nview++;
-		c->vents[c->nvents].start = (uint32_t)c->nvpairs;
-		c->vents[c->nvents].n = src->g[gi].n | flags;
-		for (j = 0; j < src->g[gi].n; j++)
-			c->vpairs[c->nvpairs++] = src->p[src->g[gi].start + j];
+		if (src->g[gi].n == 1) {
+			const struct vpair *vp = &src->p[src->g[gi].start];
+
+			c->vents[c->nvents].start = vp->r;
+			c->vents[c->nvents].n = vp->o | VENT_ONE | flags;
+		} else {
+			c->vents[c->nvents].start = (uint32_t)c->nvpairs;
+			c->vents[c->nvents].n = src->g[gi].n | flags;
+			for (j = 0; j < src->g[gi].n; j++)
+				c->vpairs[c->nvpairs++] = src->p[src->g[gi].start + j];
+		}
 		c->nvents++;
 	}
 	c->vdirty = 0;
@@ -817,11 +843,14 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 	memset(e, 0, sizeof(*e));
 	if (xi >= 0) {
 		const struct vent *ve = &c->vents[xi];
+		struct vpair vp;
 
-		n = ve->n & VENT_N;
-		for (i = 0; i < n; i++)
-			prov_fill(c, &c->vpairs[ve->start + i], &w->prov[i], w->refs[i]);
-		pair_prefix(c, &c->vpairs[ve->start], &e->prefix);
+		n = vent_npairs(ve);
+		for (i = 0; i < n; i++) {
+			vp = vent_pair(c, ve, (uint32_t)i);
+			prov_fill(c, &vp, &w->prov[i], w->refs[i]);
+		}
+		vent_prefix(c, (size_t)xi, &e->prefix);
 		e->kind = CORE_ENTRY_EXCLUDED;
 		e->nprov = n;
 		e->prov = w->prov;
@@ -831,25 +860,26 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 	 * specific one; its contribution lasts until its latest expiry */
 	for (d = w->depth; d-- > 0;) {
 		const struct vent *ve = &c->vents[w->stack[d]];
+		uint32_t np = vent_npairs(ve), j;
 		size_t before = n;
 
-		for (i = 0; i < (ve->n & VENT_N); i++) {
-			const struct vpair *vp = &c->vpairs[ve->start + i];
-			const struct origin *o = c->origins[vp->o];
-			uint64_t u = o->recs[vp->r].expires;
+		for (j = 0; j < np; j++) {
+			struct vpair vp = vent_pair(c, ve, j);
+			const struct origin *o = c->origins[vp.o];
+			uint64_t u = o->recs[vp.r].expires;
 
 			/* an open dispute ends the contribution when it lapses
 			 * (SPEC 8.6); the view is rebuilt then (vuntil) */
-			(void)dispute_lapsed(c, o, &o->recs[vp->r], c->vnow, &u);
+			(void)dispute_lapsed(c, o, &o->recs[vp.r], c->vnow, &u);
 
-			if (w->pos[vp->o] == 0) {
-				w->pos[vp->o] = (uint32_t)n + 1;
-				w->cells[n].o = vp->o;
-				w->cells[n].r = vp->r;
+			if (w->pos[vp.o] == 0) {
+				w->pos[vp.o] = (uint32_t)n + 1;
+				w->cells[n].o = vp.o;
+				w->cells[n].r = vp.r;
 				w->cells[n].until = u;
 				n++;
-			} else if (u > w->cells[w->pos[vp->o] - 1].until) {
-				w->cells[w->pos[vp->o] - 1].until = u;
+			} else if (u > w->cells[w->pos[vp.o] - 1].until) {
+				w->cells[w->pos[vp.o] - 1].until = u;
 			}
 		}
 		if (n > before)
@@ -885,7 +915,7 @@ chain_push(const core *c, struct core_walk *w, size_t vi)
 {
 	blf_prefix p;
 
-	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	vent_prefix(c, vi, &p);
 	while (w->depth > 0 && !blf_prefix_contains(&w->sp[w->depth - 1], &p))
 		w->depth--;
 	w->stack[w->depth] = (uint32_t)vi;
@@ -921,11 +951,19 @@ walk_next(const core *c, struct core_walk *w, core_entry *e)
 	return 0;
 }
 
+static size_t vent_lower_bound(const core *c, const blf_prefix *p);
+
 /* See core_int.h: vent index of the group with exactly prefix p, or -1. */
 long
 view_find(const core *c, const blf_prefix *p)
 {
-	return group_search(c, c->vpairs, c->vents, c->nvents, p);
+	size_t vi = vent_lower_bound(c, p);
+	blf_prefix q;
+
+	if (vi >= c->nvents)
+		return -1;
+	vent_prefix(c, vi, &q);
+	return blf_prefix_cmp(&q, p) == 0 ? (long)vi : -1;
 }
 
 /*
@@ -946,7 +984,7 @@ walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e)
 		fill_entry(c, w, (long)vi, e);
 		return 0;
 	}
-	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	vent_prefix(c, vi, &p);
 	w->depth = 0;
 	for (len = 0; len < p.len; len++) {
 		if (!lens_has(c->vlens, &p, len))
@@ -1016,7 +1054,7 @@ vent_lower_bound(const core *c, const blf_prefix *p)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
+		vent_prefix(c, mid, &q);
 		if (blf_prefix_cmp(&q, p) < 0)
 			lo = mid + 1;
 		else
@@ -1059,7 +1097,7 @@ vent_upper_bound(const core *c, const blf_prefix *p)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		pair_prefix(c, &c->vpairs[c->vents[mid].start], &q);
+		vent_prefix(c, mid, &q);
 		if (blf_prefix_cmp(&q, p) <= 0)
 			lo = mid + 1;
 		else
@@ -1080,7 +1118,7 @@ chain_at(const core *c, struct core_walk *w, size_t vi)
 	w->depth = 0;
 	if (vi >= c->nvents)
 		return;
-	pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+	vent_prefix(c, vi, &p);
 	for (len = 0; len < p.len; len++) {
 		if (!lens_has(c->vlens, &p, len))
 			continue;
@@ -1130,7 +1168,7 @@ iter_next_at(core_iter *it, core_entry *e)
 	while (w->next < c->nvents) {
 		size_t vi = w->next;
 
-		pair_prefix(c, &c->vpairs[c->vents[vi].start], &p);
+		vent_prefix(c, vi, &p);
 		if (!blf_prefix_contains(&it->within, &p)) {
 			w->next = c->nvents;
 			return 0;

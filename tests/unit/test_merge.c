@@ -961,6 +961,235 @@ test_iter_errors(void **state)
 	core_iter_end(&it);
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The rest of an iteration as text lines "kind prefix weight expires
+ * names", the provenance names sorted. */
+static char *
+iter_text(core_iter *it)
+{
+	char *out = calloc(1, 8192), pb[BLF_PREFIX_STRLEN];
+	const char *names[8];
+	core_entry e;
+	size_t n = 0, i;
+
+	assert_non_null(out);
+	while (core_iter_next(it, &e) > 0) {
+		blf_prefix_format(&e.prefix, pb);
+		n += (size_t)snprintf(out + n, 8192 - n, "%s %s %u %llu",
+				      e.kind == CORE_ENTRY_LISTED ? "L" : "X", pb, e.weight,
+				      (unsigned long long)e.expires);
+		assert_true(e.nprov >= 1 && e.nprov <= 8);
+		for (i = 0; i < e.nprov; i++)
+			names[i] = e.prov[i].name;
+		qsort(names, e.nprov, sizeof(*names), name_cmp);
+		for (i = 0; i < e.nprov; i++)
+			n += (size_t)snprintf(out + n, 8192 - n, "%s%s", i ? "," : " ", names[i]);
+		n += (size_t)snprintf(out + n, 8192 - n, "\n");
+	}
+	assert_int_equal(it->err, 0);
+	core_iter_end(it);
+	return out;
+}
+
+#define ASSERT_ITER(it, text)                            \
+	do {                                             \
+		char *v_ = iter_text(it);                \
+		assert_string_equal(v_, (text));         \
+		free(v_);                                \
+	} while (0)
+
+/* Collects changes as text "A|R|C prefix weight". */
+struct got {
+	char text[2048];
+	size_t n;
+};
+
+static int
+collect(void *arg, int change, const blf_prefix *prefix, const core_entry *e)
+{
+	struct got *g = arg;
+	char pb[BLF_PREFIX_STRLEN];
+	const char *k = change == CORE_CHANGE_ADDED	? "A"
+			: change == CORE_CHANGE_REMOVED ? "R"
+							: "C";
+
+	blf_prefix_format(prefix, pb);
+	g->n += (size_t)snprintf(g->text + g->n, sizeof(g->text) - g->n, "%s %s %u\n", k, pb,
+				 e ? e->weight : 0);
+	return 0;
+}
+
+#define ASSERT_CHANGES(f, gen, now, cur, want)                                           \
+	do {                                                                             \
+		struct got g_;                                                           \
+		memset(&g_, 0, sizeof(g_));                                              \
+		assert_int_equal(core_changes_since((f)->core, (gen), (now), collect, &g_, \
+						    (cur)),                              \
+				 0);                                                     \
+		assert_string_equal(g_.text, (want));                                    \
+	} while (0)
+
+/* why q at now: verdict, via and weight, and the decisive items as
+ * "name prefix" lines, sorted. */
+static void
+check_why(core *c, const char *q, uint64_t now, int verdict, const char *via, uint32_t weight,
+	  const char *decisive)
+{
+	blf_prefix p = pfx(q), v;
+	char lines[8][KEYS_NAME_MAX + BLF_PREFIX_STRLEN + 4], *sorted[8], text[1024] = "", pb[BLF_PREFIX_STRLEN];
+	size_t i, k = 0, n = 0;
+	core_why w;
+
+	assert_int_equal(core_why_query(c, &p, now, &w), 0);
+	assert_int_equal(w.verdict, verdict);
+	if (via != NULL) {
+		v = pfx(via);
+		assert_int_equal(blf_prefix_cmp(&w.via, &v), 0);
+	}
+	if (verdict == CORE_LISTED)
+		assert_int_equal(w.weight, weight);
+	for (i = 0; i < w.nitems; i++)
+		if (w.items[i].decisive) {
+			assert_true(k < 8);
+			blf_prefix_format(&w.items[i].prefix, pb);
+			snprintf(lines[k], sizeof(lines[k]), "%s %s\n", w.items[i].name, pb);
+			sorted[k] = lines[k];
+			k++;
+		}
+	core_why_free(&w);
+	qsort(sorted, k, sizeof(*sorted), name_cmp);
+	for (i = 0; i < k; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", sorted[i]);
+	assert_string_equal(text, decisive);
+}
+
+/*
+ * Entries of one pair (held inline in the view) and of several (held
+ * apart) side by side: single- and multi-origin listings and exclusions, a
+ * hidden group of one origin that gives provenance to an entry inside it,
+ * IPv6; then an entry going from one contributor to two and back, and a
+ * hidden group becoming a listed entry of two and hidden again, and IPv6
+ * entries changed, added and removed beside them.  Why, the iterator
+ * (whole and ranged) and the change feed must agree throughout.
+ */
+static void
+test_single_and_multi_pair_entries(void **state)
+{
+	struct fx *f = *state;
+	blf_op a1[4] = { op_list("192.0.2.0/24", T0 + 1000, "a-doc"),
+			 op_list("10.0.1.0/24", T0 + 1000, "a-ten"),
+			 op_list("198.51.100.0/24", T0 + 1000, "a-net"),
+			 op_list("2001:db8::/48", T0 + 1000, "a-six") };
+	blf_op ax = op_simple(BLF_OP_EXCLUDE, "10.0.1.9/32", "a-clean");
+	blf_op b1[2] = { op_list("198.51.100.0/24", T0 + 2000, "b-net"),
+			 op_simple(BLF_OP_EXCLUDE, "10.0.1.9/32", "b-clean") };
+	blf_op c1[2] = { op_list("10.0.0.0/16", T0 + 3000, "c-wide"),
+			 op_simple(BLF_OP_EXCLUDE, "198.51.100.7/32", "c-clean") };
+	blf_op b2[4] = { op_list("192.0.2.0/24", T0 + 2000, "b-doc"),
+			 op_list("10.0.0.0/16", T0 + 2000, "b-wide"),
+			 op_list("2001:db8::/48", T0 + 2000, "b-six"),
+			 op_list("2001:db8:1::/48", T0 + 2000, "b-six2") };
+	blf_op bd[4] = { op_simple(BLF_OP_DELIST, "192.0.2.0/24", NULL),
+			 op_simple(BLF_OP_DELIST, "10.0.0.0/16", NULL),
+			 op_simple(BLF_OP_DELIST, "2001:db8::/48", NULL),
+			 op_simple(BLF_OP_DELIST, "2001:db8:1::/48", NULL) };
+	blf_prefix within = pfx("10.0.1.0/25"), net = pfx("198.51.100.0/24");
+	const char *view1 = "L 10.0.1.0/24 160 1700001000 alpha,gamma\n"
+			    "X 10.0.1.9/32 0 0 alpha,beta\n"
+			    "L 192.0.2.0/24 100 1700001000 alpha\n"
+			    "L 198.51.100.0/24 200 1700002000 alpha,beta\n"
+			    "X 198.51.100.7/32 0 0 gamma\n"
+			    "L 2001:db8::/48 100 1700001000 alpha\n";
+	uint64_t g1, g2, g3;
+	core_iter it;
+
+	store_add(&f->st, &f->a, "alpha", 100);
+	store_add(&f->st, &f->b, "beta", 100);
+	store_add(&f->st, &f->c, "gamma", 60);
+	f->cfg.change_feed = 1;
+	open_core(f);
+	apply(f, &f->a, T0, a1, 4, NULL);
+	apply(f, &f->a, T0, &ax, 1, NULL);
+	apply(f, &f->b, T0, b1, 2, NULL);
+	apply(f, &f->c, T0, c1, 2, NULL);
+
+	assert_int_equal(core_iter_begin(f->core, T0, &it), 0);
+	ASSERT_ITER(&it, view1);
+	assert_int_equal(core_view_generation(f->core, T0, &g1), 0);
+	/* ranged: the entry containing the range (its provenance from the
+	 * hidden group of one), then what lies inside */
+	assert_int_equal(core_iter_begin_at(f->core, T0, &within, NULL, &it), 0);
+	ASSERT_ITER(&it, "L 10.0.1.0/24 160 1700001000 alpha,gamma\n"
+			 "X 10.0.1.9/32 0 0 alpha,beta\n");
+	assert_int_equal(core_iter_begin_at(f->core, T0, &net, NULL, &it), 0);
+	ASSERT_ITER(&it, "L 198.51.100.0/24 200 1700002000 alpha,beta\n"
+			 "X 198.51.100.7/32 0 0 gamma\n");
+	assert_int_equal(core_iter_begin_at(f->core, T0, &net, &net, &it), 0);
+	ASSERT_ITER(&it, "X 198.51.100.7/32 0 0 gamma\n");
+
+	check_why(f->core, "10.0.1.5", T0, CORE_LISTED, "10.0.1.0/24", 160,
+		  "alpha 10.0.1.0/24\ngamma 10.0.0.0/16\n");
+	check_why(f->core, "10.0.2.1", T0, CORE_NOT_LISTED, NULL, 0, "");
+	check_why(f->core, "10.0.1.9", T0, CORE_EXCLUDED, "10.0.1.9/32", 0,
+		  "alpha 10.0.1.9/32\nbeta 10.0.1.9/32\n");
+	check_why(f->core, "198.51.100.7", T0, CORE_EXCLUDED, "198.51.100.7/32", 0,
+		  "gamma 198.51.100.7/32\n");
+	check_why(f->core, "198.51.100.8", T0, CORE_LISTED, "198.51.100.0/24", 200,
+		  "alpha 198.51.100.0/24\nbeta 198.51.100.0/24\n");
+	check_why(f->core, "192.0.2.1", T0, CORE_LISTED, "192.0.2.0/24", 100,
+		  "alpha 192.0.2.0/24\n");
+	check_why(f->core, "2001:db8::1", T0, CORE_LISTED, "2001:db8::/48", 100,
+		  "alpha 2001:db8::/48\n");
+
+	/* one contributor to two: beta joins alpha's /24 and gamma's hidden
+	 * /16, which now reaches the threshold itself */
+	apply(f, &f->b, T0 + 10, b2, 4, NULL);
+	assert_int_equal(core_iter_begin(f->core, T0 + 10, &it), 0);
+	ASSERT_ITER(&it, "L 10.0.0.0/16 160 1700002000 beta,gamma\n"
+			 "L 10.0.1.0/24 260 1700002000 alpha,beta,gamma\n"
+			 "X 10.0.1.9/32 0 0 alpha,beta\n"
+			 "L 192.0.2.0/24 200 1700002000 alpha,beta\n"
+			 "L 198.51.100.0/24 200 1700002000 alpha,beta\n"
+			 "X 198.51.100.7/32 0 0 gamma\n"
+			 "L 2001:db8::/48 200 1700002000 alpha,beta\n"
+			 "L 2001:db8:1::/48 100 1700002000 beta\n");
+	ASSERT_CHANGES(f, g1, T0 + 10, &g2, "A 10.0.0.0/16 160\n"
+					   "C 10.0.1.0/24 260\n"
+					   "C 192.0.2.0/24 200\n"
+					   "C 2001:db8::/48 200\n"
+					   "A 2001:db8:1::/48 100\n");
+	assert_true(g2 != g1);
+	check_why(f->core, "10.0.2.1", T0 + 10, CORE_LISTED, "10.0.0.0/16", 160,
+		  "beta 10.0.0.0/16\ngamma 10.0.0.0/16\n");
+	check_why(f->core, "192.0.2.1", T0 + 10, CORE_LISTED, "192.0.2.0/24", 200,
+		  "alpha 192.0.2.0/24\nbeta 192.0.2.0/24\n");
+	assert_int_equal(core_iter_begin_at(f->core, T0 + 10, &within, NULL, &it), 0);
+	ASSERT_ITER(&it, "L 10.0.0.0/16 160 1700002000 beta,gamma\n"
+			 "L 10.0.1.0/24 260 1700002000 alpha,beta,gamma\n"
+			 "X 10.0.1.9/32 0 0 alpha,beta\n");
+
+	/* and back to one: the view of the start again */
+	apply(f, &f->b, T0 + 20, bd, 4, NULL);
+	assert_int_equal(core_iter_begin(f->core, T0 + 20, &it), 0);
+	ASSERT_ITER(&it, view1);
+	ASSERT_CHANGES(f, g2, T0 + 20, &g3, "R 10.0.0.0/16 0\n"
+					   "C 10.0.1.0/24 160\n"
+					   "C 192.0.2.0/24 100\n"
+					   "C 2001:db8::/48 100\n"
+					   "R 2001:db8:1::/48 0\n");
+	assert_true(g3 != g2);
+	check_why(f->core, "10.0.2.1", T0 + 20, CORE_NOT_LISTED, NULL, 0, "");
+	check_why(f->core, "10.0.1.5", T0 + 20, CORE_LISTED, "10.0.1.0/24", 160,
+		  "alpha 10.0.1.0/24\ngamma 10.0.0.0/16\n");
+	check_why(f->core, "192.0.2.1", T0 + 20, CORE_LISTED, "192.0.2.0/24", 100,
+		  "alpha 192.0.2.0/24\n");
+}
+
 int
 main(void)
 {
@@ -983,6 +1212,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expiry_many_origins, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_why_paged, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_iter_errors, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_single_and_multi_pair_entries, setup,
+						fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
