@@ -169,8 +169,10 @@ check: deps
 	$(Q)MAKE="$(MAKE)" sh tests/check.sh
 
 # Every unit test binary; tests find their data relative to the top directory.
+# Then every static library's global symbols carry the library's prefix.
 check-unit: unit
 	$(Q)sh tests/run-unit.sh $(BUILD)/tests
+	$(Q)sh tests/symbols.sh $(BUILD)
 
 # The same unit tests built with AddressSanitizer and UBSan, in build-asan/.
 check-asan:

@@ -91,9 +91,9 @@ bw_put(struct bw *w, const void *p, size_t n)
 }
 
 /* Write o's current state as the base of its epoch, durably.  The base of
- * another epoch is left to journal_sync / recovery. */
+ * another epoch is left to core_journal_sync / recovery. */
 int
-base_write(core *c, const struct origin *o)
+core_base_write(core *c, const struct origin *o)
 {
 	char name[JNAME_MAX];
 	uint8_t b[BASE_REC_MAX], sum[BLF_HASH_LEN];
@@ -102,7 +102,7 @@ base_write(core *c, const struct origin *o)
 	size_t n, rl;
 
 	memset(&w, 0, sizeof(w));
-	journal_name(name, o->hex, o->epoch, ".base");
+	core_journal_name(name, o->hex, o->epoch, ".base");
 	if (fio_atomic_begin(&w.a, c->logfd, name, 0600) != 0)
 		return BLF_EIO;
 	crypto_generichash_init(&w.h, NULL, 0, BLF_HASH_LEN);
@@ -117,7 +117,7 @@ base_write(core *c, const struct origin *o)
 		const struct rec *r = &o->recs[i];
 		blf_prefix p;
 
-		origin_rec_prefix(o, r, &p);
+		core_origin_rec_prefix(o, r, &p);
 		b[0] = (uint8_t)((p.af == BLF_AF_INET6 ? 1 : 0) | (r->flags & REC_EXCL ? 2 : 0));
 		b[1] = p.len;
 		n = p.af == BLF_AF_INET6 ? 16 : 4;
@@ -127,7 +127,7 @@ base_write(core *c, const struct origin *o)
 		put32(b + n + 2, r->expires);
 		put32(b + n + 6, r->first);
 		put32(b + n + 10, r->changed);
-		rl = intern_get(c, r->ref, (char *)b + n + 15);
+		rl = core_intern_get(c, r->ref, (char *)b + n + 15);
 		b[n + 14] = (uint8_t)rl;
 		bw_put(&w, b, n + 15 + rl);
 	}
@@ -157,7 +157,7 @@ br_get(fio_reader *r, crypto_generichash_state *h, void *out, size_t n)
  * damaged or names another origin; BLF_EIO, BLF_ENOMEM.
  */
 int
-base_load(core *c, struct origin *o, uint32_t epoch)
+core_base_load(core *c, struct origin *o, uint32_t epoch)
 {
 	char name[JNAME_MAX];
 	uint8_t b[BASE_REC_MAX], sum[BLF_HASH_LEN], want[BLF_HASH_LEN];
@@ -168,7 +168,7 @@ base_load(core *c, struct origin *o, uint32_t epoch)
 	off_t end;
 	int fd, rc;
 
-	journal_name(name, o->hex, epoch, ".base");
+	core_journal_name(name, o->hex, epoch, ".base");
 	if ((fd = fio_openat(c->logfd, name, O_RDONLY, 0)) < 0)
 		return errno == ENOENT ? BLF_ENOTFOUND : BLF_EIO;
 	if ((end = lseek(fd, 0, SEEK_END)) < 0) {
@@ -181,7 +181,7 @@ base_load(core *c, struct origin *o, uint32_t epoch)
 		return BLF_ENOMEM;
 	}
 	crypto_generichash_init(&h, NULL, 0, BLF_HASH_LEN);
-	origin_reset(c, o);
+	core_origin_clear(c, o);
 	o->epoch = 0;
 	o->seq = 0;
 	if ((rc = br_get(&r, &h, b, BASE_HDR)) != 0)
@@ -194,7 +194,7 @@ base_load(core *c, struct origin *o, uint32_t epoch)
 		goto out;
 	o->seq = get64(b + 28);
 	memcpy(o->head, b + 36, BLF_HASH_LEN);
-	if ((rc = origin_reserve(o, nrecs)) != 0)
+	if ((rc = core_origin_reserve(o, nrecs)) != 0)
 		goto out;
 	for (i = 0; i < nrecs; i++) {
 		blf_prefix p;
@@ -216,7 +216,7 @@ base_load(core *c, struct origin *o, uint32_t epoch)
 		memcpy(p.addr, b + 2, n);
 		if ((rc = br_get(&r, &h, b + n + 17, b[n + 16])) != 0)
 			goto out;
-		rc = origin_put_rec(c, o, &p, excl, get16(b + n + 2), get32(b + n + 4),
+		rc = core_origin_put_rec(c, o, &p, excl, get16(b + n + 2), get32(b + n + 4),
 				    get32(b + n + 8), get32(b + n + 12), (const char *)b + n + 17,
 				    b[n + 16]);
 		if (rc != 0) {
@@ -237,7 +237,7 @@ base_load(core *c, struct origin *o, uint32_t epoch)
 	rc = 0;
 out:
 	if (rc != 0 && rc != BLF_ENOTFOUND) {
-		origin_reset(c, o);
+		core_origin_clear(c, o);
 		o->epoch = 0;
 		o->seq = 0;
 		memset(o->head, 0, BLF_HASH_LEN);
@@ -250,13 +250,13 @@ out:
 /* The seq of o's base of epoch (from its header), for recovery to tell
  * whether the checkpoint knew it.  BLF_ENOTFOUND, BLF_ECORRUPT, BLF_EIO. */
 int
-base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq)
+core_base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq)
 {
 	char name[JNAME_MAX];
 	uint8_t b[BASE_HDR];
 	int fd, rc = 0;
 
-	journal_name(name, o->hex, epoch, ".base");
+	core_journal_name(name, o->hex, epoch, ".base");
 	if ((fd = fio_openat(c->logfd, name, O_RDONLY, 0)) < 0)
 		return errno == ENOENT ? BLF_ENOTFOUND : BLF_EIO;
 	if (fio_pread_full(fd, b, sizeof(b), 0) != 0)

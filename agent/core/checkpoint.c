@@ -132,7 +132,7 @@ tab_write(struct wr *w, const struct strtab *t)
  * list, journal index and hash index; finally the 8-byte checksum.
  * Returns 0 or BLF_EIO (the old checkpoint is then untouched). */
 int
-checkpoint_write(core *c)
+core_checkpoint_write(core *c)
 {
 	uint8_t th[32];
 	struct wr w;
@@ -258,7 +258,7 @@ tab_drop(struct strtab *t)
 }
 
 /* Read one string table as tab_write wrote it (nothing checked but sizes:
- * intern_load checks the rest).  On failure t's arrays are for the caller
+ * core_intern_load checks the rest).  On failure t's arrays are for the caller
  * to free (tab_drop). */
 static int
 tab_read(struct rd *r, struct strtab *t)
@@ -293,11 +293,11 @@ drop_all(core *c)
 	size_t i;
 
 	for (i = 0; i < c->norigins; i++)
-		origin_free(c->origins[i]);
+		core_origin_free(c->origins[i]);
 	free(c->origins);
 	c->origins = NULL;
 	c->norigins = 0;
-	intern_free_all(c);
+	core_intern_free_all(c);
 }
 
 /*
@@ -307,7 +307,7 @@ drop_all(core *c)
  * verdicts are recomputed if it changed since.
  */
 int
-checkpoint_load(core *c)
+core_checkpoint_load(core *c)
 {
 	uint8_t th[32], th2[32], magic[8];
 	struct rd r;
@@ -361,7 +361,7 @@ checkpoint_load(core *c)
 			tab_drop(&stems);
 			goto out;
 		}
-		if ((rc = intern_load(c, &refs, &stems)) != 0)
+		if ((rc = core_intern_load(c, &refs, &stems)) != 0)
 			goto out;
 	}
 	for (i = 0; i < norigins; i++) {
@@ -372,9 +372,9 @@ checkpoint_load(core *c)
 		if ((rc = rd_get(&r, oid, BLF_KEYID_LEN)) != 0)
 			goto out;
 		rc = BLF_ECORRUPT;
-		if (origin_find(c, oid) != NULL)
+		if (core_origin_find(c, oid) != NULL)
 			goto out; /* the same origin twice */
-		if ((rc = origin_get(c, oid, &o)) != 0)
+		if ((rc = core_origin_get(c, oid, &o)) != 0)
 			goto out;
 		if ((rc = rd_get(&r, &o->epoch, 4)) || (rc = rd_get(&r, &jepoch, 4)) ||
 		    (rc = rd_get(&r, &seq, 8)) || (rc = rd_get(&r, o->head, BLF_HASH_LEN)) ||
@@ -410,7 +410,7 @@ checkpoint_load(core *c)
 		    (rc = rd_alloc_index(&r, (void **)&o->slots, (size_t)nslots * 4)))
 			goto out;
 		o->mask = nslots - 1;
-		if ((rc = origin_fit_free6(o)) != 0)
+		if ((rc = core_origin_fit_free6(o)) != 0)
 			goto out;
 		for (v = 0; v < nrecs; v++) {
 			const struct rec *x = &o->recs[v];
@@ -418,7 +418,7 @@ checkpoint_load(core *c)
 			rc = BLF_ECORRUPT;
 			if ((x->flags & REC_V6) ? (x->a >= n6 || x->len > 128) : x->len > 32)
 				goto out;
-			if (x->ref != 0 && !intern_valid(c, x->ref))
+			if (x->ref != 0 && !core_intern_valid(c, x->ref))
 				goto out;
 		}
 		for (v = 0; v < nfree6; v++)
@@ -436,11 +436,11 @@ checkpoint_load(core *c)
 	}
 	if (ck != r.ck)
 		goto out;
-	intern_recount(c);
+	core_intern_recount(c);
 	trust_hash(c, th2);
 	if (memcmp(th, th2, 32) != 0 || sodium_is_zero(th, 32))
 		for (i = 0; i < c->norigins; i++)
-			origin_set_verdicts(c, c->origins[i]);
+			core_origin_set_verdicts(c, c->origins[i]);
 	c->vdirty = 1;
 	rc = 0;
 out:

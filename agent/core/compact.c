@@ -73,7 +73,7 @@ copy_range(int fd, uint64_t from, uint64_t to, fio_atomic *a)
  * are as before (a new base may stand: it describes the same state).
  */
 int
-compact_origin(core *c, struct origin *o, uint64_t now)
+core_compact_origin(core *c, struct origin *o, uint64_t now)
 {
 	char name[JNAME_MAX];
 	fio_atomic a;
@@ -84,7 +84,7 @@ compact_origin(core *c, struct origin *o, uint64_t now)
 	if (o->fd < 0 || o->epoch == 0 || o->jepoch != o->epoch)
 		return 0;
 	/* older than the window, and covered by the kept snapshot (snapstore.c) */
-	if ((rc = snapstore_covered(c, o, &covered)) != 0)
+	if ((rc = core_snapstore_covered(c, o, &covered)) != 0)
 		return rc;
 	for (k = 0; k < o->njrecs; k++)
 		if ((uint64_t)o->jrecs[k].created + c->cfg.window >= now ||
@@ -92,10 +92,10 @@ compact_origin(core *c, struct origin *o, uint64_t now)
 			break;
 	if (k == 0)
 		return 0;
-	if ((rc = base_write(c, o)) != 0)
+	if ((rc = core_base_write(c, o)) != 0)
 		return rc;
 	from = k < o->njrecs ? o->jrecs[k].off : o->jsize;
-	journal_name(name, o->hex, o->jepoch, ".jnl");
+	core_journal_name(name, o->hex, o->jepoch, ".jnl");
 	if (fio_atomic_begin(&a, c->logfd, name, 0600) != 0)
 		return BLF_EIO;
 	if ((rc = copy_range(o->fd, from, o->jsize, &a)) != 0) {

@@ -100,10 +100,10 @@ replay_record(core *c, struct origin *o, const uint8_t *msg, size_t len, uint32_
 			rc = 0;
 			goto out;
 		}
-		if ((rc = origin_reserve(o, d.nops)) != 0)
+		if ((rc = core_origin_reserve(o, d.nops)) != 0)
 			goto out;
-		origin_reset(c, o);
-		dispute_forget(c, o->id);
+		core_origin_clear(c, o);
+		core_dispute_forget(c, o->id);
 		o->epoch = epoch;
 		o->seq = 0;
 	} else if (epoch < o->epoch) {
@@ -113,12 +113,12 @@ replay_record(core *c, struct origin *o, const uint8_t *msg, size_t len, uint32_
 		goto out;
 	} else if (d.seq != o->seq + 1 || memcmp(d.prev, o->head, BLF_HASH_LEN) != 0) {
 		goto out;
-	} else if ((rc = origin_reserve(o, d.nops)) != 0) {
+	} else if ((rc = core_origin_reserve(o, d.nops)) != 0) {
 		goto out;
 	}
-	origin_apply_ops(c, o, &d, &nf);
-	if (dispute_check(c, o->id, &d, 0) == 0)
-		dispute_apply(c, &d);
+	core_origin_apply_ops(c, o, &d, &nf);
+	if (core_dispute_check(c, o->id, &d, 0) == 0)
+		core_dispute_apply(c, &d);
 	o->seq = d.seq;
 	memcpy(o->head, hash, BLF_HASH_LEN);
 	rc = 0;
@@ -206,7 +206,7 @@ check_limit(const core *c, struct origin *o, const trust_anchor *a, const blf_de
 	for (i = 0; i < d->nops; i++) {
 		const blf_op *op = &d->ops[i];
 		int excl = op->type == BLF_OP_EXCLUDE || op->type == BLF_OP_UNEXCLUDE;
-		int present = held > 0 && origin_lookup(o, &op->prefix, excl) >= 0;
+		int present = held > 0 && core_origin_lookup(o, &op->prefix, excl) >= 0;
 
 		if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE)
 			after += !present;
@@ -247,7 +247,7 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 	rc = BLF_EUNKKEY;
 	if (memcmp(d.origin, a->origin, BLF_KEYID_LEN) != 0)
 		goto out; /* a known key signing for another origin */
-	o = origin_find(c, d.origin);
+	o = core_origin_find(c, d.origin);
 	rc = BLF_EFROZEN;
 	if (o != NULL && o->frozen)
 		goto out;
@@ -294,10 +294,11 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		if (memcmp(j->hash, hash, BLF_HASH_LEN) == 0)
 			goto out;
 		/* equivocation: keep both, freeze, tell the caller */
-		if ((rc = journal_read(o, (size_t)(d.seq - o->low_seq), &stored, &slen)) != 0 ||
-		    (rc = evidence_keep(c, o, d.epoch, d.seq, stored, slen, j->hash)) != 0 ||
-		    (rc = evidence_keep(c, o, d.epoch, d.seq, msg, len, hash)) != 0 ||
-		    (rc = evidence_freeze_mark(c, o, 1)) != 0)
+		if ((rc = core_journal_read(o, (size_t)(d.seq - o->low_seq), &stored,
+					     &slen)) != 0 ||
+		    (rc = core_evidence_keep(c, o, d.epoch, d.seq, stored, slen, j->hash)) != 0 ||
+		    (rc = core_evidence_keep(c, o, d.epoch, d.seq, msg, len, hash)) != 0 ||
+		    (rc = core_evidence_freeze_mark(c, o, 1)) != 0)
 			goto out;
 		memcpy(res->evidence, hash, BLF_HASH_LEN);
 		o->frozen = 1;
@@ -315,14 +316,15 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		goto out;
 	}
 	/* disputes and answers have their own bound (SPEC 9, 8.6) */
-	if ((rc = dispute_check(c, d.origin, &d, newepoch)) != 0) {
+	if ((rc = core_dispute_check(c, d.origin, &d, newepoch)) != 0) {
 		if (rc == BLF_ELIMIT)
 			c->nlimited++;
 		goto out;
 	}
 
 	/* every check passed: journal, then apply */
-	if ((rc = origin_get(c, d.origin, &o)) != 0 || (rc = origin_reserve(o, d.nops)) != 0)
+	if ((rc = core_origin_get(c, d.origin, &o)) != 0 ||
+	    (rc = core_origin_reserve(o, d.nops)) != 0)
 		goto out;
 	if ((newepoch ? 0 : o->jsize) + len + JREC_OVERHEAD > c->cfg.journal_max) {
 		/* SPEC 5.4 step 7 cannot store it: refuse before any change */
@@ -330,7 +332,7 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 		rc = BLF_ELIMIT;
 		goto out;
 	}
-	if ((rc = journal_append(c, o, d.epoch, d.seq, msg, len, d.created, hash)) != 0) {
+	if ((rc = core_journal_append(c, o, d.epoch, d.seq, msg, len, d.created, hash)) != 0) {
 		if (rc == BLF_EIO) {
 			/* nothing changed: core_eio tells the caller what to do */
 			c->io.nwfailed++;
@@ -340,16 +342,16 @@ apply_one(core *c, const uint8_t *msg, size_t len, uint64_t now, core_result *re
 	}
 	c->wtold = 0; /* writes work (again): the next failure is told */
 	if (newepoch) {
-		origin_reset(c, o);
-		dispute_forget(c, o->id);
+		core_origin_clear(c, o);
+		core_dispute_forget(c, o->id);
 		o->epoch = d.epoch;
 	}
-	origin_apply_ops(c, o, &d, &nf);
+	core_origin_apply_ops(c, o, &d, &nf);
 	/* the disputes file is written before the journal is synced, so it is
 	 * never older than the journal; a failed write is retried by the
 	 * next change or checkpoint */
-	(void)dispute_apply(c, &d);
-	(void)dispute_save(c); /* also after a new epoch dropped some */
+	(void)core_dispute_apply(c, &d);
+	(void)core_dispute_save(c); /* also after a new epoch dropped some */
 	o->seq = d.seq;
 	memcpy(o->head, hash, BLF_HASH_LEN);
 	res->nops = d.nops;
@@ -370,7 +372,7 @@ sync_all(core *c)
 	int rc = 0;
 
 	for (i = 0; i < c->norigins; i++)
-		if (journal_sync(c, c->origins[i]) != 0)
+		if (core_journal_sync(c, c->origins[i]) != 0)
 			rc = BLF_EIO;
 	if (rc != 0)
 		c->failed = 1;
@@ -438,7 +440,7 @@ core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops, uint
 	memset(&d, 0, sizeof(d));
 	if ((rc = trust_store_resolve(&c->trust, ks->keyid, now, &a, pk)) != 0)
 		return rc;
-	o = origin_find(c, a->origin);
+	o = core_origin_find(c, a->origin);
 	if (o != NULL && o->frozen)
 		return BLF_EFROZEN;
 	memcpy(d.origin, a->origin, BLF_KEYID_LEN);
@@ -470,14 +472,14 @@ core_publish(core *c, const key_secret *ks, const blf_op *ops, size_t nops, uint
 int
 core_unfreeze(core *c, const uint8_t origin[BLF_KEYID_LEN])
 {
-	struct origin *o = origin_find(c, origin);
+	struct origin *o = core_origin_find(c, origin);
 	int rc;
 
 	if (o == NULL || !o->frozen)
 		return BLF_ENOTFOUND;
 	if (c->failed)
 		return BLF_EIO;
-	if ((rc = evidence_freeze_mark(c, o, 0)) != 0)
+	if ((rc = core_evidence_freeze_mark(c, o, 0)) != 0)
 		return rc;
 	o->frozen = 0;
 	c->vdirty = 1;
@@ -542,21 +544,21 @@ core_origin_reset(core *c, const uint8_t origin[BLF_KEYID_LEN])
 		return BLF_ENOTFOUND;
 	if (c->failed)
 		return BLF_EIO;
-	if (o->frozen && (rc = evidence_freeze_mark(c, o, 0)) != 0)
+	if (o->frozen && (rc = core_evidence_freeze_mark(c, o, 0)) != 0)
 		return rc;
-	if ((rc = journal_sync(c, o)) != 0)
+	if ((rc = core_journal_sync(c, o)) != 0)
 		return rc;
-	origin_reset(c, o); /* releases its references */
-	dispute_forget(c, o->id);
-	(void)dispute_save(c);
+	core_origin_clear(c, o); /* releases its references */
+	core_dispute_forget(c, o->id);
+	(void)core_dispute_save(c);
 	memmove(c->origins + i, c->origins + i + 1, (c->norigins - i - 1) * sizeof(*c->origins));
 	c->norigins--;
 	c->vdirty = 1;
 	if ((rc = core_checkpoint(c)) == 0) {
-		snapstore_remove(c, origin);
+		core_snapstore_remove(c, origin);
 		rc = unlink_journals(c, o);
 	}
-	origin_free(o);
+	core_origin_free(o);
 	return rc;
 }
 
@@ -564,7 +566,7 @@ core_origin_reset(core *c, const uint8_t origin[BLF_KEYID_LEN])
 int
 core_is_frozen(const core *c, const uint8_t origin[BLF_KEYID_LEN])
 {
-	const struct origin *o = origin_find(c, origin);
+	const struct origin *o = core_origin_find(c, origin);
 
 	return o != NULL && o->frozen;
 }
@@ -606,7 +608,7 @@ core_get_deltas(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t epoch,
 		blf_blob **blobs, size_t *nblobs)
 {
 	const size_t budget = BLF_MAX_MSG_SIZE - (64u << 10);
-	struct origin *o = origin_find(c, origin);
+	struct origin *o = core_origin_find(c, origin);
 	struct blobset *set;
 	blf_blob *b = NULL;
 	size_t k, n = 0, total = 0, avail, cap;
@@ -643,7 +645,7 @@ core_get_deltas(core *c, const uint8_t origin[BLF_KEYID_LEN], uint32_t epoch,
 	while (n < max && k + n < o->njrecs) {
 		if (total + o->jrecs[k + n].len > budget && n > 0)
 			break;
-		if ((rc = journal_read(o, k + n, &buf, &len)) != 0)
+		if ((rc = core_journal_read(o, k + n, &buf, &len)) != 0)
 			goto out;
 		set->bufs[n] = buf;
 		b[n].ptr = buf;
@@ -691,7 +693,7 @@ core_heads(const core *c, blf_head **heads, size_t *nheads)
 int
 core_head(const core *c, const uint8_t origin[BLF_KEYID_LEN], blf_head *head)
 {
-	const struct origin *o = origin_find(c, origin);
+	const struct origin *o = core_origin_find(c, origin);
 
 	if (o == NULL || o->epoch == 0)
 		return BLF_ENOTFOUND;
@@ -720,7 +722,7 @@ core_set_trust(core *c, const trust_store *st)
 
 		o->anchor = trust_store_find_origin(&c->trust, o->id);
 		o->maxrecs = 0;
-		origin_set_verdicts(c, o);
+		core_origin_set_verdicts(c, o);
 	}
 	c->vdirty = 1;
 	return 0;
@@ -743,9 +745,9 @@ core_checkpoint(core *c)
 		return BLF_EIO;
 	if ((rc = sync_all(c)) != 0)
 		return rc;
-	if ((rc = dispute_save(c)) != 0)
+	if ((rc = core_dispute_save(c)) != 0)
 		return rc;
-	return checkpoint_write(c);
+	return core_checkpoint_write(c);
 }
 
 /* See core.h. */
@@ -760,11 +762,11 @@ core_compact(core *c, uint64_t now)
 	if ((rc = sync_all(c)) != 0)
 		return rc;
 	for (i = 0; i < c->norigins; i++)
-		origin_purge_expired(c, c->origins[i], now);
+		core_origin_purge_expired(c, c->origins[i], now);
 	for (i = 0; i < c->norigins; i++)
-		if ((rc = compact_origin(c, c->origins[i], now)) != 0)
+		if ((rc = core_compact_origin(c, c->origins[i], now)) != 0)
 			return rc;
-	return checkpoint_write(c);
+	return core_checkpoint_write(c);
 }
 
 /* See core.h. */
@@ -799,7 +801,7 @@ core_get_stats(const core *c, core_stats *s)
 		s->nlistings += c->origins[i]->nlist;
 		s->nexclusions += c->origins[i]->nrecs - c->origins[i]->nlist;
 	}
-	s->nrefs = intern_count(c);
+	s->nrefs = core_intern_count(c);
 	s->nview = c->nview;
 	s->io = c->io;
 	s->nlimited = c->nlimited;
@@ -828,7 +830,7 @@ core_open(const char *datadir, const core_config *cfg, const trust_store *st, co
 		c->cfg.window = CORE_DEFAULT_WINDOW;
 	if (c->cfg.journal_max == 0)
 		c->cfg.journal_max = CORE_DEFAULT_JOURNAL_MAX;
-	feed_init(c);
+	core_feed_init(c);
 	if (st != NULL && (rc = trust_store_copy(st, &c->trust)) != 0)
 		goto out;
 	/* ours alone: owned by us, not writable by others, no symlink */
@@ -839,11 +841,11 @@ core_open(const char *datadir, const core_config *cfg, const trust_store *st, co
 		goto out;
 	if (!c->cfg.no_fsync && fio_fsync_dirfd(c->dfd) != 0)
 		goto out;
-	if ((rc = recovery_run(c, replay_record)) != 0)
+	if ((rc = core_recovery_run(c, replay_record)) != 0)
 		goto out;
 	/* the disputes file is at least as new as the journals (dispute.c);
 	 * a damaged one leaves what the replay rebuilt */
-	if ((rc = dispute_load(c)) != 0 && rc != BLF_ECORRUPT)
+	if ((rc = core_dispute_load(c)) != 0 && rc != BLF_ECORRUPT)
 		goto out;
 	c->vdirty = 1;
 	*out = c;
@@ -865,9 +867,9 @@ core_close(core *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->norigins; i++)
-		origin_free(c->origins[i]);
+		core_origin_free(c->origins[i]);
 	free(c->origins);
-	intern_free_all(c);
+	core_intern_free_all(c);
 	trust_store_free(&c->trust);
 	free(c->vpairs);
 	free(c->vents);
@@ -878,8 +880,8 @@ core_close(core *c)
 		close(c->logfd);
 	if (c->dfd >= 0)
 		close(c->dfd);
-	feed_free(c);
-	dispute_free(c);
+	core_feed_free(c);
+	core_dispute_free(c);
 	free(c->dir);
 	free(c);
 }

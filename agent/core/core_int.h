@@ -210,28 +210,28 @@ struct core {
 struct core_walk;
 
 /* ---- state.c ------------------------------------------------------------ */
-struct origin *origin_find(const core *c, const uint8_t id[BLF_KEYID_LEN]);
-int origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
-void origin_free(struct origin *o);
-void origin_reset(core *c, struct origin *o);
-int origin_reserve(struct origin *o, size_t extra);
+struct origin *core_origin_find(const core *c, const uint8_t id[BLF_KEYID_LEN]);
+int core_origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out);
+void core_origin_free(struct origin *o);
+void core_origin_clear(core *c, struct origin *o);
+int core_origin_reserve(struct origin *o, size_t extra);
 /* Ask for huge pages under a large table about to be filled at random (a
  * hint: its misses then cost no page walk).  Before the first touch. */
 void core_hugepages(void *p, size_t n);
-int origin_fit_free6(struct origin *o);
-int origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
+int core_origin_fit_free6(struct origin *o);
+int core_origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
 		   uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
 		   size_t reflen);
-int origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltered);
-void origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p);
-int origin_lookup(const struct origin *o, const blf_prefix *p, int excl);
-void origin_set_verdicts(core *c, struct origin *o);
-int rec_verdict(const struct rec *r);
-size_t origin_purge_expired(core *c, struct origin *o, uint64_t now);
+int core_origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltered);
+void core_origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p);
+int core_origin_lookup(const struct origin *o, const blf_prefix *p, int excl);
+void core_origin_set_verdicts(core *c, struct origin *o);
+int core_rec_verdict(const struct rec *r);
+size_t core_origin_purge_expired(core *c, struct origin *o, uint64_t now);
 
 
 /* ---- refs.c ------------------------------------------------------------- */
-/* What intern_prefetch learnt of a reference, for intern_add to reuse. */
+/* What core_intern_prefetch learnt of a reference, for core_intern_add to reuse. */
 struct ref_hint {
 	const char *s;    /* the text it is about */
 	size_t len;
@@ -240,16 +240,16 @@ struct ref_hint {
 	uint16_t sl;      /* its stem's length */
 	uint8_t ok;       /* the fields are set */
 };
-uint32_t intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint);
-void intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint);
-void intern_reserve(core *c, size_t n);
-void intern_drop(core *c, uint32_t id);
-int intern_valid(const core *c, uint32_t id);
-size_t intern_get(const core *c, uint32_t id, char *buf);
-size_t intern_count(const core *c);
-int intern_load(core *c, const struct strtab *refs, const struct strtab *stems);
-void intern_recount(core *c);
-void intern_free_all(core *c);
+uint32_t core_intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint);
+void core_intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint);
+void core_intern_reserve(core *c, size_t n);
+void core_intern_drop(core *c, uint32_t id);
+int core_intern_valid(const core *c, uint32_t id);
+size_t core_intern_get(const core *c, uint32_t id, char *buf);
+size_t core_intern_count(const core *c);
+int core_intern_load(core *c, const struct strtab *refs, const struct strtab *stems);
+void core_intern_recount(core *c);
+void core_intern_free_all(core *c);
 
 /* ---- journal.c ---------------------------------------------------------- */
 #define JREC_HDR 4u   /* u32 length, little-endian */
@@ -258,22 +258,22 @@ void intern_free_all(core *c);
 #define JREC_MAX BLF_MAX_DELTA_SIZE /* largest envelope a journal holds */
 #define JNAME_MAX 64u /* "<hex>.<epoch>.jnl" and the like, NUL included */
 
-void journal_name(char name[JNAME_MAX], const char *hex, uint32_t epoch, const char *ext);
-int journal_scratch(core *c, size_t len);
-int journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq,
+void core_journal_name(char name[JNAME_MAX], const char *hex, uint32_t epoch, const char *ext);
+int core_journal_scratch(core *c, size_t len);
+int core_journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq,
 		   const uint8_t *msg, size_t len, uint64_t created,
 		   const uint8_t hash[BLF_HASH_LEN]);
-int journal_sync(core *c, struct origin *o);
-int journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len);
-int journal_jrec_push(struct origin *o, const struct jrec *j);
-int journal_open(core *c, struct origin *o, uint32_t epoch);
+int core_journal_sync(core *c, struct origin *o);
+int core_journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len);
+int core_journal_jrec_push(struct origin *o, const struct jrec *j);
+int core_journal_open(core *c, struct origin *o, uint32_t epoch);
 
-/* Called by journal_scan for each intact record: its envelope and the file
+/* Called by core_journal_scan for each intact record: its envelope and the file
  * offset of its length field.  Return 0 to go on, JSCAN_STOP to end the
  * scan before this record, or a positive BLF_E* code to abort. */
 #define JSCAN_STOP (-1)
 typedef int (*journal_rec_fn)(void *ctx, const uint8_t *msg, size_t len, uint64_t off);
-int journal_scan(core *c, int fd, uint64_t from, journal_rec_fn fn, void *ctx,
+int core_journal_scan(core *c, int fd, uint64_t from, journal_rec_fn fn, void *ctx,
 		 uint64_t *end);
 
 /* ---- recovery.c --------------------------------------------------------- */
@@ -282,46 +282,46 @@ typedef int (*recovery_replay_fn)(core *c, struct origin *o, const uint8_t *msg,
 				  size_t len, uint32_t epoch, uint64_t expect, int dry,
 				  uint64_t *seq, uint32_t *created,
 				  uint8_t hash[BLF_HASH_LEN]);
-int recovery_run(core *c, recovery_replay_fn replay);
+int core_recovery_run(core *c, recovery_replay_fn replay);
 
 /* ---- evidence.c --------------------------------------------------------- */
-int evidence_keep(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
+int core_evidence_keep(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
 		  const uint8_t *msg, size_t len, const uint8_t hash[BLF_HASH_LEN]);
-int evidence_freeze_mark(core *c, const struct origin *o, int on);
-int evidence_load_marks(core *c);
+int core_evidence_freeze_mark(core *c, const struct origin *o, int on);
+int core_evidence_load_marks(core *c);
 
 /* ---- base.c ------------------------------------------------------------- */
-int base_write(core *c, const struct origin *o);
+int core_base_write(core *c, const struct origin *o);
 
 /* snapstore.c: the kept snapshot of each origin (log/<hex>.snap) */
-int snapshot_rec_in(const struct rec *x, uint64_t now);
-int snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info);
-int snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
+int core_snapshot_rec_in(const struct rec *x, uint64_t now);
+int core_snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info);
+int core_snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
 		    const size_t *lens, size_t n);
-void snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN]);
-int snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *a);
-int snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, size_t len);
-int snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r);
-int snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len);
-int snapstore_covered(core *c, const struct origin *o, uint64_t *seq);
-int base_load(core *c, struct origin *o, uint32_t epoch);
-int base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq);
+void core_snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+int core_snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *a);
+int core_snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, size_t len);
+int core_snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r);
+int core_snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len);
+int core_snapstore_covered(core *c, const struct origin *o, uint64_t *seq);
+int core_base_load(core *c, struct origin *o, uint32_t epoch);
+int core_base_seq_of(core *c, const struct origin *o, uint32_t epoch, uint64_t *seq);
 
 /* ---- compact.c ---------------------------------------------------------- */
-int compact_origin(core *c, struct origin *o, uint64_t now);
+int core_compact_origin(core *c, struct origin *o, uint64_t now);
 
 /* ---- checkpoint.c ------------------------------------------------------- */
-int checkpoint_write(core *c);
-int checkpoint_load(core *c);
+int core_checkpoint_write(core *c);
+int core_checkpoint_load(core *c);
 
 /* ---- merge.c ------------------------------------------------------------ */
-int view_build(core *c, uint64_t now);
-long view_find(const core *c, const blf_prefix *p);
-struct core_walk *walk_new(core *c);
-void walk_free(struct core_walk *w);
-int walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
-int walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
-void *merge_alloc(core *c, void *p, size_t n);
+int core_view_build(core *c, uint64_t now);
+long core_view_find(const core *c, const blf_prefix *p);
+struct core_walk *core_walk_new(core *c);
+void core_walk_free(struct core_walk *w);
+int core_walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
+int core_walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
+void *core_merge_alloc(core *c, void *p, size_t n);
 
 /* Number of (origin, record) pairs of view entry v (1 or more). */
 static inline uint32_t
@@ -348,36 +348,36 @@ vent_pair(const core *c, const struct vent *v, uint32_t i)
 /* ---- dispute.c ---------------------------------------------------------- */
 /* BLF_ELIMIT if applying d would take origin past CORE_MAX_DISPUTES (reset:
  * its state is dropped first, a new epoch); else reserves room so that
- * dispute_apply cannot fail.  0, BLF_ELIMIT or BLF_ENOMEM. */
-int dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, int reset);
+ * core_dispute_apply cannot fail.  0, BLF_ELIMIT or BLF_ENOMEM. */
+int core_dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, int reset);
 /* The disputes and answers of a verified snapshot set (n chunks): BLF_ELIMIT
  * past CORE_MAX_DISPUTES, BLF_EDUP for a key in two chunks; else reserves
  * room so that applying them cannot fail.  0, or those, or BLF_ENOMEM. */
-int dispute_snapshot_check(core *c, const blf_snapshot *s, size_t n);
+int core_dispute_snapshot_check(core *c, const blf_snapshot *s, size_t n);
 /* Apply the dispute, answer and withdrawal operations of a checked delta;
  * 1 if anything changed (the file is then dirty), else 0. */
-int dispute_apply(core *c, const blf_delta *d);
+int core_dispute_apply(core *c, const blf_delta *d);
 /* Drop what origin filed and answered (a new epoch, a reset). */
-void dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN]);
-/* Mark which disputes count at now; before dispute_lapsed calls. */
-void dispute_prepare(core *c, uint64_t now);
+void core_dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN]);
+/* Mark which disputes count at now; before core_dispute_lapsed calls. */
+void core_dispute_prepare(core *c, uint64_t now);
 /* 1 if listing r of o lapsed under a dispute at now (SPEC 8.6); lowers
  * *until (if not NULL) to the time an open dispute would lapse it. */
-int dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint64_t now,
+int core_dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint64_t now,
 		   uint64_t *until);
 /* Write the disputes file if it changed; 0 or BLF_EIO/BLF_ENOMEM. */
-int dispute_save(core *c);
+int core_dispute_save(core *c);
 /* Load the disputes file (none: 0); BLF_ECORRUPT, BLF_EIO, BLF_ENOMEM. */
-int dispute_load(core *c);
-void dispute_free(core *c);
+int core_dispute_load(core *c);
+void core_dispute_free(core *c);
 /* The operations that restate origin's disputes and answers, for its
  * snapshot (ref points into the core); at most max, returns the count. */
-size_t dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op *ops, size_t max);
+size_t core_dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op *ops, size_t max);
 
 /* ---- feed.c ------------------------------------------------------------- */
-void feed_init(core *c);
-void feed_update(core *c);
-void feed_free(core *c);
+void core_feed_init(core *c);
+void core_feed_update(core *c);
+void core_feed_free(core *c);
 
 
 /* A 64-bit finaliser (MurmurHash3's fmix64): hash-table slots and the

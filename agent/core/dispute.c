@@ -3,7 +3,7 @@
  *
  * Disputes and answers are operations of the filer's or the listing
  * origin's log, so they arrive, are journaled and are replayed like every
- * other operation (core.c calls dispute_apply after origin_apply_ops).  They
+ * other operation (core.c calls core_dispute_apply after core_origin_apply_ops).  They
  * are few (bounded per origin by CORE_MAX_DISPUTES), so they live apart from
  * the listing records: two arrays held by the core, one of disputes (keyed by
  * filer and prefix: a filer holds one dispute per prefix, a new one replaces
@@ -21,8 +21,8 @@
  * its prefix P inside the filer's authority) with P containing Q, aimed at
  * O or at every origin, is conceded by O for a prefix containing Q, or has
  * been open for O's answer window without an uphold by O for a prefix
- * containing Q.  The view build asks dispute_prepare once, then
- * dispute_lapsed per listing; the cost is one pass over the effective
+ * containing Q.  The view build asks core_dispute_prepare once, then
+ * core_dispute_lapsed per listing; the cost is one pass over the effective
  * disputes per listing, and nothing when there are none.
  */
 #include <errno.h>
@@ -49,7 +49,7 @@ struct dsp {                      /* a dispute, as its filer's log says */
 	blf_prefix prefix;
 	uint8_t has_target;
 	uint8_t target[BLF_KEYID_LEN];
-	uint8_t effective;        /* set by dispute_prepare */
+	uint8_t effective;        /* set by core_dispute_prepare */
 	uint16_t code;
 	uint16_t ref_len;
 	uint32_t filed;           /* created of the delta that filed it */
@@ -68,7 +68,7 @@ struct ans {                      /* an answer, as the listing origin's log says
 	char ref[BLF_MAX_REF_LEN + 1];
 };
 
-/* An effective dispute in the lookup index of dispute_prepare. */
+/* An effective dispute in the lookup index of core_dispute_prepare. */
 struct eref {
 	blf_prefix p;
 	uint32_t i;               /* index in d[] */
@@ -79,7 +79,7 @@ struct dstore {
 	size_t nd, capd;
 	struct ans *a;
 	size_t na, capa;
-	size_t neffective;        /* from the last dispute_prepare */
+	size_t neffective;        /* from the last core_dispute_prepare */
 	int dirty;                /* changed since the file was written */
 	uint64_t gen;             /* counts changes, for core_disputes_generation */
 	/* the effective disputes sorted by prefix, and the prefix lengths
@@ -156,7 +156,7 @@ grow(void **p, size_t *cap, size_t want, size_t size)
 
 /* See core_int.h. */
 int
-dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, int reset)
+core_dispute_check(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_delta *d, int reset)
 {
 	struct dstore *s;
 	size_t i, nd = 0, na = 0, held;
@@ -194,7 +194,7 @@ dkey_cmp(const void *a, const void *b)
 
 /* See core_int.h. */
 int
-dispute_snapshot_check(core *c, const blf_snapshot *sn, size_t n)
+core_dispute_snapshot_check(core *c, const blf_snapshot *sn, size_t n)
 {
 	struct dstore *s;
 	struct dkey *keys = NULL;
@@ -243,7 +243,7 @@ dispute_snapshot_check(core *c, const blf_snapshot *sn, size_t n)
 
 /* See core_int.h. */
 void
-dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN])
+core_dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN])
 {
 	struct dstore *s = c->disp;
 	size_t i, j;
@@ -268,7 +268,7 @@ dispute_forget(core *c, const uint8_t origin[BLF_KEYID_LEN])
 
 /* See core_int.h. */
 int
-dispute_apply(core *c, const blf_delta *d)
+core_dispute_apply(core *c, const blf_delta *d)
 {
 	struct dstore *s = c->disp;
 	size_t i;
@@ -284,7 +284,7 @@ dispute_apply(core *c, const blf_delta *d)
 			uint8_t id[BLF_DISPUTE_ID_LEN];
 
 			if (s == NULL || blf_dispute_id(d->origin, op, id) != 0)
-				break; /* dispute_check reserved room; ENOMEM only */
+				break; /* core_dispute_check reserved room; ENOMEM only */
 			if ((k = find_dsp(s, d->origin, &op->prefix)) >= 0) {
 				x = &s->d[k];
 				if (memcmp(x->id, id, sizeof(id)) != 0)
@@ -370,7 +370,7 @@ window_of(const struct origin *o)
 static int
 dsp_status(const core *c, const struct dsp *x, uint64_t now, int *verdict)
 {
-	const struct origin *f = origin_find(c, x->filer);
+	const struct origin *f = core_origin_find(c, x->filer);
 
 	*verdict = TRUST_OK;
 	if (f == NULL || f->anchor == NULL)
@@ -396,7 +396,7 @@ eref_cmp(const void *a, const void *b)
 
 /* See core_int.h. */
 void
-dispute_prepare(core *c, uint64_t now)
+core_dispute_prepare(core *c, uint64_t now)
 {
 	struct dstore *s = c->disp;
 	size_t i;
@@ -499,7 +499,7 @@ effect_at(const core *c, const struct dsp *x, const struct origin *o, const blf_
 
 /* See core_int.h. */
 int
-dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint64_t now,
+core_dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint64_t now,
 	       uint64_t *until)
 {
 	const struct dstore *s = c->disp;
@@ -510,7 +510,7 @@ dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint6
 
 	if (s == NULL || s->neffective == 0 || (r->flags & REC_EXCL))
 		return 0;
-	origin_rec_prefix(o, r, &q);
+	core_origin_rec_prefix(o, r, &q);
 	if (!s->eok) {
 		for (i = 0; i < s->nd && !lapsed; i++)
 			if (s->d[i].effective)
@@ -534,7 +534,7 @@ dispute_lapsed(const core *c, const struct origin *o, const struct rec *r, uint6
 
 /* See core_int.h. */
 size_t
-dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op *ops, size_t max)
+core_dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op *ops, size_t max)
 {
 	const struct dstore *s = c->disp;
 	size_t i, k = 0;
@@ -576,7 +576,7 @@ dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op *ops, size_t
 
 /* See core_int.h. */
 int
-dispute_save(core *c)
+core_dispute_save(core *c)
 {
 	struct dstore *s = c->disp;
 	crypto_generichash_state st;
@@ -627,7 +627,7 @@ rec_ok(const blf_prefix *p, uint16_t ref_len, const char *ref)
 
 /* See core_int.h. */
 int
-dispute_load(core *c)
+core_dispute_load(core *c)
 {
 	struct dstore *s;
 	crypto_generichash_state st;
@@ -707,7 +707,7 @@ out:
 
 /* See core_int.h. */
 void
-dispute_free(core *c)
+core_dispute_free(core *c)
 {
 	if (c->disp == NULL)
 		return;
@@ -723,7 +723,7 @@ dispute_free(core *c)
 static void
 name_of(const core *c, const uint8_t id[BLF_KEYID_LEN], char *buf, size_t cap)
 {
-	const struct origin *o = origin_find(c, id);
+	const struct origin *o = core_origin_find(c, id);
 	const trust_anchor *a = o != NULL ? o->anchor : trust_store_find_origin(&c->trust, id);
 	char hex[BLF_KEYID_HEX_LEN + 1];
 
@@ -799,7 +799,7 @@ info_fill(core *c, const struct dsp *x, const uint8_t *self, int all, uint64_t n
 
 			if ((rr->flags & REC_EXCL) || rr->expires <= now)
 				continue;
-			origin_rec_prefix(o, rr, &q);
+			core_origin_rec_prefix(o, rr, &q);
 			if (!blf_prefix_contains(&x->prefix, &q))
 				continue;
 			d->ncovered++;
@@ -893,7 +893,7 @@ core_listing_dispute(core *c, const uint8_t origin[BLF_KEYID_LEN], const blf_pre
 		     uint64_t now, core_listing_trail *t)
 {
 	const struct dstore *s = c->disp;
-	const struct origin *o = origin_find(c, origin);
+	const struct origin *o = core_origin_find(c, origin);
 	const struct ans *an;
 	uint64_t at = 0;
 	size_t i;

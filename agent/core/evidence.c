@@ -56,7 +56,7 @@ core_evidence_path(const core *c, const core_result *res, char *buf, size_t cap)
 /* Keep msg (whose message hash is hash) as evidence for (o, epoch, seq);
  * nothing to do if it is kept already.  The file is durable on return. */
 int
-evidence_keep(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
+core_evidence_keep(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
 	      const uint8_t *msg, size_t len, const uint8_t hash[BLF_HASH_LEN])
 {
 	char name[EV_NAME_MAX];
@@ -72,7 +72,7 @@ evidence_keep(core *c, const struct origin *o, uint32_t epoch, uint64_t seq,
 
 /* Create (on) or remove (off) the freeze mark of o, durably. */
 int
-evidence_freeze_mark(core *c, const struct origin *o, int on)
+core_evidence_freeze_mark(core *c, const struct origin *o, int on)
 {
 	char name[BLF_KEYID_HEX_LEN + 8];
 
@@ -92,7 +92,7 @@ evidence_freeze_mark(core *c, const struct origin *o, int on)
 /* Set every origin's freeze flag from the marks (creating origins that
  * have a mark only).  Called by recovery. */
 int
-evidence_load_marks(core *c)
+core_evidence_load_marks(core *c)
 {
 	uint8_t id[BLF_KEYID_LEN];
 	struct dirent *de;
@@ -116,7 +116,7 @@ evidence_load_marks(core *c)
 		if (n != BLF_KEYID_HEX_LEN + 7 || strcmp(de->d_name + BLF_KEYID_HEX_LEN, ".frozen") != 0 ||
 		    blf_keyid_parse(de->d_name, BLF_KEYID_HEX_LEN, id) != 0)
 			continue;
-		if ((rc = origin_get(c, id, &o)) != 0)
+		if ((rc = core_origin_get(c, id, &o)) != 0)
 			break;
 		o->frozen = 1;
 	}

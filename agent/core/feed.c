@@ -32,7 +32,7 @@
 
 /* See core_int.h: a fresh generation base, with nothing to diff from. */
 void
-feed_init(core *c)
+core_feed_init(core *c)
 {
 	c->vgen = ((uint64_t)randombytes_random() << 24) + 1;
 	c->feed_oldest = c->vgen;
@@ -48,7 +48,7 @@ vfps_free(struct vfps *s)
 
 /* See core_int.h. */
 void
-feed_free(core *c)
+core_feed_free(core *c)
 {
 	vfps_free(&c->fps);
 	free(c->log);
@@ -96,14 +96,14 @@ fingerprints(core *c, struct vfps *out)
 	int rc = BLF_ENOMEM;
 
 	memset(out, 0, sizeof(*out));
-	if ((out->v4 = merge_alloc(c, NULL, c->nview * sizeof(*out->v4))) == NULL ||
-	    (w = walk_new(c)) == NULL)
+	if ((out->v4 = core_merge_alloc(c, NULL, c->nview * sizeof(*out->v4))) == NULL ||
+	    (w = core_walk_new(c)) == NULL)
 		goto out;
 	/* sequential walk: the chain of enclosing groups is kept on the way */
 	for (vi = 0; vi < c->nvents; vi++) {
 		uint32_t h;
 
-		if (walk_step(c, w, vi, &e) == 0)
+		if (core_walk_step(c, w, vi, &e) == 0)
 			continue;
 		h = entry_hash(&e);
 		if (e.prefix.af == BLF_AF_INET) {
@@ -121,7 +121,7 @@ fingerprints(core *c, struct vfps *out)
 			if (out->n6 == cap6) {
 				size_t cap = cap6 ? cap6 * 2 : 256;
 
-				if ((f = merge_alloc(c, out->v6, cap * sizeof(*f))) == NULL)
+				if ((f = core_merge_alloc(c, out->v6, cap * sizeof(*f))) == NULL)
 					goto out;
 				out->v6 = f;
 				cap6 = cap;
@@ -141,7 +141,7 @@ fingerprints(core *c, struct vfps *out)
 	}
 	rc = 0;
 out:
-	walk_free(w);
+	core_walk_free(w);
 	if (rc != 0)
 		vfps_free(out);
 	return rc;
@@ -196,7 +196,7 @@ log_add(core *c, size_t max, uint64_t gen, const blf_prefix *p, int existed)
 
 		if (cap > max)
 			cap = max;
-		if ((n = merge_alloc(c, c->log, cap * sizeof(*n))) == NULL)
+		if ((n = core_merge_alloc(c, c->log, cap * sizeof(*n))) == NULL)
 			return BLF_ENOMEM;
 		c->log = n;
 		c->caplog = cap;
@@ -212,7 +212,7 @@ log_add(core *c, size_t max, uint64_t gen, const blf_prefix *p, int existed)
 /* See core_int.h: a build finished; move the generation if the exported
  * entries differ from the previous build's (always, without the feed). */
 void
-feed_update(core *c)
+core_feed_update(core *c)
 {
 	struct vfps nf;
 	size_t nold = c->fps.n4 + c->fps.n6, nn, i = 0, j = 0, max;
@@ -286,7 +286,7 @@ keep:
 int
 core_view_generation(core *c, uint64_t now, uint64_t *gen)
 {
-	int rc = view_build(c, now);
+	int rc = core_view_build(c, now);
 
 	*gen = c->vgen;
 	return rc;
@@ -296,7 +296,7 @@ core_view_generation(core *c, uint64_t now, uint64_t *gen)
 int
 core_next_change(core *c, uint64_t now, uint64_t *when)
 {
-	int rc = view_build(c, now);
+	int rc = core_view_build(c, now);
 
 	*when = rc == 0 ? c->vuntil : now;
 	return rc;
@@ -330,7 +330,7 @@ core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void 
 	int rc;
 
 	*cur = c->vgen;
-	if ((rc = view_build(c, now)) != 0)
+	if ((rc = core_view_build(c, now)) != 0)
 		return rc;
 	*cur = c->vgen;
 	if (!c->cfg.change_feed)
@@ -351,7 +351,8 @@ core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void 
 	if (n == 0)
 		return 0;
 	rc = BLF_ENOMEM;
-	if ((v = merge_alloc(c, NULL, n * sizeof(*v))) == NULL || (w = walk_new(c)) == NULL)
+	if ((v = core_merge_alloc(c, NULL, n * sizeof(*v))) == NULL ||
+	    (w = core_walk_new(c)) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		v[i].p = c->log[lo + i].p;
@@ -367,8 +368,8 @@ core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void 
 
 		if (i > 0 && blf_prefix_cmp(&v[i].p, &v[i - 1].p) == 0)
 			continue;
-		vi = view_find(c, &v[i].p);
-		now_in = vi >= 0 && walk_entry_at(c, w, (size_t)vi, &e) == 0;
+		vi = core_view_find(c, &v[i].p);
+		now_in = vi >= 0 && core_walk_entry_at(c, w, (size_t)vi, &e) == 0;
 		if (now_in)
 			rc = fn(arg, v[i].existed ? CORE_CHANGE_CHANGED : CORE_CHANGE_ADDED,
 				&v[i].p, &e);
@@ -376,7 +377,7 @@ core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void 
 			rc = fn(arg, CORE_CHANGE_REMOVED, &v[i].p, NULL);
 	}
 out:
-	walk_free(w);
+	core_walk_free(w);
 	free(v);
 	return rc;
 }

@@ -9,10 +9,10 @@
  * where the envelope is the exact signed message as received (so it can be
  * re-served and re-verified) and the checksum is the first 8 bytes of
  * BLAKE2b-128 over the length field and the envelope.  A record counts once
- * it has been synced (journal_sync).  A file's first record is seq 1 of its
+ * it has been synced (core_journal_sync).  A file's first record is seq 1 of its
  * epoch, or the record after the seq of the epoch's base (base.c).
  *
- * journal_scan streams a file front to back, one record at a time through
+ * core_journal_scan streams a file front to back, one record at a time through
  * one buffer the size of the largest record, and hands each intact record
  * to a callback: recovery and compaction use it, and their memory does not
  * grow with the file.  All I/O goes through keys/fileio.h and the log
@@ -32,7 +32,7 @@
 
 /* "<hex>.<epoch><ext>" (ext with its dot). */
 void
-journal_name(char name[JNAME_MAX], const char *hex, uint32_t epoch, const char *ext)
+core_journal_name(char name[JNAME_MAX], const char *hex, uint32_t epoch, const char *ext)
 {
 	snprintf(name, JNAME_MAX, "%s.%u%s", hex, epoch, ext);
 }
@@ -52,7 +52,7 @@ rec_sum(const uint8_t hdr[JREC_HDR], const uint8_t *msg, size_t len, uint8_t sum
 
 /* Make c->scratch hold at least len bytes. */
 int
-journal_scratch(core *c, size_t len)
+core_journal_scratch(core *c, size_t len)
 {
 	uint8_t *b;
 
@@ -67,7 +67,7 @@ journal_scratch(core *c, size_t len)
 
 /* Append j to o's journal index. */
 int
-journal_jrec_push(struct origin *o, const struct jrec *j)
+core_journal_jrec_push(struct origin *o, const struct jrec *j)
 {
 	struct jrec *nj;
 	size_t cap;
@@ -89,12 +89,12 @@ journal_jrec_push(struct origin *o, const struct jrec *j)
  * as it is.
  */
 int
-journal_open(core *c, struct origin *o, uint32_t epoch)
+core_journal_open(core *c, struct origin *o, uint32_t epoch)
 {
 	char name[JNAME_MAX];
 	int fd;
 
-	journal_name(name, o->hex, epoch, ".jnl");
+	core_journal_name(name, o->hex, epoch, ".jnl");
 	fd = fio_openat(c->logfd, name, O_RDWR, 0600);
 	if (fd < 0 && errno == ENOENT) {
 		fd = fio_openat(c->logfd, name, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -119,14 +119,14 @@ struct jpos {
 
 /*
  * Append one record for (epoch, seq).  A new epoch starts a new file and
- * a new journal index; the old file is unlinked by journal_sync once the
+ * a new journal index; the old file is unlinked by core_journal_sync once the
  * new one is durable (or at once, if it was itself created since the last
  * sync: it holds nothing acknowledged).  On failure the origin's journal
  * position is as before the call.  The record is not durable until
- * journal_sync.
+ * core_journal_sync.
  */
 int
-journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq, const uint8_t *msg,
+core_journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq, const uint8_t *msg,
 	       size_t len, uint64_t created, const uint8_t hash[BLF_HASH_LEN])
 {
 	char name[JNAME_MAX];
@@ -138,10 +138,10 @@ journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq, const ui
 
 	if (len > JREC_MAX)
 		return BLF_ETOOBIG;
-	if ((rc = journal_scratch(c, len + JREC_OVERHEAD)) != 0)
+	if ((rc = core_journal_scratch(c, len + JREC_OVERHEAD)) != 0)
 		return rc;
 	if (o->fd < 0 || o->jepoch != epoch) {
-		journal_name(name, o->hex, epoch, ".jnl");
+		core_journal_name(name, o->hex, epoch, ".jnl");
 		/* a leftover file of this newer epoch never held an accepted
 		 * record (recovery removes those): start it afresh */
 		fd = fio_openat(c->logfd, name, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -167,7 +167,7 @@ journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq, const ui
 	j.len = (uint32_t)len;
 	j.created = (uint32_t)created;
 	memcpy(j.hash, hash, BLF_HASH_LEN);
-	if ((rc = journal_jrec_push(o, &j)) != 0)
+	if ((rc = core_journal_jrec_push(o, &j)) != 0)
 		goto fail;
 	/* a torn record past jsize is cut off by recovery or overwritten by the
 	 * next append at the same offset */
@@ -182,7 +182,7 @@ journal_append(core *c, struct origin *o, uint32_t epoch, uint64_t seq, const ui
 		close(old.fd);
 		if (old.fresh) {
 			/* created in this batch, never acknowledged */
-			journal_name(name, o->hex, old.jepoch, ".jnl");
+			core_journal_name(name, o->hex, old.jepoch, ".jnl");
 			(void)fio_unlinkat(c->logfd, name);
 		} else if (o->drop_epoch == 0) {
 			o->drop_epoch = old.jepoch;
@@ -210,7 +210,7 @@ fail:
 /* Make the appended records durable (and a new file's name); then drop a
  * superseded epoch's files.  BLF_EIO if the sync fails. */
 int
-journal_sync(core *c, struct origin *o)
+core_journal_sync(core *c, struct origin *o)
 {
 	char name[JNAME_MAX];
 
@@ -225,9 +225,9 @@ journal_sync(core *c, struct origin *o)
 	o->jdirty = 0;
 	o->jfresh = 0;
 	if (o->drop_epoch != 0) {
-		journal_name(name, o->hex, o->drop_epoch, ".jnl");
+		core_journal_name(name, o->hex, o->drop_epoch, ".jnl");
 		(void)fio_unlinkat(c->logfd, name);
-		journal_name(name, o->hex, o->drop_epoch, ".base");
+		core_journal_name(name, o->hex, o->drop_epoch, ".base");
 		(void)fio_unlinkat(c->logfd, name);
 		o->drop_epoch = 0;
 	}
@@ -236,7 +236,7 @@ journal_sync(core *c, struct origin *o)
 
 /* Read the envelope of journal record i into a malloc'd buffer. */
 int
-journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len)
+core_journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len)
 {
 	const struct jrec *j = &o->jrecs[i];
 	uint8_t *b;
@@ -262,7 +262,7 @@ journal_read(const struct origin *o, size_t i, uint8_t **buf, size_t *len)
  * BLF_EIO, BLF_ENOMEM or fn's code.
  */
 int
-journal_scan(core *c, int fd, uint64_t from, journal_rec_fn fn, void *ctx, uint64_t *end)
+core_journal_scan(core *c, int fd, uint64_t from, journal_rec_fn fn, void *ctx, uint64_t *end)
 {
 	fio_reader r;
 	uint8_t hdr[JREC_HDR], sum[JREC_SUM];
@@ -283,7 +283,7 @@ journal_scan(core *c, int fd, uint64_t from, journal_rec_fn fn, void *ctx, uint6
 		rc = 0;
 		if (len == 0 || len > JREC_MAX)
 			break;
-		if ((rc = journal_scratch(c, len + JREC_SUM)) != 0)
+		if ((rc = core_journal_scratch(c, len + JREC_SUM)) != 0)
 			break;
 		if (fio_reader_read(&r, c->scratch, len + JREC_SUM, NULL) != 0) {
 			rc = errno == ENODATA ? 0 : BLF_EIO;

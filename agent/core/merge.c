@@ -51,7 +51,7 @@
 /* Allocation for the merge engine: realloc, except that the n-th call after
  * core_test_fail_alloc(c, n) fails (testing the out-of-memory paths). */
 void *
-merge_alloc(core *c, void *p, size_t n)
+core_merge_alloc(core *c, void *p, size_t n)
 {
 	if (c->fail_alloc > 0 && --c->fail_alloc == 0)
 		return NULL;
@@ -128,8 +128,8 @@ sort4(core *c, struct keys *ks)
 	size_t n = ks->n4, i, d, *cnt = NULL;
 	struct key4 *src = ks->k4, *dst = NULL, *tmp, *t;
 
-	if (n < 4096 || (dst = merge_alloc(c, NULL, n * sizeof(*dst))) == NULL ||
-	    (cnt = merge_alloc(c, NULL, 4 * nb * sizeof(*cnt))) == NULL) {
+	if (n < 4096 || (dst = core_merge_alloc(c, NULL, n * sizeof(*dst))) == NULL ||
+	    (cnt = core_merge_alloc(c, NULL, 4 * nb * sizeof(*cnt))) == NULL) {
 		free(dst);
 		if (n > 1)
 			qsort(ks->k4, n, sizeof(*ks->k4), cmp4);
@@ -191,7 +191,7 @@ origin_status(const struct origin *o, uint64_t now, int *verdict)
 static int
 rec_status(const struct rec *r, uint64_t now, int *verdict)
 {
-	*verdict = rec_verdict(r);
+	*verdict = core_rec_verdict(r);
 	if (*verdict == TRUST_RELAY_ONLY_V)
 		return CORE_RELAY_ONLY;
 	if (*verdict != TRUST_OK)
@@ -218,7 +218,7 @@ keys_add(core *c, struct keys *ks, const struct origin *o, uint32_t oi, uint32_t
 
 		if (ks->n6 == ks->cap6) {
 			cap = ks->cap6 ? ks->cap6 * 2 : 1024;
-			if ((n = merge_alloc(c, ks->k6, cap * sizeof(*n))) == NULL)
+			if ((n = core_merge_alloc(c, ks->k6, cap * sizeof(*n))) == NULL)
 				return BLF_ENOMEM;
 			ks->k6 = n;
 			ks->cap6 = cap;
@@ -233,7 +233,7 @@ keys_add(core *c, struct keys *ks, const struct origin *o, uint32_t oi, uint32_t
 
 		if (ks->n4 == ks->cap4) {
 			cap = ks->cap4 ? ks->cap4 + ks->cap4 / 2 : 1024;
-			if ((n = merge_alloc(c, ks->k4, cap * sizeof(*n))) == NULL)
+			if ((n = core_merge_alloc(c, ks->k4, cap * sizeof(*n))) == NULL)
 				return BLF_ENOMEM;
 			ks->k4 = n;
 			ks->cap4 = cap;
@@ -281,7 +281,7 @@ pair_prefix(const core *c, const struct vpair *p, blf_prefix *out)
 {
 	const struct origin *o = c->origins[p->o];
 
-	origin_rec_prefix(o, &o->recs[p->r], out);
+	core_origin_rec_prefix(o, &o->recs[p->r], out);
 }
 
 /* The prefix of view entry vi (that of its first pair). */
@@ -304,8 +304,8 @@ keys_group(core *c, const struct keys *ks, struct plist *out)
 		return 0;
 	if (n > UINT32_MAX)
 		return BLF_ELIMIT; /* pair indices are 32 bits */
-	if ((out->p = merge_alloc(c, NULL, n * sizeof(*out->p))) == NULL ||
-	    (out->g = merge_alloc(c, NULL, n * sizeof(*out->g))) == NULL) {
+	if ((out->p = core_merge_alloc(c, NULL, n * sizeof(*out->p))) == NULL ||
+	    (out->g = core_merge_alloc(c, NULL, n * sizeof(*out->g))) == NULL) {
 		plist_free(out);
 		return BLF_ENOMEM;
 	}
@@ -459,7 +459,7 @@ sweep(core *c, const struct plist *L, const uint8_t *lrem, uint8_t *keep)
 	uint64_t w = 0;
 
 	/* per origin: listings on the stack, and its weight */
-	if ((cnt = merge_alloc(c, NULL, (c->norigins + 1) * 2 * sizeof(*cnt))) == NULL)
+	if ((cnt = core_merge_alloc(c, NULL, (c->norigins + 1) * 2 * sizeof(*cnt))) == NULL)
 		return BLF_ENOMEM;
 	memset(cnt, 0, (c->norigins + 1) * sizeof(*cnt));
 	wt = cnt + c->norigins + 1;
@@ -505,7 +505,7 @@ sweep(core *c, const struct plist *L, const uint8_t *lrem, uint8_t *keep)
 
 /* See core_int.h: build (or keep) the view for now. */
 int
-view_build(core *c, uint64_t now)
+core_view_build(core *c, uint64_t now)
 {
 	struct keys lk, xk;
 	struct plist L, X;
@@ -524,7 +524,7 @@ view_build(core *c, uint64_t now)
 	memset(&xk, 0, sizeof(xk));
 	memset(&L, 0, sizeof(L));
 	memset(&X, 0, sizeof(X));
-	dispute_prepare(c, now);
+	core_dispute_prepare(c, now);
 	for (i = 0; i < c->norigins; i++) {
 		const struct origin *o = c->origins[i];
 		uint32_t r;
@@ -536,7 +536,7 @@ view_build(core *c, uint64_t now)
 		for (r = 0; r < o->nrecs; r++) {
 			if (rec_status(&o->recs[r], now, &v) != CORE_ACCEPTED)
 				continue;
-			if (dispute_lapsed(c, o, &o->recs[r], now, &until))
+			if (core_dispute_lapsed(c, o, &o->recs[r], now, &until))
 				continue; /* SPEC 8.6 */
 			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
 				until = o->recs[r].expires;
@@ -556,9 +556,9 @@ view_build(core *c, uint64_t now)
 	keys_free(&lk);
 	keys_free(&xk);
 
-	if ((lrem = merge_alloc(c, NULL, L.ng + 1)) == NULL ||
-	    (keep = merge_alloc(c, NULL, L.ng + 1)) == NULL ||
-	    (xemit = merge_alloc(c, NULL, X.ng + 1)) == NULL)
+	if ((lrem = core_merge_alloc(c, NULL, L.ng + 1)) == NULL ||
+	    (keep = core_merge_alloc(c, NULL, L.ng + 1)) == NULL ||
+	    (xemit = core_merge_alloc(c, NULL, X.ng + 1)) == NULL)
 		goto out;
 	memset(lrem, 0, L.ng + 1);
 	memset(keep, 0, L.ng + 1);
@@ -604,8 +604,8 @@ view_build(core *c, uint64_t now)
 		}
 	free(c->vpairs);
 	free(c->vents);
-	c->vpairs = merge_alloc(c, NULL, np * sizeof(*c->vpairs));
-	c->vents = merge_alloc(c, NULL, ng * sizeof(*c->vents));
+	c->vpairs = core_merge_alloc(c, NULL, np * sizeof(*c->vpairs));
+	c->vents = core_merge_alloc(c, NULL, ng * sizeof(*c->vents));
 	c->nvpairs = c->nvents = c->nview = 0;
 	memset(c->vlens, 0, sizeof(c->vlens));
 	if (c->vpairs == NULL || c->vents == NULL)
@@ -675,7 +675,7 @@ out:
 	free(keep);
 	free(xemit);
 	if (rc == 0)
-		feed_update(c);
+		core_feed_update(c);
 	return rc;
 }
 
@@ -709,21 +709,21 @@ struct core_walk {
 /* See core_int.h: scratch for walking c's view (sized for its origins, so
  * that filling an entry never allocates).  NULL without memory. */
 struct core_walk *
-walk_new(core *c)
+core_walk_new(core *c)
 {
-	struct core_walk *w = merge_alloc(c, NULL, sizeof(*w));
+	struct core_walk *w = core_merge_alloc(c, NULL, sizeof(*w));
 	size_t n = c->norigins ? c->norigins : 1;
 
 	if (w == NULL)
 		return NULL;
 	memset(w, 0, sizeof(*w));
 	w->norigins = c->norigins;
-	if ((w->pos = merge_alloc(c, NULL, n * sizeof(*w->pos))) == NULL ||
-	    (w->cells = merge_alloc(c, NULL, n * sizeof(*w->cells))) == NULL ||
-	    (w->sel = merge_alloc(c, NULL, n * sizeof(*w->sel))) == NULL ||
-	    (w->prov = merge_alloc(c, NULL, n * sizeof(*w->prov))) == NULL ||
-	    (w->refs = merge_alloc(c, NULL, n * sizeof(*w->refs))) == NULL) {
-		walk_free(w);
+	if ((w->pos = core_merge_alloc(c, NULL, n * sizeof(*w->pos))) == NULL ||
+	    (w->cells = core_merge_alloc(c, NULL, n * sizeof(*w->cells))) == NULL ||
+	    (w->sel = core_merge_alloc(c, NULL, n * sizeof(*w->sel))) == NULL ||
+	    (w->prov = core_merge_alloc(c, NULL, n * sizeof(*w->prov))) == NULL ||
+	    (w->refs = core_merge_alloc(c, NULL, n * sizeof(*w->refs))) == NULL) {
+		core_walk_free(w);
 		return NULL;
 	}
 	memset(w->pos, 0, n * sizeof(*w->pos));
@@ -732,7 +732,7 @@ walk_new(core *c)
 
 /* See core_int.h. */
 void
-walk_free(struct core_walk *w)
+core_walk_free(struct core_walk *w)
 {
 	if (w == NULL)
 		return;
@@ -824,7 +824,7 @@ prov_fill(const core *c, const struct vpair *vp, core_prov *pv, char *refbuf)
 	pv->changed = r->changed;
 	pv->expires = (r->flags & REC_EXCL) ? 0 : r->expires;
 	pv->until = (r->flags & REC_EXCL) ? 0 : rec_until(o, r);
-	pv->ref_len = intern_get(c, r->ref, refbuf);
+	pv->ref_len = core_intern_get(c, r->ref, refbuf);
 	pv->ref = pv->ref_len ? refbuf : NULL;
 }
 
@@ -870,7 +870,7 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 
 			/* an open dispute ends the contribution when it lapses
 			 * (SPEC 8.6); the view is rebuilt then (vuntil) */
-			(void)dispute_lapsed(c, o, &o->recs[vp.r], c->vnow, &u);
+			(void)core_dispute_lapsed(c, o, &o->recs[vp.r], c->vnow, &u);
 
 			if (w->pos[vp.o] == 0) {
 				w->pos[vp.o] = (uint32_t)n + 1;
@@ -926,7 +926,7 @@ chain_push(const core *c, struct core_walk *w, size_t vi)
 /* See core_int.h: visit vent vi of a walk that visits every vent in
  * order; 1 and *e filled for an exported entry, 0 for a hidden group. */
 int
-walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e)
+core_walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e)
 {
 	uint32_t n = c->vents[vi].n;
 
@@ -946,7 +946,7 @@ static int
 walk_next(const core *c, struct core_walk *w, core_entry *e)
 {
 	while (w->next < c->nvents)
-		if (walk_step(c, w, w->next++, e))
+		if (core_walk_step(c, w, w->next++, e))
 			return 1;
 	return 0;
 }
@@ -955,7 +955,7 @@ static size_t vent_lower_bound(const core *c, const blf_prefix *p);
 
 /* See core_int.h: vent index of the group with exactly prefix p, or -1. */
 long
-view_find(const core *c, const blf_prefix *p)
+core_view_find(const core *c, const blf_prefix *p)
 {
 	size_t vi = vent_lower_bound(c, p);
 	blf_prefix q;
@@ -972,7 +972,7 @@ view_find(const core *c, const blf_prefix *p)
  * BLF_ENOTFOUND if vi is a hidden group.
  */
 int
-walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e)
+core_walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e)
 {
 	blf_prefix p, m;
 	unsigned len;
@@ -990,7 +990,7 @@ walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e)
 		if (!lens_has(c->vlens, &p, len))
 			continue;
 		prefix_mask(&p, (uint8_t)len, &m);
-		if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+		if ((gi = core_view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
 			w->stack[w->depth] = (uint32_t)gi;
 			w->sp[w->depth++] = m;
 		}
@@ -1011,9 +1011,9 @@ core_iter_begin(core *c, uint64_t now, core_iter *it)
 
 	memset(it, 0, sizeof(*it));
 	it->c = c;
-	if ((rc = view_build(c, now)) != 0)
+	if ((rc = core_view_build(c, now)) != 0)
 		return rc;
-	if ((it->w = walk_new(c)) == NULL)
+	if ((it->w = core_walk_new(c)) == NULL)
 		return BLF_ENOMEM;
 	it->build = c->vbuild;
 	return 0;
@@ -1041,7 +1041,7 @@ core_iter_next(core_iter *it, core_entry *e)
 void
 core_iter_end(core_iter *it)
 {
-	walk_free(it->w);
+	core_walk_free(it->w);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -1123,7 +1123,7 @@ chain_at(const core *c, struct core_walk *w, size_t vi)
 		if (!lens_has(c->vlens, &p, len))
 			continue;
 		prefix_mask(&p, (uint8_t)len, &m);
-		if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+		if ((gi = core_view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
 			w->stack[w->depth] = (uint32_t)gi;
 			w->sp[w->depth++] = m;
 		}
@@ -1141,7 +1141,8 @@ iter_next_at(core_iter *it, core_entry *e)
 
 	while (it->anc < it->within.len) {
 		prefix_mask(&it->within, (uint8_t)it->anc++, &m);
-		if ((gi = view_find(c, &m)) >= 0 && walk_entry_at(c, w, (size_t)gi, e) == 0)
+		if ((gi = core_view_find(c, &m)) >= 0 &&
+		    core_walk_entry_at(c, w, (size_t)gi, e) == 0)
 			return 1;
 	}
 	if (it->anc == (unsigned)it->within.len + 2) {
@@ -1158,7 +1159,7 @@ iter_next_at(core_iter *it, core_entry *e)
 		w->depth = 0;
 		for (len = 0; len < it->within.len; len++) {
 			prefix_mask(&it->within, (uint8_t)len, &m);
-			if ((gi = view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
+			if ((gi = core_view_find(c, &m)) >= 0 && !(c->vents[gi].n & VENT_EXCL)) {
 				w->stack[w->depth] = (uint32_t)gi;
 				w->sp[w->depth++] = m;
 			}
@@ -1174,7 +1175,7 @@ iter_next_at(core_iter *it, core_entry *e)
 			return 0;
 		}
 		w->next++;
-		if (walk_step(c, w, vi, e))
+		if (core_walk_step(c, w, vi, e))
 			return 1;
 	}
 	return 0;
@@ -1251,16 +1252,16 @@ why_visit(core_why *w, size_t max, size_t *cap, const core *c, const struct orig
 	snprintf(it->name, sizeof(it->name), "%s", o->anchor ? o->anchor->name : o->hex);
 	memcpy(it->origin, o->id, BLF_KEYID_LEN);
 	it->exclusion = !!(r->flags & REC_EXCL);
-	origin_rec_prefix(o, r, &it->prefix);
+	core_origin_rec_prefix(o, r, &it->prefix);
 	it->reason = r->reason;
 	it->first = r->first;
 	it->changed = r->changed;
 	it->expires = it->exclusion ? 0 : r->expires;
-	it->ref[intern_get(c, r->ref, it->ref)] = '\0';
+	it->ref[core_intern_get(c, r->ref, it->ref)] = '\0';
 	it->weight = o->anchor ? o->anchor->weight : 0;
 	it->status = item_status(o, r, now, &v);
 	it->verdict = v;
-	if (it->status == CORE_ACCEPTED && dispute_lapsed(c, o, r, now, NULL))
+	if (it->status == CORE_ACCEPTED && core_dispute_lapsed(c, o, r, now, NULL))
 		it->status = CORE_LAPSED;
 	return 0;
 }
@@ -1294,16 +1295,16 @@ why_removed(core *c, const blf_prefix *q, uint64_t now, int *rem, int *xmin)
 
 			if (o->nrecs == 0 || origin_status(o, now, &v) != CORE_ACCEPTED)
 				continue;
-			if ((ri = origin_lookup(o, &m, 0)) >= 0 &&
+			if ((ri = core_origin_lookup(o, &m, 0)) >= 0 &&
 			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED &&
-			    !dispute_lapsed(c, o, &o->recs[ri], now, NULL)) {
+			    !core_dispute_lapsed(c, o, &o->recs[ri], now, NULL)) {
 				exact = 1;
 				if (!seen[i]) {
 					seen[i] = 1;
 					w += o->anchor->weight;
 				}
 			}
-			if (*xmin < 0 && (ri = origin_lookup(o, &m, 1)) >= 0 &&
+			if (*xmin < 0 && (ri = core_origin_lookup(o, &m, 1)) >= 0 &&
 			    rec_status(&o->recs[ri], now, &v) == CORE_ACCEPTED)
 				*xmin = (int)len;
 		}
@@ -1334,7 +1335,7 @@ core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t m
 	w->first = first;
 	if ((rc = blf_prefix_check(q)) != 0)
 		return rc;
-	if ((rc = view_build(c, now)) != 0)
+	if ((rc = core_view_build(c, now)) != 0)
 		return rc;
 	/* the records that cover q: those containing it (found by lookups of
 	 * its lengths), then, for a network, those inside it (a scan) */
@@ -1349,7 +1350,7 @@ core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t m
 				int ri;
 
 				prefix_mask(q, (uint8_t)len, &m);
-				if ((ri = origin_lookup(o, &m, kind)) >= 0 &&
+				if ((ri = core_origin_lookup(o, &m, kind)) >= 0 &&
 				    (rc = why_visit(w, max, &cap, c, o, (uint32_t)ri, now)) != 0)
 					goto out;
 			}
@@ -1358,7 +1359,7 @@ core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t m
 		for (r = 0; r < o->nrecs; r++) {
 			blf_prefix p;
 
-			origin_rec_prefix(o, &o->recs[r], &p);
+			core_origin_rec_prefix(o, &o->recs[r], &p);
 			if (p.len > q->len && blf_prefix_contains(q, &p) &&
 			    (rc = why_visit(w, max, &cap, c, o, r, now)) != 0)
 				goto out;
@@ -1370,7 +1371,7 @@ core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t m
 		core_entry e;
 
 		prefix_mask(q, (uint8_t)len, &m);
-		if ((ei = view_find(c, &m)) < 0 || (c->vents[ei].n & VENT_HIDDEN))
+		if ((ei = core_view_find(c, &m)) < 0 || (c->vents[ei].n & VENT_HIDDEN))
 			continue;
 		w->via = m;
 		if (c->vents[ei].n & VENT_EXCL) {
@@ -1383,9 +1384,9 @@ core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t m
 			goto out;
 		}
 		rc = BLF_ENOMEM;
-		if ((wk = walk_new(c)) == NULL)
+		if ((wk = core_walk_new(c)) == NULL)
 			goto out;
-		walk_entry_at(c, wk, (size_t)ei, &e);
+		core_walk_entry_at(c, wk, (size_t)ei, &e);
 		w->verdict = CORE_LISTED;
 		w->weight = e.weight;
 		/* decisive: each contributing origin's most specific listing */
@@ -1401,7 +1402,7 @@ core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t m
 
 				if (memcmp(o->id, it->origin, BLF_KEYID_LEN) != 0)
 					continue;
-				origin_rec_prefix(o, &o->recs[wk->cells[i].r], &p);
+				core_origin_rec_prefix(o, &o->recs[wk->cells[i].r], &p);
 				it->decisive = blf_prefix_cmp(&p, &it->prefix) == 0;
 				break;
 			}
@@ -1425,7 +1426,7 @@ core_why_page(core *c, const blf_prefix *q, uint64_t now, size_t first, size_t m
 	}
 	rc = 0;
 out:
-	walk_free(wk);
+	core_walk_free(wk);
 	if (rc != 0)
 		core_why_free(w);
 	return rc;

@@ -24,7 +24,7 @@
  *      cannot be replayed at all is never emptied);
  *   4. reads the freeze marks (evidence.c).
  *
- * Records are streamed (journal_scan) and handed to the replay function
+ * Records are streamed (core_journal_scan) and handed to the replay function
  * that core.c supplies, which checks and applies them: recovery knows the
  * files, the core knows the rules.  Memory is bounded by the largest record.
  */
@@ -196,7 +196,7 @@ scan_rec(void *ctx, const uint8_t *msg, size_t len, uint64_t off)
 	j.len = (uint32_t)len;
 	j.created = created;
 	memcpy(j.hash, hash, BLF_HASH_LEN);
-	if ((rc = journal_jrec_push(o, &j)) != 0)
+	if ((rc = core_journal_jrec_push(o, &j)) != 0)
 		return rc;
 	s->accepted++;
 	return 0;
@@ -257,7 +257,7 @@ scan_tail(core *c, struct origin *o, int fd, uint32_t epoch, uint64_t from, int 
 	int rc;
 
 	*unusable = 0;
-	if ((rc = journal_scan(c, fd, from, scan_rec, &s, &end)) != 0)
+	if ((rc = core_journal_scan(c, fd, from, scan_rec, &s, &end)) != 0)
 		return rc;
 	if ((size = lseek(fd, 0, SEEK_END)) < 0)
 		return BLF_EIO;
@@ -304,7 +304,7 @@ index_holds(core *c, const struct origin *o, int fd)
 	if (last->off + last->len + JREC_OVERHEAD != o->jsize)
 		return 0;
 	n = last->len + JREC_OVERHEAD;
-	if (journal_scratch(c, n) != 0 || fio_pread_full(fd, c->scratch, n, last->off) != 0)
+	if (core_journal_scratch(c, n) != 0 || fio_pread_full(fd, c->scratch, n, last->off) != 0)
 		return 0;
 	if (((size_t)c->scratch[0] | (size_t)c->scratch[1] << 8 | (size_t)c->scratch[2] << 16 |
 	     (size_t)c->scratch[3] << 24) != last->len ||
@@ -318,7 +318,7 @@ index_holds(core *c, const struct origin *o, int fd)
 static void
 forget(core *c, struct origin *o)
 {
-	origin_reset(c, o);
+	core_origin_clear(c, o);
 	o->epoch = 0;
 	o->seq = 0;
 	memset(o->head, 0, BLF_HASH_LEN);
@@ -370,17 +370,17 @@ load_epoch(core *c, struct origin *o, uint32_t epoch, int has_base, int has_jnl,
 	int fd = -1, rc, unusable = 0;
 
 	*ok = 0;
-	journal_name(name, o->hex, epoch, ".jnl");
+	core_journal_name(name, o->hex, epoch, ".jnl");
 	if (has_jnl && (fd = fio_openat(c->logfd, name, O_RDWR, 0)) < 0)
 		return BLF_EIO;
 	if (has_base) {
-		rc = base_load(c, o, epoch);
+		rc = core_base_load(c, o, epoch);
 		if (rc == BLF_ECORRUPT) {
 			/* durable data damaged: keep both files aside for the
 			 * administrator, and let the log start again */
 			char bname[JNAME_MAX];
 
-			journal_name(bname, o->hex, epoch, ".base");
+			core_journal_name(bname, o->hex, epoch, ".base");
 			set_aside(c, bname);
 			if (fd >= 0) {
 				close(fd);
@@ -401,7 +401,7 @@ load_epoch(core *c, struct origin *o, uint32_t epoch, int has_base, int has_jnl,
 			rc = 0;
 			goto out;
 		}
-		if ((rc = journal_scan(c, fd, 0, peek_rec, &p, &end)) != 0)
+		if ((rc = core_journal_scan(c, fd, 0, peek_rec, &p, &end)) != 0)
 			goto out;
 		if (!p.intact) {
 			/* the epoch's first write was torn: it never started */
@@ -454,13 +454,13 @@ resume_epoch(core *c, struct origin *o, uint32_t epoch, int has_base, int has_jn
 	/* a base the checkpoint does not know (a snapshot or compaction after
 	 * it) means its journal index may look right and still be stale */
 	if (has_base) {
-		rc = base_seq_of(c, o, epoch, &bseq);
+		rc = core_base_seq_of(c, o, epoch, &bseq);
 		if (rc != 0 && rc != BLF_ECORRUPT)
 			return rc;
 		stale = rc != 0 || bseq != o->base_seq;
 	}
 	if (has_jnl && !stale) {
-		journal_name(name, o->hex, epoch, ".jnl");
+		core_journal_name(name, o->hex, epoch, ".jnl");
 		if ((fd = fio_openat(c->logfd, name, O_RDWR, 0)) < 0)
 			return BLF_EIO;
 		if (index_holds(c, o, fd)) {
@@ -487,21 +487,21 @@ remove_older(core *c, const struct lfile *files, size_t from, size_t to)
 
 	for (i = from; i < to; i++) {
 		blf_keyid_hex(files[i].origin, hex);
-		journal_name(name, hex, files[i].epoch, files[i].base ? ".base" : ".jnl");
+		core_journal_name(name, hex, files[i].epoch, files[i].base ? ".base" : ".jnl");
 		(void)fio_unlinkat(c->logfd, name);
 	}
 }
 
 /* See the top of the file.  replay is core.c's record replay. */
 int
-recovery_run(core *c, recovery_replay_fn replay)
+core_recovery_run(core *c, recovery_replay_fn replay)
 {
 	struct lfile *files = NULL;
 	struct origin *o;
 	size_t nfiles = 0, i, j, g;
 	int rc, ok, has_base, has_jnl;
 
-	rc = checkpoint_load(c);
+	rc = core_checkpoint_load(c);
 	if (rc == BLF_ENOTFOUND) {
 		c->io.checkpoint = CORE_CKPT_NONE;
 	} else if (rc == BLF_ECORRUPT) {
@@ -520,7 +520,7 @@ recovery_run(core *c, recovery_replay_fn replay)
 		for (j = g; j < nfiles && memcmp(files[j].origin, files[g].origin,
 						   BLF_KEYID_LEN) == 0; j++)
 			;
-		if ((rc = origin_get(c, files[g].origin, &o)) != 0)
+		if ((rc = core_origin_get(c, files[g].origin, &o)) != 0)
 			goto out;
 		for (i = g; i < j;) {
 			uint32_t e = files[i].epoch;
@@ -556,10 +556,10 @@ recovery_run(core *c, recovery_replay_fn replay)
 		o->njrecs = 0;
 		o->jsize = 0;
 		o->low_seq = o->seq + 1;
-		if ((rc = journal_open(c, o, o->epoch)) != 0)
+		if ((rc = core_journal_open(c, o, o->epoch)) != 0)
 			goto out;
 	}
-	rc = evidence_load_marks(c);
+	rc = core_evidence_load_marks(c);
 out:
 	free(files);
 	return rc;

@@ -22,7 +22,7 @@
  * leave dead arena bytes, compacted (ids keep their strings, offsets move)
  * instead of grown when half of the arena is dead.
  *
- * The text is materialised on demand (intern_get) into a caller's buffer of
+ * The text is materialised on demand (core_intern_get) into a caller's buffer of
  * BLF_MAX_REF_LEN bytes.  An id of 0 means "no reference".
  */
 #include <stdlib.h>
@@ -424,21 +424,21 @@ stem_find(const core *c, const char *s, size_t len, uint64_t *h, uint32_t *slot)
 }
 
 /* Grow the references' index for n more ahead of a delta's n operations
- * (so that it does not move under intern_prefetch).  Only a hint: on
- * failure intern_add grows it one by one. */
+ * (so that it does not move under core_intern_prefetch).  Only a hint: on
+ * failure core_intern_add grows it one by one. */
 void
-intern_reserve(core *c, size_t n)
+core_intern_reserve(core *c, size_t n)
 {
 	if (n < STRTAB_MAX_IDS)
 		(void)tab_index_room(&c->refs, (uint32_t)n);
 }
 
-/* Fetch into the caches the index slot where intern_add will look (s, len)
+/* Fetch into the caches the index slot where core_intern_add will look (s, len)
  * up: the apply loop calls it a few operations ahead, as the index is far
- * larger than the caches.  *hint gets what intern_add may reuse (it checks
+ * larger than the caches.  *hint gets what core_intern_add may reuse (it checks
  * that the stem is still the same). */
 void
-intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint)
+core_intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint)
 {
 	uint8_t enc[ENC_MAX];
 	size_t sl, n;
@@ -467,7 +467,7 @@ intern_prefetch(const core *c, const char *s, size_t len, struct ref_hint *hint)
  * string, one longer than BLF_MAX_REF_LEN, or on allocation failure (the
  * reference is then lost, not the listing). */
 uint32_t
-intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint)
+core_intern_add(core *c, const char *s, size_t len, const struct ref_hint *hint)
 {
 	uint8_t enc[ENC_MAX];
 	size_t sl, n;
@@ -554,7 +554,7 @@ ref_release(core *c, uint32_t id)
 
 /* Drop one count on id (0 is ignored). */
 void
-intern_drop(core *c, uint32_t id)
+core_intern_drop(core *c, uint32_t id)
 {
 	struct istr *e;
 
@@ -568,7 +568,7 @@ intern_drop(core *c, uint32_t id)
 
 /* Is id a live reference (a record may name it)? */
 int
-intern_valid(const core *c, uint32_t id)
+core_intern_valid(const core *c, uint32_t id)
 {
 	return id != 0 && id < c->refs.n && c->refs.e[id].refs != 0;
 }
@@ -576,13 +576,13 @@ intern_valid(const core *c, uint32_t id)
 /* The text of id written to buf (BLF_MAX_REF_LEN bytes, not terminated):
  * its length, 0 for id 0. */
 size_t
-intern_get(const core *c, uint32_t id, char *buf)
+core_intern_get(const core *c, uint32_t id, char *buf)
 {
 	const uint8_t *b, *st = NULL;
 	size_t len, n, sl = 0;
 	uint32_t sid;
 
-	if (!intern_valid(c, id))
+	if (!core_intern_valid(c, id))
 		return 0;
 	b = tab_bytes(&c->refs, id, &len);
 	n = get_varint(b, len, &sid);
@@ -597,7 +597,7 @@ intern_get(const core *c, uint32_t id, char *buf)
 
 /* Distinct references held. */
 size_t
-intern_count(const core *c)
+core_intern_count(const core *c)
 {
 	return tab_live(&c->refs);
 }
@@ -658,15 +658,15 @@ tab_check(struct strtab *t)
  * arrays passes to c (also on failure).  Entries with refs 0 are free ids.
  * BLF_ECORRUPT if an entry leaves its arena, a reference names a missing
  * stem or is longer than BLF_MAX_REF_LEN, or an index does not hold every
- * live id once.  Refcounts are recomputed later (intern_recount).
+ * live id once.  Refcounts are recomputed later (core_intern_recount).
  */
 int
-intern_load(core *c, const struct strtab *refs, const struct strtab *stems)
+core_intern_load(core *c, const struct strtab *refs, const struct strtab *stems)
 {
 	uint32_t i;
 	int rc;
 
-	intern_free_all(c);
+	core_intern_free_all(c);
 	c->refs = *refs;
 	c->stems = *stems;
 	c->refs.free = c->stems.free = NULL;
@@ -698,7 +698,7 @@ intern_load(core *c, const struct strtab *refs, const struct strtab *stems)
  * references (after a checkpoint load, so that a stale count can never
  * free a string still in use).  Strings no one counts are freed. */
 void
-intern_recount(core *c)
+core_intern_recount(core *c)
 {
 	struct strtab *t = &c->refs, *st = &c->stems;
 	uint32_t id, i;
@@ -745,7 +745,7 @@ intern_recount(core *c)
 }
 
 void
-intern_free_all(core *c)
+core_intern_free_all(core *c)
 {
 	tab_free(&c->refs);
 	tab_free(&c->stems);

@@ -36,7 +36,7 @@ int
 core_origin_iter_begin(const core *c, const uint8_t origin[BLF_KEYID_LEN],
 		       core_origin_iter *it)
 {
-	const struct origin *o = origin_find(c, origin);
+	const struct origin *o = core_origin_find(c, origin);
 
 	memset(it, 0, sizeof(*it));
 	if (o == NULL)
@@ -61,19 +61,19 @@ core_origin_iter_next(core_origin_iter *it, core_origin_rec *r)
 	x = &o->recs[it->pos++];
 	memset(r, 0, sizeof(*r));
 	r->exclusion = (x->flags & REC_EXCL) != 0;
-	origin_rec_prefix(o, x, &r->prefix);
+	core_origin_rec_prefix(o, x, &r->prefix);
 	r->reason = x->reason;
 	r->expires = r->exclusion ? 0 : x->expires;
 	r->first = x->first;
 	r->changed = x->changed;
-	r->ref_len = intern_get(it->c, x->ref, it->ref);
+	r->ref_len = core_intern_get(it->c, x->ref, it->ref);
 	r->ref = r->ref_len ? it->ref : NULL;
 	return 1;
 }
 
 /* Internal (core_int.h): does record x go into a snapshot made at now? */
 int
-snapshot_rec_in(const struct rec *x, uint64_t now)
+core_snapshot_rec_in(const struct rec *x, uint64_t now)
 {
 	return (x->flags & REC_EXCL) || (x->expires > now && x->expires <= now + BLF_MAX_TTL);
 }
@@ -95,14 +95,14 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 
 	if ((rc = trust_store_resolve(&c->trust, ks->keyid, now, &a, pk)) != 0)
 		return rc;
-	o = origin_find(c, a->origin);
+	o = core_origin_find(c, a->origin);
 	if (o == NULL || o->epoch == 0)
 		return BLF_ENOTFOUND;
 	for (i = 0; i < o->nrecs; i++)
-		n += snapshot_rec_in(&o->recs[i], now);
+		n += core_snapshot_rec_in(&o->recs[i], now);
 	if ((dops = calloc(CORE_MAX_DISPUTES, sizeof(*dops))) == NULL)
 		return BLF_ENOMEM;
-	nd = dispute_ops_of(c, o->id, dops, CORE_MAX_DISPUTES); /* SPEC 5.6 */
+	nd = core_dispute_ops_of(c, o->id, dops, CORE_MAX_DISPUTES); /* SPEC 5.6 */
 	n += nd;
 	memset(&s, 0, sizeof(s));
 	memcpy(s.origin, o->id, BLF_KEYID_LEN);
@@ -127,11 +127,11 @@ core_snapshot_make(core *c, const key_secret *ks, uint64_t now, core_chunk_fn fn
 			const struct rec *x = &o->recs[i];
 			char *rb = refs + k * BLF_MAX_REF_LEN;
 
-			if (!snapshot_rec_in(x, now))
+			if (!core_snapshot_rec_in(x, now))
 				continue;
 			memset(&ops[k], 0, sizeof(ops[k]));
-			origin_rec_prefix(o, x, &ops[k].prefix);
-			ops[k].ref_len = (uint16_t)intern_get(c, x->ref, rb);
+			core_origin_rec_prefix(o, x, &ops[k].prefix);
+			ops[k].ref_len = (uint16_t)core_intern_get(c, x->ref, rb);
 			ops[k].ref = ops[k].ref_len ? rb : NULL;
 			if (x->flags & REC_EXCL) {
 				ops[k].type = BLF_OP_EXCLUDE;
@@ -191,7 +191,7 @@ chunk_open(core *c, const uint8_t *msg, size_t len, uint64_t now, blf_snapshot *
 static void
 take_state(core *c, struct origin *o, struct origin *n)
 {
-	origin_reset(c, o);
+	core_origin_clear(c, o);
 	free(o->recs);
 	free(o->a6);
 	free(o->free6);
@@ -290,8 +290,8 @@ snap_tmp_free(core *c, struct origin *tmp)
 {
 	if (tmp == NULL)
 		return;
-	origin_reset(c, tmp);
-	origin_free(tmp);
+	core_origin_clear(c, tmp);
+	core_origin_free(tmp);
 }
 
 /* Start building aside the state of the snapshot whose chunk 0 is s0, room
@@ -312,7 +312,7 @@ snap_tmp_new(core *c, const blf_snapshot *s0, size_t total, struct origin **out)
 	tmp->epoch = s0->epoch;
 	tmp->seq = s0->seq;
 	memcpy(tmp->head, s0->head, BLF_HASH_LEN);
-	if ((rc = origin_reserve(tmp, total)) != 0) {
+	if ((rc = core_origin_reserve(tmp, total)) != 0) {
 		snap_tmp_free(c, tmp);
 		return rc;
 	}
@@ -361,7 +361,7 @@ snap_disp_check(core *c, struct snap_disp *sd)
 	memset(&one, 0, sizeof(one));
 	one.ops = sd->ops;
 	one.nops = sd->n;
-	return dispute_snapshot_check(c, &one, 1);
+	return core_dispute_snapshot_check(c, &one, 1);
 }
 
 /* Add the records of one verified chunk s to the state built aside (its
@@ -381,7 +381,7 @@ snap_tmp_put(core *c, struct origin *tmp, struct snap_disp *sd, const blf_snapsh
 				return BLF_ELIMIT; /* SPEC 9: refused whole */
 			continue;
 		}
-		if (origin_put_rec(c, tmp, &op->prefix, op->type == BLF_OP_EXCLUDE, op->reason,
+		if (core_origin_put_rec(c, tmp, &op->prefix, op->type == BLF_OP_EXCLUDE, op->reason,
 				   (uint32_t)op->expires, (uint32_t)created, (uint32_t)created,
 				   op->ref, op->ref_len) != 0)
 			return BLF_EDUP;
@@ -400,9 +400,9 @@ snap_commit(core *c, struct origin *tmp, struct snap_disp *sd, uint64_t created)
 	uint32_t old_epoch;
 	int rc, fd;
 
-	if ((rc = origin_get(c, tmp->id, &o)) != 0 || (rc = base_write(c, tmp)) != 0)
+	if ((rc = core_origin_get(c, tmp->id, &o)) != 0 || (rc = core_base_write(c, tmp)) != 0)
 		return rc;
-	journal_name(name, tmp->hex, tmp->epoch, ".jnl");
+	core_journal_name(name, tmp->hex, tmp->epoch, ".jnl");
 	if (fio_replace(c->logfd, name, "", 0, 0600, c->cfg.no_fsync) != 0)
 		return BLF_EIO;
 	if ((fd = fio_openat(c->logfd, name, O_RDWR, 0)) < 0) {
@@ -412,14 +412,14 @@ snap_commit(core *c, struct origin *tmp, struct snap_disp *sd, uint64_t created)
 	}
 	old_epoch = o->fd >= 0 ? o->jepoch : 0;
 	take_state(c, o, tmp);
-	dispute_forget(c, o->id);
+	core_dispute_forget(c, o->id);
 	if (sd->n > 0) {
 		blf_delta dd = { .nops = sd->n, .ops = sd->ops, .created = created };
 
 		memcpy(dd.origin, o->id, BLF_KEYID_LEN);
-		dispute_apply(c, &dd); /* room reserved by snap_disp_check */
+		core_dispute_apply(c, &dd); /* room reserved by snap_disp_check */
 	}
-	(void)dispute_save(c);
+	(void)core_dispute_save(c);
 	memset(tmp, 0, sizeof(*tmp)); /* its arrays are o's now */
 	tmp->fd = -1;
 	if (o->fd >= 0)
@@ -428,9 +428,9 @@ snap_commit(core *c, struct origin *tmp, struct snap_disp *sd, uint64_t created)
 	o->jepoch = o->epoch;
 	o->jdirty = o->jfresh = 0;
 	if (old_epoch != 0 && old_epoch != o->epoch) {
-		journal_name(name, o->hex, old_epoch, ".jnl");
+		core_journal_name(name, o->hex, old_epoch, ".jnl");
 		(void)fio_unlinkat(c->logfd, name);
-		journal_name(name, o->hex, old_epoch, ".base");
+		core_journal_name(name, o->hex, old_epoch, ".base");
 		(void)fio_unlinkat(c->logfd, name);
 	}
 	return 0;
@@ -450,7 +450,7 @@ snap_apply(core *c, const blf_snapshot *s, size_t n)
 
 	for (i = 0; i < n; i++)
 		total += s[i].nops;
-	if ((rc = snap_log_check(origin_find(c, s[0].origin), s)) != 0)
+	if ((rc = snap_log_check(core_origin_find(c, s[0].origin), s)) != 0)
 		goto out;
 	/* build the state aside: nothing changes if this fails */
 	rc = BLF_ENOMEM;
@@ -512,13 +512,13 @@ core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, si
 		return BLF_ENOMEM;
 	if ((rc = snap_verify(c, chunks, lens, n, now, s)) != 0)
 		goto out;
-	o = origin_find(c, s[0].origin);
+	o = core_origin_find(c, s[0].origin);
 	if (!keep_older || o == NULL || o->epoch == 0 || o->frozen || s[0].epoch > o->epoch ||
 	    (s[0].epoch == o->epoch && s[0].seq > o->seq)) {
 		/* the kept file first: a failure leaves everything as it was, and
 		 * a kept snapshot newer than the log is harmless */
 		if ((rc = snap_log_check(o, s)) != 0 ||
-		    (rc = snapstore_write(c, s, chunks, lens, n)) != 0 ||
+		    (rc = core_snapstore_write(c, s, chunks, lens, n)) != 0 ||
 		    (rc = snap_apply(c, s, n)) != 0)
 			goto out;
 		*applied = 1;
@@ -529,13 +529,13 @@ core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, si
 	} else if (!agrees(o, &s[0])) {
 		rc = BLF_EPREV; /* another history than the one we hold */
 		goto out;
-	} else if (snapstore_info(c, s[0].origin, &kept) == 0 &&
+	} else if (core_snapstore_info(c, s[0].origin, &kept) == 0 &&
 		   (kept.epoch > s[0].epoch ||
 		    (kept.epoch == s[0].epoch && kept.seq >= s[0].seq))) {
 		rc = BLF_ESTALE; /* we keep this one or a newer one already */
 		goto out;
 	}
-	rc = snapstore_write(c, s, chunks, lens, n);
+	rc = core_snapstore_write(c, s, chunks, lens, n);
 out:
 	for (i = 0; i < n; i++)
 		blf_snapshot_free(&s[i]);
@@ -599,7 +599,7 @@ core_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], core_spool **out)
 	sp->c = c;
 	sp->a.fd = -1;
 	memcpy(sp->origin, origin, BLF_KEYID_LEN);
-	if (snapstore_spool_begin(c, origin, &sp->a) != 0) {
+	if (core_snapstore_spool_begin(c, origin, &sp->a) != 0) {
 		free(sp);
 		return BLF_EIO;
 	}
@@ -622,7 +622,7 @@ core_spool_add(core_spool *sp, const uint8_t *msg, size_t len, uint64_t now)
 	if (memcmp(s.origin, sp->origin, BLF_KEYID_LEN) != 0 || !spool_fits(sp, &s))
 		rc = BLF_ECHUNK;
 	else if ((rc = spool_check(&s, now)) == 0 &&
-		 (rc = snapstore_spool_add(&sp->a, &s, msg, len)) == 0) {
+		 (rc = core_snapstore_spool_add(&sp->a, &s, msg, len)) == 0) {
 		if (sp->next == 0) {
 			sp->first = s;
 			sp->first.ops = NULL;
@@ -665,12 +665,12 @@ spool_build(core_spool *sp, uint64_t now, struct snap_disp *sd, struct origin **
 	if ((buf = malloc(BLF_MAX_MSG_SIZE)) == NULL)
 		goto out;
 	rc = BLF_EIO;
-	if ((fd = snapstore_spool_open(c, &sp->a, &r)) < 0)
+	if ((fd = core_snapstore_spool_open(c, &sp->a, &r)) < 0)
 		goto out;
 	if ((rc = snap_tmp_new(c, &sp->first, sp->nops, &tmp)) != 0)
 		goto out;
 	for (i = 0; i < sp->next; i++) {
-		if ((rc = snapstore_spool_next(&r, buf, BLF_MAX_MSG_SIZE, &len)) != 0 ||
+		if ((rc = core_snapstore_spool_next(&r, buf, BLF_MAX_MSG_SIZE, &len)) != 0 ||
 		    (rc = chunk_open(c, buf, len, now, &s)) != 0)
 			goto out;
 		if (memcmp(s.origin, sp->first.origin, BLF_KEYID_LEN) != 0 || s.chunk != i ||
@@ -727,7 +727,7 @@ core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied)
 		return sp->err;
 	if (sp->next == 0 || sp->next != s0->nchunks || !sp->open)
 		return BLF_ECHUNK;
-	o = origin_find(c, s0->origin);
+	o = core_origin_find(c, s0->origin);
 	if (!keep_older || o == NULL || o->epoch == 0 || o->frozen || s0->epoch > o->epoch ||
 	    (s0->epoch == o->epoch && s0->seq > o->seq)) {
 		/* the state aside, then the kept file, then the base: a failure
@@ -745,7 +745,7 @@ core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied)
 		rc = BLF_ESTALE;
 	} else if (!agrees(o, s0)) {
 		rc = BLF_EPREV; /* another history than the one we hold */
-	} else if (snapstore_info(c, s0->origin, &kept) == 0 &&
+	} else if (core_snapstore_info(c, s0->origin, &kept) == 0 &&
 		   (kept.epoch > s0->epoch || (kept.epoch == s0->epoch && kept.seq >= s0->seq))) {
 		rc = BLF_ESTALE; /* we keep this one or a newer one already */
 	} else {

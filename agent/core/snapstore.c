@@ -109,7 +109,7 @@ snap_open(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info)
  * BLF_ENOTFOUND (none, or not a kept snapshot file: a short or damaged
  * header) or BLF_EIO (it could not be read). */
 int
-snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info)
+core_snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info)
 {
 	int fd;
 
@@ -124,7 +124,7 @@ snapstore_info(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *inf
 /* Internal (core_int.h): keep the verified chunks (any order; s[i] decodes
  * chunks[i]) as origin's kept snapshot.  0, BLF_ENOMEM or BLF_EIO. */
 int
-snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
+core_snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
 		const size_t *lens, size_t n)
 {
 	char name[JNAME_MAX];
@@ -161,7 +161,7 @@ snapstore_write(core *c, const blf_snapshot *s, const uint8_t *const *chunks,
  * chunk (core_spool): an exclusive temporary file beside the kept one,
  * mode 0600, that fio_atomic_commit renames into place.  0 or BLF_EIO. */
 int
-snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *a)
+core_snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *a)
 {
 	char name[JNAME_MAX];
 
@@ -172,7 +172,7 @@ snapstore_spool_begin(core *c, const uint8_t origin[BLF_KEYID_LEN], fio_atomic *
 /* Internal (core_int.h): append chunk `chunk` (in order from 0, the
  * header before chunk 0) to a kept file being written.  0 or BLF_EIO. */
 int
-snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, size_t len)
+core_snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, size_t len)
 {
 	uint8_t h[SNAP_HDR], l[4];
 
@@ -186,9 +186,9 @@ snapstore_spool_add(fio_atomic *a, const blf_snapshot *s, const uint8_t *msg, si
 }
 
 /* Internal (core_int.h): open the file being written for reading its
- * chunks back in order (snapstore_spool_next): the descriptor, or -1. */
+ * chunks back in order (core_snapstore_spool_next): the descriptor, or -1. */
 int
-snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r)
+core_snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r)
 {
 	int fd;
 
@@ -202,9 +202,9 @@ snapstore_spool_open(core *c, fio_atomic *a, fio_reader *r)
 }
 
 /* Internal (core_int.h): the next chunk of a file opened by
- * snapstore_spool_open, into buf (cap bytes): 0 and *len, or BLF_EIO. */
+ * core_snapstore_spool_open, into buf (cap bytes): 0 and *len, or BLF_EIO. */
 int
-snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len)
+core_snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len)
 {
 	uint8_t l[4];
 
@@ -218,7 +218,7 @@ snapstore_spool_next(fio_reader *r, uint8_t *buf, size_t cap, size_t *len)
 
 /* Internal (core_int.h): forget origin's kept snapshot (reset). */
 void
-snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN])
+core_snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN])
 {
 	char name[JNAME_MAX];
 
@@ -230,7 +230,7 @@ snapstore_remove(core *c, const uint8_t origin[BLF_KEYID_LEN])
 int
 core_snapshot_kept(core *c, const uint8_t origin[BLF_KEYID_LEN], core_snap_info *info)
 {
-	return snapstore_info(c, origin, info);
+	return core_snapstore_info(c, origin, info);
 }
 
 /* See core.h. */
@@ -314,12 +314,12 @@ core_snapshot_keep(core *c, const key_secret *ks, uint64_t now)
 		return BLF_EIO;
 	if ((rc = trust_store_resolve(&c->trust, ks->keyid, now, &a, pk)) != 0)
 		return rc;
-	o = origin_find(c, a->origin);
+	o = core_origin_find(c, a->origin);
 	if (o == NULL || o->epoch == 0)
 		return BLF_ENOTFOUND;
 	/* the same count core_snapshot_make makes */
 	for (i = 0; i < o->nrecs; i++)
-		n += snapshot_rec_in(&o->recs[i], now);
+		n += core_snapshot_rec_in(&o->recs[i], now);
 	nchunks = (uint32_t)(n == 0 ? 1 : (n + BLF_MAX_OPS - 1) / BLF_MAX_OPS);
 	if (nchunks > BLF_MAX_SNAPSHOT_CHUNKS)
 		return BLF_ELIMIT;
@@ -343,13 +343,13 @@ core_snapshot_keep(core *c, const key_secret *ks, uint64_t now)
  * compaction may drop: what the kept snapshot of o's epoch covers (0:
  * nothing).  0 or BLF_EIO. */
 int
-snapstore_covered(core *c, const struct origin *o, uint64_t *seq)
+core_snapstore_covered(core *c, const struct origin *o, uint64_t *seq)
 {
 	core_snap_info info;
 	int rc;
 
 	*seq = 0;
-	rc = snapstore_info(c, o->id, &info);
+	rc = core_snapstore_info(c, o->id, &info);
 	if (rc == BLF_EIO)
 		return rc;
 	if (rc == 0 && info.epoch == o->epoch)
@@ -370,7 +370,7 @@ core_snapshot_needed(core *c, uint64_t now, blf_head *out, size_t max)
 		if (o->epoch == 0 || o->njrecs == 0 || o->jepoch != o->epoch ||
 		    (uint64_t)o->jrecs[0].created + c->cfg.window >= now)
 			continue;
-		if (snapstore_covered(c, o, &covered) == 0 && covered >= o->low_seq)
+		if (core_snapstore_covered(c, o, &covered) == 0 && covered >= o->low_seq)
 			continue; /* compaction can drop the first record already */
 		memcpy(out[n].origin, o->id, BLF_KEYID_LEN);
 		out[n].epoch = o->epoch;

@@ -82,7 +82,7 @@ rec_eq(const struct origin *o, const struct rec *r, const blf_prefix *p, int exc
 
 /* Fill p from a record. */
 void
-origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p)
+core_origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->len = r->len;
@@ -97,14 +97,14 @@ origin_rec_prefix(const struct origin *o, const struct rec *r, blf_prefix *p)
 
 /* The cached trust verdict of a record. */
 int
-rec_verdict(const struct rec *r)
+core_rec_verdict(const struct rec *r)
 {
 	return (r->flags & REC_VMASK) >> REC_VSHIFT;
 }
 
 /* Index of the record for (p, excl), or -1. */
 int
-origin_lookup(const struct origin *o, const blf_prefix *p, int excl)
+core_origin_lookup(const struct origin *o, const blf_prefix *p, int excl)
 {
 	uint32_t i, s, fp;
 	uint64_t h;
@@ -124,7 +124,7 @@ origin_lookup(const struct origin *o, const blf_prefix *p, int excl)
 
 /*
  * Find the record for (p, excl) or create it, with one probe sequence.
- * The caller has reserved room (origin_reserve).  *isnew tells which.
+ * The caller has reserved room (core_origin_reserve).  *isnew tells which.
  */
 static uint32_t
 rec_find_or_new(struct origin *o, const blf_prefix *p, int excl, uint64_t h, int *isnew)
@@ -217,7 +217,7 @@ core_hugepages(void *p, size_t n)
 /* Make room for extra more records (array and index), so that applying a
  * delta of that many operations cannot fail half-way. */
 int
-origin_reserve(struct origin *o, size_t extra)
+core_origin_reserve(struct origin *o, size_t extra)
 {
 	size_t need = o->nrecs + extra, cap;
 	struct rec *nr;
@@ -273,10 +273,10 @@ origin_reserve(struct origin *o, size_t extra)
 	return 0;
 }
 
-/* Give a loaded origin the invariant of origin_reserve: a free list with
+/* Give a loaded origin the invariant of core_origin_reserve: a free list with
  * room for every IPv6 slot. */
 int
-origin_fit_free6(struct origin *o)
+core_origin_fit_free6(struct origin *o)
 {
 	uint32_t *nf;
 	size_t cap = o->n6 > o->cap6 ? o->n6 : o->cap6;
@@ -318,9 +318,10 @@ rec_remove(core *c, struct origin *o, uint32_t ri)
 
 	if (!(r->flags & REC_EXCL))
 		o->nlist--;
-	intern_drop(c, r->ref);
+	core_intern_drop(c, r->ref);
 	if (r->flags & REC_V6) {
-		/* capfree6 >= n6 (origin_reserve, origin_fit_free6): room for every slot */
+		/* capfree6 >= n6 (core_origin_reserve, core_origin_fit_free6): room for
+		 * every slot */
 		if (o->nfree6 >= o->capfree6)
 			abort();
 		o->free6[o->nfree6++] = r->a;
@@ -345,7 +346,7 @@ rec_set_verdict(const struct origin *o, struct rec *r)
 	if (o->anchor == NULL) {
 		v = TRUST_OK;
 	} else {
-		origin_rec_prefix(o, r, &p);
+		core_origin_rec_prefix(o, r, &p);
 		/* now = 0: anchor expiry is checked when the view is built */
 		v = trust_anchor_allows(o->anchor,
 					(r->flags & REC_EXCL) ? BLF_OP_EXCLUDE : BLF_OP_LIST, &p, 0);
@@ -358,7 +359,7 @@ rec_set_verdict(const struct origin *o, struct rec *r)
 /* Recompute the cached verdicts of all records of o (trust change); the
  * view of c is stale afterwards. */
 void
-origin_set_verdicts(core *c, struct origin *o)
+core_origin_set_verdicts(core *c, struct origin *o)
 {
 	uint32_t i;
 
@@ -369,11 +370,11 @@ origin_set_verdicts(core *c, struct origin *o)
 
 /*
  * Put one record as a log base or a snapshot states it.  The caller has
- * reserved room (origin_reserve).  BLF_EDUP if (p, excl) is held already
+ * reserved room (core_origin_reserve).  BLF_EDUP if (p, excl) is held already
  * (a base or snapshot names each prefix once).
  */
 int
-origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
+core_origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_t reason,
 	       uint32_t expires, uint32_t first, uint32_t changed, const char *ref,
 	       size_t reflen)
 {
@@ -386,7 +387,7 @@ origin_put_rec(core *c, struct origin *o, const blf_prefix *p, int excl, uint16_
 		return BLF_EDUP;
 	r->first = first;
 	r->changed = changed;
-	r->ref = intern_add(c, ref, reflen, NULL);
+	r->ref = core_intern_add(c, ref, reflen, NULL);
 	if (!excl) {
 		r->reason = reason;
 		r->expires = expires;
@@ -408,17 +409,17 @@ op_hash(const core *c, const struct origin *o, const blf_op *op, struct ref_hint
 	__builtin_prefetch(&o->slots[(uint32_t)h & o->mask]);
 	hint->ok = 0;
 	if (op->type == BLF_OP_LIST || op->type == BLF_OP_EXCLUDE)
-		intern_prefetch(c, op->ref, op->ref_len, hint);
+		core_intern_prefetch(c, op->ref, op->ref_len, hint);
 	return h;
 }
 
 /*
- * Apply the operations of a checked delta.  origin_reserve(o, d->nops) must
+ * Apply the operations of a checked delta.  core_origin_reserve(o, d->nops) must
  * have succeeded; interning may still fail for lack of memory, in which case
  * the reference is dropped (id 0) rather than leaving a half-applied delta.
  */
 int
-origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltered)
+core_origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltered)
 {
 	size_t i;
 	int ri, isnew;
@@ -428,10 +429,10 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
 	struct rec *r;
 
 	*nfiltered = 0;
-	intern_reserve(c, d->nops);
+	core_intern_reserve(c, d->nops);
 	/* hash a few operations ahead and prefetch their slots: the index is
 	 * far larger than the caches, and the table does not move during a
-	 * delta (origin_reserve ran before) */
+	 * delta (core_origin_reserve ran before) */
 	for (i = 0; i < d->nops && i < PREFETCH; i++)
 		hs[i] = op_hash(c, o, &d->ops[i], &rh[i]);
 	for (i = 0; i < d->nops; i++) {
@@ -461,19 +462,19 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
 			 * dropped, so that an unchanged one is not freed and
 			 * interned again */
 			old = isnew ? 0 : r->ref;
-			r->ref = intern_add(c, op->ref, op->ref_len, &hint);
-			intern_drop(c, old);
+			r->ref = core_intern_add(c, op->ref, op->ref_len, &hint);
+			core_intern_drop(c, old);
 			if (!excl) {
 				r->reason = op->reason;
 				r->expires = (uint32_t)op->expires;
 			}
 			rec_set_verdict(o, r);
-			if (rec_verdict(r) != TRUST_OK)
+			if (core_rec_verdict(r) != TRUST_OK)
 				(*nfiltered)++;
 			break;
 		case BLF_OP_DELIST:
 		case BLF_OP_UNEXCLUDE:
-			if ((ri = origin_lookup(o, &op->prefix, excl)) >= 0)
+			if ((ri = core_origin_lookup(o, &op->prefix, excl)) >= 0)
 				rec_remove(c, o, (uint32_t)ri);
 			break;
 		default:
@@ -488,7 +489,7 @@ origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfiltere
  * already; an expired listing counts as absent when re-listed, so purging
  * changes no answer but the "expired" lines of why).  Returns the count. */
 size_t
-origin_purge_expired(core *c, struct origin *o, uint64_t now)
+core_origin_purge_expired(core *c, struct origin *o, uint64_t now)
 {
 	uint32_t i;
 	size_t n = 0;
@@ -534,7 +535,7 @@ origin_pos(const core *c, const uint8_t id[BLF_KEYID_LEN], int *found)
 /* The origin with id, or NULL.  Origins are kept sorted by id, so that
  * provenance comes out in the same order on every agent and restart. */
 struct origin *
-origin_find(const core *c, const uint8_t id[BLF_KEYID_LEN])
+core_origin_find(const core *c, const uint8_t id[BLF_KEYID_LEN])
 {
 	int found;
 	size_t i = origin_pos(c, id, &found);
@@ -544,7 +545,7 @@ origin_find(const core *c, const uint8_t id[BLF_KEYID_LEN])
 
 /* Find or create the origin with id. */
 int
-origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out)
+core_origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out)
 {
 	struct origin *o, **no;
 	size_t pos;
@@ -579,12 +580,12 @@ origin_get(core *c, const uint8_t id[BLF_KEYID_LEN], struct origin **out)
 
 /* Drop all records of o (new epoch). */
 void
-origin_reset(core *c, struct origin *o)
+core_origin_clear(core *c, struct origin *o)
 {
 	uint32_t i;
 
 	for (i = 0; i < o->nrecs; i++)
-		intern_drop(c, o->recs[i].ref);
+		core_intern_drop(c, o->recs[i].ref);
 	o->nrecs = 0;
 	o->nlist = 0;
 	o->n6 = 0;
@@ -596,7 +597,7 @@ origin_reset(core *c, struct origin *o)
 
 /* Release an origin's memory (closes its journal). */
 void
-origin_free(struct origin *o)
+core_origin_free(struct origin *o)
 {
 	if (o == NULL)
 		return;
