@@ -73,6 +73,8 @@ struct snapfetch {
 	uint32_t nchunks;
 	core_spool *spool; /* the chunks so far, verified, in a file */
 	uint64_t bytes;
+	uint64_t asked;   /* ms of the last request that went out, or of the
+			   * first that could not (0: none yet) */
 };
 
 struct logslot {
@@ -818,9 +820,16 @@ snap_ask(net *n, struct peer *p, uint64_t now)
 	rv = nng_send(p->req, out.data, out.len, NNG_FLAG_NONBLOCK);
 	blf_buf_free(&out);
 	if (rv != 0) {
+		/* a peer that stays unreachable does not keep a fetch, and the
+		 * chunks gathered in its file, for ever: heads will ask again */
+		if (p->snap.asked == 0)
+			p->snap.asked = now;
+		else if (now - p->snap.asked >= n->cfg.catchup_timeout_ms)
+			snap_clear(&p->snap);
 		p->fetch_after = now + NET_RETRY_MS;
 		return;
 	}
+	p->snap.asked = now;
 	p->pending = 1;
 	p->pending_snap = 1;
 	p->pending_until = now + n->cfg.catchup_timeout_ms;
