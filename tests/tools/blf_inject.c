@@ -1,6 +1,7 @@
 /*
  * blf_inject.c - a hostile peer for the integration tests: bind a PUB
- * socket, wait for a subscriber, and send either garbage or a delta built
+ * socket, wait for a subscriber (30 s at most: an agent under load redials
+ * late), and send either garbage or a delta built
  * and signed with any key, claiming any origin, seq and prev.
  *
  *   blf_inject -l URL -g N                     N malformed messages
@@ -183,7 +184,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "blf_inject: cannot listen on %s\n", url);
 		return 2;
 	}
-	for (waited = 0; !connected && waited < 10000; waited += 50)
+	for (waited = 0; !connected && waited < 30000; waited += 50)
 		nap(50);
 	nap(300); /* the subscription travels after the connection */
 	for (i = 0; garbage >= 0 && i < garbage; i++) {
