@@ -343,6 +343,7 @@ snap_disp_put(struct snap_disp *sd, const blf_op *op)
 		return -1;
 	d = &sd->ops[sd->n];
 	*d = *op;
+	d->ref = NULL; /* the chunk's text goes with the chunk */
 	if (op->ref_len > 0) {
 		memcpy(sd->refs[sd->n], op->ref, op->ref_len);
 		d->ref = sd->refs[sd->n];
