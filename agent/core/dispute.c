@@ -766,10 +766,11 @@ info_fill(core *c, const struct dsp *x, const uint8_t *self, int all, uint64_t n
 	    (d->answers = calloc(d->nanswers, sizeof(*d->answers))) == NULL)
 		return BLF_ENOMEM;
 	for (i = j = 0; i < s->na; i++) {
-		core_answer_info *a = &d->answers[j];
+		core_answer_info *a;
 
 		if (memcmp(s->a[i].id, x->id, BLF_DISPUTE_ID_LEN) != 0)
 			continue;
+		a = &d->answers[j]; /* only here: answers is NULL for a dispute without */
 		memcpy(a->origin, s->a[i].origin, sizeof(a->origin));
 		name_of(c, s->a[i].origin, a->name, sizeof(a->name));
 		a->concede = s->a[i].concede;

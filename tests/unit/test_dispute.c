@@ -242,6 +242,8 @@ test_concede(void **state)
 	struct fx *f = *state;
 	blf_op l = op_list("198.51.100.0/24", T0 + 86400, "spam");
 	blf_op d = op_dispute("198.51.100.0/24", 1, REF), c;
+	core_dispute_info *v;
+	size_t n, i, answered;
 	uint8_t id[16];
 
 	world(f);
@@ -251,6 +253,20 @@ test_concede(void **state)
 	c = op_answer(BLF_OP_CONCEDE, "198.51.100.0/24", id, 4);
 	apply(f, &f->a, T0 + 20, &c, 1);
 	assert_false(listed(f->core, "198.51.100.0/24", T0 + 20));
+
+	/* a second dispute, unanswered, listed beside the answered one (its
+	 * answers were once addressed through a null array: UBSan) */
+	d = op_dispute("198.51.100.128/25", 2, REF);
+	apply(f, &f->b, T0 + 30, &d, 1);
+	assert_int_equal(core_disputes(f->core, NULL, NULL, 0, T0 + 30, &v, &n), 0);
+	assert_int_equal(n, 2);
+	for (i = answered = 0; i < n; i++) {
+		assert_true(v[i].nanswers <= 1);
+		assert_true(v[i].nanswers == 0 || v[i].answers[0].concede);
+		answered += v[i].nanswers;
+	}
+	assert_int_equal(answered, 1);
+	core_disputes_free(v, n);
 }
 
 /* Without the permission, or outside the authority: filtered, nothing lapses. */
