@@ -68,9 +68,13 @@ load(const char *ctl, long ops, long batch, double secs)
 	char **lines = calloc((size_t)batch, sizeof(*lines));
 	double start = bench_now(), next = start, per = (double)batch / (double)ops;
 	long i, round = 0, sent = 0;
+	int rc = 1;
 
+	if (lines == NULL)
+		return 1;
 	for (i = 0; i < batch; i++)
-		lines[i] = malloc(64);
+		if ((lines[i] = malloc(64)) == NULL)
+			goto out;
 	while (bench_now() - start < secs && (total_max == 0 || sent < total_max)) {
 		for (i = 0; i < batch; i++) {
 			long k = (round * batch + i) % 4000000;
@@ -79,7 +83,7 @@ load(const char *ctl, long ops, long batch, double secs)
 				 k >> 16 & 255, k >> 8 & 255, k & 255);
 		}
 		if (publish(ctl, (const char *const *)lines, (size_t)batch) != 0)
-			return 1;
+			goto out;
 		sent += batch;
 		round++;
 		next += per;
@@ -87,7 +91,12 @@ load(const char *ctl, long ops, long batch, double secs)
 	}
 	printf("load: %ld operations in %.1f s (%.0f/s)\n", sent, bench_now() - start,
 	       (double)sent / (bench_now() - start));
-	return 0;
+	rc = 0;
+out:
+	for (i = 0; i < batch; i++)
+		free(lines[i]);
+	free(lines);
+	return rc;
 }
 
 int
