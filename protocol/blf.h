@@ -189,6 +189,13 @@ size_t blf_prefix_wire_len(const blf_prefix *p);
 int blf_prefix_from_wire(const uint8_t *b, size_t n, blf_prefix *out);
 void blf_prefix_to_wire(const blf_prefix *p, uint8_t *b);
 
+/* ---- Text (utf8.c) ---------------------------------------------------- */
+
+/* Length (1-4) of the well-formed UTF-8 sequence at the start of s[0..n),
+ * its code point in *cp; 0 when s does not start one (RFC 3629: overlong
+ * forms, surrogates, values past U+10FFFF and sequences cut by n are not). */
+size_t blf_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
+
 /* ---- Keys and hashes (crypto.c, SPEC 3) ------------------------------ */
 
 /* keyid = BLAKE2b-128("BLFED-KEYID" 0x00 || pk). */

@@ -162,46 +162,21 @@ cli_nargs(struct cli *c, int npos, int min, int max, const char *usage)
 }
 
 /*
- * Next code point of s at *i: its value, or -1 for a byte that does not
- * start a valid UTF-8 sequence (RFC 3629: no overlongs, surrogates or
- * values past U+10FFFF); *i moves past what was read.
+ * Next code point of s[0..n) at *i: its value, or -1 for a byte that does
+ * not start a valid UTF-8 sequence (blf_utf8_decode); *i moves past what
+ * was read, one byte for an invalid one.
  */
 static long
-utf8_next(const unsigned char *s, size_t *i)
+utf8_next(const unsigned char *s, size_t n, size_t *i)
 {
-	unsigned long c = s[*i];
-	size_t need, k;
+	uint32_t c;
+	size_t k = blf_utf8_decode(s + *i, n - *i, &c);
 
-	if (c < 0x80) {
-		(*i)++;
-		return (long)c;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		c &= 0x07;
-	} else {
+	if (k == 0) {
 		(*i)++;
 		return -1;
 	}
-	for (k = 1; k <= need; k++) {
-		if ((s[*i + k] & 0xc0) != 0x80) { /* the NUL at the end stops this too */
-			(*i)++;
-			return -1;
-		}
-		c = (c << 6) | (s[*i + k] & 0x3f);
-	}
-	if ((need == 2 && c < 0x800) || (need == 3 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff)) {
-		(*i)++;
-		return -1;
-	}
-	*i += need + 1;
+	*i += k;
 	return (long)c;
 }
 
@@ -222,13 +197,13 @@ void
 cli_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, start;
+	size_t i = 0, start, n = strlen(s);
 	long c;
 
 	fputc('"', f);
-	while (p[i] != '\0') {
+	while (i < n) {
 		start = i;
-		c = utf8_next(p, &i);
+		c = utf8_next(p, n, &i);
 		if (c < 0)
 			fputs("\\ufffd", f);
 		else if (c == '"' || c == '\\')
@@ -255,12 +230,12 @@ void
 cli_print_text(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, start;
+	size_t i = 0, start, n = strlen(s);
 	long c;
 
-	while (p[i] != '\0') {
+	while (i < n) {
 		start = i;
-		c = utf8_next(p, &i);
+		c = utf8_next(p, n, &i);
 		if (c < 0 || unprintable(c))
 			fputc('?', f);
 		else

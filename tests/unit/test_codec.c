@@ -1548,6 +1548,60 @@ test_reasons(void **state)
 	assert_int_equal(blf_reason_parse("", &c), BLF_EREASON);
 }
 
+/* The one UTF-8 decoder (utf8.c): every boundary of RFC 3629 table 3, and
+ * blf_text_check on top of it. */
+static void
+test_utf8_decode(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t n, len;
+		uint32_t cp;
+	} v[] = {
+		{ "A", 1, 1, 0x41 },
+		{ "\x7f", 1, 1, 0x7f },
+		{ "\xc2\x80", 2, 2, 0x80 },
+		{ "\xdf\xbf", 2, 2, 0x7ff },
+		{ "\xe0\xa0\x80", 3, 3, 0x800 },
+		{ "\xed\x9f\xbf", 3, 3, 0xd7ff },
+		{ "\xee\x80\x80", 3, 3, 0xe000 },
+		{ "\xef\xbf\xbf", 3, 3, 0xffff },
+		{ "\xf0\x90\x80\x80", 4, 4, 0x10000 },
+		{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff },
+		{ "\xc0\x80", 2, 0, 0 },         /* overlong NUL */
+		{ "\xc1\xbf", 2, 0, 0 },         /* overlong */
+		{ "\xe0\x9f\xbf", 3, 0, 0 },     /* overlong */
+		{ "\xf0\x8f\xbf\xbf", 4, 0, 0 }, /* overlong */
+		{ "\xed\xa0\x80", 3, 0, 0 },     /* surrogate D800 */
+		{ "\xed\xbf\xbf", 3, 0, 0 },     /* surrogate DFFF */
+		{ "\xf4\x90\x80\x80", 4, 0, 0 }, /* past U+10FFFF */
+		{ "\xf5\x80\x80\x80", 4, 0, 0 },
+		{ "\x80", 1, 0, 0 },             /* lone continuation */
+		{ "\xe4\xb8", 2, 0, 0 },         /* cut by the end */
+		{ "\xe4\xb8\xad", 2, 0, 0 },     /* cut by n, not by the bytes */
+		{ "\xe4\x41\xad", 3, 0, 0 },     /* not a continuation */
+		{ "", 0, 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint32_t cp = 0xdeadbeef;
+		size_t k = blf_utf8_decode((const uint8_t *)v[i].s, v[i].n, &cp);
+
+		assert_int_equal(k, v[i].len);
+		if (k != 0)
+			assert_int_equal(cp, v[i].cp);
+	}
+	assert_int_equal(blf_text_check("caf\xc3\xa9 \xe4\xb8\xad", 9), BLF_OK);
+	assert_int_equal(blf_text_check("a\tb", 3), BLF_ESTRING);      /* C0 */
+	assert_int_equal(blf_text_check("a\x7f", 2), BLF_ESTRING);     /* DEL */
+	assert_int_equal(blf_text_check("\xc2\x85", 2), BLF_ESTRING);  /* C1 NEL */
+	assert_int_equal(blf_text_check("\xc2\xa0", 2), BLF_OK);       /* NBSP */
+	assert_int_equal(blf_text_check("ab\xe4\xb8", 4), BLF_ESTRING); /* cut */
+	assert_int_equal(blf_text_check("", 0), BLF_OK);
+}
+
 static void
 test_keyid(void **state)
 {
@@ -1597,6 +1651,7 @@ main(void)
 		cmocka_unit_test(test_strerror_distinct),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_keyid),
+		cmocka_unit_test(test_utf8_decode),
 	};
 
 	return cmocka_run_group_tests_name("codec", tests, setup, NULL);
