@@ -542,6 +542,7 @@ fio_atomic_commit(fio_atomic *a, int nosync)
 		errno = e;
 		goto out;
 	}
+	a->renamed = 1;
 	if (!nosync && fio_fsync_dirfd(a->dfd) != 0)
 		goto out;
 	rc = 0;

@@ -121,6 +121,7 @@ typedef struct fio_atomic {
 	unsigned char *buf;             /* FIO_BUF_SIZE bytes */
 	size_t used;
 	uint64_t size;                  /* bytes written so far */
+	int renamed;                    /* commit renamed over the target */
 } fio_atomic;
 
 /*
@@ -144,7 +145,9 @@ int fio_atomic_flush(fio_atomic *a);
 /*
  * Flush, fsync the file (unless nosync), rename it over the target, fsync
  * the directory (unless nosync) and release everything.  On failure the
- * temporary file is removed and the target is untouched.
+ * temporary file is removed and the target is untouched, unless only the
+ * directory's fsync failed: then a->renamed is set (the new file may be in
+ * place or not after a crash).
  */
 int fio_atomic_commit(fio_atomic *a, int nosync);
 

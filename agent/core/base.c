@@ -91,7 +91,9 @@ bw_put(struct bw *w, const void *p, size_t n)
 }
 
 /* Write o's current state as the base of its epoch, durably.  The base of
- * another epoch is left to core_journal_sync / recovery. */
+ * another epoch is left to core_journal_sync / recovery.  BLF_EIO leaves the
+ * previous base in place (a full disk), except when only the directory's
+ * fsync failed after the rename: then the core has failed (core_failed). */
 int
 core_base_write(core *c, const struct origin *o)
 {
@@ -138,7 +140,11 @@ core_base_write(core *c, const struct origin *o)
 		fio_atomic_abort(&w.a);
 		return BLF_EIO;
 	}
-	return fio_atomic_commit(&w.a, c->cfg.no_fsync) == 0 ? 0 : BLF_EIO;
+	if (fio_atomic_commit(&w.a, c->cfg.no_fsync) == 0)
+		return 0;
+	if (w.a.renamed)
+		c->failed = 1; /* the new base may be in place: memory is behind it */
+	return BLF_EIO;
 }
 
 /* Read n bytes, hashing them: BLF_ECORRUPT at an early end, BLF_EIO. */

@@ -309,8 +309,10 @@ int core_snapshot_apply(core *c, const uint8_t *const *chunks, const size_t *len
  * kept, when newer than the one kept (else BLF_ESTALE): a relay keeps a
  * snapshot of each origin it carries so that compaction can proceed and a
  * peer behind it can be served.  core_snapshot_apply(...) is
- * core_snapshot_take(..., 0, &applied).  Failing to write the kept file
- * loses no state and is not reported.
+ * core_snapshot_take(..., 0, &applied).  BLF_EIO follows the rule of
+ * core_eio: a write that failed (a full disk) changed nothing, the
+ * snapshot is dropped and may be fetched again; only when core_failed()
+ * is the disk ahead of memory.
  */
 int core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
 		       uint64_t now, int keep_older, int *applied);

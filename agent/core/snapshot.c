@@ -402,10 +402,13 @@ snap_commit(core *c, struct origin *tmp, struct snap_disp *sd, uint64_t created)
 	int rc, fd;
 
 	if ((rc = core_origin_get(c, tmp->id, &o)) != 0 || (rc = core_base_write(c, tmp)) != 0)
-		return rc;
+		return rc; /* the old base stays unless the core failed */
 	core_journal_name(name, tmp->hex, tmp->epoch, ".jnl");
-	if (fio_replace(c->logfd, name, "", 0, 0600, c->cfg.no_fsync) != 0)
+	if (fio_replace(c->logfd, name, "", 0, 0600, c->cfg.no_fsync) != 0) {
+		/* the new base is in place, the journal is the old one's */
+		c->failed = 1;
 		return BLF_EIO;
+	}
 	if ((fd = fio_openat(c->logfd, name, O_RDWR, 0)) < 0) {
 		/* base and journal are in place; memory is behind them */
 		c->failed = 1;
@@ -493,6 +496,23 @@ agrees(const struct origin *o, const blf_snapshot *s)
 	return 1; /* compacted here: its signature is all there is to check */
 }
 
+/*
+ * The outcome rc of storing a snapshot, for core_eio: a BLF_EIO that
+ * changed nothing (a full disk) keeps its errno to be told once, as a
+ * failed journal write does; a snapshot stored means writes work again.
+ */
+static int
+store_outcome(core *c, int rc)
+{
+	if (rc == BLF_EIO && !c->failed) {
+		c->io.nwfailed++;
+		c->io.werrno = errno != 0 ? errno : EIO;
+	} else if (rc == 0) {
+		c->wtold = 0;
+	}
+	return rc;
+}
+
 /* See core.h. */
 int
 core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, size_t n,
@@ -538,6 +558,7 @@ core_snapshot_take(core *c, const uint8_t *const *chunks, const size_t *lens, si
 	}
 	rc = core_snapstore_write(c, s, chunks, lens, n);
 out:
+	rc = store_outcome(c, rc);
 	for (i = 0; i < n; i++)
 		blf_snapshot_free(&s[i]);
 	free(s);
@@ -753,6 +774,7 @@ core_spool_take(core_spool *sp, uint64_t now, int keep_older, int *applied)
 		rc = spool_keep(sp);
 	}
 out:
+	rc = store_outcome(c, rc);
 	snap_tmp_free(c, tmp);
 	free(sd);
 	return rc;

@@ -1253,9 +1253,17 @@ snap_done(net *n, struct peer *p, uint64_t now)
 	blf_keyid_hex(f->origin, hex);
 	rc = core_spool_take(f->spool, now / 1000, f->keep, &applied);
 	if (rc == BLF_EIO) {
-		nlog(n, LOG_CRIT, "storing a snapshot failed: stopping");
+		int e, act = core_eio(n->core, &e);
+
 		snap_clear(f);
-		return -1;
+		if (act == CORE_EIO_STOP) {
+			nlog(n, LOG_CRIT, "storing a snapshot failed: %s: stopping", strerror(e));
+			return -1;
+		}
+		if (act == CORE_EIO_TELL)
+			nlog(n, LOG_ERR, "peer %s: storing a snapshot failed: %s: dropped, fetched "
+			     "again once writes work (told once)", p->conf.name, strerror(e));
+		return 0;
 	}
 	if (rc == BLF_OK) {
 		count(n, p, f->origin, NET_C_SNAP_FETCHED, 1);

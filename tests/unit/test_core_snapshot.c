@@ -7,12 +7,14 @@
  * refused with exact codes and change nothing.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../keys/fileio.h"
 #include "test_core_util.h"
 
 #define NSNAP 8 /* chunks a test keeps */
@@ -409,6 +411,95 @@ test_snapshot_spool(void **state)
 	free(s0);
 }
 
+/* A fresh agent y, syncing for real (every fsync is an I/O call). */
+static void
+fresh_y(struct two *t)
+{
+	void *p = t->y;
+
+	fx_teardown(&p);
+	t->y = fx_new();
+	store_add(&t->y->st, &t->y->a, "alpha", 100);
+	store_add(&t->y->st, &t->y->c, "ours", 100);
+	t->y->cfg.no_fsync = 0;
+	assert_int_equal(fx_open(t->y), 0);
+}
+
+/* A full disk while a gathered snapshot is stored (core_spool_take), at
+ * each of its I/O calls in turn.  Either the core has failed (the new base
+ * may be on disk: memory is behind it, core_eio says stop, and a reopen
+ * finds the old state or the snapshot's), or nothing changed: core_eio
+ * tells ENOSPC once, the disk holds the old state (a reopen shows it), no
+ * file is left, and the same snapshot is taken once there is room. */
+static void
+test_snapshot_store_full_disk(void **state)
+{
+	struct two *t = *state;
+	struct chunks k = { 0 };
+	unsigned long after;
+	unsigned nkept = 0, nfailed = 0;
+	core_spool *sp = NULL;
+	int applied, rc, e;
+	char *s0, *s;
+
+	publish_and_compact(t);
+	assert_int_equal(core_snapshot_make(t->x->core, t->x->c.ks, T0 + 7300, keep_chunk, &k),
+			 0);
+	fresh_y(t);
+	s0 = dump_state(t->y->core, T0 + 7300);
+	for (after = 0;; after++) {
+		fresh_y(t);
+		assert_int_equal(spool_chunks(t, &k, NULL, k.n, t->x->c.origin, &sp), 0);
+		fio_fault_set(after, ENOSPC, 1);
+		rc = core_spool_take(sp, T0 + 7300, 0, &applied);
+		if (!fio_fault_fired()) {
+			fio_fault_clear();
+			assert_int_equal(rc, 0);
+			core_spool_free(sp);
+			break;
+		}
+		fio_fault_clear();
+		core_spool_free(sp);
+		assert_int_equal(rc, BLF_EIO);
+		assert_int_equal(applied, 0);
+		if (core_failed(t->y->core)) {
+			nfailed++;
+			assert_int_equal(core_eio(t->y->core, &e), CORE_EIO_STOP);
+			assert_int_equal(fx_open(t->y), 0);
+			s = dump_state(t->y->core, T0 + 7300);
+			if (strcmp(s, s0) != 0)
+				same_records(t->x->core, t->y->core, t->x->c.origin);
+			free(s);
+			continue;
+		}
+		nkept++;
+		assert_int_equal(core_eio(t->y->core, &e), CORE_EIO_TELL);
+		assert_int_equal(e, ENOSPC);
+		assert_int_equal(core_eio(t->y->core, &e), CORE_EIO_QUIET);
+		s = dump_state(t->y->core, T0 + 7300);
+		assert_string_equal(s, s0);
+		free(s);
+		assert_int_equal(log_files(t->y, "."), 0);
+		/* what is on disk is the old state too */
+		assert_int_equal(fx_open(t->y), 0);
+		s = dump_state(t->y->core, T0 + 7300);
+		assert_string_equal(s, s0);
+		free(s);
+		/* room again: the same snapshot is taken */
+		assert_int_equal(spool_chunks(t, &k, NULL, k.n, t->x->c.origin, &sp), 0);
+		assert_int_equal(core_spool_take(sp, T0 + 7300, 0, &applied), 0);
+		assert_int_equal(applied, 1);
+		core_spool_free(sp);
+		same_records(t->x->core, t->y->core, t->x->c.origin);
+	}
+	/* the sweep reached both kinds of failure, then the end */
+	assert_true(nkept > 0);
+	assert_true(nfailed > 0);
+	assert_true(after > nkept + nfailed - 1);
+	chunks_free(&k);
+	free(s0);
+}
+
 /* SPEC 5.3, 6.5: a snapshot cannot burn the epoch space either.  Holding
  * nothing of an origin, a snapshot at epoch 17 is refused and changes
  * nothing; one at epoch 16 is taken. */
@@ -550,6 +641,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bootstrap_from_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_spool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_store_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_epoch_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_after_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kept_snapshot_relayed, setup, teardown),
