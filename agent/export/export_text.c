@@ -160,29 +160,33 @@ put_octet(char *d, unsigned v)
 	return d + 1 + (v >= 10) + (v >= 100);
 }
 
-/* See export_int.h. */
+static const uint64_t pow10[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+	10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+};
+
+/* See export_int.h.  The digits are counted first (the bit length times
+ * log10(2), corrected by one comparison) and written from the end in
+ * pairs, so that nothing is copied. */
 char *
 export_put_u64(char *d, uint64_t v)
 {
-	char t[20], *p = t + sizeof(t);
-	size_t n;
+	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1), t = bits * 1233 >> 12;
+	char *end = d + t + ((v | 1) >= pow10[t]), *q = end; /* v | 1: 0 has a digit */
 
 	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-
+		q -= 2;
+		memcpy(q, dig2 + 2 * (v % 100), 2);
 		v /= 100;
-		p -= 2;
-		memcpy(p, dig2 + 2 * r, 2);
 	}
 	if (v >= 10) {
-		p -= 2;
-		memcpy(p, dig2 + 2 * v, 2);
+		memcpy(q - 2, dig2 + 2 * v, 2);
 	} else {
-		*--p = (char)('0' + v);
+		q[-1] = (char)('0' + v);
 	}
-	n = (size_t)(t + sizeof(t) - p);
-	memcpy(d, p, n);
-	return d + n;
+	return end;
 }
 
 /* See export_int.h. */
@@ -546,32 +550,77 @@ export_out_json(xout *o, const char *s, size_t n)
 
 /* ---- printable ASCII -------------------------------------------------------- */
 
-/* The bytes of drop as a bit set over 0..127 (bytes above are '?' anyway). */
+/* The bytes of drop as a bit set over 0..127 (bytes above are '?' anyway),
+ * and the first X_DROP_FAST of them for the word-wise test of safe_put. */
+#define X_DROP_FAST 2u
 typedef struct xdrop {
 	uint64_t m[2];
+	uint64_t w[X_DROP_FAST]; /* each byte broadcast to a word (0: none) */
+	int slow;                /* more bytes than w holds: byte by byte */
 } xdrop;
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 
 static xdrop
 drop_of(const char *drop)
 {
-	xdrop dr = { { 0, 0 } };
+	xdrop dr;
+	unsigned k = 0;
 
+	memset(&dr, 0, sizeof(dr));
 	for (; drop != NULL && *drop != '\0'; drop++) {
 		unsigned c = (unsigned char)*drop;
 
-		if (c < 128)
+		if (c >= 0x20 && c < 0x7f) {
 			dr.m[c >> 6] |= (uint64_t)1 << (c & 63);
+			if (k < X_DROP_FAST)
+				dr.w[k++] = ONES * c;
+			else
+				dr.slow = 1;
+		}
 	}
 	return dr;
 }
 
-/* s[0..n) as printable ASCII at d: '?' outside 0x20..0x7e, '_' for drop. */
+/* Non-zero if one of the 8 bytes of v needs a change: below 0x20, above
+ * 0x7e, or a drop byte.  (v - 0x20..) & ~v has a high bit set exactly
+ * where a byte is below 0x20 (borrows only start there); v + 0x01.. or v
+ * has it where a byte is 0x7f or above (a carry only starts at 0xff,
+ * which is flagged anyway); a zero byte of v ^ c marks c. */
+static inline uint64_t
+word_bad(uint64_t v, const xdrop *dr)
+{
+	uint64_t bad = ((v - ONES * 0x20) & ~v) | ((v + ONES) | v);
+	unsigned k;
+
+	for (k = 0; k < X_DROP_FAST; k++) {
+		uint64_t x = v ^ dr->w[k];
+
+		if (dr->w[k] != 0)
+			bad |= (x - ONES) & ~x;
+	}
+	return bad & HIGHS;
+}
+
+/* s[0..n) as printable ASCII at d: '?' outside 0x20..0x7e, '_' for drop;
+ * eight bytes at a time while none of them needs a change. */
 static char *
 safe_put(char *d, const char *s, size_t n, const xdrop *dr)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
+	if (!dr->slow)
+		for (; i + 8 <= n; i += 8) {
+			uint64_t v;
+
+			memcpy(&v, s + i, 8);
+			if (word_bad(v, dr) != 0)
+				break;
+			memcpy(d, &v, 8);
+			d += 8;
+		}
+	for (; i < n; i++) {
 		unsigned c = (unsigned char)s[i];
 
 		if (c < 0x20 || c > 0x7e)
@@ -582,6 +631,19 @@ safe_put(char *d, const char *s, size_t n, const xdrop *dr)
 			*d++ = (char)c;
 	}
 	return d;
+}
+
+/* Whether a and b are the same string (inline: names are a few bytes). */
+static inline int
+same_str(const char *a, const char *b)
+{
+	while (*a == *b) {
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+	return 0;
 }
 
 /*
@@ -746,7 +808,7 @@ name_put(char *d, const char *name, const xdrop *dr)
 	size_t n;
 
 	if (c->src == name && c->dr.m[0] == dr->m[0] && c->dr.m[1] == dr->m[1] &&
-	    strcmp(c->raw, name) == 0) {
+	    same_str(c->raw, name)) {
 		memcpy(d, c->txt, c->len);
 		return d + c->len;
 	}
@@ -799,7 +861,7 @@ export_out_jorigin(xout *o, const core_prov *p, const uint8_t *signer)
 	if (c->src == p->name && memcmp(c->origin, p->origin, BLF_KEYID_LEN) == 0 &&
 	    c->has_signer == (signer != NULL) &&
 	    (signer == NULL || memcmp(c->signer, signer, BLF_KEYID_LEN) == 0) &&
-	    strcmp(c->raw, p->name) == 0) {
+	    same_str(c->raw, p->name)) {
 		memcpy(d, c->txt, c->len);
 		xo_commit(o, d + c->len);
 		return;
