@@ -563,7 +563,7 @@ typedef struct xdrop {
 #define HIGHS 0x8080808080808080ull
 
 static xdrop
-drop_of(const char *drop)
+drop_make(const char *drop)
 {
 	xdrop dr;
 	unsigned k = 0;
@@ -581,6 +581,47 @@ drop_of(const char *drop)
 		}
 	}
 	return dr;
+}
+
+/* Whether a and b are the same string (inline: names are a few bytes). */
+static inline int
+same_str(const char *a, const char *b)
+{
+	while (*a == *b) {
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+/* The drop set of the last call, by address and checked against a copy
+ * (each line asks for the same few sets). */
+#define X_DROP_COPY 8u
+static _Thread_local struct {
+	const char *src;
+	char copy[X_DROP_COPY];
+	xdrop dr;
+} drop_last;
+
+static inline const xdrop *
+drop_of(const char *drop)
+{
+	static const xdrop none;
+	size_t n;
+
+	if (drop == NULL || drop[0] == '\0')
+		return &none;
+	if (drop_last.src == drop && same_str(drop_last.copy, drop))
+		return &drop_last.dr;
+	drop_last.dr = drop_make(drop);
+	drop_last.src = NULL;
+	if ((n = strlen(drop)) < X_DROP_COPY) {
+		memcpy(drop_last.copy, drop, n + 1);
+		drop_last.src = drop;
+	}
+	return &drop_last.dr;
 }
 
 /* Non-zero if one of the 8 bytes of v needs a change: below 0x20, above
@@ -633,19 +674,6 @@ safe_put(char *d, const char *s, size_t n, const xdrop *dr)
 	return d;
 }
 
-/* Whether a and b are the same string (inline: names are a few bytes). */
-static inline int
-same_str(const char *a, const char *b)
-{
-	while (*a == *b) {
-		if (*a == '\0')
-			return 1;
-		a++;
-		b++;
-	}
-	return 0;
-}
-
 /*
  * Copy s[0..n) into dst (cap bytes, NUL-terminated) as printable ASCII:
  * every byte outside 0x20..0x7e becomes '?', every byte in drop becomes
@@ -654,7 +682,7 @@ same_str(const char *a, const char *b)
 size_t
 export_safe_ascii(const char *s, size_t n, const char *drop, char *dst, size_t cap)
 {
-	xdrop dr = drop_of(drop);
+	xdrop dr = drop_make(drop);
 
 	if (cap == 0)
 		return 0;
@@ -900,7 +928,7 @@ char *
 export_put_prov(char *d, const core_entry *e, const char *drop, size_t cap)
 {
 	const core_prov *first = main_prov(e);
-	xdrop dr = drop_of(drop);
+	const xdrop *dr = drop_of(drop);
 	char *s = d;
 	size_t i, o = 0, room, n;
 
@@ -927,7 +955,7 @@ export_put_prov(char *d, const core_entry *e, const char *drop, size_t cap)
 			q[1] = ' ';
 			q += 2;
 		}
-		q = name_put(q, p->name, &dr);
+		q = name_put(q, p->name, dr);
 		if (p->reason < 256) {
 			memcpy(q, rn_txt[p->reason], X_REASON_TXT);
 			q += rn_txtlen[p->reason];
@@ -943,7 +971,7 @@ export_put_prov(char *d, const core_entry *e, const char *drop, size_t cap)
 			q[0] = ' ';
 			q[1] = '(';
 			q = safe_put(q + 2, p->ref,
-				     p->ref_len < BLF_MAX_REF_LEN ? p->ref_len : BLF_MAX_REF_LEN, &dr);
+				     p->ref_len < BLF_MAX_REF_LEN ? p->ref_len : BLF_MAX_REF_LEN, dr);
 			*q++ = ')';
 		}
 		n = (size_t)(q - (s + o));
