@@ -13,7 +13,7 @@
  * not frozen or relay-only, in scope, unexpired), whatever the merge
  * threshold: a listing that the merged feed does not carry because it
  * alone does not reach the threshold is in its origin's zone.  Lines are
- * those of the merged zone (export_aval_of for the A value, export_prov_text for the
+ * those of the merged zone (export_aval_of for the A value, export_put_prov for the
  * TXT of the one contribution); exclusions are "!" lines.  The file has no
  * $SOA, $TTL or $TIMESTAMP: it is listed after the merged head file in a
  * dataset (rbldnsd-ip4.head,origin.alpha.ip4), which supplies them, so that

@@ -2,16 +2,28 @@
  * export_text.c - the output buffer of an export file and the text helpers
  * every format shares.
  *
- * Formatting dominates the cost of an export (10 million lines in a few
- * seconds), so lines are built with hand-rolled conversions (decimal,
- * hex, prefixes through blf_prefix_format, UTC dates by the civil-from-days
- * algorithm) into a buffer that is handed to fio_atomic_write and SHA-256
- * in 60 KiB pieces; there is no snprintf per line.
+ * An export formats tens of millions of lines, and the budget per line
+ * beside SHA-256 and write() is a few tens of nanoseconds, so a writer
+ * reserves room for its longest line once (xo_reserve, export_int.h) and
+ * writes it with the unchecked export_put_* helpers: decimal through a
+ * digit-pair table without a copy, octets and prefix lengths through a
+ * table of their texts, IPv6 groups one store each (RFC 5952 as
+ * blf_prefix_format), dates from a cache by day (the civil-from-days
+ * algorithm on a miss), the "REASON since " texts from a table, and each
+ * display name as the formats show it from a cache (name_put,
+ * export_out_jorigin) that is found by the name's address and checked
+ * against a copy of the name on every use, so a source may reuse its
+ * buffers and a reloaded trust store never shows a stale name.  The
+ * helpers may store up to X_PUT_SLACK bytes past their text.  The buffer
+ * goes to fio_atomic_write and SHA-256 in pieces of at least 64 KiB; there
+ * is no snprintf, strlen or allocation per line.
  *
  * Everything that reaches a file from the network (display names come from
  * the local trust store, but references come from deltas) passes
- * export_safe_ascii or export_out_json: printable ASCII only, so that no reference can
- * end a line, open a comment, inject a "$" substitution or a quote.
+ * safe_put (export_safe_ascii, the provenance text) or the JSON escaping:
+ * printable ASCII only, so that no reference can end a line, open a
+ * comment, inject a "$" substitution or a quote.  The caches are
+ * thread-local, as the tables before them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -798,7 +810,7 @@ export_reason_name(uint16_t code, size_t *len)
  * address), so a hit is always the right text.  Longer names than a trust
  * store holds are not cached.
  */
-#define X_NAME_SLOTS 64u
+#define X_NAME_SLOTS 32u /* a federation has tens of origins; a collision only recomputes */
 #define X_NAME_TXT (KEYS_NAME_MAX + 2) /* "NAME: " */
 
 static _Thread_local struct xname {
