@@ -30,6 +30,7 @@ typedef unsigned __int128 u128;
 #define X_TAG_MAX 63u            /* ipset comment: "name reason" of the listing */
 #define X_TIME_LEN 20u           /* "YYYY-MM-DDTHH:MM:SSZ" */
 #define X_KEY_HEX 32u            /* shard key shown in the MANIFEST */
+#define X_LEAD_MAX 32u           /* xfile.lead: "add " NAME "4 ", ipset names of 24 bytes */
 
 #define XSHA_BUF 16384u /* small updates are gathered before EVP sees them */
 
@@ -70,6 +71,63 @@ xo_maybe_flush(xout *o)
 	if (o->len >= XO_FLUSH)
 		export_out_flush(o);
 }
+
+/*
+ * A line in one bounds check: xo_reserve makes room for n bytes (n at most
+ * XO_CAP - XO_FLUSH, the room a line always has below XO_CAP) and returns
+ * where to write them with the unchecked export_put_* helpers; xo_commit
+ * takes the end of what was written and hands the buffer on once it is
+ * XO_FLUSH full.  A reservation includes the X_PUT_SLACK bytes the helpers
+ * may store past their text.
+ */
+#define X_PUT_SLACK 4u       /* bytes past the text an export_put_* may store */
+#define X_PREFIX_MAX 43u     /* longest prefix text: 8 groups of 4, 7 ':', "/128" */
+#define X_REASON_TXT 48u     /* "NAME since " of a reason, "reason-65535 since " */
+/* One part of the provenance text ("; NAME: REASON since DATE (REF)") and
+ * what export_put_prov may store past it. */
+#define X_PROV_PART (2u + KEYS_NAME_MAX + 2u + X_REASON_TXT + 10u + 2u + BLF_MAX_REF_LEN + 1u)
+/* The JSON fragment of an origin, '{"name":...,"weight":', of a name of
+ * at most KEYS_NAME_MAX bytes. */
+#define X_JORIGIN_MAX (8u + 6u * KEYS_NAME_MAX + 2u + 11u + 32u + 12u + 32u + 11u)
+#define X_JSON_PIECE 512u    /* input bytes escaped per reservation (6 out each) */
+
+static inline char *
+xo_reserve(xout *o, size_t n)
+{
+	if (XO_CAP - o->len < n)
+		export_out_flush(o);
+	return o->buf + o->len;
+}
+
+static inline void
+xo_commit(xout *o, char *end)
+{
+	o->len = (size_t)(end - o->buf);
+	if (o->len >= XO_FLUSH)
+		export_out_flush(o);
+}
+
+/* The unchecked writers: each stores its text at d and returns its end.
+ * Decimal (at most 20 bytes); n bytes as lower-case hex; an address or
+ * prefix (canonical, RFC 5952 for IPv6; at most X_PREFIX_MAX); an A value
+ * as a dotted quad (at most 15); "YYYY-MM-DDTHH:MM:SSZ" and "YYYY-MM-DD"
+ * (UTC, years past 9999 clamped); a JSON string with its quotes (at most
+ * 6n + 2, as export_out_json). */
+char *export_put_u64(char *d, uint64_t v);
+char *export_put_hex(char *d, const uint8_t *b, size_t n);
+char *export_put_addr(char *d, const blf_prefix *p);
+char *export_put_prefix(char *d, const blf_prefix *p);
+char *export_put_a(char *d, uint32_t a);
+char *export_put_time(char *d, uint64_t t);
+char *export_put_date(char *d, uint64_t t);
+char *export_put_json(char *d, const char *s, size_t n);
+/* The provenance text of export_prov_text at d (no NUL): at most cap-1
+ * bytes, and d needs room for cap - 1 + X_PROV_PART. */
+char *export_put_prov(char *d, const core_entry *e, const char *drop, size_t cap);
+/* The JSON Lines fragment of p's origin, '{"name":NAME,"origin":"HEX",
+ * "signer":"HEX","weight":' (signer NULL: "signer":null), cached per name
+ * and ids; names longer than KEYS_NAME_MAX through the checked writers. */
+void export_out_jorigin(xout *o, const core_prov *p, const uint8_t *signer);
 void export_out_mem(xout *o, const void *p, size_t n);
 void export_out_str(xout *o, const char *s);
 void export_out_chr(xout *o, char c);
@@ -78,6 +136,8 @@ void export_out_hex(xout *o, const uint8_t *b, size_t n);
 /* Address or prefix text (canonical, RFC 5952 for IPv6), fast path. */
 void export_out_prefix(xout *o, const blf_prefix *p);
 void export_out_addr(xout *o, const blf_prefix *p);
+/* A value (host order) as a dotted quad: "127.0.0.2". */
+void export_out_a(xout *o, uint32_t a);
 /* "YYYY-MM-DDTHH:MM:SSZ" (UTC) and "YYYY-MM-DD". */
 void export_out_time(xout *o, uint64_t t);
 void export_out_date(xout *o, uint64_t t);
@@ -118,6 +178,8 @@ typedef struct xfile {
 	uint64_t now;
 	int phase;                      /* XF_WHOLE: 0 exclusions, 1 listings */
 	xout *o;
+	char lead[X_LEAD_MAX];          /* the writer's text of every line, made by begin */
+	size_t leadlen;                 /* 0: none made */
 } xfile;
 
 enum { XF_SHARD = 1, XF_HEAD = 2, XF_WHOLE = 3, XF_ORIGIN = 4 };

@@ -12,6 +12,8 @@
  *
  * hash:net takes prefix lengths from 1, so a /0 becomes two /1 elements.
  */
+#include <string.h>
+
 #include "export_int.h"
 
 #define IPSET_MIN_MAXELEM 65536u /* ipset's own default */
@@ -21,6 +23,22 @@ set_name(xfile *f)
 {
 	export_out_str(f->o, f->cfg->ipset_name);
 	export_out_chr(f->o, f->af == BLF_AF_INET ? '4' : '6');
+}
+
+/* "add NAME4 " of every line of the file, once (begin), when it fits. */
+static void
+make_lead(xfile *f)
+{
+	size_t n = strlen(f->cfg->ipset_name);
+
+	f->leadlen = 0;
+	if (4 + n + 2 > sizeof(f->lead))
+		return; /* longer than a checked configuration allows: per line */
+	memcpy(f->lead, "add ", 4);
+	memcpy(f->lead + 4, f->cfg->ipset_name, n);
+	f->lead[4 + n] = f->af == BLF_AF_INET ? '4' : '6';
+	f->lead[5 + n] = ' ';
+	f->leadlen = n + 6;
 }
 
 static int
@@ -44,6 +62,7 @@ ipset_begin(xfile *f)
 		export_out_str(o, " comment\n");
 		return 0;
 	}
+	make_lead(f);
 	export_out_str(o, "# blfed ipset shard ");
 	export_out_u64(o, f->shard);
 	export_out_str(o, " of ");
@@ -54,18 +73,37 @@ ipset_begin(xfile *f)
 	return 0;
 }
 
+#define IPSET_TAIL_MAX (X_PREFIX_MAX + 10 + X_TAG_MAX + 2 + X_PUT_SLACK)
+
 static void
 add(xfile *f, const blf_prefix *p, const xitem *it)
 {
 	xout *o = f->o;
+	char *d;
 
-	export_out_str(o, "add ");
-	set_name(f);
-	export_out_chr(o, ' ');
-	export_out_prefix(o, p);
-	export_out_str(o, " comment \"");
-	export_out_mem(o, it->tag, it->taglen);
-	export_out_str(o, "\"\n");
+	if (f->leadlen > 0) {
+		d = xo_reserve(o, f->leadlen);
+		memcpy(d, f->lead, f->leadlen);
+		xo_commit(o, d + f->leadlen);
+	} else {
+		export_out_str(o, "add ");
+		set_name(f);
+		export_out_chr(o, ' ');
+	}
+	if (it->taglen > X_TAG_MAX) {
+		export_out_prefix(o, p);
+		export_out_str(o, " comment \"");
+		export_out_mem(o, it->tag, it->taglen);
+		export_out_str(o, "\"\n");
+		return;
+	}
+	d = export_put_prefix(xo_reserve(o, IPSET_TAIL_MAX), p);
+	memcpy(d, " comment \"", 10);
+	memcpy(d + 10, it->tag, it->taglen);
+	d += 10 + it->taglen;
+	d[0] = '"';
+	d[1] = '\n';
+	xo_commit(o, d + 2);
 }
 
 static int
@@ -81,7 +119,6 @@ ipset_entry(xfile *f, const xitem *it)
 	} else {
 		add(f, &it->net, it);
 	}
-	xo_maybe_flush(f->o);
 	return 0;
 }
 

@@ -18,6 +18,21 @@
 
 #include "export_int.h"
 
+/* What follows an origin's fragment in its object: weight, reason and its
+ * name, the three times, the reference (escaped: 6 bytes per byte at most)
+ * and the closing bytes. */
+#define JSONL_PROV_MAX (10 + 10 + 5 + 16 + X_REASON_TXT + 3 * (11 + 20) + 7 + \
+			6 * BLF_MAX_REF_LEN + 2 + 4 + X_PUT_SLACK)
+#define JSONL_HEAD_MAX (11 + X_PREFIX_MAX + 40 + 10 + 11 + 20 + 12 + X_PUT_SLACK)
+
+static char *
+put_lit(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	return d + n;
+}
+#define PUT(d, lit) put_lit((d), (lit), sizeof(lit) - 1)
+
 static int
 jsonl_entry(xfile *f, const xitem *it)
 {
@@ -25,60 +40,65 @@ jsonl_entry(xfile *f, const xitem *it)
 	xout *o = f->o;
 	int listed = e->kind == CORE_ENTRY_LISTED;
 	size_t i;
+	char *d;
 
-	export_out_str(o, "{\"prefix\":\"");
-	export_out_prefix(o, &e->prefix);
-	export_out_str(o, listed ? "\",\"verdict\":\"listed\",\"weight\":"
-			 : "\",\"verdict\":\"excluded\",\"weight\":");
-	export_out_u64(o, e->weight);
+	d = PUT(xo_reserve(o, JSONL_HEAD_MAX), "{\"prefix\":\"");
+	d = export_put_prefix(d, &e->prefix);
+	d = listed ? PUT(d, "\",\"verdict\":\"listed\",\"weight\":")
+		   : PUT(d, "\",\"verdict\":\"excluded\",\"weight\":");
+	d = export_put_u64(d, e->weight);
 	if (listed) {
-		export_out_str(o, ",\"expires\":");
-		export_out_u64(o, e->expires);
+		d = PUT(d, ",\"expires\":");
+		d = export_put_u64(d, e->expires);
 	}
-	export_out_str(o, ",\"origins\":[");
+	d = PUT(d, ",\"origins\":[");
+	xo_commit(o, d);
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
-		const uint8_t *signer = export_signer(f->x, p->origin);
 		size_t rl;
 		const char *rn = export_reason_name(p->reason, &rl);
 
 		if (i > 0)
 			export_out_chr(o, ',');
-		export_out_str(o, "{\"name\":");
-		export_out_json(o, p->name, strlen(p->name));
-		export_out_str(o, ",\"origin\":\"");
-		export_out_hex(o, p->origin, BLF_KEYID_LEN);
-		if (signer != NULL) {
-			export_out_str(o, "\",\"signer\":\"");
-			export_out_hex(o, signer, BLF_KEYID_LEN);
-			export_out_str(o, "\",\"weight\":");
-		} else {
-			export_out_str(o, "\",\"signer\":null,\"weight\":");
-		}
-		export_out_u64(o, p->weight);
+		export_out_jorigin(o, p, export_signer(f->x, p->origin));
+		d = export_put_u64(xo_reserve(o, JSONL_PROV_MAX), p->weight);
 		if (listed) {
-			export_out_str(o, ",\"reason\":");
-			export_out_u64(o, p->reason);
-			if (rn != NULL) {
+			d = PUT(d, ",\"reason\":");
+			d = export_put_u64(d, p->reason);
+			if (rn != NULL && rl <= X_REASON_TXT) {
+				d = PUT(d, ",\"reason_name\":\"");
+				d = put_lit(d, rn, rl);
+				*d++ = '"';
+			} else if (rn != NULL) {
+				xo_commit(o, d);
 				export_out_str(o, ",\"reason_name\":\"");
 				export_out_mem(o, rn, rl);
 				export_out_chr(o, '"');
+				d = xo_reserve(o, JSONL_PROV_MAX);
 			}
 		}
-		export_out_str(o, ",\"since\":");
-		export_out_u64(o, p->first);
-		export_out_str(o, ",\"changed\":");
-		export_out_u64(o, p->changed);
+		d = PUT(d, ",\"since\":");
+		d = export_put_u64(d, p->first);
+		d = PUT(d, ",\"changed\":");
+		d = export_put_u64(d, p->changed);
 		if (listed) {
-			export_out_str(o, ",\"expires\":");
-			export_out_u64(o, p->expires);
+			d = PUT(d, ",\"expires\":");
+			d = export_put_u64(d, p->expires);
 		}
-		export_out_str(o, ",\"ref\":");
-		export_out_json(o, p->ref, p->ref_len);
-		export_out_chr(o, '}');
+		d = PUT(d, ",\"ref\":");
+		if (p->ref_len <= BLF_MAX_REF_LEN) {
+			d = export_put_json(d, p->ref, p->ref_len);
+			*d++ = '}';
+			xo_commit(o, d);
+		} else {
+			xo_commit(o, d);
+			export_out_json(o, p->ref, p->ref_len);
+			export_out_chr(o, '}');
+		}
 	}
-	export_out_str(o, "]}\n");
-	xo_maybe_flush(o);
+	d = xo_reserve(o, 3);
+	memcpy(d, "]}\n", 3);
+	xo_commit(o, d + 3);
 	return 0;
 }
 

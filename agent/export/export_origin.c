@@ -13,7 +13,7 @@
  * not frozen or relay-only, in scope, unexpired), whatever the merge
  * threshold: a listing that the merged feed does not carry because it
  * alone does not reach the threshold is in its origin's zone.  Lines are
- * those of the merged zone (export_aval_of for the A value, export_prov_text for the
+ * those of the merged zone (export_aval_of for the A value, export_put_prov for the
  * TXT of the one contribution); exclusions are "!" lines.  The file has no
  * $SOA, $TTL or $TIMESTAMP: it is listed after the merged head file in a
  * dataset (rbldnsd-ip4.head,origin.alpha.ip4), which supplies them, so that
@@ -79,18 +79,6 @@ export_origin_file(const char *name, const uint8_t origin[BLF_KEYID_LEN], int af
 	return n;
 }
 
-static void
-put_a(xout *o, uint32_t a)
-{
-	export_out_u64(o, a >> 24);
-	export_out_chr(o, '.');
-	export_out_u64(o, a >> 16 & 255);
-	export_out_chr(o, '.');
-	export_out_u64(o, a >> 8 & 255);
-	export_out_chr(o, '.');
-	export_out_u64(o, a & 255);
-}
-
 /* Digest of one record: what its line shows. */
 static void
 digest_rec(xsha *h, const core_origin_rec *r)
@@ -129,21 +117,25 @@ header(xfile *f, const char *name, const uint8_t origin[BLF_KEYID_LEN])
 			  : " entries\n# list it after rbldnsd-ip6.head in a dataset of its own\n");
 }
 
+#define ORG_LEAD "$ listed by "
+#define ORG_LINE_MAX (X_PREFIX_MAX + 2 + 15 + 1 + sizeof(ORG_LEAD) - 1 + EXPORT_TXT_MAX + \
+		      X_PROV_PART + 1 + X_PUT_SLACK)
+
 static void
 line(xfile *f, const char *name, const core_origin_rec *r)
 {
 	xout *o = f->o;
-	char txt[EXPORT_TXT_MAX + 1];
 	size_t dollar = f->af == BLF_AF_INET ? 15 : 39; /* longest address text */
-	size_t cap = EXPORT_TXT_MAX - dollar - (sizeof("$ listed by ") - 2) + 1;
+	size_t cap = EXPORT_TXT_MAX - dollar - (sizeof(ORG_LEAD) - 2) + 1;
+	char *d = xo_reserve(o, ORG_LINE_MAX);
 	core_prov p;
 	core_entry e;
 
 	if (r->exclusion) {
-		export_out_chr(o, '!');
-		export_out_prefix(o, &r->prefix);
-		export_out_chr(o, '\n');
-		xo_maybe_flush(o);
+		*d = '!';
+		d = export_put_prefix(d + 1, &r->prefix);
+		*d++ = '\n';
+		xo_commit(o, d);
 		return;
 	}
 	memset(&p, 0, sizeof(p));
@@ -157,13 +149,15 @@ line(xfile *f, const char *name, const core_origin_rec *r)
 	e.prefix = r->prefix;
 	e.nprov = 1;
 	e.prov = &p;
-	export_out_prefix(o, &r->prefix);
-	export_out_str(o, " :");
-	put_a(o, export_aval_of(f->cfg, r->reason));
-	export_out_str(o, ":$ listed by ");
-	export_out_mem(o, txt, export_prov_text(&e, "$#", txt, cap));
-	export_out_chr(o, '\n');
-	xo_maybe_flush(o);
+	d = export_put_prefix(d, &r->prefix);
+	d[0] = ' ';
+	d[1] = ':';
+	d = export_put_a(d + 2, export_aval_of(f->cfg, r->reason));
+	*d++ = ':';
+	memcpy(d, ORG_LEAD, sizeof(ORG_LEAD) - 1);
+	d = export_put_prov(d + sizeof(ORG_LEAD) - 1, &e, "$#", cap);
+	*d++ = '\n';
+	xo_commit(o, d);
 }
 
 /* See export_int.h. */

@@ -42,10 +42,10 @@ static int
 plain_entry(xfile *f, const xitem *it)
 {
 	xout *o = f->o;
+	char *d = export_put_prefix(xo_reserve(o, X_PREFIX_MAX + 1 + X_PUT_SLACK), &it->net);
 
-	export_out_prefix(o, &it->net);
-	export_out_chr(o, '\n');
-	xo_maybe_flush(o);
+	*d++ = '\n';
+	xo_commit(o, d);
 	return 0;
 }
 

@@ -16,6 +16,8 @@
  * table linearly: big feeds belong in the DNSBL; this file is for small
  * lists and for sites without one.
  */
+#include <string.h>
+
 #include "export_int.h"
 
 #define PF_TEXT_MAX 400 /* reply text bytes kept after "REJECT " */
@@ -31,25 +33,30 @@ pf_begin(xfile *f)
 	return 0;
 }
 
+#define PF_REJECT " REJECT listed by "
+#define PF_LINE_MAX (X_PREFIX_MAX + sizeof(PF_REJECT) - 1 + PF_TEXT_MAX + X_PROV_PART + 1 + \
+		     X_PUT_SLACK)
+
 static int
 pf_entry(xfile *f, const xitem *it)
 {
 	const core_entry *e = it->e;
 	xout *o = f->o;
-	char txt[PF_TEXT_MAX];
+	char *d;
 
 	/* phase 0 writes the exceptions, phase 1 the listings */
 	if ((e->kind == CORE_ENTRY_EXCLUDED) != (f->phase == 0))
 		return 0;
-	export_out_prefix(o, &e->prefix);
+	d = export_put_prefix(xo_reserve(o, PF_LINE_MAX), &e->prefix);
 	if (e->kind == CORE_ENTRY_EXCLUDED) {
-		export_out_str(o, " DUNNO\n");
+		memcpy(d, " DUNNO\n", 7);
+		xo_commit(o, d + 7);
 		return 0;
 	}
-	export_out_str(o, " REJECT listed by ");
-	export_out_mem(o, txt, export_prov_text(e, NULL, txt, sizeof(txt)));
-	export_out_chr(o, '\n');
-	xo_maybe_flush(o);
+	memcpy(d, PF_REJECT, sizeof(PF_REJECT) - 1);
+	d = export_put_prov(d + sizeof(PF_REJECT) - 1, e, NULL, PF_TEXT_MAX);
+	*d++ = '\n';
+	xo_commit(o, d);
 	return 0;
 }
 

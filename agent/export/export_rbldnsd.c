@@ -26,18 +26,6 @@
 #define TXT_LEAD "$ listed by "
 #define TXT_DROP "$#"   /* substitution and comment characters of rbldnsd */
 
-static void
-put_a(xout *o, uint32_t a)
-{
-	export_out_u64(o, a >> 24);
-	export_out_chr(o, '.');
-	export_out_u64(o, a >> 16 & 255);
-	export_out_chr(o, '.');
-	export_out_u64(o, a >> 8 & 255);
-	export_out_chr(o, '.');
-	export_out_u64(o, a & 255);
-}
-
 /* "$TIMESTAMP" time form: yyyy:mm:dd:hh:mi:ss. */
 static void
 put_stamp(xout *o, uint64_t t)
@@ -90,7 +78,7 @@ head(xfile *f)
 		put_stamp(o, f->now + cfg->stale_after);
 	}
 	export_out_str(o, "\n:");
-	put_a(o, cfg->a_default);
+	export_out_a(o, cfg->a_default);
 	export_out_str(o, ":$ listed in ");
 	export_out_str(o, cfg->zone);
 	export_out_str(o, "\n# RFC 5782 test points\n");
@@ -122,29 +110,36 @@ rbl_begin(xfile *f)
 	return 0;
 }
 
+/* The longest line: "!" or the prefix, " :", the A value, ":", the TXT
+ * lead and text, "\n". */
+#define RBL_LINE_MAX (X_PREFIX_MAX + 2 + 15 + 1 + sizeof(TXT_LEAD) - 1 + EXPORT_TXT_MAX + \
+		      X_PROV_PART + 1 + X_PUT_SLACK)
+
 static int
 rbl_entry(xfile *f, const xitem *it)
 {
 	const core_entry *e = it->e;
 	xout *o = f->o;
-	char txt[EXPORT_TXT_MAX + 1];
 	size_t dollar = f->af == BLF_AF_INET ? 15 : 39; /* longest address text */
 	size_t cap = EXPORT_TXT_MAX - dollar - (sizeof(TXT_LEAD) - 2) + 1;
+	char *d = xo_reserve(o, RBL_LINE_MAX);
 
 	if (e->kind == CORE_ENTRY_EXCLUDED) {
-		export_out_chr(o, '!');
-		export_out_prefix(o, &e->prefix);
-		export_out_chr(o, '\n');
+		*d = '!';
+		d = export_put_prefix(d + 1, &e->prefix);
+		*d++ = '\n';
+		xo_commit(o, d);
 		return 0;
 	}
-	export_out_prefix(o, &e->prefix);
-	export_out_str(o, " :");
-	put_a(o, export_aval_of(f->cfg, export_main_reason(e)));
-	export_out_chr(o, ':');
-	export_out_str(o, TXT_LEAD);
-	export_out_mem(o, txt, export_prov_text(e, TXT_DROP, txt, cap));
-	export_out_chr(o, '\n');
-	xo_maybe_flush(o);
+	d = export_put_prefix(d, &e->prefix);
+	d[0] = ' ';
+	d[1] = ':';
+	d = export_put_a(d + 2, export_aval_of(f->cfg, export_main_reason(e)));
+	*d++ = ':';
+	memcpy(d, TXT_LEAD, sizeof(TXT_LEAD) - 1);
+	d = export_put_prov(d + sizeof(TXT_LEAD) - 1, e, TXT_DROP, cap);
+	*d++ = '\n';
+	xo_commit(o, d);
 	return 0;
 }
 

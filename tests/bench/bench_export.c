@@ -23,7 +23,17 @@
  * 1-14, a reference on half of them.  A changed entry moves its address by
  * one (all formats change).  Medians of BENCH_RUNS runs (default 3) for the
  * CPU figures; BENCH_DIR (default /var/tmp) holds the directories;
- * BENCH_EXPORT_ONLY=rbldnsd (a format's name) runs that row alone.
+ * BENCH_EXPORT_ONLY=rbldnsd (a format's name, or "per-origin": the rbldnsd
+ * zones with the per-origin zones, whose records are each origin's entries
+ * of the view) runs that row alone.
+ *
+ * BENCH_EXPORT_ONLY=format measures the writers' formatting alone: every
+ * entry of the view (the listed ones as normalised nets for plain and
+ * ipset) through each writer's entry function into an output that counts
+ * and drops the bytes (no SHA-256, no write, no driver), and the records
+ * of the four origins through the per-origin zone lines; nanoseconds per
+ * line beyond the generator's own cost, measured in the same run.  JSON
+ * Lines is not in it (its writer asks the job for signers).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +45,7 @@
 #include <unistd.h>
 
 #include "../../agent/export/export.h"
+#include "../../agent/export/export_int.h"
 #include "bench_util.h"
 
 #define T0 1767225600ULL
@@ -322,6 +333,58 @@ g_signer(void *ctx, const uint8_t origin[BLF_KEYID_LEN], uint8_t keyid[BLF_KEYID
 	return 0;
 }
 
+/* The per-origin view: origin i's records are the view's entries that
+ * name it (listings with its reason, first time and reference) and, for
+ * alpha, the exclusions; the records come from a second generator. */
+static struct gen og;
+static size_t og_origin;
+
+static int
+g_origin_begin(void *ctx, size_t i, uint64_t now, uint8_t origin[BLF_KEYID_LEN],
+	       const char **name)
+{
+	const struct gen *g = ctx;
+
+	if (i >= 4)
+		return 1;
+	memset(&og, 0, sizeof(og));
+	og.n = g->n;
+	og.n4 = g->n4;
+	og.mode = g->mode;
+	g_begin(&og, now);
+	og_origin = i;
+	memcpy(origin, origins[i], BLF_KEYID_LEN);
+	*name = names[i];
+	return 0;
+}
+
+static int
+g_origin_next(void *ctx, core_origin_rec *r)
+{
+	core_entry e;
+	size_t k;
+
+	(void)ctx;
+	while (g_next(&og, &e) == 1) {
+		for (k = 0; k < e.nprov; k++)
+			if (e.prov[k].origin == origins[og_origin])
+				break;
+		if (k == e.nprov)
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->exclusion = e.kind == CORE_ENTRY_EXCLUDED;
+		r->prefix = e.prefix;
+		r->reason = e.prov[k].reason;
+		r->expires = e.prov[k].expires;
+		r->first = e.prov[k].first;
+		r->changed = e.prov[k].changed;
+		r->ref = e.prov[k].ref;
+		r->ref_len = e.prov[k].ref_len;
+		return 1;
+	}
+	return 0;
+}
+
 static double
 cpu_now(int who)
 {
@@ -333,6 +396,8 @@ cpu_now(int who)
 }
 
 static double last_user; /* user CPU of the last export_once */
+
+#define BENCH_PER_ORIGIN 0x100u /* export_once: also the per-origin zones */
 
 static double
 user_now(void)
@@ -396,14 +461,16 @@ static double
 export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
 	    const key_secret *k, uint64_t now, export_stats *st)
 {
-	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes, NULL, NULL };
+	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes,
+			      g_origin_begin, g_origin_next };
 	export_config cfg;
 	double c0;
 	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dir = dir;
-	cfg.formats = formats;
+	cfg.formats = formats & EXPORT_ALL;
+	cfg.per_origin = (formats & BENCH_PER_ORIGIN) != 0;
 	cfg.shard4_bits = bits;
 	cfg.shard6_bits = bits;
 	cfg.zone = "bl.bench";
@@ -582,6 +649,186 @@ rsync_blocks(const key_secret *k)
 	sh(cmd);
 }
 
+/* One writer over the whole view into a counting output: user seconds;
+ * *lines gets the lines written. */
+static double
+fmt_run(const export_writer *w, const export_config *cfg, size_t *lines, uint64_t *bytes)
+{
+	static xout o;
+	struct gen g;
+	core_entry e;
+	xfile f[2];
+	xitem it;
+	int fam;
+	double u0;
+
+	memset(&o, 0, sizeof(o)); /* not active: bytes counted and dropped */
+	memset(&g, 0, sizeof(g));
+	g.n = nentries;
+	g.n4 = nentries / 10 * 9;
+	*lines = 0;
+	u0 = user_now();
+	for (fam = 0; fam < 2; fam++) {
+		memset(&f[fam], 0, sizeof(f[fam]));
+		f[fam].cfg = cfg;
+		f[fam].kind = w->whole ? XF_WHOLE : XF_SHARD;
+		f[fam].af = fam == 0 ? BLF_AF_INET : BLF_AF_INET6;
+		f[fam].bits = 8;
+		f[fam].serial = T0;
+		f[fam].now = T0;
+		f[fam].phase = 1;
+		f[fam].o = &o;
+		if (w->begin != NULL)
+			w->begin(&f[fam]);
+	}
+	g_begin(&g, 0);
+	while (g_next(&g, &e) == 1) {
+		xfile *fp = &f[e.prefix.af == BLF_AF_INET ? 0 : 1];
+
+		memset(&it, 0, sizeof(it));
+		if (w->input == XI_ENTRIES) {
+			it.e = &e;
+			fp->phase = e.kind == CORE_ENTRY_EXCLUDED ? 0 : 1;
+		} else if (e.kind == CORE_ENTRY_EXCLUDED) {
+			continue;
+		} else {
+			it.net = e.prefix;
+			it.tag = "alpha spam-source";
+			it.taglen = 17;
+		}
+		w->entry(fp, &it);
+		(*lines)++;
+	}
+	export_out_flush(&o);
+	*bytes = o.size;
+	return user_now() - u0;
+}
+
+/* The per-origin zone lines of the four origins into counting outputs. */
+static double
+fmt_origins(const export_config *cfg, size_t *lines, uint64_t *bytes)
+{
+	static xout o;
+	struct gen g;
+	export_source src = { &g, g_begin, g_next, g_end, g_signer, NULL, NULL,
+			      g_origin_begin, g_origin_next };
+	struct xorigin or;
+	xfile f[2], *outp[2] = { &f[0], &f[1] };
+	size_t i;
+	int fam;
+	double u0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&g, 0, sizeof(g));
+	memset(&or, 0, sizeof(or));
+	g.n = nentries;
+	g.n4 = nentries / 10 * 9;
+	*lines = 0;
+	u0 = user_now();
+	for (i = 0; i < 4; i++) {
+		for (fam = 0; fam < 2; fam++) {
+			memset(&f[fam], 0, sizeof(f[fam]));
+			f[fam].cfg = cfg;
+			f[fam].kind = XF_ORIGIN;
+			f[fam].af = fam == 0 ? BLF_AF_INET : BLF_AF_INET6;
+			f[fam].serial = T0;
+			f[fam].now = T0;
+			f[fam].o = &o;
+		}
+		snprintf(or.name, sizeof(or.name), "%s", names[i]);
+		memcpy(or.origin, origins[i], BLF_KEYID_LEN);
+		if (export_origin_pass(&src, i, T0, &or, outp) != 0)
+			break;
+	}
+	export_out_flush(&o);
+	u0 = user_now() - u0;
+	*bytes = o.size;
+	/* the lines: the records of each origin, counted apart */
+	for (i = 0; i < 4; i++) {
+		core_origin_rec r;
+		const char *nm;
+		uint8_t id[BLF_KEYID_LEN];
+
+		g_origin_begin(&g, i, T0, id, &nm);
+		while (g_origin_next(&g, &r) == 1)
+			(*lines)++;
+	}
+	return u0;
+}
+
+/* The generator alone, as fmt_run and fmt_origins read it. */
+static double
+fmt_reference(int per_origin)
+{
+	struct gen g;
+	core_entry e;
+	core_origin_rec r;
+	const char *nm;
+	uint8_t id[BLF_KEYID_LEN];
+	size_t i, n = 0;
+	double u0;
+
+	memset(&g, 0, sizeof(g));
+	g.n = nentries;
+	g.n4 = nentries / 10 * 9;
+	u0 = user_now();
+	if (per_origin) {
+		for (i = 0; i < 4; i++) {
+			g_origin_begin(&g, i, T0, id, &nm);
+			while (g_origin_next(&g, &r) == 1)
+				n += r.prefix.len;
+		}
+	} else {
+		g_begin(&g, 0);
+		while (g_next(&g, &e) == 1)
+			n += e.prefix.len;
+	}
+	if (n == 1)
+		printf(" ");
+	return user_now() - u0;
+}
+
+/* BENCH_EXPORT_ONLY=format: the writers' formatting alone. */
+static void
+fmt_alone(void)
+{
+	static const export_writer *const ws[] = {
+		&export_writer_rbldnsd, &export_writer_postfix, &export_writer_plain,
+		&export_writer_ipset,
+	};
+	export_config cfg;
+	double t[15], ref[15];
+	size_t w, lines = 0;
+	uint64_t bytes = 0;
+	int i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.source = "blfed";
+	cfg.zone = "bl.bench";
+	cfg.ipset_name = "blfed";
+	cfg.a_default = EXPORT_DEFAULT_A;
+	printf("formatting alone, %zu entries, counting output (no SHA-256, no write, "
+	       "no driver); median of %d runs\n", nentries, runs);
+	printf("  %-28s %12s %12s %12s %14s\n", "writer", "user s", "generator s", "ns/line",
+	       "bytes");
+	for (w = 0; w <= sizeof(ws) / sizeof(ws[0]); w++) {
+		int po = w == sizeof(ws) / sizeof(ws[0]);
+
+		for (i = 0; i < runs; i++) {
+			ref[i] = fmt_reference(po);
+			t[i] = po ? fmt_origins(&cfg, &lines, &bytes)
+				  : fmt_run(ws[w], &cfg, &lines, &bytes);
+		}
+		{
+			double tm = bench_median(t, runs), rm = bench_median(ref, runs);
+
+			printf("  %-28s %12.3f %12.3f %12.1f %14llu\n",
+			       po ? "per-origin (4 origins)" : ws[w]->name, tm, rm,
+			       (tm - rm) * 1e9 / (double)lines, (unsigned long long)bytes);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -589,9 +836,11 @@ main(void)
 		const char *name;
 		unsigned flag;
 	} fm[] = {
-		{ "rbldnsd", EXPORT_RBLDNSD }, { "postfix", EXPORT_POSTFIX },
-		{ "plain", EXPORT_PLAIN },     { "ipset", EXPORT_IPSET },
-		{ "jsonl", EXPORT_JSONL },     { "all five", EXPORT_ALL },
+		{ "rbldnsd", EXPORT_RBLDNSD },
+		{ "per-origin", EXPORT_RBLDNSD | BENCH_PER_ORIGIN }, /* rbldnsd and the origins' */
+		{ "postfix", EXPORT_POSTFIX }, { "plain", EXPORT_PLAIN },
+		{ "ipset", EXPORT_IPSET },     { "jsonl", EXPORT_JSONL },
+		{ "all five", EXPORT_ALL },
 	};
 	uint8_t seed[BLF_SEED_LEN] = { 7 };
 	key_secret *k = NULL;
@@ -624,6 +873,11 @@ main(void)
 		origins[i][0] = (uint8_t)(0x10 * (i + 1));
 	snprintf(dir, sizeof(dir), "%s/bench-export", basedir);
 	rss0 = maxrss_kb();
+	if (only != NULL && strcmp(only, "format") == 0) {
+		fmt_alone();
+		key_secret_free(k);
+		return 0;
+	}
 
 	printf("export of %zu merged entries (90 %% IPv4), 256+256 shards; "
 	       "median of %d runs\n", nentries, runs);
