@@ -147,8 +147,6 @@ void export_out_date(xout *o, uint64_t t);
 void export_out_json(xout *o, const char *s, size_t n);
 
 /* The text helpers that every format uses (export_text.c). */
-size_t x_fmt_prefix(const blf_prefix *p, char *buf); /* like blf_prefix_format */
-size_t x_fmt_addr(const blf_prefix *p, char *buf);
 void export_time_str(uint64_t t, char buf[X_TIME_LEN + 1]);
 /* Copy s[0..n) to dst as printable ASCII: bytes outside 0x20..0x7e become
  * '?', and every byte in `drop` becomes '_'.  Returns the length (< cap). */

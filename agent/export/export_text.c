@@ -452,37 +452,6 @@ json_u(char *d, unsigned cp)
 	return d + 6;
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes) and its code
- * point, or 0 if the bytes are not valid UTF-8 (overlong, surrogate, too
- * large, truncated). */
-static size_t
-utf8_dec(const unsigned char *s, size_t n, unsigned *cp)
-{
-	size_t len, i;
-	unsigned c = s[0], min;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, c &= 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, c &= 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, c &= 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* s[0..n) escaped for a JSON string, without the quotes: at most 6n bytes. */
 static char *
 json_body(char *d, const char *s, size_t n)
@@ -491,7 +460,8 @@ json_body(char *d, const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		unsigned c = u[i], cp;
+		unsigned c = u[i];
+		uint32_t cp;
 		size_t k;
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
@@ -504,7 +474,7 @@ json_body(char *d, const char *s, size_t n)
 		} else if (c < 0x80) {
 			d = json_u(d, c);
 			i++;
-		} else if ((k = utf8_dec(u + i, n - i, &cp)) != 0) {
+		} else if ((k = blf_utf8_decode(u + i, n - i, &cp)) != 0) {
 			if (cp >= 0x10000) {
 				cp -= 0x10000;
 				d = json_u(d, 0xd800 + (cp >> 10));
