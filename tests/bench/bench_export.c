@@ -503,8 +503,9 @@ rsync_case(const char *label, int mode, unsigned bits, const key_secret *k)
 /* The feed in rbldnsd, plain, ipset and JSON Lines, 256+256 shards,
  * exported into basedir/bench-export-rsync-a, flat copy of it taken into
  * basedir/bench-export-rsync-b (the consumer's copy), then exported again
- * into the first after a 1 % change spread uniformly.  newdir gets the new
- * generation (a/current), olddir the copy. */
+ * into the first after a 1 % change spread uniformly.  newdir gets the
+ * export directory (the new generation is newdir/current), olddir the
+ * copy. */
 static void
 rsync_pair(const key_secret *k, char *newdir, size_t nn, char *olddir, size_t on)
 {
@@ -525,7 +526,6 @@ rsync_pair(const key_secret *k, char *newdir, size_t nn, char *olddir, size_t on
 	sh(cmd);
 	g.mode = 1;
 	export_once(&g, newdir, formats, 8, k, T0 + 200, &st);
-	snprintf(newdir + strlen(newdir), nn - strlen(newdir), "/current");
 }
 
 /* Bytes of the files name-* in dir (all files for name "all"). */
@@ -546,79 +546,6 @@ files_bytes(const char *dir, const char *name)
 		pclose(p);
 	}
 	return total;
-}
-
-/* Bytes rsync sends for the files name-* of newdir against olddir with
- * --block-size bs (0: rsync's default, the square root of the file size),
- * olddir left as it is (--only-write-batch); *recv gets the bytes of the
- * block checksums that travel the other way. */
-static unsigned long long
-rsync_sent_block(const char *newdir, const char *olddir, const char *name, unsigned bs,
-		 unsigned long long *recv)
-{
-	char cmd[4096], bopt[32] = "";
-	FILE *p;
-	char line[256];
-	unsigned long long sent = 0;
-
-	if (bs != 0)
-		snprintf(bopt, sizeof(bopt), "--block-size=%u", bs);
-	snprintf(cmd, sizeof(cmd),
-		 "rsync -rt --no-whole-file --stats %s --only-write-batch='%s.batch' "
-		 "--include='%s-*' --exclude='*' '%s/' '%s/' | "
-		 "sed -n 's/^Total bytes received: //p' | tr -d ,; stat -c %%s '%s.batch'; "
-		 "rm -f '%s.batch' '%s.batch.sh'",
-		 bopt, olddir, name, newdir, olddir, olddir, olddir, olddir);
-	/* the batch file holds what the sender would send (its stats count
-	 * only the protocol then); "received" is the block checksums */
-	*recv = 0;
-	if ((p = popen(cmd, "r")) != NULL) {
-		if (fgets(line, sizeof(line), p) != NULL)
-			*recv = strtoull(line, NULL, 10);
-		if (fgets(line, sizeof(line), p) != NULL)
-			sent = strtoull(line, NULL, 10);
-		pclose(p);
-	}
-	return sent;
-}
-
-/* A 1 % change spread uniformly over the sharded feed: per format, the
- * share of its bytes that rsync moves with smaller block sizes. */
-static void
-rsync_blocks(const key_secret *k)
-{
-	static const char *const fnames[] = { "rbldnsd", "plain", "ipset", "jsonl" };
-	static const unsigned bsz[] = { 0, 2048, 1024, 512, 256 };
-	char a[512], b[512], cmd[1200];
-	size_t i, j;
-
-	rsync_pair(k, a, sizeof(a), b, sizeof(b));
-	printf("rsync --block-size after a 1 %% change spread uniformly, 256+256 shards: "
-	       "share of each format's bytes sent (+ block checksums sent back)\n");
-	printf("  %-10s %12s", "format", "bytes");
-	for (j = 0; j < sizeof(bsz) / sizeof(bsz[0]); j++)
-		if (bsz[j] == 0)
-			printf(" %17s", "default");
-		else
-			printf(" %17u", bsz[j]);
-	printf("\n");
-	for (i = 0; i < sizeof(fnames) / sizeof(fnames[0]); i++) {
-		unsigned long long total = files_bytes(a, fnames[i]);
-
-		printf("  %-10s %12llu", fnames[i], total);
-		for (j = 0; j < sizeof(bsz) / sizeof(bsz[0]); j++) {
-			unsigned long long recv, sent = rsync_sent_block(a, b, fnames[i], bsz[j],
-									 &recv);
-
-			printf(" %6.2f%% (+%.2f%%)", total ? 100.0 * (double)sent / (double)total : 0.0,
-			       total ? 100.0 * (double)recv / (double)total : 0.0);
-		}
-		printf("\n");
-		fflush(stdout);
-	}
-	a[strlen(a) - strlen("/current")] = '\0';
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
-	sh(cmd);
 }
 
 /*
@@ -750,7 +677,7 @@ rsync_z(const key_secret *k, const char *list)
 		"|--block-size=512|-z|-z --block-size=512|-z --block-size=700"
 		"|--compress-choice=zlib --block-size=512"
 		"|--compress-choice=zstd --compress-level=22 --block-size=320";
-	char a[512], b[512], cmd[1200], buf[2048], *opts[RSYNC_Z_MAXOPTS], *s;
+	char a[512], b[512], cmd[1200], cur[600], buf[2048], *opts[RSYNC_Z_MAXOPTS], *s;
 	unsigned long long total[5];
 	size_t i, j, nopts = 0;
 	const char *only = getenv("BENCH_RSYNC_FORMATS"); /* e.g. "rbldnsd,all" */
@@ -770,10 +697,11 @@ rsync_z(const key_secret *k, const char *list)
 	if (getenv("BENCH_RSYNC_REUSE") == NULL) {
 		rsync_pair(k, a, sizeof(a), b, sizeof(b));
 	} else { /* the directories of a kept earlier run */
-		snprintf(a, sizeof(a), "%s/bench-export-rsync-a/current", basedir);
+		snprintf(a, sizeof(a), "%s/bench-export-rsync-a", basedir);
 		snprintf(b, sizeof(b), "%s/bench-export-rsync-b", basedir);
 	}
-	if (rsyncd_start(a) != 0) {
+	snprintf(cur, sizeof(cur), "%s/current", a);
+	if (rsyncd_start(cur) != 0) {
 		fprintf(stderr, "bench_export: the rsync daemon did not start\n");
 		rsyncd_stop();
 		return;
@@ -781,7 +709,7 @@ rsync_z(const key_secret *k, const char *list)
 	printf("rsync:// pull after a 1 %% change spread uniformly, %zu entries, 256+256 shards: "
 	       "share of the bytes received + sent by the client\n", nentries);
 	for (i = 0; i < sizeof(fnames) / sizeof(fnames[0]); i++) {
-		total[i] = files_bytes(a, fnames[i]);
+		total[i] = files_bytes(cur, fnames[i]);
 		printf("  %s %llu bytes\n", fnames[i], total[i]);
 	}
 	for (j = 0; j < nopts; j++) {
@@ -809,10 +737,82 @@ rsync_z(const key_secret *k, const char *list)
 	snprintf(cmd, sizeof(cmd), "rm -f '%s'/bench-export-rsyncd.*", basedir);
 	sh(cmd);
 	if (getenv("BENCH_RSYNC_KEEP") == NULL) {
-		a[strlen(a) - strlen("/current")] = '\0';
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
 		sh(cmd);
 	}
+}
+
+/* Bytes rsync sends for the files name-* of newdir against olddir with
+ * --block-size bs (0: rsync's default, the square root of the file size),
+ * olddir left as it is (--only-write-batch); *recv gets the bytes of the
+ * block checksums that travel the other way. */
+static unsigned long long
+rsync_sent_block(const char *newdir, const char *olddir, const char *name, unsigned bs,
+		 unsigned long long *recv)
+{
+	char cmd[4096], bopt[32] = "";
+	FILE *p;
+	char line[256];
+	unsigned long long sent = 0;
+
+	if (bs != 0)
+		snprintf(bopt, sizeof(bopt), "--block-size=%u", bs);
+	snprintf(cmd, sizeof(cmd),
+		 "rsync -rt --no-whole-file --stats %s --only-write-batch='%s.batch' "
+		 "--include='%s-*' --exclude='*' '%s/' '%s/' | "
+		 "sed -n 's/^Total bytes received: //p' | tr -d ,; stat -c %%s '%s.batch'; "
+		 "rm -f '%s.batch' '%s.batch.sh'",
+		 bopt, olddir, name, newdir, olddir, olddir, olddir, olddir);
+	/* the batch file holds what the sender would send (its stats count
+	 * only the protocol then); "received" is the block checksums */
+	*recv = 0;
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof(line), p) != NULL)
+			*recv = strtoull(line, NULL, 10);
+		if (fgets(line, sizeof(line), p) != NULL)
+			sent = strtoull(line, NULL, 10);
+		pclose(p);
+	}
+	return sent;
+}
+
+/* A 1 % change spread uniformly over the sharded feed: per format, the
+ * share of its bytes that rsync moves with smaller block sizes. */
+static void
+rsync_blocks(const key_secret *k)
+{
+	static const char *const fnames[] = { "rbldnsd", "plain", "ipset", "jsonl" };
+	static const unsigned bsz[] = { 0, 2048, 1024, 512, 256 };
+	char a[512], b[512], cmd[1200], cur[600];
+	size_t i, j;
+
+	rsync_pair(k, a, sizeof(a), b, sizeof(b));
+	snprintf(cur, sizeof(cur), "%s/current", a);
+	printf("rsync --block-size after a 1 %% change spread uniformly, 256+256 shards: "
+	       "share of each format's bytes sent (+ block checksums sent back)\n");
+	printf("  %-10s %12s", "format", "bytes");
+	for (j = 0; j < sizeof(bsz) / sizeof(bsz[0]); j++)
+		if (bsz[j] == 0)
+			printf(" %17s", "default");
+		else
+			printf(" %17u", bsz[j]);
+	printf("\n");
+	for (i = 0; i < sizeof(fnames) / sizeof(fnames[0]); i++) {
+		unsigned long long total = files_bytes(cur, fnames[i]);
+
+		printf("  %-10s %12llu", fnames[i], total);
+		for (j = 0; j < sizeof(bsz) / sizeof(bsz[0]); j++) {
+			unsigned long long recv, sent = rsync_sent_block(cur, b, fnames[i], bsz[j],
+									 &recv);
+
+			printf(" %6.2f%% (+%.2f%%)", total ? 100.0 * (double)sent / (double)total : 0.0,
+			       total ? 100.0 * (double)recv / (double)total : 0.0);
+		}
+		printf("\n");
+		fflush(stdout);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
+	sh(cmd);
 }
 
 int
