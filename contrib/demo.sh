@@ -198,7 +198,7 @@ wait_until 10 sh -c "'$B' -s 'ipc://$T/euro.sock' peers | grep -c connected | gr
 # rbldnsd serves the European feed as a consumer gets it: pulled with rsync
 # and verified.  rbldnsd refuses to run as root: drop to an unprivileged user.
 pull() {
-	rsync -rt --delete "rsync://127.0.0.1:$RSYNC_euro/blfed/" "$T/rbl/" 2>/dev/null &&
+	rsync -rt --delete -z --block-size=512 "rsync://127.0.0.1:$RSYNC_euro/blfed/" "$T/rbl/" 2>/dev/null &&
 		"$B" verify-export "$T/rbl" --key "$T/euro.pub" >/dev/null 2>&1 &&
 		chmod -R a+rX "$T/rbl"
 }

@@ -18,6 +18,17 @@
  *            runs of 100 consecutive entries, the runs spread over the
  *            whole address space).
  *
+ * Two rsync tables run alone, after a 1 % change spread uniformly over the
+ * rbldnsd, plain, ipset and JSON Lines files (256+256 shards):
+ * BENCH_RSYNC_BLOCKS=1 the bytes per format for block sizes from the
+ * default to 256 (local, --only-write-batch); BENCH_RSYNC_Z=1 (or a
+ * '|'-separated list of client option sets) a pull over rsync:// from a
+ * daemon with contrib/rsyncd.conf on 127.0.0.1, per format and for the
+ * whole feed, both directions counted (BENCH_RSYNC_FORMATS=plain,all
+ * narrows the rows, BENCH_CONTRIB names the contrib directory,
+ * BENCH_RSYNC_KEEP=1 keeps the two exports, BENCH_RSYNC_REUSE=1 uses
+ * kept ones instead of exporting again).
+ *
  * The view: 90 % IPv4 (19 in 20 /32, the rest /24 with a /32 exclusion
  * inside every tenth), 10 % IPv6 /64, one or two origins per entry, reasons
  * 1-14, a reference on half of them.  A changed entry moves its address by
@@ -35,6 +46,7 @@
  * line beyond the generator's own cost, measured in the same run.  JSON
  * Lines is not in it (its writer asks the job for signers).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -555,6 +567,248 @@ rsync_case(const char *label, int mode, unsigned bits, const key_secret *k)
 	sh(cmd);
 }
 
+/* The feed in rbldnsd, plain, ipset and JSON Lines, 256+256 shards,
+ * exported into basedir/bench-export-rsync-a, flat copy of it taken into
+ * basedir/bench-export-rsync-b (the consumer's copy), then exported again
+ * into the first after a 1 % change spread uniformly.  newdir gets the
+ * export directory (the new generation is newdir/current), olddir the
+ * copy. */
+static void
+rsync_pair(const key_secret *k, char *newdir, size_t nn, char *olddir, size_t on)
+{
+	unsigned formats = EXPORT_RBLDNSD | EXPORT_PLAIN | EXPORT_IPSET | EXPORT_JSONL;
+	char cmd[1700];
+	struct gen g;
+	export_stats st;
+
+	snprintf(newdir, nn, "%s/bench-export-rsync-a", basedir);
+	snprintf(olddir, on, "%s/bench-export-rsync-b", basedir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", newdir, olddir);
+	sh(cmd);
+	memset(&g, 0, sizeof(g));
+	g.n = nentries;
+	g.n4 = nentries / 10 * 9;
+	export_once(&g, newdir, formats, 8, k, T0 + 100, &st);
+	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp -a '%s/current/.' '%s'", olddir, newdir, olddir);
+	sh(cmd);
+	g.mode = 1;
+	export_once(&g, newdir, formats, 8, k, T0 + 200, &st);
+}
+
+/* Bytes of the files name-* in dir (all files for name "all"). */
+static unsigned long long
+files_bytes(const char *dir, const char *name)
+{
+	char cmd[1200];
+	FILE *p;
+	unsigned long long total = 0;
+
+	if (strcmp(name, "all") == 0)
+		snprintf(cmd, sizeof(cmd), "cat '%s'/* | wc -c", dir);
+	else
+		snprintf(cmd, sizeof(cmd), "cat '%s'/%s-* | wc -c", dir, name);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fscanf(p, "%llu", &total) != 1)
+			total = 0;
+		pclose(p);
+	}
+	return total;
+}
+
+/*
+ * The pull as a consumer makes it: an rsync daemon on 127.0.0.1 with
+ * contrib/rsyncd.conf (path, pid file, user and chroot adapted) serving
+ * the new generation, and `rsync -rt --stats OPTIONS rsync://...` pulling
+ * into a fresh directory with the old copy as --link-dest (the basis of
+ * every changed file's delta transfer, left as it is, so that every
+ * option set starts from the same copy).  The client's own counters are
+ * the bytes on the wire: "received" is the file list and the (possibly
+ * compressed) literal data and block references, "sent" the block
+ * checksums and the requests.
+ */
+#define RSYNC_Z_MAXOPTS 32
+
+static pid_t rsyncd_pid = -1;
+static unsigned rsyncd_port;
+
+/* Start the daemon serving dir; 0 or -1. */
+static int
+rsyncd_start(const char *dir)
+{
+	char conf[600], cmd[2400], line[64];
+	const char *contrib = getenv("BENCH_CONTRIB");
+	FILE *p;
+	int i;
+
+	if (contrib == NULL)
+		contrib = "contrib";
+	snprintf(conf, sizeof(conf), "%s/bench-export-rsyncd.conf", basedir);
+	snprintf(cmd, sizeof(cmd),
+		 "sed -e 's#^\\([[:space:]]*path = \\).*#\\1%s#' "
+		 "-e 's#^pid file = .*#pid file = %s/bench-export-rsyncd.pid#' "
+		 "-e 's#^use chroot = .*#use chroot = no#' -e \"s#^uid = .*#uid = $(id -un)#\" "
+		 "-e \"s#^gid = .*#gid = $(id -gn)#\" '%s/rsyncd.conf' > '%s'",
+		 dir, basedir, contrib, conf);
+	if (system(cmd) != 0)
+		return -1;
+	if ((p = popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); "
+		       "s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])'", "r")) == NULL)
+		return -1;
+	rsyncd_port = 0;
+	if (fgets(line, sizeof(line), p) != NULL)
+		rsyncd_port = (unsigned)atoi(line);
+	pclose(p);
+	if (rsyncd_port == 0)
+		return -1;
+	fflush(stdout);
+	rsyncd_pid = fork();
+	if (rsyncd_pid < 0)
+		return -1;
+	if (rsyncd_pid == 0) {
+		char cf[640], port[32], log[640];
+
+		snprintf(cf, sizeof(cf), "--config=%s", conf);
+		snprintf(port, sizeof(port), "--port=%u", rsyncd_port);
+		snprintf(log, sizeof(log), "--log-file=%s/bench-export-rsyncd.log", basedir);
+		execlp("rsync", "rsync", "--daemon", "--no-detach", cf, "--address=127.0.0.1", port,
+		       log, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		snprintf(cmd, sizeof(cmd), "rsync rsync://127.0.0.1:%u/ >/dev/null 2>&1",
+			 rsyncd_port);
+		if (system(cmd) == 0)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+static void
+rsyncd_stop(void)
+{
+	if (rsyncd_pid > 0) {
+		kill(rsyncd_pid, SIGTERM);
+		waitpid(rsyncd_pid, NULL, 0);
+	}
+	rsyncd_pid = -1;
+}
+
+/* Pull name-* (all files for "all") with opts into a fresh directory
+ * against olddir: bytes received and sent by the client, files it
+ * transferred (the changed ones: a higher count means the quick check
+ * failed on unchanged ones); 0 or -1. */
+static int
+rsync_pull(const char *olddir, const char *name, const char *opts, unsigned long long *recv,
+	   unsigned long long *sent, unsigned long long *files)
+{
+	char cmd[4096], filt[200] = "";
+	FILE *p;
+	char line[256];
+	int rc = -1;
+
+	if (strcmp(name, "all") != 0)
+		snprintf(filt, sizeof(filt), "--include='%s-*' --exclude='*'", name);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf '%s.pull' && rsync -rt --stats %s %s --link-dest='%s' "
+		 "rsync://127.0.0.1:%u/blfed/ '%s.pull/' | tr -d , | sed -n "
+		 "-e 's/^Number of regular files transferred: //p' "
+		 "-e 's/^Total bytes \\(sent\\|received\\): //p'; rm -rf '%s.pull'",
+		 olddir, opts, filt, olddir, rsyncd_port, olddir, olddir);
+	*recv = *sent = *files = 0;
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof(line), p) != NULL) {
+			*files = strtoull(line, NULL, 10);
+			if (fgets(line, sizeof(line), p) != NULL) {
+				*sent = strtoull(line, NULL, 10);
+				if (fgets(line, sizeof(line), p) != NULL) {
+					*recv = strtoull(line, NULL, 10);
+					rc = 0;
+				}
+			}
+		}
+		pclose(p);
+	}
+	return rc;
+}
+
+/* BENCH_RSYNC_Z: per format and for the whole feed, the share of its
+ * bytes that a pull over rsync:// moves with each client option set (a
+ * '|'-separated list in BENCH_RSYNC_Z, or the default list for "1"):
+ * received + sent = both directions. */
+static void
+rsync_z(const key_secret *k, const char *list)
+{
+	static const char *const fnames[] = { "rbldnsd", "plain", "ipset", "jsonl", "all" };
+	static const char deflist[] = /* the columns of BENCHMARKS.md's 10 M table */
+		"|--block-size=512|-z|-z --block-size=512|-z --block-size=700"
+		"|--compress-choice=zlib --block-size=512"
+		"|--compress-choice=zstd --compress-level=22 --block-size=320";
+	char a[512], b[512], cmd[1200], cur[600], buf[2048], *opts[RSYNC_Z_MAXOPTS], *s;
+	unsigned long long total[5];
+	size_t i, j, nopts = 0;
+	const char *only = getenv("BENCH_RSYNC_FORMATS"); /* e.g. "rbldnsd,all" */
+
+	if (snprintf(buf, sizeof(buf), "%s", strcmp(list, "1") == 0 ? deflist : list) >=
+	    (int)sizeof(buf)) {
+		fprintf(stderr, "bench_export: BENCH_RSYNC_Z longer than %zu bytes\n",
+			sizeof(buf) - 1);
+		return;
+	}
+	for (s = buf; nopts < RSYNC_Z_MAXOPTS; s++) {
+		opts[nopts++] = s;
+		if ((s = strchr(s, '|')) == NULL)
+			break;
+		*s = '\0';
+	}
+	if (getenv("BENCH_RSYNC_REUSE") == NULL) {
+		rsync_pair(k, a, sizeof(a), b, sizeof(b));
+	} else { /* the directories of a kept earlier run */
+		snprintf(a, sizeof(a), "%s/bench-export-rsync-a", basedir);
+		snprintf(b, sizeof(b), "%s/bench-export-rsync-b", basedir);
+	}
+	snprintf(cur, sizeof(cur), "%s/current", a);
+	if (rsyncd_start(cur) != 0) {
+		fprintf(stderr, "bench_export: the rsync daemon did not start\n");
+		rsyncd_stop();
+		return;
+	}
+	printf("rsync:// pull after a 1 %% change spread uniformly, %zu entries, 256+256 shards: "
+	       "share of the bytes received + sent by the client\n", nentries);
+	for (i = 0; i < sizeof(fnames) / sizeof(fnames[0]); i++) {
+		total[i] = files_bytes(cur, fnames[i]);
+		printf("  %s %llu bytes\n", fnames[i], total[i]);
+	}
+	for (j = 0; j < nopts; j++) {
+		printf("  rsync -rt %s\n", opts[j][0] != '\0' ? opts[j] : "(defaults)");
+		for (i = 0; i < sizeof(fnames) / sizeof(fnames[0]); i++) {
+			unsigned long long recv, sent, nf;
+			double t, w0 = bench_now();
+
+			if (only != NULL && strstr(only, fnames[i]) == NULL)
+				continue;
+			if (rsync_pull(b, fnames[i], opts[j], &recv, &sent, &nf) != 0 ||
+			    total[i] == 0) {
+				printf("    %-8s failed\n", fnames[i]);
+				continue;
+			}
+			t = (double)total[i];
+			printf("    %-8s %13llu + %11llu  %6.2f %% + %5.2f %% = %6.2f %%  %4llu files"
+			       " %6.1f s\n", fnames[i], recv, sent, 100.0 * (double)recv / t,
+			       100.0 * (double)sent / t, 100.0 * (double)(recv + sent) / t, nf,
+			       bench_now() - w0);
+			fflush(stdout);
+		}
+	}
+	rsyncd_stop();
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/bench-export-rsyncd.*", basedir);
+	sh(cmd);
+	if (getenv("BENCH_RSYNC_KEEP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
+		sh(cmd);
+	}
+}
+
 /* Bytes rsync sends for the files name-* of newdir against olddir with
  * --block-size bs (0: rsync's default, the square root of the file size),
  * olddir left as it is (--only-write-batch); *recv gets the bytes of the
@@ -575,7 +829,7 @@ rsync_sent_block(const char *newdir, const char *olddir, const char *name, unsig
 		 "--include='%s-*' --exclude='*' '%s/' '%s/' | "
 		 "sed -n 's/^Total bytes received: //p' | tr -d ,; stat -c %%s '%s.batch'; "
 		 "rm -f '%s.batch' '%s.batch.sh'",
-		 bopt, newdir, name, newdir, olddir, newdir, newdir, newdir);
+		 bopt, olddir, name, newdir, olddir, olddir, olddir, olddir);
 	/* the batch file holds what the sender would send (its stats count
 	 * only the protocol then); "received" is the block checksums */
 	*recv = 0;
@@ -596,25 +850,11 @@ rsync_blocks(const key_secret *k)
 {
 	static const char *const fnames[] = { "rbldnsd", "plain", "ipset", "jsonl" };
 	static const unsigned bsz[] = { 0, 2048, 1024, 512, 256 };
-	char a[512], b[512], cmd[1200];
-	struct gen g;
-	export_stats st;
+	char a[512], b[512], cmd[1200], cur[600];
 	size_t i, j;
 
-	snprintf(a, sizeof(a), "%s/bench-export-rsync-a", basedir);
-	snprintf(b, sizeof(b), "%s/bench-export-rsync-b", basedir);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", a, b);
-	sh(cmd);
-	memset(&g, 0, sizeof(g));
-	g.n = nentries;
-	g.n4 = nentries / 10 * 9;
-	export_once(&g, a, EXPORT_RBLDNSD | EXPORT_PLAIN | EXPORT_IPSET | EXPORT_JSONL, 8, k,
-		    T0 + 100, &st);
-	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", a, b);
-	sh(cmd);
-	g.mode = 1;
-	export_once(&g, a, EXPORT_RBLDNSD | EXPORT_PLAIN | EXPORT_IPSET | EXPORT_JSONL, 8, k,
-		    T0 + 200, &st);
+	rsync_pair(k, a, sizeof(a), b, sizeof(b));
+	snprintf(cur, sizeof(cur), "%s/current", a);
 	printf("rsync --block-size after a 1 %% change spread uniformly, 256+256 shards: "
 	       "share of each format's bytes sent (+ block checksums sent back)\n");
 	printf("  %-10s %12s", "format", "bytes");
@@ -625,18 +865,11 @@ rsync_blocks(const key_secret *k)
 			printf(" %17u", bsz[j]);
 	printf("\n");
 	for (i = 0; i < sizeof(fnames) / sizeof(fnames[0]); i++) {
-		unsigned long long total = 0;
-		FILE *p;
+		unsigned long long total = files_bytes(cur, fnames[i]);
 
-		snprintf(cmd, sizeof(cmd), "cat '%s'/%s-* | wc -c", a, fnames[i]);
-		if ((p = popen(cmd, "r")) != NULL) {
-			if (fscanf(p, "%llu", &total) != 1)
-				total = 0;
-			pclose(p);
-		}
 		printf("  %-10s %12llu", fnames[i], total);
 		for (j = 0; j < sizeof(bsz) / sizeof(bsz[0]); j++) {
-			unsigned long long recv, sent = rsync_sent_block(a, b, fnames[i], bsz[j],
+			unsigned long long recv, sent = rsync_sent_block(cur, b, fnames[i], bsz[j],
 									 &recv);
 
 			printf(" %6.2f%% (+%.2f%%)", total ? 100.0 * (double)sent / (double)total : 0.0,
@@ -858,12 +1091,16 @@ main(void)
 	if ((e = getenv("BENCH_DIR")) != NULL)
 		snprintf(basedir, sizeof(basedir), "%s", e);
 	only = getenv("BENCH_EXPORT_ONLY"); /* one format's row, nothing else */
-	if (getenv("BENCH_RSYNC_BLOCKS") != NULL) { /* the block-size table alone */
+	if (getenv("BENCH_RSYNC_BLOCKS") != NULL || getenv("BENCH_RSYNC_Z") != NULL) {
+		/* the block-size table or the rsync:// table alone */
 		if (blf_init() != 0 || key_secret_from_seed(seed, "bench", &k) != 0)
 			return 1;
 		for (i = 0; i < 4; i++)
 			origins[i][0] = (uint8_t)(0x10 * (i + 1));
-		rsync_blocks(k);
+		if (getenv("BENCH_RSYNC_Z") != NULL)
+			rsync_z(k, getenv("BENCH_RSYNC_Z"));
+		else
+			rsync_blocks(k);
 		key_secret_free(k);
 		return 0;
 	}

@@ -6,7 +6,8 @@
 #  1. a data directory with two origins, listings, an exclusion and a
 #     hostile reference (blfed keygen / trust add, tests/tools/blfed_testpub);
 #  2. `blfed export` offline, sharded; an rsync daemon with contrib's
-#     rsyncd.conf; a pull into a fresh directory; `sha256sum -c --strict
+#     rsyncd.conf; a pull into a fresh directory with the consumer's command
+#     (-z --block-size=512, as contrib gives it); `sha256sum -c --strict
 #     MANIFEST` and `blfed verify-export` (and both fail after tampering);
 #  3. rbldnsd as an unprivileged user on the pulled zones: dig A and TXT for
 #     a listed address, one inside a listed prefix, an excluded one, an
@@ -99,7 +100,7 @@ until rsync "rsync://127.0.0.1:$rport/" >/dev/null 2>&1; do
 	sleep 0.1
 done
 touch export/current/.leftover
-rsync -rt "rsync://127.0.0.1:$rport/blfed/" pulled/ || fail "rsync pull"
+rsync -rt --delete -z --block-size=512 "rsync://127.0.0.1:$rport/blfed/" pulled/ || fail "rsync pull"
 [ -e pulled/.leftover ] && fail "rsync module serves hidden files"
 # the module is the published generation: the pull is flat
 [ -e pulled/current ] || ls -d pulled/gen.* >/dev/null 2>&1 && fail "the pull is not flat: $(ls pulled | head -3)"
