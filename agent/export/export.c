@@ -3,19 +3,32 @@
  * staging and publication (export.h, blfed-export.5).
  *
  * An export is a job of small steps (export_job_step), so that the daemon
- * can apply deltas between them.  The job plans every file first; then,
- * for each dirty shard, pass 1 digests the entries that start in the shard
- * (with their full provenance) and the normalised prefixes it holds
- * (BLAKE2b of SHA-256 states, X_DIGEST bytes) and counts what each format
- * will write; a file's key is a digest of the writer, the configuration
- * that shapes its lines and that content digest, and a file whose key and
- * size match the previous MANIFEST is kept as it is (its bytes and mtime
- * stay, so rsync's quick check skips it).  Pass 2 then formats the shard's
- * changed files, each into a staged file ".new.NAME" (fio_atomic).  Both
- * passes read the shard through the source's ranged iteration (begin_at),
- * at most `piece` entries per step, resuming after the last prefix.  The
- * Postfix table (one file) is written last, in pieces of the same size per
- * shard and sweep.
+ * can apply deltas between them.  The job plans every file first; then
+ * each dirty shard is walked once, through the source's ranged iteration
+ * (begin_at), at most `piece` entries per step, resuming after the last
+ * prefix: every format's file of the shard is rendered as the walk goes,
+ * and its items counted.  A file's body is compared with the body of the
+ * previous generation's file (read back as it goes; nothing is written
+ * while they agree); from the first difference on it is staged in the new
+ * generation (fio_atomic), the common part copied from the old file.  A
+ * shard file's header holds its item count and the serial and time of
+ * the export that wrote it, known only at the end: room is kept for it
+ * (the header's length with a guessed count: the previous export's, or
+ * the writer's last file), it is written there at the end, or the body
+ * moved behind it when the guess had another length, and the file is
+ * hashed then (SHA-256 for the MANIFEST, read back from the page cache).
+ * A file whose body is the previous one's and whose key (configuration,
+ * name, item count: what the header holds besides the stamp) is the
+ * previous one's is not staged: the previous file is linked, bytes and
+ * mtime unchanged, so that rsync's quick check skips it, whatever made its
+ * shard dirty.
+ *
+ * The Postfix table (one file, first match wins) is one sweep over the
+ * view after the shards, in pieces of the same size, in post-order: a
+ * prefix's line waits on a stack of open prefixes until an entry outside
+ * it comes, so that every address meets its longest match first.  It is
+ * compared and staged like a shard file, and swept only when a shard is
+ * dirty.
  *
  * Publication is one rename (blfed-export.5 "Layout", SPEC 13): the
  * directory holds generations "gen.<serial>" and a symlink "current" to
@@ -32,13 +45,16 @@
  * current is an export that did not finish and is removed at the next
  * start.  Only current is ever followed, and only to a generation name.
  *
- * Dirty shards: all of them without an export_state; with one that
+ * Dirty shards: all of them without an export_state (then every file is
+ * compared, and those that did not change are kept); with one that
  * describes the previous MANIFEST, only those where the source's change
  * feed reports a changed prefix since the generation that export began
- * at; the others keep their key and digests from the state and are not
+ * at; the others keep their key and counts from the state and are not
  * read at all.  A file found changed on disk makes its shard dirty.  The
- * view may move between steps: a shard whose files were rendered while it
- * moved gets a key no digest gives, so that the next job rewrites it.
+ * view may move between steps: a shard rendered while it moved is
+ * compared by its bytes, whatever instant they show, and the change that
+ * moved it is in the change feed of the next job, which walks the shard
+ * again.
  *
  * Normalisation (plain lists, ipset): the view is a prefix tree in
  * pre-order (sorted by address, shorter first), listings and exclusions,
@@ -60,7 +76,7 @@
 
 #include "export_int.h"
 
-#define X_FORMAT_VERSION "blfed-export-1" /* bump when a format's lines change */
+#define X_FORMAT_VERSION "blfed-export-2" /* bump when a format's lines change */
 #define X_STAGE ".new."                   /* staged files of the flat layout */
 #define X_MAX_DEPTH 130                   /* prefix nesting: lengths 0..128 */
 #define X_SIGNER_CACHE 32
