@@ -188,6 +188,7 @@ struct export_job {
 	uint8_t dirty[2][256];        /* shards to walk (their files rendered and compared) */
 	int anydirty;                 /* some shard is dirty: the whole-feed file is swept */
 	int noshards;                 /* no format has shard files: the sweep counts */
+	int counting;                 /* JOB_WHOLE: a walk that only counts, first */
 	int have_prev;                /* fam[].sh holds the previous export's counts */
 	int stage;                    /* JOB_SHARDS, JOB_WHOLE, JOB_FINISH, JOB_DONE */
 	int ufam;                     /* next unit: family, shard, whole-file phase */
@@ -1413,7 +1414,7 @@ whole_piece(struct export_job *x, int fam, unsigned s, int *more)
 			fm->sh[s].nraw++;
 			fm->sh[s].nlisted += e.kind == CORE_ENTRY_LISTED;
 		}
-		if ((rc = sweep_entry(x, &e, fm->width)) != BLF_OK)
+		if (!x->counting && (rc = sweep_entry(x, &e, fm->width)) != BLF_OK)
 			break;
 	}
 	x->src->end(x->src->ctx);
@@ -2114,6 +2115,15 @@ whole_start(struct export_job *x)
 		if (!pf->changed)
 			return BLF_OK;
 	}
+	x->stage = JOB_WHOLE;
+	x->ufam = 0;
+	x->ushard = 0;
+	/* with no count to guess from (no shard files, no state), the header's
+	 * length is unknown: a walk that only counts comes first, cheaper than
+	 * moving a body that would not fit behind the header */
+	x->counting = x->noshards && !x->have_prev;
+	if (x->counting)
+		return BLF_OK;
 	guess = x->fam[0].nraw + x->fam[1].nraw;
 	xfile_init(x, &x->wf, x->wout, pf);
 	if ((rc = sink_open(x, &x->wsink, pf, &x->wf, guess)) != BLF_OK)
@@ -2121,9 +2131,6 @@ whole_start(struct export_job *x)
 	x->swept = 0;
 	x->pdepth = 0;
 	x->alen = 0;
-	x->stage = JOB_WHOLE;
-	x->ufam = 0;
-	x->ushard = 0;
 	return BLF_OK;
 }
 
@@ -2318,7 +2325,13 @@ export_job_step(export_job *x, uint64_t now, int *done)
 		int more;
 
 		rc = whole_piece(x, x->ufam, x->ushard, &more);
-		if (rc == BLF_OK && !more && !unit_next(x, &x->ufam, &x->ushard)) {
+		if (rc == BLF_OK && !more && !unit_next(x, &x->ufam, &x->ushard) && x->counting) {
+			/* counted: now the sweep, its header's count known */
+			totals(x);
+			x->counting = 0;
+			x->have_prev = 1;
+			rc = whole_start(x);
+		} else if (rc == BLF_OK && !more && x->ufam == 2) {
 			struct pfile *pf = &x->files[x->whole_i];
 
 			if (pf->w->end != NULL)
