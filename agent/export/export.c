@@ -28,7 +28,8 @@
  * prefix's line waits on a stack of open prefixes until an entry outside
  * it comes, so that every address meets its longest match first.  It is
  * compared and staged like a shard file, and swept only when a shard is
- * dirty.
+ * dirty; with no count to guess its header from (no shard files, no
+ * state), a walk that only counts comes first.
  *
  * Publication is one rename (blfed-export.5 "Layout", SPEC 13): the
  * directory holds generations "gen.<serial>" and a symlink "current" to
