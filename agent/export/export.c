@@ -3,19 +3,33 @@
  * staging and publication (export.h, blfed-export.5).
  *
  * An export is a job of small steps (export_job_step), so that the daemon
- * can apply deltas between them.  The job plans every file first; then,
- * for each dirty shard, pass 1 digests the entries that start in the shard
- * (with their full provenance) and the normalised prefixes it holds
- * (BLAKE2b of SHA-256 states, X_DIGEST bytes) and counts what each format
- * will write; a file's key is a digest of the writer, the configuration
- * that shapes its lines and that content digest, and a file whose key and
- * size match the previous MANIFEST is kept as it is (its bytes and mtime
- * stay, so rsync's quick check skips it).  Pass 2 then formats the shard's
- * changed files, each into a staged file ".new.NAME" (fio_atomic).  Both
- * passes read the shard through the source's ranged iteration (begin_at),
- * at most `piece` entries per step, resuming after the last prefix.  The
- * Postfix table (one file) is written last, in pieces of the same size per
- * shard and sweep.
+ * can apply deltas between them.  The job plans every file first; then
+ * each dirty shard is walked once, through the source's ranged iteration
+ * (begin_at), at most `piece` entries per step, resuming after the last
+ * prefix: every format's file of the shard is rendered as the walk goes,
+ * and its items counted.  A file's body is compared with the body of the
+ * previous generation's file (read back as it goes; nothing is written
+ * while they agree); from the first difference on it is staged in the new
+ * generation (fio_atomic), the common part copied from the old file.  A
+ * shard file's header holds its item count and the serial and time of
+ * the export that wrote it, known only at the end: room is kept for it
+ * (the header's length with a guessed count: the previous export's, or
+ * the writer's last file), it is written there at the end, or the body
+ * moved behind it when the guess had another length, and the file is
+ * hashed then (SHA-256 for the MANIFEST, read back from the page cache).
+ * A file whose body is the previous one's and whose key (configuration,
+ * name, item count: what the header holds besides the stamp) is the
+ * previous one's is not staged: the previous file is linked, bytes and
+ * mtime unchanged, so that rsync's quick check skips it, whatever made its
+ * shard dirty.
+ *
+ * The Postfix table (one file, first match wins) is one sweep over the
+ * view after the shards, in pieces of the same size, in post-order: a
+ * prefix's line waits on a stack of open prefixes until an entry outside
+ * it comes, so that every address meets its longest match first.  It is
+ * compared and staged like a shard file, and swept only when a shard is
+ * dirty; with no count to guess its header from (no shard files, no
+ * state), a walk that only counts comes first.
  *
  * Publication is one rename (blfed-export.5 "Layout", SPEC 13): the
  * directory holds generations "gen.<serial>" and a symlink "current" to
@@ -32,13 +46,16 @@
  * current is an export that did not finish and is removed at the next
  * start.  Only current is ever followed, and only to a generation name.
  *
- * Dirty shards: all of them without an export_state; with one that
+ * Dirty shards: all of them without an export_state (then every file is
+ * compared, and those that did not change are kept); with one that
  * describes the previous MANIFEST, only those where the source's change
  * feed reports a changed prefix since the generation that export began
- * at; the others keep their key and digests from the state and are not
+ * at; the others keep their key and counts from the state and are not
  * read at all.  A file found changed on disk makes its shard dirty.  The
- * view may move between steps: a shard whose files were rendered while it
- * moved gets a key no digest gives, so that the next job rewrites it.
+ * view may move between steps: a shard rendered while it moved is
+ * compared by its bytes, whatever instant they show, and the change that
+ * moved it is in the change feed of the next job, which walks the shard
+ * again.
  *
  * Normalisation (plain lists, ipset): the view is a prefix tree in
  * pre-order (sorted by address, shorter first), listings and exclusions,
@@ -60,7 +77,7 @@
 
 #include "export_int.h"
 
-#define X_FORMAT_VERSION "blfed-export-1" /* bump when a format's lines change */
+#define X_FORMAT_VERSION "blfed-export-2" /* bump when a format's lines change */
 #define X_STAGE ".new."                   /* staged files of the flat layout */
 #define X_MAX_DEPTH 130                   /* prefix nesting: lengths 0..128 */
 #define X_SIGNER_CACHE 32
@@ -74,11 +91,33 @@ static const export_writer *const writers[X_NWRITERS] = {
 	&export_writer_ipset,   &export_writer_jsonl,
 };
 
+/* What the walk of a shard counted: the items of each input (entries
+ * starting in it, plain and ipset elements inside it) and its listings. */
 struct xshard {
-	uint8_t raw[X_DIGEST];  /* entries starting in the shard */
-	uint8_t norm[X_DIGEST]; /* normalised segments inside it (plain) */
-	uint8_t tagd[X_DIGEST]; /* the same with their comments (ipset) */
 	size_t nraw, nplain, nipset, nlisted;
+};
+
+/* How a file of a dirty shard, or the whole-feed file, is produced (see
+ * the top of the file): compared with the previous generation's file
+ * while nothing differs, then staged. */
+enum { SINK_CMP = 1, SINK_WRITE = 2 };
+
+struct xsink {
+	struct export_job *x;
+	struct pfile *pf;
+	int mode;               /* SINK_CMP or SINK_WRITE */
+	int ofd;                /* the previous generation's file while comparing, or -1 */
+	uint64_t obody;         /* offset of its body (after its header) */
+	uint64_t olen;          /* length of its body */
+	uint64_t pos;           /* body bytes rendered so far */
+	size_t hlen;            /* room kept for the header before the body */
+	unsigned char *buf;     /* XO_CAP bytes: comparing, copying, hashing */
+};
+
+/* A prefix of the Postfix sweep whose line waits for what it contains. */
+struct pnode {
+	u128 end;               /* its last address */
+	size_t off;             /* its line in the arena */
 };
 
 struct xfam {
@@ -133,7 +172,6 @@ struct export_job {
 	int legacy;                   /* the previous set is flat in the directory */
 	char gname[X_GEN_NAME_MAX + 1]; /* "gen.<serial>" of this export */
 	char oname[X_GEN_NAME_MAX + 1]; /* the previous generation, "" if none */
-	int pass;
 	struct xfam fam[2];
 	uint8_t fp[32];               /* configuration fingerprint */
 	/* walk */
@@ -144,17 +182,18 @@ struct export_job {
 	u128 cursor;
 	int cursor_done;
 	struct merger mplain, mipset;
-	xsha hraw, hnorm, htag;       /* pass 1: SHA-256, first X_DIGEST bytes kept */
-	uint8_t whole[X_DIGEST];      /* digest of every shard's raw digest */
 	uint64_t view_now;            /* the time the view is read at (this step) */
 	blf_prefix within;            /* the range being walked */
 	int filter;                   /* the source has no begin_at: filter */
 	/* the job (export_job_step) */
-	uint8_t dirty[2][256];        /* shards to digest (and render if changed) */
+	uint8_t dirty[2][256];        /* shards to walk (their files rendered and compared) */
+	int anydirty;                 /* some shard is dirty: the whole-feed file is swept */
+	int noshards;                 /* no format has shard files: the sweep counts */
+	int counting;                 /* JOB_WHOLE: a walk that only counts, first */
+	int have_prev;                /* fam[].sh holds the previous export's counts */
 	int stage;                    /* JOB_SHARDS, JOB_WHOLE, JOB_FINISH, JOB_DONE */
 	int ufam;                     /* next unit: family, shard, whole-file phase */
 	unsigned ushard;
-	int uphase;
 	int whole_i;                  /* the whole-feed file being written, or -1 */
 	xout *wout;
 	xfile wf;
@@ -162,13 +201,12 @@ struct export_job {
 	uint64_t gen;                 /* view generation at the start (change feed) */
 	int have_gen;
 	export_state *state;          /* kept across runs, or NULL */
-	int sstate;                   /* JOB_SHARDS: 0 next shard, 1 pass 1, 2 pass 2 */
+	int walking;                  /* JOB_SHARDS: a shard's walk is under way */
 	blf_prefix shard_pfx;         /* the shard being walked */
 	blf_prefix last;              /* the last entry walked: the next piece is after it */
 	int resume;
 	blf_prefix after;             /* src_begin's `after` */
 	int src_after;
-	uint64_t shard_gen;           /* view generation when the shard's pass 1 began */
 	size_t piece;                 /* entries per step (X_PIECE) */
 	const key_secret *key;        /* agent key, borrowed */
 	int published, failed;
@@ -178,10 +216,19 @@ struct export_job {
 	struct pfile *files;
 	size_t nfiles, nfcap;
 	int *idx;                     /* [writer][fam][shard] -> file, or -1 */
-	xout *out[X_NWRITERS];        /* pass 2: the open shard file of each writer */
+	xout *out[X_NWRITERS];        /* the open shard file of each writer */
 	int open[X_NWRITERS];
-	int nets_open;                /* pass 2: a normalised file of this shard is open */
 	xfile xf[X_NWRITERS];
+	struct xsink sink[X_NWRITERS];/* their outputs; wsink the whole-feed file's */
+	struct xsink wsink;
+	size_t lastcount[X_NWRITERS]; /* items of the writer's last shard file (a guess) */
+	xout *hdr;                    /* headers are formatted here first */
+	/* the Postfix sweep: the open prefixes, their lines in an arena */
+	struct pnode pstack[X_MAX_DEPTH];
+	int pdepth;
+	char *arena;
+	size_t alen, acap;
+	size_t swept;                 /* entries of the whole-feed file so far */
 	struct scache sc[X_SIGNER_CACHE];
 	size_t nsc;
 	/* the per-origin view (export_origin.c), after the shards */
@@ -438,6 +485,8 @@ item_count(const struct xshard *s, int input)
 static int
 stage_open(struct export_job *x, struct pfile *pf, xout *o)
 {
+	o->sink = NULL;
+	o->sink_flush = NULL;
 	memset(&o->fa, 0, sizeof(o->fa));
 	o->fa.fd = -1;
 	o->len = 0;
@@ -490,6 +539,340 @@ stage_close(struct export_job *x, struct pfile *pf, xout *o)
 	return BLF_OK;
 }
 
+/* ---- shard and whole-feed files: compared, staged, hashed ------------- */
+
+static uint64_t
+mtime_ns(const struct stat *sb)
+{
+	return (uint64_t)sb->st_mtim.tv_sec * 1000000000u + (uint64_t)sb->st_mtim.tv_nsec;
+}
+
+static const xman_file *old_find(const xman *m, const char *name);
+
+/* The key of a shard or whole-feed file: what its header holds besides
+ * the stamp (the configuration, its name and its item count).  Two files
+ * with the same key and the same body are the same bytes once stamped
+ * alike. */
+static void
+key_count(struct export_job *x, const struct pfile *pf, uint64_t count,
+	  char out[X_KEY_HEX + 1])
+{
+	crypto_generichash_state h;
+	uint8_t k[X_KEY_HEX / 2], b[8];
+	static const char d[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(count >> (8 * i));
+	crypto_generichash_init(&h, NULL, 0, sizeof(k));
+	crypto_generichash_update(&h, x->fp, sizeof(x->fp));
+	crypto_generichash_update(&h, (const uint8_t *)pf->name, strlen(pf->name) + 1);
+	crypto_generichash_update(&h, b, sizeof(b));
+	crypto_generichash_final(&h, k, sizeof(k));
+	for (i = 0; i < sizeof(k); i++) {
+		out[2 * i] = d[k[i] >> 4];
+		out[2 * i + 1] = d[k[i] & 15];
+	}
+	out[X_KEY_HEX] = '\0';
+}
+
+/* The header of pf (writer begin) for count items, formatted into
+ * x->hdr with the file's xfile f. */
+static void
+header_of(struct export_job *x, const struct pfile *pf, xfile *f, uint64_t count)
+{
+	xout *o = f->o;
+
+	x->hdr->len = 0;
+	f->count = (size_t)count;
+	f->o = x->hdr;
+	if (pf->w->begin != NULL)
+		pf->w->begin(f);
+	f->o = o;
+}
+
+/* Whether the n body bytes at the sink's position are those of the
+ * previous file (a read error counts as a difference). */
+static int
+body_same(struct xsink *k, const char *p, size_t n)
+{
+	if (k->pos + n > k->olen)
+		return 0;
+	if (fio_pread_full(k->ofd, k->buf, n, k->obody + k->pos) != 0)
+		return 0;
+	return memcmp(k->buf, p, n) == 0;
+}
+
+static void
+sink_err(xout *o, int fallback)
+{
+	if (o->err == 0)
+		o->err = errno != 0 ? errno : fallback;
+}
+
+/*
+ * From comparing to writing: the staged file is created, room for the
+ * header written (spaces, overwritten at the end), then the body so far,
+ * which is the previous file's, copied from it.
+ */
+static void
+stage_start(struct xsink *k, xout *o)
+{
+	struct export_job *x = k->x;
+	uint64_t done = 0;
+	size_t n;
+
+	k->mode = SINK_WRITE;
+	if (fio_atomic_begin(&o->fa, x->gdfd, k->pf->name, 0644) != 0) {
+		o->fa.fd = -1;
+		sink_err(o, EIO);
+		goto out;
+	}
+	o->active = 1;
+	for (done = 0; done < k->hlen; done += n) {
+		n = k->hlen - done < XO_CAP ? k->hlen - (size_t)done : XO_CAP;
+		memset(k->buf, ' ', n);
+		if (fio_atomic_write(&o->fa, k->buf, n) != 0) {
+			sink_err(o, EIO);
+			goto out;
+		}
+	}
+	for (done = 0; done < k->pos; done += n) {
+		n = k->pos - done < XO_CAP ? (size_t)(k->pos - done) : XO_CAP;
+		if (fio_pread_full(k->ofd, k->buf, n, k->obody + done) != 0 ||
+		    fio_atomic_write(&o->fa, k->buf, n) != 0) {
+			sink_err(o, EIO);
+			goto out;
+		}
+	}
+out:
+	if (k->ofd >= 0)
+		close(k->ofd);
+	k->ofd = -1;
+}
+
+/* xout.sink_flush: the output's bytes compared or written. */
+static void
+sink_flush(xout *o)
+{
+	struct xsink *k = o->sink;
+
+	if (o->err == 0 && k->mode == SINK_CMP && !body_same(k, o->buf, o->len))
+		stage_start(k, o);
+	if (o->err == 0 && k->mode == SINK_WRITE && fio_atomic_write(&o->fa, o->buf, o->len) != 0)
+		sink_err(o, EIO);
+	k->pos += o->len;
+	o->size += o->len;
+	o->len = 0;
+}
+
+/* Give up a file: the staged file removed, the previous one closed. */
+static void
+sink_abort(struct xsink *k, xout *o)
+{
+	if (o->active)
+		fio_atomic_abort(&o->fa);
+	o->active = 0;
+	if (k->ofd >= 0)
+		close(k->ofd);
+	k->ofd = -1;
+}
+
+/*
+ * Start the file pf (its xfile f, output o), expecting about `guess`
+ * items: the header formatted with the guess gives the room kept for it.
+ * When the previous generation has the file as its MANIFEST describes it,
+ * the body is compared with that file's body and nothing is written while
+ * they agree; otherwise the file is staged at once.
+ */
+static int
+sink_open(struct export_job *x, struct xsink *k, struct pfile *pf, xfile *f, uint64_t guess)
+{
+	xout *o = f->o;
+	const xman_file *of = old_find(&x->old, pf->name);
+	struct stat sb;
+	size_t nl = 0, i, n;
+
+	memset(&o->fa, 0, sizeof(o->fa));
+	o->fa.fd = -1;
+	o->len = 0;
+	o->size = 0;
+	o->err = 0;
+	o->active = 0;
+	o->sink = k;
+	o->sink_flush = sink_flush;
+	k->x = x;
+	k->pf = pf;
+	k->pos = 0;
+	k->ofd = -1;
+	if (k->buf == NULL && (k->buf = malloc(XO_CAP)) == NULL)
+		return BLF_ENOMEM;
+	header_of(x, pf, f, guess);
+	k->hlen = x->hdr->len;
+	for (i = 0; i < k->hlen; i++)
+		nl += x->hdr->buf[i] == '\n';
+	x->hdr->len = 0;
+	if (of != NULL && x->odfd >= 0 && strcmp(of->key, "-") != 0 &&
+	    fstatat(x->odfd, pf->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size == of->size && mtime_ns(&sb) == of->mtime &&
+	    (k->ofd = fio_openat(x->odfd, pf->name, O_RDONLY, 0)) >= 0) {
+		/* its body starts after as many lines as our header has */
+		n = of->size < XO_CAP ? (size_t)of->size : XO_CAP;
+		if (fio_pread_full(k->ofd, k->buf, n, 0) == 0) {
+			for (i = 0; i < n && nl > 0; i++)
+				nl -= k->buf[i] == '\n';
+			if (nl == 0) {
+				k->mode = SINK_CMP;
+				k->obody = i;
+				k->olen = of->size - i;
+				return BLF_OK;
+			}
+		}
+		close(k->ofd);
+		k->ofd = -1;
+	}
+	stage_start(k, o);
+	if (o->err != 0) {
+		errno = o->err;
+		sink_abort(k, o);
+		return BLF_EIO;
+	}
+	return BLF_OK;
+}
+
+/* The staged file's bytes [from, to) into the hash (read back from the
+ * page cache: the header is only known at the end). */
+static int
+hash_back(struct xsink *k, xout *o, int fd, uint64_t from, uint64_t to)
+{
+	size_t n;
+
+	for (; from < to; from += n) {
+		n = to - from < XO_CAP ? (size_t)(to - from) : XO_CAP;
+		if (fio_pread_full(fd, k->buf, n, from) != 0)
+			return -1;
+		export_sha_update(&o->sha, k->buf, n);
+	}
+	return 0;
+}
+
+/*
+ * Finish the file with its item count: kept when its body and key are
+ * those of the previous file (pf->changed cleared: it is linked at
+ * publication), else its header written in front of the body (in the
+ * room kept when the guess had the right length, or the body moved
+ * behind it), hashed, and renamed to its name in the new generation.
+ */
+static int
+sink_close(struct export_job *x, struct xsink *k, struct pfile *pf, xfile *f, uint64_t count)
+{
+	xout *o = f->o;
+	const xman_file *of = old_find(&x->old, pf->name);
+	char key[X_KEY_HEX + 1];
+	uint64_t size;
+	int fd, rc = BLF_EIO;
+
+	export_out_flush(o);
+	o->sink = NULL;
+	o->sink_flush = NULL;
+	key_count(x, pf, count, key);
+	memcpy(pf->key, key, sizeof(key));
+	if (o->err == 0 && k->mode == SINK_CMP && k->pos == k->olen && of != NULL &&
+	    strcmp(of->key, key) == 0) {
+		/* the same bytes as the previous file, stamp and all: kept */
+		sink_abort(k, o);
+		pf->changed = 0;
+		pf->size = of->size;
+		pf->mtime = of->mtime;
+		memcpy(pf->sha, of->sha, 32);
+		return BLF_OK;
+	}
+	pf->changed = 1;
+	if (o->err == 0 && k->mode == SINK_CMP)
+		stage_start(k, o);
+	if (o->err == 0 && export_sha_init(&o->sha) != 0)
+		o->err = ENOMEM;
+	header_of(x, pf, f, count);
+	if (o->err == 0 && fio_atomic_flush(&o->fa) != 0)
+		sink_err(o, EIO);
+	if (o->err != 0)
+		goto out;
+	export_sha_update(&o->sha, x->hdr->buf, x->hdr->len);
+	if (x->hdr->len == k->hlen) {
+		if (fio_pwrite_full(o->fa.fd, x->hdr->buf, x->hdr->len, 0) != 0) {
+			sink_err(o, EIO);
+			goto out;
+		}
+		size = k->hlen + k->pos;
+	} else {
+		/* the guess had another length: the body goes behind the header
+		 * in a new staged file */
+		fio_atomic nf;
+		uint64_t from;
+		size_t n;
+
+		if ((fd = fio_openat(x->gdfd, o->fa.tmp, O_RDONLY, 0)) < 0) {
+			sink_err(o, EIO);
+			goto out;
+		}
+		if (fio_atomic_begin(&nf, x->gdfd, pf->name, 0644) != 0) {
+			sink_err(o, EIO);
+			close(fd);
+			goto out;
+		}
+		if (fio_atomic_write(&nf, x->hdr->buf, x->hdr->len) != 0)
+			sink_err(o, EIO);
+		for (from = k->hlen; o->err == 0 && from < k->hlen + k->pos; from += n) {
+			n = k->hlen + k->pos - from < XO_CAP ? (size_t)(k->hlen + k->pos - from)
+							     : XO_CAP;
+			if (fio_pread_full(fd, k->buf, n, from) != 0 ||
+			    fio_atomic_write(&nf, k->buf, n) != 0)
+				sink_err(o, EIO);
+			else
+				export_sha_update(&o->sha, k->buf, n);
+		}
+		close(fd);
+		fio_atomic_abort(&o->fa);
+		o->fa = nf;
+		if (o->err != 0)
+			goto out;
+		size = x->hdr->len + k->pos;
+		k->hlen = 0;
+		k->pos = 0; /* hashed */
+	}
+	x->hdr->len = 0;
+	/* renamed to its name in the new generation; synced at publication */
+	if (fio_atomic_commit(&o->fa, 1) != 0) {
+		o->active = 0;
+		sink_err(o, EIO);
+		goto out;
+	}
+	o->active = 0;
+	if ((fd = fio_openat(x->gdfd, pf->name, O_RDONLY, 0)) < 0) {
+		sink_err(o, EIO);
+		goto out;
+	}
+	if (k->pos > 0 && hash_back(k, o, fd, k->hlen, k->hlen + k->pos) != 0) {
+		sink_err(o, EIO);
+		close(fd);
+		goto out;
+	}
+	if (!x->cfg.nosync)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	close(fd);
+	export_sha_final(&o->sha, pf->sha);
+	pf->size = size;
+	pf->staged = 1;
+	x->st.bytes += size;
+	rc = BLF_OK;
+out:
+	if (rc != BLF_OK) {
+		errno = o->err;
+		sink_abort(k, o);
+	}
+	return rc;
+}
+
 static void
 xfile_init(struct export_job *x, xfile *f, xout *o, const struct pfile *pf)
 {
@@ -516,54 +899,6 @@ xfile_init(struct export_job *x, xfile *f, xout *o, const struct pfile *pf)
 
 /* ---- the walk -------------------------------------------------------- */
 
-static void
-digest_entry(struct export_job *x, const core_entry *e)
-{
-	uint8_t b[64];
-	size_t i, n = 0;
-
-	b[n++] = (uint8_t)e->kind;
-	blf_prefix_to_wire(&e->prefix, b + n);
-	n += blf_prefix_wire_len(&e->prefix);
-	for (i = 0; i < 4; i++)
-		b[n++] = (uint8_t)(e->weight >> (8 * i));
-	for (i = 0; i < 8; i++)
-		b[n++] = (uint8_t)(e->expires >> (8 * i));
-	for (i = 0; i < 4; i++)
-		b[n++] = (uint8_t)(e->nprov >> (8 * i));
-	export_sha_update(&x->hraw, b, n);
-	for (i = 0; i < e->nprov; i++) {
-		const core_prov *p = &e->prov[i];
-		const uint8_t *sg = export_signer(x, p->origin);
-		uint8_t q[96];
-		size_t m = 0, k, nl = strlen(p->name);
-
-		memcpy(q, p->origin, BLF_KEYID_LEN);
-		m += BLF_KEYID_LEN;
-		if (sg != NULL)
-			memcpy(q + m, sg, BLF_KEYID_LEN);
-		else
-			memset(q + m, 0, BLF_KEYID_LEN);
-		m += BLF_KEYID_LEN;
-		for (k = 0; k < 4; k++)
-			q[m++] = (uint8_t)(p->weight >> (8 * k));
-		q[m++] = (uint8_t)p->reason;
-		q[m++] = (uint8_t)(p->reason >> 8);
-		for (k = 0; k < 8; k++)
-			q[m++] = (uint8_t)(p->first >> (8 * k));
-		for (k = 0; k < 8; k++)
-			q[m++] = (uint8_t)(p->changed >> (8 * k));
-		for (k = 0; k < 8; k++)
-			q[m++] = (uint8_t)(p->expires >> (8 * k));
-		q[m++] = (uint8_t)nl;
-		q[m++] = (uint8_t)p->ref_len;
-		q[m++] = (uint8_t)(p->ref_len >> 8);
-		export_sha_update(&x->hraw, q, m);
-		export_sha_update(&x->hraw, p->name, nl);
-		export_sha_update(&x->hraw, p->ref, p->ref_len);
-	}
-}
-
 /* A normalised prefix for the writers of input xi. */
 static int
 net_out(struct export_job *x, int xi, const blf_prefix *p, const char *tag, size_t taglen)
@@ -571,14 +906,10 @@ net_out(struct export_job *x, int xi, const blf_prefix *p, const char *tag, size
 	struct xshard *s = &x->fam[x->cur_fam].sh[x->cur_shard];
 	size_t w;
 
-	if (x->pass == 1) {
-		if (xi == XI_NETS) {
-			s->nplain++;
-		} else {
-			s->nipset += p->len == 0 ? 2 : 1;
-		}
-		return BLF_OK;
-	}
+	if (xi == XI_NETS)
+		s->nplain++;
+	else
+		s->nipset += p->len == 0 ? 2 : 1;
 	for (w = 0; w < X_NWRITERS; w++) {
 		xitem it;
 
@@ -677,22 +1008,6 @@ segment(struct export_job *x, u128 lo, u128 hi, const struct node *n)
 {
 	if (n->kind != CORE_ENTRY_LISTED)
 		return;
-	if (x->pass == 1) {
-		uint8_t b[34];
-		int i;
-
-		for (i = 0; i < 16; i++) {
-			b[i] = (uint8_t)(lo >> (8 * i));
-			b[16 + i] = (uint8_t)(hi >> (8 * i));
-		}
-		b[32] = n->taglen;
-		b[33] = 0;
-		export_sha_update(&x->hnorm, b, 32);
-		export_sha_update(&x->htag, b, sizeof(b));
-		export_sha_update(&x->htag, n->tag, n->taglen);
-	}
-	if (x->pass == 2 && !x->nets_open)
-		return; /* no normalised file of this shard is written */
 	if (x->cfg.formats & EXPORT_PLAIN)
 		merger_add(x, &x->mplain, lo, hi, n);
 	if (x->cfg.formats & EXPORT_IPSET)
@@ -782,39 +1097,34 @@ make_tag(const core_entry *e, struct node *n)
 	n->taglen = (uint8_t)len;
 }
 
-/* Start the current shard: pass 1 digests, pass 2 the changed files. */
+/* Start the current shard: every file it has, compared or staged; prev
+ * (NULL: unknown) the counts of the previous export, for the guesses. */
 static int
-shard_open(struct export_job *x)
+shard_open(struct export_job *x, const struct xshard *prev)
 {
 	size_t w;
 	int rc = BLF_OK;
 
-	if (x->pass == 1) {
-		if (export_sha_init(&x->hraw) != 0 || export_sha_init(&x->hnorm) != 0 ||
-		    export_sha_init(&x->htag) != 0)
-			return BLF_ENOMEM;
-		return BLF_OK;
-	}
-	x->nets_open = 0;
 	for (w = 0; w < X_NWRITERS; w++) {
 		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
 		struct pfile *pf;
+		uint64_t guess;
 
 		x->open[w] = 0;
-		if (i < 0 || !(pf = &x->files[i])->changed)
+		if (i < 0)
 			continue;
-		if ((rc = stage_open(x, pf, x->out[w])) != BLF_OK)
+		pf = &x->files[i];
+		guess = prev != NULL ? item_count(prev, writers[w]->input) : x->lastcount[w];
+		xfile_init(x, &x->xf[w], x->out[w], pf);
+		if ((rc = sink_open(x, &x->sink[w], pf, &x->xf[w], guess)) != BLF_OK)
 			return rc;
 		x->open[w] = 1;
-		x->nets_open |= writers[w]->input != XI_ENTRIES;
-		xfile_init(x, &x->xf[w], x->out[w], pf);
-		if (writers[w]->begin != NULL)
-			writers[w]->begin(&x->xf[w]);
 	}
 	return rc;
 }
 
-/* Finish the current shard: classify up to its end, flush, close. */
+/* Finish the current shard: classify up to its end, flush, then each
+ * file kept or staged. */
 static int
 shard_close(struct export_job *x)
 {
@@ -829,19 +1139,9 @@ shard_close(struct export_job *x)
 		norm_advance(x, (u128)next << (fm->width - fm->bits), 0);
 	merger_flush(x, &x->mplain);
 	merger_flush(x, &x->mipset);
-	if (x->pass == 1) {
-		uint8_t d[32];
-
-		export_sha_final(&x->hraw, d);
-		memcpy(fm->sh[x->cur_shard].raw, d, X_DIGEST);
-		export_sha_final(&x->hnorm, d);
-		memcpy(fm->sh[x->cur_shard].norm, d, X_DIGEST);
-		export_sha_final(&x->htag, d);
-		memcpy(fm->sh[x->cur_shard].tagd, d, X_DIGEST);
-		return BLF_OK;
-	}
 	for (w = 0; w < X_NWRITERS; w++) {
 		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
+		size_t n = item_count(&fm->sh[x->cur_shard], writers[w]->input);
 		int r;
 
 		if (!x->open[w])
@@ -849,8 +1149,13 @@ shard_close(struct export_job *x)
 		if (writers[w]->end != NULL)
 			writers[w]->end(&x->xf[w]);
 		x->open[w] = 0;
-		if ((r = stage_close(x, &x->files[i], x->out[w])) != BLF_OK && rc == BLF_OK)
-			rc = r;
+		x->lastcount[w] = n;
+		if (rc == BLF_OK) {
+			if ((r = sink_close(x, &x->sink[w], &x->files[i], &x->xf[w], n)) != BLF_OK)
+				rc = r;
+		} else {
+			sink_abort(&x->sink[w], x->out[w]);
+		}
 	}
 	return rc;
 }
@@ -861,11 +1166,9 @@ abort_open(struct export_job *x)
 	size_t w;
 
 	for (w = 0; w < X_NWRITERS; w++) {
-		if (x->open[w] || (x->out[w] != NULL && x->out[w]->active))
-			fio_atomic_abort(&x->out[w]->fa);
-		x->open[w] = 0;
 		if (x->out[w] != NULL)
-			x->out[w]->active = 0;
+			sink_abort(&x->sink[w], x->out[w]);
+		x->open[w] = 0;
 	}
 }
 
@@ -913,45 +1216,33 @@ src_next(struct export_job *x, core_entry *e)
 	return r;
 }
 
-/* The view's generation now (0 from a source without a change feed). */
-static uint64_t
-view_gen(struct export_job *x)
-{
-	uint64_t g = 0;
-
-	if (x->src->changes != NULL &&
-	    x->src->changes(x->src->ctx, 0, 0, x->view_now, NULL, NULL, &g) < 0)
-		g = 0;
-	return g;
-}
-
-/* Start a pass over shard s of family fam (its files opened in pass 2). */
+/* Start the walk of shard s of family fam: its counts from zero, its
+ * files opened. */
 static int
-shard_begin(struct export_job *x, int pass, int fam, unsigned s)
+shard_begin(struct export_job *x, int fam, unsigned s)
 {
 	struct xfam *fm = &x->fam[fam];
+	struct xshard prev = fm->sh[s];
 	int rc;
 
-	x->pass = pass;
 	x->cur_fam = fam;
 	x->cur_shard = s;
 	norm_reset(x);
 	shard_prefix(fm, s, &x->shard_pfx);
 	x->cursor = pfx_lo(&x->shard_pfx);
 	x->resume = 0;
-	if (pass == 1)
-		memset(&fm->sh[s], 0, sizeof(fm->sh[s]));
-	if ((rc = shard_open(x)) != BLF_OK)
+	memset(&fm->sh[s], 0, sizeof(fm->sh[s]));
+	if ((rc = shard_open(x, x->have_prev ? &prev : NULL)) != BLF_OK)
 		abort_open(x);
 	return rc;
 }
 
 /*
- * Up to X_PIECE entries of the current shard's pass: the entries that
- * start in it go to the entry writers (pass 2) or into its digest and
- * counts (pass 1); the entries that contain the shard, which start before
- * it, only open the normalisation's stack so that its segments are
- * classified as in a walk over the whole view.  The next piece resumes
+ * Up to X_PIECE entries of the current shard's walk: the entries that
+ * start in it are counted and go to the entry writers; the entries that
+ * contain the shard, which start before it, only open the normalisation's
+ * stack so that its segments are classified as in a walk over the whole
+ * view.  The next piece resumes
  * after the last entry (the stack and the open files carry over); the
  * last one closes the shard.  *more tells whether a piece follows.
  */
@@ -960,7 +1251,6 @@ shard_piece(struct export_job *x, int *more)
 {
 	struct xfam *fm = &x->fam[x->cur_fam];
 	unsigned s = x->cur_shard;
-	int pass = x->pass;
 	core_entry e;
 	int r = 1, rc = BLF_OK;
 	size_t n = 0;
@@ -980,12 +1270,9 @@ shard_piece(struct export_job *x, int *more)
 		x->resume = 1;
 		if (e.prefix.af != fm->af)
 			continue;
-		if (shard_of(fm, lo) == s && pass == 1) {
+		if (shard_of(fm, lo) == s) {
 			fm->sh[s].nraw++;
 			fm->sh[s].nlisted += e.kind == CORE_ENTRY_LISTED;
-			if (x->cfg.formats & (EXPORT_RBLDNSD | EXPORT_POSTFIX | EXPORT_JSONL))
-				digest_entry(x, &e);
-		} else if (shard_of(fm, lo) == s) {
 			for (w = 0; w < X_NWRITERS; w++) {
 				xitem it;
 
@@ -1028,43 +1315,121 @@ out:
 	return rc;
 }
 
+/* ---- the whole-feed file (Postfix): one sweep in post-order ---------- */
+
+/* Write the line of the innermost open prefix and close it. */
+static void
+sweep_pop(struct export_job *x)
+{
+	struct pnode *p = &x->pstack[--x->pdepth];
+
+	export_out_mem(x->wf.o, x->arena + p->off, x->alen - p->off);
+	xo_maybe_flush(x->wf.o);
+	x->alen = p->off;
+}
+
 /*
- * One piece of a whole-feed file (Postfix): up to X_PIECE entries that
- * start in shard s of family fam, for sweep `phase` (exceptions, then
- * listings).  The file stays open between pieces; *more as above.
+ * One entry of the sweep.  Postfix takes the first line that matches, so
+ * a prefix's line must come after the lines of everything inside it: the
+ * lines of the open prefixes wait on a stack (at most one per length)
+ * until an entry outside them comes, then go out innermost first.  A host
+ * prefix contains nothing and goes out at once.  For every address, the
+ * first matching line is then its longest match, which is the view's
+ * verdict (exclusions only inside listings, SPEC 8.4).
  */
 static int
-whole_piece(struct export_job *x, int phase, int fam, unsigned s, int *more)
+sweep_entry(struct export_job *x, const core_entry *e, unsigned width)
+{
+	const export_writer *w = x->files[x->whole_i].w;
+	u128 lo = pfx_lo(&e->prefix);
+	xitem it;
+	xout *o;
+
+	while (x->pdepth > 0 && x->pstack[x->pdepth - 1].end < lo)
+		sweep_pop(x);
+	memset(&it, 0, sizeof(it));
+	it.e = e;
+	x->wf.phase = e->kind == CORE_ENTRY_EXCLUDED ? 0 : 1;
+	x->swept++;
+	if (e->prefix.len == width) {
+		w->entry(&x->wf, &it);
+		return BLF_OK;
+	}
+	if (x->pdepth >= X_MAX_DEPTH)
+		return BLF_EINVAL;
+	/* the line, formatted aside, waits in the arena */
+	o = x->wf.o;
+	x->hdr->len = 0;
+	x->wf.o = x->hdr;
+	w->entry(&x->wf, &it);
+	x->wf.o = o;
+	if (x->alen + x->hdr->len > x->acap) {
+		size_t cap = x->acap != 0 ? x->acap : 8192;
+		char *a;
+
+		while (cap < x->alen + x->hdr->len)
+			cap *= 2;
+		if ((a = realloc(x->arena, cap)) == NULL)
+			return BLF_ENOMEM;
+		x->arena = a;
+		x->acap = cap;
+	}
+	memcpy(x->arena + x->alen, x->hdr->buf, x->hdr->len);
+	x->pstack[x->pdepth].end = pfx_hi(&e->prefix, width);
+	x->pstack[x->pdepth].off = x->alen;
+	x->pdepth++;
+	x->alen += x->hdr->len;
+	x->hdr->len = 0;
+	return BLF_OK;
+}
+
+/*
+ * One piece of the whole-feed file: up to X_PIECE entries that start in
+ * shard s of family fam.  The file and the open prefixes stay between
+ * pieces, and between shards of a family; *more as above.  Without shard
+ * files, the sweep counts the shard's entries.
+ */
+static int
+whole_piece(struct export_job *x, int fam, unsigned s, int *more)
 {
 	struct xfam *fm = &x->fam[fam];
 	core_entry e;
-	int r = 1;
+	int r = 1, rc = BLF_OK;
 	size_t n = 0;
 
 	*more = 0;
-	if (!x->resume)
+	if (!x->resume) {
 		shard_prefix(fm, s, &x->shard_pfx);
-	x->wf.phase = phase;
+		if (x->noshards)
+			memset(&fm->sh[s], 0, sizeof(fm->sh[s]));
+	}
 	if (src_begin(x, &x->shard_pfx, x->resume ? &x->last : NULL) != 0)
 		return BLF_ENOMEM;
 	while (n < x->piece && (r = src_next(x, &e)) == 1) {
-		xitem it;
-
 		n++;
 		x->last = e.prefix;
 		x->resume = 1;
 		if (e.prefix.af != fm->af || shard_of(fm, pfx_lo(&e.prefix)) != s)
 			continue;
-		memset(&it, 0, sizeof(it));
-		it.e = &e;
-		x->files[x->whole_i].w->entry(&x->wf, &it);
+		if (x->noshards) {
+			fm->sh[s].nraw++;
+			fm->sh[s].nlisted += e.kind == CORE_ENTRY_LISTED;
+		}
+		if (!x->counting && (rc = sweep_entry(x, &e, fm->width)) != BLF_OK)
+			break;
 	}
 	x->src->end(x->src->ctx);
+	if (rc != BLF_OK)
+		return rc;
 	if (r < 0)
 		return BLF_ENOMEM;
 	*more = n == x->piece;
-	if (!*more)
+	if (!*more) {
 		x->resume = 0;
+		if (s + 1 == fm->nshards)
+			while (x->pdepth > 0) /* the family's end closes every prefix */
+				sweep_pop(x);
+	}
 	return BLF_OK;
 }
 
@@ -1129,12 +1494,6 @@ static int
 pfile_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct pfile *)a)->name, ((const struct pfile *)b)->name);
-}
-
-static uint64_t
-mtime_ns(const struct stat *sb)
-{
-	return (uint64_t)sb->st_mtim.tv_sec * 1000000000u + (uint64_t)sb->st_mtim.tv_nsec;
 }
 
 /* Decide whether pf must be written: its key and the file on disk against
@@ -1230,33 +1589,6 @@ plan(struct export_job *x)
 		}
 	}
 	return BLF_OK;
-}
-
-/* After pass 1 over shard s of family fam: the keys of its files against
- * the previous MANIFEST.  Returns non-zero if one of them must be written. */
-static int
-shard_plan(struct export_job *x, int fam, unsigned s)
-{
-	const struct xshard *sh = &x->fam[fam].sh[s];
-	int any = 0;
-	size_t w;
-
-	for (w = 0; w < X_NWRITERS; w++) {
-		int i = x->idx[(w * 2 + (size_t)fam) * 256 + s];
-		struct pfile *pf;
-
-		if (i < 0)
-			continue;
-		pf = &x->files[i];
-		key_of(x, pf,
-		       pf->w->input == XI_ENTRIES ? sh->raw
-		       : pf->w->input == XI_NETS  ? sh->norm
-						  : sh->tagd,
-		       pf->key);
-		decide(x, pf, &x->old);
-		any |= pf->changed;
-	}
-	return any;
 }
 
 /* ---- publication ------------------------------------------------------ */
@@ -1683,8 +2015,12 @@ export_job_start(const export_source *src, const export_config *cfg,
 	for (w = 0; w < X_NWRITERS; w++)
 		if ((x->out[w] = calloc(1, sizeof(xout))) == NULL)
 			goto out;
-	if ((x->wout = calloc(1, sizeof(xout))) == NULL)
+	if ((x->wout = calloc(1, sizeof(xout))) == NULL ||
+	    (x->hdr = calloc(1, sizeof(xout))) == NULL)
 		goto out;
+	for (w = 0; w < X_NWRITERS; w++)
+		x->sink[w].ofd = -1;
+	x->wsink.ofd = -1;
 	rc = BLF_EIO;
 	if ((x->dfd = fio_dir_open_private(cfg->dir, 1, 0755)) < 0)
 		goto out;
@@ -1707,15 +2043,27 @@ export_job_start(const export_source *src, const export_config *cfg,
 						 mark_dirty, x, &x->gen)
 				 : -1;
 	x->have_gen = r >= 0;
-	if (!have || r != 0)
+	if (!have || r != 0) {
 		memset(x->dirty, 1, sizeof(x->dirty));
-	else
+	} else {
 		for (i = 0; i < 2; i++)
 			memcpy(x->fam[i].sh, state->sh[i], x->fam[i].nshards * sizeof(struct xshard));
+		x->have_prev = 1;
+	}
+	x->noshards = 1;
+	for (w = 0; w < X_NWRITERS; w++)
+		if ((x->cfg.formats & writers[w]->flag) && !writers[w]->whole)
+			x->noshards = 0;
 	if (state != NULL)
 		state->valid = 0; /* until this export is published */
 	if ((rc = plan(x)) != BLF_OK)
 		goto out;
+	for (i = 0; i < 2; i++) {
+		unsigned sh;
+
+		for (sh = 0; sh < x->fam[i].nshards; sh++)
+			x->anydirty |= x->dirty[i][sh];
+	}
 	x->stage = JOB_SHARDS;
 	rc = BLF_OK;
 out:
@@ -1747,42 +2095,43 @@ totals(struct export_job *x)
 	}
 }
 
-/* Every shard is digested: decide the whole-feed file and open it when it
- * changed (its digest is that of every shard's entries, in order). */
+/* Every dirty shard is walked: the whole-feed file is kept when no shard
+ * is dirty and the previous one is intact, else swept (and compared). */
 static int
 whole_start(struct export_job *x)
 {
 	struct pfile *pf;
-	crypto_generichash_state h;
-	int i;
+	const xman_file *of;
+	uint64_t guess;
+	int rc;
 
 	totals(x);
 	x->resume = 0;
 	if (x->whole_i < 0)
 		return BLF_OK;
 	pf = &x->files[x->whole_i];
-	crypto_generichash_init(&h, NULL, 0, X_DIGEST);
-	for (i = 0; i < 2; i++) {
-		unsigned s;
-
-		for (s = 0; s < x->fam[i].nshards; s++)
-			crypto_generichash_update(&h, x->fam[i].sh[s].raw, X_DIGEST);
+	if (!x->anydirty && (of = old_find(&x->old, pf->name)) != NULL) {
+		memcpy(pf->key, of->key, sizeof(pf->key));
+		decide(x, pf, &x->old);
+		if (!pf->changed)
+			return BLF_OK;
 	}
-	crypto_generichash_final(&h, x->whole, X_DIGEST);
-	key_of(x, pf, x->whole, pf->key);
-	decide(x, pf, &x->old);
-	if (!pf->changed)
-		return BLF_OK;
-	if (stage_open(x, pf, x->wout) != BLF_OK)
-		return BLF_EIO;
-	xfile_init(x, &x->wf, x->wout, pf);
-	x->wf.count = x->fam[0].nraw + x->fam[1].nraw;
-	if (pf->w->begin != NULL)
-		pf->w->begin(&x->wf);
 	x->stage = JOB_WHOLE;
-	x->uphase = 0;
 	x->ufam = 0;
 	x->ushard = 0;
+	/* with no count to guess from (no shard files, no state), the header's
+	 * length is unknown: a walk that only counts comes first, cheaper than
+	 * moving a body that would not fit behind the header */
+	x->counting = x->noshards && !x->have_prev;
+	if (x->counting)
+		return BLF_OK;
+	guess = x->fam[0].nraw + x->fam[1].nraw;
+	xfile_init(x, &x->wf, x->wout, pf);
+	if ((rc = sink_open(x, &x->wsink, pf, &x->wf, guess)) != BLF_OK)
+		return rc;
+	x->swept = 0;
+	x->pdepth = 0;
+	x->alen = 0;
 	return BLF_OK;
 }
 
@@ -1924,23 +2273,6 @@ finish(struct export_job *x)
 	return BLF_OK;
 }
 
-/* The view moved while shard s was rendered: its files hold a mix of
- * instants that their keys (digests of pass 1) may not describe, so they
- * get a key no digest gives; the next export, which finds the shard dirty
- * (the change came after this job began), rewrites them. */
-static void
-unstable(struct export_job *x, int fam, unsigned s)
-{
-	size_t w;
-
-	for (w = 0; w < X_NWRITERS; w++) {
-		int i = x->idx[(w * 2 + (size_t)fam) * 256 + s];
-
-		if (i >= 0 && x->files[i].changed)
-			memset(x->files[i].key, '0', X_KEY_HEX);
-	}
-}
-
 /* Move (fam, shard) to the next unit; 0 past the last. */
 static int
 unit_next(struct export_job *x, int *fam, unsigned *shard)
@@ -1952,9 +2284,9 @@ unit_next(struct export_job *x, int *fam, unsigned *shard)
 }
 
 /*
- * One unit of work (export.h): the next dirty shard (digest, and render
- * the files that changed), or one shard's part of the whole-feed file, or
- * the publication.  On error the job is over: the staged files are
+ * One unit of work (export.h): a piece of the next dirty shard's walk
+ * (its files rendered, each compared with the previous one), or a piece
+ * of the whole-feed file's sweep, or the publication.  On error the job is over: the staged files are
  * removed and the previous export stays as it was (unless the error came
  * during publication).
  */
@@ -1966,15 +2298,14 @@ export_job_step(export_job *x, uint64_t now, int *done)
 	*done = 0;
 	x->view_now = now;
 	x->st.steps++;
-	if (x->stage == JOB_SHARDS && x->sstate == 0) {
-		while (x->ufam < 2 && !x->dirty[x->ufam][x->ushard])
+	if (x->stage == JOB_SHARDS && !x->walking) {
+		while (x->ufam < 2 && (x->noshards || !x->dirty[x->ufam][x->ushard]))
 			if (!unit_next(x, &x->ufam, &x->ushard))
 				x->ufam = 2;
 		if (x->ufam < 2) {
 			x->st.walked++;
-			x->shard_gen = view_gen(x);
-			x->sstate = 1;
-			rc = shard_begin(x, 1, x->ufam, x->ushard);
+			x->walking = 1;
+			rc = shard_begin(x, x->ufam, x->ushard);
 		} else {
 			x->stage = JOB_FINISH;
 			rc = whole_start(x);
@@ -1983,36 +2314,33 @@ export_job_step(export_job *x, uint64_t now, int *done)
 	if (rc != BLF_OK) {
 		/* below */
 	} else if (x->stage == JOB_SHARDS) {
-		int f = x->ufam, more;
-		unsigned sh = x->ushard;
+		int more;
 
 		rc = shard_piece(x, &more);
 		if (rc == BLF_OK && !more) {
-			if (x->sstate == 1 && shard_plan(x, f, sh)) {
-				x->sstate = 2;
-				rc = shard_begin(x, 2, f, sh);
-			} else {
-				if (x->sstate == 2 && view_gen(x) != x->shard_gen)
-					unstable(x, f, sh);
-				x->sstate = 0;
-				if (!unit_next(x, &x->ufam, &x->ushard))
-					x->ufam = 2;
-			}
+			x->walking = 0;
+			if (!unit_next(x, &x->ufam, &x->ushard))
+				x->ufam = 2;
 		}
 	} else if (x->stage == JOB_WHOLE) {
 		int more;
 
-		rc = whole_piece(x, x->uphase, x->ufam, x->ushard, &more);
-		if (rc == BLF_OK && !more && !unit_next(x, &x->ufam, &x->ushard)) {
-			x->ufam = 0;
-			if (++x->uphase == 2) {
-				struct pfile *pf = &x->files[x->whole_i];
+		rc = whole_piece(x, x->ufam, x->ushard, &more);
+		if (rc == BLF_OK && !more && !unit_next(x, &x->ufam, &x->ushard) && x->counting) {
+			/* counted: now the sweep, its header's count known */
+			totals(x);
+			x->counting = 0;
+			x->have_prev = 1;
+			rc = whole_start(x);
+		} else if (rc == BLF_OK && !more && x->ufam == 2) {
+			struct pfile *pf = &x->files[x->whole_i];
 
-				if (pf->w->end != NULL)
-					pf->w->end(&x->wf);
-				rc = stage_close(x, pf, x->wout);
-				x->stage = JOB_FINISH;
-			}
+			if (pf->w->end != NULL)
+				pf->w->end(&x->wf);
+			x->stage = JOB_FINISH;
+			if (x->noshards)
+				totals(x);
+			rc = sink_close(x, &x->wsink, pf, &x->wf, x->swept);
 		}
 	} else if (x->stage == JOB_FINISH && x->cfg.per_origin && !x->origins_done) {
 		rc = origin_step(x);
@@ -2049,10 +2377,8 @@ export_job_free(export_job *x)
 	if (x == NULL)
 		return;
 	abort_open(x);
-	if (x->wout != NULL && x->wout->active) {
-		fio_atomic_abort(&x->wout->fa);
-		x->wout->active = 0;
-	}
+	if (x->wout != NULL)
+		sink_abort(&x->wsink, x->wout);
 	if (x->gdfd >= 0)
 		close(x->gdfd);
 	if (x->dfd >= 0 && !x->published && x->gname[0] != '\0')
@@ -2067,9 +2393,11 @@ export_job_free(export_job *x)
 	if (x->wout != NULL)
 		export_sha_free(&x->wout->sha);
 	free(x->wout);
-	export_sha_free(&x->hraw);
-	export_sha_free(&x->hnorm);
-	export_sha_free(&x->htag);
+	for (w = 0; w < X_NWRITERS; w++)
+		free(x->sink[w].buf);
+	free(x->wsink.buf);
+	free(x->hdr);
+	free(x->arena);
 	export_sha_free(&x->org.h[0]);
 	export_sha_free(&x->org.h[1]);
 	free(x->files);

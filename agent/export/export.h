@@ -178,10 +178,11 @@ int export_run_source(const export_source *src, const export_config *cfg,
 /*
  * What an export remembers for the next one in the same process: the
  * configuration, the MANIFEST serial it wrote, the view generation it
- * started at and every shard's digest and counts.  With it, and a source
- * with a change feed, a job digests and renders only the shards that hold
- * a changed prefix; without (NULL, or after a failure, a restart, another
- * directory or configuration) it goes over every shard.
+ * started at and every shard's counts.  With it, and a source with a
+ * change feed, a job reads and renders only the shards that hold a
+ * changed prefix; without (NULL, or after a failure, a restart, another
+ * directory or configuration) it goes over every shard, and keeps every
+ * file whose bytes did not change.
  */
 typedef struct export_state export_state;
 export_state *export_state_new(void);   /* NULL without memory */
@@ -211,8 +212,9 @@ int export_job_start(const export_source *src, const export_config *cfg,
 int export_job_start_core(core *c, const export_config *cfg, const key_secret *agent_key,
 			  uint64_t now, export_state *state, export_job **out);
 /*
- * One step: one shard digested (and its changed files rendered), one
- * shard's part of the whole-feed file, or the publication.  *done is set
+ * One step: up to cfg->piece entries of a dirty shard (its files
+ * rendered, each compared with the previous one), or of the whole-feed
+ * file's sweep, or the publication.  *done is set
  * when the new generation is current.  On an error the job is over (free
  * it); the previous export stays published unless the swap was done.
  */

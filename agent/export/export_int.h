@@ -53,7 +53,12 @@ void export_sha_final(xsha *h, uint8_t out[32]);
 /* Release the context; safe on a zeroed struct. */
 void export_sha_free(xsha *h);
 
-/* Output of one file: a line buffer in front of fio_atomic, hashed. */
+struct xsink;
+
+/* Output of one file: a line buffer in front of fio_atomic, hashed; or,
+ * with sink, in front of the driver's output of a shard or whole-feed
+ * file (export.c: compared with the previous file, staged when it
+ * differs, hashed once its header is known). */
 typedef struct xout {
 	char buf[XO_CAP];
 	size_t len;
@@ -62,6 +67,8 @@ typedef struct xout {
 	xsha sha;
 	uint64_t size;
 	int err;                        /* errno of the first failure */
+	struct xsink *sink;             /* NULL: fa and sha as above */
+	void (*sink_flush)(struct xout *o); /* export_out_flush with a sink */
 } xout;
 
 void export_out_flush(xout *o);

@@ -119,6 +119,10 @@ export_out_flush(xout *o)
 {
 	if (o->len == 0)
 		return;
+	if (o->sink_flush != NULL) {
+		o->sink_flush(o);
+		return;
+	}
 	if (o->active && o->err == 0) {
 		export_sha_update(&o->sha, o->buf, o->len);
 		if (fio_atomic_write(&o->fa, o->buf, o->len) != 0)
