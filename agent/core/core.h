@@ -643,6 +643,15 @@ int core_next_change(core *c, uint64_t now, uint64_t *when);
  * fail (view, iterator, why and change feed); 0 turns this off. */
 void core_test_fail_alloc(core *c, unsigned n);
 
+/* Testing only: after every incremental update of c's view (c NULL: of
+ * every core opened from now on), build the view from scratch and compare
+ * them entry by entry (prefix, kind, flags, pairs, weight, expiry and
+ * provenance) with the change feed's fingerprints and log; a difference
+ * is printed and aborts.  Costs a full build per update. */
+void core_test_check_view(core *c, int on);
+/* Testing only: incremental view updates made since c was opened. */
+uint64_t core_test_view_updates(const core *c);
+
 /* ---- why ---------------------------------------------------------------- */
 
 enum core_status {

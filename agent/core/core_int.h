@@ -128,9 +128,36 @@ struct vent {
 				 * because it contributes to an entry inside it */
 #define VENT_ONE 0x20000000u    /* one pair, held inline */
 #define VENT_N 0x1fffffffu      /* pair count, or origin index */
+/* Origin index of a pair whose record was removed since the view was built:
+ * r indexes c->vghost, which holds its prefix until the update (merge.c). */
+#define VPAIR_GHOST VENT_N
 
 /* Deepest chain of nested listing groups: one per prefix length. */
 #define VIEW_DEPTH 129
+
+/* The sorted keys of the accepted records of a built view, kept between
+ * builds for the incremental update (merge.c): IPv4 as addr << 32 | len << 24
+ * | origin index, IPv6 as the address and len << 24 | origin index. */
+struct vkey6 {
+	uint64_t hi, lo;
+	uint32_t lo2;
+	uint32_t r;       /* record index while building; stale after */
+};
+
+struct vindex {
+	uint64_t *k4;
+	size_t n4;
+	struct vkey6 *k6;
+	size_t n6;
+	uint64_t lens[2][3];        /* lengths present (a superset), per family */
+};
+
+/* A (origin, prefix, kind) whose record changed since the view was built. */
+struct vdirt {
+	blf_prefix p;
+	uint8_t excl;
+	uint32_t o;       /* origin index */
+};
 
 /* Change-feed fingerprint of one exported entry (kept only with
  * core_config.change_feed): IPv6 entries. */
@@ -191,7 +218,19 @@ struct core {
 	struct vent *vents;         /* exported entries and hidden groups */
 	size_t nvents, capvents;
 	size_t nview;               /* exported entries among vents */
-	uint64_t vlens[2][3];       /* lengths of listing groups, per family */
+	uint64_t vlens[2][3];       /* lengths of listing groups, per family
+				     * (a superset after updates) */
+	int vlive;                  /* a view was built: it can be updated */
+	struct vindex lidx, xidx;   /* accepted listings and exclusions */
+	struct vdirt *dirt;         /* changed since the view, to update */
+	size_t ndirt, capdirt;
+	blf_prefix *vghost;         /* prefixes of removed records (VPAIR_GHOST) */
+	size_t nvghost, capvghost;
+	size_t vgarbage;            /* vpairs no vent points to */
+	const struct origin *vnote_o; /* the last origin noted, and its index */
+	uint32_t vnote_oi;
+	int vcheck;                 /* testing: compare each update with a build */
+	uint64_t vnupdates;         /* incremental updates made */
 
 	/* generations and the change feed (feed.c) */
 	uint64_t vgen;              /* generation of the built view */
@@ -322,6 +361,22 @@ void core_walk_free(struct core_walk *w);
 int core_walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
 int core_walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
 void *core_merge_alloc(core *c, void *p, size_t n);
+/* Record (o, p, kind) as changed since the view was built, for the next
+ * update; falls back to a full rebuild (vdirty) when too many or out of
+ * memory.  Never fails. */
+void core_view_note(core *c, const struct origin *o, const blf_prefix *p, int excl);
+/* Record ri of o is about to be removed (the last record moving into its
+ * place): keep the view readable until its update. */
+void core_view_rec_removed(core *c, const struct origin *o, uint32_t ri);
+/* 1 if the view must be rebuilt or updated before it is read. */
+static inline int
+core_view_stale(const core *c)
+{
+	return c->vdirty || c->ndirt > 0;
+}
+void core_view_free(core *c);
+void core_prefix_end(const blf_prefix *p, blf_prefix *e);
+extern int core_view_check_all; /* testing: core_test_check_view(NULL, on) */
 
 /* Number of (origin, record) pairs of view entry v (1 or more). */
 static inline uint32_t
@@ -377,7 +432,16 @@ size_t core_dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op 
 /* ---- feed.c ------------------------------------------------------------- */
 void core_feed_init(core *c);
 void core_feed_update(core *c);
+/* An update replaced the entries inside the nr ranges rng (sorted,
+ * disjoint); range i's entries are now vents [a[i], b[i]).  Updates the
+ * fingerprints and the log for those ranges only. */
+void core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const size_t *b,
+			     size_t nr);
 void core_feed_free(core *c);
+/* Fingerprints of every exported entry of c's view, whether or not the
+ * feed is on (the update's oracle); 0 or BLF_ENOMEM. */
+int core_feed_fingerprints(core *c, struct vfps *out);
+void core_vfps_free(struct vfps *s);
 
 
 /* A 64-bit finaliser (MurmurHash3's fmix64): hash-table slots and the
