@@ -371,9 +371,14 @@ static void *
 splice(core *c, const void *old, size_t n, const void *nw, const size_t *oa, const size_t *ob,
        const size_t *na, const size_t *nb, size_t nr, size_t sz, size_t *outn)
 {
+	static const char none[1]; /* stands for an empty array's NULL */
 	size_t k, m = n, pos = 0, i = 0;
 	char *out;
 
+	if (old == NULL)
+		old = none;
+	if (nw == NULL)
+		nw = none;
 	for (k = 0; k < nr; k++)
 		m = m - (ob[k] - oa[k]) + (nb[k] - na[k]);
 	if ((out = core_merge_alloc(c, NULL, (m ? m : 1) * sz)) == NULL)

@@ -1852,8 +1852,9 @@ static int
 sorted_apply(core *c, void **arr, size_t *n, size_t sz, int (*cmp)(const void *, const void *),
 	     const char *del, size_t nd, const char *add, size_t na)
 {
+	static const char none[1]; /* stands for an empty array's NULL */
 	size_t nn = *n - nd + na, pos = 0, m = 0, j = 0, k = 0, at;
-	const char *old = *arr;
+	const char *old = *arr != NULL ? (const char *)*arr : none;
 	char *out;
 
 	if (nd == 0 && na == 0)
