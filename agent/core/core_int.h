@@ -146,9 +146,9 @@ struct vkey6 {
 
 struct vindex {
 	uint64_t *k4;
-	size_t n4;
+	size_t n4, cap4;
 	struct vkey6 *k6;
-	size_t n6;
+	size_t n6, cap6;
 	uint64_t lens[2][3];        /* lengths present (a superset), per family */
 };
 
@@ -178,9 +178,9 @@ struct vfp4 {
 /* The fingerprints of one build, in view order: IPv4 entries, then IPv6. */
 struct vfps {
 	struct vfp4 *v4;
-	size_t n4;
+	size_t n4, cap4;
 	struct vfp *v6;
-	size_t n6;
+	size_t n6, cap6;
 };
 
 /* One change-log record: p changed in the build that made generation gen. */
@@ -376,6 +376,12 @@ core_view_stale(const core *c)
 }
 void core_view_free(core *c);
 void core_prefix_end(const blf_prefix *p, blf_prefix *e);
+/* In the array *arr of *n elements of size sz (room for *cap), replace the
+ * spans [oa[k], ob[k]) by the spans [na[k], nb[k]) of nw, for k < nr (spans
+ * sorted, not overlapping): block moves in place, the array grown when it
+ * must.  0, or BLF_ENOMEM with nothing changed. */
+int core_splice(core *c, void **arr, size_t *n, size_t *cap, size_t sz, const size_t *oa,
+		const size_t *ob, const void *nw, const size_t *na, const size_t *nb, size_t nr);
 extern int core_view_check_all; /* testing: core_test_check_view(NULL, on) */
 
 /* Number of (origin, record) pairs of view entry v (1 or more). */

@@ -133,11 +133,15 @@ fingerprints(core *c, struct vfps *out)
 			f->h = h;
 		}
 	}
+	out->cap4 = c->nview;
+	out->cap6 = cap6;
 	if (out->n4 > 0 && out->n4 < c->nview) {
 		struct vfp4 *n = realloc(out->v4, out->n4 * sizeof(*n));
 
-		if (n != NULL) /* else keep the larger array */
+		if (n != NULL) { /* else keep the larger array */
 			out->v4 = n;
+			out->cap4 = out->n4;
+		}
 	}
 	rc = 0;
 out:
@@ -364,37 +368,6 @@ fp_bound(const struct vfps *s, const blf_prefix *p, int strict)
 	return lo;
 }
 
-/* Replace the spans [oa[k], ob[k]) of old (n elements of size sz) by the
- * spans [na[k], nb[k]) of nw, for the nr spans given (sorted): a fresh
- * array of *outn elements, or NULL without memory. */
-static void *
-splice(core *c, const void *old, size_t n, const void *nw, const size_t *oa, const size_t *ob,
-       const size_t *na, const size_t *nb, size_t nr, size_t sz, size_t *outn)
-{
-	static const char none[1]; /* stands for an empty array's NULL */
-	size_t k, m = n, pos = 0, i = 0;
-	char *out;
-
-	if (old == NULL)
-		old = none;
-	if (nw == NULL)
-		nw = none;
-	for (k = 0; k < nr; k++)
-		m = m - (ob[k] - oa[k]) + (nb[k] - na[k]);
-	if ((out = core_merge_alloc(c, NULL, (m ? m : 1) * sz)) == NULL)
-		return NULL;
-	for (k = 0; k < nr; k++) {
-		memcpy(out + pos * sz, (const char *)old + i * sz, (oa[k] - i) * sz);
-		pos += oa[k] - i;
-		memcpy(out + pos * sz, (const char *)nw + na[k] * sz, (nb[k] - na[k]) * sz);
-		pos += nb[k] - na[k];
-		i = ob[k];
-	}
-	memcpy(out + pos * sz, (const char *)old + i * sz, (n - i) * sz);
-	*outn = m;
-	return out;
-}
-
 /*
  * See core_int.h.  The fingerprints of the new entries of each range are
  * walked (a range is enclosed by no listing group, so the walk's chain
@@ -406,7 +379,7 @@ void
 core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const size_t *b,
 			size_t nr)
 {
-	struct vfps nf, sp;
+	struct vfps nf;
 	struct core_walk *w = NULL;
 	size_t *sv = NULL, *oa, *ob, *fa, *fb, k, vi, cap4 = 0, cap6 = 0, nold = c->fps.n4;
 	size_t n4 = 0, max;
@@ -424,7 +397,6 @@ core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const s
 	}
 	max = c->cfg.feed_log_max ? c->cfg.feed_log_max : CORE_DEFAULT_FEED_LOG;
 	memset(&nf, 0, sizeof(nf));
-	memset(&sp, 0, sizeof(sp));
 	if ((sv = core_merge_alloc(c, NULL, 4 * (nr + 1) * sizeof(*sv))) == NULL ||
 	    (w = core_walk_new(c)) == NULL)
 		goto lost;
@@ -479,20 +451,19 @@ core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const s
 		}
 	}
 	/* splice the IPv4 ranges' spans, then the IPv6 ones' (offsets taken
-	 * off the combined positions) */
+	 * off the combined positions); in place */
 	for (k = 0; k < nr && rng[k].af == BLF_AF_INET; k++)
 		n4++;
-	if ((sp.v4 = splice(c, c->fps.v4, c->fps.n4, nf.v4, oa, ob, fa, fb, n4, sizeof(*sp.v4),
-			    &sp.n4)) == NULL)
-		goto lost;
 	for (k = n4; k < nr; k++) {
 		oa[k] -= nold;
 		ob[k] -= nold;
 		fa[k] -= nf.n4;
 		fb[k] -= nf.n4;
 	}
-	if ((sp.v6 = splice(c, c->fps.v6, c->fps.n6, nf.v6, oa + n4, ob + n4, fa + n4, fb + n4,
-			    nr - n4, sizeof(*sp.v6), &sp.n6)) == NULL)
+	if (core_splice(c, (void **)&c->fps.v4, &c->fps.n4, &c->fps.cap4, sizeof(*c->fps.v4), oa,
+			ob, nf.v4, fa, fb, n4) != 0 ||
+	    core_splice(c, (void **)&c->fps.v6, &c->fps.n6, &c->fps.cap6, sizeof(*c->fps.v6),
+			oa + n4, ob + n4, nf.v6, fa + n4, fb + n4, nr - n4) != 0)
 		goto lost;
 	if (any)
 		c->vgen = gen;
@@ -501,8 +472,6 @@ core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const s
 		c->nlog = 0;
 		c->feed_oldest = c->vgen;
 	}
-	vfps_free(&c->fps);
-	c->fps = sp;
 	vfps_free(&nf);
 	core_walk_free(w);
 	free(sv);
@@ -510,7 +479,6 @@ core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const s
 lost:
 	/* no diff now, and nothing to diff against next time */
 	vfps_free(&nf);
-	vfps_free(&sp);
 	vfps_free(&c->fps);
 	core_walk_free(w);
 	free(sv);

@@ -675,7 +675,7 @@ vindex_take(struct vindex *ix, struct keys *ks)
 		if ((n = realloc(u, ks->n4 * sizeof(*n))) == NULL)
 			n = u; /* keep the larger block */
 		ix->k4 = n;
-		ix->n4 = ks->n4;
+		ix->n4 = ix->cap4 = ks->n4;
 		ks->k4 = NULL;
 	}
 	if (ks->n6 > 0) {
@@ -686,6 +686,7 @@ vindex_take(struct vindex *ix, struct keys *ks)
 		}
 		ix->k6 = ks->k6;
 		ix->n6 = ks->n6;
+		ix->cap6 = ks->cap6;
 		ks->k6 = NULL;
 	}
 	keys_free(ks);
@@ -1842,47 +1843,96 @@ vindex_has(const struct vindex *ix, const blf_prefix *p, long oi)
 	}
 }
 
+/* See core_int.h.  The kept blocks between the spans move in two passes:
+ * those moving toward the start in ascending order, then those moving
+ * toward the end in descending order (neither overwrites a block not yet
+ * moved); the new spans are copied into their gaps last. */
+int
+core_splice(core *c, void **arr, size_t *n, size_t *cap, size_t sz, const size_t *oa,
+	    const size_t *ob, const void *nw, const size_t *na, const size_t *nb, size_t nr)
+{
+	size_t k, m = *n, j;
+	ptrdiff_t d;
+	char *a;
+
+	for (k = 0; k < nr; k++)
+		m = m - (ob[k] - oa[k]) + (nb[k] - na[k]);
+	if (m > *cap) {
+		size_t nc = m + m / 8 + 16;
+
+		if ((a = core_merge_alloc(c, *arr, nc * sz)) == NULL)
+			return BLF_ENOMEM;
+		*arr = a;
+		*cap = nc;
+	}
+	if ((a = *arr) == NULL)
+		return 0; /* empty before and after */
+	/* block j is [j ? ob[j-1] : 0, j < nr ? oa[j] : n), shifted by d */
+	for (j = 0, d = 0; j <= nr; j++) {
+		size_t s0 = j ? ob[j - 1] : 0, e0 = j < nr ? oa[j] : *n;
+
+		if (d < 0 && e0 > s0)
+			memmove(a + (size_t)((ptrdiff_t)s0 + d) * sz, a + s0 * sz, (e0 - s0) * sz);
+		if (j < nr)
+			d += (ptrdiff_t)(nb[j] - na[j]) - (ptrdiff_t)(ob[j] - oa[j]);
+	}
+	for (j = nr + 1; j-- > 0;) {
+		size_t s0 = j ? ob[j - 1] : 0, e0 = j < nr ? oa[j] : *n;
+
+		/* d is block j's shift here */
+		if (d > 0 && e0 > s0)
+			memmove(a + (size_t)((ptrdiff_t)s0 + d) * sz, a + s0 * sz, (e0 - s0) * sz);
+		if (j > 0)
+			d -= (ptrdiff_t)(nb[j - 1] - na[j - 1]) - (ptrdiff_t)(ob[j - 1] - oa[j - 1]);
+	}
+	for (k = 0, d = 0; k < nr; k++) {
+		if (nb[k] > na[k])
+			memcpy(a + (size_t)((ptrdiff_t)oa[k] + d) * sz,
+			       (const char *)nw + na[k] * sz, (nb[k] - na[k]) * sz);
+		d += (ptrdiff_t)(nb[k] - na[k]) - (ptrdiff_t)(ob[k] - oa[k]);
+	}
+	*n = m;
+	return 0;
+}
+
 /*
  * Apply sorted deletions del[0..nd) (each present) and insertions
  * add[0..na) (each absent) to the sorted array *arr of *n elements of size
- * sz: one pass of block copies, O(n + (nd + na) log n).  0 or BLF_ENOMEM
- * (nothing changed then).
+ * sz (room for *cap): the positions by binary search, then one splice,
+ * O(n + (nd + na) log n) with block moves.  0 or BLF_ENOMEM (nothing
+ * changed then).
  */
 static int
-sorted_apply(core *c, void **arr, size_t *n, size_t sz, int (*cmp)(const void *, const void *),
-	     const char *del, size_t nd, const char *add, size_t na)
+sorted_apply(core *c, void **arr, size_t *n, size_t *cap, size_t sz,
+	     int (*cmp)(const void *, const void *), const char *del, size_t nd,
+	     const char *add, size_t na)
 {
 	static const char none[1]; /* stands for an empty array's NULL */
-	size_t nn = *n - nd + na, pos = 0, m = 0, j = 0, k = 0, at;
+	size_t ne = nd + na, e, j = 0, k = 0, *sp;
 	const char *old = *arr != NULL ? (const char *)*arr : none;
-	char *out;
+	int rc;
 
-	if (nd == 0 && na == 0)
+	if (ne == 0)
 		return 0;
-	if ((out = core_merge_alloc(c, NULL, (nn ? nn : 1) * sz)) == NULL)
+	if ((sp = core_merge_alloc(c, NULL, 4 * ne * sizeof(*sp))) == NULL)
 		return BLF_ENOMEM;
-	while (j < nd || k < na) {
+	for (e = 0; e < ne; e++) {
 		int isdel = k >= na || (j < nd && cmp(del + j * sz, add + k * sz) < 0);
 		const char *key = isdel ? del + j * sz : add + k * sz;
+		size_t at = lower_bound(old, *n, sz, key, cmp);
 
-		at = pos + lower_bound(old + pos * sz, *n - pos, sz, key, cmp);
-		memcpy(out + m * sz, old + pos * sz, (at - pos) * sz);
-		m += at - pos;
-		pos = at;
-		if (isdel) {
-			pos++; /* old[at] is the key */
+		sp[e] = at;                          /* old span */
+		sp[ne + e] = at + (size_t)isdel;
+		sp[2 * ne + e] = isdel ? 0 : k;      /* new span, in add */
+		sp[3 * ne + e] = isdel ? 0 : k + 1;
+		if (isdel)
 			j++;
-		} else {
-			memcpy(out + m * sz, key, sz);
-			m++;
+		else
 			k++;
-		}
 	}
-	memcpy(out + m * sz, old + pos * sz, (*n - pos) * sz);
-	free(*arr);
-	*arr = out;
-	*n = nn;
-	return 0;
+	rc = core_splice(c, arr, n, cap, sz, sp, sp + ne, add, sp + 2 * ne, sp + 3 * ne, ne);
+	free(sp);
+	return rc;
 }
 
 /* See core_int.h: the last address of p, as a prefix of full length
@@ -2036,10 +2086,10 @@ static int
 view_update(core *c, uint64_t now)
 {
 	blf_prefix *rng = NULL, m, e;
-	size_t nd, i, k, nr = 0, *oa = NULL, *ob = NULL, *na = NULL, *nb = NULL, nn, pos;
+	size_t nd, i, k, nr = 0, *oa = NULL, *ob = NULL, *na = NULL, *nb = NULL, pos;
+	ptrdiff_t shift;
 	struct keys lk, xk, adds[2], dels[2];
 	struct vout vo;
-	struct vent *nv = NULL;
 	uint64_t until = c->vuntil;
 	int rc = BLF_ENOMEM, ix;
 
@@ -2139,12 +2189,12 @@ view_update(core *c, uint64_t now)
 			d4[k] = dels[ix].k4[k].k;
 		for (k = 0; k < adds[ix].n4; k++)
 			a4[k] = adds[ix].k4[k].k;
-		rc = sorted_apply(c, (void **)&x->k4, &x->n4, sizeof(*x->k4), cmp64,
+		rc = sorted_apply(c, (void **)&x->k4, &x->n4, &x->cap4, sizeof(*x->k4), cmp64,
 				  (const char *)d4, dels[ix].n4, (const char *)a4, adds[ix].n4);
 		free(d4);
 		free(a4);
 		if (rc != 0 ||
-		    (rc = sorted_apply(c, (void **)&x->k6, &x->n6, sizeof(*x->k6), cmp6,
+		    (rc = sorted_apply(c, (void **)&x->k6, &x->n6, &x->cap6, sizeof(*x->k6), cmp6,
 				       (const char *)dels[ix].k6, dels[ix].n6,
 				       (const char *)adds[ix].k6, adds[ix].n6)) != 0)
 			goto out;
@@ -2176,14 +2226,12 @@ view_update(core *c, uint64_t now)
 	}
 	if (vo.np > 0)
 		memcpy(c->vpairs + c->nvpairs, vo.p, vo.np * sizeof(*vo.p));
-	nn = c->nvents;
 	for (k = 0, pos = 0; k < nr; k++) {
 		size_t j;
 
 		core_prefix_end(&rng[k], &e);
 		oa[k] = vent_lower_bound(c, &rng[k]);
 		ob[k] = vent_upper_bound(c, &e);
-		nn -= ob[k] - oa[k];
 		na[k] = pos;
 		while (pos < vo.n) {
 			ent_prefix(c, &vo.v[pos], &m);
@@ -2205,27 +2253,18 @@ view_update(core *c, uint64_t now)
 		rc = BLF_ECORRUPT; /* an entry outside every range: cannot be */
 		goto out;
 	}
-	nn += vo.n;
-	if ((nv = core_merge_alloc(c, NULL, (nn ? nn : 1) * sizeof(*nv))) == NULL)
+	if (core_splice(c, (void **)&c->vents, &c->nvents, &c->capvents, sizeof(*c->vents), oa,
+			ob, vo.v, na, nb, nr) != 0)
 		goto out;
-	/* nothing fails from here on */
+	/* nothing fails from here on: the new entries' places in the view */
 	c->nvpairs += vo.np;
-	for (k = 0, pos = 0, i = 0; k < nr; k++) {
-		size_t at;
+	for (k = 0, shift = 0; k < nr; k++) {
+		size_t len = nb[k] - na[k];
 
-		memcpy(nv + pos, c->vents + i, (oa[k] - i) * sizeof(*nv));
-		pos += oa[k] - i;
-		at = pos;
-		memcpy(nv + pos, vo.v + na[k], (nb[k] - na[k]) * sizeof(*nv));
-		pos += nb[k] - na[k];
-		na[k] = at;
-		nb[k] = pos;
-		i = ob[k];
+		na[k] = (size_t)((ptrdiff_t)oa[k] + shift);
+		nb[k] = na[k] + len;
+		shift += (ptrdiff_t)len - (ptrdiff_t)(ob[k] - oa[k]);
 	}
-	memcpy(nv + pos, c->vents + i, (c->nvents - i) * sizeof(*nv));
-	free(c->vents);
-	c->vents = nv;
-	c->nvents = c->capvents = nn;
 	c->nview += vo.nview;
 	for (ix = 0; ix < 2; ix++)
 		for (k = 0; k < 3; k++)
