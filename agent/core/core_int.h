@@ -212,6 +212,8 @@ struct core {
 	int vdirty;
 	uint64_t vnow;              /* built for now in [vnow, vuntil) */
 	uint64_t vuntil;
+	uint64_t vuntil_x;          /* the part of vuntil that anchors and
+				     * disputes set (listing expiries apart) */
 	uint64_t vbuild;            /* counts builds: iterators detect a rebuild */
 	struct vpair *vpairs;
 	size_t nvpairs, capvpairs;

@@ -727,7 +727,7 @@ view_full(core *c, uint64_t now)
 	struct vout vo;
 	size_t i;
 	int rc = BLF_ENOMEM, v;
-	uint64_t until = UINT64_MAX;
+	uint64_t until = UINT64_MAX, untilx = UINT64_MAX;
 
 	memset(&lk, 0, sizeof(lk));
 	memset(&xk, 0, sizeof(xk));
@@ -741,12 +741,12 @@ view_full(core *c, uint64_t now)
 
 		if (origin_status(o, now, &v) != CORE_ACCEPTED)
 			continue;
-		if (o->anchor->expires != 0 && o->anchor->expires < until)
-			until = o->anchor->expires;
+		if (o->anchor->expires != 0 && o->anchor->expires < untilx)
+			untilx = o->anchor->expires;
 		for (r = 0; r < o->nrecs; r++) {
 			if (rec_status(&o->recs[r], now, &v) != CORE_ACCEPTED)
 				continue;
-			if (core_dispute_lapsed(c, o, &o->recs[r], now, &until))
+			if (core_dispute_lapsed(c, o, &o->recs[r], now, &untilx))
 				continue; /* SPEC 8.6 */
 			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
 				until = o->recs[r].expires;
@@ -781,7 +781,8 @@ view_full(core *c, uint64_t now)
 	c->vdirty = 0;
 	c->vlive = 1;
 	c->vnow = now;
-	c->vuntil = until;
+	c->vuntil = until < untilx ? until : untilx;
+	c->vuntil_x = untilx;
 	c->vbuild++;
 	rc = 0;
 out:
@@ -806,15 +807,55 @@ out:
 static int view_update(core *c, uint64_t now);
 static void view_check(core *c, uint64_t now, int (*update)(core *, uint64_t));
 
+/*
+ * Listings expired since the view was built (now reached vuntil, but no
+ * anchor expiry or dispute lapse): note those that expired in (vnow, now]
+ * for the update, and find the next listing expiry.  One pass over the
+ * records, no sort and no sweep.
+ */
+static void
+view_expire(core *c, uint64_t now)
+{
+	uint64_t until = UINT64_MAX;
+	blf_prefix p;
+	size_t i;
+	int v;
+
+	for (i = 0; i < c->norigins && !c->vdirty; i++) {
+		const struct origin *o = c->origins[i];
+		uint32_t r;
+
+		if (origin_status(o, now, &v) != CORE_ACCEPTED)
+			continue;
+		for (r = 0; r < o->nrecs; r++) {
+			const struct rec *x = &o->recs[r];
+
+			if ((x->flags & REC_EXCL) || core_rec_verdict(x) != TRUST_OK ||
+			    x->expires <= c->vnow)
+				continue;
+			if (x->expires > now) {
+				if (x->expires < until)
+					until = x->expires;
+				continue;
+			}
+			core_origin_rec_prefix(o, x, &p);
+			core_view_note(c, o, &p, 0);
+		}
+	}
+	c->vnow = now;
+	c->vuntil = until < c->vuntil_x ? until : c->vuntil_x;
+}
+
 /* See core_int.h: build, update (or keep) the view for now. */
 int
 core_view_build(core *c, uint64_t now)
 {
-	int rc;
-
 	/* the cached view holds from vnow until the next expiry (listing or
-	 * anchor) after it, unless the state or trust changed; a change to
-	 * records alone is applied to it for the prefixes it touched */
+	 * anchor) or dispute lapse after it, unless the state or trust
+	 * changed; changes to records, and listings that expired, are applied
+	 * to it for the prefixes they touch */
+	if (!c->vdirty && c->vlive && now >= c->vnow && now >= c->vuntil && now < c->vuntil_x)
+		view_expire(c, now);
 	if (!c->vdirty && now >= c->vnow && now < c->vuntil) {
 		if (c->ndirt == 0)
 			return 0;
@@ -826,8 +867,7 @@ core_view_build(core *c, uint64_t now)
 			return 0;
 		c->vdirty = 1; /* out of memory midway: build it whole */
 	}
-	rc = view_full(c, now);
-	return rc;
+	return view_full(c, now);
 }
 
 /* ---- walking the view: provenance of an entry ----------------------------- */
@@ -1948,9 +1988,10 @@ core_prefix_end(const blf_prefix *p, blf_prefix *e)
 		e->addr[i / 8] |= (uint8_t)(0x80u >> (i % 8));
 }
 
-/* Is record ri of origin oi (-1: none) accepted at now?  Lowers *until. */
+/* Is record ri of origin oi (-1: none) accepted at now?  Lowers *until
+ * to its expiry, *untilx to the lapse of a dispute over it. */
 static int
-accepted_now(core *c, uint32_t oi, int ri, uint64_t now, uint64_t *until)
+accepted_now(core *c, uint32_t oi, int ri, uint64_t now, uint64_t *until, uint64_t *untilx)
 {
 	const struct origin *o = c->origins[oi];
 	const struct rec *r;
@@ -1961,7 +2002,7 @@ accepted_now(core *c, uint32_t oi, int ri, uint64_t now, uint64_t *until)
 	r = &o->recs[ri];
 	if (rec_status(r, now, &v) != CORE_ACCEPTED)
 		return 0;
-	if (core_dispute_lapsed(c, o, r, now, until))
+	if (core_dispute_lapsed(c, o, r, now, untilx))
 		return 0;
 	if (!(r->flags & REC_EXCL) && r->expires < *until)
 		*until = r->expires;
@@ -1972,7 +2013,7 @@ accepted_now(core *c, uint32_t oi, int ri, uint64_t now, uint64_t *until)
  * records (found by lookup: the index holds no record indices), into ks. */
 static int
 range_keys(core *c, const struct vindex *ix, int excl, const blf_prefix *rng, size_t nr,
-	   uint64_t now, uint64_t *until, struct keys *ks)
+	   uint64_t now, uint64_t *until, uint64_t *untilx, struct keys *ks)
 {
 	size_t k, i;
 	blf_prefix p;
@@ -2000,7 +2041,7 @@ range_keys(core *c, const struct vindex *ix, int excl, const blf_prefix *rng, si
 					break;
 				if ((ri = core_origin_lookup(c->origins[oi], &p, excl)) < 0)
 					return BLF_ECORRUPT; /* the index lost track */
-				(void)accepted_now(c, oi, ri, now, until);
+				(void)accepted_now(c, oi, ri, now, until, untilx);
 				if ((rc = keys_add(c, ks, c->origins[oi], oi, (uint32_t)ri)) != 0)
 					return rc;
 			}
@@ -2025,7 +2066,7 @@ range_keys(core *c, const struct vindex *ix, int excl, const blf_prefix *rng, si
 					break;
 				if ((ri = core_origin_lookup(c->origins[oi], &p, excl)) < 0)
 					return BLF_ECORRUPT;
-				(void)accepted_now(c, oi, ri, now, until);
+				(void)accepted_now(c, oi, ri, now, until, untilx);
 				if ((rc = keys_add(c, ks, c->origins[oi], oi, (uint32_t)ri)) != 0)
 					return rc;
 			}
@@ -2090,7 +2131,7 @@ view_update(core *c, uint64_t now)
 	ptrdiff_t shift;
 	struct keys lk, xk, adds[2], dels[2];
 	struct vout vo;
-	uint64_t until = c->vuntil;
+	uint64_t until = c->vuntil, untilx = c->vuntil_x;
 	int rc = BLF_ENOMEM, ix;
 
 	memset(&lk, 0, sizeof(lk));
@@ -2136,7 +2177,7 @@ view_update(core *c, uint64_t now)
 		int oldin = vindex_has(x, &d->p, d->o), newin, ri;
 
 		ri = core_origin_lookup(c->origins[d->o], &d->p, d->excl);
-		newin = accepted_now(c, d->o, ri, now, &until);
+		newin = accepted_now(c, d->o, ri, now, &until, &untilx);
 		if (oldin == newin)
 			continue;
 		/* keys_add wants a record: the keys are built from the prefix */
@@ -2202,8 +2243,8 @@ view_update(core *c, uint64_t now)
 	}
 
 	/* 3. sweep the ranges' keys */
-	if ((rc = range_keys(c, &c->lidx, 0, rng, nr, now, &until, &lk)) != 0 ||
-	    (rc = range_keys(c, &c->xidx, 1, rng, nr, now, &until, &xk)) != 0 ||
+	if ((rc = range_keys(c, &c->lidx, 0, rng, nr, now, &until, &untilx, &lk)) != 0 ||
+	    (rc = range_keys(c, &c->xidx, 1, rng, nr, now, &until, &untilx, &xk)) != 0 ||
 	    (rc = view_sweep(c, &lk, &xk, c->nvpairs, &vo)) != 0)
 		goto out;
 	rc = BLF_ENOMEM;
@@ -2272,7 +2313,8 @@ view_update(core *c, uint64_t now)
 	if (c->vgarbage > 4096 && c->vgarbage > c->nvpairs / 2)
 		vpairs_compact(c);
 	c->vnow = now;
-	c->vuntil = until;
+	c->vuntil = until < untilx ? until : untilx;
+	c->vuntil_x = untilx;
 	c->vbuild++;
 	c->vnupdates++;
 	view_inc_reset(c);
@@ -2305,7 +2347,7 @@ struct vstate {
 	int fps_lost;
 	struct vlog *log;
 	size_t nlog, caplog;
-	uint64_t vgen, feed_oldest, vuntil;
+	uint64_t vgen, feed_oldest, vuntil, vuntil_x;
 };
 
 #define XCH(a, b)                                                                               \
@@ -2338,6 +2380,7 @@ vstate_swap(core *c, struct vstate *s)
 	XCH(c->vgen, s->vgen);
 	XCH(c->feed_oldest, s->feed_oldest);
 	XCH(c->vuntil, s->vuntil);
+	XCH(c->vuntil_x, s->vuntil_x);
 }
 
 static void
@@ -2429,7 +2472,7 @@ view_diff(core *c, struct vstate *u, uint64_t now)
 	}
 	if (!vindex_same(&c->lidx, &u->lidx) || !vindex_same(&c->xidx, &u->xidx))
 		return "index of accepted records";
-	if (u->vuntil <= now || u->vuntil > c->vuntil)
+	if (u->vuntil <= now || u->vuntil > c->vuntil || u->vuntil_x > c->vuntil_x)
 		return "next change";
 	if (c->vgen != u->vgen || c->feed_oldest != u->feed_oldest)
 		return "generation";
