@@ -599,8 +599,9 @@ int core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, const bl
  * Generations are not comparable across core_open (a reopened core starts
  * at a new random base): after opening, export everything once.  With the
  * feed, every build also fingerprints the view (a walk as long as a full
- * iteration; see BENCHMARKS.md for what a build with and without costs).
- * *gen is set; returns 0 or BLF_ENOMEM.
+ * iteration; see BENCHMARKS.md for what a build with and without costs);
+ * a view updated for deltas or listing expiries fingerprints only the
+ * ranges it changed.  *gen is set; returns 0 or BLF_ENOMEM.
  */
 int core_view_generation(core *c, uint64_t now, uint64_t *gen);
 

@@ -15,9 +15,11 @@
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
  *    plus an array of entries (exported entries, and listing groups below
  *    the threshold kept "hidden" for the provenance of entries inside
- *    them), built lazily when asked for (merge.c); with the change feed,
- *    24-byte fingerprints of the exported entries and a change log
- *    (feed.c).
+ *    them), built lazily when asked for and updated for the prefixes that
+ *    changed since (merge.c), with the sorted keys of the accepted records
+ *    kept for the update (8 bytes per IPv4 record, 24 per IPv6 one); with
+ *    the change feed, 12-byte (IPv4) or 24-byte fingerprints of the
+ *    exported entries and a change log (feed.c).
  * Times are stored as u32 unix seconds (valid until 2106); the protocol's
  * decoders refuse larger values (BLF_MAX_TIME, SPEC 3.1 rule 5) with
  * BLF_ERANGE, and times_fit (core.c) checks again before storing.

@@ -39,6 +39,35 @@
  * listings in the chain, capped by its anchor's expiry; the entry's expiry
  * is found by weighted selection (expected linear in the contributing
  * origins).
+ *
+ * Updating instead of rebuilding.  A build keeps its sorted keys of the
+ * accepted records (c->lidx, c->xidx: 8 bytes per IPv4 record, 24 per
+ * IPv6 one; no record indices, which removals move).  Applying operations
+ * notes each (origin, prefix, kind) it touched (core_view_note); removing
+ * a record moves the origin's last record into its place, so the removed
+ * record's pair becomes a ghost that holds its prefix and the moved
+ * record's pair follows it (core_view_rec_removed): the view stays sorted
+ * and searchable until it is read.  The next read (core_view_build)
+ * updates it: a changed prefix P can only affect the entries inside R(P),
+ * the widest accepted record before the change that contains P (or P
+ * itself), because weights come from enclosing listings, exclusions act
+ * inside themselves, and whether a group is kept hidden or an exclusion is
+ * exported depends only on what encloses it or what it encloses.  The
+ * ranges R(P), sorted with the nested ones dropped, are enclosed by no
+ * accepted record before or after the change, so the sweep over their keys
+ * alone gives exactly what the whole sweep gives there: the index takes
+ * the noted changes in one splice, the ranges' keys are swept together,
+ * and their entries replace the old ones in one splice of the view (block
+ * moves in place; a /0 listing makes the range everything, and the update
+ * then costs what a build does).  The change feed diffs the ranges'
+ * fingerprints only (feed.c).  Listings that expired since the build are
+ * found by one pass over the records and updated the same way.  What
+ * changes acceptance everywhere rebuilds the view whole: a trust change,
+ * an anchor's expiry, a new origin, a new epoch, a reset or freeze, a
+ * snapshot, a dispute or answer, a dispute lapse, and more than
+ * VIEW_DIRT_MAX changed prefixes before one read.  core_test_check_view
+ * compares every update with a build (the oracle of the tests and of
+ * fuzz_apply).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -508,6 +508,50 @@ test_feed_after_update(void **state)
 	assert_int_equal(g1, g2);
 }
 
+/* Out of memory at each allocation of an update in turn: the read falls
+ * back to a whole build, and the view is what a build gives. */
+static void
+test_update_oom(void **state)
+{
+	struct fx *f = *state;
+	blf_op l[3] = { op_list("10.0.0.0/8", T0 + 5000, "a"),
+			op_list("10.1.0.0/16", T0 + 5000, "a"),
+			op_list("2001:db8::/32", T0 + 5000, "a") };
+	blf_op b[2] = { op_list("10.1.2.0/24", T0 + 4000, "b"),
+			op_simple(BLF_OP_EXCLUDE, "10.1.2.3/32", "b") };
+	unsigned n;
+	uint64_t gen, u0;
+	int failed = 0;
+
+	store_add(&f->st, &f->a, "alpha", 50);
+	store_add(&f->st, &f->b, "beta", 60);
+	assert_int_equal(fx_open(f), 0);
+	hello(f, 2);
+	core_test_check_view(f->core, 0); /* the oracle allocates too */
+	apply(f, &f->a, T0, l, 3);
+	assert_int_equal(core_view_generation(f->core, T0, &gen), 0);
+	for (n = 1; n < 80; n++) {
+		char *upd, *built;
+
+		b[0].expires = T0 + 4000 + n; /* a change each time */
+		apply(f, &f->b, T0 + n, b, 2);
+		u0 = core_test_view_updates(f->core);
+		core_test_fail_alloc(f->core, n);
+		assert_int_equal(core_view_generation(f->core, T0 + n, &gen), 0);
+		failed += core_test_view_updates(f->core) == u0;
+		core_test_fail_alloc(f->core, 0);
+		upd = view_text(f->core, T0 + n, NULL);
+		assert_int_equal(core_set_trust(f->core, &f->st), 0); /* a build */
+		built = view_text(f->core, T0 + n, NULL);
+		assert_string_equal(upd, built);
+		free(upd);
+		free(built);
+	}
+	/* the first allocations failed the update (a build took over), the
+	 * last ones came after it */
+	assert_true(failed > 0 && failed < 79);
+}
+
 int
 main(void)
 {
@@ -522,6 +566,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_removal_moves_record, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_feed_after_update, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_update_oom, setup, fx_teardown),
 	};
 
 	/* every update against a build; INVIEW_NO_ORACLE=1 leaves the cases'
