@@ -44,7 +44,7 @@ view_text(core *c, uint64_t now, size_t *count)
 {
 	core_iter it;
 	core_entry e;
-	size_t cap = 1 << 16, n = 0, k = 0;
+	size_t cap = 1 << 20, n = 0, k = 0;
 	char *out = calloc(1, cap), pb[BLF_PREFIX_STRLEN];
 	int rc;
 
@@ -508,6 +508,45 @@ test_feed_after_update(void **state)
 	assert_int_equal(g1, g2);
 }
 
+/* A view large enough for the build's radix sort and the splices' slack:
+ * single listings after a load, each read (the daemon's export). */
+static void
+test_many_entries(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 20000, B = 1000 };
+	static blf_op ops[B];
+	static char pb[B][24];
+	size_t i, k, n;
+	char *v;
+	uint64_t u, gen;
+
+	store_add(&f->st, &f->a, "alpha", 100);
+	assert_int_equal(fx_open(f), 0);
+	hello(f, 1);
+	for (k = 0; k < N; k += B) {
+		for (i = 0; i < B; i++) {
+			snprintf(pb[i], sizeof(pb[i]), "100.0.%zu.%zu/32", (k + i) / 250,
+				 (k + i) % 250);
+			ops[i] = op_list(pb[i], T0 + 86400, NULL);
+		}
+		apply(f, &f->a, T0, ops, B);
+	}
+	assert_int_equal(core_view_generation(f->core, T0, &gen), 0);
+	u = core_test_view_updates(f->core);
+	for (i = 1; i <= 300; i++) {
+		snprintf(pb[0], sizeof(pb[0]), "100.200.%zu.%zu/32", i / 200, i % 200);
+		ops[0] = op_list(pb[0], T0 + 86400, "single");
+		apply(f, &f->a, T0 + i, ops, 1);
+		assert_int_equal(core_view_generation(f->core, T0 + i, &gen), 0);
+	}
+	ASSERT_UPDATED(f, u);
+	v = view_text(f->core, T0 + 300, &n);
+	assert_int_equal(n, N + 300);
+	assert_non_null(strstr(v, "L 100.200.1.100/32 100 1700086400\n"));
+	free(v);
+}
+
 /* Out of memory at each allocation of an update in turn: the read falls
  * back to a whole build, and the view is what a build gives. */
 static void
@@ -567,6 +606,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_feed_after_update, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_update_oom, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_many_entries, setup, fx_teardown),
 	};
 
 	/* every update against a build; INVIEW_NO_ORACLE=1 leaves the cases'
