@@ -831,6 +831,7 @@ core_open(const char *datadir, const core_config *cfg, const trust_store *st, co
 	if (c->cfg.journal_max == 0)
 		c->cfg.journal_max = CORE_DEFAULT_JOURNAL_MAX;
 	core_feed_init(c);
+	c->vcheck = core_view_check_all;
 	if (st != NULL && (rc = trust_store_copy(st, &c->trust)) != 0)
 		goto out;
 	/* ours alone: owned by us, not writable by others, no symlink */
@@ -871,8 +872,7 @@ core_close(core *c)
 	free(c->origins);
 	core_intern_free_all(c);
 	trust_store_free(&c->trust);
-	free(c->vpairs);
-	free(c->vents);
+	core_view_free(c);
 	free(c->scratch);
 	if (c->evfd >= 0)
 		close(c->evfd);

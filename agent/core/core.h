@@ -601,8 +601,9 @@ int core_iter_begin_at(core *c, uint64_t now, const blf_prefix *within, const bl
  * Generations are not comparable across core_open (a reopened core starts
  * at a new random base): after opening, export everything once.  With the
  * feed, every build also fingerprints the view (a walk as long as a full
- * iteration; see BENCHMARKS.md for what a build with and without costs).
- * *gen is set; returns 0 or BLF_ENOMEM.
+ * iteration; see BENCHMARKS.md for what a build with and without costs);
+ * a view updated for deltas or listing expiries fingerprints only the
+ * ranges it changed.  *gen is set; returns 0 or BLF_ENOMEM.
  */
 int core_view_generation(core *c, uint64_t now, uint64_t *gen);
 
@@ -644,6 +645,15 @@ int core_next_change(core *c, uint64_t now, uint64_t *when);
 /* Testing only: make the n-th allocation of the merge engine from now on
  * fail (view, iterator, why and change feed); 0 turns this off. */
 void core_test_fail_alloc(core *c, unsigned n);
+
+/* Testing only: after every incremental update of c's view (c NULL: of
+ * every core opened from now on), build the view from scratch and compare
+ * them entry by entry (prefix, kind, flags, pairs, weight, expiry and
+ * provenance) with the change feed's fingerprints and log; a difference
+ * is printed and aborts.  Costs a full build per update. */
+void core_test_check_view(core *c, int on);
+/* Testing only: incremental view updates made since c was opened. */
+uint64_t core_test_view_updates(const core *c);
 
 /* ---- why ---------------------------------------------------------------- */
 

@@ -15,9 +15,11 @@
  *  - the merged view is an array of (origin, record) pairs sorted by prefix
  *    plus an array of entries (exported entries, and listing groups below
  *    the threshold kept "hidden" for the provenance of entries inside
- *    them), built lazily when asked for (merge.c); with the change feed,
- *    24-byte fingerprints of the exported entries and a change log
- *    (feed.c).
+ *    them), built lazily when asked for and updated for the prefixes that
+ *    changed since (merge.c), with the sorted keys of the accepted records
+ *    kept for the update (8 bytes per IPv4 record, 24 per IPv6 one); with
+ *    the change feed, 12-byte (IPv4) or 24-byte fingerprints of the
+ *    exported entries and a change log (feed.c).
  * Times are stored as u32 unix seconds (valid until 2106); the protocol's
  * decoders refuse larger values (BLF_MAX_TIME, SPEC 3.1 rule 5) with
  * BLF_ERANGE, and times_fit (core.c) checks again before storing.
@@ -128,9 +130,36 @@ struct vent {
 				 * because it contributes to an entry inside it */
 #define VENT_ONE 0x20000000u    /* one pair, held inline */
 #define VENT_N 0x1fffffffu      /* pair count, or origin index */
+/* Origin index of a pair whose record was removed since the view was built:
+ * r indexes c->vghost, which holds its prefix until the update (merge.c). */
+#define VPAIR_GHOST VENT_N
 
 /* Deepest chain of nested listing groups: one per prefix length. */
 #define VIEW_DEPTH 129
+
+/* The sorted keys of the accepted records of a built view, kept between
+ * builds for the incremental update (merge.c): IPv4 as addr << 32 | len << 24
+ * | origin index, IPv6 as the address and len << 24 | origin index. */
+struct vkey6 {
+	uint64_t hi, lo;
+	uint32_t lo2;
+	uint32_t r;       /* record index while building; stale after */
+};
+
+struct vindex {
+	uint64_t *k4;
+	size_t n4, cap4;
+	struct vkey6 *k6;
+	size_t n6, cap6;
+	uint64_t lens[2][3];        /* lengths present (a superset), per family */
+};
+
+/* A (origin, prefix, kind) whose record changed since the view was built. */
+struct vdirt {
+	blf_prefix p;
+	uint8_t excl;
+	uint32_t o;       /* origin index */
+};
 
 /* Change-feed fingerprint of one exported entry (kept only with
  * core_config.change_feed): IPv6 entries. */
@@ -151,9 +180,9 @@ struct vfp4 {
 /* The fingerprints of one build, in view order: IPv4 entries, then IPv6. */
 struct vfps {
 	struct vfp4 *v4;
-	size_t n4;
+	size_t n4, cap4;
 	struct vfp *v6;
-	size_t n6;
+	size_t n6, cap6;
 };
 
 /* One change-log record: p changed in the build that made generation gen. */
@@ -185,13 +214,27 @@ struct core {
 	int vdirty;
 	uint64_t vnow;              /* built for now in [vnow, vuntil) */
 	uint64_t vuntil;
+	uint64_t vuntil_x;          /* the part of vuntil that anchors and
+				     * disputes set (listing expiries apart) */
 	uint64_t vbuild;            /* counts builds: iterators detect a rebuild */
 	struct vpair *vpairs;
 	size_t nvpairs, capvpairs;
 	struct vent *vents;         /* exported entries and hidden groups */
 	size_t nvents, capvents;
 	size_t nview;               /* exported entries among vents */
-	uint64_t vlens[2][3];       /* lengths of listing groups, per family */
+	uint64_t vlens[2][3];       /* lengths of listing groups, per family
+				     * (a superset after updates) */
+	int vlive;                  /* a view was built: it can be updated */
+	struct vindex lidx, xidx;   /* accepted listings and exclusions */
+	struct vdirt *dirt;         /* changed since the view, to update */
+	size_t ndirt, capdirt;
+	blf_prefix *vghost;         /* prefixes of removed records (VPAIR_GHOST) */
+	size_t nvghost, capvghost;
+	size_t vgarbage;            /* vpairs no vent points to */
+	const struct origin *vnote_o; /* the last origin noted, and its index */
+	uint32_t vnote_oi;
+	int vcheck;                 /* testing: compare each update with a build */
+	uint64_t vnupdates;         /* incremental updates made */
 
 	/* generations and the change feed (feed.c) */
 	uint64_t vgen;              /* generation of the built view */
@@ -322,6 +365,28 @@ void core_walk_free(struct core_walk *w);
 int core_walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
 int core_walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
 void *core_merge_alloc(core *c, void *p, size_t n);
+/* Record (o, p, kind) as changed since the view was built, for the next
+ * update; falls back to a full rebuild (vdirty) when too many or out of
+ * memory.  Never fails. */
+void core_view_note(core *c, const struct origin *o, const blf_prefix *p, int excl);
+/* Record ri of o is about to be removed (the last record moving into its
+ * place): keep the view readable until its update. */
+void core_view_rec_removed(core *c, const struct origin *o, uint32_t ri);
+/* 1 if the view must be rebuilt or updated before it is read. */
+static inline int
+core_view_stale(const core *c)
+{
+	return c->vdirty || c->ndirt > 0;
+}
+void core_view_free(core *c);
+void core_prefix_end(const blf_prefix *p, blf_prefix *e);
+/* In the array *arr of *n elements of size sz (room for *cap), replace the
+ * spans [oa[k], ob[k]) by the spans [na[k], nb[k]) of nw, for k < nr (spans
+ * sorted, not overlapping): block moves in place, the array grown when it
+ * must.  0, or BLF_ENOMEM with nothing changed. */
+int core_splice(core *c, void **arr, size_t *n, size_t *cap, size_t sz, const size_t *oa,
+		const size_t *ob, const void *nw, const size_t *na, const size_t *nb, size_t nr);
+extern int core_view_check_all; /* testing: core_test_check_view(NULL, on) */
 
 /* Number of (origin, record) pairs of view entry v (1 or more). */
 static inline uint32_t
@@ -377,7 +442,16 @@ size_t core_dispute_ops_of(core *c, const uint8_t origin[BLF_KEYID_LEN], blf_op 
 /* ---- feed.c ------------------------------------------------------------- */
 void core_feed_init(core *c);
 void core_feed_update(core *c);
+/* An update replaced the entries inside the nr ranges rng (sorted,
+ * disjoint); range i's entries are now vents [a[i], b[i]).  Updates the
+ * fingerprints and the log for those ranges only. */
+void core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const size_t *b,
+			     size_t nr);
 void core_feed_free(core *c);
+/* Fingerprints of every exported entry of c's view, whether or not the
+ * feed is on (the update's oracle); 0 or BLF_ENOMEM. */
+int core_feed_fingerprints(core *c, struct vfps *out);
+void core_vfps_free(struct vfps *s);
 
 
 /* A 64-bit finaliser (MurmurHash3's fmix64): hash-table slots and the

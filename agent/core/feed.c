@@ -21,7 +21,10 @@
  * Cost per build with the feed: one walk of the view (provenance of each
  * entry, as the iterator does) plus a linear merge; memory 12 bytes per
  * exported IPv4 entry (24 per IPv6 one) plus 32 per log record.  Without
- * the feed: nothing.
+ * the feed: nothing.  An update of the view (merge.c) walks and diffs
+ * only the ranges it rebuilt (core_feed_update_ranges) and splices their
+ * fingerprints in place; the log and generations read the same as after a
+ * build.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -133,11 +136,15 @@ fingerprints(core *c, struct vfps *out)
 			f->h = h;
 		}
 	}
+	out->cap4 = c->nview;
+	out->cap6 = cap6;
 	if (out->n4 > 0 && out->n4 < c->nview) {
 		struct vfp4 *n = realloc(out->v4, out->n4 * sizeof(*n));
 
-		if (n != NULL) /* else keep the larger array */
+		if (n != NULL) { /* else keep the larger array */
 			out->v4 = n;
+			out->cap4 = out->n4;
+		}
 	}
 	rc = 0;
 out:
@@ -280,6 +287,208 @@ core_feed_update(core *c)
 keep:
 	vfps_free(&c->fps);
 	c->fps = nf;
+}
+
+/* See core_int.h. */
+void
+core_vfps_free(struct vfps *s)
+{
+	vfps_free(s);
+}
+
+/* See core_int.h. */
+int
+core_feed_fingerprints(core *c, struct vfps *out)
+{
+	return fingerprints(c, out);
+}
+
+/* Append the fingerprint of e to out (arrays grown as needed). */
+static int
+fp_push(core *c, struct vfps *out, size_t *cap4, size_t *cap6, const core_entry *e)
+{
+	uint32_t h = entry_hash(e);
+
+	if (e->prefix.af == BLF_AF_INET) {
+		struct vfp4 *f;
+
+		if (out->n4 == *cap4) {
+			size_t cap = *cap4 ? *cap4 * 2 : 64;
+
+			if ((f = core_merge_alloc(c, out->v4, cap * sizeof(*f))) == NULL)
+				return BLF_ENOMEM;
+			out->v4 = f;
+			*cap4 = cap;
+		}
+		f = &out->v4[out->n4++];
+		memset(f, 0, sizeof(*f));
+		f->a = (uint32_t)e->prefix.addr[0] << 24 | (uint32_t)e->prefix.addr[1] << 16 |
+		       (uint32_t)e->prefix.addr[2] << 8 | e->prefix.addr[3];
+		f->len = e->prefix.len;
+		f->kind = (uint8_t)e->kind;
+		f->h = h;
+	} else {
+		struct vfp *f;
+
+		if (out->n6 == *cap6) {
+			size_t cap = *cap6 ? *cap6 * 2 : 64;
+
+			if ((f = core_merge_alloc(c, out->v6, cap * sizeof(*f))) == NULL)
+				return BLF_ENOMEM;
+			out->v6 = f;
+			*cap6 = cap;
+		}
+		f = &out->v6[out->n6++];
+		memset(f, 0, sizeof(*f));
+		f->p = e->prefix;
+		f->kind = (uint8_t)e->kind;
+		f->h = h;
+	}
+	return 0;
+}
+
+/* First fingerprint of s (IPv4 ones first) whose prefix is above p, or
+ * not below it (strict = 0). */
+static size_t
+fp_bound(const struct vfps *s, const blf_prefix *p, int strict)
+{
+	size_t lo = 0, hi = s->n4 + s->n6, mid;
+	blf_prefix q;
+	uint8_t k;
+	uint32_t h;
+
+	while (lo < hi) {
+		int r;
+
+		mid = lo + (hi - lo) / 2;
+		fp_get(s, mid, &q, &k, &h);
+		r = blf_prefix_cmp(&q, p);
+		if (r < 0 || (strict && r == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * See core_int.h.  The fingerprints of the new entries of each range are
+ * walked (a range is enclosed by no listing group, so the walk's chain
+ * starts empty there), diffed against the old fingerprints of the same
+ * range (found by binary search), and the arrays spliced, IPv4 and IPv6
+ * apart.  Without memory, the fingerprints are dropped as in a build.
+ */
+void
+core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const size_t *b,
+			size_t nr)
+{
+	struct vfps nf;
+	struct core_walk *w = NULL;
+	size_t *sv = NULL, *oa, *ob, *fa, *fb, k, vi, cap4 = 0, cap6 = 0, nold = c->fps.n4;
+	size_t n4 = 0, max;
+	uint64_t gen = c->vgen + 1;
+	int rc = 0, any = 0;
+
+	if (!c->cfg.change_feed) {
+		c->vgen = gen;
+		c->feed_oldest = gen;
+		return;
+	}
+	if (c->fps_lost) {
+		core_feed_update(c);
+		return;
+	}
+	max = c->cfg.feed_log_max ? c->cfg.feed_log_max : CORE_DEFAULT_FEED_LOG;
+	memset(&nf, 0, sizeof(nf));
+	if ((sv = core_merge_alloc(c, NULL, 4 * (nr + 1) * sizeof(*sv))) == NULL ||
+	    (w = core_walk_new(c)) == NULL)
+		goto lost;
+	oa = sv;
+	ob = oa + nr + 1;
+	fa = ob + nr + 1;
+	fb = fa + nr + 1;
+	for (k = 0; k < nr; k++) {
+		blf_prefix e;
+		core_entry ent;
+
+		fa[k] = nf.n4 + nf.n6; /* IPv4 ranges come first */
+		for (vi = a[k]; vi < b[k]; vi++)
+			if (core_walk_step(c, w, vi, &ent) &&
+			    fp_push(c, &nf, &cap4, &cap6, &ent) != 0)
+				goto lost;
+		fb[k] = nf.n4 + nf.n6;
+		core_prefix_end(&rng[k], &e);
+		oa[k] = fp_bound(&c->fps, &rng[k], 0);
+		ob[k] = fp_bound(&c->fps, &e, 1);
+	}
+	for (k = 0; k < nr && rc == 0; k++) {
+		size_t i = oa[k], j = fa[k];
+
+		while (rc == 0 && (i < ob[k] || j < fb[k])) {
+			blf_prefix po, pn;
+			uint8_t ko = 0, kn = 0;
+			uint32_t ho = 0, hn = 0;
+			int cmp;
+
+			if (i < ob[k])
+				fp_get(&c->fps, i, &po, &ko, &ho);
+			if (j < fb[k])
+				fp_get(&nf, j, &pn, &kn, &hn);
+			cmp = i >= ob[k] ? 1 : j >= fb[k] ? -1 : blf_prefix_cmp(&po, &pn);
+			if (cmp < 0) {
+				rc = log_add(c, max, gen, &po, 1);
+				any = 1;
+				i++;
+			} else if (cmp > 0) {
+				rc = log_add(c, max, gen, &pn, 0);
+				any = 1;
+				j++;
+			} else {
+				if (ko != kn || ho != hn) {
+					rc = log_add(c, max, gen, &pn, 1);
+					any = 1;
+				}
+				i++;
+				j++;
+			}
+		}
+	}
+	/* splice the IPv4 ranges' spans, then the IPv6 ones' (offsets taken
+	 * off the combined positions); in place */
+	for (k = 0; k < nr && rng[k].af == BLF_AF_INET; k++)
+		n4++;
+	for (k = n4; k < nr; k++) {
+		oa[k] -= nold;
+		ob[k] -= nold;
+		fa[k] -= nf.n4;
+		fb[k] -= nf.n4;
+	}
+	if (core_splice(c, (void **)&c->fps.v4, &c->fps.n4, &c->fps.cap4, sizeof(*c->fps.v4), oa,
+			ob, nf.v4, fa, fb, n4) != 0 ||
+	    core_splice(c, (void **)&c->fps.v6, &c->fps.n6, &c->fps.cap6, sizeof(*c->fps.v6),
+			oa + n4, ob + n4, nf.v6, fa + n4, fb + n4, nr - n4) != 0)
+		goto lost;
+	if (any)
+		c->vgen = gen;
+	if (rc != 0) {
+		/* this update's changes alone exceed the log: diffs restart here */
+		c->nlog = 0;
+		c->feed_oldest = c->vgen;
+	}
+	vfps_free(&nf);
+	core_walk_free(w);
+	free(sv);
+	return;
+lost:
+	/* no diff now, and nothing to diff against next time */
+	vfps_free(&nf);
+	vfps_free(&c->fps);
+	core_walk_free(w);
+	free(sv);
+	c->fps_lost = 1;
+	c->vgen = gen;
+	c->nlog = 0;
+	c->feed_oldest = gen;
 }
 
 /* See core.h. */

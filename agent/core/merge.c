@@ -39,6 +39,35 @@
  * listings in the chain, capped by its anchor's expiry; the entry's expiry
  * is found by weighted selection (expected linear in the contributing
  * origins).
+ *
+ * Updating instead of rebuilding.  A build keeps its sorted keys of the
+ * accepted records (c->lidx, c->xidx: 8 bytes per IPv4 record, 24 per
+ * IPv6 one; no record indices, which removals move).  Applying operations
+ * notes each (origin, prefix, kind) it touched (core_view_note); removing
+ * a record moves the origin's last record into its place, so the removed
+ * record's pair becomes a ghost that holds its prefix and the moved
+ * record's pair follows it (core_view_rec_removed): the view stays sorted
+ * and searchable until it is read.  The next read (core_view_build)
+ * updates it: a changed prefix P can only affect the entries inside R(P),
+ * the widest accepted record before the change that contains P (or P
+ * itself), because weights come from enclosing listings, exclusions act
+ * inside themselves, and whether a group is kept hidden or an exclusion is
+ * exported depends only on what encloses it or what it encloses.  The
+ * ranges R(P), sorted with the nested ones dropped, are enclosed by no
+ * accepted record before or after the change, so the sweep over their keys
+ * alone gives exactly what the whole sweep gives there: the index takes
+ * the noted changes in one splice, the ranges' keys are swept together,
+ * and their entries replace the old ones in one splice of the view (block
+ * moves in place; a /0 listing makes the range everything, and the update
+ * then costs what a build does).  The change feed diffs the ranges'
+ * fingerprints only (feed.c).  Listings that expired since the build are
+ * found by one pass over the records and updated the same way.  What
+ * changes acceptance everywhere rebuilds the view whole: a trust change,
+ * an anchor's expiry, a new origin, a new epoch, a reset or freeze, a
+ * snapshot, a dispute or answer, a dispute lapse, and more than
+ * VIEW_DIRT_MAX changed prefixes before one read.  core_test_check_view
+ * compares every update with a build (the oracle of the tests and of
+ * fuzz_apply).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,16 +100,10 @@ struct key4 {
 	uint32_t pad;
 };
 
-struct key6 {
-	uint64_t hi, lo;
-	uint32_t lo2; /* len << 24 | origin index */
-	uint32_t r;
-};
-
 struct keys {
 	struct key4 *k4;
 	size_t n4, cap4;
-	struct key6 *k6;
+	struct vkey6 *k6;
 	size_t n6, cap6;
 };
 
@@ -106,7 +129,7 @@ cmp4(const void *a, const void *b)
 static int
 cmp6(const void *a, const void *b)
 {
-	const struct key6 *x = a, *y = b;
+	const struct vkey6 *x = a, *y = b;
 
 	if (x->hi != y->hi)
 		return x->hi < y->hi ? -1 : 1;
@@ -214,7 +237,7 @@ keys_add(core *c, struct keys *ks, const struct origin *o, uint32_t oi, uint32_t
 	size_t cap;
 
 	if (r->flags & REC_V6) {
-		struct key6 *n;
+		struct vkey6 *n;
 
 		if (ks->n6 == ks->cap6) {
 			cap = ks->cap6 ? ks->cap6 * 2 : 1024;
@@ -279,8 +302,13 @@ plist_free(struct plist *l)
 static void
 pair_prefix(const core *c, const struct vpair *p, blf_prefix *out)
 {
-	const struct origin *o = c->origins[p->o];
+	const struct origin *o;
 
+	if (p->o == VPAIR_GHOST) {
+		*out = c->vghost[p->r]; /* removed since the build (update pending) */
+		return;
+	}
+	o = c->origins[p->o];
 	core_origin_rec_prefix(o, &o->recs[p->r], out);
 }
 
@@ -327,7 +355,7 @@ keys_group(core *c, const struct keys *ks, struct plist *out)
 		else if (i == ks->n4)
 			same = 0;
 		else {
-			const struct key6 *x = &ks->k6[i - ks->n4], *y = x - 1;
+			const struct vkey6 *x = &ks->k6[i - ks->n4], *y = x - 1;
 
 			same = x->hi == y->hi && x->lo == y->lo && x->lo2 >> 24 == y->lo2 >> 24;
 		}
@@ -503,59 +531,47 @@ sweep(core *c, const struct plist *L, const uint8_t *lrem, uint8_t *keep)
 	return 0;
 }
 
-/* See core_int.h: build (or keep) the view for now. */
-int
-core_view_build(core *c, uint64_t now)
+/* The entries of one sweep and their pairs. */
+struct vout {
+	struct vent *v;
+	size_t n;
+	struct vpair *p;     /* runs of the entries of several pairs */
+	size_t np;
+	size_t nview;        /* exported entries among v */
+	uint64_t lens[2][3]; /* lengths of the listing groups */
+};
+
+static void
+vout_free(struct vout *o)
 {
-	struct keys lk, xk;
+	free(o->v);
+	free(o->p);
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * SPEC 8.3 over the sorted keys of accepted listings lk and exclusions xk:
+ * the entries (kept listing groups, emitted exclusions) in prefix order.
+ * An entry of several pairs gets start = pbase + its run's index in
+ * out->p, so that out->p can be appended to c->vpairs at pbase.  Linear in
+ * the keys (after their sort).  0, BLF_ENOMEM or BLF_ELIMIT.
+ */
+static int
+view_sweep(core *c, const struct keys *lk, const struct keys *xk, size_t pbase, struct vout *out)
+{
 	struct plist L, X;
 	struct lens xl, ll;
 	uint8_t *lrem = NULL, *keep = NULL, *xemit = NULL;
 	size_t i, j, np, ng, a, b;
 	blf_prefix p, q;
-	int rc = BLF_ENOMEM, v;
-	uint64_t until = UINT64_MAX;
+	int rc = BLF_ENOMEM;
 
-	/* the cached view holds from vnow until the next expiry (listing or
-	 * anchor) after it, unless the state or trust changed */
-	if (!c->vdirty && now >= c->vnow && now < c->vuntil)
-		return 0;
-	memset(&lk, 0, sizeof(lk));
-	memset(&xk, 0, sizeof(xk));
+	memset(out, 0, sizeof(*out));
 	memset(&L, 0, sizeof(L));
 	memset(&X, 0, sizeof(X));
-	core_dispute_prepare(c, now);
-	for (i = 0; i < c->norigins; i++) {
-		const struct origin *o = c->origins[i];
-		uint32_t r;
-
-		if (origin_status(o, now, &v) != CORE_ACCEPTED)
-			continue;
-		if (o->anchor->expires != 0 && o->anchor->expires < until)
-			until = o->anchor->expires;
-		for (r = 0; r < o->nrecs; r++) {
-			if (rec_status(&o->recs[r], now, &v) != CORE_ACCEPTED)
-				continue;
-			if (core_dispute_lapsed(c, o, &o->recs[r], now, &until))
-				continue; /* SPEC 8.6 */
-			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
-				until = o->recs[r].expires;
-			if (keys_add(c, (o->recs[r].flags & REC_EXCL) ? &xk : &lk, o,
-				     (uint32_t)i, r) != 0)
-				goto out;
-		}
-	}
-	sort4(c, &lk);
-	if (lk.n6 > 1)
-		qsort(lk.k6, lk.n6, sizeof(*lk.k6), cmp6);
-	sort4(c, &xk);
-	if (xk.n6 > 1)
-		qsort(xk.k6, xk.n6, sizeof(*xk.k6), cmp6);
-	if (keys_group(c, &lk, &L) != 0 || keys_group(c, &xk, &X) != 0)
+	if ((rc = keys_group(c, lk, &L)) != 0 || (rc = keys_group(c, xk, &X)) != 0)
 		goto out;
-	keys_free(&lk);
-	keys_free(&xk);
-
+	rc = BLF_ENOMEM;
 	if ((lrem = core_merge_alloc(c, NULL, L.ng + 1)) == NULL ||
 	    (keep = core_merge_alloc(c, NULL, L.ng + 1)) == NULL ||
 	    (xemit = core_merge_alloc(c, NULL, X.ng + 1)) == NULL)
@@ -602,13 +618,8 @@ core_view_build(core *c, uint64_t now)
 			np += X.g[i].n > 1 ? X.g[i].n : 0;
 			ng++;
 		}
-	free(c->vpairs);
-	free(c->vents);
-	c->vpairs = core_merge_alloc(c, NULL, np * sizeof(*c->vpairs));
-	c->vents = core_merge_alloc(c, NULL, ng * sizeof(*c->vents));
-	c->nvpairs = c->nvents = c->nview = 0;
-	memset(c->vlens, 0, sizeof(c->vlens));
-	if (c->vpairs == NULL || c->vents == NULL)
+	if ((out->p = core_merge_alloc(c, NULL, np * sizeof(*out->p))) == NULL ||
+	    (out->v = core_merge_alloc(c, NULL, ng * sizeof(*out->v))) == NULL)
 		goto out;
 	a = b = 0;
 	for (;;) {
@@ -632,29 +643,175 @@ core_view_build(core *c, uint64_t now)
 			gi = a++;
 			flags = keep[gi] == 2 ? 0 : VENT_HIDDEN;
 			group_prefix(c, &L, gi, &p);
-			lens_add(c->vlens, &p);
+			lens_add(out->lens, &p);
 		} else {
 			gi = b++;
 			flags = VENT_EXCL;
 		}
 		if (!(flags & VENT_HIDDEN))
-			c->nview++;
+			out->nview++;
 		if (src->g[gi].n == 1) {
 			const struct vpair *vp = &src->p[src->g[gi].start];
 
-			c->vents[c->nvents].start = vp->r;
-			c->vents[c->nvents].n = vp->o | VENT_ONE | flags;
+			out->v[out->n].start = vp->r;
+			out->v[out->n].n = vp->o | VENT_ONE | flags;
 		} else {
-			c->vents[c->nvents].start = (uint32_t)c->nvpairs;
-			c->vents[c->nvents].n = src->g[gi].n | flags;
+			out->v[out->n].start = (uint32_t)(pbase + out->np);
+			out->v[out->n].n = src->g[gi].n | flags;
 			for (j = 0; j < src->g[gi].n; j++)
-				c->vpairs[c->nvpairs++] = src->p[src->g[gi].start + j];
+				out->p[out->np++] = src->p[src->g[gi].start + j];
 		}
-		c->nvents++;
+		out->n++;
 	}
+	rc = 0;
+out:
+	if (rc != 0)
+		vout_free(out);
+	plist_free(&L);
+	plist_free(&X);
+	free(lrem);
+	free(keep);
+	free(xemit);
+	return rc;
+}
+
+static void
+vindex_free(struct vindex *ix)
+{
+	free(ix->k4);
+	free(ix->k6);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* Turn the sorted keys of a build into the kept index (they are moved:
+ * ks is empty after).  Never fails: the IPv4 keys shrink in place. */
+static void
+vindex_take(struct vindex *ix, struct keys *ks)
+{
+	size_t i;
+
+	vindex_free(ix);
+	if (ks->n4 > 0) {
+		uint64_t *u = (uint64_t *)(void *)ks->k4, *n;
+
+		/* key i's 8 bytes go to bytes [8i, 8i + 8): never past key i */
+		for (i = 0; i < ks->n4; i++) {
+			uint64_t k = ks->k4[i].k;
+
+			memcpy(&u[i], &k, sizeof(k));
+			ix->lens[0][(k >> 24 & 0xff) / 64] |= 1ULL << ((k >> 24 & 0xff) % 64);
+		}
+		if ((n = realloc(u, ks->n4 * sizeof(*n))) == NULL)
+			n = u; /* keep the larger block */
+		ix->k4 = n;
+		ix->n4 = ix->cap4 = ks->n4;
+		ks->k4 = NULL;
+	}
+	if (ks->n6 > 0) {
+		for (i = 0; i < ks->n6; i++) {
+			unsigned len = ks->k6[i].lo2 >> 24;
+
+			ix->lens[1][len / 64] |= 1ULL << (len % 64);
+		}
+		ix->k6 = ks->k6;
+		ix->n6 = ks->n6;
+		ix->cap6 = ks->cap6;
+		ks->k6 = NULL;
+	}
+	keys_free(ks);
+}
+
+/* Drop what the incremental update keeps beside the view. */
+static void
+view_inc_reset(core *c)
+{
+	c->ndirt = 0;
+	c->nvghost = 0;
+	c->vnote_o = NULL;
+}
+
+/* See core_int.h. */
+void
+core_view_free(core *c)
+{
+	free(c->vpairs);
+	free(c->vents);
+	c->vpairs = NULL;
+	c->vents = NULL;
+	vindex_free(&c->lidx);
+	vindex_free(&c->xidx);
+	free(c->dirt);
+	c->dirt = NULL;
+	c->ndirt = c->capdirt = 0;
+	free(c->vghost);
+	c->vghost = NULL;
+	c->nvghost = c->capvghost = 0;
+}
+
+/* Build the view for now from every origin's records. */
+static int
+view_full(core *c, uint64_t now)
+{
+	struct keys lk, xk;
+	struct vout vo;
+	size_t i;
+	int rc = BLF_ENOMEM, v;
+	uint64_t until = UINT64_MAX, untilx = UINT64_MAX;
+
+	memset(&lk, 0, sizeof(lk));
+	memset(&xk, 0, sizeof(xk));
+	memset(&vo, 0, sizeof(vo));
+	c->vlive = 0;
+	view_inc_reset(c);
+	core_dispute_prepare(c, now);
+	for (i = 0; i < c->norigins; i++) {
+		const struct origin *o = c->origins[i];
+		uint32_t r;
+
+		if (origin_status(o, now, &v) != CORE_ACCEPTED)
+			continue;
+		if (o->anchor->expires != 0 && o->anchor->expires < untilx)
+			untilx = o->anchor->expires;
+		for (r = 0; r < o->nrecs; r++) {
+			if (rec_status(&o->recs[r], now, &v) != CORE_ACCEPTED)
+				continue;
+			if (core_dispute_lapsed(c, o, &o->recs[r], now, &untilx))
+				continue; /* SPEC 8.6 */
+			if (!(o->recs[r].flags & REC_EXCL) && o->recs[r].expires < until)
+				until = o->recs[r].expires;
+			if (keys_add(c, (o->recs[r].flags & REC_EXCL) ? &xk : &lk, o,
+				     (uint32_t)i, r) != 0)
+				goto out;
+		}
+	}
+	sort4(c, &lk);
+	if (lk.n6 > 1)
+		qsort(lk.k6, lk.n6, sizeof(*lk.k6), cmp6);
+	sort4(c, &xk);
+	if (xk.n6 > 1)
+		qsort(xk.k6, xk.n6, sizeof(*xk.k6), cmp6);
+	free(c->vpairs);
+	free(c->vents);
+	c->vpairs = NULL;
+	c->vents = NULL;
+	c->nvpairs = c->capvpairs = c->nvents = c->nview = 0;
+	memset(c->vlens, 0, sizeof(c->vlens));
+	if ((rc = view_sweep(c, &lk, &xk, 0, &vo)) != 0)
+		goto out;
+	c->vents = vo.v;
+	c->nvents = c->capvents = vo.n;
+	c->vpairs = vo.p;
+	c->nvpairs = c->capvpairs = vo.np;
+	c->nview = vo.nview;
+	memcpy(c->vlens, vo.lens, sizeof(c->vlens));
+	c->vgarbage = 0;
+	vindex_take(&c->lidx, &lk);
+	vindex_take(&c->xidx, &xk);
 	c->vdirty = 0;
+	c->vlive = 1;
 	c->vnow = now;
-	c->vuntil = until;
+	c->vuntil = until < untilx ? until : untilx;
+	c->vuntil_x = untilx;
 	c->vbuild++;
 	rc = 0;
 out:
@@ -663,20 +820,83 @@ out:
 		free(c->vents);
 		c->vpairs = NULL;
 		c->vents = NULL;
-		c->nvpairs = c->nvents = c->nview = 0;
+		c->nvpairs = c->capvpairs = c->nvents = c->nview = 0;
+		vindex_free(&c->lidx);
+		vindex_free(&c->xidx);
 		c->vdirty = 1;
 		c->vbuild++;
 	}
 	keys_free(&lk);
 	keys_free(&xk);
-	plist_free(&L);
-	plist_free(&X);
-	free(lrem);
-	free(keep);
-	free(xemit);
 	if (rc == 0)
 		core_feed_update(c);
 	return rc;
+}
+
+static int view_update(core *c, uint64_t now);
+static void view_check(core *c, uint64_t now, int (*update)(core *, uint64_t));
+
+/*
+ * Listings expired since the view was built (now reached vuntil, but no
+ * anchor expiry or dispute lapse): note those that expired in (vnow, now]
+ * for the update, and find the next listing expiry.  One pass over the
+ * records, no sort and no sweep.
+ */
+static void
+view_expire(core *c, uint64_t now)
+{
+	uint64_t until = UINT64_MAX;
+	blf_prefix p;
+	size_t i;
+	int v;
+
+	for (i = 0; i < c->norigins && !c->vdirty; i++) {
+		const struct origin *o = c->origins[i];
+		uint32_t r;
+
+		if (origin_status(o, now, &v) != CORE_ACCEPTED)
+			continue;
+		for (r = 0; r < o->nrecs; r++) {
+			const struct rec *x = &o->recs[r];
+
+			if ((x->flags & REC_EXCL) || core_rec_verdict(x) != TRUST_OK ||
+			    x->expires <= c->vnow)
+				continue;
+			if (x->expires > now) {
+				if (x->expires < until)
+					until = x->expires;
+				continue;
+			}
+			core_origin_rec_prefix(o, x, &p);
+			core_view_note(c, o, &p, 0);
+		}
+	}
+	c->vnow = now;
+	c->vuntil = until < c->vuntil_x ? until : c->vuntil_x;
+}
+
+/* See core_int.h: build, update (or keep) the view for now. */
+int
+core_view_build(core *c, uint64_t now)
+{
+	/* the cached view holds from vnow until the next expiry (listing or
+	 * anchor) or dispute lapse after it, unless the state or trust
+	 * changed; changes to records, and listings that expired, are applied
+	 * to it for the prefixes they touch */
+	if (!c->vdirty && c->vlive && now >= c->vnow && now >= c->vuntil && now < c->vuntil_x)
+		view_expire(c, now);
+	if (!c->vdirty && now >= c->vnow && now < c->vuntil) {
+		if (c->ndirt == 0)
+			return 0;
+		if (c->vcheck) {
+			view_check(c, now, view_update);
+			return 0;
+		}
+		if (view_update(c, now) == 0)
+			return 0;
+		c->vdirty = 1; /* out of memory midway: build it whole */
+	}
+	return view_full(c, now);
 }
 
 /* ---- walking the view: provenance of an entry ----------------------------- */
@@ -1028,7 +1248,7 @@ core_iter_next(core_iter *it, core_entry *e)
 	core *c = it->c;
 
 	memset(e, 0, sizeof(*e));
-	if (it->err == 0 && (it->w == NULL || c->vdirty || c->vbuild != it->build))
+	if (it->err == 0 && (it->w == NULL || core_view_stale(c) || c->vbuild != it->build))
 		it->err = it->w == NULL ? BLF_EINVAL : BLF_ESTALE;
 	if (it->err != 0)
 		return -1;
@@ -1462,4 +1682,935 @@ core_origin_iter_status(const core_origin_iter *it, uint64_t now)
 	if ((st = origin_status(o, now, &verdict)) != CORE_ACCEPTED)
 		return st;
 	return rec_status(&o->recs[it->pos - 1], now, &verdict);
+}
+
+/* ---- the incremental update ----------------------------------------------- */
+
+/* Changed prefixes kept for one update: past this, a whole build costs
+ * about as much as the update would (and the list stays bounded). */
+#define VIEW_DIRT_MAX 65536u
+
+int core_view_check_all; /* testing: core_open sets vcheck from it */
+
+/* See core.h. */
+void
+core_test_check_view(core *c, int on)
+{
+	if (c == NULL)
+		core_view_check_all = on;
+	else
+		c->vcheck = on;
+}
+
+/* See core.h. */
+uint64_t
+core_test_view_updates(const core *c)
+{
+	return c->vnupdates;
+}
+
+static uint32_t
+origin_index(core *c, const struct origin *o)
+{
+	size_t i;
+
+	if (c->vnote_o == o && c->vnote_oi < c->norigins && c->origins[c->vnote_oi] == o)
+		return c->vnote_oi;
+	for (i = 0; i < c->norigins && c->origins[i] != o; i++)
+		;
+	c->vnote_o = o;
+	c->vnote_oi = (uint32_t)i;
+	return (uint32_t)i;
+}
+
+/* See core_int.h. */
+void
+core_view_note(core *c, const struct origin *o, const blf_prefix *p, int excl)
+{
+	struct vdirt *n;
+	uint32_t oi;
+
+	if (c->vdirty || !c->vlive)
+		return; /* rebuilt whole anyway */
+	oi = origin_index(c, o);
+	if (oi >= c->norigins || c->ndirt >= VIEW_DIRT_MAX) {
+		c->vdirty = 1;
+		return;
+	}
+	if (c->ndirt == c->capdirt) {
+		size_t cap = c->capdirt ? c->capdirt * 2 : 256;
+
+		if ((n = realloc(c->dirt, cap * sizeof(*n))) == NULL) {
+			c->vdirty = 1;
+			return;
+		}
+		c->dirt = n;
+		c->capdirt = cap;
+	}
+	n = &c->dirt[c->ndirt++];
+	memset(n, 0, sizeof(*n));
+	n->p = *p;
+	n->excl = (uint8_t)!!excl;
+	n->o = oi;
+}
+
+/* The pair (oi, ri) of the entry with prefix p, if any, becomes (no, nr). */
+static void
+pair_retarget(core *c, const blf_prefix *p, uint32_t oi, uint32_t ri, uint32_t no, uint32_t nr)
+{
+	long vi = core_view_find(c, p);
+	struct vent *v;
+	uint32_t j, n;
+
+	if (vi < 0)
+		return;
+	v = &c->vents[vi];
+	if (v->n & VENT_ONE) {
+		if ((v->n & VENT_N) == oi && v->start == ri) {
+			v->n = (v->n & ~VENT_N) | no;
+			v->start = nr;
+		}
+		return;
+	}
+	n = v->n & VENT_N;
+	for (j = 0; j < n; j++) {
+		struct vpair *q = &c->vpairs[v->start + j];
+
+		if (q->o == oi && q->r == ri) {
+			q->o = no;
+			q->r = nr;
+			return;
+		}
+	}
+}
+
+/*
+ * See core_int.h.  The view's pairs name records by index, and removal
+ * moves the origin's last record into the hole: the removed record's pair
+ * becomes a ghost holding its prefix (its entry is inside a range the
+ * update rebuilds, its prefix being noted), the moved record's pair
+ * follows it.  So the view stays sorted and searchable until the update.
+ */
+void
+core_view_rec_removed(core *c, const struct origin *o, uint32_t ri)
+{
+	const struct rec *r = &o->recs[ri];
+	uint32_t oi, last = o->nrecs - 1;
+	blf_prefix p, q;
+
+	core_origin_rec_prefix(o, r, &p);
+	core_view_note(c, o, &p, r->flags & REC_EXCL);
+	if (c->vdirty || !c->vlive)
+		return;
+	oi = origin_index(c, o);
+	if (c->nvghost == c->capvghost) {
+		size_t cap = c->capvghost ? c->capvghost * 2 : 64;
+		blf_prefix *n = realloc(c->vghost, cap * sizeof(*n));
+
+		if (n == NULL) {
+			c->vdirty = 1;
+			return;
+		}
+		c->vghost = n;
+		c->capvghost = cap;
+	}
+	c->vghost[c->nvghost] = p;
+	pair_retarget(c, &p, oi, ri, VPAIR_GHOST, (uint32_t)c->nvghost++);
+	if (ri != last) {
+		core_origin_rec_prefix(o, &o->recs[last], &q);
+		pair_retarget(c, &q, oi, last, oi, ri);
+	}
+}
+
+static int
+dirt_cmp(const void *a, const void *b)
+{
+	const struct vdirt *x = a, *y = b;
+	int r = blf_prefix_cmp(&x->p, &y->p);
+
+	if (r != 0)
+		return r;
+	if (x->o != y->o)
+		return x->o < y->o ? -1 : 1;
+	return (int)x->excl - (int)y->excl;
+}
+
+static int
+prefix_cmp_v(const void *a, const void *b)
+{
+	return blf_prefix_cmp(a, b);
+}
+
+static uint64_t
+key4_of(const blf_prefix *p, uint32_t oi)
+{
+	return (uint64_t)((uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
+			  (uint32_t)p->addr[2] << 8 | p->addr[3]) << 32 |
+	       (uint64_t)p->len << 24 | oi;
+}
+
+static void
+key6_of(const blf_prefix *p, uint32_t oi, struct vkey6 *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->hi = be64(p->addr);
+	k->lo = be64(p->addr + 8);
+	k->lo2 = (uint32_t)p->len << 24 | oi;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* First position in the sorted array base[0..n) of elements of size sz
+ * that is not below key. */
+static size_t
+lower_bound(const void *base, size_t n, size_t sz, const void *key,
+	    int (*cmp)(const void *, const void *))
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cmp((const char *)base + mid * sz, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* 1 if ix holds a key of prefix p (any origin; oi < 0) or of (p, oi). */
+static int
+vindex_has(const struct vindex *ix, const blf_prefix *p, long oi)
+{
+	size_t i;
+
+	if (p->af == BLF_AF_INET) {
+		uint64_t k = key4_of(p, oi < 0 ? 0 : (uint32_t)oi);
+
+		i = lower_bound(ix->k4, ix->n4, sizeof(*ix->k4), &k, cmp64);
+		if (i >= ix->n4)
+			return 0;
+		return oi < 0 ? ix->k4[i] >> 24 == k >> 24 : ix->k4[i] == k;
+	} else {
+		struct vkey6 k;
+		const struct vkey6 *x;
+
+		key6_of(p, oi < 0 ? 0 : (uint32_t)oi, &k);
+		i = lower_bound(ix->k6, ix->n6, sizeof(*ix->k6), &k, cmp6);
+		if (i >= ix->n6)
+			return 0;
+		x = &ix->k6[i];
+		if (x->hi != k.hi || x->lo != k.lo)
+			return 0;
+		return oi < 0 ? x->lo2 >> 24 == k.lo2 >> 24 : x->lo2 == k.lo2;
+	}
+}
+
+/* See core_int.h.  The kept blocks between the spans move in two passes:
+ * those moving toward the start in ascending order, then those moving
+ * toward the end in descending order (neither overwrites a block not yet
+ * moved); the new spans are copied into their gaps last. */
+int
+core_splice(core *c, void **arr, size_t *n, size_t *cap, size_t sz, const size_t *oa,
+	    const size_t *ob, const void *nw, const size_t *na, const size_t *nb, size_t nr)
+{
+	size_t k, m = *n, j;
+	ptrdiff_t d;
+	char *a;
+
+	for (k = 0; k < nr; k++)
+		m = m - (ob[k] - oa[k]) + (nb[k] - na[k]);
+	if (m > *cap) {
+		size_t nc = m + m / 8 + 16;
+
+		if ((a = core_merge_alloc(c, *arr, nc * sz)) == NULL)
+			return BLF_ENOMEM;
+		*arr = a;
+		*cap = nc;
+	}
+	if ((a = *arr) == NULL)
+		return 0; /* empty before and after */
+	/* block j is [j ? ob[j-1] : 0, j < nr ? oa[j] : n), shifted by d */
+	for (j = 0, d = 0; j <= nr; j++) {
+		size_t s0 = j ? ob[j - 1] : 0, e0 = j < nr ? oa[j] : *n;
+
+		if (d < 0 && e0 > s0)
+			memmove(a + (size_t)((ptrdiff_t)s0 + d) * sz, a + s0 * sz, (e0 - s0) * sz);
+		if (j < nr)
+			d += (ptrdiff_t)(nb[j] - na[j]) - (ptrdiff_t)(ob[j] - oa[j]);
+	}
+	for (j = nr + 1; j-- > 0;) {
+		size_t s0 = j ? ob[j - 1] : 0, e0 = j < nr ? oa[j] : *n;
+
+		/* d is block j's shift here */
+		if (d > 0 && e0 > s0)
+			memmove(a + (size_t)((ptrdiff_t)s0 + d) * sz, a + s0 * sz, (e0 - s0) * sz);
+		if (j > 0)
+			d -= (ptrdiff_t)(nb[j - 1] - na[j - 1]) - (ptrdiff_t)(ob[j - 1] - oa[j - 1]);
+	}
+	for (k = 0, d = 0; k < nr; k++) {
+		if (nb[k] > na[k])
+			memcpy(a + (size_t)((ptrdiff_t)oa[k] + d) * sz,
+			       (const char *)nw + na[k] * sz, (nb[k] - na[k]) * sz);
+		d += (ptrdiff_t)(nb[k] - na[k]) - (ptrdiff_t)(ob[k] - oa[k]);
+	}
+	*n = m;
+	return 0;
+}
+
+/*
+ * Apply sorted deletions del[0..nd) (each present) and insertions
+ * add[0..na) (each absent) to the sorted array *arr of *n elements of size
+ * sz (room for *cap): the positions by binary search, then one splice,
+ * O(n + (nd + na) log n) with block moves.  0 or BLF_ENOMEM (nothing
+ * changed then).
+ */
+static int
+sorted_apply(core *c, void **arr, size_t *n, size_t *cap, size_t sz,
+	     int (*cmp)(const void *, const void *), const char *del, size_t nd,
+	     const char *add, size_t na)
+{
+	static const char none[1]; /* stands for an empty array's NULL */
+	size_t ne = nd + na, e, j = 0, k = 0, *sp;
+	const char *old = *arr != NULL ? (const char *)*arr : none;
+	int rc;
+
+	if (ne == 0)
+		return 0;
+	if ((sp = core_merge_alloc(c, NULL, 4 * ne * sizeof(*sp))) == NULL)
+		return BLF_ENOMEM;
+	for (e = 0; e < ne; e++) {
+		int isdel = k >= na || (j < nd && cmp(del + j * sz, add + k * sz) < 0);
+		const char *key = isdel ? del + j * sz : add + k * sz;
+		size_t at = lower_bound(old, *n, sz, key, cmp);
+
+		sp[e] = at;                          /* old span */
+		sp[ne + e] = at + (size_t)isdel;
+		sp[2 * ne + e] = isdel ? 0 : k;      /* new span, in add */
+		sp[3 * ne + e] = isdel ? 0 : k + 1;
+		if (isdel)
+			j++;
+		else
+			k++;
+	}
+	rc = core_splice(c, arr, n, cap, sz, sp, sp + ne, add, sp + 2 * ne, sp + 3 * ne, ne);
+	free(sp);
+	return rc;
+}
+
+/* See core_int.h: the last address of p, as a prefix of full length
+ * (sorts after every prefix inside p and before every later one). */
+void
+core_prefix_end(const blf_prefix *p, blf_prefix *e)
+{
+	unsigned max = p->af == BLF_AF_INET6 ? 128 : 32, i;
+
+	*e = *p;
+	e->len = (uint8_t)max;
+	for (i = p->len; i < max; i++)
+		e->addr[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+}
+
+/* Is record ri of origin oi (-1: none) accepted at now?  Lowers *until
+ * to its expiry, *untilx to the lapse of a dispute over it. */
+static int
+accepted_now(core *c, uint32_t oi, int ri, uint64_t now, uint64_t *until, uint64_t *untilx)
+{
+	const struct origin *o = c->origins[oi];
+	const struct rec *r;
+	int v;
+
+	if (ri < 0 || origin_status(o, now, &v) != CORE_ACCEPTED)
+		return 0;
+	r = &o->recs[ri];
+	if (rec_status(r, now, &v) != CORE_ACCEPTED)
+		return 0;
+	if (core_dispute_lapsed(c, o, r, now, untilx))
+		return 0;
+	if (!(r->flags & REC_EXCL) && r->expires < *until)
+		*until = r->expires;
+	return 1;
+}
+
+/* The keys of ix inside the sorted disjoint ranges rng, with their
+ * records (found by lookup: the index holds no record indices), into ks. */
+static int
+range_keys(core *c, const struct vindex *ix, int excl, const blf_prefix *rng, size_t nr,
+	   uint64_t now, uint64_t *until, uint64_t *untilx, struct keys *ks)
+{
+	size_t k, i;
+	blf_prefix p;
+	int rc, ri;
+
+	for (k = 0; k < nr; k++) {
+		const blf_prefix *R = &rng[k];
+
+		if (R->af == BLF_AF_INET) {
+			uint64_t lo = key4_of(R, 0);
+
+			for (i = lower_bound(ix->k4, ix->n4, sizeof(*ix->k4), &lo, cmp64);
+			     i < ix->n4; i++) {
+				uint64_t key = ix->k4[i];
+				uint32_t a = (uint32_t)(key >> 32), oi = (uint32_t)(key & 0xffffff);
+
+				memset(&p, 0, sizeof(p));
+				p.af = BLF_AF_INET;
+				p.len = (uint8_t)(key >> 24);
+				p.addr[0] = (uint8_t)(a >> 24);
+				p.addr[1] = (uint8_t)(a >> 16);
+				p.addr[2] = (uint8_t)(a >> 8);
+				p.addr[3] = (uint8_t)a;
+				if (!blf_prefix_contains(R, &p))
+					break;
+				if ((ri = core_origin_lookup(c->origins[oi], &p, excl)) < 0)
+					return BLF_ECORRUPT; /* the index lost track */
+				(void)accepted_now(c, oi, ri, now, until, untilx);
+				if ((rc = keys_add(c, ks, c->origins[oi], oi, (uint32_t)ri)) != 0)
+					return rc;
+			}
+		} else {
+			struct vkey6 lo;
+
+			key6_of(R, 0, &lo);
+			for (i = lower_bound(ix->k6, ix->n6, sizeof(*ix->k6), &lo, cmp6);
+			     i < ix->n6; i++) {
+				const struct vkey6 *x = &ix->k6[i];
+				uint32_t oi = x->lo2 & 0xffffff;
+				int b;
+
+				memset(&p, 0, sizeof(p));
+				p.af = BLF_AF_INET6;
+				p.len = (uint8_t)(x->lo2 >> 24);
+				for (b = 0; b < 8; b++) {
+					p.addr[b] = (uint8_t)(x->hi >> (56 - 8 * b));
+					p.addr[8 + b] = (uint8_t)(x->lo >> (56 - 8 * b));
+				}
+				if (!blf_prefix_contains(R, &p))
+					break;
+				if ((ri = core_origin_lookup(c->origins[oi], &p, excl)) < 0)
+					return BLF_ECORRUPT;
+				(void)accepted_now(c, oi, ri, now, until, untilx);
+				if ((rc = keys_add(c, ks, c->origins[oi], oi, (uint32_t)ri)) != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Prefix of a vent (its first pair). */
+static void
+ent_prefix(const core *c, const struct vent *v, blf_prefix *out)
+{
+	struct vpair vp = vent_pair(c, v, 0);
+
+	pair_prefix(c, &vp, out);
+}
+
+/* Copy the live pair runs into a fresh array (the update leaves the runs
+ * of replaced entries behind).  Nothing changes without memory. */
+static void
+vpairs_compact(core *c)
+{
+	struct vpair *n;
+	size_t i, m = 0, live = c->nvpairs - c->vgarbage;
+
+	if ((n = core_merge_alloc(c, NULL, (live ? live : 1) * sizeof(*n))) == NULL)
+		return;
+	for (i = 0; i < c->nvents; i++) {
+		struct vent *v = &c->vents[i];
+		uint32_t k = v->n & VENT_N;
+
+		if (v->n & VENT_ONE)
+			continue;
+		memcpy(n + m, c->vpairs + v->start, k * sizeof(*n));
+		v->start = (uint32_t)m;
+		m += k;
+	}
+	free(c->vpairs);
+	c->vpairs = n;
+	c->nvpairs = c->capvpairs = m;
+	c->vgarbage = 0;
+}
+
+/*
+ * Update the view for the prefixes noted since it was built (c->dirt),
+ * at now inside [vnow, vuntil).  Each changed prefix P affects only the
+ * entries inside the widest accepted record (before or after the change)
+ * that contains P, or P itself: weights come from enclosing listings,
+ * exclusions act inside themselves, hidden groups and emitted exclusions
+ * depend on what they enclose or what encloses them.  Such a range is
+ * enclosed by no accepted record, so the sweep over its keys alone gives
+ * what the whole sweep gives there.  The ranges (sorted, nested ones
+ * dropped) are swept together; their entries replace the old ones in one
+ * pass of block copies, and the change feed diffs those ranges only.
+ * 0, or BLF_ENOMEM/BLF_ELIMIT/BLF_ECORRUPT (then the caller rebuilds).
+ */
+static int
+view_update(core *c, uint64_t now)
+{
+	blf_prefix *rng = NULL, m, e;
+	size_t nd, i, k, nr = 0, *oa = NULL, *ob = NULL, *na = NULL, *nb = NULL, pos;
+	ptrdiff_t shift;
+	struct keys lk, xk, adds[2], dels[2];
+	struct vout vo;
+	uint64_t until = c->vuntil, untilx = c->vuntil_x;
+	int rc = BLF_ENOMEM, ix;
+
+	memset(&lk, 0, sizeof(lk));
+	memset(&xk, 0, sizeof(xk));
+	memset(adds, 0, sizeof(adds));
+	memset(dels, 0, sizeof(dels));
+	memset(&vo, 0, sizeof(vo));
+	core_dispute_prepare(c, now);
+	qsort(c->dirt, c->ndirt, sizeof(*c->dirt), dirt_cmp);
+	for (i = nd = 0; i < c->ndirt; i++)
+		if (nd == 0 || dirt_cmp(&c->dirt[i], &c->dirt[nd - 1]) != 0)
+			c->dirt[nd++] = c->dirt[i];
+	c->ndirt = nd;
+
+	/* 1. the ranges, from the index before the change */
+	if ((rng = malloc(nd * sizeof(*rng))) == NULL)
+		goto out;
+	for (i = 0; i < nd; i++) {
+		const blf_prefix *p = &c->dirt[i].p;
+		unsigned len;
+
+		rng[i] = *p;
+		for (len = 0; len < p->len; len++) {
+			if (!lens_has(c->lidx.lens, p, len) && !lens_has(c->xidx.lens, p, len))
+				continue;
+			prefix_mask(p, (uint8_t)len, &m);
+			if (vindex_has(&c->lidx, &m, -1) || vindex_has(&c->xidx, &m, -1)) {
+				rng[i] = m;
+				break;
+			}
+		}
+	}
+	qsort(rng, nd, sizeof(*rng), prefix_cmp_v);
+	for (i = 0; i < nd; i++)
+		if (nr == 0 || !blf_prefix_contains(&rng[nr - 1], &rng[i]))
+			rng[nr++] = rng[i];
+
+	/* 2. the index after the change: one pass per array (the dirt is
+	 * sorted, so are the keys taken from it) */
+	for (i = 0; i < nd; i++) {
+		const struct vdirt *d = &c->dirt[i];
+		struct vindex *x = d->excl ? &c->xidx : &c->lidx;
+		int oldin = vindex_has(x, &d->p, d->o), newin, ri;
+
+		ri = core_origin_lookup(c->origins[d->o], &d->p, d->excl);
+		newin = accepted_now(c, d->o, ri, now, &until, &untilx);
+		if (oldin == newin)
+			continue;
+		/* keys_add wants a record: the keys are built from the prefix */
+		{
+			struct keys *ks = newin ? &adds[d->excl] : &dels[d->excl];
+			size_t cap;
+
+			if (d->p.af == BLF_AF_INET) {
+				if (ks->n4 == ks->cap4) {
+					struct key4 *n4;
+
+					cap = ks->cap4 ? ks->cap4 * 2 : 64;
+					if ((n4 = realloc(ks->k4, cap * sizeof(*n4))) == NULL)
+						goto out;
+					ks->k4 = n4;
+					ks->cap4 = cap;
+				}
+				memset(&ks->k4[ks->n4], 0, sizeof(ks->k4[0]));
+				ks->k4[ks->n4++].k = key4_of(&d->p, d->o);
+			} else {
+				if (ks->n6 == ks->cap6) {
+					struct vkey6 *n6;
+
+					cap = ks->cap6 ? ks->cap6 * 2 : 64;
+					if ((n6 = realloc(ks->k6, cap * sizeof(*n6))) == NULL)
+						goto out;
+					ks->k6 = n6;
+					ks->cap6 = cap;
+				}
+				key6_of(&d->p, d->o, &ks->k6[ks->n6++]);
+			}
+			if (newin) {
+				unsigned len = d->p.len;
+
+				x->lens[d->p.af == BLF_AF_INET6][len / 64] |= 1ULL << (len % 64);
+			}
+		}
+	}
+	for (ix = 0; ix < 2; ix++) {
+		struct vindex *x = ix ? &c->xidx : &c->lidx;
+		uint64_t *d4 = NULL, *a4 = NULL;
+
+		/* the keys' k fields, packed */
+		if ((dels[ix].n4 && (d4 = malloc(dels[ix].n4 * sizeof(*d4))) == NULL) ||
+		    (adds[ix].n4 && (a4 = malloc(adds[ix].n4 * sizeof(*a4))) == NULL)) {
+			free(d4);
+			goto out;
+		}
+		for (k = 0; k < dels[ix].n4; k++)
+			d4[k] = dels[ix].k4[k].k;
+		for (k = 0; k < adds[ix].n4; k++)
+			a4[k] = adds[ix].k4[k].k;
+		rc = sorted_apply(c, (void **)&x->k4, &x->n4, &x->cap4, sizeof(*x->k4), cmp64,
+				  (const char *)d4, dels[ix].n4, (const char *)a4, adds[ix].n4);
+		free(d4);
+		free(a4);
+		if (rc != 0 ||
+		    (rc = sorted_apply(c, (void **)&x->k6, &x->n6, &x->cap6, sizeof(*x->k6), cmp6,
+				       (const char *)dels[ix].k6, dels[ix].n6,
+				       (const char *)adds[ix].k6, adds[ix].n6)) != 0)
+			goto out;
+		rc = BLF_ENOMEM;
+	}
+
+	/* 3. sweep the ranges' keys */
+	if ((rc = range_keys(c, &c->lidx, 0, rng, nr, now, &until, &untilx, &lk)) != 0 ||
+	    (rc = range_keys(c, &c->xidx, 1, rng, nr, now, &until, &untilx, &xk)) != 0 ||
+	    (rc = view_sweep(c, &lk, &xk, c->nvpairs, &vo)) != 0)
+		goto out;
+	rc = BLF_ENOMEM;
+
+	/* 4. splice: the old entries of range k are [oa[k], ob[k]), the new
+	 * ones [na[k], nb[k]) of vo (then of the new array) */
+	if ((oa = malloc(4 * (nr + 1) * sizeof(*oa))) == NULL)
+		goto out;
+	ob = oa + nr + 1;
+	na = ob + nr + 1;
+	nb = na + nr + 1;
+	if (c->nvpairs + vo.np > c->capvpairs) {
+		size_t cap = c->nvpairs + vo.np + (c->nvpairs + vo.np) / 4 + 16;
+		struct vpair *np = core_merge_alloc(c, c->vpairs, cap * sizeof(*np));
+
+		if (np == NULL)
+			goto out;
+		c->vpairs = np;
+		c->capvpairs = cap;
+	}
+	if (vo.np > 0)
+		memcpy(c->vpairs + c->nvpairs, vo.p, vo.np * sizeof(*vo.p));
+	for (k = 0, pos = 0; k < nr; k++) {
+		size_t j;
+
+		core_prefix_end(&rng[k], &e);
+		oa[k] = vent_lower_bound(c, &rng[k]);
+		ob[k] = vent_upper_bound(c, &e);
+		na[k] = pos;
+		while (pos < vo.n) {
+			ent_prefix(c, &vo.v[pos], &m);
+			if (!blf_prefix_contains(&rng[k], &m))
+				break;
+			pos++;
+		}
+		nb[k] = pos;
+		for (j = oa[k]; j < ob[k]; j++) {
+			const struct vent *v = &c->vents[j];
+
+			if (!(v->n & VENT_HIDDEN))
+				c->nview--;
+			if (!(v->n & VENT_ONE))
+				c->vgarbage += v->n & VENT_N;
+		}
+	}
+	if (pos != vo.n) {
+		rc = BLF_ECORRUPT; /* an entry outside every range: cannot be */
+		goto out;
+	}
+	if (core_splice(c, (void **)&c->vents, &c->nvents, &c->capvents, sizeof(*c->vents), oa,
+			ob, vo.v, na, nb, nr) != 0)
+		goto out;
+	/* nothing fails from here on: the new entries' places in the view */
+	c->nvpairs += vo.np;
+	for (k = 0, shift = 0; k < nr; k++) {
+		size_t len = nb[k] - na[k];
+
+		na[k] = (size_t)((ptrdiff_t)oa[k] + shift);
+		nb[k] = na[k] + len;
+		shift += (ptrdiff_t)len - (ptrdiff_t)(ob[k] - oa[k]);
+	}
+	c->nview += vo.nview;
+	for (ix = 0; ix < 2; ix++)
+		for (k = 0; k < 3; k++)
+			c->vlens[ix][k] |= vo.lens[ix][k];
+	if (c->vgarbage > 4096 && c->vgarbage > c->nvpairs / 2)
+		vpairs_compact(c);
+	c->vnow = now;
+	c->vuntil = until < untilx ? until : untilx;
+	c->vuntil_x = untilx;
+	c->vbuild++;
+	c->vnupdates++;
+	view_inc_reset(c);
+	core_feed_update_ranges(c, rng, na, nb, nr);
+	rc = 0;
+out:
+	free(rng);
+	free(oa);
+	keys_free(&lk);
+	keys_free(&xk);
+	for (ix = 0; ix < 2; ix++) {
+		keys_free(&adds[ix]);
+		keys_free(&dels[ix]);
+	}
+	vout_free(&vo);
+	return rc;
+}
+
+/* ---- the oracle: each update against a build (testing) -------------------- */
+
+/* What a build or an update produces. */
+struct vstate {
+	struct vent *vents;
+	size_t nvents, capvents;
+	struct vpair *vpairs;
+	size_t nvpairs, capvpairs, vgarbage, nview;
+	uint64_t vlens[2][3];
+	struct vindex lidx, xidx;
+	struct vfps fps;
+	int fps_lost;
+	struct vlog *log;
+	size_t nlog, caplog;
+	uint64_t vgen, feed_oldest, vuntil, vuntil_x;
+};
+
+#define XCH(a, b)                                                                               \
+	do {                                                                                    \
+		char t_[sizeof(a)];                                                             \
+		memcpy(t_, &(a), sizeof(a));                                                    \
+		memcpy(&(a), &(b), sizeof(a));                                                  \
+		memcpy(&(b), t_, sizeof(a));                                                    \
+	} while (0)
+
+static void
+vstate_swap(core *c, struct vstate *s)
+{
+	XCH(c->vents, s->vents);
+	XCH(c->nvents, s->nvents);
+	XCH(c->capvents, s->capvents);
+	XCH(c->vpairs, s->vpairs);
+	XCH(c->nvpairs, s->nvpairs);
+	XCH(c->capvpairs, s->capvpairs);
+	XCH(c->vgarbage, s->vgarbage);
+	XCH(c->nview, s->nview);
+	XCH(c->vlens, s->vlens);
+	XCH(c->lidx, s->lidx);
+	XCH(c->xidx, s->xidx);
+	XCH(c->fps, s->fps);
+	XCH(c->fps_lost, s->fps_lost);
+	XCH(c->log, s->log);
+	XCH(c->nlog, s->nlog);
+	XCH(c->caplog, s->caplog);
+	XCH(c->vgen, s->vgen);
+	XCH(c->feed_oldest, s->feed_oldest);
+	XCH(c->vuntil, s->vuntil);
+	XCH(c->vuntil_x, s->vuntil_x);
+}
+
+static void
+vstate_free(struct vstate *s)
+{
+	free(s->vents);
+	free(s->vpairs);
+	vindex_free(&s->lidx);
+	vindex_free(&s->xidx);
+	core_vfps_free(&s->fps);
+	free(s->log);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct vpair
+pair_in(const struct vpair *pairs, const struct vent *v, uint32_t i)
+{
+	struct vpair p;
+
+	if (v->n & VENT_ONE) {
+		p.o = v->n & VENT_N;
+		p.r = v->start;
+		return p;
+	}
+	return pairs[v->start + i];
+}
+
+static int
+vfps_same(const struct vfps *a, const struct vfps *b)
+{
+	size_t i;
+
+	if (a->n4 != b->n4 || a->n6 != b->n6)
+		return 0;
+	for (i = 0; i < a->n4; i++)
+		if (a->v4[i].a != b->v4[i].a || a->v4[i].len != b->v4[i].len ||
+		    a->v4[i].kind != b->v4[i].kind || a->v4[i].h != b->v4[i].h)
+			return 0;
+	for (i = 0; i < a->n6; i++)
+		if (blf_prefix_cmp(&a->v6[i].p, &b->v6[i].p) != 0 ||
+		    a->v6[i].kind != b->v6[i].kind || a->v6[i].h != b->v6[i].h)
+			return 0;
+	return 1;
+}
+
+static int
+vindex_same(const struct vindex *a, const struct vindex *b)
+{
+	size_t i;
+
+	if (a->n4 != b->n4 || a->n6 != b->n6)
+		return 0;
+	if (a->n4 > 0 && memcmp(a->k4, b->k4, a->n4 * sizeof(*a->k4)) != 0)
+		return 0;
+	for (i = 0; i < a->n6; i++)
+		if (cmp6(&a->k6[i], &b->k6[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The first difference between the built view (in c) and the updated one
+ * (u), or NULL. */
+static const char *
+view_diff(core *c, struct vstate *u, uint64_t now)
+{
+	struct vfps fb, fu;
+	const char *why = NULL;
+	size_t i;
+	uint32_t j;
+
+	if (c->nvents != u->nvents)
+		return "entry count";
+	if (c->nview != u->nview)
+		return "exported entry count";
+	for (i = 0; i < c->nvents; i++) {
+		const struct vent *a = &c->vents[i], *b = &u->vents[i];
+		uint32_t n = vent_npairs(a);
+
+		if ((a->n & (VENT_EXCL | VENT_HIDDEN)) != (b->n & (VENT_EXCL | VENT_HIDDEN)))
+			return "entry flags";
+		if (vent_npairs(b) != n)
+			return "entry pair count";
+		for (j = 0; j < n; j++) {
+			struct vpair x = pair_in(c->vpairs, a, j), y = pair_in(u->vpairs, b, j);
+
+			if (x.o != y.o || x.r != y.r)
+				return "entry pairs";
+		}
+	}
+	if (!vindex_same(&c->lidx, &u->lidx) || !vindex_same(&c->xidx, &u->xidx))
+		return "index of accepted records";
+	if (u->vuntil <= now || u->vuntil > c->vuntil || u->vuntil_x > c->vuntil_x)
+		return "next change";
+	if (c->vgen != u->vgen || c->feed_oldest != u->feed_oldest)
+		return "generation";
+	if (c->cfg.change_feed) {
+		if (c->fps_lost != u->fps_lost || !vfps_same(&c->fps, &u->fps))
+			return "change feed fingerprints";
+		if (c->nlog != u->nlog)
+			return "change log length";
+		for (i = 0; i < c->nlog; i++)
+			if (c->log[i].gen != u->log[i].gen || c->log[i].existed != u->log[i].existed ||
+			    blf_prefix_cmp(&c->log[i].p, &u->log[i].p) != 0)
+				return "change log";
+	}
+	/* weight, expiry and provenance of every entry, as walks give them */
+	if (core_feed_fingerprints(c, &fb) != 0)
+		return NULL;
+	vstate_swap(c, u);
+	if (core_feed_fingerprints(c, &fu) == 0) {
+		if (!vfps_same(&fb, &fu))
+			why = "entries (weight, expiry or provenance)";
+		core_vfps_free(&fu);
+	}
+	vstate_swap(c, u);
+	core_vfps_free(&fb);
+	return why;
+}
+
+/*
+ * Testing (core_test_check_view): update the view, then build it from
+ * scratch from the same state and feed log, compare the two, and keep the
+ * updated one (so that later updates start from it).  A difference aborts.
+ */
+static void
+view_check(core *c, uint64_t now, int (*update)(core *, uint64_t))
+{
+	struct vstate pre, u;
+	unsigned fa = c->fail_alloc;
+	const char *why;
+	size_t i, ndirt = c->ndirt;
+	int ok = 1;
+
+	memset(&pre, 0, sizeof(pre));
+	memset(&u, 0, sizeof(u));
+	c->fail_alloc = 0;
+	/* the feed as it was, for the build to diff from */
+	pre.fps_lost = c->fps_lost;
+	pre.nlog = pre.caplog = c->nlog;
+	pre.vgen = c->vgen;
+	pre.feed_oldest = c->feed_oldest;
+	pre.fps.n4 = c->fps.n4;
+	pre.fps.n6 = c->fps.n6;
+	if ((c->fps.n4 && (pre.fps.v4 = malloc(c->fps.n4 * sizeof(*pre.fps.v4))) == NULL) ||
+	    (c->fps.n6 && (pre.fps.v6 = malloc(c->fps.n6 * sizeof(*pre.fps.v6))) == NULL) ||
+	    (c->nlog && (pre.log = malloc(c->nlog * sizeof(*pre.log))) == NULL))
+		ok = 0;
+	if (ok) {
+		if (c->fps.n4)
+			memcpy(pre.fps.v4, c->fps.v4, c->fps.n4 * sizeof(*pre.fps.v4));
+		if (c->fps.n6)
+			memcpy(pre.fps.v6, c->fps.v6, c->fps.n6 * sizeof(*pre.fps.v6));
+		if (c->nlog)
+			memcpy(pre.log, c->log, c->nlog * sizeof(*pre.log));
+	}
+	if (update(c, now) != 0) {
+		c->vdirty = 1;
+		(void)view_full(c, now);
+		goto out;
+	}
+	if (!ok)
+		goto out;
+	/* the updated view aside, the state before the update in c */
+	vstate_swap(c, &u);
+	XCH(c->fps, pre.fps);
+	XCH(c->log, pre.log);
+	c->nlog = pre.nlog;
+	c->caplog = pre.caplog;
+	c->vgen = pre.vgen;
+	c->feed_oldest = pre.feed_oldest;
+	c->fps_lost = pre.fps_lost;
+	c->vdirty = 1;
+	if (view_full(c, now) == 0 && (why = view_diff(c, &u, now)) != NULL) {
+		fprintf(stderr, "core_test_check_view: the view updated for %zu changes "
+				"differs from the view built at %llu: %s\n",
+			ndirt, (unsigned long long)now, why);
+		for (i = 0; i < c->nvents && i < 64; i++) {
+			blf_prefix p;
+			char buf[BLF_PREFIX_STRLEN];
+
+			vent_prefix(c, i, &p);
+			blf_prefix_format(&p, buf);
+			fprintf(stderr, "  built %s %x\n", buf, c->vents[i].n >> 29);
+		}
+		vstate_swap(c, &u);
+		for (i = 0; i < c->nvents && i < 64; i++) {
+			blf_prefix p;
+			char buf[BLF_PREFIX_STRLEN];
+
+			vent_prefix(c, i, &p);
+			blf_prefix_format(&p, buf);
+			fprintf(stderr, "  updated %s %x\n", buf, c->vents[i].n >> 29);
+		}
+		abort();
+	}
+	/* keep the updated view */
+	vstate_swap(c, &u);
+	c->vdirty = 0;
+	c->vlive = 1;
+out:
+	vstate_free(&pre);
+	vstate_free(&u);
+	c->fail_alloc = fa;
 }

@@ -298,6 +298,7 @@ rec_remove(core *c, struct origin *o, uint32_t ri)
 	uint32_t i, j, k, last;
 	struct rec *r = &o->recs[ri];
 
+	core_view_rec_removed(c, o, ri);
 	i = (uint32_t)rec_hash(o, r) & o->mask;
 	while ((o->slots[i] & SLOT_IDX) != ri + 1)
 		i = (i + 1) & o->mask;
@@ -471,6 +472,7 @@ core_origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfi
 			rec_set_verdict(o, r);
 			if (core_rec_verdict(r) != TRUST_OK)
 				(*nfiltered)++;
+			core_view_note(c, o, &op->prefix, excl);
 			break;
 		case BLF_OP_DELIST:
 		case BLF_OP_UNEXCLUDE:
@@ -481,7 +483,7 @@ core_origin_apply_ops(core *c, struct origin *o, const blf_delta *d, size_t *nfi
 			break;
 		}
 	}
-	c->vdirty = 1;
+	/* the view is updated for the prefixes noted (merge.c) */
 	return 0;
 }
 

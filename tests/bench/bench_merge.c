@@ -15,6 +15,11 @@
  *            delisted, half new): the rebuild and diff that moves the
  *            generation, core_changes_since over the changes, and the
  *            feed's memory; the same rebuild without the feed as reference;
+ *   update   one origin with N listings (BENCH_UPDATE_LISTINGS, default
+ *            1,000,000,10,000,000) and the change feed on: the read after
+ *            a delta of K = 1 and 1,000 operations spread over the range
+ *            (the view and the feed updated), against the whole build in
+ *            the same run;
  *   apply    deltas of 10,000 list or exclude operations from an origin
  *            whose scope and authority hold BENCH_MERGE_AUTH (default
  *            1,000) prefixes, batched 4 deltas per fsync as in bench_core;
@@ -296,10 +301,10 @@ bench_origins(void)
 			double t;
 
 			vr[r] = ref_sort(nlist, n);
-			/* an empty delta makes the next begin rebuild */
-			org_seal(&orgs[0], ops, 0, T0, &buf);
-			if ((rc = core_apply(c, buf.data, buf.len, T0, NULL)) != 0)
-				die("core_apply", rc);
+			/* a trust change makes the next begin build the view whole
+			 * (a delta would have it updated) */
+			if ((rc = core_set_trust(c, &st)) != 0)
+				die("core_set_trust", rc);
 			t = bench_now();
 			if ((rc = core_iter_begin(c, T0, &it)) != 0)
 				die("core_iter_begin", rc);
@@ -396,9 +401,8 @@ bench_feed(void)
 			size_t i;
 
 			/* fresh build, then 1 %: delist nchg/2 old, list nchg/2 new */
-			org_seal(&o, ops, 0, T0, &buf);
-			if ((rc = core_apply(c, buf.data, buf.len, T0, NULL)) != 0)
-				die("core_apply", rc);
+			if ((rc = core_set_trust(c, &st)) != 0)
+				die("core_set_trust", rc);
 			t = bench_now();
 			if ((rc = core_view_generation(c, T0, &g0)) != 0)
 				die("generation", rc);
@@ -438,6 +442,118 @@ bench_feed(void)
 		       mode ? bench_median(ch, runs) : 0.0, nchanges,
 		       (double)(after - base) / 1e6);
 		fflush(stdout);
+		core_close(c);
+		rm_tree(dir);
+		free(dir);
+		key_secret_free(o.ks);
+		trust_store_free(&st);
+	}
+	free(ops);
+	blf_buf_free(&buf);
+}
+
+/* ---- view update after a delta ---------------------------------------------- */
+
+#define UPDATES 5 /* deltas applied and read after each build */
+
+/*
+ * One origin lists N /32s (consecutive from 16.0.0.0), the change feed on
+ * as in the daemon; then a delta of K operations spread over the whole
+ * range (half delist a listed /32, half list a new one beside it) and the
+ * time of the read that follows (core_view_generation: the update of the
+ * view and of the feed's fingerprints), UPDATES deltas after each build,
+ * against the whole build measured in the same run (after a trust
+ * change).
+ */
+static void
+bench_update(void)
+{
+	const char *e = getenv("BENCH_UPDATE_LISTINGS");
+	char list[256], *tok, *save = NULL;
+	static const size_t ks[] = { 1, 1000 };
+	blf_op *ops = calloc(NOPS, sizeof(*ops));
+	blf_buf buf = { 0 };
+
+	snprintf(list, sizeof(list), "%s", e != NULL ? e : "1000000,10000000");
+	printf("view update after a delta of K ops at N entries (change feed on)\n");
+	printf("  %12s %6s %12s %14s %10s\n", "N", "K", "update ms", "full build ms",
+	       "full/upd");
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t nlist = (size_t)atol(tok), ki, k;
+		struct org o;
+		trust_store st = { 0 };
+		core_config cfg = { 0 };
+		char *dir = mkdir_tmp();
+		core *c;
+		int rc;
+		uint32_t next = 0;
+
+		if (nlist < NOPS)
+			nlist = NOPS;
+		nlist -= nlist % NOPS;
+		org_init(&o, 7100);
+		anchor_add(&st, &o, 0, 100, (blf_prefix *)(uintptr_t)all, 2);
+		cfg.no_fsync = 1;
+		cfg.change_feed = 1;
+		if ((rc = core_open(dir, &cfg, &st, &c)) != 0)
+			die("core_open", rc);
+		/* every other /32: a new listing goes beside a listed one */
+		for (k = 0; k < nlist; k += NOPS) {
+			size_t i;
+
+			fill_ops(ops, NOPS, 0, BLF_OP_LIST, T0 + 30 * 86400);
+			for (i = 0; i < NOPS; i++)
+				v4(&ops[i].prefix, 0x10000000u + 2 * (uint32_t)(k + i), 32);
+			org_seal(&o, ops, NOPS, T0, &buf);
+			if ((rc = core_apply(c, buf.data, buf.len, T0, NULL)) != 0)
+				die("core_apply", rc);
+		}
+		for (ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
+			double up[16 * UPDATES], fb[16];
+			int r, nu = 0, q;
+
+			for (r = 0; r < runs; r++) {
+				uint64_t g;
+				double t;
+				size_t i, K = ks[ki];
+
+				if ((rc = core_set_trust(c, &st)) != 0)
+					die("core_set_trust", rc);
+				t = bench_now();
+				if ((rc = core_view_generation(c, T0, &g)) != 0)
+					die("generation", rc);
+				fb[r] = bench_now() - t;
+				for (q = 0; q < UPDATES; q++) {
+				for (i = 0; i < K; i++) {
+					/* spread over the listed range, a different place
+					 * each time */
+					uint32_t at = (uint32_t)((next++ * 2654435761u) % nlist);
+
+					memset(&ops[i], 0, sizeof(ops[i]));
+					if (i % 2 == 0 && K > 1) {
+						ops[i].type = BLF_OP_DELIST;
+						v4(&ops[i].prefix, 0x10000000u + 2 * at, 32);
+					} else {
+						ops[i].type = BLF_OP_LIST;
+						ops[i].reason = 1;
+						ops[i].expires = T0 + 30 * 86400;
+						v4(&ops[i].prefix, 0x10000000u + 2 * at + 1, 32);
+					}
+				}
+				org_seal(&o, ops, K, T0, &buf);
+				if ((rc = core_apply(c, buf.data, buf.len, T0, NULL)) != 0)
+					die("core_apply", rc);
+				t = bench_now();
+				if ((rc = core_view_generation(c, T0, &g)) != 0)
+					die("generation", rc);
+				up[nu++] = bench_now() - t;
+				}
+			}
+			printf("  %12zu %6zu %12.3f %14.1f %10.0f\n", nlist, ks[ki],
+			       bench_median(up, nu) * 1e3, bench_median(fb, runs) * 1e3,
+			       bench_median(fb, runs) / bench_median(up, nu));
+			fflush(stdout);
+		}
 		core_close(c);
 		rm_tree(dir);
 		free(dir);
@@ -628,5 +744,7 @@ main(void)
 		bench_origins();
 	if (only == NULL || strstr(only, "feed"))
 		bench_feed();
+	if (only == NULL || strstr(only, "update"))
+		bench_update();
 	return 0;
 }

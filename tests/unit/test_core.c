@@ -457,5 +457,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch, setup, fx_teardown),
 	};
 
+	core_test_check_view(NULL, 1); /* every view update against a build */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

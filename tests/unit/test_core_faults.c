@@ -423,6 +423,7 @@ main(void)
 		tests[i].test_func = test_faults;
 		tests[i].initial_state = (void *)(uintptr_t)&scens[i];
 	}
+	core_test_check_view(NULL, 1); /* every view update against a build */
 	rc = _cmocka_run_group_tests("core faults", tests, i, NULL, NULL);
 	blf_buf_free(&pending);
 	blf_buf_free(&snap[0]);

@@ -737,5 +737,6 @@ main(void)
 						fx_teardown),
 	};
 
+	core_test_check_view(NULL, 1); /* every view update against a build */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

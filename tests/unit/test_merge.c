@@ -934,7 +934,8 @@ test_iter_errors(void **state)
 	for (n = 1; n < 64 && !ok; n++) {
 		size_t cnt = 0;
 
-		apply(f, &f->a, T0, NULL, 0, NULL); /* dirty: rebuild */
+		/* a trust change: the next view is built whole */
+		assert_int_equal(core_set_trust(f->core, &f->st), 0);
 		core_test_fail_alloc(f->core, n);
 		rc = core_iter_begin(f->core, T0, &it);
 		if (rc != 0) {
@@ -954,7 +955,7 @@ test_iter_errors(void **state)
 	/* the core changes under an iterator: an error, every time */
 	assert_int_equal(core_iter_begin(f->core, T0, &it), 0);
 	assert_int_equal(core_iter_next(&it, &e), 1);
-	apply(f, &f->a, T0 + 1, NULL, 0, NULL);
+	apply(f, &f->a, T0 + 1, &ops[1], 1, NULL); /* a change: updated, not built */
 	assert_int_equal(core_iter_next(&it, &e), -1);
 	assert_int_equal(it.err, BLF_ESTALE);
 	assert_int_equal(core_iter_next(&it, &e), -1);
@@ -1216,5 +1217,6 @@ main(void)
 						fx_teardown),
 	};
 
+	core_test_check_view(NULL, 1); /* every view update against a build */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
