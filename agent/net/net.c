@@ -32,8 +32,11 @@
  * as it is: it is the origin's signature, not ours, that the requester
  * checks.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <libintl.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -53,6 +57,26 @@
 #include <nng/supplemental/tls/tls.h>
 
 #include "net.h"
+
+/* Whose pipe events a callback gets: a socket of the net, and for a peer's
+ * SUB and REQ sockets the peer's index. */
+enum conn_kind { CONN_SUB, CONN_REQ, CONN_PUB, CONN_REP };
+
+struct pipe_owner {
+	struct net *n;
+	int peer;                     /* index in n->peers, or -1 */
+	enum conn_kind kind;
+};
+
+/* A connection of one of our sockets, from its ADD_PRE to its REM_POST
+ * event: what finds its descriptor when it must be cut (conn_cut). */
+struct conn {
+	uint32_t pipe;                /* nng pipe id; 0: a free slot */
+	int peer;
+	enum conn_kind kind;
+	int started;                  /* ADD_POST seen: it carries messages */
+	nng_sockaddr local, remote;
+};
 
 struct want {
 	uint8_t origin[BLF_KEYID_LEN];
@@ -87,17 +111,18 @@ struct peer {
 	uint8_t keyid[BLF_KEYID_LEN];
 	nng_socket sub;
 	nng_socket req;
-	nng_dialer subd;
-	int subd_open;
 	int sub_ok, req_ok;
 	int subfd, reqfd;
-	atomic_int pipes;             /* updated from nng's threads */
+	struct pipe_owner sub_owner, req_owner;
+	atomic_int pipes;             /* started SUB connections (conn_lock) */
 	net_counters cnt;
 	/* garbage and backoff */
 	uint64_t garbage;             /* malformed messages in this window */
 	uint64_t garbage_since;
 	uint64_t backoff_ms;          /* next backoff length */
-	uint64_t backoff_until;       /* redial at this time (0: not backing off) */
+	uint64_t backoff_until;       /* muted until then (0: not backing off) */
+	uint64_t last_cut;            /* ms of the last disconnect for garbage */
+	int logged_pipes;             /* connections as last logged (debug) */
 	/* catch-up */
 	struct want wants[NET_MAX_WANTS];
 	size_t nwants;
@@ -132,6 +157,11 @@ struct net {
 	int pub_ok, rep_ok;
 	int repfd;
 	nng_tls_config *tls_server, *tls_client;
+	struct pipe_owner pub_owner, rep_owner;
+	pthread_mutex_t conn_lock;         /* conns and the peers' pipes, from nng's threads */
+	int conn_lock_ok;
+	atomic_int closing;                /* net_close: every new connection is refused */
+	struct conn *conns;                /* NET_MAX_CONNS */
 	struct peer *peers;
 	size_t npeers;
 	struct logslot anon_log[BLF_ERR_MAX]; /* requests from unknown agents */
@@ -148,6 +178,8 @@ struct net {
 	uint64_t snap_due;                 /* next look at core_snapshot_needed */
 	size_t snap_rr;                    /* the peer asked last for a kept snapshot */
 };
+
+static void garbage_add(struct peer *p, uint64_t now);
 
 /* ---- logging -------------------------------------------------------------- */
 
@@ -352,16 +384,191 @@ count_reject(net *n, struct peer *p, const uint8_t *origin, int rc)
 
 /* ---- sockets -------------------------------------------------------------- */
 
+/*
+ * Connections are never closed through nng while they may carry messages.
+ * nng 1.5.2 (Debian 12) closes a pipe from the caller's thread; when a
+ * receive of the TCP transport has completed but its callback has not yet
+ * run, that callback then restarts the receive on an aio already stopped,
+ * which never completes: the pipe's teardown waits for it for ever on
+ * nng's single reaper thread, and with the reaper stopped no later pipe of
+ * the process is removed, so no dialer redials after any disconnect and
+ * nng_close() hangs.  A peer streaming garbage while we close it hits that
+ * window often (line.sh's hostile peer, about one run in ten).
+ *
+ * So a connection is cut under nng instead (conn_cut): shutdown(2) of its
+ * descriptor makes the transport's own next read fail, and nng closes the
+ * pipe from its receive path, the way it does when the remote side goes;
+ * the dialer then redials by itself, as it does after any disconnect.  A
+ * pipe that has not started yet (ADD_PRE) carries nothing and may be
+ * closed: that is how every connection is refused while the net closes.
+ * Dialers and sockets are only closed by net_close, after their
+ * connections are cut.  (A peer backing off is not refused: refused, its
+ * dialer would redial at once, again and again; it is muted instead, see
+ * check_garbage.)
+ *
+ * The connections are recorded from ADD_PRE to REM_POST, with their
+ * addresses: the descriptor is found by them (conn_cut).  An ipc://
+ * connection cannot be told apart by its addresses and is not cut.
+ */
+static struct conn *
+conn_find(net *n, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < NET_MAX_CONNS; i++)
+		if (n->conns[i].pipe == id)
+			return &n->conns[i];
+	return NULL;
+}
+
 static void
 pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 {
-	struct peer *p = arg;
+	struct pipe_owner *o = arg;
+	net *n = o->n;
+	struct conn *c;
+	uint32_t id = nng_pipe_id(pipe) > 0 ? (uint32_t)nng_pipe_id(pipe) : 0;
 
-	(void)pipe;
-	if (ev == NNG_PIPE_EV_ADD_POST)
-		atomic_fetch_add(&p->pipes, 1);
-	else if (ev == NNG_PIPE_EV_REM_POST)
-		atomic_fetch_sub(&p->pipes, 1);
+	if (id == 0)
+		return;
+	pthread_mutex_lock(&n->conn_lock);
+	switch (ev) {
+	case NNG_PIPE_EV_ADD_PRE:
+		/* not started: refusing it cannot race with a receive */
+		if (atomic_load(&n->closing) || (c = conn_find(n, 0)) == NULL) {
+			pthread_mutex_unlock(&n->conn_lock);
+			nng_pipe_close(pipe);
+			return;
+		}
+		memset(c, 0, sizeof(*c));
+		c->pipe = id;
+		c->peer = o->peer;
+		c->kind = o->kind;
+		if (nng_pipe_get_addr(pipe, NNG_OPT_LOCADDR, &c->local) != 0)
+			c->local.s_family = NNG_AF_UNSPEC;
+		if (nng_pipe_get_addr(pipe, NNG_OPT_REMADDR, &c->remote) != 0)
+			c->remote.s_family = NNG_AF_UNSPEC;
+		break;
+	case NNG_PIPE_EV_ADD_POST:
+		if ((c = conn_find(n, id)) != NULL && !c->started) {
+			c->started = 1;
+			if (c->kind == CONN_SUB)
+				atomic_fetch_add(&n->peers[c->peer].pipes, 1);
+		}
+		break;
+	case NNG_PIPE_EV_REM_POST:
+		/* also after an ADD_PRE that was not followed by ADD_POST */
+		if ((c = conn_find(n, id)) != NULL) {
+			if (c->started && c->kind == CONN_SUB)
+				atomic_fetch_sub(&n->peers[c->peer].pipes, 1);
+			memset(c, 0, sizeof(*c));
+		}
+		break;
+	default:
+		break;
+	}
+	pthread_mutex_unlock(&n->conn_lock);
+}
+
+/* Do an nng address and a kernel one name the same endpoint? */
+static int
+addr_same(const nng_sockaddr *a, const struct sockaddr_storage *k)
+{
+	if (a->s_family == NNG_AF_INET && k->ss_family == AF_INET) {
+		const struct sockaddr_in *v = (const struct sockaddr_in *)(const void *)k;
+
+		return a->s_in.sa_port == v->sin_port &&
+		       a->s_in.sa_addr == v->sin_addr.s_addr;
+	}
+	if (a->s_family == NNG_AF_INET6 && k->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *v = (const struct sockaddr_in6 *)(const void *)k;
+
+		return a->s_in6.sa_port == v->sin6_port &&
+		       memcmp(a->s_in6.sa_addr, v->sin6_addr.s6_addr, 16) == 0;
+	}
+	return 0;
+}
+
+/*
+ * Cut the connections of peer's sockets of this kind (peer -1 and kind -1:
+ * every connection of the net), see above.  Returns how many descriptors
+ * were shut down.  The descriptors are nng's: they are shut down, never
+ * closed.
+ */
+static size_t
+conn_cut(net *n, int peer, int kind)
+{
+	struct { nng_sockaddr local, remote; } *want;
+	struct sockaddr_storage la, ra;
+	socklen_t len;
+	struct dirent *e;
+	size_t nw = 0, cut = 0, i;
+	DIR *d;
+	int fd;
+
+	if ((want = calloc(NET_MAX_CONNS, sizeof(*want))) == NULL)
+		return 0;
+	pthread_mutex_lock(&n->conn_lock);
+	for (i = 0; i < NET_MAX_CONNS; i++) {
+		const struct conn *c = &n->conns[i];
+
+		if (c->pipe != 0 && (peer < 0 || c->peer == peer) &&
+		    (kind < 0 || (int)c->kind == kind) &&
+		    (c->local.s_family == NNG_AF_INET || c->local.s_family == NNG_AF_INET6)) {
+			want[nw].local = c->local;
+			want[nw++].remote = c->remote;
+		}
+	}
+	pthread_mutex_unlock(&n->conn_lock);
+	if (nw == 0 || (d = opendir("/proc/self/fd")) == NULL)
+		goto out;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || (fd = atoi(e->d_name)) == dirfd(d))
+			continue;
+		len = sizeof(la);
+		if (getsockname(fd, (struct sockaddr *)&la, &len) != 0)
+			continue; /* not a socket */
+		len = sizeof(ra);
+		if (getpeername(fd, (struct sockaddr *)&ra, &len) != 0)
+			continue; /* not connected */
+		for (i = 0; i < nw; i++)
+			if (addr_same(&want[i].local, &la) && addr_same(&want[i].remote, &ra)) {
+				if (shutdown(fd, SHUT_RDWR) == 0)
+					cut++;
+				break;
+			}
+	}
+	closedir(d);
+out:
+	free(want);
+	return cut;
+}
+
+/* Connections that conn_cut can cut, recorded and not yet removed. */
+static size_t
+conn_count(net *n)
+{
+	size_t i, k = 0;
+
+	pthread_mutex_lock(&n->conn_lock);
+	for (i = 0; i < NET_MAX_CONNS; i++)
+		k += n->conns[i].pipe != 0 && (n->conns[i].local.s_family == NNG_AF_INET ||
+					       n->conns[i].local.s_family == NNG_AF_INET6);
+	pthread_mutex_unlock(&n->conn_lock);
+	return k;
+}
+
+/* Follow a socket's pipe events on behalf of o. */
+static int
+pipe_notify(nng_socket s, struct pipe_owner *o)
+{
+	int rv;
+
+	if ((rv = nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, pipe_cb, o)) != 0 ||
+	    (rv = nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, o)) != 0 ||
+	    (rv = nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, o)) != 0)
+		return rv;
+	return 0;
 }
 
 static int
@@ -464,13 +671,13 @@ fail:
 }
 
 static int
-dial_url(net *n, nng_socket s, const char *url, nng_dialer *out)
+dial_url(net *n, nng_socket s, const char *url)
 {
 	nng_dialer d;
 	int rv;
 
 	if ((rv = nng_dialer_create(&d, s, url)) != 0)
-		goto fail;
+		goto fail_log;
 	if (is_tls(url)) {
 		if (n->tls_client == NULL) {
 			nlog(n, LOG_ERR, "dial %s: tls+tcp:// needs tls-ca or tls-cert", url);
@@ -480,13 +687,14 @@ dial_url(net *n, nng_socket s, const char *url, nng_dialer *out)
 		if ((rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, n->tls_client)) != 0)
 			goto fail;
 	}
-	/* non-blocking: a peer that is down is redialled with backoff */
+	/* non-blocking: a peer that is down is redialled by nng, between
+	 * redial-min and redial-max apart, for as long as the socket lives */
 	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0)
 		goto fail;
-	if (out != NULL)
-		*out = d;
 	return 0;
 fail:
+	nng_dialer_close(d); /* not started: no connection yet */
+fail_log:
 	nlog(n, LOG_ERR, "dial %s: %s", url, nng_strerror(rv));
 	return -1;
 }
@@ -524,6 +732,8 @@ peer_open(net *n, struct peer *p)
 
 	blf_keyid(p->conf.pk, p->keyid);
 	atomic_init(&p->pipes, 0);
+	p->sub_owner = (struct pipe_owner){n, (int)(p - n->peers), CONN_SUB};
+	p->req_owner = (struct pipe_owner){n, (int)(p - n->peers), CONN_REQ};
 	p->backoff_ms = NET_BACKOFF_MIN_MS;
 	p->tokens = (double)n->cfg.serve_burst;
 	if ((rv = nng_sub0_open(&p->sub)) != 0) {
@@ -536,16 +746,14 @@ peer_open(net *n, struct peer *p)
 	/* SPEC 12: subscribe to everything; messages carry no topic prefix */
 	if ((rv = nng_socket_set(p->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0)) != 0 ||
 	    (rv = nng_socket_set_int(p->sub, NNG_OPT_RECVBUF, (int)n->cfg.queue_depth)) != 0 ||
-	    (rv = nng_pipe_notify(p->sub, NNG_PIPE_EV_ADD_POST, pipe_cb, p)) != 0 ||
-	    (rv = nng_pipe_notify(p->sub, NNG_PIPE_EV_REM_POST, pipe_cb, p)) != 0) {
+	    (rv = pipe_notify(p->sub, &p->sub_owner)) != 0) {
 		nlog(n, LOG_ERR, "peer %s: sub options: %s", p->conf.name, nng_strerror(rv));
 		return -1;
 	}
 	if (recvfd(n, p->sub, &p->subfd) != 0)
 		return -1;
-	if (dial_url(n, p->sub, p->conf.pub_url, &p->subd) != 0)
+	if (dial_url(n, p->sub, p->conf.pub_url) != 0)
 		return -1;
-	p->subd_open = 1;
 	if ((rv = nng_req0_open(&p->req)) != 0) {
 		nlog(n, LOG_ERR, "peer %s: req: %s", p->conf.name, nng_strerror(rv));
 		return -1;
@@ -554,13 +762,14 @@ peer_open(net *n, struct peer *p)
 	if (sock_common(n, p->req, NET_REQ_MAXSZ, "req") != 0)
 		return -1;
 	/* we time requests out ourselves; nng must not resend them */
-	if ((rv = nng_socket_set_ms(p->req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) != 0) {
+	if ((rv = nng_socket_set_ms(p->req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) != 0 ||
+	    (rv = pipe_notify(p->req, &p->req_owner)) != 0) {
 		nlog(n, LOG_ERR, "peer %s: req options: %s", p->conf.name, nng_strerror(rv));
 		return -1;
 	}
 	if (recvfd(n, p->req, &p->reqfd) != 0)
 		return -1;
-	if (dial_url(n, p->req, p->conf.sync_url, NULL) != 0)
+	if (dial_url(n, p->req, p->conf.sync_url) != 0)
 		return -1;
 	return 0;
 }
@@ -582,7 +791,16 @@ net_open(const net_config *cfg, core *c, const key_secret *key, uint64_t now_ms,
 	n->core = c;
 	n->key = key;
 	n->repfd = -1;
-	if ((n->dseen = calloc(NET_SEEN_DELTAS, sizeof(*n->dseen))) == NULL)
+	if (pthread_mutex_init(&n->conn_lock, NULL) != 0) {
+		free(n);
+		return -1;
+	}
+	n->conn_lock_ok = 1;
+	atomic_init(&n->closing, 0);
+	n->pub_owner = (struct pipe_owner){n, -1, CONN_PUB};
+	n->rep_owner = (struct pipe_owner){n, -1, CONN_REP};
+	if ((n->dseen = calloc(NET_SEEN_DELTAS, sizeof(*n->dseen))) == NULL ||
+	    (n->conns = calloc(NET_MAX_CONNS, sizeof(*n->conns))) == NULL)
 		goto fail;
 	n->heads_due = now_ms + NET_HEADS_SOON_MS;
 	n->snap_due = now_ms + n->cfg.heads_interval_ms;
@@ -595,7 +813,8 @@ net_open(const net_config *cfg, core *c, const key_secret *key, uint64_t now_ms,
 	n->pub_ok = 1;
 	if (sock_common(n, n->pub, 64, "pub") != 0)
 		goto fail;
-	if ((rv = nng_socket_set_int(n->pub, NNG_OPT_SENDBUF, (int)n->cfg.queue_depth)) != 0) {
+	if ((rv = nng_socket_set_int(n->pub, NNG_OPT_SENDBUF, (int)n->cfg.queue_depth)) != 0 ||
+	    (rv = pipe_notify(n->pub, &n->pub_owner)) != 0) {
 		nlog(n, LOG_ERR, "pub send-buffer %u: %s", n->cfg.queue_depth, nng_strerror(rv));
 		goto fail;
 	}
@@ -609,9 +828,14 @@ net_open(const net_config *cfg, core *c, const key_secret *key, uint64_t now_ms,
 	n->rep_ok = 1;
 	if (sock_common(n, n->rep, NET_REP_MAXSZ, "rep") != 0 || recvfd(n, n->rep, &n->repfd) != 0)
 		goto fail;
+	if ((rv = pipe_notify(n->rep, &n->rep_owner)) != 0) {
+		nlog(n, LOG_ERR, "rep: %s", nng_strerror(rv));
+		goto fail;
+	}
 	for (i = 0; i < cfg->nsync; i++)
 		if (listen_url(n, n->rep, cfg->sync_listen[i]) != 0)
 			goto fail;
+	/* before the first connection can come: pipe_cb looks at the peers */
 	if (cfg->npeers > 0 && (n->peers = calloc(cfg->npeers, sizeof(*n->peers))) == NULL)
 		goto fail;
 	for (i = 0; i < cfg->npeers; i++) {
@@ -643,6 +867,18 @@ net_close(net *n)
 
 	if (n == NULL)
 		return;
+	if (n->conns != NULL) {
+		/* refuse what comes now, cut what is there, and close the
+		 * sockets once nng has let the connections go (see conn_cut):
+		 * closing them under a live connection can hang nng_close() */
+		struct timespec ts = {0, 10 * 1000000L};
+		unsigned waited;
+
+		atomic_store(&n->closing, 1);
+		(void)conn_cut(n, -1, -1);
+		for (waited = 0; waited < NET_CLOSE_WAIT_MS && conn_count(n) > 0; waited += 10)
+			nanosleep(&ts, NULL);
+	}
 	for (i = 0; i < n->npeers; i++) {
 		snap_clear(&n->peers[i].snap);
 		if (n->peers[i].sub_ok)
@@ -663,6 +899,9 @@ net_close(net *n)
 	free(n->peers);
 	free(n->origins);
 	free(n->dseen);
+	free(n->conns);
+	if (n->conn_lock_ok)
+		pthread_mutex_destroy(&n->conn_lock);
 	free(n);
 }
 
@@ -1028,7 +1267,7 @@ apply_deltas(net *n, struct peer *p, const uint8_t *const *msgs, const size_t *l
 			} else
 				log_reject(n, p->log, p->conf.name, rc[i], now, what);
 			if (is_garbage(rc[i]))
-				p->garbage++;
+				garbage_add(p, now);
 			break;
 		}
 	}
@@ -1070,7 +1309,7 @@ on_heads(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64_t now)
 		count_reject(n, p, NULL, rc);
 		log_reject(n, p->log, p->conf.name, rc, now, "heads");
 		if (is_garbage(rc))
-			p->garbage++;
+			garbage_add(p, now);
 		return;
 	}
 	p->cnt.c[NET_C_HEADS]++;
@@ -1156,7 +1395,7 @@ on_statement(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64_t no
 	count_reject(n, p, NULL, rc);
 	log_reject(n, p->log, p->conf.name, rc, now, err[0] != '\0' ? err : "statement");
 	if (is_garbage(rc))
-		p->garbage++;
+		garbage_add(p, now);
 }
 
 static int
@@ -1171,6 +1410,13 @@ drain_sub(net *n, struct peer *p, uint64_t now)
 	int rc;
 	long r;
 
+	if (p->backoff_until != 0) {
+		/* backing off: what was queued before the cut, or comes over
+		 * the connection the dialer made again, is dropped unread */
+		while (rounds++ < 4 * NET_BATCH && nng_recvmsg(p->sub, &m, NNG_FLAG_NONBLOCK) == 0)
+			nng_msg_free(m);
+		return 0;
+	}
 	while (rounds++ < 4 * NET_BATCH && nd < NET_BATCH &&
 	       nng_recvmsg(p->sub, &m, NNG_FLAG_NONBLOCK) == 0) {
 		const uint8_t *b = nng_msg_body(m);
@@ -1205,7 +1451,7 @@ drain_sub(net *n, struct peer *p, uint64_t now)
 			count_reject(n, p, NULL, rc);
 			log_reject(n, p->log, p->conf.name, rc, now, "message");
 			if (is_garbage(rc))
-				p->garbage++;
+				garbage_add(p, now);
 		}
 		nng_msg_free(m);
 	}
@@ -1216,20 +1462,36 @@ drain_sub(net *n, struct peer *p, uint64_t now)
 	return r < 0 ? -1 : 0;
 }
 
-/* Disconnect a peer that keeps sending garbage; redial after a backoff. */
+/* Count a malformed message of p in the current window (NET_GARBAGE_WINDOW_MS
+ * from the first one). */
+static void
+garbage_add(struct peer *p, uint64_t now)
+{
+	if (p->garbage == 0 || now - p->garbage_since > NET_GARBAGE_WINDOW_MS) {
+		p->garbage_since = now;
+		p->garbage = 0;
+	}
+	p->garbage++;
+}
+
+/*
+ * Disconnect a peer that keeps sending garbage: its connection is cut (see
+ * conn_cut: never closed under nng) and, until the backoff ends, whatever
+ * it sends, over that connection's remains or over the one its dialer makes
+ * again, is dropped unread (drain_sub).  The backoff doubles with each
+ * disconnect up to NET_BACKOFF_MAX_MS, and starts again from
+ * NET_BACKOFF_MIN_MS after NET_BACKOFF_FORGET_MS without one.
+ */
 static void
 check_garbage(net *n, struct peer *p, uint64_t now)
 {
-	if (now - p->garbage_since > NET_GARBAGE_WINDOW_MS) {
-		p->garbage_since = now;
-		p->garbage = 0;
+	if (p->garbage < NET_GARBAGE_MAX || p->backoff_until != 0)
 		return;
-	}
-	if (p->garbage < NET_GARBAGE_MAX || !p->subd_open)
-		return;
-	nng_dialer_close(p->subd);
-	p->subd_open = 0;
+	if (p->last_cut != 0 && now - p->last_cut > NET_BACKOFF_FORGET_MS)
+		p->backoff_ms = NET_BACKOFF_MIN_MS;
+	(void)conn_cut(n, (int)(p - n->peers), CONN_SUB);
 	p->backoff_until = now + p->backoff_ms;
+	p->last_cut = now;
 	nlog(n, LOG_WARNING, "peer %s: %llu malformed messages in %u s: disconnected for %llu s",
 	     p->conf.name, (unsigned long long)p->garbage, NET_GARBAGE_WINDOW_MS / 1000,
 	     (unsigned long long)(p->backoff_ms / 1000));
@@ -1237,7 +1499,6 @@ check_garbage(net *n, struct peer *p, uint64_t now)
 	p->backoff_ms = p->backoff_ms * 2 > NET_BACKOFF_MAX_MS ? NET_BACKOFF_MAX_MS
 							   : p->backoff_ms * 2;
 	p->garbage = 0;
-	p->garbage_since = now;
 }
 
 /* ---- the REQ side (our catch-up requests) ------------------------------- */
@@ -1396,7 +1657,7 @@ on_snapshot_reply(net *n, struct peer *p, const uint8_t *msg, size_t len, uint64
 		count_reject(n, p, f->origin, rc);
 		log_reject(n, p->log, p->conf.name, rc, now, "snapshot chunk");
 		if (is_garbage(rc))
-			p->garbage++;
+			garbage_add(p, now);
 		snap_clear(f);
 		return 0;
 	}
@@ -1766,6 +2027,22 @@ snap_refresh(net *n, uint64_t now)
 
 /* ---- the loop ------------------------------------------------------------- */
 
+/* A debug line when a peer's SUB connection comes or goes. */
+static void
+peer_log_link(net *n, struct peer *p)
+{
+	int k = atomic_load(&p->pipes);
+
+	if (k == p->logged_pipes)
+		return;
+	if (k > 0 && p->logged_pipes == 0)
+		nlog(n, LOG_DEBUG, "peer %s: connected to %s", p->conf.name, p->conf.pub_url);
+	else if (k == 0)
+		nlog(n, LOG_DEBUG, "peer %s: connection to %s closed", p->conf.name,
+		     p->conf.pub_url);
+	p->logged_pipes = k;
+}
+
 static int
 ready(const struct pollfd *fds, size_t nfds, int fd)
 {
@@ -1800,10 +2077,10 @@ net_process(net *n, const struct pollfd *fds, size_t nfds, uint64_t now)
 	for (i = 0; i < n->npeers; i++) {
 		p = &n->peers[i];
 		if (p->backoff_until != 0 && now >= p->backoff_until) {
-			p->backoff_until = 0;
-			if (dial_url(n, p->sub, p->conf.pub_url, &p->subd) == 0)
-				p->subd_open = 1;
+			p->backoff_until = 0; /* heard again from now on */
+			p->garbage = 0;
 		}
+		peer_log_link(n, p);
 		if (p->pending && p->pending_snap && now >= p->pending_until) {
 			/* no answer: give up; heads or the next round ask again */
 			p->pending = 0;

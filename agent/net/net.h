@@ -63,6 +63,15 @@
 #define NET_GARBAGE_WINDOW_MS 10000u
 #define NET_BACKOFF_MIN_MS 1000u   /* first disconnect of a garbage peer */
 #define NET_BACKOFF_MAX_MS 300000u
+/* A peer that stays clean this long after a disconnect starts again from
+ * NET_BACKOFF_MIN_MS at its next one. */
+#define NET_BACKOFF_FORGET_MS (2u * NET_BACKOFF_MAX_MS)
+/* Connections the net keeps track of (peers' SUB and REQ, subscribers of
+ * our PUB, clients of our REP): beyond it a connection is refused. */
+#define NET_MAX_CONNS (4u * NET_MAX_PEERS + 256u)
+/* net_close waits this long for the connections it cut to be gone before
+ * it closes the sockets. */
+#define NET_CLOSE_WAIT_MS 2000u
 #define NET_LOG_INTERVAL_MS 600000u /* one log line per peer and outcome */
 #define NET_RETRY_MS 1000u         /* wait before asking a busy peer again */
 #define NET_HEADS_SOON_MS 200u     /* heads after a change, at the earliest */

@@ -86,8 +86,45 @@ finish() {
 	exit 0
 }
 
+# freeport: a port for an agent to listen on later.  A port that the
+# kernel hands out for bind(0) lies in the ephemeral range, where any
+# outgoing connection (a dialer redialling a peer that is down, another
+# test) may take it before the agent binds it, and where a later bind(0)
+# may hand it out again: it is picked below that range instead, and
+# reserved by a file under /tmp/blfed-test-ports naming this script's
+# shell (a reservation whose shell is gone is given up).
 freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - "$$" <<'PORT'
+import os, random, socket, sys
+lo = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
+d = '/tmp/blfed-test-ports'
+os.makedirs(d, exist_ok=True)
+for _ in range(10000):
+    port = random.randrange(10000, lo)
+    path = os.path.join(d, str(port))
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    except FileExistsError:
+        try:
+            os.kill(int(open(path).read() or '0'), 0)
+        except (ProcessLookupError, ValueError):
+            os.unlink(path)  # its script is gone: free again next time
+        except OSError:
+            pass
+        continue
+    os.write(fd, sys.argv[1].encode())
+    os.close(fd)
+    s = socket.socket()
+    try:
+        s.bind(('127.0.0.1', port))
+    except OSError:
+        continue  # in use by something else: it stays reserved
+    finally:
+        s.close()
+    print(port)
+    sys.exit(0)
+sys.exit(1)
+PORT
 }
 
 agent() {

@@ -79,6 +79,10 @@ n=$(grep 'peer X: SPEC 3.1' "$T/C.log" | cut -d' ' -f3- | sort | uniq -d | wc -l
 n=$(grep -c 'peer X: SPEC 3.1' "$T/C.log")
 [ "$n" -le 8 ] || fail "garbage logged $n times"
 ctl C status >/dev/null || fail "C stopped answering after garbage"
+#    what X sends while its backoff lasts is dropped unread; then X is
+#    heard again (redial.sh does this several times in a row)
+wait_for 10 sh -c "! '$B' -s '$T/C.sock' --json peers | grep -q '\"name\":\"X\".*\"state\":\"backoff\"'" ||
+	fail "X still backing off: $(ctl C --json peers | grep -o '"name":"X"[^]]*')"
 #    a copy of a delta C holds is dropped by its hash before its signature
 #    is checked: a copy with a broken signature counts as a duplicate, not
 #    as bad-signature (B's origin, otherwise unused here, seq 1)

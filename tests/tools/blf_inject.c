@@ -1,8 +1,9 @@
 /*
  * blf_inject.c - a hostile peer for the integration tests: bind a PUB
- * socket, wait for a subscriber (30 s at most: an agent under load redials
- * late), and send either garbage or a delta built
- * and signed with any key, claiming any origin, seq and prev.
+ * socket, wait for a subscriber that stays (30 s at most: an agent under
+ * load redials late, and an agent backing off from this peer accepts the
+ * connection and closes it at once), and send either garbage or a delta
+ * built and signed with any key, claiming any origin, seq and prev.
  *
  *   blf_inject -l URL -g N                     N malformed messages
  *   blf_inject -l URL -k KEY [-o ORIGIN] [-e EPOCH] [-s SEQ] [-p PREV]
@@ -21,6 +22,7 @@
  * origin defaults to the key's own.  The delta is built with protocol/,
  * so it is well-formed: only what the options make it claim is wrong.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,7 @@
 #include "../../agent/ctl/ctl.h"
 #include "../../keys/keys.h"
 
-static int connected;
+static atomic_int connected; /* live subscriber connections */
 
 static void
 pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -42,7 +44,9 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	(void)p;
 	(void)arg;
 	if (ev == NNG_PIPE_EV_ADD_POST)
-		connected = 1;
+		atomic_fetch_add(&connected, 1);
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		atomic_fetch_sub(&connected, 1);
 }
 
 static void
@@ -180,13 +184,21 @@ main(int argc, char **argv)
 	}
 	if (nng_pub0_open(&s) != 0 || nng_socket_set_int(s, NNG_OPT_SENDBUF, 8192) != 0 ||
 	    nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, NULL) != 0 ||
+	    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, NULL) != 0 ||
 	    nng_listen(s, url, NULL, 0) != 0) {
 		fprintf(stderr, "blf_inject: cannot listen on %s\n", url);
 		return 2;
 	}
-	for (waited = 0; !connected && waited < 30000; waited += 50)
+	/* a subscriber, still there once its subscription has travelled */
+	for (waited = 0; waited < 30000; waited += 50) {
+		if (atomic_load(&connected) > 0) {
+			nap(300);
+			waited += 300;
+			if (atomic_load(&connected) > 0)
+				break;
+		}
 		nap(50);
-	nap(300); /* the subscription travels after the connection */
+	}
 	for (i = 0; garbage >= 0 && i < garbage; i++) {
 		uint8_t junk[64];
 		size_t j;
@@ -203,5 +215,5 @@ main(int argc, char **argv)
 	blf_buf_free(&out);
 	key_secret_free(k);
 	printf("sent\n");
-	return connected ? 0 : 1;
+	return waited < 30000 ? 0 : 1;
 }
