@@ -29,7 +29,7 @@
 #define CONF_LINE_MAX 4096       /* longest config line */
 #define CONF_MAX_FILE (1u << 20) /* largest config file read */
 #define DAEMON_COMPACT_MS (3600u * 1000u) /* journal compaction period */
-#define DAEMON_MAX_POLL (2u + 1u + 2u * NET_MAX_PEERS)
+#define DAEMON_MAX_POLL (2u + 2u + 2u * NET_MAX_PEERS)
 
 /* The configuration file, parsed (config.c). */
 struct config {

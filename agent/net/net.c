@@ -37,6 +37,7 @@
 #include <libintl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -161,6 +162,9 @@ struct net {
 	pthread_mutex_t conn_lock;         /* conns and the peers' pipes, from nng's threads */
 	int conn_lock_ok;
 	atomic_int closing;                /* net_close: every new connection is refused */
+	atomic_int subscribed;             /* a subscriber came on our feed since last seen */
+	int wakefd;                        /* eventfd: wakes the poll loop for it */
+	uint64_t heads_sent;               /* ms our heads went out last */
 	struct conn *conns;                /* NET_MAX_CONNS */
 	struct peer *peers;
 	size_t npeers;
@@ -454,6 +458,16 @@ pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 			c->started = 1;
 			if (c->kind == CONN_SUB)
 				atomic_fetch_add(&n->peers[c->peer].pipes, 1);
+			if (c->kind == CONN_PUB && n->wakefd >= 0) {
+				/* a (re)started partner learns our heads now,
+				 * not at the next interval (net_process) */
+				uint64_t one = 1;
+
+				atomic_store(&n->subscribed, 1);
+				if (write(n->wakefd, &one, sizeof(one)) < 0) {
+					/* EAGAIN: a wake-up is pending already */
+				}
+			}
 		}
 		break;
 	case NNG_PIPE_EV_REM_POST:
@@ -791,7 +805,12 @@ net_open(const net_config *cfg, core *c, const key_secret *key, uint64_t now_ms,
 	n->core = c;
 	n->key = key;
 	n->repfd = -1;
+	if ((n->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		free(n);
+		return -1;
+	}
 	if (pthread_mutex_init(&n->conn_lock, NULL) != 0) {
+		close(n->wakefd);
 		free(n);
 		return -1;
 	}
@@ -902,6 +921,8 @@ net_close(net *n)
 	free(n->conns);
 	if (n->conn_lock_ok)
 		pthread_mutex_destroy(&n->conn_lock);
+	if (n->wakefd >= 0)
+		close(n->wakefd);
 	free(n);
 }
 
@@ -918,6 +939,8 @@ net_pollfds(net *n, struct pollfd *fds, size_t cap)
 {
 	size_t k = 0, i;
 
+	if (k < cap)
+		fds[k++] = (struct pollfd){.fd = n->wakefd, .events = POLLIN};
 	if (k < cap && n->repfd >= 0)
 		fds[k++] = (struct pollfd){.fd = n->repfd, .events = POLLIN};
 	for (i = 0; i < n->npeers && k + 2 <= cap; i++) {
@@ -1346,6 +1369,7 @@ send_heads(net *n, uint64_t now)
 	blf_buf out = {0};
 
 	n->heads_due = now + n->cfg.heads_interval_ms;
+	n->heads_sent = now;
 	if (n->key == NULL || core_heads(n->core, &hs.heads, &hs.nheads) != BLF_OK)
 		return;
 	if (hs.nheads > BLF_MAX_HEADS)
@@ -2061,6 +2085,22 @@ net_process(net *n, const struct pollfd *fds, size_t nfds, uint64_t now)
 	struct peer *p;
 	size_t i;
 
+	if (ready(fds, nfds, n->wakefd)) {
+		uint64_t v;
+
+		if (read(n->wakefd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: drained already */
+		}
+	}
+	if (atomic_exchange(&n->subscribed, 0)) {
+		/* heads for the new subscriber soon, at most once a second */
+		uint64_t t = n->heads_sent + NET_HEADS_CONNECT_MS;
+
+		if (t < now + NET_HEADS_SOON_MS)
+			t = now + NET_HEADS_SOON_MS;
+		if (n->heads_due > t)
+			n->heads_due = t;
+	}
 	for (i = 0; i < n->npeers; i++) {
 		p = &n->peers[i];
 		if (ready(fds, nfds, p->subfd)) {

@@ -11,6 +11,11 @@
  * `sync-listen` URL serving catch-up and snapshot requests of configured
  * peers.
  *
+ * Heads go out every heads interval, soon after a change of ours, and
+ * soon after a new subscriber connects to our PUB socket (at most once a
+ * second): a partner that (re)starts learns what we hold at once and
+ * catches up, instead of waiting for the next interval.
+ *
  * Snapshots (SPEC 6.8, 12.4): a peer that answers a catch-up request with
  * status 2 (compacted) is asked for the snapshot it keeps of the origin,
  * one chunk per request; each chunk is verified as it comes and written
@@ -75,6 +80,7 @@
 #define NET_LOG_INTERVAL_MS 600000u /* one log line per peer and outcome */
 #define NET_RETRY_MS 1000u         /* wait before asking a busy peer again */
 #define NET_HEADS_SOON_MS 200u     /* heads after a change, at the earliest */
+#define NET_HEADS_CONNECT_MS 1000u /* heads for a new subscriber, at most this often */
 #define NET_SEEN_STATEMENTS 256u   /* statement hashes remembered for relay */
 /* Live deltas held lately, by envelope hash (SPEC 5.4: the hash the journal
  * keeps): the copies that the other peers of a mesh relay are dropped by
