@@ -34,12 +34,15 @@
  * Publication is one rename (blfed-export.5 "Layout", SPEC 13): the
  * directory holds generations "gen.<serial>" and a symlink "current" to
  * the published one.  A job writes its changed files straight into a new
- * generation directory; the last step syncs them (the mtime of a replaced
- * file is moved past the old one when they fall in the same second), hard
- * links every unchanged file to the previous generation's (linkat: same
- * inode, so rsync's quick check and rbldnsd's stat see no change), writes
- * MANIFEST and MANIFEST.sig, syncs the directory, and renames a new symlink
- * over current.  A reader of current sees the old set or the new one, each
+ * generation directory (their write-back starts when each is closed); the
+ * last steps wait for that write-back a few MB at a time (sync_step), sync
+ * the changed files one a step (the mtime of a replaced file is moved past
+ * the old one when they fall in the same second), hard link every
+ * unchanged file to the previous generation's (linkat: same inode, so
+ * rsync's quick check and rbldnsd's stat see no change), and the last one
+ * writes MANIFEST and MANIFEST.sig, syncs the directory, and renames a new
+ * symlink over current: no step waits for the disk much longer than one
+ * fsync, so the daemon applies deltas between them.  A reader of current sees the old set or the new one, each
  * complete with its MANIFEST, whatever fails or crashes when.  The
  * generation just replaced is kept (a transfer that began before the swap
  * reads it to the end), older ones are removed; a generation newer than
@@ -84,6 +87,8 @@
 #define X_NWRITERS 5
 #define X_DIGEST 16
 #define X_PIECE 1024u                     /* entries per step of a shard's walk */
+#define X_SYNC_STEP (4u << 20)            /* bytes a step of the sync waits for */
+#define X_LINKS_STEP 512u                 /* unchanged files linked in one step */
 
 /* The writer table: one row per format (export_int.h). */
 static const export_writer *const writers[X_NWRITERS] = {
@@ -234,6 +239,13 @@ struct export_job {
 	/* the per-origin view (export_origin.c), after the shards */
 	size_t uorigin;               /* next origin of the source */
 	int origins_done;
+	/* publication in steps: heads, the staged files' write-back waited
+	 * for, each changed file synced and placed, then the swap */
+	int heads_done;
+	size_t sync_i;                /* next file to wait for */
+	uint64_t sync_off;            /* bytes of it waited for */
+	int synced;
+	size_t place_i;               /* next file to place or link */
 	struct xorigin org;
 	export_stats st;
 };
@@ -2211,7 +2223,7 @@ origin_step(struct export_job *x)
 
 /* Heads, publication, MANIFEST, removal of what is no longer produced. */
 static int
-finish(struct export_job *x)
+heads_step(struct export_job *x)
 {
 	size_t i;
 	int rc;
@@ -2223,19 +2235,39 @@ finish(struct export_job *x)
 		    (rc = write_head(x, pf, x->out[0])) != BLF_OK)
 			return rc;
 	}
-	/* the new generation: changed files synced, the others linked to
-	 * the previous generation's (same inode: same bytes, size and mtime) */
-	for (i = 0; i < x->nfiles; i++) {
-		struct pfile *pf = &x->files[i];
+	x->heads_done = 1;
+	return BLF_OK;
+}
+
+/*
+ * One step of placing the new generation's files: a changed file synced
+ * (each fsync a journal commit: one a step), or up to X_LINKS_STEP
+ * unchanged ones linked to the previous generation's (same inode: same
+ * bytes, size and mtime).
+ */
+static int
+place_step(struct export_job *x)
+{
+	unsigned links = 0;
+	int rc = BLF_OK;
+
+	while (x->place_i < x->nfiles && rc == BLF_OK && links < X_LINKS_STEP) {
+		struct pfile *pf = &x->files[x->place_i++];
 
 		if (pf->changed)
-			rc = place(x, pf);
-		else
-			rc = fio_linkat(x->odfd, pf->name, x->gdfd, pf->name) == 0 ? BLF_OK
-										  : BLF_EIO;
-		if (rc != BLF_OK)
-			return rc;
+			return place(x, pf);
+		rc = fio_linkat(x->odfd, pf->name, x->gdfd, pf->name) == 0 ? BLF_OK : BLF_EIO;
+		links++;
 	}
+	return rc;
+}
+
+static int
+finish(struct export_job *x)
+{
+	size_t i;
+	int rc;
+
 	if (!x->cfg.nosync && fio_fsync_dirfd(x->gdfd) != 0)
 		return BLF_EIO;
 	qsort(x->files, x->nfiles, sizeof(*x->files), pfile_cmp);
@@ -2271,6 +2303,52 @@ finish(struct export_job *x)
 	if (x->state != NULL)
 		state_save(x->state, x);
 	return BLF_OK;
+}
+
+/*
+ * One step of waiting for the staged files' write-back (begun when each
+ * was closed): at most X_SYNC_STEP bytes of one file written out and
+ * waited for, so that the publication's fsync of a large file (the
+ * Postfix table) finds its data on disk and does not hold the daemon for
+ * the whole write-back in one step.  Where the file system cannot do it,
+ * the fsync does it all.
+ */
+static int
+sync_step(struct export_job *x)
+{
+	const unsigned flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+			       SYNC_FILE_RANGE_WAIT_AFTER;
+	struct pfile *pf;
+	struct stat sb;
+	int fd, rc = BLF_OK;
+
+	while (x->sync_i < x->nfiles && !(x->files[x->sync_i].changed &&
+					   x->files[x->sync_i].staged))
+		x->sync_i++;
+	if (x->cfg.nosync || x->sync_i == x->nfiles) {
+		x->synced = 1;
+		return BLF_OK;
+	}
+	pf = &x->files[x->sync_i];
+	if ((fd = fio_openat(x->gdfd, pf->name, O_RDONLY, 0)) < 0)
+		return BLF_EIO;
+	if (fstat(fd, &sb) != 0) {
+		rc = BLF_EIO;
+	} else if (x->sync_off < (uint64_t)sb.st_size &&
+		   sync_file_range(fd, (off64_t)x->sync_off, X_SYNC_STEP, flags) != 0) {
+		if (errno == EIO || errno == ENOSPC)
+			rc = BLF_EIO;
+		else
+			x->sync_off = (uint64_t)sb.st_size; /* not supported: fsync does it */
+	} else {
+		x->sync_off += X_SYNC_STEP;
+	}
+	close(fd);
+	if (rc == BLF_OK && x->sync_off >= (uint64_t)sb.st_size) {
+		x->sync_i++;
+		x->sync_off = 0;
+	}
+	return rc;
 }
 
 /* Move (fam, shard) to the next unit; 0 past the last. */
@@ -2344,6 +2422,12 @@ export_job_step(export_job *x, uint64_t now, int *done)
 		}
 	} else if (x->stage == JOB_FINISH && x->cfg.per_origin && !x->origins_done) {
 		rc = origin_step(x);
+	} else if (x->stage == JOB_FINISH && !x->heads_done) {
+		rc = heads_step(x);
+	} else if (x->stage == JOB_FINISH && !x->synced) {
+		rc = sync_step(x);
+	} else if (x->stage == JOB_FINISH && x->place_i < x->nfiles) {
+		rc = place_step(x);
 	} else if (x->stage == JOB_FINISH) {
 		rc = finish(x);
 		x->stage = JOB_DONE;
