@@ -44,6 +44,7 @@ struct config {
 	char metrics[CONF_PATH_MAX];       /* Prometheus textfile, "" = none */
 	uint32_t metrics_interval_ms;
 	uint32_t threshold;                /* merge threshold (core) */
+	int view_rebuild;                  /* view-updates no (core_config) */
 	uint64_t journal_window;           /* seconds (core) */
 	net_config net;                    /* sockets, peers, timers */
 	/* export (blfed-export.5); export_dir "" = no export */

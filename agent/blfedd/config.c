@@ -356,6 +356,13 @@ apply(struct config *c, char **w, int nw, char *why, size_t whylen)
 		c->net.npeers++;
 		return NULL;
 	}
+	if (strcmp(k, "view-updates") == 0) {
+		NARGS(1);
+		if (strcmp(w[1], "yes") != 0 && strcmp(w[1], "no") != 0)
+			return N_("expects yes or no");
+		c->view_rebuild = w[1][0] == 'n';
+		return NULL;
+	}
 	if (strcmp(k, "threshold") == 0) {
 		NARGS(1);
 		if (parse_size(w[1], KEYS_MAX_WEIGHT * 16ull, &v) != 0)

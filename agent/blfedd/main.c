@@ -238,6 +238,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	/* keep what only a restart can change, so that status tells the truth */
 	if (!netchange)
 		nc->net = d->cfg->net;
+	nc->view_rebuild = d->cfg->view_rebuild;
 	snprintf(nc->datadir, sizeof(nc->datadir), "%s", d->cfg->datadir);
 	snprintf(nc->control, sizeof(nc->control), "%s", d->cfg->control);
 	snprintf(nc->pidfile, sizeof(nc->pidfile), "%s", d->cfg->pidfile);
@@ -457,6 +458,7 @@ open_core(struct daemon *d, const trust_store *st)
 	cc.window = d->cfg->journal_window;
 	/* the generation then moves only when an exported entry changed */
 	cc.change_feed = d->cfg->export_dir[0] != '\0';
+	cc.view_rebuild = d->cfg->view_rebuild;
 	if ((rc = core_open(d->cfg->datadir, &cc, st, &d->core)) != BLF_OK) {
 		log_msg(LOG_ERR, "datadir %s: %s%s%s", d->cfg->datadir, _(blf_strerror(rc)),
 			rc == BLF_EIO ? ": " : "", rc == BLF_EIO ? strerror(errno) : "");

@@ -805,8 +805,10 @@ view_full(core *c, uint64_t now)
 	c->nview = vo.nview;
 	memcpy(c->vlens, vo.lens, sizeof(c->vlens));
 	c->vgarbage = 0;
-	vindex_take(&c->lidx, &lk);
-	vindex_take(&c->xidx, &xk);
+	if (!c->cfg.view_rebuild) {
+		vindex_take(&c->lidx, &lk);
+		vindex_take(&c->xidx, &xk);
+	}
 	c->vdirty = 0;
 	c->vlive = 1;
 	c->vnow = now;
@@ -883,7 +885,8 @@ core_view_build(core *c, uint64_t now)
 	 * anchor) or dispute lapse after it, unless the state or trust
 	 * changed; changes to records, and listings that expired, are applied
 	 * to it for the prefixes they touch */
-	if (!c->vdirty && c->vlive && now >= c->vnow && now >= c->vuntil && now < c->vuntil_x)
+	if (!c->vdirty && c->vlive && !c->cfg.view_rebuild && now >= c->vnow &&
+	    now >= c->vuntil && now < c->vuntil_x)
 		view_expire(c, now);
 	if (!c->vdirty && now >= c->vnow && now < c->vuntil) {
 		if (c->ndirt == 0)
@@ -1732,6 +1735,10 @@ core_view_note(core *c, const struct origin *o, const blf_prefix *p, int excl)
 
 	if (c->vdirty || !c->vlive)
 		return; /* rebuilt whole anyway */
+	if (c->cfg.view_rebuild) {
+		c->vdirty = 1; /* no index to update from */
+		return;
+	}
 	oi = origin_index(c, o);
 	if (oi >= c->norigins || c->ndirt >= VIEW_DIRT_MAX) {
 		c->vdirty = 1;

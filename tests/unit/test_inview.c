@@ -190,6 +190,55 @@ test_wide_listing(void **state)
 	ASSERT_UPDATED(f, u);
 }
 
+/* core_config.view_rebuild (blfedd's `view-updates no`): no index is
+ * kept, every read after a change builds the view whole, and the views
+ * are those the updates give: a wide listing over hosts, a host delisted
+ * under it, the wide one gone, and a listing that expires. */
+static void
+test_rebuild_mode(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 50 };
+	blf_op ops[N], op;
+	char buf[N][32], *v;
+	size_t i, n;
+
+	f->cfg.view_rebuild = 1;
+	store_add(&f->st, &f->a, "alpha", 60);
+	store_add(&f->st, &f->b, "beta", 50);
+	assert_int_equal(fx_open(f), 0);
+	hello(f, 2);
+	for (i = 0; i < N; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "10.5.0.%zu/32", i + 1);
+		ops[i] = op_list(buf[i], T0 + 1000, "host");
+	}
+	apply(f, &f->a, T0, ops, N);
+	ASSERT_VIEW(f->core, T0, "");
+	op = op_list("10.0.0.0/8", T0 + 2000, "block");
+	apply(f, &f->b, T0 + 1, &op, 1);
+	v = view_text(f->core, T0 + 1, &n);
+	assert_int_equal(n, N);
+	assert_non_null(strstr(v, "L 10.5.0.1/32 110 1700001000\n"));
+	free(v);
+	op = op_simple(BLF_OP_DELIST, "10.5.0.7/32", NULL);
+	apply(f, &f->a, T0 + 2, &op, 1);
+	v = view_text(f->core, T0 + 2, &n);
+	assert_int_equal(n, N - 1);
+	assert_null(strstr(v, "10.5.0.7/32"));
+	free(v);
+	/* the hosts expire: nothing is left above the threshold */
+	ASSERT_VIEW(f->core, T0 + 1000, "");
+	op = op_simple(BLF_OP_DELIST, "10.0.0.0/8", NULL);
+	apply(f, &f->b, T0 + 1001, &op, 1);
+	ASSERT_VIEW(f->core, T0 + 1001, "");
+	op = op_list("10.9.0.0/16", T0 + 3000, "again");
+	apply(f, &f->a, T0 + 1002, &op, 1);
+	ASSERT_VIEW(f->core, T0 + 1002, ""); /* 60: under the threshold */
+	apply(f, &f->b, T0 + 1003, &op, 1);
+	ASSERT_VIEW(f->core, T0 + 1003, "L 10.9.0.0/16 110 1700003000\n");
+	assert_int_equal(core_test_view_updates(f->core), 0);
+}
+
 /* Exclusions added and removed around nested listings: a hole that is
  * exported, then a wider exclusion that makes it redundant, then back. */
 static void
@@ -597,6 +646,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hidden_group, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wide_listing, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild_mode, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_exclusion_nested, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_threshold_by_wider, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_outer_expiry, setup, fx_teardown),
