@@ -37,17 +37,17 @@
 #include <libintl.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sys/eventfd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
