@@ -216,13 +216,56 @@ log_add(core *c, size_t max, uint64_t gen, const blf_prefix *p, int existed)
 	return 0;
 }
 
+/*
+ * Log what differs between the old fingerprints c->fps[i..ie) and the new
+ * nf[j..je), both in prefix order: an old prefix gone, a new one, or one
+ * whose kind or hash changed.  *any is set when something was logged; the
+ * code of log_add when the log cannot take this generation's changes.
+ */
+static int
+fp_diff(core *c, const struct vfps *nf, size_t i, size_t ie, size_t j, size_t je, size_t max,
+	uint64_t gen, int *any)
+{
+	int rc = 0;
+
+	while (rc == 0 && (i < ie || j < je)) {
+		blf_prefix po, pn;
+		uint8_t ko = 0, kn = 0;
+		uint32_t ho = 0, hn = 0;
+		int cmp;
+
+		if (i < ie)
+			fp_get(&c->fps, i, &po, &ko, &ho);
+		if (j < je)
+			fp_get(nf, j, &pn, &kn, &hn);
+		cmp = i >= ie ? 1 : j >= je ? -1 : blf_prefix_cmp(&po, &pn);
+		if (cmp < 0) {
+			rc = log_add(c, max, gen, &po, 1);
+			*any = 1;
+			i++;
+		} else if (cmp > 0) {
+			rc = log_add(c, max, gen, &pn, 0);
+			*any = 1;
+			j++;
+		} else {
+			if (ko != kn || ho != hn) {
+				rc = log_add(c, max, gen, &pn, 1);
+				*any = 1;
+			}
+			i++;
+			j++;
+		}
+	}
+	return rc;
+}
+
 /* See core_int.h: a build finished; move the generation if the exported
  * entries differ from the previous build's (always, without the feed). */
 void
 core_feed_update(core *c)
 {
 	struct vfps nf;
-	size_t nold = c->fps.n4 + c->fps.n6, nn, i = 0, j = 0, max;
+	size_t nold = c->fps.n4 + c->fps.n6, nn, max;
 	uint64_t gen = c->vgen + 1;
 	int rc = 0, any = 0;
 
@@ -249,34 +292,7 @@ core_feed_update(core *c)
 		c->fps_lost = 0;
 		goto keep;
 	}
-	while (rc == 0 && (i < nold || j < nn)) {
-		blf_prefix po, pn;
-		uint8_t ko = 0, kn = 0;
-		uint32_t ho = 0, hn = 0;
-		int cmp;
-
-		if (i < nold)
-			fp_get(&c->fps, i, &po, &ko, &ho);
-		if (j < nn)
-			fp_get(&nf, j, &pn, &kn, &hn);
-		cmp = i >= nold ? 1 : j >= nn ? -1 : blf_prefix_cmp(&po, &pn);
-		if (cmp < 0) {
-			rc = log_add(c, max, gen, &po, 1);
-			any = 1;
-			i++;
-		} else if (cmp > 0) {
-			rc = log_add(c, max, gen, &pn, 0);
-			any = 1;
-			j++;
-		} else {
-			if (ko != kn || ho != hn) {
-				rc = log_add(c, max, gen, &pn, 1);
-				any = 1;
-			}
-			i++;
-			j++;
-		}
-	}
+	rc = fp_diff(c, &nf, 0, nold, 0, nn, max, gen, &any);
 	if (any)
 		c->vgen = gen;
 	if (rc != 0) {
@@ -421,38 +437,8 @@ core_feed_update_ranges(core *c, const blf_prefix *rng, const size_t *a, const s
 		oa[k] = fp_bound(&c->fps, &rng[k], 0);
 		ob[k] = fp_bound(&c->fps, &e, 1);
 	}
-	for (k = 0; k < nr && rc == 0; k++) {
-		size_t i = oa[k], j = fa[k];
-
-		while (rc == 0 && (i < ob[k] || j < fb[k])) {
-			blf_prefix po, pn;
-			uint8_t ko = 0, kn = 0;
-			uint32_t ho = 0, hn = 0;
-			int cmp;
-
-			if (i < ob[k])
-				fp_get(&c->fps, i, &po, &ko, &ho);
-			if (j < fb[k])
-				fp_get(&nf, j, &pn, &kn, &hn);
-			cmp = i >= ob[k] ? 1 : j >= fb[k] ? -1 : blf_prefix_cmp(&po, &pn);
-			if (cmp < 0) {
-				rc = log_add(c, max, gen, &po, 1);
-				any = 1;
-				i++;
-			} else if (cmp > 0) {
-				rc = log_add(c, max, gen, &pn, 0);
-				any = 1;
-				j++;
-			} else {
-				if (ko != kn || ho != hn) {
-					rc = log_add(c, max, gen, &pn, 1);
-					any = 1;
-				}
-				i++;
-				j++;
-			}
-		}
-	}
+	for (k = 0; k < nr && rc == 0; k++)
+		rc = fp_diff(c, &nf, oa[k], ob[k], fa[k], fb[k], max, gen, &any);
 	/* splice the IPv4 ranges' spans, then the IPv6 ones' (offsets taken
 	 * off the combined positions); in place */
 	for (k = 0; k < nr && rng[k].af == BLF_AF_INET; k++)
