@@ -100,6 +100,17 @@ store_of(core *c)
 	return c->disp;
 }
 
+/* op's reference into ref (BLF_MAX_REF_LEN + 1 bytes), NUL-terminated;
+ * its length. */
+static uint16_t
+ref_copy(char ref[BLF_MAX_REF_LEN + 1], const blf_op *op)
+{
+	if (op->ref_len > 0)
+		memcpy(ref, op->ref, op->ref_len);
+	ref[op->ref_len] = '\0';
+	return (uint16_t)op->ref_len;
+}
+
 static long
 find_dsp(const struct dstore *s, const uint8_t filer[BLF_KEYID_LEN], const blf_prefix *p)
 {
@@ -304,10 +315,7 @@ core_dispute_apply(core *c, const blf_delta *d)
 			memcpy(x->target, op->id, op->id_len);
 			x->code = op->reason;
 			x->changed = (uint32_t)d->created;
-			x->ref_len = op->ref_len;
-			if (op->ref_len > 0)
-				memcpy(x->ref, op->ref, op->ref_len);
-			x->ref[op->ref_len] = '\0';
+			x->ref_len = ref_copy(x->ref, op);
 			changed = 1;
 			break;
 		}
@@ -331,10 +339,7 @@ core_dispute_apply(core *c, const blf_delta *d)
 			x->concede = op->type == BLF_OP_CONCEDE;
 			x->code = op->reason;
 			x->when = (uint32_t)d->created;
-			x->ref_len = op->ref_len;
-			if (op->ref_len > 0)
-				memcpy(x->ref, op->ref, op->ref_len);
-			x->ref[op->ref_len] = '\0';
+			x->ref_len = ref_copy(x->ref, op);
 			changed = 1;
 			break;
 		}
