@@ -1605,21 +1605,34 @@ plan(struct export_job *x)
 
 /* ---- publication ------------------------------------------------------ */
 
+/* The entries of the directory dfd (which stays the caller's), from the
+ * first: closedir the result; NULL on error. */
+static DIR *
+dir_scan(int dfd)
+{
+	int d2 = dup(dfd);
+	DIR *d;
+
+	if (d2 < 0)
+		return NULL;
+	if ((d = fdopendir(d2)) == NULL) {
+		close(d2);
+		return NULL;
+	}
+	rewinddir(d); /* the duplicate shares dfd's offset: an earlier scan's end */
+	return d;
+}
+
 /* Remove staged files left in the directory by an interrupted run of an
  * earlier version (which staged ".new.NAME" beside the published files). */
 static void
 clean_stage(int dfd)
 {
-	int d2 = dup(dfd);
-	DIR *d;
+	DIR *d = dir_scan(dfd);
 	struct dirent *de;
 
-	if (d2 < 0)
+	if (d == NULL)
 		return;
-	if ((d = fdopendir(d2)) == NULL) {
-		close(d2);
-		return;
-	}
 	while ((de = readdir(d)) != NULL)
 		if (strncmp(de->d_name, X_STAGE, sizeof(X_STAGE) - 1) == 0)
 			(void)fio_unlinkat(dfd, de->d_name);
@@ -1667,19 +1680,17 @@ out:
 static void
 gen_remove(int dfd, const char *name)
 {
-	int g = fio_subdir_open(dfd, name, 0, 0), d2;
+	int g = fio_subdir_open(dfd, name, 0, 0);
 	DIR *d;
 	struct dirent *de;
 
 	if (g < 0)
 		return;
-	if ((d2 = dup(g)) >= 0 && (d = fdopendir(d2)) != NULL) {
+	if ((d = dir_scan(g)) != NULL) {
 		while ((de = readdir(d)) != NULL)
 			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 				(void)fio_unlinkat(g, de->d_name);
 		closedir(d);
-	} else if (d2 >= 0) {
-		close(d2);
 	}
 	close(g);
 	(void)fio_rmdirat(dfd, name);
@@ -1709,17 +1720,11 @@ gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
 {
 	uint64_t old[EXPORT_GEN_MAX * 4];
 	size_t nold = 0, i, kept = 0;
-	int d2 = dup(dfd);
-	DIR *d;
+	DIR *d = dir_scan(dfd);
 	struct dirent *de;
 
-	if (d2 < 0)
+	if (d == NULL)
 		return;
-	if ((d = fdopendir(d2)) == NULL) {
-		close(d2);
-		return;
-	}
-	rewinddir(d); /* the duplicate shares dfd's offset: an earlier scan's end */
 	while ((de = readdir(d)) != NULL) {
 		uint64_t serial;
 
