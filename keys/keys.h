@@ -293,6 +293,8 @@ const trust_anchor *trust_store_find_origin(const trust_store *st,
 const trust_anchor *trust_store_find_keyid(const trust_store *st,
 					   const uint8_t keyid[BLF_KEYID_LEN]);
 trust_anchor *trust_store_find_name_mut(trust_store *st, const char *name);
+/* By display name, else by origin id in hex (how operators name one). */
+const trust_anchor *trust_store_find_named(const trust_store *st, const char *s);
 trust_anchor *trust_store_find_origin_mut(trust_store *st,
 					  const uint8_t origin[BLF_KEYID_LEN]);
 

@@ -183,6 +183,20 @@ trust_store_find_name(const trust_store *st, const char *name)
 }
 
 /*
+ * By display name, else by origin id in hex.
+ */
+const trust_anchor *
+trust_store_find_named(const trust_store *st, const char *s)
+{
+	uint8_t id[BLF_KEYID_LEN];
+	const trust_anchor *a = trust_store_find_name(st, s);
+
+	if (a == NULL && blf_keyid_parse(s, strlen(s), id) == BLF_OK)
+		a = trust_store_find_origin(st, id);
+	return a;
+}
+
+/*
  * The same in a store the caller may change.
  */
 trust_anchor *

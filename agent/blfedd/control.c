@@ -90,19 +90,6 @@ control_close(struct daemon *d)
 	d->ctl_ok = 0;
 }
 
-/* An anchor by name or by origin id in hex. */
-static const trust_anchor *
-find_anchor(struct daemon *d, const char *s)
-{
-	const trust_store *st = core_trust(d->core);
-	uint8_t id[BLF_KEYID_LEN];
-	const trust_anchor *a = trust_store_find_name(st, s);
-
-	if (a == NULL && blf_keyid_parse(s, strlen(s), id) == BLF_OK)
-		a = trust_store_find_origin(st, id);
-	return a;
-}
-
 static const char *
 origin_name(struct daemon *d, const uint8_t *origin, char *hex)
 {
@@ -583,7 +570,7 @@ do_origin(struct daemon *d, const ctl_req *q, struct reply *r)
 		fail(r, 2, "origin: expects NAME");
 		return;
 	}
-	if ((a = find_anchor(d, q->args[0])) == NULL) {
+	if ((a = trust_store_find_named(core_trust(d->core), q->args[0])) == NULL) {
 		fail(r, 2, "no origin named \"%.64s\" in the trust store", q->args[0]);
 		return;
 	}

@@ -33,18 +33,6 @@ set_msg(char *msg, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const trust_anchor *
-anchor_by(struct daemon *d, const char *s)
-{
-	const trust_store *st = core_trust(d->core);
-	uint8_t id[BLF_KEYID_LEN];
-	const trust_anchor *a = trust_store_find_name(st, s);
-
-	if (a == NULL && blf_keyid_parse(s, strlen(s), id) == BLF_OK)
-		a = trust_store_find_origin(st, id);
-	return a;
-}
-
 static void
 code_text(uint16_t code, int answer, char *buf, size_t cap)
 {
@@ -253,7 +241,7 @@ do_file(struct daemon *d, const ctl_req *q, int *code, char *msg, size_t cap, ct
 	op.ref = q->args[2];
 	op.ref_len = (uint16_t)strlen(q->args[2]);
 	if (q->nargs == 4) {
-		if ((a = anchor_by(d, q->args[3])) == NULL) {
+		if ((a = trust_store_find_named(core_trust(d->core), q->args[3])) == NULL) {
 			set_msg(msg, cap, "no origin named \"%.64s\" in the trust store", q->args[3]);
 			return;
 		}
