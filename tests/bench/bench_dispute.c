@@ -24,18 +24,6 @@ die(const char *what, int rc)
 	exit(1);
 }
 
-static void
-v4(blf_prefix *p, uint32_t a, uint8_t len)
-{
-	memset(p, 0, sizeof(*p));
-	p->af = BLF_AF_INET;
-	p->len = len;
-	p->addr[0] = (uint8_t)(a >> 24);
-	p->addr[1] = (uint8_t)(a >> 16);
-	p->addr[2] = (uint8_t)(a >> 8);
-	p->addr[3] = (uint8_t)a;
-}
-
 /* Apply n ops of p's next delta at now. */
 static void
 push(struct fx *f, struct pub *p, const blf_op *ops, size_t n, uint64_t now)
@@ -105,7 +93,7 @@ main(void)
 
 			memset(&ops[k], 0, sizeof(ops[k]));
 			ops[k].type = BLF_OP_LIST;
-			v4(&ops[k].prefix, a, 32);
+			bench_v4(&ops[k].prefix, a, 32);
 			ops[k].reason = 1;
 			ops[k].expires = now + 86400;
 		}
@@ -124,7 +112,7 @@ main(void)
 			for (k = 0; k < BLF_MAX_OPS && held + k < want; k++) {
 				memset(&ops[k], 0, sizeof(ops[k]));
 				ops[k].type = BLF_OP_DISPUTE;
-				v4(&ops[k].prefix, 0x0a000000u | (uint32_t)((held + k) << 8), 24);
+				bench_v4(&ops[k].prefix, 0x0a000000u | (uint32_t)((held + k) << 8), 24);
 				ops[k].reason = 2;
 			}
 			push(f, &f->b, ops, k, now);

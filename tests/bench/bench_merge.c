@@ -137,18 +137,6 @@ org_seal(struct org *o, blf_op *ops, size_t n, uint64_t created, blf_buf *out)
 	o->seq++;
 }
 
-static void
-v4(blf_prefix *p, uint32_t a, uint8_t len)
-{
-	memset(p, 0, sizeof(*p));
-	p->af = BLF_AF_INET;
-	p->len = len;
-	p->addr[0] = (uint8_t)(a >> 24);
-	p->addr[1] = (uint8_t)(a >> 16);
-	p->addr[2] = (uint8_t)(a >> 8);
-	p->addr[3] = (uint8_t)a;
-}
-
 /* ops[i] = list (or exclude) of the /32 at base + i. */
 static void
 fill_ops(blf_op *ops, size_t n, uint32_t base, unsigned type, uint64_t expires)
@@ -158,7 +146,7 @@ fill_ops(blf_op *ops, size_t n, uint32_t base, unsigned type, uint64_t expires)
 	for (i = 0; i < n; i++) {
 		memset(&ops[i], 0, sizeof(ops[i]));
 		ops[i].type = (uint8_t)type;
-		v4(&ops[i].prefix, base + (uint32_t)i, 32);
+		bench_v4(&ops[i].prefix, base + (uint32_t)i, 32);
 		if (type == BLF_OP_LIST) {
 			ops[i].reason = 1;
 			ops[i].expires = expires;
@@ -503,7 +491,7 @@ bench_update(void)
 
 			fill_ops(ops, NOPS, 0, BLF_OP_LIST, T0 + 30 * 86400);
 			for (i = 0; i < NOPS; i++)
-				v4(&ops[i].prefix, 0x10000000u + 2 * (uint32_t)(k + i), 32);
+				bench_v4(&ops[i].prefix, 0x10000000u + 2 * (uint32_t)(k + i), 32);
 			org_seal(&o, ops, NOPS, T0, &buf);
 			if ((rc = core_apply(c, buf.data, buf.len, T0, NULL)) != 0)
 				die("core_apply", rc);
@@ -532,12 +520,12 @@ bench_update(void)
 					memset(&ops[i], 0, sizeof(ops[i]));
 					if (i % 2 == 0 && K > 1) {
 						ops[i].type = BLF_OP_DELIST;
-						v4(&ops[i].prefix, 0x10000000u + 2 * at, 32);
+						bench_v4(&ops[i].prefix, 0x10000000u + 2 * at, 32);
 					} else {
 						ops[i].type = BLF_OP_LIST;
 						ops[i].reason = 1;
 						ops[i].expires = T0 + 30 * 86400;
-						v4(&ops[i].prefix, 0x10000000u + 2 * at + 1, 32);
+						bench_v4(&ops[i].prefix, 0x10000000u + 2 * at + 1, 32);
 					}
 				}
 				org_seal(&o, ops, K, T0, &buf);
@@ -582,8 +570,8 @@ bench_apply(void)
 		exit(2);
 	/* nauth /16s, the last one holding what is listed */
 	for (i = 0; i < nauth; i++)
-		v4(&scope[i], 0x0b000000u + (uint32_t)(nauth - 1 - i) * 0x10000u, 16);
-	v4(&scope[nauth - 1], 0x0a000000u, 8);
+		bench_v4(&scope[i], 0x0b000000u + (uint32_t)(nauth - 1 - i) * 0x10000u, 16);
+	bench_v4(&scope[nauth - 1], 0x0a000000u, 8);
 	msgs = calloc(nops / NOPS, sizeof(*msgs));
 	printf("apply: %zu operations in deltas of %u, 4 deltas per fsync\n", nops, NOPS);
 	for (pass = 0; pass < 2; pass++)
@@ -674,7 +662,7 @@ bench_why(void)
 	publish(c, &lister, ops, 12151, 0x0a010000u, BLF_OP_LIST, &buf);
 	memset(&ops[0], 0, sizeof(ops[0]));
 	ops[0].type = BLF_OP_EXCLUDE;
-	v4(&ops[0].prefix, 0x0a010000u, 16);
+	bench_v4(&ops[0].prefix, 0x0a010000u, 16);
 	org_seal(&owner, ops, 1, T0, &buf);
 	if ((rc = core_apply(c, buf.data, buf.len, T0, NULL)) != 0)
 		die("core_apply", rc);
@@ -686,9 +674,9 @@ bench_why(void)
 		double t;
 		int i, n = 200;
 
-		v4(&q, 0x0a010005u, 32);
-		v4(&q16, 0x0a010000u, 16);
-		v4(&q0, 0, 0);
+		bench_v4(&q, 0x0a010005u, 32);
+		bench_v4(&q16, 0x0a010000u, 16);
+		bench_v4(&q0, 0, 0);
 		if ((rc = core_why_query(c, &q, T0, &w)) != 0 || w.verdict != CORE_EXCLUDED)
 			die("why", rc ? rc : BLF_EINVAL);
 		core_why_free(&w);

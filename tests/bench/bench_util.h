@@ -1,11 +1,15 @@
 /*
- * bench_util.h - clock and median for the benchmarks (header only).
+ * bench_util.h - clock, median and an IPv4 prefix for the benchmarks
+ * (header only).
  */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "../../protocol/blf.h"
 
 /* Monotonic seconds. */
 static inline double
@@ -31,6 +35,19 @@ bench_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), bench_dcmp);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The IPv4 prefix a/len. */
+static inline void
+bench_v4(blf_prefix *p, uint32_t a, uint8_t len)
+{
+	memset(p, 0, sizeof(*p));
+	p->af = BLF_AF_INET;
+	p->len = len;
+	p->addr[0] = (uint8_t)(a >> 24);
+	p->addr[1] = (uint8_t)(a >> 16);
+	p->addr[2] = (uint8_t)(a >> 8);
+	p->addr[3] = (uint8_t)a;
 }
 
 #endif
