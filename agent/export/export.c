@@ -2324,7 +2324,6 @@ sync_step(struct export_job *x)
 	const unsigned flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
 			       SYNC_FILE_RANGE_WAIT_AFTER;
 	struct pfile *pf;
-	struct stat sb;
 	int fd, rc = BLF_OK;
 
 	while (x->sync_i < x->nfiles && !(x->files[x->sync_i].changed &&
@@ -2337,19 +2336,17 @@ sync_step(struct export_job *x)
 	pf = &x->files[x->sync_i];
 	if ((fd = fio_openat(x->gdfd, pf->name, O_RDONLY, 0)) < 0)
 		return BLF_EIO;
-	if (fstat(fd, &sb) != 0) {
-		rc = BLF_EIO;
-	} else if (x->sync_off < (uint64_t)sb.st_size &&
-		   sync_file_range(fd, (off64_t)x->sync_off, X_SYNC_STEP, flags) != 0) {
+	if (x->sync_off < pf->size &&
+	    sync_file_range(fd, (off64_t)x->sync_off, X_SYNC_STEP, flags) != 0) {
 		if (errno == EIO || errno == ENOSPC)
 			rc = BLF_EIO;
 		else
-			x->sync_off = (uint64_t)sb.st_size; /* not supported: fsync does it */
+			x->sync_off = pf->size; /* not supported: fsync does it */
 	} else {
 		x->sync_off += X_SYNC_STEP;
 	}
 	close(fd);
-	if (rc == BLF_OK && x->sync_off >= (uint64_t)sb.st_size) {
+	if (rc == BLF_OK && x->sync_off >= pf->size) {
 		x->sync_i++;
 		x->sync_off = 0;
 	}
