@@ -151,21 +151,10 @@ drop_user_check(const struct config *cfg, const keys_user *u, char *err, size_t 
 	return 0;
 }
 
-static int
-same_net(const struct config *a, const struct config *b)
-{
-	return memcmp(a->net.listen, b->net.listen, sizeof(a->net.listen)) == 0 &&
-	       a->net.nlisten == b->net.nlisten && a->net.nsync == b->net.nsync &&
-	       memcmp(a->net.sync_listen, b->net.sync_listen, sizeof(a->net.sync_listen)) == 0 &&
-	       a->net.npeers == b->net.npeers &&
-	       memcmp(a->net.peers, b->net.peers, a->net.npeers * sizeof(a->net.peers[0])) == 0 &&
-	       strcmp(a->net.tls_cert, b->net.tls_cert) == 0 &&
-	       strcmp(a->net.tls_ca, b->net.tls_ca) == 0 && a->net.queue_depth == b->net.queue_depth;
-}
-
 /*
- * Listen, peer or TLS settings changed: close the transport and open it
- * with the new settings (counters start again).  If they do not work, the
+ * Settings that need a reopen changed (net_config_reopen): close the
+ * transport and open it with the new settings (counters start again).
+ * If they do not work, the
  * old transport is opened again and -1 returned; if even that fails, the
  * daemon stops (d->stop = 2, d->net NULL).
  */
@@ -175,9 +164,6 @@ restart_net(struct daemon *d, struct config *nc, const key_secret *nk, char *err
 {
 	net *nn = NULL;
 
-	nc->net.log = log_net;
-	nc->net.statement = daemon_statement;
-	nc->net.ctx = d;
 	net_close(d->net);
 	d->net = NULL;
 	if (net_open(&nc->net, d->core, nk, daemon_now_ms(), &nn) == 0) {
@@ -219,7 +205,10 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (config_load(d->cfg->path, nc, err, errlen) != 0 ||
 	    load_files(nc, &nk, &st, err, errlen) != 0)
 		goto fail;
-	netchange = !same_net(d->cfg, nc);
+	nc->net.log = log_net;
+	nc->net.statement = daemon_statement;
+	nc->net.ctx = d;
+	netchange = net_config_reopen(&d->cfg->net, &nc->net);
 	if (netchange && trust_store_copy(core_trust(d->core), &old) != BLF_OK) {
 		snprintf(err, errlen, _("out of memory"));
 		goto fail;
@@ -235,9 +224,10 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (strcmp(d->cfg->datadir, nc->datadir) != 0 || strcmp(d->cfg->control, nc->control) != 0)
 		log_msg(LOG_WARNING, "reload: datadir and control changes take effect at the "
 			"next restart");
-	/* keep what only a restart can change, so that status tells the truth */
+	/* the settings that need no reopen, in place */
 	if (!netchange)
-		nc->net = d->cfg->net;
+		net_tune(d->net, &nc->net, daemon_now_ms());
+	/* keep what only a restart can change, so that status tells the truth */
 	nc->view_rebuild = d->cfg->view_rebuild;
 	snprintf(nc->datadir, sizeof(nc->datadir), "%s", d->cfg->datadir);
 	snprintf(nc->control, sizeof(nc->control), "%s", d->cfg->control);

@@ -933,6 +933,46 @@ net_set_key(net *n, const key_secret *key)
 	n->key = key;
 }
 
+/* See net.h. */
+int
+net_config_reopen(const net_config *a, const net_config *b)
+{
+	size_t i;
+
+	if (a->nlisten != b->nlisten || a->nsync != b->nsync || a->npeers != b->npeers ||
+	    a->queue_depth != b->queue_depth || a->redial_min_ms != b->redial_min_ms ||
+	    a->redial_max_ms != b->redial_max_ms || strcmp(a->tls_cert, b->tls_cert) != 0 ||
+	    strcmp(a->tls_ca, b->tls_ca) != 0)
+		return 1;
+	for (i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i], b->listen[i]) != 0)
+			return 1;
+	for (i = 0; i < a->nsync; i++)
+		if (strcmp(a->sync_listen[i], b->sync_listen[i]) != 0)
+			return 1;
+	for (i = 0; i < a->npeers; i++)
+		if (strcmp(a->peers[i].name, b->peers[i].name) != 0 ||
+		    strcmp(a->peers[i].pub_url, b->peers[i].pub_url) != 0 ||
+		    strcmp(a->peers[i].sync_url, b->peers[i].sync_url) != 0 ||
+		    memcmp(a->peers[i].pk, b->peers[i].pk, BLF_PK_LEN) != 0)
+			return 1;
+	return 0;
+}
+
+/* See net.h. */
+void
+net_tune(net *n, const net_config *cfg, uint64_t now_ms)
+{
+	n->cfg.heads_interval_ms = cfg->heads_interval_ms;
+	n->cfg.catchup_timeout_ms = cfg->catchup_timeout_ms;
+	n->cfg.serve_rate = cfg->serve_rate;
+	n->cfg.serve_burst = cfg->serve_burst;
+	if (n->heads_due > now_ms + cfg->heads_interval_ms)
+		n->heads_due = now_ms + cfg->heads_interval_ms;
+	if (n->snap_due > now_ms + cfg->heads_interval_ms)
+		n->snap_due = now_ms + cfg->heads_interval_ms;
+}
+
 /* The receive descriptors to poll; returns how many were written. */
 size_t
 net_pollfds(net *n, struct pollfd *fds, size_t cap)

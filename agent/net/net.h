@@ -193,6 +193,22 @@ void net_close(net *n);
 /* Replace the agent key used to sign heads and catch-up (after a reload). */
 void net_set_key(net *n, const key_secret *key);
 
+/*
+ * Whether going from settings a to settings b needs the transport closed
+ * and opened again: the listen, sync-listen and peer URLs, the peers' keys,
+ * TLS files, queue depth and redial backoff (fixed when a socket or dialer
+ * is made).  The other settings are applied in place by net_tune; the
+ * callbacks (log, statement, ctx) are not compared.
+ */
+int net_config_reopen(const net_config *a, const net_config *b);
+
+/*
+ * Apply the settings of cfg that need no reopen: heads interval, catch-up
+ * timeout, serve rate and burst.  A shorter heads interval takes effect
+ * from now_ms (the next heads are not left an old, longer interval away).
+ */
+void net_tune(net *n, const net_config *cfg, uint64_t now_ms);
+
 /* Fill fds (capacity cap) with the descriptors to poll for input. */
 size_t net_pollfds(net *n, struct pollfd *fds, size_t cap);
 
