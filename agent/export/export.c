@@ -165,6 +165,20 @@ struct scache {
 	int found;
 };
 
+/* The safe name of an ipset comment, cached: an export makes the same
+ * few names' comments millions of times.  A slot is found by the name's
+ * address and holds a copy of the name, compared on every use (another
+ * name may come at the same address), so a hit is always the right text. */
+#define X_TAG_SLOTS 32u   /* tens of origins (>> 59 below); a collision only recomputes */
+#define X_TAG_NAME 39u    /* name bytes a comment keeps */
+
+struct tcache {
+	const char *src;              /* the name's address, NULL: empty slot */
+	uint8_t len;
+	char raw[KEYS_NAME_MAX + 1];  /* the name the text was made from */
+	char txt[X_TAG_NAME + 1];     /* the name made safe (export_safe_ascii) */
+};
+
 struct export_job {
 	const export_source *src;
 	export_config cfg;
@@ -236,6 +250,7 @@ struct export_job {
 	size_t swept;                 /* entries of the whole-feed file so far */
 	struct scache sc[X_SIGNER_CACHE];
 	size_t nsc;
+	struct tcache tc[X_TAG_SLOTS]; /* make_tag's */
 	/* the per-origin view (export_origin.c), after the shards */
 	size_t uorigin;               /* next origin of the source */
 	int origins_done;
@@ -1011,7 +1026,7 @@ merger_add(struct export_job *x, struct merger *m, u128 lo, u128 hi, const struc
 	m->lo = lo;
 	m->hi = hi;
 	m->taglen = n->taglen;
-	memcpy(m->tag, n->tag, n->taglen);
+	memcpy(m->tag, n->tag, sizeof(m->tag)); /* fixed size: a few moves, no loop */
 }
 
 /* A classified segment [lo, hi] of node n. */
@@ -1064,13 +1079,70 @@ norm_reset(struct export_job *x)
 	x->mipset.pending = 0;
 }
 
-static void
-make_tag(const core_entry *e, struct node *n)
+/* Whether a and b are the same string (names are a few bytes). */
+static inline int
+same_str(const char *a, const char *b)
 {
-	char t[X_TAG_MAX + 1];
+	while (*a == *b) {
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+/* The comment of a listing by name for reason: the name made safe (at
+ * most X_TAG_NAME bytes, quotes and backslashes as '_', through the job's
+ * cache), ' ', the reason's name or number, at most X_TAG_MAX bytes in
+ * all, at t; its length. */
+static size_t
+tag_text(struct export_job *x, const char *name, uint16_t reason, char t[X_TAG_MAX + 1])
+{
+	struct tcache *c = &x->tc[(uint64_t)(uintptr_t)name * 0x9e3779b97f4a7c15ull >> 59];
 	const char *rn;
-	size_t len = 0, i;
+	size_t len, k;
+
+	if (c->src == name && same_str(c->raw, name)) {
+		memcpy(t, c->txt, sizeof(c->txt)); /* fixed size: a few moves */
+		len = c->len;
+	} else {
+		len = export_safe_ascii(name, strlen(name), "\"\\'", t, X_TAG_NAME + 1);
+		if (strlen(name) <= KEYS_NAME_MAX) { /* from a trust store: cached */
+			memcpy(c->raw, name, strlen(name) + 1);
+			memcpy(c->txt, t, sizeof(c->txt));
+			c->len = (uint8_t)len;
+			c->src = name;
+		}
+	}
+	rn = export_reason_name(reason, &k);
+	t[len++] = ' ';
+	if (rn != NULL) {
+		if (len + k > X_TAG_MAX)
+			k = X_TAG_MAX - len;
+		memcpy(t + len, rn, k);
+		len += k;
+	} else {
+		char d[8];
+		unsigned v = reason;
+
+		k = 0;
+		do {
+			d[sizeof(d) - 1 - k++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		memcpy(t + len, d + sizeof(d) - k, k);
+		len += k;
+	}
+	return len;
+}
+
+/* n's tag: the comment of e's strongest listing (tag_text). */
+static void
+make_tag(struct export_job *x, const core_entry *e, struct node *n)
+{
 	const core_prov *best = NULL;
+	size_t i;
 
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
@@ -1081,32 +1153,7 @@ make_tag(const core_entry *e, struct node *n)
 		      (p->first == best->first && p->reason < best->reason))))
 			best = p;
 	}
-	if (best != NULL) {
-		size_t k;
-
-		len = export_safe_ascii(best->name, strlen(best->name), "\"\\'", t, 40);
-		rn = export_reason_name(best->reason, &k);
-		t[len++] = ' ';
-		if (rn != NULL) {
-			if (len + k > X_TAG_MAX)
-				k = X_TAG_MAX - len;
-			memcpy(t + len, rn, k);
-			len += k;
-		} else {
-			char d[8];
-			unsigned v = best->reason;
-
-			k = 0;
-			do {
-				d[sizeof(d) - 1 - k++] = (char)('0' + v % 10);
-				v /= 10;
-			} while (v != 0);
-			memcpy(t + len, d + sizeof(d) - k, k);
-			len += k;
-		}
-	}
-	memcpy(n->tag, t, len);
-	n->taglen = (uint8_t)len;
+	n->taglen = best != NULL ? (uint8_t)tag_text(x, best->name, best->reason, n->tag) : 0;
 }
 
 /* Start the current shard: every file it has, compared or staged; prev
@@ -1306,7 +1353,7 @@ shard_piece(struct export_job *x, int *more)
 			nd->kind = e.kind;
 			nd->taglen = 0;
 			if (e.kind == CORE_ENTRY_LISTED && (x->cfg.formats & EXPORT_IPSET))
-				make_tag(&e, nd);
+				make_tag(x, &e, nd);
 		}
 	}
 	x->src->end(x->src->ctx);

@@ -195,7 +195,7 @@ enum { XI_ENTRIES = 1, XI_NETS = 2, XI_TAGGED_NETS = 3 };
 typedef struct xitem {
 	const core_entry *e;
 	blf_prefix net;
-	const char *tag;
+	const char *tag;                /* taglen bytes; X_TAG_MAX readable when taglen fits */
 	size_t taglen;
 } xitem;
 

@@ -99,7 +99,7 @@ add(xfile *f, const blf_prefix *p, const xitem *it)
 	}
 	d = export_put_prefix(xo_reserve(o, IPSET_TAIL_MAX), p);
 	memcpy(d, " comment \"", 10);
-	memcpy(d + 10, it->tag, it->taglen);
+	memcpy(d + 10, it->tag, X_TAG_MAX); /* fixed size (xitem): the rest is overwritten */
 	d += 10 + it->taglen;
 	d[0] = '"';
 	d[1] = '\n';

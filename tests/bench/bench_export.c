@@ -925,8 +925,10 @@ fmt_run(const export_writer *w, const export_config *cfg, size_t *lines, uint64_
 		} else if (e.kind == CORE_ENTRY_EXCLUDED) {
 			continue;
 		} else {
+			static const char tag[X_TAG_MAX + 1] = "alpha spam-source"; /* xitem */
+
 			it.net = e.prefix;
-			it.tag = "alpha spam-source";
+			it.tag = tag;
 			it.taglen = 17;
 		}
 		w->entry(fp, &it);
