@@ -265,6 +265,8 @@ struct export_job {
 	export_stats st;
 };
 
+enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_DONE }; /* export_job.stage */
+
 /* ---- configuration ------------------------------------------------------ */
 
 static int
@@ -1240,12 +1242,32 @@ shard_prefix(const struct xfam *fm, unsigned s, blf_prefix *p)
 	pfx_from(fm->af, fm->bits == 0 ? 0 : (u128)s << (fm->width - fm->bits), fm->bits, p);
 }
 
+/* Whether the walk of this step reads the entries' provenance: the
+ * whole-feed file's sweep (not a walk that only counts), and a shard
+ * walk with a file of entries (rbldnsd, JSON Lines) or of tagged nets
+ * (ipset: the comment names the strongest listing); the plain lists need
+ * kind and prefix only. */
+static int
+need_prov(const struct export_job *x)
+{
+	size_t w;
+
+	if (x->stage == JOB_WHOLE)
+		return !x->counting;
+	for (w = 0; w < X_NWRITERS; w++)
+		if (x->open[w] && writers[w]->input != XI_NETS)
+			return 1;
+	return 0;
+}
+
 /* Start iterating the entries that overlap `within` (export.h), or with
  * after those inside it that come after `after`: through the source's
  * begin_at, or a whole iteration filtered here. */
 static int
 src_begin(struct export_job *x, const blf_prefix *within, const blf_prefix *after)
 {
+	if (x->src->provenance != NULL)
+		x->src->provenance(x->src->ctx, need_prov(x));
 	x->within = *within;
 	x->src_after = after != NULL;
 	if (after != NULL)
@@ -2030,7 +2052,6 @@ mark_dirty(void *arg, const blf_prefix *p)
 
 /* ---- the job -------------------------------------------------------------- */
 
-enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_DONE };
 
 /*
  * Start an export (export.h): open the directory, read the previous
@@ -2574,6 +2595,7 @@ export_run_source(const export_source *src, const export_config *cfg,
 
 struct core_src {
 	core *c;
+	int bare;                     /* iterations without provenance (cs_provenance) */
 	core_iter it;
 	core_origin_iter oi;          /* the per-origin view */
 	int ohave;                    /* oi has records */
@@ -2585,7 +2607,10 @@ cs_begin(void *ctx, uint64_t now)
 {
 	struct core_src *s = ctx;
 
-	return core_iter_begin(s->c, now, &s->it) == BLF_OK ? 0 : -1;
+	if (core_iter_begin(s->c, now, &s->it) != BLF_OK)
+		return -1;
+	core_iter_bare(&s->it, s->bare);
+	return 0;
 }
 
 static int
@@ -2593,7 +2618,18 @@ cs_begin_at(void *ctx, uint64_t now, const blf_prefix *within, const blf_prefix 
 {
 	struct core_src *s = ctx;
 
-	return core_iter_begin_at(s->c, now, within, after, &s->it) == BLF_OK ? 0 : -1;
+	if (core_iter_begin_at(s->c, now, within, after, &s->it) != BLF_OK)
+		return -1;
+	core_iter_bare(&s->it, s->bare);
+	return 0;
+}
+
+static void
+cs_provenance(void *ctx, int prov)
+{
+	struct core_src *s = ctx;
+
+	s->bare = !prov;
 }
 
 static int
@@ -2700,6 +2736,7 @@ core_source(core *c, struct core_src *s, export_source *src)
 	src->changes = cs_changes;
 	src->origin_begin = cs_origin_begin;
 	src->origin_next = cs_origin_next;
+	src->provenance = cs_provenance;
 }
 
 /* See export.h. */

@@ -84,6 +84,7 @@ struct gen {
 	int has_after;       /* skip up to `after` */
 	blf_prefix lastp;    /* the last entry g_next_at gave */
 	int has_last;
+	int bare;            /* entries without provenance (g_provenance) */
 };
 
 /* Where the generator stands before the first entry of each (family,
@@ -174,6 +175,17 @@ fill_prov(struct gen *g, core_entry *e, uint64_t r)
 	e->expires = g->prov[0].expires;
 }
 
+/* A listing's provenance, or only its kind when the exporter asked for
+ * none (as the core's iterator does: core_iter_bare). */
+static void
+g_fill(struct gen *g, core_entry *e, uint64_t r)
+{
+	if (g->bare)
+		e->kind = CORE_ENTRY_LISTED;
+	else
+		fill_prov(g, e, r);
+}
+
 static int
 g_next(void *ctx, core_entry *e)
 {
@@ -186,6 +198,8 @@ g_next(void *ctx, core_entry *e)
 		g->pending_excl = 0;
 		e->kind = CORE_ENTRY_EXCLUDED;
 		e->prefix = g->excl;
+		if (g->bare)
+			return 1;
 		g->prov[0].name = names[0];
 		g->prov[0].origin = origins[0];
 		g->prov[0].ref = NULL;
@@ -212,7 +226,7 @@ g_next(void *ctx, core_entry *e)
 			e->prefix.addr[2] = (uint8_t)(a >> 8);
 			e->prefix.addr[3] = (uint8_t)a;
 		}
-		fill_prov(g, e, r);
+		g_fill(g, e, r);
 		if (is24 && (r >> 50) % 10 == 0) {
 			g->pending_excl = 1;
 			g->excl = e->prefix;
@@ -230,7 +244,7 @@ g_next(void *ctx, core_entry *e)
 		e->prefix.len = 64;
 		for (k = 0; k < 8; k++)
 			e->prefix.addr[k] = (uint8_t)(hi >> (56 - 8 * k));
-		fill_prov(g, e, r);
+		g_fill(g, e, r);
 		g->a6 += 2 + (r >> 33) % 1000000;
 	}
 	g->i++;
@@ -335,6 +349,14 @@ static void
 g_end(void *ctx)
 {
 	(void)ctx;
+}
+
+static void
+g_provenance(void *ctx, int prov)
+{
+	struct gen *g = ctx;
+
+	g->bare = !prov;
 }
 
 static int
@@ -474,7 +496,7 @@ export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
 	    const key_secret *k, uint64_t now, export_stats *st)
 {
 	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes,
-			      g_origin_begin, g_origin_next };
+			      g_origin_begin, g_origin_next, g_provenance };
 	export_config cfg;
 	double c0;
 	int rc;
@@ -946,7 +968,7 @@ fmt_origins(const export_config *cfg, size_t *lines, uint64_t *bytes)
 	static xout o;
 	struct gen g;
 	export_source src = { &g, g_begin, g_next, g_end, g_signer, NULL, NULL,
-			      g_origin_begin, g_origin_next };
+			      g_origin_begin, g_origin_next, NULL };
 	struct xorigin or;
 	xfile f[2], *outp[2] = { &f[0], &f[1] };
 	size_t i;

@@ -45,6 +45,9 @@ struct view {
 	core_prov p[MAXE][4];
 	size_t n, pos;
 	int fail_at; /* next() returns -1 at this position (-1: never) */
+	int bare;    /* entries without provenance (v_provenance) */
+	unsigned asked[2]; /* v_provenance calls with prov 0 and 1 */
+	int first_ask;     /* prov of the first call (-1: none) */
 };
 
 static int
@@ -67,7 +70,24 @@ v_next(void *ctx, core_entry *e)
 	if (v->pos >= v->n)
 		return 0;
 	*e = v->e[v->pos++];
+	if (v->bare) { /* as the core's core_iter_bare */
+		e->weight = 0;
+		e->expires = 0;
+		e->nprov = 0;
+		e->prov = NULL;
+	}
 	return 1;
+}
+
+static void
+v_provenance(void *ctx, int prov)
+{
+	struct view *v = ctx;
+
+	if (v->asked[0] + v->asked[1] == 0)
+		v->first_ask = prov;
+	v->asked[prov != 0]++;
+	v->bare = !prov;
 }
 
 static void
@@ -185,7 +205,7 @@ teardown(void **state)
 static export_source
 src_of(struct view *v)
 {
-	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, NULL, NULL, NULL };
+	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, NULL, NULL, NULL, NULL };
 
 	return s;
 }
@@ -296,6 +316,54 @@ test_golden(void **state)
 	assert_int_equal(r.nfiles, 13);
 	assert_int_equal(r.serial, T0 + 3600);
 	assert_int_equal(r.time, T0 + 3600);
+}
+
+/* The exporter asks a source for provenance only where a format shows it:
+ * never for the plain lists, not for the walk that only counts the
+ * Postfix table; and a source that then leaves it out gives the golden
+ * files all the same. */
+static void
+test_provenance_asked(void **state)
+{
+	static const struct {
+		unsigned formats;
+		const char *files[4];
+		unsigned asked0, asked1; /* 0: none, 1: some */
+		int first;
+	} cases[] = {
+		{ EXPORT_PLAIN, { "plain-ip4.s00", "plain-ip6.s00" }, 1, 0, 0 },
+		{ EXPORT_IPSET, { "ipset-ip4.s00", "ipset-ip6.s00" }, 0, 1, 1 },
+		{ EXPORT_RBLDNSD, { "rbldnsd-ip4.s00", "rbldnsd-ip6.s00" }, 0, 1, 1 },
+		{ EXPORT_JSONL, { "jsonl-ip4.s00", "jsonl-ip6.s00" }, 0, 1, 1 },
+		{ EXPORT_POSTFIX, { "postfix.cidr" }, 1, 1, 0 },
+		{ EXPORT_PLAIN | EXPORT_POSTFIX, { "plain-ip4.s00", "postfix.cidr" }, 1, 1, 0 },
+		{ EXPORT_ALL, { "rbldnsd-ip4.s00", "plain-ip4.s00", "postfix.cidr",
+				"ipset-ip6.s00" }, 0, 1, 1 },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char sub[32];
+		struct view v;
+		export_source s;
+		export_config c;
+		export_stats st;
+
+		snprintf(sub, sizeof(sub), "prov%zu", i);
+		c = cfg_of(sub);
+		c.formats = cases[i].formats;
+		small_view(&v);
+		v.first_ask = -1;
+		s = src_of(&v);
+		s.provenance = v_provenance;
+		assert_int_equal(export_run_source(&s, &c, agent, T0 + 3600, &st), 0);
+		assert_int_equal(v.asked[0] > 0, cases[i].asked0);
+		assert_int_equal(v.asked[1] > 0, cases[i].asked1);
+		assert_int_equal(v.first_ask, cases[i].first);
+		for (k = 0; k < 4 && cases[i].files[k] != NULL; k++)
+			golden(cur_of(&c), cases[i].files[k]);
+	}
 }
 
 /* SPEC "Export manifest" test vector: key A, tests/vectors/manifest.txt. */
@@ -1171,7 +1239,7 @@ static export_source
 psrc_of(struct pview *p)
 {
 	export_source s = { p, pv_begin, pv_next, v_end, v_signer, NULL, NULL,
-			    pv_origin_begin, pv_origin_next };
+			    pv_origin_begin, pv_origin_next, NULL };
 
 	return s;
 }
@@ -1243,6 +1311,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provenance_asked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_vector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_parse_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects, setup, teardown),
