@@ -237,6 +237,8 @@ struct export_job {
 	int *idx;                     /* [writer][fam][shard] -> file, or -1 */
 	xout *out[X_NWRITERS];        /* the open shard file of each writer */
 	int open[X_NWRITERS];
+	uint8_t wl[3][X_NWRITERS];    /* the open writers of each input (XI_* - 1) */
+	size_t nwl[3];
 	xfile xf[X_NWRITERS];
 	struct xsink sink[X_NWRITERS];/* their outputs; wsink the whole-feed file's */
 	struct xsink wsink;
@@ -464,34 +466,53 @@ u128_max(unsigned width)
 	return width == 128 ? ~(u128)0 : (((u128)1 << width) - 1);
 }
 
-static u128
+/* The first address of p as a number (IPv4 unrolled: the common case of
+ * every entry and every normalised prefix). */
+static inline u128
 pfx_lo(const blf_prefix *p)
 {
+	const uint8_t *a = p->addr;
 	u128 v = 0;
-	int i, n = p->af == BLF_AF_INET ? 4 : 16;
+	int i;
 
-	for (i = 0; i < n; i++)
-		v = v << 8 | p->addr[i];
+	if (p->af == BLF_AF_INET)
+		return (u128)((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+	for (i = 0; i < 16; i++)
+		v = v << 8 | a[i];
 	return v;
+}
+
+/* The last address of p, whose first is lo, in a family of width bits. */
+static inline u128
+pfx_end(const blf_prefix *p, u128 lo, unsigned width)
+{
+	unsigned host = width - p->len;
+
+	return lo | (host == 128 ? ~(u128)0 : (((u128)1 << host) - 1));
 }
 
 static u128
 pfx_hi(const blf_prefix *p, unsigned width)
 {
-	unsigned host = width - p->len;
-
-	return pfx_lo(p) | (host == 128 ? ~(u128)0 : (((u128)1 << host) - 1));
+	return pfx_end(p, pfx_lo(p), width);
 }
 
-static void
+static inline void
 pfx_from(int af, u128 v, unsigned len, blf_prefix *p)
 {
-	int i, n = af == BLF_AF_INET ? 4 : 16;
+	int i;
 
 	memset(p, 0, sizeof(*p));
 	p->af = (uint8_t)af;
 	p->len = (uint8_t)len;
-	for (i = n - 1; i >= 0; i--) {
+	if (af == BLF_AF_INET) {
+		p->addr[0] = (uint8_t)(v >> 24);
+		p->addr[1] = (uint8_t)(v >> 16);
+		p->addr[2] = (uint8_t)(v >> 8);
+		p->addr[3] = (uint8_t)v;
+		return;
+	}
+	for (i = 15; i >= 0; i--) {
 		p->addr[i] = (uint8_t)v;
 		v >>= 8;
 	}
@@ -939,16 +960,11 @@ net_out(struct export_job *x, int xi, const blf_prefix *p, const char *tag, size
 		s->nplain++;
 	else
 		s->nipset += p->len == 0 ? 2 : 1;
-	for (w = 0; w < X_NWRITERS; w++) {
-		xitem it;
+	for (w = 0; w < x->nwl[xi - 1]; w++) {
+		unsigned i = x->wl[xi - 1][w];
+		xitem it = { NULL, *p, tag, taglen };
 
-		if (!x->open[w] || writers[w]->input != xi)
-			continue;
-		memset(&it, 0, sizeof(it));
-		it.net = *p;
-		it.tag = tag;
-		it.taglen = taglen;
-		writers[w]->entry(&x->xf[w], &it);
+		writers[i]->entry(&x->xf[i], &it);
 	}
 	return BLF_OK;
 }
@@ -1166,6 +1182,7 @@ shard_open(struct export_job *x, const struct xshard *prev)
 	size_t w;
 	int rc = BLF_OK;
 
+	memset(x->nwl, 0, sizeof(x->nwl));
 	for (w = 0; w < X_NWRITERS; w++) {
 		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
 		struct pfile *pf;
@@ -1180,6 +1197,7 @@ shard_open(struct export_job *x, const struct xshard *prev)
 		if ((rc = sink_open(x, &x->sink[w], pf, &x->xf[w], guess)) != BLF_OK)
 			return rc;
 		x->open[w] = 1;
+		x->wl[writers[w]->input - 1][x->nwl[writers[w]->input - 1]++] = (uint8_t)w;
 	}
 	return rc;
 }
@@ -1200,6 +1218,7 @@ shard_close(struct export_job *x)
 		norm_advance(x, (u128)next << (fm->width - fm->bits), 0);
 	merger_flush(x, &x->mplain);
 	merger_flush(x, &x->mipset);
+	memset(x->nwl, 0, sizeof(x->nwl));
 	for (w = 0; w < X_NWRITERS; w++) {
 		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
 		size_t n = item_count(&fm->sh[x->cur_shard], writers[w]->input);
@@ -1226,6 +1245,7 @@ abort_open(struct export_job *x)
 {
 	size_t w;
 
+	memset(x->nwl, 0, sizeof(x->nwl));
 	for (w = 0; w < X_NWRITERS; w++) {
 		if (x->out[w] != NULL)
 			sink_abort(&x->sink[w], x->out[w]);
@@ -1342,7 +1362,7 @@ shard_piece(struct export_job *x, int *more)
 		goto out;
 	}
 	while (n < x->piece && (r = src_next(x, &e)) == 1) {
-		u128 lo = pfx_lo(&e.prefix);
+		u128 lo;
 		struct node *nd;
 		size_t w;
 
@@ -1351,17 +1371,16 @@ shard_piece(struct export_job *x, int *more)
 		x->resume = 1;
 		if (e.prefix.af != fm->af)
 			continue;
+		lo = pfx_lo(&e.prefix);
 		if (shard_of(fm, lo) == s) {
+			xitem it = { &e, { 0 }, NULL, 0 };
+
 			fm->sh[s].nraw++;
 			fm->sh[s].nlisted += e.kind == CORE_ENTRY_LISTED;
-			for (w = 0; w < X_NWRITERS; w++) {
-				xitem it;
+			for (w = 0; w < x->nwl[XI_ENTRIES - 1]; w++) {
+				unsigned i = x->wl[XI_ENTRIES - 1][w];
 
-				if (!x->open[w] || writers[w]->input != XI_ENTRIES)
-					continue;
-				memset(&it, 0, sizeof(it));
-				it.e = &e;
-				writers[w]->entry(&x->xf[w], &it);
+				writers[i]->entry(&x->xf[i], &it);
 			}
 		}
 		if (x->cfg.formats & (EXPORT_PLAIN | EXPORT_IPSET)) {
@@ -1371,7 +1390,7 @@ shard_piece(struct export_job *x, int *more)
 				break;
 			}
 			nd = &x->stack[x->depth++];
-			nd->end = pfx_hi(&e.prefix, fm->width);
+			nd->end = pfx_end(&e.prefix, lo, fm->width);
 			nd->kind = e.kind;
 			nd->taglen = 0;
 			if (e.kind == CORE_ENTRY_LISTED && (x->cfg.formats & EXPORT_IPSET))
