@@ -815,7 +815,8 @@ name_slot(const char *s)
 }
 
 /* "SAFE: " of name (safe: at most KEYS_NAME_MAX printable bytes, drop
- * bytes as '_') at d; returns the end. */
+ * bytes as '_') at d, which has room for X_NAME_TXT bytes; returns the
+ * end. */
 static char *
 name_put(char *d, const char *name, const xdrop *dr)
 {
@@ -824,7 +825,9 @@ name_put(char *d, const char *name, const xdrop *dr)
 
 	if (c->src == name && c->dr.m[0] == dr->m[0] && c->dr.m[1] == dr->m[1] &&
 	    same_str(c->raw, name)) {
-		memcpy(d, c->txt, c->len);
+		/* at the buffer's fixed size (a few moves, no call): d has room
+		 * for a part (X_PROV_PART), what follows is written over it */
+		memcpy(d, c->txt, sizeof(c->txt));
 		return d + c->len;
 	}
 	n = strlen(name);

@@ -46,6 +46,9 @@ struct view {
 	size_t n, pos;
 	int fail_at; /* next() returns -1 at this position (-1: never) */
 	int bare;    /* entries without provenance (v_provenance) */
+	char *rename;            /* v_next: at rename_at, rename_to copied here */
+	size_t rename_at;
+	const char *rename_to;
 	unsigned asked[2]; /* v_provenance calls with prov 0 and 1 */
 	int first_ask;     /* prov of the first call (-1: none) */
 };
@@ -69,6 +72,8 @@ v_next(void *ctx, core_entry *e)
 		return -1;
 	if (v->pos >= v->n)
 		return 0;
+	if (v->rename != NULL && v->pos == v->rename_at)
+		strcpy(v->rename, v->rename_to); /* another name at the same address */
 	*e = v->e[v->pos++];
 	if (v->bare) { /* as the core's core_iter_bare */
 		e->weight = 0;
@@ -364,6 +369,56 @@ test_provenance_asked(void **state)
 		for (k = 0; k < 4 && cases[i].files[k] != NULL; k++)
 			golden(cur_of(&c), cases[i].files[k]);
 	}
+}
+
+/* ipset comments come from a cache of safe names: names a few bytes
+ * apart each keep their own, a name changed in place at the same address
+ * never shows the old text, and quotes are made safe. */
+static void
+test_ipset_tags(void **state)
+{
+	static const char block[] = "ab\0cd\0e\"\0gh";
+	static char mutable[KEYS_NAME_MAX + 1] = "first";
+	static const char *const want =
+		"add blfed4 10.0.0.1/32 comment \"ab spam-source\"\n"
+		"add blfed4 10.0.0.3/32 comment \"cd spam-source\"\n"
+		"add blfed4 10.0.0.5/32 comment \"e_ spam-source\"\n"
+		"add blfed4 10.0.0.7/32 comment \"gh 999\"\n"
+		"add blfed4 10.0.0.9/32 comment \"ab spam-source\"\n"
+		"add blfed4 10.0.0.11/32 comment \"first snowshoe\"\n"
+		"add blfed4 10.0.0.13/32 comment \"first snowshoe\"\n"
+		"add blfed4 10.0.0.15/32 comment \"second snowshoe\"\n"
+		"add blfed4 10.0.0.17/32 comment \"cd spam-source\"\n";
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("tags");
+	const char *names[9] = { block, block + 3, block + 6, block + 9, block,
+				 mutable, mutable, mutable, block + 3 };
+	uint16_t reasons[9] = { 1, 1, 1, 999, 1, 2, 2, 2, 1 };
+	char path[256], pfxs[32], *b, *body;
+	size_t i, len;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.fail_at = -1;
+	for (i = 0; i < 9; i++) {
+		snprintf(pfxs, sizeof(pfxs), "10.0.0.%zu/32", 2 * i + 1);
+		add(&v, CORE_ENTRY_LISTED, pfxs);
+		prov(&v, names[i], OA, reasons[i], T0, T0 + DAY, NULL);
+	}
+	v.rename = mutable;
+	v.rename_at = 7;
+	v.rename_to = "second";
+	s = src_of(&v);
+	c.formats = EXPORT_IPSET;
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/ipset-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	body = strchr(b, '\n');
+	assert_non_null(body);
+	assert_string_equal(body + 1, want);
+	free(b);
 }
 
 /* SPEC "Export manifest" test vector: key A, tests/vectors/manifest.txt. */
@@ -1312,6 +1367,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_provenance_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipset_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_vector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_parse_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects, setup, teardown),
