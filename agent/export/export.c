@@ -253,6 +253,7 @@ struct export_job {
 	struct scache sc[X_SIGNER_CACHE];
 	size_t nsc;
 	struct tcache tc[X_TAG_SLOTS]; /* make_tag's */
+	uint32_t aval[256];           /* export_aval_of per reason below 256 (xfile.aval) */
 	/* the per-origin view (export_origin.c), after the shards */
 	size_t uorigin;               /* next origin of the source */
 	int origins_done;
@@ -938,6 +939,7 @@ xfile_init(struct export_job *x, xfile *f, xout *o, const struct pfile *pf)
 	f->serial = x->serial;
 	f->now = x->now;
 	f->o = o;
+	f->aval = x->aval;
 	if (fm != NULL) {
 		int in = pf->w->input;
 
@@ -2104,6 +2106,8 @@ export_job_start(const export_source *src, const export_config *cfg,
 	x->now = now;
 	x->view_now = now;
 	cfg_defaults(x, cfg);
+	for (i = 0; i < 256; i++)
+		x->aval[i] = export_aval_of(&x->cfg, (uint16_t)i);
 	fingerprint(x);
 	x->piece = cfg->piece != 0 ? cfg->piece : X_PIECE;
 	x->mplain.xi = XI_NETS;
@@ -2300,6 +2304,7 @@ origin_step(struct export_job *x)
 		xf[fam].serial = x->serial;
 		xf[fam].now = x->now;
 		xf[fam].o = x->out[fam];
+		xf[fam].aval = x->aval;
 		outp[fam] = &xf[fam];
 	}
 	if ((outp[0] != NULL || outp[1] != NULL) &&

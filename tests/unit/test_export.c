@@ -421,6 +421,49 @@ test_ipset_tags(void **state)
 	free(b);
 }
 
+/* A values per reason, through the job's table below 256 and the
+ * configuration above: an override, a registered reason, unregistered
+ * ones below and above 256 (the default value), in the merged zone and in
+ * the origin's. */
+static void
+test_avals(void **state)
+{
+	static const char *const want[] = {
+		"10.0.0.1/32 :127.0.0.2:$ listed by alpha: spam-source since 2026-01-01\n",
+		"10.0.0.2/32 :127.0.0.9:$ listed by alpha: snowshoe since 2026-01-01\n",
+		"10.0.0.3/32 :127.0.0.10:$ listed by alpha: reason-200 since 2026-01-01\n",
+		"10.0.0.4/32 :127.0.0.10:$ listed by alpha: reason-999 since 2026-01-01\n",
+	};
+	static const uint16_t reasons[] = { 1, 2, 200, 999 };
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("avals");
+	char path[256], pfxs[32], *b;
+	size_t i, len;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.fail_at = -1;
+	for (i = 0; i < 4; i++) {
+		snprintf(pfxs, sizeof(pfxs), "10.0.0.%zu/32", i + 1);
+		add(&v, CORE_ENTRY_LISTED, pfxs);
+		prov(&v, "alpha", OA, reasons[i], T0, T0 + DAY, NULL);
+	}
+	s = src_of(&v);
+	c.formats = EXPORT_RBLDNSD;
+	c.a_default = 0x7f00000au;
+	c.avals[0].reason = 2;
+	c.avals[0].a = 0x7f000009u;
+	c.navals = 1;
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/rbldnsd-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	for (i = 0; i < 4; i++)
+		assert_non_null(strstr(b, want[i]));
+	free(b);
+}
+
 /* SPEC "Export manifest" test vector: key A, tests/vectors/manifest.txt. */
 static void
 test_manifest_vector(void **state)
@@ -1367,6 +1410,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_provenance_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_avals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipset_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_vector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_parse_hostile, setup, teardown),
