@@ -60,6 +60,11 @@
  * moved it is in the change feed of the next job, which walks the shard
  * again.
  *
+ * The provenance of an entry is most of what a source spends on it; a
+ * walk asks for it (export_source.provenance) only when one of its files
+ * shows it: not for a shard whose open files are all plain lists, nor for
+ * the walk that only counts the Postfix table.
+ *
  * Normalisation (plain lists, ipset): the view is a prefix tree in
  * pre-order (sorted by address, shorter first), listings and exclusions,
  * where the longest match decides.  A stack of the open prefixes turns it

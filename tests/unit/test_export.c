@@ -874,6 +874,79 @@ test_normalise(void **state)
 	assert_memory_equal(got, want, sizeof(want));
 }
 
+/* Hosts outside every open prefix, the common case the walk takes at
+ * once: adjacent ones merged (in ipset only under the same comment), an
+ * exclusion among them, a host right after a listed prefix, and the last
+ * address of the family. */
+static void
+test_norm_hosts(void **state)
+{
+	static const char *const plain =
+		"10.0.0.1/32\n10.0.0.2/31\n10.0.0.4/32\n10.0.0.7/32\n10.0.1.0/30\n10.0.1.4/32\n"
+		"10.0.1.6/31\n10.0.1.8/29\n10.0.1.16/28\n10.0.1.32/27\n10.0.1.64/26\n"
+		"10.0.1.128/25\n10.0.2.0/32\n255.255.255.255/32\n";
+	static const char *const ipset =
+		"add blfed4 10.0.0.1/32 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.0.2/31 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.0.4/32 comment \"beta spam-source\"\n"
+		"add blfed4 10.0.0.7/32 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.0/30 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.4/32 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.6/31 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.8/29 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.16/28 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.32/27 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.64/26 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.128/25 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.2.0/32 comment \"alpha spam-source\"\n"
+		"add blfed4 255.255.255.255/32 comment \"alpha spam-source\"\n";
+	static const struct {
+		int kind;
+		const char *p, *name;
+	} es[] = {
+		{ CORE_ENTRY_LISTED, "10.0.0.1/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.2/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.3/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.4/32", "beta" },
+		{ CORE_ENTRY_EXCLUDED, "10.0.0.6/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.7/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.1.0/24", "alpha" },
+		{ CORE_ENTRY_EXCLUDED, "10.0.1.5/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.2.0/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "255.255.255.255/32", "alpha" },
+	};
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("hosts");
+	char path[256], *b, *body;
+	size_t i, len;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.fail_at = -1;
+	for (i = 0; i < sizeof(es) / sizeof(es[0]); i++) {
+		add(&v, es[i].kind, es[i].p);
+		prov(&v, es[i].name, es[i].name[0] == 'a' ? OA : OB, 1, T0, T0 + DAY, NULL);
+	}
+	s = src_of(&v);
+	c.formats = EXPORT_PLAIN | EXPORT_IPSET;
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/plain-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	body = strstr(b, ")\n"); /* after the two header lines */
+	assert_non_null(body);
+	assert_string_equal(body + 2, plain);
+	free(b);
+	snprintf(path, sizeof(path), "%s/ipset-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	body = strchr(b, '\n');
+	assert_non_null(body);
+	assert_string_equal(body + 1, ipset);
+	free(b);
+}
+
 /* Fault sweep: each I/O call of an export fails once in turn. */
 static void
 test_fault_sweep(void **state)
@@ -1419,6 +1492,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mtime_advance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_normalise, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_norm_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_check, setup, teardown),
