@@ -585,6 +585,15 @@ int core_iter_begin(core *c, uint64_t now, core_iter *it);
 int core_iter_next(core_iter *it, core_entry *e);
 void core_iter_end(core_iter *it);
 /*
+ * With bare non-zero, the entries core_iter_next gives from now on carry
+ * kind and prefix only (weight, expires and nprov 0, prov NULL): the same
+ * entries in the same order, without the cost of their provenance, for a
+ * reader that shows none (plain lists, counting).  Zero gives complete
+ * entries again (the default after begin).  Harmless on an iterator that
+ * did not begin.
+ */
+void core_iter_bare(core_iter *it, int bare);
+/*
  * Like core_iter_begin, for the entries of the view that overlap `within`
  * only: first those that contain it (shorter prefixes), then those inside
  * it, in the order core_iter_next gives them for the whole view.  With

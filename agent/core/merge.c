@@ -927,6 +927,7 @@ struct core_walk {
 	struct sel *sel;
 	core_prov *prov;
 	char (*refs)[BLF_MAX_REF_LEN];  /* prov[i].ref's text */
+	int bare;                       /* entries without provenance (core_iter_bare) */
 };
 
 /* See core_int.h: scratch for walking c's view (sized for its origins, so
@@ -1064,6 +1065,16 @@ fill_entry(const core *c, struct core_walk *w, long xi, core_entry *e)
 	int frames = 0;
 
 	memset(e, 0, sizeof(*e));
+	if (w->bare) { /* kind and prefix only (core_iter_bare) */
+		if (xi >= 0) {
+			vent_prefix(c, (size_t)xi, &e->prefix);
+			e->kind = CORE_ENTRY_EXCLUDED;
+		} else {
+			e->prefix = w->sp[w->depth - 1];
+			e->kind = CORE_ENTRY_LISTED;
+		}
+		return;
+	}
 	if (xi >= 0) {
 		const struct vent *ve = &c->vents[xi];
 		struct vpair vp;
@@ -1258,6 +1269,14 @@ core_iter_next(core_iter *it, core_entry *e)
 	if (it->ranged)
 		return iter_next_at(it, e);
 	return walk_next(c, it->w, e);
+}
+
+/* See core.h. */
+void
+core_iter_bare(core_iter *it, int bare)
+{
+	if (it->w != NULL)
+		it->w->bare = bare != 0;
 }
 
 /* See core.h. */

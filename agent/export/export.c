@@ -60,6 +60,11 @@
  * moved it is in the change feed of the next job, which walks the shard
  * again.
  *
+ * The provenance of an entry is most of what a source spends on it; a
+ * walk asks for it (export_source.provenance) only when one of its files
+ * shows it: not for a shard whose open files are all plain lists, nor for
+ * the walk that only counts the Postfix table.
+ *
  * Normalisation (plain lists, ipset): the view is a prefix tree in
  * pre-order (sorted by address, shorter first), listings and exclusions,
  * where the longest match decides.  A stack of the open prefixes turns it
@@ -165,6 +170,20 @@ struct scache {
 	int found;
 };
 
+/* The safe name of an ipset comment, cached: an export makes the same
+ * few names' comments millions of times.  A slot is found by the name's
+ * address and holds a copy of the name, compared on every use (another
+ * name may come at the same address), so a hit is always the right text. */
+#define X_TAG_SLOTS 32u   /* tens of origins (>> 59 below); a collision only recomputes */
+#define X_TAG_NAME 39u    /* name bytes a comment keeps */
+
+struct tcache {
+	const char *src;              /* the name's address, NULL: empty slot */
+	uint8_t len;
+	char raw[KEYS_NAME_MAX + 1];  /* the name the text was made from */
+	char txt[X_TAG_NAME + 1];     /* the name made safe (export_safe_ascii) */
+};
+
 struct export_job {
 	const export_source *src;
 	export_config cfg;
@@ -223,6 +242,8 @@ struct export_job {
 	int *idx;                     /* [writer][fam][shard] -> file, or -1 */
 	xout *out[X_NWRITERS];        /* the open shard file of each writer */
 	int open[X_NWRITERS];
+	uint8_t wl[3][X_NWRITERS];    /* the open writers of each input (XI_* - 1) */
+	size_t nwl[3];
 	xfile xf[X_NWRITERS];
 	struct xsink sink[X_NWRITERS];/* their outputs; wsink the whole-feed file's */
 	struct xsink wsink;
@@ -236,6 +257,8 @@ struct export_job {
 	size_t swept;                 /* entries of the whole-feed file so far */
 	struct scache sc[X_SIGNER_CACHE];
 	size_t nsc;
+	struct tcache tc[X_TAG_SLOTS]; /* make_tag's */
+	uint32_t aval[256];           /* export_aval_of per reason below 256 (xfile.aval) */
 	/* the per-origin view (export_origin.c), after the shards */
 	size_t uorigin;               /* next origin of the source */
 	int origins_done;
@@ -249,6 +272,8 @@ struct export_job {
 	struct xorigin org;
 	export_stats st;
 };
+
+enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_DONE }; /* export_job.stage */
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -447,34 +472,53 @@ u128_max(unsigned width)
 	return width == 128 ? ~(u128)0 : (((u128)1 << width) - 1);
 }
 
-static u128
+/* The first address of p as a number (IPv4 unrolled: the common case of
+ * every entry and every normalised prefix). */
+static inline u128
 pfx_lo(const blf_prefix *p)
 {
+	const uint8_t *a = p->addr;
 	u128 v = 0;
-	int i, n = p->af == BLF_AF_INET ? 4 : 16;
+	int i;
 
-	for (i = 0; i < n; i++)
-		v = v << 8 | p->addr[i];
+	if (p->af == BLF_AF_INET)
+		return (u128)((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+	for (i = 0; i < 16; i++)
+		v = v << 8 | a[i];
 	return v;
+}
+
+/* The last address of p, whose first is lo, in a family of width bits. */
+static inline u128
+pfx_end(const blf_prefix *p, u128 lo, unsigned width)
+{
+	unsigned host = width - p->len;
+
+	return lo | (host == 128 ? ~(u128)0 : (((u128)1 << host) - 1));
 }
 
 static u128
 pfx_hi(const blf_prefix *p, unsigned width)
 {
-	unsigned host = width - p->len;
-
-	return pfx_lo(p) | (host == 128 ? ~(u128)0 : (((u128)1 << host) - 1));
+	return pfx_end(p, pfx_lo(p), width);
 }
 
-static void
+static inline void
 pfx_from(int af, u128 v, unsigned len, blf_prefix *p)
 {
-	int i, n = af == BLF_AF_INET ? 4 : 16;
+	int i;
 
 	memset(p, 0, sizeof(*p));
 	p->af = (uint8_t)af;
 	p->len = (uint8_t)len;
-	for (i = n - 1; i >= 0; i--) {
+	if (af == BLF_AF_INET) {
+		p->addr[0] = (uint8_t)(v >> 24);
+		p->addr[1] = (uint8_t)(v >> 16);
+		p->addr[2] = (uint8_t)(v >> 8);
+		p->addr[3] = (uint8_t)v;
+		return;
+	}
+	for (i = 15; i >= 0; i--) {
 		p->addr[i] = (uint8_t)v;
 		v >>= 8;
 	}
@@ -900,6 +944,7 @@ xfile_init(struct export_job *x, xfile *f, xout *o, const struct pfile *pf)
 	f->serial = x->serial;
 	f->now = x->now;
 	f->o = o;
+	f->aval = x->aval;
 	if (fm != NULL) {
 		int in = pf->w->input;
 
@@ -922,16 +967,11 @@ net_out(struct export_job *x, int xi, const blf_prefix *p, const char *tag, size
 		s->nplain++;
 	else
 		s->nipset += p->len == 0 ? 2 : 1;
-	for (w = 0; w < X_NWRITERS; w++) {
-		xitem it;
+	for (w = 0; w < x->nwl[xi - 1]; w++) {
+		unsigned i = x->wl[xi - 1][w];
+		xitem it = { NULL, *p, tag, taglen };
 
-		if (!x->open[w] || writers[w]->input != xi)
-			continue;
-		memset(&it, 0, sizeof(it));
-		it.net = *p;
-		it.tag = tag;
-		it.taglen = taglen;
-		writers[w]->entry(&x->xf[w], &it);
+		writers[i]->entry(&x->xf[i], &it);
 	}
 	return BLF_OK;
 }
@@ -1011,7 +1051,7 @@ merger_add(struct export_job *x, struct merger *m, u128 lo, u128 hi, const struc
 	m->lo = lo;
 	m->hi = hi;
 	m->taglen = n->taglen;
-	memcpy(m->tag, n->tag, n->taglen);
+	memcpy(m->tag, n->tag, sizeof(m->tag)); /* fixed size: a few moves, no loop */
 }
 
 /* A classified segment [lo, hi] of node n. */
@@ -1064,13 +1104,70 @@ norm_reset(struct export_job *x)
 	x->mipset.pending = 0;
 }
 
-static void
-make_tag(const core_entry *e, struct node *n)
+/* Whether a and b are the same string (names are a few bytes). */
+static inline int
+same_str(const char *a, const char *b)
 {
-	char t[X_TAG_MAX + 1];
+	while (*a == *b) {
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+/* The comment of a listing by name for reason: the name made safe (at
+ * most X_TAG_NAME bytes, quotes and backslashes as '_', through the job's
+ * cache), ' ', the reason's name or number, at most X_TAG_MAX bytes in
+ * all, at t; its length. */
+static size_t
+tag_text(struct export_job *x, const char *name, uint16_t reason, char t[X_TAG_MAX + 1])
+{
+	struct tcache *c = &x->tc[(uint64_t)(uintptr_t)name * 0x9e3779b97f4a7c15ull >> 59];
 	const char *rn;
-	size_t len = 0, i;
+	size_t len, k;
+
+	if (c->src == name && same_str(c->raw, name)) {
+		memcpy(t, c->txt, sizeof(c->txt)); /* fixed size: a few moves */
+		len = c->len;
+	} else {
+		len = export_safe_ascii(name, strlen(name), "\"\\'", t, X_TAG_NAME + 1);
+		if (strlen(name) <= KEYS_NAME_MAX) { /* from a trust store: cached */
+			memcpy(c->raw, name, strlen(name) + 1);
+			memcpy(c->txt, t, sizeof(c->txt));
+			c->len = (uint8_t)len;
+			c->src = name;
+		}
+	}
+	rn = export_reason_name(reason, &k);
+	t[len++] = ' ';
+	if (rn != NULL) {
+		if (len + k > X_TAG_MAX)
+			k = X_TAG_MAX - len;
+		memcpy(t + len, rn, k);
+		len += k;
+	} else {
+		char d[8];
+		unsigned v = reason;
+
+		k = 0;
+		do {
+			d[sizeof(d) - 1 - k++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		memcpy(t + len, d + sizeof(d) - k, k);
+		len += k;
+	}
+	return len;
+}
+
+/* n's tag: the comment of e's strongest listing (tag_text). */
+static void
+make_tag(struct export_job *x, const core_entry *e, struct node *n)
+{
 	const core_prov *best = NULL;
+	size_t i;
 
 	for (i = 0; i < e->nprov; i++) {
 		const core_prov *p = &e->prov[i];
@@ -1081,32 +1178,7 @@ make_tag(const core_entry *e, struct node *n)
 		      (p->first == best->first && p->reason < best->reason))))
 			best = p;
 	}
-	if (best != NULL) {
-		size_t k;
-
-		len = export_safe_ascii(best->name, strlen(best->name), "\"\\'", t, 40);
-		rn = export_reason_name(best->reason, &k);
-		t[len++] = ' ';
-		if (rn != NULL) {
-			if (len + k > X_TAG_MAX)
-				k = X_TAG_MAX - len;
-			memcpy(t + len, rn, k);
-			len += k;
-		} else {
-			char d[8];
-			unsigned v = best->reason;
-
-			k = 0;
-			do {
-				d[sizeof(d) - 1 - k++] = (char)('0' + v % 10);
-				v /= 10;
-			} while (v != 0);
-			memcpy(t + len, d + sizeof(d) - k, k);
-			len += k;
-		}
-	}
-	memcpy(n->tag, t, len);
-	n->taglen = (uint8_t)len;
+	n->taglen = best != NULL ? (uint8_t)tag_text(x, best->name, best->reason, n->tag) : 0;
 }
 
 /* Start the current shard: every file it has, compared or staged; prev
@@ -1117,6 +1189,7 @@ shard_open(struct export_job *x, const struct xshard *prev)
 	size_t w;
 	int rc = BLF_OK;
 
+	memset(x->nwl, 0, sizeof(x->nwl));
 	for (w = 0; w < X_NWRITERS; w++) {
 		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
 		struct pfile *pf;
@@ -1131,6 +1204,7 @@ shard_open(struct export_job *x, const struct xshard *prev)
 		if ((rc = sink_open(x, &x->sink[w], pf, &x->xf[w], guess)) != BLF_OK)
 			return rc;
 		x->open[w] = 1;
+		x->wl[writers[w]->input - 1][x->nwl[writers[w]->input - 1]++] = (uint8_t)w;
 	}
 	return rc;
 }
@@ -1151,6 +1225,7 @@ shard_close(struct export_job *x)
 		norm_advance(x, (u128)next << (fm->width - fm->bits), 0);
 	merger_flush(x, &x->mplain);
 	merger_flush(x, &x->mipset);
+	memset(x->nwl, 0, sizeof(x->nwl));
 	for (w = 0; w < X_NWRITERS; w++) {
 		int i = x->idx[(w * 2 + (size_t)x->cur_fam) * 256 + x->cur_shard];
 		size_t n = item_count(&fm->sh[x->cur_shard], writers[w]->input);
@@ -1177,6 +1252,7 @@ abort_open(struct export_job *x)
 {
 	size_t w;
 
+	memset(x->nwl, 0, sizeof(x->nwl));
 	for (w = 0; w < X_NWRITERS; w++) {
 		if (x->out[w] != NULL)
 			sink_abort(&x->sink[w], x->out[w]);
@@ -1193,12 +1269,32 @@ shard_prefix(const struct xfam *fm, unsigned s, blf_prefix *p)
 	pfx_from(fm->af, fm->bits == 0 ? 0 : (u128)s << (fm->width - fm->bits), fm->bits, p);
 }
 
+/* Whether the walk of this step reads the entries' provenance: the
+ * whole-feed file's sweep (not a walk that only counts), and a shard
+ * walk with a file of entries (rbldnsd, JSON Lines) or of tagged nets
+ * (ipset: the comment names the strongest listing); the plain lists need
+ * kind and prefix only. */
+static int
+need_prov(const struct export_job *x)
+{
+	size_t w;
+
+	if (x->stage == JOB_WHOLE)
+		return !x->counting;
+	for (w = 0; w < X_NWRITERS; w++)
+		if (x->open[w] && writers[w]->input != XI_NETS)
+			return 1;
+	return 0;
+}
+
 /* Start iterating the entries that overlap `within` (export.h), or with
  * after those inside it that come after `after`: through the source's
  * begin_at, or a whole iteration filtered here. */
 static int
 src_begin(struct export_job *x, const blf_prefix *within, const blf_prefix *after)
 {
+	if (x->src->provenance != NULL)
+		x->src->provenance(x->src->ctx, need_prov(x));
 	x->within = *within;
 	x->src_after = after != NULL;
 	if (after != NULL)
@@ -1273,7 +1369,7 @@ shard_piece(struct export_job *x, int *more)
 		goto out;
 	}
 	while (n < x->piece && (r = src_next(x, &e)) == 1) {
-		u128 lo = pfx_lo(&e.prefix);
+		u128 lo;
 		struct node *nd;
 		size_t w;
 
@@ -1282,17 +1378,16 @@ shard_piece(struct export_job *x, int *more)
 		x->resume = 1;
 		if (e.prefix.af != fm->af)
 			continue;
+		lo = pfx_lo(&e.prefix);
 		if (shard_of(fm, lo) == s) {
+			xitem it = { &e, { 0 }, NULL, 0 };
+
 			fm->sh[s].nraw++;
 			fm->sh[s].nlisted += e.kind == CORE_ENTRY_LISTED;
-			for (w = 0; w < X_NWRITERS; w++) {
-				xitem it;
+			for (w = 0; w < x->nwl[XI_ENTRIES - 1]; w++) {
+				unsigned i = x->wl[XI_ENTRIES - 1][w];
 
-				if (!x->open[w] || writers[w]->input != XI_ENTRIES)
-					continue;
-				memset(&it, 0, sizeof(it));
-				it.e = &e;
-				writers[w]->entry(&x->xf[w], &it);
+				writers[i]->entry(&x->xf[i], &it);
 			}
 		}
 		if (x->cfg.formats & (EXPORT_PLAIN | EXPORT_IPSET)) {
@@ -1302,11 +1397,11 @@ shard_piece(struct export_job *x, int *more)
 				break;
 			}
 			nd = &x->stack[x->depth++];
-			nd->end = pfx_hi(&e.prefix, fm->width);
+			nd->end = pfx_end(&e.prefix, lo, fm->width);
 			nd->kind = e.kind;
 			nd->taglen = 0;
 			if (e.kind == CORE_ENTRY_LISTED && (x->cfg.formats & EXPORT_IPSET))
-				make_tag(&e, nd);
+				make_tag(x, &e, nd);
 		}
 	}
 	x->src->end(x->src->ctx);
@@ -1983,7 +2078,6 @@ mark_dirty(void *arg, const blf_prefix *p)
 
 /* ---- the job -------------------------------------------------------------- */
 
-enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_DONE };
 
 /*
  * Start an export (export.h): open the directory, read the previous
@@ -2017,6 +2111,8 @@ export_job_start(const export_source *src, const export_config *cfg,
 	x->now = now;
 	x->view_now = now;
 	cfg_defaults(x, cfg);
+	for (i = 0; i < 256; i++)
+		x->aval[i] = export_aval_of(&x->cfg, (uint16_t)i);
 	fingerprint(x);
 	x->piece = cfg->piece != 0 ? cfg->piece : X_PIECE;
 	x->mplain.xi = XI_NETS;
@@ -2213,6 +2309,7 @@ origin_step(struct export_job *x)
 		xf[fam].serial = x->serial;
 		xf[fam].now = x->now;
 		xf[fam].o = x->out[fam];
+		xf[fam].aval = x->aval;
 		outp[fam] = &xf[fam];
 	}
 	if ((outp[0] != NULL || outp[1] != NULL) &&
@@ -2527,6 +2624,7 @@ export_run_source(const export_source *src, const export_config *cfg,
 
 struct core_src {
 	core *c;
+	int bare;                     /* iterations without provenance (cs_provenance) */
 	core_iter it;
 	core_origin_iter oi;          /* the per-origin view */
 	int ohave;                    /* oi has records */
@@ -2538,7 +2636,10 @@ cs_begin(void *ctx, uint64_t now)
 {
 	struct core_src *s = ctx;
 
-	return core_iter_begin(s->c, now, &s->it) == BLF_OK ? 0 : -1;
+	if (core_iter_begin(s->c, now, &s->it) != BLF_OK)
+		return -1;
+	core_iter_bare(&s->it, s->bare);
+	return 0;
 }
 
 static int
@@ -2546,7 +2647,18 @@ cs_begin_at(void *ctx, uint64_t now, const blf_prefix *within, const blf_prefix 
 {
 	struct core_src *s = ctx;
 
-	return core_iter_begin_at(s->c, now, within, after, &s->it) == BLF_OK ? 0 : -1;
+	if (core_iter_begin_at(s->c, now, within, after, &s->it) != BLF_OK)
+		return -1;
+	core_iter_bare(&s->it, s->bare);
+	return 0;
+}
+
+static void
+cs_provenance(void *ctx, int prov)
+{
+	struct core_src *s = ctx;
+
+	s->bare = !prov;
 }
 
 static int
@@ -2653,6 +2765,7 @@ core_source(core *c, struct core_src *s, export_source *src)
 	src->changes = cs_changes;
 	src->origin_begin = cs_origin_begin;
 	src->origin_next = cs_origin_next;
+	src->provenance = cs_provenance;
 }
 
 /* See export.h. */

@@ -145,6 +145,12 @@ typedef struct export_source {
 	int (*origin_begin)(void *ctx, size_t i, uint64_t now, uint8_t origin[BLF_KEYID_LEN],
 			    const char **name);
 	int (*origin_next)(void *ctx, core_origin_rec *r);
+	/* Optional (NULL: entries always complete).  With prov 0, the
+	 * iterations begun from now on may give entries without provenance:
+	 * kind and prefix filled, weight, expires and nprov 0 (what the plain
+	 * lists and a walk that only counts read); with 1, complete entries.
+	 * Called before begin or begin_at. */
+	void (*provenance)(void *ctx, int prov);
 } export_source;
 
 /*

@@ -185,6 +185,7 @@ typedef struct xfile {
 	xout *o;
 	char lead[X_LEAD_MAX];          /* the writer's text of every line, made by begin */
 	size_t leadlen;                 /* 0: none made */
+	const uint32_t *aval;           /* A per reason below 256 (export_aval_of), or NULL */
 } xfile;
 
 enum { XF_SHARD = 1, XF_HEAD = 2, XF_WHOLE = 3, XF_ORIGIN = 4 };
@@ -195,7 +196,7 @@ enum { XI_ENTRIES = 1, XI_NETS = 2, XI_TAGGED_NETS = 3 };
 typedef struct xitem {
 	const core_entry *e;
 	blf_prefix net;
-	const char *tag;
+	const char *tag;                /* taglen bytes; X_TAG_MAX readable when taglen fits */
 	size_t taglen;
 } xitem;
 
@@ -222,6 +223,12 @@ const uint8_t *export_signer(struct export_job *x, const uint8_t origin[BLF_KEYI
 /* A value for a reason (defaults applied): 127.0.0.(r+1) for registered
  * reasons up to 254, cfg->a_default otherwise, overrides first. */
 uint32_t export_aval_of(const export_config *cfg, uint16_t reason);
+/* The same through the file's table (xfile.aval) when it has one. */
+static inline uint32_t
+export_aval_for(const struct xfile *f, uint16_t reason)
+{
+	return f->aval != NULL && reason < 256 ? f->aval[reason] : export_aval_of(f->cfg, reason);
+}
 
 /* The stamp of the header lines (export_text.c): "SOURCE, " (with_source),
  * then "serial S, TIME, COUNT"; the caller writes what comes before and

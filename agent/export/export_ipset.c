@@ -81,25 +81,24 @@ add(xfile *f, const blf_prefix *p, const xitem *it)
 	xout *o = f->o;
 	char *d;
 
-	if (f->leadlen > 0) {
-		d = xo_reserve(o, f->leadlen);
-		memcpy(d, f->lead, f->leadlen);
-		xo_commit(o, d + f->leadlen);
-	} else {
+	if (f->leadlen == 0 || it->taglen > X_TAG_MAX) {
+		/* no lead made, or a comment longer than a tag: the checked way */
 		export_out_str(o, "add ");
 		set_name(f);
 		export_out_chr(o, ' ');
-	}
-	if (it->taglen > X_TAG_MAX) {
 		export_out_prefix(o, p);
 		export_out_str(o, " comment \"");
 		export_out_mem(o, it->tag, it->taglen);
 		export_out_str(o, "\"\n");
 		return;
 	}
-	d = export_put_prefix(xo_reserve(o, IPSET_TAIL_MAX), p);
+	/* the lead and the tag copied at their buffers' fixed sizes (a few
+	 * moves), what follows each written over the rest */
+	d = xo_reserve(o, X_LEAD_MAX + IPSET_TAIL_MAX);
+	memcpy(d, f->lead, X_LEAD_MAX);
+	d = export_put_prefix(d + f->leadlen, p);
 	memcpy(d, " comment \"", 10);
-	memcpy(d + 10, it->tag, it->taglen);
+	memcpy(d + 10, it->tag, X_TAG_MAX); /* xitem: X_TAG_MAX readable */
 	d += 10 + it->taglen;
 	d[0] = '"';
 	d[1] = '\n';

@@ -152,7 +152,7 @@ line(xfile *f, const char *name, const core_origin_rec *r)
 	d = export_put_prefix(d, &r->prefix);
 	d[0] = ' ';
 	d[1] = ':';
-	d = export_put_a(d + 2, export_aval_of(f->cfg, r->reason));
+	d = export_put_a(d + 2, export_aval_for(f, r->reason));
 	*d++ = ':';
 	memcpy(d, ORG_LEAD, sizeof(ORG_LEAD) - 1);
 	d = export_put_prov(d + sizeof(ORG_LEAD) - 1, &e, "$#", cap);

@@ -134,7 +134,7 @@ rbl_entry(xfile *f, const xitem *it)
 	d = export_put_prefix(d, &e->prefix);
 	d[0] = ' ';
 	d[1] = ':';
-	d = export_put_a(d + 2, export_aval_of(f->cfg, export_main_reason(e)));
+	d = export_put_a(d + 2, export_aval_for(f, export_main_reason(e)));
 	*d++ = ':';
 	memcpy(d, TXT_LEAD, sizeof(TXT_LEAD) - 1);
 	d = export_put_prov(d + sizeof(TXT_LEAD) - 1, e, TXT_DROP, cap);

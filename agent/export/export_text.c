@@ -784,7 +784,7 @@ export_reason_name(uint16_t code, size_t *len)
  * address), so a hit is always the right text.  Longer names than a trust
  * store holds are not cached.
  */
-#define X_NAME_SLOTS 32u /* a federation has tens of origins; a collision only recomputes */
+#define X_NAME_SLOTS 32u /* 2^5 (name_slot); tens of origins: a collision only recomputes */
 #define X_NAME_TXT (KEYS_NAME_MAX + 2) /* "NAME: " */
 
 static _Thread_local struct xname {
@@ -805,16 +805,18 @@ static _Thread_local struct xjname {
 	char txt[X_JORIGIN_MAX];
 } jnames[X_NAME_SLOTS];
 
+/* The slot of a name's address: Fibonacci hashing, which spreads names a
+ * few bytes apart (string literals, one allocation) as well as heap
+ * blocks. */
 static unsigned
 name_slot(const char *s)
 {
-	uintptr_t a = (uintptr_t)s;
-
-	return (unsigned)((a >> 3 ^ a >> 9) % X_NAME_SLOTS);
+	return (unsigned)((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull >> 59);
 }
 
 /* "SAFE: " of name (safe: at most KEYS_NAME_MAX printable bytes, drop
- * bytes as '_') at d; returns the end. */
+ * bytes as '_') at d, which has room for X_NAME_TXT bytes; returns the
+ * end. */
 static char *
 name_put(char *d, const char *name, const xdrop *dr)
 {
@@ -823,7 +825,9 @@ name_put(char *d, const char *name, const xdrop *dr)
 
 	if (c->src == name && c->dr.m[0] == dr->m[0] && c->dr.m[1] == dr->m[1] &&
 	    same_str(c->raw, name)) {
-		memcpy(d, c->txt, c->len);
+		/* at the buffer's fixed size (a few moves, no call): d has room
+		 * for a part (X_PROV_PART), what follows is written over it */
+		memcpy(d, c->txt, sizeof(c->txt));
 		return d + c->len;
 	}
 	n = strlen(name);

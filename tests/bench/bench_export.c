@@ -38,6 +38,14 @@
  * zones with the per-origin zones, whose records are each origin's entries
  * of the view) runs that row alone.
  *
+ * The core row (BENCH_EXPORT_ONLY=core, or after the main table): the
+ * same view, BENCH_EXPORT_CORE_N entries of it (default 1,000,000; 0: no
+ * row), applied as signed deltas of its four origins to a real core
+ * (core_open on a temporary state directory under BENCH_DIR, no fsync),
+ * then each format exported from the core (export_job_start_core), with
+ * the core's own walk of the view (with and without provenance) as the
+ * reference: what the daemon's source costs against the generator's.
+ *
  * BENCH_EXPORT_ONLY=format measures the writers' formatting alone: every
  * entry of the view (the listed ones as normalised nets for plain and
  * ipset) through each writer's entry function into an output that counts
@@ -58,6 +66,7 @@
 
 #include "../../agent/export/export.h"
 #include "../../agent/export/export_int.h"
+#include "../../keys/keys.h"
 #include "bench_util.h"
 
 #define T0 1767225600ULL
@@ -84,6 +93,7 @@ struct gen {
 	int has_after;       /* skip up to `after` */
 	blf_prefix lastp;    /* the last entry g_next_at gave */
 	int has_last;
+	int bare;            /* entries without provenance (g_provenance) */
 };
 
 /* Where the generator stands before the first entry of each (family,
@@ -174,6 +184,17 @@ fill_prov(struct gen *g, core_entry *e, uint64_t r)
 	e->expires = g->prov[0].expires;
 }
 
+/* A listing's provenance, or only its kind when the exporter asked for
+ * none (as the core's iterator does: core_iter_bare). */
+static void
+g_fill(struct gen *g, core_entry *e, uint64_t r)
+{
+	if (g->bare)
+		e->kind = CORE_ENTRY_LISTED;
+	else
+		fill_prov(g, e, r);
+}
+
 static int
 g_next(void *ctx, core_entry *e)
 {
@@ -186,6 +207,8 @@ g_next(void *ctx, core_entry *e)
 		g->pending_excl = 0;
 		e->kind = CORE_ENTRY_EXCLUDED;
 		e->prefix = g->excl;
+		if (g->bare)
+			return 1;
 		g->prov[0].name = names[0];
 		g->prov[0].origin = origins[0];
 		g->prov[0].ref = NULL;
@@ -212,7 +235,7 @@ g_next(void *ctx, core_entry *e)
 			e->prefix.addr[2] = (uint8_t)(a >> 8);
 			e->prefix.addr[3] = (uint8_t)a;
 		}
-		fill_prov(g, e, r);
+		g_fill(g, e, r);
 		if (is24 && (r >> 50) % 10 == 0) {
 			g->pending_excl = 1;
 			g->excl = e->prefix;
@@ -230,7 +253,7 @@ g_next(void *ctx, core_entry *e)
 		e->prefix.len = 64;
 		for (k = 0; k < 8; k++)
 			e->prefix.addr[k] = (uint8_t)(hi >> (56 - 8 * k));
-		fill_prov(g, e, r);
+		g_fill(g, e, r);
 		g->a6 += 2 + (r >> 33) % 1000000;
 	}
 	g->i++;
@@ -249,7 +272,8 @@ g_save(const struct gen *g, struct gpos *p)
 	p->set = 1;
 }
 
-/* One pass of the generator recording the checkpoints (once per size). */
+/* One pass of the generator recording the checkpoints (once per size;
+ * export_once makes them before it measures). */
 static void
 g_checkpoints(struct gen *g)
 {
@@ -335,6 +359,14 @@ static void
 g_end(void *ctx)
 {
 	(void)ctx;
+}
+
+static void
+g_provenance(void *ctx, int prov)
+{
+	struct gen *g = ctx;
+
+	g->bare = !prov;
 }
 
 static int
@@ -474,7 +506,7 @@ export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
 	    const key_secret *k, uint64_t now, export_stats *st)
 {
 	export_source src = { g, g_begin, g_next_at, g_end, g_signer, g_begin_at, g_changes,
-			      g_origin_begin, g_origin_next };
+			      g_origin_begin, g_origin_next, g_provenance };
 	export_config cfg;
 	double c0;
 	int rc;
@@ -487,6 +519,10 @@ export_once(struct gen *g, const char *dir, unsigned formats, unsigned bits,
 	cfg.shard6_bits = bits;
 	cfg.zone = "bl.bench";
 	cfg.stale_after = 3650ull * 86400;
+	/* the generator's index of where each leading byte starts (the core
+	 * has its view sorted): built before the clock starts, or the first
+	 * export of each size would pay a whole pass of the generator */
+	g_checkpoints(g);
 	c0 = cpu_now(RUSAGE_SELF);
 	last_user = user_now();
 	rc = run_job(&src, &cfg, k, now, st);
@@ -925,8 +961,10 @@ fmt_run(const export_writer *w, const export_config *cfg, size_t *lines, uint64_
 		} else if (e.kind == CORE_ENTRY_EXCLUDED) {
 			continue;
 		} else {
+			static const char tag[X_TAG_MAX + 1] = "alpha spam-source"; /* xitem */
+
 			it.net = e.prefix;
-			it.tag = "alpha spam-source";
+			it.tag = tag;
 			it.taglen = 17;
 		}
 		w->entry(fp, &it);
@@ -944,7 +982,7 @@ fmt_origins(const export_config *cfg, size_t *lines, uint64_t *bytes)
 	static xout o;
 	struct gen g;
 	export_source src = { &g, g_begin, g_next, g_end, g_signer, NULL, NULL,
-			      g_origin_begin, g_origin_next };
+			      g_origin_begin, g_origin_next, NULL };
 	struct xorigin or;
 	xfile f[2], *outp[2] = { &f[0], &f[1] };
 	size_t i;
@@ -1062,6 +1100,238 @@ fmt_alone(void)
 	}
 }
 
+/* ---- the core as the source ------------------------------------------ */
+
+#define CORE_NOPS 4096u /* operations per delta */
+
+/* One origin publishing the generator's view into the core. */
+struct corg {
+	key_secret *ks;
+	uint64_t seq;
+	uint8_t head[BLF_HASH_LEN];
+	blf_op ops[CORE_NOPS];
+	char refs[CORE_NOPS][16];
+	size_t n;
+};
+
+static void
+corg_flush(core *c, struct corg *o, blf_buf *buf)
+{
+	blf_delta d;
+	blf_envelope env;
+	int rc;
+
+	if (o->n == 0)
+		return;
+	memset(&d, 0, sizeof(d));
+	memcpy(d.origin, o->ks->keyid, BLF_KEYID_LEN);
+	d.epoch = 1;
+	d.seq = o->seq + 1;
+	if (o->seq > 0)
+		memcpy(d.prev, o->head, BLF_HASH_LEN);
+	d.created = T0;
+	d.nops = o->n;
+	d.ops = o->ops;
+	buf->len = 0;
+	if (blf_delta_seal(&d, o->ks->sk, buf) != 0 ||
+	    blf_envelope_parse(buf->data, buf->len, &env) != 0) {
+		fprintf(stderr, "bench_export: sealing a delta failed\n");
+		exit(1);
+	}
+	blf_envelope_hash(&env, o->head);
+	o->seq++;
+	if ((rc = core_apply(c, buf->data, buf->len, T0, NULL)) != 0) {
+		fprintf(stderr, "bench_export: core_apply: %s\n", blf_strerror(rc));
+		exit(1);
+	}
+	o->n = 0;
+}
+
+/* An operation of origin o: a listing as p says, or an exclusion. */
+static void
+corg_add(core *c, struct corg *o, blf_buf *buf, const core_entry *e, const core_prov *p)
+{
+	blf_op *op = &o->ops[o->n];
+
+	memset(op, 0, sizeof(*op));
+	op->prefix = e->prefix;
+	if (e->kind == CORE_ENTRY_EXCLUDED) {
+		op->type = BLF_OP_EXCLUDE;
+	} else {
+		op->type = BLF_OP_LIST;
+		op->reason = p->reason;
+		op->expires = p->expires;
+		if (p->ref_len > 0 && p->ref_len < sizeof(o->refs[0])) {
+			memcpy(o->refs[o->n], p->ref, p->ref_len);
+			op->ref = o->refs[o->n];
+			op->ref_len = (uint16_t)p->ref_len;
+		}
+	}
+	if (++o->n == CORE_NOPS)
+		corg_flush(c, o, buf);
+}
+
+static void
+core_row(const key_secret *k)
+{
+	static const struct {
+		const char *name;
+		unsigned flag;
+	} fm[] = {
+		{ "rbldnsd", EXPORT_RBLDNSD }, { "per-origin", EXPORT_RBLDNSD | BENCH_PER_ORIGIN },
+		{ "postfix", EXPORT_POSTFIX }, { "plain", EXPORT_PLAIN },
+		{ "ipset", EXPORT_IPSET },     { "jsonl", EXPORT_JSONL },
+	};
+	static const blf_prefix all[2] = { { BLF_AF_INET, 0, { 0 } }, { BLF_AF_INET6, 0, { 0 } } };
+	const char *env = getenv("BENCH_EXPORT_CORE_N");
+	size_t n = env != NULL ? (size_t)atol(env) : 1000000, f, i;
+	struct corg *orgs = calloc(4, sizeof(*orgs));
+	trust_store ts;
+	core_config cc;
+	blf_buf buf = { 0 };
+	char sdir[600], edir[600], cmd[1400];
+	struct gen g;
+	core_entry e;
+	core *c = NULL;
+	double t[15], u[15], w[15], w0, apply_s;
+	int r, rc;
+
+	if (n == 0)
+		return;
+	if (orgs == NULL)
+		exit(1);
+	memset(&ts, 0, sizeof(ts));
+	memset(&cc, 0, sizeof(cc));
+	snprintf(sdir, sizeof(sdir), "%s/bench-export-core.XXXXXX", basedir);
+	if (mkdtemp(sdir) == NULL) {
+		perror("bench_export: mkdtemp");
+		exit(1);
+	}
+	snprintf(edir, sizeof(edir), "%s/bench-export-core-out", basedir);
+	for (i = 0; i < 4; i++) {
+		uint8_t seed[BLF_SEED_LEN] = { 0x3c, (uint8_t)i };
+		trust_anchor a;
+
+		if (key_secret_from_seed(seed, "bench", &orgs[i].ks) != 0)
+			exit(1);
+		trust_anchor_init(&a, names[i], orgs[i].ks->pk);
+		a.perms = TRUST_LIST | TRUST_DELIST | TRUST_EXCLUDE;
+		a.scope = a.authority = (blf_prefix *)(uintptr_t)all;
+		a.nscope = a.nauthority = 2;
+		a.max4 = 8;
+		a.max6 = 16;
+		a.weight = 100;
+		if (trust_store_add(&ts, &a, NULL, 0) != 0)
+			exit(1);
+	}
+	cc.no_fsync = 1;
+	if ((rc = core_open(sdir, &cc, &ts, &c)) != 0) {
+		fprintf(stderr, "bench_export: core_open: %s\n", blf_strerror(rc));
+		exit(1);
+	}
+	/* the generator's view as the four origins' deltas: each listing by
+	 * the origins of its provenance, each exclusion by alpha */
+	w0 = bench_now();
+	memset(&g, 0, sizeof(g));
+	g.n = n;
+	g.n4 = n / 10 * 9;
+	g_begin(&g, 0);
+	while (g_next(&g, &e) == 1) {
+		if (e.kind == CORE_ENTRY_EXCLUDED) {
+			corg_add(c, &orgs[0], &buf, &e, NULL);
+			continue;
+		}
+		for (i = 0; i < e.nprov; i++)
+			corg_add(c, &orgs[e.prov[i].origin[0] / 0x10 - 1], &buf, &e, &e.prov[i]);
+	}
+	for (i = 0; i < 4; i++)
+		corg_flush(c, &orgs[i], &buf);
+	apply_s = bench_now() - w0;
+	{
+		core_iter it;
+		core_entry en;
+		size_t cnt = 0;
+		double tb[15];
+		int bare;
+
+		/* the first read builds the view: not part of a read */
+		if (core_iter_begin(c, T0 + 100, &it) != 0)
+			exit(1);
+		core_iter_end(&it);
+		printf("export of %zu merged entries from a core (the same view applied as "
+		       "deltas of 4 origins in %.1f s); median of %d runs\n", n, apply_s, runs);
+		printf("  %-28s %12s %12s %12s %14s %10s\n", "format", "CPU s", "user s", "wall s",
+		       "bytes", "files");
+		for (bare = 0; bare < 2; bare++) {
+			for (r = 0; r < runs; r++) {
+				double u0 = user_now();
+
+				if (core_iter_begin(c, T0 + 100, &it) != 0)
+					exit(1);
+				core_iter_bare(&it, bare);
+				while (core_iter_next(&it, &en) == 1)
+					cnt += en.prefix.len;
+				core_iter_end(&it);
+				tb[r] = user_now() - u0;
+			}
+			printf("  %-28s %12s %12.2f\n",
+			       bare ? "core's view read, bare" : "core's view read once", "",
+			       bench_median(tb, runs));
+		}
+		if (cnt == 1)
+			printf(" ");
+	}
+	for (f = 0; f < sizeof(fm) / sizeof(fm[0]); f++) {
+		export_stats st;
+
+		memset(&st, 0, sizeof(st));
+		for (r = 0; r < runs; r++) {
+			export_config cfg;
+			export_job *j = NULL;
+			double c0, u0, wr0;
+			int done = 0;
+
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", edir);
+			sh(cmd);
+			memset(&cfg, 0, sizeof(cfg));
+			cfg.dir = edir;
+			cfg.formats = fm[f].flag & EXPORT_ALL;
+			cfg.per_origin = (fm[f].flag & BENCH_PER_ORIGIN) != 0;
+			cfg.shard4_bits = 8;
+			cfg.shard6_bits = 8;
+			cfg.zone = "bl.bench";
+			cfg.stale_after = 3650ull * 86400;
+			wr0 = bench_now();
+			c0 = cpu_now(RUSAGE_SELF);
+			u0 = user_now();
+			rc = export_job_start_core(c, &cfg, k, T0 + 100 + (uint64_t)r, NULL, &j);
+			while (rc == BLF_OK && !done)
+				rc = export_job_step(j, T0 + 100 + (uint64_t)r, &done);
+			if (j != NULL)
+				export_job_stats(j, &st);
+			export_job_free(j);
+			if (rc != BLF_OK) {
+				fprintf(stderr, "bench_export: core export: %s\n", blf_strerror(rc));
+				exit(1);
+			}
+			t[r] = cpu_now(RUSAGE_SELF) - c0;
+			u[r] = user_now() - u0;
+			w[r] = bench_now() - wr0;
+		}
+		printf("  %-28s %12.2f %12.2f %12.2f %14llu %10zu\n", fm[f].name,
+		       bench_median(t, runs), bench_median(u, runs), bench_median(w, runs),
+		       (unsigned long long)st.bytes, st.files);
+	}
+	core_close(c);
+	for (i = 0; i < 4; i++)
+		key_secret_free(orgs[i].ks);
+	free(orgs);
+	blf_buf_free(&buf);
+	trust_store_free(&ts);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", sdir, edir);
+	sh(cmd);
+}
+
 int
 main(void)
 {
@@ -1112,6 +1382,11 @@ main(void)
 	rss0 = maxrss_kb();
 	if (only != NULL && strcmp(only, "format") == 0) {
 		fmt_alone();
+		key_secret_free(k);
+		return 0;
+	}
+	if (only != NULL && strcmp(only, "core") == 0) {
+		core_row(k);
 		key_secret_free(k);
 		return 0;
 	}
@@ -1212,6 +1487,7 @@ main(void)
 		       (unsigned long long)st.bytes, st.files, st.written);
 	}
 	printf("  peak RSS growth of the process: %.1f MB\n", (maxrss_kb() - rss0) / 1024.0);
+	core_row(k); /* after the RSS figure: the core's memory is not the exporter's */
 
 	/* references in the same run: iprange and rbldnsd on the same files */
 	{

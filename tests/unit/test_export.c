@@ -45,6 +45,12 @@ struct view {
 	core_prov p[MAXE][4];
 	size_t n, pos;
 	int fail_at; /* next() returns -1 at this position (-1: never) */
+	int bare;    /* entries without provenance (v_provenance) */
+	char *rename;            /* v_next: at rename_at, rename_to copied here */
+	size_t rename_at;
+	const char *rename_to;
+	unsigned asked[2]; /* v_provenance calls with prov 0 and 1 */
+	int first_ask;     /* prov of the first call (-1: none) */
 };
 
 static int
@@ -66,8 +72,27 @@ v_next(void *ctx, core_entry *e)
 		return -1;
 	if (v->pos >= v->n)
 		return 0;
+	if (v->rename != NULL && v->pos == v->rename_at)
+		strcpy(v->rename, v->rename_to); /* another name at the same address */
 	*e = v->e[v->pos++];
+	if (v->bare) { /* as the core's core_iter_bare */
+		e->weight = 0;
+		e->expires = 0;
+		e->nprov = 0;
+		e->prov = NULL;
+	}
 	return 1;
+}
+
+static void
+v_provenance(void *ctx, int prov)
+{
+	struct view *v = ctx;
+
+	if (v->asked[0] + v->asked[1] == 0)
+		v->first_ask = prov;
+	v->asked[prov != 0]++;
+	v->bare = !prov;
 }
 
 static void
@@ -185,7 +210,7 @@ teardown(void **state)
 static export_source
 src_of(struct view *v)
 {
-	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, NULL, NULL, NULL };
+	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, NULL, NULL, NULL, NULL };
 
 	return s;
 }
@@ -296,6 +321,147 @@ test_golden(void **state)
 	assert_int_equal(r.nfiles, 13);
 	assert_int_equal(r.serial, T0 + 3600);
 	assert_int_equal(r.time, T0 + 3600);
+}
+
+/* The exporter asks a source for provenance only where a format shows it:
+ * never for the plain lists, not for the walk that only counts the
+ * Postfix table; and a source that then leaves it out gives the golden
+ * files all the same. */
+static void
+test_provenance_asked(void **state)
+{
+	static const struct {
+		unsigned formats;
+		const char *files[4];
+		unsigned asked0, asked1; /* 0: none, 1: some */
+		int first;
+	} cases[] = {
+		{ EXPORT_PLAIN, { "plain-ip4.s00", "plain-ip6.s00" }, 1, 0, 0 },
+		{ EXPORT_IPSET, { "ipset-ip4.s00", "ipset-ip6.s00" }, 0, 1, 1 },
+		{ EXPORT_RBLDNSD, { "rbldnsd-ip4.s00", "rbldnsd-ip6.s00" }, 0, 1, 1 },
+		{ EXPORT_JSONL, { "jsonl-ip4.s00", "jsonl-ip6.s00" }, 0, 1, 1 },
+		{ EXPORT_POSTFIX, { "postfix.cidr" }, 1, 1, 0 },
+		{ EXPORT_PLAIN | EXPORT_POSTFIX, { "plain-ip4.s00", "postfix.cidr" }, 1, 1, 0 },
+		{ EXPORT_ALL, { "rbldnsd-ip4.s00", "plain-ip4.s00", "postfix.cidr",
+				"ipset-ip6.s00" }, 0, 1, 1 },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char sub[32];
+		struct view v;
+		export_source s;
+		export_config c;
+		export_stats st;
+
+		snprintf(sub, sizeof(sub), "prov%zu", i);
+		c = cfg_of(sub);
+		c.formats = cases[i].formats;
+		small_view(&v);
+		v.first_ask = -1;
+		s = src_of(&v);
+		s.provenance = v_provenance;
+		assert_int_equal(export_run_source(&s, &c, agent, T0 + 3600, &st), 0);
+		assert_int_equal(v.asked[0] > 0, cases[i].asked0);
+		assert_int_equal(v.asked[1] > 0, cases[i].asked1);
+		assert_int_equal(v.first_ask, cases[i].first);
+		for (k = 0; k < 4 && cases[i].files[k] != NULL; k++)
+			golden(cur_of(&c), cases[i].files[k]);
+	}
+}
+
+/* ipset comments come from a cache of safe names: names a few bytes
+ * apart each keep their own, a name changed in place at the same address
+ * never shows the old text, and quotes are made safe. */
+static void
+test_ipset_tags(void **state)
+{
+	static const char block[] = "ab\0cd\0e\"\0gh";
+	static char mutable[KEYS_NAME_MAX + 1] = "first";
+	static const char *const want =
+		"add blfed4 10.0.0.1/32 comment \"ab spam-source\"\n"
+		"add blfed4 10.0.0.3/32 comment \"cd spam-source\"\n"
+		"add blfed4 10.0.0.5/32 comment \"e_ spam-source\"\n"
+		"add blfed4 10.0.0.7/32 comment \"gh 999\"\n"
+		"add blfed4 10.0.0.9/32 comment \"ab spam-source\"\n"
+		"add blfed4 10.0.0.11/32 comment \"first snowshoe\"\n"
+		"add blfed4 10.0.0.13/32 comment \"first snowshoe\"\n"
+		"add blfed4 10.0.0.15/32 comment \"second snowshoe\"\n"
+		"add blfed4 10.0.0.17/32 comment \"cd spam-source\"\n";
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("tags");
+	const char *names[9] = { block, block + 3, block + 6, block + 9, block,
+				 mutable, mutable, mutable, block + 3 };
+	uint16_t reasons[9] = { 1, 1, 1, 999, 1, 2, 2, 2, 1 };
+	char path[256], pfxs[32], *b, *body;
+	size_t i, len;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.fail_at = -1;
+	for (i = 0; i < 9; i++) {
+		snprintf(pfxs, sizeof(pfxs), "10.0.0.%zu/32", 2 * i + 1);
+		add(&v, CORE_ENTRY_LISTED, pfxs);
+		prov(&v, names[i], OA, reasons[i], T0, T0 + DAY, NULL);
+	}
+	v.rename = mutable;
+	v.rename_at = 7;
+	v.rename_to = "second";
+	s = src_of(&v);
+	c.formats = EXPORT_IPSET;
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/ipset-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	body = strchr(b, '\n');
+	assert_non_null(body);
+	assert_string_equal(body + 1, want);
+	free(b);
+}
+
+/* A values per reason, through the job's table below 256 and the
+ * configuration above: an override, a registered reason, unregistered
+ * ones below and above 256 (the default value), in the merged zone and in
+ * the origin's. */
+static void
+test_avals(void **state)
+{
+	static const char *const want[] = {
+		"10.0.0.1/32 :127.0.0.2:$ listed by alpha: spam-source since 2026-01-01\n",
+		"10.0.0.2/32 :127.0.0.9:$ listed by alpha: snowshoe since 2026-01-01\n",
+		"10.0.0.3/32 :127.0.0.10:$ listed by alpha: reason-200 since 2026-01-01\n",
+		"10.0.0.4/32 :127.0.0.10:$ listed by alpha: reason-999 since 2026-01-01\n",
+	};
+	static const uint16_t reasons[] = { 1, 2, 200, 999 };
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("avals");
+	char path[256], pfxs[32], *b;
+	size_t i, len;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.fail_at = -1;
+	for (i = 0; i < 4; i++) {
+		snprintf(pfxs, sizeof(pfxs), "10.0.0.%zu/32", i + 1);
+		add(&v, CORE_ENTRY_LISTED, pfxs);
+		prov(&v, "alpha", OA, reasons[i], T0, T0 + DAY, NULL);
+	}
+	s = src_of(&v);
+	c.formats = EXPORT_RBLDNSD;
+	c.a_default = 0x7f00000au;
+	c.avals[0].reason = 2;
+	c.avals[0].a = 0x7f000009u;
+	c.navals = 1;
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/rbldnsd-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	for (i = 0; i < 4; i++)
+		assert_non_null(strstr(b, want[i]));
+	free(b);
 }
 
 /* SPEC "Export manifest" test vector: key A, tests/vectors/manifest.txt. */
@@ -706,6 +872,79 @@ test_normalise(void **state)
 		free(b);
 	}
 	assert_memory_equal(got, want, sizeof(want));
+}
+
+/* Hosts outside every open prefix, the common case the walk takes at
+ * once: adjacent ones merged (in ipset only under the same comment), an
+ * exclusion among them, a host right after a listed prefix, and the last
+ * address of the family. */
+static void
+test_norm_hosts(void **state)
+{
+	static const char *const plain =
+		"10.0.0.1/32\n10.0.0.2/31\n10.0.0.4/32\n10.0.0.7/32\n10.0.1.0/30\n10.0.1.4/32\n"
+		"10.0.1.6/31\n10.0.1.8/29\n10.0.1.16/28\n10.0.1.32/27\n10.0.1.64/26\n"
+		"10.0.1.128/25\n10.0.2.0/32\n255.255.255.255/32\n";
+	static const char *const ipset =
+		"add blfed4 10.0.0.1/32 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.0.2/31 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.0.4/32 comment \"beta spam-source\"\n"
+		"add blfed4 10.0.0.7/32 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.0/30 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.4/32 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.6/31 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.8/29 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.16/28 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.32/27 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.64/26 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.1.128/25 comment \"alpha spam-source\"\n"
+		"add blfed4 10.0.2.0/32 comment \"alpha spam-source\"\n"
+		"add blfed4 255.255.255.255/32 comment \"alpha spam-source\"\n";
+	static const struct {
+		int kind;
+		const char *p, *name;
+	} es[] = {
+		{ CORE_ENTRY_LISTED, "10.0.0.1/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.2/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.3/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.4/32", "beta" },
+		{ CORE_ENTRY_EXCLUDED, "10.0.0.6/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.0.7/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.1.0/24", "alpha" },
+		{ CORE_ENTRY_EXCLUDED, "10.0.1.5/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "10.0.2.0/32", "alpha" },
+		{ CORE_ENTRY_LISTED, "255.255.255.255/32", "alpha" },
+	};
+	struct view v;
+	export_source s;
+	export_config c = cfg_of("hosts");
+	char path[256], *b, *body;
+	size_t i, len;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.fail_at = -1;
+	for (i = 0; i < sizeof(es) / sizeof(es[0]); i++) {
+		add(&v, es[i].kind, es[i].p);
+		prov(&v, es[i].name, es[i].name[0] == 'a' ? OA : OB, 1, T0, T0 + DAY, NULL);
+	}
+	s = src_of(&v);
+	c.formats = EXPORT_PLAIN | EXPORT_IPSET;
+	assert_int_equal(export_run_source(&s, &c, agent, T0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/plain-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	body = strstr(b, ")\n"); /* after the two header lines */
+	assert_non_null(body);
+	assert_string_equal(body + 2, plain);
+	free(b);
+	snprintf(path, sizeof(path), "%s/ipset-ip4.s00", cur_of(&c));
+	b = slurp(path, &len);
+	assert_non_null(b);
+	body = strchr(b, '\n');
+	assert_non_null(body);
+	assert_string_equal(body + 1, ipset);
+	free(b);
 }
 
 /* Fault sweep: each I/O call of an export fails once in turn. */
@@ -1171,7 +1410,7 @@ static export_source
 psrc_of(struct pview *p)
 {
 	export_source s = { p, pv_begin, pv_next, v_end, v_signer, NULL, NULL,
-			    pv_origin_begin, pv_origin_next };
+			    pv_origin_begin, pv_origin_next, NULL };
 
 	return s;
 }
@@ -1243,6 +1482,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provenance_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_avals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipset_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_vector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_parse_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects, setup, teardown),
@@ -1250,6 +1492,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mtime_advance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_normalise, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_norm_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_check, setup, teardown),

@@ -395,6 +395,65 @@ test_iter_begin_at(void **state)
 	}
 }
 
+/* core_iter_bare: the same entries in the same order, kind and prefix
+ * only, whole or ranged; complete entries again once it is turned off. */
+static void
+test_iter_bare(void **state)
+{
+	struct efx *f = *state;
+	blf_op la[3] = { op_list("16.0.0.0/4", T0 + 3600, "wide"),
+			 op_list("17.1.2.3/32", T0 + 3600, NULL),
+			 op_list("2001:db8::/32", T0 + 3600, NULL) };
+	blf_op xa[1] = { op_simple(BLF_OP_EXCLUDE, "17.1.2.128/25", "clean") };
+	static const char *const ranges[] = { "", "17.0.0.0/8", "17.1.2.0/24", "::/0" };
+	size_t r;
+
+	apply(f, &f->a, T0, la, 3);
+	apply(f, &f->a, T0 + 1, xa, 1);
+	for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+		core_iter all, bare;
+		core_entry e, g;
+		size_t k = 0;
+		int n1;
+
+		if (ranges[r][0] == '\0') {
+			assert_int_equal(core_iter_begin(f->c, T0 + 10, &all), 0);
+			assert_int_equal(core_iter_begin(f->c, T0 + 10, &bare), 0);
+		} else {
+			blf_prefix w = pfx(ranges[r]);
+
+			assert_int_equal(core_iter_begin_at(f->c, T0 + 10, &w, NULL, &all), 0);
+			assert_int_equal(core_iter_begin_at(f->c, T0 + 10, &w, NULL, &bare), 0);
+		}
+		core_iter_bare(&bare, 1);
+		while ((n1 = core_iter_next(&all, &e)) == 1) {
+			assert_true(e.nprov > 0);
+			if (k == 1) /* complete again */
+				core_iter_bare(&bare, 0);
+			assert_int_equal(core_iter_next(&bare, &g), 1);
+			assert_int_equal(blf_prefix_cmp(&e.prefix, &g.prefix), 0);
+			assert_int_equal(e.kind, g.kind);
+			if (k == 0) {
+				assert_int_equal(g.nprov, 0);
+				assert_null(g.prov);
+				assert_int_equal(g.weight, 0);
+				assert_int_equal(g.expires, 0);
+			} else {
+				assert_int_equal(g.nprov, e.nprov);
+				assert_int_equal(g.weight, e.weight);
+				assert_int_equal(g.expires, e.expires);
+				assert_int_equal(g.prov[0].reason, e.prov[0].reason);
+			}
+			k++;
+		}
+		assert_int_equal(n1, 0);
+		assert_int_equal(core_iter_next(&bare, &g), 0);
+		assert_true(k >= 1);
+		core_iter_end(&all);
+		core_iter_end(&bare);
+	}
+}
+
 /* With the state and the change feed, a job reads only the shards that
  * hold a changed prefix, and ends where a fresh export of the view does. */
 static void
@@ -575,6 +634,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_core_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iter_begin_at, setup_feed, teardown),
+		cmocka_unit_test_setup_teardown(test_iter_bare, setup_feed, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental, setup_feed, teardown),
 		cmocka_unit_test_setup_teardown(test_job_interleaved, setup_feed, teardown),
 		cmocka_unit_test_setup_teardown(test_pieces, setup_feed, teardown),

@@ -106,7 +106,8 @@ v_changes(void *ctx, int have, uint64_t gen, uint64_t now,
 static export_source
 src_of(struct view *v)
 {
-	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, v_changes, NULL, NULL };
+	export_source s = { v, v_begin, v_next, v_end, v_signer, NULL, v_changes, NULL, NULL,
+			    NULL };
 
 	return s;
 }

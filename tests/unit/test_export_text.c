@@ -581,6 +581,24 @@ test_name_cache(void **state)
 	strcpy(name, "alp");
 	n = (size_t)(export_put_prov(a, &e, "$#", 256) - a);
 	assert_memory_equal(a, "alp: spam-source since 2026-01-01", n);
+	assert_int_equal(n, 33);
+	/* names a few bytes apart (string literals are), used in turn: each
+	 * its own text, whichever slots they share */
+	{
+		static const char block[] = "ab\0cd\0e$\0gh\0ij";
+		static const char *const want[] = { "ab: ", "cd: ", "e_: ", "gh: ", "ij: " };
+		size_t i, k;
+
+		for (k = 0; k < 3; k++)
+			for (i = 0; i < 5; i++) {
+				p.name = block + 3 * i;
+				n = (size_t)(export_put_prov(a, &e, "$#", 256) - a);
+				assert_int_equal(n, 32);
+				assert_memory_equal(a, want[i], 4);
+				assert_memory_equal(a + 4, "spam-source since 2026-01-01", 28);
+			}
+		p.name = name;
+	}
 
 	memset(&o, 0, sizeof(o));
 	jcheck(&o, &p, sg);
