@@ -91,6 +91,8 @@ typedef struct export_config {
 	int per_origin;               /* also origin.NAME.ip4/.ip6 zones (needs rbldnsd) */
 	int nosync;                   /* tests only: no fsync */
 	size_t piece;                 /* tests only: entries per step (0: 1024) */
+	size_t chunk;                 /* tests only: bytes copied and hashed per step
+				       * when closing a file (0: 4 MiB) */
 } export_config;
 
 /* What a run did. */
@@ -219,6 +221,15 @@ int export_job_start_core(core *c, const export_config *cfg, const key_secret *a
  * it); the previous export stays published unless the swap was done.
  */
 int export_job_step(export_job *j, uint64_t now, int *done);
+/*
+ * What the last step of j did, for a caller that times its steps: "walk"
+ * (a piece of a shard), "close" (a chunk of closing files: copying the
+ * part in common with the previous file, hashing), "sweep" (the
+ * whole-feed file), "origin", "heads", "sync" (write-back waited for),
+ * "place", "publish" (MANIFEST and the swap), or "none".  A static
+ * string.
+ */
+const char *export_job_step_kind(const export_job *j);
 void export_job_stats(const export_job *j, export_stats *st);
 /* Release; an unfinished job's staged files are removed.  NULL is safe. */
 void export_job_free(export_job *j);
