@@ -10,13 +10,18 @@
  * and its items counted.  A file's body is compared with the body of the
  * previous generation's file (read back as it goes; nothing is written
  * while they agree); from the first difference on it is staged in the new
- * generation (fio_atomic), the common part copied from the old file.  A
- * shard file's header holds its item count and the serial and time of
+ * generation (fio_atomic), written past a hole left for the common part.
+ * A shard file's header holds its item count and the serial and time of
  * the export that wrote it, known only at the end: room is kept for it
  * (the header's length with a guessed count: the previous export's, or
- * the writer's last file), it is written there at the end, or the body
- * moved behind it when the guess had another length, and the file is
- * hashed then (SHA-256 for the MANIFEST, read back from the page cache).
+ * the writer's last file).  Closing a file is a phase of the job of its
+ * own, in steps of at most X_CHUNK bytes (close_files), before the next
+ * shard's walk begins: the header is written into its room, the common
+ * part copied from the old file into the hole and the rest read back
+ * (from the page cache), each byte hashed once in order (SHA-256 for the
+ * MANIFEST); when the guess had another length, the header starts a new
+ * staged file and the body is written behind it the same way.  So no
+ * step copies or hashes a whole file, however large a shard is.
  * A file whose body is the previous one's and whose key (configuration,
  * name, item count: what the header holds besides the stamp) is the
  * previous one's is not staged: the previous file is linked, bytes and

@@ -216,7 +216,9 @@ int export_job_start_core(core *c, const export_config *cfg, const key_secret *a
 /*
  * One step: up to cfg->piece entries of a dirty shard (its files
  * rendered, each compared with the previous one), or of the whole-feed
- * file's sweep, or the publication.  *done is set
+ * file's sweep, or up to cfg->chunk bytes of closing the files just
+ * rendered (copied from the previous file, hashed), or a step of the
+ * publication.  *done is set
  * when the new generation is current.  On an error the job is over (free
  * it); the previous export stays published unless the swap was done.
  */
