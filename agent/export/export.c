@@ -50,7 +50,8 @@
  * fsync, so the daemon applies deltas between them.  A reader of current sees the old set or the new one, each
  * complete with its MANIFEST, whatever fails or crashes when.  The
  * generation just replaced is kept (a transfer that began before the swap
- * reads it to the end), older ones are removed; a generation newer than
+ * reads it to the end), older ones are removed after the swap, X_LINKS_STEP
+ * entries a step (tidy_step); a generation newer than
  * current is an export that did not finish and is removed at the next
  * start.  Only current is ever followed, and only to a generation name.
  *
@@ -264,6 +265,12 @@ struct export_job {
 	int closing;                  /* files are being closed (close_files) */
 	uint64_t chunk;               /* bytes copied and hashed a step (X_CHUNK) */
 	const char *kind;             /* what the last step did (export_job_step_kind) */
+	/* after the swap: the replaced generations no longer kept, removed
+	 * in steps (tidy_step) */
+	uint64_t tidy[EXPORT_GEN_MAX * 4];
+	size_t ntidy, tidy_i;
+	int tdfd;                     /* the one being emptied, or -1 */
+	DIR *tdir;
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -1774,11 +1781,14 @@ u64_cmp(const void *a, const void *b)
  * longer needed: the newest one older than current is always kept (the
  * one just replaced), and an older one while the generation that replaced
  * it (the next serial; a serial is its export's time) is less than
- * EXPORT_GEN_KEEP seconds old, at most EXPORT_GEN_MAX of them in all.
- * Entries that are not ours are left alone; nothing is followed.
+ * EXPORT_GEN_KEEP seconds old, at most EXPORT_GEN_MAX of them in all:
+ * removed now, or with later (room for EXPORT_GEN_MAX * 4) their serials
+ * put there and counted in *nlater, for tidy_step.  Entries that are not
+ * ours are left alone; nothing is followed.
  */
 static void
-gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
+gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now, uint64_t *later,
+	 size_t *nlater)
 {
 	uint64_t old[EXPORT_GEN_MAX * 4];
 	size_t nold = 0, i, kept = 0;
@@ -1812,6 +1822,10 @@ gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
 
 		if (i + 1 == nold || (kept < EXPORT_GEN_MAX && now < by + EXPORT_GEN_KEEP)) {
 			kept++;
+			continue;
+		}
+		if (later != NULL) {
+			later[(*nlater)++] = old[i];
 			continue;
 		}
 		snprintf(name, sizeof(name), X_GEN_PREFIX "%llu", (unsigned long long)old[i]);
@@ -1851,7 +1865,7 @@ gen_open_previous(struct export_job *x, uint64_t *cur_serial)
 			return BLF_EIO;
 		x->legacy = 1;
 	}
-	gen_tidy(x->dfd, x->oname, *cur_serial, 0);
+	gen_tidy(x->dfd, x->oname, *cur_serial, 0, NULL, NULL);
 	return BLF_OK;
 }
 
@@ -2045,7 +2059,7 @@ mark_dirty(void *arg, const blf_prefix *p)
 
 /* ---- the job -------------------------------------------------------------- */
 
-enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_DONE };
+enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_TIDY, JOB_DONE };
 
 /*
  * Start an export (export.h): open the directory, read the previous
@@ -2071,6 +2085,7 @@ export_job_start(const export_source *src, const export_config *cfg,
 	x->dfd = -1;
 	x->odfd = -1;
 	x->gdfd = -1;
+	x->tdfd = -1;
 	x->whole_i = -1;
 	x->own_src = *src;
 	x->src = &x->own_src;
@@ -2352,10 +2367,10 @@ finish(struct export_job *x)
 		return rc;
 	/* keep the generation just replaced, and for a while the ones before
 	 * (a transfer that began before a swap reads its generation to the
-	 * end); remove the others */
+	 * end); remove the others, in steps (tidy_step) */
 	if (x->legacy)
 		legacy_remove(x);
-	gen_tidy(x->dfd, x->gname, x->serial, x->now);
+	gen_tidy(x->dfd, x->gname, x->serial, x->now, x->tidy, &x->ntidy);
 	for (i = 0; i < x->old.nfiles; i++) {
 		struct pfile key;
 
@@ -2420,6 +2435,51 @@ sync_step(struct export_job *x)
 		x->sync_off = 0;
 	}
 	return rc;
+}
+
+/*
+ * One step of removing the generations that gen_tidy found no longer
+ * needed, after the swap: at most X_LINKS_STEP of their entries unlinked
+ * (most are links to files still current; the last link of a large file
+ * frees its blocks), a generation's directory removed once empty.  What
+ * cannot be removed is left to the next export's tidying.
+ */
+static void
+tidy_step(struct export_job *x)
+{
+	unsigned n = 0;
+
+	while (x->tidy_i < x->ntidy && n < X_LINKS_STEP) {
+		char name[X_GEN_NAME_MAX + 1];
+		struct dirent *de = NULL;
+
+		snprintf(name, sizeof(name), X_GEN_PREFIX "%llu",
+			 (unsigned long long)x->tidy[x->tidy_i]);
+		if (x->tdir == NULL) {
+			if ((x->tdfd = fio_subdir_open(x->dfd, name, 0, 0)) < 0 ||
+			    (x->tdir = dir_scan(x->tdfd)) == NULL) {
+				if (x->tdfd >= 0)
+					close(x->tdfd);
+				x->tdfd = -1;
+				x->tidy_i++;
+				continue;
+			}
+		}
+		while (n < X_LINKS_STEP && (de = readdir(x->tdir)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			(void)fio_unlinkat(x->tdfd, de->d_name);
+			n++;
+		}
+		if (de != NULL)
+			break; /* the step's count is reached: more of it next */
+		closedir(x->tdir);
+		x->tdir = NULL;
+		close(x->tdfd);
+		x->tdfd = -1;
+		(void)fio_rmdirat(x->dfd, name);
+		x->tidy_i++;
+	}
 }
 
 /* Move (fam, shard) to the next unit; 0 past the last. */
@@ -2505,8 +2565,15 @@ job_unit(struct export_job *x, int *done)
 	} else if (x->stage == JOB_FINISH) {
 		x->kind = "publish";
 		rc = finish(x);
-		x->stage = JOB_DONE;
-		*done = rc == BLF_OK;
+		x->stage = x->ntidy > 0 ? JOB_TIDY : JOB_DONE;
+		*done = rc == BLF_OK && x->stage == JOB_DONE;
+	} else if (x->stage == JOB_TIDY) {
+		x->kind = "tidy";
+		tidy_step(x);
+		if (x->tidy_i == x->ntidy) {
+			x->stage = JOB_DONE;
+			*done = 1;
+		}
 	} else {
 		x->kind = "none";
 		*done = 1;
@@ -2572,6 +2639,10 @@ export_job_free(export_job *x)
 		sink_abort(&x->wsink, x->wout);
 	if (x->gdfd >= 0)
 		close(x->gdfd);
+	if (x->tdir != NULL)
+		closedir(x->tdir);
+	if (x->tdfd >= 0)
+		close(x->tdfd);
 	if (x->dfd >= 0 && !x->published && x->gname[0] != '\0')
 		gen_remove(x->dfd, x->gname);
 	if (x->odfd >= 0)

@@ -20,6 +20,9 @@
  * what it held before (the previous generation current and verified, no
  * staged file anywhere).
  *
+ * Last, the generations no longer kept are removed after the swap in
+ * steps of a bounded number of entries.
+ *
  * The view is generated: n listed /32s 10.0.0.0 + 2i with a reference
  * per entry, and a change feed over the changes the test makes.
  */
@@ -487,12 +490,66 @@ test_close_faults(void **state)
 		      failed);
 }
 
+/* An export as a job, the most I/O calls one step made into *max. */
+static int
+job_calls(const export_source *s, const export_config *c, uint64_t now, unsigned long *max)
+{
+	export_job *j;
+	int rc, done = 0;
+
+	*max = 0;
+	if ((rc = export_job_start(s, c, agent, now, NULL, &j)) != 0)
+		return rc;
+	while (rc == 0 && !done) {
+		unsigned long c0 = fio_calls();
+
+		rc = export_job_step(j, now, &done);
+		if (fio_calls() - c0 > *max)
+			*max = fio_calls() - c0;
+	}
+	export_job_free(j);
+	return rc;
+}
+
+/*
+ * A generation no longer kept, of 2053 files, is removed after the swap in
+ * steps of at most 512 entries (each step here makes at most 512 I/O
+ * calls and a few more), before the job is done.
+ */
+static void
+test_tidy_steps(void **state)
+{
+	struct view v;
+	export_source s;
+	char pa[128], p[300];
+	export_config c = cfg_of("tidy", pa, sizeof(pa));
+	unsigned long max;
+
+	(void)state;
+	view_init(&v, 2000);
+	s = src_of(&v);
+	c.shard4_bits = c.shard6_bits = 8;
+	assert_int_equal(job_calls(&s, &c, T0, &max), 0);
+	bump(&v, 5);
+	assert_int_equal(job_calls(&s, &c, T0 + 2 * EXPORT_GEN_KEEP, &max), 0);
+	bump(&v, 6);
+	/* gen.T0, replaced 2 * EXPORT_GEN_KEEP s ago, goes */
+	snprintf(p, sizeof(p), "%s/gen.%llu", c.dir, (unsigned long long)T0);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(job_calls(&s, &c, T0 + 4 * EXPORT_GEN_KEEP, &max), 0);
+	assert_int_equal(access(p, F_OK), -1);
+	print_message("tidy: at most %lu I/O calls in a step\n", max);
+	assert_true(max <= 512 + 32);
+	assert_int_equal(export_verify(c.dir, agent->pk, NULL, NULL, 0), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_close_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tidy_steps, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
