@@ -95,7 +95,7 @@
 #define X_PIECE 1024u                     /* entries per step of a shard's walk */
 #define X_SYNC_STEP (4u << 20)            /* bytes a step of the sync waits for */
 #define X_LINKS_STEP 512u                 /* unchanged files linked in one step */
-#define X_CHUNK (4u << 20)                /* bytes copied and hashed by a step of closing */
+#define X_CHUNK (1u << 20)                /* bytes copied and hashed by a step of closing */
 
 /* The writer table: one row per format (export_int.h). */
 static const export_writer *const writers[X_NWRITERS] = {

@@ -92,7 +92,7 @@ typedef struct export_config {
 	int nosync;                   /* tests only: no fsync */
 	size_t piece;                 /* tests only: entries per step (0: 1024) */
 	size_t chunk;                 /* tests only: bytes copied and hashed per step
-				       * when closing a file (0: 4 MiB) */
+				       * when closing a file (0: 1 MiB) */
 } export_config;
 
 /* What a run did. */
