@@ -228,8 +228,8 @@ int export_job_step(export_job *j, uint64_t now, int *done);
  * (a piece of a shard), "close" (a chunk of closing files: copying the
  * part in common with the previous file, hashing), "sweep" (the
  * whole-feed file), "origin", "heads", "sync" (write-back waited for),
- * "place", "publish" (MANIFEST and the swap), or "none".  A static
- * string.
+ * "place", "publish" (MANIFEST and the swap), "tidy" (generations no
+ * longer kept removed, after the swap), or "none".  A static string.
  */
 const char *export_job_step_kind(const export_job *j);
 void export_job_stats(const export_job *j, export_stats *st);
