@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 static unsigned long ncalls;     /* I/O calls made */
+static uint64_t nbytes;          /* bytes read and written by the transfers */
 static unsigned long countdown;  /* calls left before the fault */
 static int fault_err;            /* 0: disarmed */
 static int fault_sticky;
@@ -49,6 +50,12 @@ int
 fio_fault_fired(void)
 {
 	return fault_fired;
+}
+
+uint64_t
+fio_bytes(void)
+{
+	return nbytes;
 }
 
 /* -1 with errno set when the armed fault fires for this call. */
@@ -108,6 +115,7 @@ fio_read_upto(int fd, void *buf, size_t cap, size_t *got)
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		nbytes += (uint64_t)r;
 	}
 	*got = n;
 	return 0;
@@ -133,6 +141,7 @@ pread_upto(int fd, unsigned char *p, size_t len, uint64_t off, size_t *got)
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		nbytes += (uint64_t)r;
 	}
 	*got = n;
 	return 0;
@@ -168,6 +177,7 @@ fio_write_full(int fd, const void *buf, size_t len)
 		if (r < 0)
 			return -1;
 		n += (size_t)r;
+		nbytes += (uint64_t)r;
 	}
 	return 0;
 }
@@ -188,6 +198,7 @@ fio_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 		if (r < 0)
 			return -1;
 		n += (size_t)r;
+		nbytes += (uint64_t)r;
 	}
 	return 0;
 }
@@ -469,6 +480,22 @@ fio_atomic_flush(fio_atomic *a)
 		errno = a->err;
 		return -1;
 	}
+	return 0;
+}
+
+int
+fio_atomic_skip(fio_atomic *a, uint64_t len)
+{
+	if (flush(a) != 0) {
+		errno = a->err;
+		return -1;
+	}
+	if (fault() != 0 || lseek(a->fd, (off_t)len, SEEK_CUR) < 0) {
+		a->err = errno ? errno : EIO;
+		errno = a->err;
+		return -1;
+	}
+	a->size += len;
 	return 0;
 }
 

@@ -44,6 +44,12 @@ unsigned long fio_calls(void);
 /* Non-zero once an armed fault has fired (since the last fio_fault_set). */
 int fio_fault_fired(void);
 
+/* Bytes moved so far by the transfer calls (fio_read_*, fio_pread_full,
+ * fio_write_full, fio_pwrite_full, and so fio_atomic's writes), reads and
+ * writes together; never reset.  Tests take differences of it to bound
+ * the I/O of one step of a job. */
+uint64_t fio_bytes(void);
+
 /* ---- whole transfers ---------------------------------------------------- */
 
 /* read(2) exactly len bytes (ENODATA at an early end of file). */
@@ -137,6 +143,16 @@ int fio_atomic_begin_path(fio_atomic *a, const char *path, mode_t mode);
 /* Append len bytes (buffered).  An error is remembered and returned again
  * by every later call and by commit. */
 int fio_atomic_write(fio_atomic *a, const void *buf, size_t len);
+
+/*
+ * Leave a hole of len bytes: what is buffered is written out, then the
+ * file's offset moves len bytes on, so that the next write lands after
+ * the hole (a->size counts it).  The caller fills the hole with
+ * fio_pwrite_full on a->fd before commit; a hole at the end is not part
+ * of the file until something is written after it.  0, or -1 as
+ * fio_atomic_write (the error is remembered the same way).
+ */
+int fio_atomic_skip(fio_atomic *a, uint64_t len);
 
 /* Write out what is buffered, so that the temporary file (a->tmp in
  * a->dfd) can be read back before commit.  0, or -1 as fio_atomic_write. */

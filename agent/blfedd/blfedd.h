@@ -90,6 +90,8 @@ struct daemon_export {
 	uint64_t job_t0;           /* monotonic start of the job, us */
 	uint64_t job_time;         /* its unix seconds */
 	uint64_t job_gen;          /* view generation at its start */
+	uint64_t step_max_us;      /* its longest step so far */
+	const char *step_max_kind; /* what that step did (export_job_step_kind) */
 };
 /* Longest run of export steps in one turn of the main loop, ms. */
 #define DAEMON_EXPORT_SLICE_MS 5u

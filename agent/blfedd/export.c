@@ -83,6 +83,9 @@ job_end(struct daemon *d, int rc)
 
 	daemon_export_config(d->cfg, &ec);
 	export_job_stats(x->job, &st);
+	log_msg(LOG_DEBUG, "export: %zu steps, the longest %llu.%03llu ms (%s)", st.steps,
+		(unsigned long long)x->step_max_us / 1000,
+		(unsigned long long)x->step_max_us % 1000, x->step_max_kind);
 	export_job_free(x->job);
 	x->job = NULL;
 	x->duration_ms = (mono_us() - x->job_t0) / 1000;
@@ -134,6 +137,8 @@ job_start(struct daemon *d, uint64_t now_ms)
 		rc = export_job_start_core(d->core, &ec, d->key, now_ms / 1000, x->state,
 					   &x->job);
 	x->job_gen = gen;
+	x->step_max_us = 0;
+	x->step_max_kind = "none";
 	if (rc != BLF_OK) {
 		x->job = NULL;
 		x->duration_ms = 0;
@@ -176,6 +181,10 @@ job_run(struct daemon *d, uint64_t slice_us)
 		uint64_t s0 = mono_us();
 
 		rc = export_job_step(x->job, wall_ms() / 1000, &done);
+		if (mono_us() - s0 > x->step_max_us) {
+			x->step_max_us = mono_us() - s0;
+			x->step_max_kind = export_job_step_kind(x->job);
+		}
 		if (mono_us() - s0 > 50000)
 			log_msg(LOG_DEBUG, "export: a step took %llu ms (view build %llu ms)",
 				(unsigned long long)(mono_us() - s0) / 1000,

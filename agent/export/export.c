@@ -10,13 +10,18 @@
  * and its items counted.  A file's body is compared with the body of the
  * previous generation's file (read back as it goes; nothing is written
  * while they agree); from the first difference on it is staged in the new
- * generation (fio_atomic), the common part copied from the old file.  A
- * shard file's header holds its item count and the serial and time of
+ * generation (fio_atomic), written past a hole left for the common part.
+ * A shard file's header holds its item count and the serial and time of
  * the export that wrote it, known only at the end: room is kept for it
  * (the header's length with a guessed count: the previous export's, or
- * the writer's last file), it is written there at the end, or the body
- * moved behind it when the guess had another length, and the file is
- * hashed then (SHA-256 for the MANIFEST, read back from the page cache).
+ * the writer's last file).  Closing a file is a phase of the job of its
+ * own, in steps of at most X_CHUNK bytes (close_files), before the next
+ * shard's walk begins: the header is written into its room, the common
+ * part copied from the old file into the hole and the rest read back
+ * (from the page cache), each byte hashed once in order (SHA-256 for the
+ * MANIFEST); when the guess had another length, the header starts a new
+ * staged file and the body is written behind it the same way.  So no
+ * step copies or hashes a whole file, however large a shard is.
  * A file whose body is the previous one's and whose key (configuration,
  * name, item count: what the header holds besides the stamp) is the
  * previous one's is not staged: the previous file is linked, bytes and
@@ -45,7 +50,8 @@
  * fsync, so the daemon applies deltas between them.  A reader of current sees the old set or the new one, each
  * complete with its MANIFEST, whatever fails or crashes when.  The
  * generation just replaced is kept (a transfer that began before the swap
- * reads it to the end), older ones are removed; a generation newer than
+ * reads it to the end), older ones are removed after the swap, X_LINKS_STEP
+ * entries a step (tidy_step); a generation newer than
  * current is an export that did not finish and is removed at the next
  * start.  Only current is ever followed, and only to a generation name.
  *
@@ -94,6 +100,7 @@
 #define X_PIECE 1024u                     /* entries per step of a shard's walk */
 #define X_SYNC_STEP (4u << 20)            /* bytes a step of the sync waits for */
 #define X_LINKS_STEP 512u                 /* unchanged files linked in one step */
+#define X_CHUNK (1u << 20)                /* bytes copied and hashed by a step of closing */
 
 /* The writer table: one row per format (export_int.h). */
 static const export_writer *const writers[X_NWRITERS] = {
@@ -122,6 +129,13 @@ struct xsink {
 	uint64_t pos;           /* body bytes rendered so far */
 	size_t hlen;            /* room kept for the header before the body */
 	unsigned char *buf;     /* XO_CAP bytes: comparing, copying, hashing */
+	uint64_t common;        /* body bytes [0, common): the previous file's, copied when closing */
+	int closing;            /* its close is under way (close_step) */
+	uint64_t cdone;         /* body bytes copied and hashed by the close so far */
+	size_t headlen;         /* the length of its header */
+	int rfd;                /* the staged file read back while closing, or -1 */
+	fio_atomic nf;          /* the file written again behind a header of another
+				 * length while closing (fd -1: not) */
 };
 
 /* A prefix of the Postfix sweep whose line waits for what it contains. */
@@ -271,9 +285,18 @@ struct export_job {
 	size_t place_i;               /* next file to place or link */
 	struct xorigin org;
 	export_stats st;
+	int closing;                  /* files are being closed (close_files) */
+	uint64_t chunk;               /* bytes copied and hashed a step (X_CHUNK) */
+	const char *kind;             /* what the last step did (export_job_step_kind) */
+	/* after the swap: the replaced generations no longer kept, removed
+	 * in steps (tidy_step) */
+	uint64_t tidy[EXPORT_GEN_MAX * 4];
+	size_t ntidy, tidy_i;
+	int tdfd;                     /* the one being emptied, or -1 */
+	DIR *tdir;
 };
 
-enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_DONE }; /* export_job.stage */
+enum { JOB_SHARDS = 1, JOB_WHOLE, JOB_FINISH, JOB_TIDY, JOB_DONE }; /* export_job.stage */
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -667,44 +690,32 @@ sink_err(xout *o, int fallback)
 }
 
 /*
- * From comparing to writing: the staged file is created, room for the
- * header written (spaces, overwritten at the end), then the body so far,
- * which is the previous file's, copied from it.
+ * From comparing to writing: the staged file is created and its writing
+ * goes on past a hole, the room for the header and the body so far (the
+ * previous file's body up to here), filled when the file is closed
+ * (close_step): copying what the two files have in common would take
+ * one step as long as the previous file.  The previous file stays open
+ * for that copy.
  */
 static void
 stage_start(struct xsink *k, xout *o)
 {
 	struct export_job *x = k->x;
-	uint64_t done = 0;
-	size_t n;
 
 	k->mode = SINK_WRITE;
+	k->common = k->pos;
+	if (k->common == 0 && k->ofd >= 0) {
+		close(k->ofd);
+		k->ofd = -1;
+	}
 	if (fio_atomic_begin(&o->fa, x->gdfd, k->pf->name, 0644) != 0) {
 		o->fa.fd = -1;
 		sink_err(o, EIO);
-		goto out;
+		return;
 	}
 	o->active = 1;
-	for (done = 0; done < k->hlen; done += n) {
-		n = k->hlen - done < XO_CAP ? k->hlen - (size_t)done : XO_CAP;
-		memset(k->buf, ' ', n);
-		if (fio_atomic_write(&o->fa, k->buf, n) != 0) {
-			sink_err(o, EIO);
-			goto out;
-		}
-	}
-	for (done = 0; done < k->pos; done += n) {
-		n = k->pos - done < XO_CAP ? (size_t)(k->pos - done) : XO_CAP;
-		if (fio_pread_full(k->ofd, k->buf, n, k->obody + done) != 0 ||
-		    fio_atomic_write(&o->fa, k->buf, n) != 0) {
-			sink_err(o, EIO);
-			goto out;
-		}
-	}
-out:
-	if (k->ofd >= 0)
-		close(k->ofd);
-	k->ofd = -1;
+	if (fio_atomic_skip(&o->fa, k->hlen + k->pos) != 0)
+		sink_err(o, EIO);
 }
 
 /* xout.sink_flush: the output's bytes compared or written. */
@@ -722,16 +733,23 @@ sink_flush(xout *o)
 	o->len = 0;
 }
 
-/* Give up a file: the staged file removed, the previous one closed. */
+/* Give up a file: the staged files removed, the previous one closed. */
 static void
 sink_abort(struct xsink *k, xout *o)
 {
 	if (o->active)
 		fio_atomic_abort(&o->fa);
 	o->active = 0;
+	if (k->nf.fd >= 0)
+		fio_atomic_abort(&k->nf);
+	k->nf.fd = -1;
+	if (k->rfd >= 0)
+		close(k->rfd);
+	k->rfd = -1;
 	if (k->ofd >= 0)
 		close(k->ofd);
 	k->ofd = -1;
+	k->closing = 0;
 }
 
 /*
@@ -761,6 +779,8 @@ sink_open(struct export_job *x, struct xsink *k, struct pfile *pf, xfile *f, uin
 	k->pf = pf;
 	k->pos = 0;
 	k->ofd = -1;
+	k->common = 0;
+	k->closing = 0;
 	if (k->buf == NULL && (k->buf = malloc(XO_CAP)) == NULL)
 		return BLF_ENOMEM;
 	header_of(x, pf, f, guess);
@@ -796,28 +816,13 @@ sink_open(struct export_job *x, struct xsink *k, struct pfile *pf, xfile *f, uin
 	return BLF_OK;
 }
 
-/* The staged file's bytes [from, to) into the hash (read back from the
- * page cache: the header is only known at the end). */
-static int
-hash_back(struct xsink *k, xout *o, int fd, uint64_t from, uint64_t to)
-{
-	size_t n;
-
-	for (; from < to; from += n) {
-		n = to - from < XO_CAP ? (size_t)(to - from) : XO_CAP;
-		if (fio_pread_full(fd, k->buf, n, from) != 0)
-			return -1;
-		export_sha_update(&o->sha, k->buf, n);
-	}
-	return 0;
-}
-
 /*
  * Finish the file with its item count: kept when its body and key are
  * those of the previous file (pf->changed cleared: it is linked at
- * publication), else its header written in front of the body (in the
- * room kept when the guess had the right length, or the body moved
- * behind it), hashed, and renamed to its name in the new generation.
+ * publication); else its close begins: the header hashed and written
+ * into the room kept for it, or, when the guess had another length, at
+ * the start of a new staged file that the body is written behind; the
+ * body is copied and hashed by close_step, a chunk a step.
  */
 static int
 sink_close(struct export_job *x, struct xsink *k, struct pfile *pf, xfile *f, uint64_t count)
@@ -825,8 +830,7 @@ sink_close(struct export_job *x, struct xsink *k, struct pfile *pf, xfile *f, ui
 	xout *o = f->o;
 	const xman_file *of = old_find(&x->old, pf->name);
 	char key[X_KEY_HEX + 1];
-	uint64_t size;
-	int fd, rc = BLF_EIO;
+	int rc = BLF_EIO;
 
 	export_out_flush(o);
 	o->sink = NULL;
@@ -854,79 +858,144 @@ sink_close(struct export_job *x, struct xsink *k, struct pfile *pf, xfile *f, ui
 	if (o->err != 0)
 		goto out;
 	export_sha_update(&o->sha, x->hdr->buf, x->hdr->len);
+	k->headlen = x->hdr->len;
 	if (x->hdr->len == k->hlen) {
 		if (fio_pwrite_full(o->fa.fd, x->hdr->buf, x->hdr->len, 0) != 0) {
 			sink_err(o, EIO);
 			goto out;
 		}
-		size = k->hlen + k->pos;
-	} else {
-		/* the guess had another length: the body goes behind the header
-		 * in a new staged file */
-		fio_atomic nf;
-		uint64_t from;
-		size_t n;
-
-		if ((fd = fio_openat(x->gdfd, o->fa.tmp, O_RDONLY, 0)) < 0) {
-			sink_err(o, EIO);
-			goto out;
-		}
-		if (fio_atomic_begin(&nf, x->gdfd, pf->name, 0644) != 0) {
-			sink_err(o, EIO);
-			close(fd);
-			goto out;
-		}
-		if (fio_atomic_write(&nf, x->hdr->buf, x->hdr->len) != 0)
-			sink_err(o, EIO);
-		for (from = k->hlen; o->err == 0 && from < k->hlen + k->pos; from += n) {
-			n = k->hlen + k->pos - from < XO_CAP ? (size_t)(k->hlen + k->pos - from)
-							     : XO_CAP;
-			if (fio_pread_full(fd, k->buf, n, from) != 0 ||
-			    fio_atomic_write(&nf, k->buf, n) != 0)
-				sink_err(o, EIO);
-			else
-				export_sha_update(&o->sha, k->buf, n);
-		}
-		close(fd);
-		fio_atomic_abort(&o->fa);
-		o->fa = nf;
-		if (o->err != 0)
-			goto out;
-		size = x->hdr->len + k->pos;
-		k->hlen = 0;
-		k->pos = 0; /* hashed */
-	}
-	x->hdr->len = 0;
-	/* renamed to its name in the new generation; synced at publication */
-	if (fio_atomic_commit(&o->fa, 1) != 0) {
-		o->active = 0;
+	} else if (fio_atomic_begin(&k->nf, x->gdfd, pf->name, 0644) != 0 ||
+		   fio_atomic_write(&k->nf, x->hdr->buf, x->hdr->len) != 0) {
 		sink_err(o, EIO);
 		goto out;
 	}
-	o->active = 0;
-	if ((fd = fio_openat(x->gdfd, pf->name, O_RDONLY, 0)) < 0) {
+	/* what the walk wrote is read back from the staged file */
+	if (k->pos > k->common && (k->rfd = fio_openat(x->gdfd, o->fa.tmp, O_RDONLY, 0)) < 0) {
 		sink_err(o, EIO);
 		goto out;
 	}
-	if (k->pos > 0 && hash_back(k, o, fd, k->hlen, k->hlen + k->pos) != 0) {
-		sink_err(o, EIO);
-		close(fd);
-		goto out;
-	}
-	if (!x->cfg.nosync)
-		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	close(fd);
-	export_sha_final(&o->sha, pf->sha);
-	pf->size = size;
-	pf->staged = 1;
-	x->st.bytes += size;
+	k->cdone = 0;
+	k->closing = 1;
+	x->closing = 1;
 	rc = BLF_OK;
 out:
+	x->hdr->len = 0;
 	if (rc != BLF_OK) {
 		errno = o->err;
 		sink_abort(k, o);
 	}
 	return rc;
+}
+
+/*
+ * A step of a file's close: up to *budget bytes of its body, in order
+ * (*budget lowered by them).  The part in common with the previous file
+ * is read from that file and written into the hole left for it; the rest
+ * is read back from the staged file (the page cache); when the header
+ * had another length than the room kept, every byte is written behind
+ * it in the new staged file instead.  Each byte read is hashed after the
+ * header, so that one read serves the copy and the hash.  Once the body
+ * is done, the file is renamed to its name in the new generation (synced
+ * at publication).  The write-back of what a step wrote is started at
+ * once, so that publication waits for little.  BLF_EIO: the file's
+ * staged files are removed.
+ */
+static int
+close_step(struct export_job *x, struct xsink *k, xout *o, uint64_t *budget)
+{
+	const unsigned wb = SYNC_FILE_RANGE_WRITE;
+	struct pfile *pf = k->pf;
+	int again = k->nf.fd >= 0; /* written again behind another header */
+	uint64_t from = k->cdone;
+
+	while (k->cdone < k->pos && *budget > 0) {
+		uint64_t left = (k->cdone < k->common ? k->common : k->pos) - k->cdone;
+		size_t n = XO_CAP;
+
+		if (left < n)
+			n = (size_t)left;
+		if (*budget < n)
+			n = (size_t)*budget;
+		if (k->cdone < k->common) {
+			if (fio_pread_full(k->ofd, k->buf, n, k->obody + k->cdone) != 0 ||
+			    (!again && fio_pwrite_full(o->fa.fd, k->buf, n, k->hlen + k->cdone) != 0))
+				goto fail;
+		} else if (fio_pread_full(k->rfd, k->buf, n, k->hlen + k->cdone) != 0) {
+			goto fail;
+		}
+		if (again && fio_atomic_write(&k->nf, k->buf, n) != 0)
+			goto fail;
+		export_sha_update(&o->sha, k->buf, n);
+		k->cdone += n;
+		*budget -= n;
+	}
+	if (again && fio_atomic_flush(&k->nf) != 0)
+		goto fail;
+	if (!x->cfg.nosync && k->cdone > from)
+		(void)sync_file_range(again ? k->nf.fd : o->fa.fd,
+				      (off64_t)((again ? k->headlen : k->hlen) + from),
+				      (off64_t)(k->cdone - from), wb);
+	if (k->cdone < k->pos)
+		return BLF_OK;
+	/* the body is whole and hashed */
+	if (again) {
+		fio_atomic_abort(&o->fa);
+		o->fa = k->nf;
+		memset(&k->nf, 0, sizeof(k->nf));
+		k->nf.fd = -1;
+	}
+	if (!x->cfg.nosync && k->headlen > 0)
+		(void)sync_file_range(o->fa.fd, 0, (off64_t)k->headlen, wb);
+	if (k->ofd >= 0)
+		close(k->ofd);
+	k->ofd = -1;
+	if (k->rfd >= 0)
+		close(k->rfd);
+	k->rfd = -1;
+	/* renamed to its name in the new generation; synced at publication */
+	if (fio_atomic_commit(&o->fa, 1) != 0) {
+		o->active = 0;
+		goto fail;
+	}
+	o->active = 0;
+	k->closing = 0;
+	export_sha_final(&o->sha, pf->sha);
+	pf->size = k->headlen + k->pos;
+	pf->staged = 1;
+	x->st.bytes += pf->size;
+	return BLF_OK;
+fail:
+	sink_err(o, EIO);
+	errno = o->err;
+	sink_abort(k, o);
+	return BLF_EIO;
+}
+
+/*
+ * A step of closing the files of a shard or the whole-feed file: at most
+ * x->chunk bytes copied and hashed over all of them, a file after the
+ * other; x->closing cleared once every one is renamed.
+ */
+static int
+close_files(struct export_job *x)
+{
+	uint64_t budget = x->chunk;
+	size_t w;
+	int rc;
+
+	for (w = 0; w <= X_NWRITERS; w++) {
+		struct xsink *k = w < X_NWRITERS ? &x->sink[w] : &x->wsink;
+		xout *o = w < X_NWRITERS ? x->out[w] : x->wout;
+
+		if (o == NULL || !k->closing)
+			continue;
+		if ((rc = close_step(x, k, o, &budget)) != BLF_OK)
+			return rc;
+		if (k->closing)
+			return BLF_OK; /* the budget is spent */
+	}
+	x->closing = 0;
+	return BLF_OK;
 }
 
 static void
@@ -1807,11 +1876,14 @@ u64_cmp(const void *a, const void *b)
  * longer needed: the newest one older than current is always kept (the
  * one just replaced), and an older one while the generation that replaced
  * it (the next serial; a serial is its export's time) is less than
- * EXPORT_GEN_KEEP seconds old, at most EXPORT_GEN_MAX of them in all.
- * Entries that are not ours are left alone; nothing is followed.
+ * EXPORT_GEN_KEEP seconds old, at most EXPORT_GEN_MAX of them in all:
+ * removed now, or with later (room for EXPORT_GEN_MAX * 4) their serials
+ * put there and counted in *nlater, for tidy_step.  Entries that are not
+ * ours are left alone; nothing is followed.
  */
 static void
-gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
+gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now, uint64_t *later,
+	 size_t *nlater)
 {
 	uint64_t old[EXPORT_GEN_MAX * 4];
 	size_t nold = 0, i, kept = 0;
@@ -1845,6 +1917,10 @@ gen_tidy(int dfd, const char *current, uint64_t cur, uint64_t now)
 
 		if (i + 1 == nold || (kept < EXPORT_GEN_MAX && now < by + EXPORT_GEN_KEEP)) {
 			kept++;
+			continue;
+		}
+		if (later != NULL) {
+			later[(*nlater)++] = old[i];
 			continue;
 		}
 		snprintf(name, sizeof(name), X_GEN_PREFIX "%llu", (unsigned long long)old[i]);
@@ -1884,7 +1960,7 @@ gen_open_previous(struct export_job *x, uint64_t *cur_serial)
 			return BLF_EIO;
 		x->legacy = 1;
 	}
-	gen_tidy(x->dfd, x->oname, *cur_serial, 0);
+	gen_tidy(x->dfd, x->oname, *cur_serial, 0, NULL, NULL);
 	return BLF_OK;
 }
 
@@ -2103,6 +2179,7 @@ export_job_start(const export_source *src, const export_config *cfg,
 	x->dfd = -1;
 	x->odfd = -1;
 	x->gdfd = -1;
+	x->tdfd = -1;
 	x->whole_i = -1;
 	x->own_src = *src;
 	x->src = &x->own_src;
@@ -2115,6 +2192,8 @@ export_job_start(const export_source *src, const export_config *cfg,
 		x->aval[i] = export_aval_of(&x->cfg, (uint16_t)i);
 	fingerprint(x);
 	x->piece = cfg->piece != 0 ? cfg->piece : X_PIECE;
+	x->chunk = cfg->chunk != 0 ? cfg->chunk : X_CHUNK;
+	x->kind = "none";
 	x->mplain.xi = XI_NETS;
 	x->mipset.xi = XI_TAGGED_NETS;
 	x->mipset.by_tag = 1;
@@ -2131,9 +2210,14 @@ export_job_start(const export_source *src, const export_config *cfg,
 	if ((x->wout = calloc(1, sizeof(xout))) == NULL ||
 	    (x->hdr = calloc(1, sizeof(xout))) == NULL)
 		goto out;
-	for (w = 0; w < X_NWRITERS; w++)
-		x->sink[w].ofd = -1;
-	x->wsink.ofd = -1;
+	for (w = 0; w <= X_NWRITERS; w++) {
+		struct xsink *k = w < X_NWRITERS ? &x->sink[w] : &x->wsink;
+
+		k->ofd = -1;
+		k->rfd = -1;
+		k->nf.fd = -1;
+		k->nf.dfd = -1;
+	}
 	rc = BLF_EIO;
 	if ((x->dfd = fio_dir_open_private(cfg->dir, 1, 0755)) < 0)
 		goto out;
@@ -2380,10 +2464,10 @@ finish(struct export_job *x)
 		return rc;
 	/* keep the generation just replaced, and for a while the ones before
 	 * (a transfer that began before a swap reads its generation to the
-	 * end); remove the others */
+	 * end); remove the others, in steps (tidy_step) */
 	if (x->legacy)
 		legacy_remove(x);
-	gen_tidy(x->dfd, x->gname, x->serial, x->now);
+	gen_tidy(x->dfd, x->gname, x->serial, x->now, x->tidy, &x->ntidy);
 	for (i = 0; i < x->old.nfiles; i++) {
 		struct pfile key;
 
@@ -2450,6 +2534,51 @@ sync_step(struct export_job *x)
 	return rc;
 }
 
+/*
+ * One step of removing the generations that gen_tidy found no longer
+ * needed, after the swap: at most X_LINKS_STEP of their entries unlinked
+ * (most are links to files still current; the last link of a large file
+ * frees its blocks), a generation's directory removed once empty.  What
+ * cannot be removed is left to the next export's tidying.
+ */
+static void
+tidy_step(struct export_job *x)
+{
+	unsigned n = 0;
+
+	while (x->tidy_i < x->ntidy && n < X_LINKS_STEP) {
+		char name[X_GEN_NAME_MAX + 1];
+		struct dirent *de = NULL;
+
+		snprintf(name, sizeof(name), X_GEN_PREFIX "%llu",
+			 (unsigned long long)x->tidy[x->tidy_i]);
+		if (x->tdir == NULL) {
+			if ((x->tdfd = fio_subdir_open(x->dfd, name, 0, 0)) < 0 ||
+			    (x->tdir = dir_scan(x->tdfd)) == NULL) {
+				if (x->tdfd >= 0)
+					close(x->tdfd);
+				x->tdfd = -1;
+				x->tidy_i++;
+				continue;
+			}
+		}
+		while (n < X_LINKS_STEP && (de = readdir(x->tdir)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			(void)fio_unlinkat(x->tdfd, de->d_name);
+			n++;
+		}
+		if (de != NULL)
+			break; /* the step's count is reached: more of it next */
+		closedir(x->tdir);
+		x->tdir = NULL;
+		close(x->tdfd);
+		x->tdfd = -1;
+		(void)fio_rmdirat(x->dfd, name);
+		x->tidy_i++;
+	}
+}
+
 /* Move (fam, shard) to the next unit; 0 past the last. */
 static int
 unit_next(struct export_job *x, int *fam, unsigned *shard)
@@ -2461,20 +2590,15 @@ unit_next(struct export_job *x, int *fam, unsigned *shard)
 }
 
 /*
- * One unit of work (export.h): a piece of the next dirty shard's walk
- * (its files rendered, each compared with the previous one), or a piece
- * of the whole-feed file's sweep, or the publication.  On error the job is over: the staged files are
- * removed and the previous export stays as it was (unless the error came
- * during publication).
+ * The next unit of work of export_job_step: a piece of the next dirty
+ * shard's walk, or of the whole-feed file's sweep, or a step of the
+ * publication; x->kind names it.
  */
-int
-export_job_step(export_job *x, uint64_t now, int *done)
+static int
+job_unit(struct export_job *x, int *done)
 {
 	int rc = BLF_OK;
 
-	*done = 0;
-	x->view_now = now;
-	x->st.steps++;
 	if (x->stage == JOB_SHARDS && !x->walking) {
 		while (x->ufam < 2 && (x->noshards || !x->dirty[x->ufam][x->ushard]))
 			if (!unit_next(x, &x->ufam, &x->ushard))
@@ -2482,9 +2606,11 @@ export_job_step(export_job *x, uint64_t now, int *done)
 		if (x->ufam < 2) {
 			x->st.walked++;
 			x->walking = 1;
+			x->kind = "walk";
 			rc = shard_begin(x, x->ufam, x->ushard);
 		} else {
 			x->stage = JOB_FINISH;
+			x->kind = "sweep";
 			rc = whole_start(x);
 		}
 	}
@@ -2493,6 +2619,7 @@ export_job_step(export_job *x, uint64_t now, int *done)
 	} else if (x->stage == JOB_SHARDS) {
 		int more;
 
+		x->kind = "walk";
 		rc = shard_piece(x, &more);
 		if (rc == BLF_OK && !more) {
 			x->walking = 0;
@@ -2502,6 +2629,7 @@ export_job_step(export_job *x, uint64_t now, int *done)
 	} else if (x->stage == JOB_WHOLE) {
 		int more;
 
+		x->kind = "sweep";
 		rc = whole_piece(x, x->ufam, x->ushard, &more);
 		if (rc == BLF_OK && !more && !unit_next(x, &x->ufam, &x->ushard) && x->counting) {
 			/* counted: now the sweep, its header's count known */
@@ -2520,19 +2648,56 @@ export_job_step(export_job *x, uint64_t now, int *done)
 			rc = sink_close(x, &x->wsink, pf, &x->wf, x->swept);
 		}
 	} else if (x->stage == JOB_FINISH && x->cfg.per_origin && !x->origins_done) {
+		x->kind = "origin";
 		rc = origin_step(x);
 	} else if (x->stage == JOB_FINISH && !x->heads_done) {
+		x->kind = "heads";
 		rc = heads_step(x);
 	} else if (x->stage == JOB_FINISH && !x->synced) {
+		x->kind = "sync";
 		rc = sync_step(x);
 	} else if (x->stage == JOB_FINISH && x->place_i < x->nfiles) {
+		x->kind = "place";
 		rc = place_step(x);
 	} else if (x->stage == JOB_FINISH) {
+		x->kind = "publish";
 		rc = finish(x);
-		x->stage = JOB_DONE;
-		*done = rc == BLF_OK;
+		x->stage = x->ntidy > 0 ? JOB_TIDY : JOB_DONE;
+		*done = rc == BLF_OK && x->stage == JOB_DONE;
+	} else if (x->stage == JOB_TIDY) {
+		x->kind = "tidy";
+		tidy_step(x);
+		if (x->tidy_i == x->ntidy) {
+			x->stage = JOB_DONE;
+			*done = 1;
+		}
 	} else {
+		x->kind = "none";
 		*done = 1;
+	}
+	return rc;
+}
+
+/*
+ * One unit of work (export.h): closing the files of the shard or the
+ * whole-feed file just walked, a chunk of them, until they are renamed;
+ * then the next unit (job_unit).  On error the job is over: the staged
+ * files are removed and the previous export stays as it was (unless the
+ * error came during publication).
+ */
+int
+export_job_step(export_job *x, uint64_t now, int *done)
+{
+	int rc;
+
+	*done = 0;
+	x->view_now = now;
+	x->st.steps++;
+	if (x->closing) {
+		x->kind = "close";
+		rc = close_files(x);
+	} else {
+		rc = job_unit(x, done);
 	}
 	if (rc != BLF_OK) {
 		x->stage = JOB_DONE;
@@ -2541,6 +2706,13 @@ export_job_step(export_job *x, uint64_t now, int *done)
 			x->state->valid = 0;
 	}
 	return rc;
+}
+
+/* See export.h. */
+const char *
+export_job_step_kind(const export_job *x)
+{
+	return x->kind;
 }
 
 /* See export.h. */
@@ -2564,6 +2736,10 @@ export_job_free(export_job *x)
 		sink_abort(&x->wsink, x->wout);
 	if (x->gdfd >= 0)
 		close(x->gdfd);
+	if (x->tdir != NULL)
+		closedir(x->tdir);
+	if (x->tdfd >= 0)
+		close(x->tdfd);
 	if (x->dfd >= 0 && !x->published && x->gname[0] != '\0')
 		gen_remove(x->dfd, x->gname);
 	if (x->odfd >= 0)

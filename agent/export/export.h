@@ -91,6 +91,8 @@ typedef struct export_config {
 	int per_origin;               /* also origin.NAME.ip4/.ip6 zones (needs rbldnsd) */
 	int nosync;                   /* tests only: no fsync */
 	size_t piece;                 /* tests only: entries per step (0: 1024) */
+	size_t chunk;                 /* tests only: bytes copied and hashed per step
+				       * when closing a file (0: 1 MiB) */
 } export_config;
 
 /* What a run did. */
@@ -220,11 +222,22 @@ int export_job_start_core(core *c, const export_config *cfg, const key_secret *a
 /*
  * One step: up to cfg->piece entries of a dirty shard (its files
  * rendered, each compared with the previous one), or of the whole-feed
- * file's sweep, or the publication.  *done is set
+ * file's sweep, or up to cfg->chunk bytes of closing the files just
+ * rendered (copied from the previous file, hashed), or a step of the
+ * publication.  *done is set
  * when the new generation is current.  On an error the job is over (free
  * it); the previous export stays published unless the swap was done.
  */
 int export_job_step(export_job *j, uint64_t now, int *done);
+/*
+ * What the last step of j did, for a caller that times its steps: "walk"
+ * (a piece of a shard), "close" (a chunk of closing files: copying the
+ * part in common with the previous file, hashing), "sweep" (the
+ * whole-feed file), "origin", "heads", "sync" (write-back waited for),
+ * "place", "publish" (MANIFEST and the swap), "tidy" (generations no
+ * longer kept removed, after the swap), or "none".  A static string.
+ */
+const char *export_job_step_kind(const export_job *j);
 void export_job_stats(const export_job *j, export_stats *st);
 /* Release; an unfinished job's staged files are removed.  NULL is safe. */
 void export_job_free(export_job *j);

@@ -244,6 +244,57 @@ test_atomic_large(void **state)
 	free(back);
 }
 
+/*
+ * A hole left by fio_atomic_skip and filled later with fio_pwrite_full:
+ * the file comes out as if written in order; the bytes the transfers
+ * moved are counted by fio_bytes; a failing skip is remembered like a
+ * failing write and leaves nothing behind.
+ */
+static void
+test_atomic_skip(void **state)
+{
+	char path[128], back[64];
+	fio_atomic a;
+	uint64_t b0;
+	size_t got;
+	int dfd, fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/skip", dir);
+	dfd = fio_dir_open_private(path, 1, 0700);
+	assert_true(dfd >= 0);
+	b0 = fio_bytes();
+	assert_int_equal(fio_atomic_begin(&a, dfd, "f", 0600), 0);
+	assert_int_equal(fio_atomic_write(&a, "ab", 2), 0);
+	assert_int_equal(fio_atomic_skip(&a, 5), 0);
+	assert_int_equal(fio_atomic_write(&a, "xyz", 3), 0);
+	assert_int_equal(a.size, 10);
+	assert_int_equal(fio_atomic_flush(&a), 0);
+	assert_int_equal(fio_pwrite_full(a.fd, "HOLE!", 5, 2), 0);
+	assert_int_equal(fio_bytes() - b0, 10);
+	assert_int_equal(fio_atomic_commit(&a, 1), 0);
+	fd = openat(dfd, "f", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fio_read_upto(fd, back, sizeof(back), &got), 0);
+	assert_int_equal(got, 10);
+	assert_memory_equal(back, "abHOLE!xyz", 10);
+	assert_int_equal(fio_bytes() - b0, 20);
+	close(fd);
+
+	/* the skip's own call fails: sticky like a write error */
+	assert_int_equal(fio_atomic_begin(&a, dfd, "g", 0600), 0);
+	fio_fault_set(0, ENOSPC, 0);
+	errno = 0;
+	assert_int_equal(fio_atomic_skip(&a, 4096), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(fio_atomic_write(&a, "z", 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(fio_atomic_commit(&a, 1), -1);
+	fio_fault_clear();
+	assert_int_equal(count_entries(path), 1);
+	close(dfd);
+}
+
 /* Fail each I/O call of a replacement in turn: the old content survives. */
 static void
 test_atomic_fault_sweep(void **state)
@@ -302,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_private_dir),
 		cmocka_unit_test(test_atomic_replace),
 		cmocka_unit_test(test_atomic_large),
+		cmocka_unit_test(test_atomic_skip),
 		cmocka_unit_test(test_atomic_fault_sweep),
 	};
 
