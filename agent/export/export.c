@@ -1173,19 +1173,6 @@ norm_reset(struct export_job *x)
 	x->mipset.pending = 0;
 }
 
-/* Whether a and b are the same string (names are a few bytes). */
-static inline int
-same_str(const char *a, const char *b)
-{
-	while (*a == *b) {
-		if (*a == '\0')
-			return 1;
-		a++;
-		b++;
-	}
-	return 0;
-}
-
 /* The comment of a listing by name for reason: the name made safe (at
  * most X_TAG_NAME bytes, quotes and backslashes as '_', through the job's
  * cache), ' ', the reason's name or number, at most X_TAG_MAX bytes in
@@ -1197,7 +1184,7 @@ tag_text(struct export_job *x, const char *name, uint16_t reason, char t[X_TAG_M
 	const char *rn;
 	size_t len, k;
 
-	if (c->src == name && same_str(c->raw, name)) {
+	if (c->src == name && export_same_str(c->raw, name)) {
 		memcpy(t, c->txt, sizeof(c->txt)); /* fixed size: a few moves */
 		len = c->len;
 	} else {

@@ -98,6 +98,20 @@ xo_maybe_flush(xout *o)
 #define X_JORIGIN_MAX (8u + 6u * KEYS_NAME_MAX + 2u + 11u + 32u + 12u + 32u + 11u)
 #define X_JSON_PIECE 512u    /* input bytes escaped per reservation (6 out each) */
 
+/* Whether a and b are the same string (inline: the names compared in the
+ * writers' caches are a few bytes). */
+static inline int
+export_same_str(const char *a, const char *b)
+{
+	while (*a == *b) {
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
 static inline char *
 xo_reserve(xout *o, size_t n)
 {

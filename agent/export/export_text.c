@@ -569,19 +569,6 @@ drop_make(const char *drop)
 	return dr;
 }
 
-/* Whether a and b are the same string (inline: names are a few bytes). */
-static inline int
-same_str(const char *a, const char *b)
-{
-	while (*a == *b) {
-		if (*a == '\0')
-			return 1;
-		a++;
-		b++;
-	}
-	return 0;
-}
-
 /* The drop set of the last call, by address and checked against a copy
  * (each line asks for the same few sets). */
 #define X_DROP_COPY 8u
@@ -599,7 +586,7 @@ drop_of(const char *drop)
 
 	if (drop == NULL || drop[0] == '\0')
 		return &none;
-	if (drop_last.src == drop && same_str(drop_last.copy, drop))
+	if (drop_last.src == drop && export_same_str(drop_last.copy, drop))
 		return &drop_last.dr;
 	drop_last.dr = drop_make(drop);
 	drop_last.src = NULL;
@@ -824,7 +811,7 @@ name_put(char *d, const char *name, const xdrop *dr)
 	size_t n;
 
 	if (c->src == name && c->dr.m[0] == dr->m[0] && c->dr.m[1] == dr->m[1] &&
-	    same_str(c->raw, name)) {
+	    export_same_str(c->raw, name)) {
 		/* at the buffer's fixed size (a few moves, no call): d has room
 		 * for a part (X_PROV_PART), what follows is written over it */
 		memcpy(d, c->txt, sizeof(c->txt));
@@ -879,7 +866,7 @@ export_out_jorigin(xout *o, const core_prov *p, const uint8_t *signer)
 	if (c->src == p->name && memcmp(c->origin, p->origin, BLF_KEYID_LEN) == 0 &&
 	    c->has_signer == (signer != NULL) &&
 	    (signer == NULL || memcmp(c->signer, signer, BLF_KEYID_LEN) == 0) &&
-	    same_str(c->raw, p->name)) {
+	    export_same_str(c->raw, p->name)) {
 		memcpy(d, c->txt, c->len);
 		xo_commit(o, d + c->len);
 		return;
