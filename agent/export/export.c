@@ -2168,6 +2168,15 @@ export_job_start(const export_source *src, const export_config *cfg,
 	x->gdfd = -1;
 	x->tdfd = -1;
 	x->whole_i = -1;
+	/* no descriptor yet: export_job_free may run from any failure below */
+	for (w = 0; w <= X_NWRITERS; w++) {
+		struct xsink *k = w < X_NWRITERS ? &x->sink[w] : &x->wsink;
+
+		k->ofd = -1;
+		k->rfd = -1;
+		k->nf.fd = -1;
+		k->nf.dfd = -1;
+	}
 	x->own_src = *src;
 	x->src = &x->own_src;
 	x->key = agent_key;
@@ -2197,14 +2206,6 @@ export_job_start(const export_source *src, const export_config *cfg,
 	if ((x->wout = calloc(1, sizeof(xout))) == NULL ||
 	    (x->hdr = calloc(1, sizeof(xout))) == NULL)
 		goto out;
-	for (w = 0; w <= X_NWRITERS; w++) {
-		struct xsink *k = w < X_NWRITERS ? &x->sink[w] : &x->wsink;
-
-		k->ofd = -1;
-		k->rfd = -1;
-		k->nf.fd = -1;
-		k->nf.dfd = -1;
-	}
 	rc = BLF_EIO;
 	if ((x->dfd = fio_dir_open_private(cfg->dir, 1, 0755)) < 0)
 		goto out;
