@@ -137,8 +137,13 @@ job_start(struct daemon *d, uint64_t now_ms)
 		rc = export_job_start_core(d->core, &ec, d->key, now_ms / 1000, x->state,
 					   &x->job);
 	x->job_gen = gen;
-	x->step_max_us = 0;
-	x->step_max_kind = "none";
+	/* the start (the previous MANIFEST read, the change feed asked, the
+	 * files planned) is the job's first step in its accounting */
+	x->step_max_us = mono_us() - x->job_t0;
+	x->step_max_kind = "start";
+	if (x->step_max_us > 50000)
+		log_msg(LOG_DEBUG, "export: the start took %llu ms",
+			(unsigned long long)x->step_max_us / 1000);
 	if (rc != BLF_OK) {
 		x->job = NULL;
 		x->duration_ms = 0;

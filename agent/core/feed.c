@@ -514,10 +514,15 @@ chg_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* See core.h. */
-int
-core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void *arg,
-		   uint64_t *cur)
+/*
+ * core_changes_since and core_changed_prefixes_since: the log records
+ * after gen, each prefix once; with entries, each looked up in the view
+ * now and reported with its entry (or as removed), else reported with
+ * its prefix only.
+ */
+static int
+changes(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void *arg, uint64_t *cur,
+	int entries)
 {
 	struct core_walk *w = NULL;
 	struct chg *v = NULL;
@@ -547,7 +552,7 @@ core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void 
 		return 0;
 	rc = BLF_ENOMEM;
 	if ((v = core_merge_alloc(c, NULL, n * sizeof(*v))) == NULL ||
-	    (w = core_walk_new(c)) == NULL)
+	    (entries && (w = core_walk_new(c)) == NULL))
 		goto out;
 	for (i = 0; i < n; i++) {
 		v[i].p = c->log[lo + i].p;
@@ -563,6 +568,11 @@ core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void 
 
 		if (i > 0 && blf_prefix_cmp(&v[i].p, &v[i - 1].p) == 0)
 			continue;
+		if (!entries) {
+			rc = fn(arg, v[i].existed ? CORE_CHANGE_CHANGED : CORE_CHANGE_ADDED, &v[i].p,
+				NULL);
+			continue;
+		}
 		vi = core_view_find(c, &v[i].p);
 		now_in = vi >= 0 && core_walk_entry_at(c, w, (size_t)vi, &e) == 0;
 		if (now_in)
@@ -575,4 +585,20 @@ out:
 	core_walk_free(w);
 	free(v);
 	return rc;
+}
+
+/* See core.h. */
+int
+core_changes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void *arg,
+		   uint64_t *cur)
+{
+	return changes(c, gen, now, fn, arg, cur, 1);
+}
+
+/* See core.h. */
+int
+core_changed_prefixes_since(core *c, uint64_t gen, uint64_t now, core_change_fn fn, void *arg,
+			    uint64_t *cur)
+{
+	return changes(c, gen, now, fn, arg, cur, 0);
 }

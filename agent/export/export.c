@@ -2880,7 +2880,7 @@ cs_changes(void *ctx, int have, uint64_t gen, uint64_t now,
 
 	if (!have)
 		return core_view_generation(s->c, now, cur) == BLF_OK ? 1 : -1;
-	rc = core_changes_since(s->c, gen, now, cs_change, &a, cur);
+	rc = core_changed_prefixes_since(s->c, gen, now, cs_change, &a, cur);
 	return rc == BLF_OK ? 0 : rc == BLF_ESTALE ? 1 : -1;
 }
 

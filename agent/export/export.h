@@ -131,7 +131,8 @@ typedef struct export_source {
 	int (*begin_at)(void *ctx, uint64_t now, const blf_prefix *within,
 			const blf_prefix *after);
 	/* Optional change feed.  With have, call fn for every prefix whose
-	 * entry changed since generation gen and return 0; return 1 when that
+	 * entry changed since generation gen (more prefixes do no harm: their
+	 * shards are read, compared and kept) and return 0; return 1 when that
 	 * is unknown (everything may have changed), -1 on error.  *cur
 	 * receives the generation of the view at now (with 0 and 1); fn is
 	 * NULL and unused without have. */

@@ -6,7 +6,10 @@
  *                                        deltas through the control socket
  *                                        CTL and time each until it shows on
  *                                        FEED (an agent relays a delta only
- *                                        once it applied it); prints p50/p99
+ *                                        once it applied it); prints p50/p99;
+ *                                        with BLF_PROBE_SLOW=MS each delta
+ *                                        slower than MS goes to stderr with
+ *                                        the wall-clock time it arrived
  *   blf_probe -c CTL -L OPS -b BATCH -t SECS [-N TOTAL]
  *                                        background load: publish OPS
  *                                        listings per second in deltas of
@@ -105,6 +108,7 @@ main(int argc, char **argv)
 	const char *ctl = NULL, *feed = NULL;
 	long n = 100, ops = 0, batch = 1000;
 	double secs = 10, *lat;
+	double slow = getenv("BLF_PROBE_SLOW") != NULL ? atof(getenv("BLF_PROBE_SLOW")) : 0;
 	nng_socket s;
 	int opt, i, got;
 
@@ -166,6 +170,13 @@ main(int argc, char **argv)
 			nng_msg_free(m);
 		}
 		lat[i] = (bench_now() - t0) * 1000;
+		if (slow > 0 && lat[i] >= slow) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			fprintf(stderr, "blf_probe: delta %d took %.2f ms, arrived at %lld.%03ld\n", i,
+				lat[i], (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+		}
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), bench_dcmp);
 	printf("propagation: n %ld p50 %.2f ms p99 %.2f ms max %.2f ms\n", n, lat[n / 2],

@@ -187,12 +187,74 @@ test_no_feed(void **state)
 	assert_int_equal(core_changes_since(f->core, g0, T0, collect, &got, &cur), BLF_EINVAL);
 }
 
+/* Prefixes only, as an exporter asks: no entry, each prefix once, a
+ * superset of the differences (what came and went since gen included). */
+static int
+collect_prefix(void *arg, int change, const blf_prefix *prefix, const core_entry *e)
+{
+	struct got *g = arg;
+	char pb[BLF_PREFIX_STRLEN];
+
+	assert_null(e);
+	assert_true(change == CORE_CHANGE_ADDED || change == CORE_CHANGE_CHANGED);
+	blf_prefix_format(prefix, pb);
+	g->n += (size_t)snprintf(g->text + g->n, sizeof(g->text) - g->n, "%s %s\n",
+				 change == CORE_CHANGE_ADDED ? "A" : "C", pb);
+	return 0;
+}
+
+static void
+test_changed_prefixes(void **state)
+{
+	struct fx *f = *state;
+	blf_op l1 = op_list("192.0.2.0/24", T0 + 1000, NULL);
+	blf_op l2 = op_list("198.51.100.7/32", T0 + 1000, NULL);
+	blf_op d2 = op_simple(BLF_OP_DELIST, "198.51.100.7/32", NULL);
+	blf_op d1 = op_simple(BLF_OP_DELIST, "192.0.2.0/24", NULL);
+	uint64_t g0, g1, cur;
+	struct got got;
+
+	assert_int_equal(core_view_generation(f->core, T0, &g0), 0);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(core_changed_prefixes_since(f->core, g0, T0, collect_prefix, &got, &cur), 0);
+	assert_string_equal(got.text, "");
+	assert_int_equal(cur, g0);
+	apply(f, &f->a, T0, &l1, 1);
+	apply(f, &f->b, T0, &l1, 1);
+	assert_int_equal(core_view_generation(f->core, T0, &g1), 0);
+	apply(f, &f->a, T0 + 1, &l2, 1);
+	apply(f, &f->b, T0 + 1, &l2, 1);
+	assert_int_equal(core_view_generation(f->core, T0 + 1, &cur), 0); /* seen listed */
+	apply(f, &f->b, T0 + 2, &d2, 1);
+	/* the /32 came and went: not a difference, but a place that changed */
+	assert_string_equal(changes(f, g0, T0 + 2, &cur), "A 192.0.2.0/24 120\n");
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(core_changed_prefixes_since(f->core, g0, T0 + 2, collect_prefix, &got, &cur),
+			 0);
+	assert_string_equal(got.text, "A 192.0.2.0/24\nA 198.51.100.7/32\n");
+	/* since g1: the /24 is not named again; the /32 once */
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(core_changed_prefixes_since(f->core, g1, T0 + 2, collect_prefix, &got, &cur),
+			 0);
+	assert_string_equal(got.text, "A 198.51.100.7/32\n");
+	/* a listing that leaves the view was in it at gen: "changed" */
+	apply(f, &f->b, T0 + 3, &d1, 1);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(core_changed_prefixes_since(f->core, cur, T0 + 3, collect_prefix, &got, &g1),
+			 0);
+	assert_string_equal(got.text, "C 192.0.2.0/24\n");
+	assert_int_equal(core_changed_prefixes_since(f->core, g0 - 1, T0 + 3, collect_prefix, &got,
+						     &cur),
+			 BLF_ESTALE);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_generations_and_changes, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_feed_log_bound, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_changed_prefixes, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_feed, setup, fx_teardown),
 	};
 
