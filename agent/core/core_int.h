@@ -365,6 +365,10 @@ void core_walk_free(struct core_walk *w);
 int core_walk_entry_at(core *c, struct core_walk *w, size_t vi, core_entry *e);
 int core_walk_step(const core *c, struct core_walk *w, size_t vi, core_entry *e);
 void *core_merge_alloc(core *c, void *p, size_t n);
+/* Room for one more element in *arr (n of *cap used, sz bytes each): when
+ * full, the array doubles (to first elements at least) through
+ * core_merge_alloc.  0, or BLF_ENOMEM with *arr and *cap unchanged. */
+int core_grow(core *c, void **arr, size_t n, size_t *cap, size_t sz, size_t first);
 /* Record (o, p, kind) as changed since the view was built, for the next
  * update; falls back to a full rebuild (vdirty) when too many or out of
  * memory.  Never fails. */

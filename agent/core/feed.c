@@ -121,14 +121,8 @@ fingerprints(core *c, struct vfps *out)
 		} else {
 			struct vfp *f;
 
-			if (out->n6 == cap6) {
-				size_t cap = cap6 ? cap6 * 2 : 256;
-
-				if ((f = core_merge_alloc(c, out->v6, cap * sizeof(*f))) == NULL)
-					goto out;
-				out->v6 = f;
-				cap6 = cap;
-			}
+			if (core_grow(c, (void **)&out->v6, out->n6, &cap6, sizeof(*f), 256) != 0)
+				goto out;
 			f = &out->v6[out->n6++];
 			memset(f, 0, sizeof(*f));
 			f->p = e.prefix;
@@ -328,14 +322,8 @@ fp_push(core *c, struct vfps *out, size_t *cap4, size_t *cap6, const core_entry 
 	if (e->prefix.af == BLF_AF_INET) {
 		struct vfp4 *f;
 
-		if (out->n4 == *cap4) {
-			size_t cap = *cap4 ? *cap4 * 2 : 64;
-
-			if ((f = core_merge_alloc(c, out->v4, cap * sizeof(*f))) == NULL)
-				return BLF_ENOMEM;
-			out->v4 = f;
-			*cap4 = cap;
-		}
+		if (core_grow(c, (void **)&out->v4, out->n4, cap4, sizeof(*f), 64) != 0)
+			return BLF_ENOMEM;
 		f = &out->v4[out->n4++];
 		memset(f, 0, sizeof(*f));
 		f->a = (uint32_t)e->prefix.addr[0] << 24 | (uint32_t)e->prefix.addr[1] << 16 |
@@ -346,14 +334,8 @@ fp_push(core *c, struct vfps *out, size_t *cap4, size_t *cap6, const core_entry 
 	} else {
 		struct vfp *f;
 
-		if (out->n6 == *cap6) {
-			size_t cap = *cap6 ? *cap6 * 2 : 64;
-
-			if ((f = core_merge_alloc(c, out->v6, cap * sizeof(*f))) == NULL)
-				return BLF_ENOMEM;
-			out->v6 = f;
-			*cap6 = cap;
-		}
+		if (core_grow(c, (void **)&out->v6, out->n6, cap6, sizeof(*f), 64) != 0)
+			return BLF_ENOMEM;
 		f = &out->v6[out->n6++];
 		memset(f, 0, sizeof(*f));
 		f->p = e->prefix;

@@ -87,6 +87,22 @@ core_merge_alloc(core *c, void *p, size_t n)
 	return realloc(p, n ? n : 1);
 }
 
+/* See core_int.h. */
+int
+core_grow(core *c, void **arr, size_t n, size_t *cap, size_t sz, size_t first)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if ((p = core_merge_alloc(c, *arr, want * sz)) == NULL)
+		return BLF_ENOMEM;
+	*arr = p;
+	*cap = want;
+	return 0;
+}
+
 /* See core.h. */
 void
 core_test_fail_alloc(core *c, unsigned n)
@@ -239,13 +255,8 @@ keys_add(core *c, struct keys *ks, const struct origin *o, uint32_t oi, uint32_t
 	if (r->flags & REC_V6) {
 		struct vkey6 *n;
 
-		if (ks->n6 == ks->cap6) {
-			cap = ks->cap6 ? ks->cap6 * 2 : 1024;
-			if ((n = core_merge_alloc(c, ks->k6, cap * sizeof(*n))) == NULL)
-				return BLF_ENOMEM;
-			ks->k6 = n;
-			ks->cap6 = cap;
-		}
+		if (core_grow(c, (void **)&ks->k6, ks->n6, &ks->cap6, sizeof(*n), 1024) != 0)
+			return BLF_ENOMEM;
 		n = &ks->k6[ks->n6++];
 		n->hi = be64(o->a6[r->a]);
 		n->lo = be64(o->a6[r->a] + 8);
